@@ -1,0 +1,5 @@
+import sys
+
+from steps.cli import main
+
+sys.exit(main())

@@ -1,0 +1,248 @@
+"""Declarative field constraints shared by every model class.
+
+Each field carries a :class:`Kind` in its attrs metadata.  One generic checker reads them, so
+a model object reports *every* bad field at once (not just the first), and the JSON Schema
+generator reads the same metadata, so the schema cannot drift from the checks.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Iterator, Mapping
+from datetime import date, datetime
+from typing import Any, Final
+
+import attrs
+
+from steps.domain.errors import InvalidDataError, Problem
+
+__all__ = [
+    "AWARE_DATETIME",
+    "BOOL",
+    "COUNT",
+    "DATE",
+    "IDENTIFIER",
+    "MAX_ID_LENGTH",
+    "MAX_TEXT_LENGTH",
+    "MONEY",
+    "RATE",
+    "TEXT",
+    "Kind",
+    "check_fields",
+    "count_map",
+    "enum_of",
+    "many",
+    "nested",
+    "number",
+    "share_map",
+]
+
+METADATA_KEY: Final = "steps"
+MAX_ID_LENGTH: Final = 128
+MAX_TEXT_LENGTH: Final = 1_000
+#: The largest money amount accepted, in fen: 10^15 fen is ten trillion yuan, beyond any
+#: brand's GMV; the cap keeps hostile files from smuggling in numbers no sum can hold exactly.
+MAX_MONEY_FEN: Final = 10**15
+MAX_COUNT: Final = 10**15
+SHARE_TOLERANCE: Final = 1e-6
+
+
+@attrs.frozen
+class Kind:
+    """What a field holds.  ``name`` selects the check; the rest parameterise it."""
+
+    name: str
+    item: Any = None
+    minimum: float | None = None
+    maximum: float | None = None
+    description: str = ""
+
+
+IDENTIFIER: Final = {METADATA_KEY: Kind("identifier")}
+TEXT: Final = {METADATA_KEY: Kind("text")}
+MONEY: Final = {METADATA_KEY: Kind("money", minimum=0, maximum=MAX_MONEY_FEN)}
+COUNT: Final = {METADATA_KEY: Kind("count", minimum=0, maximum=MAX_COUNT)}
+RATE: Final = {METADATA_KEY: Kind("rate", minimum=0.0, maximum=1.0)}
+BOOL: Final = {METADATA_KEY: Kind("bool")}
+AWARE_DATETIME: Final = {METADATA_KEY: Kind("aware_datetime")}
+DATE: Final = {METADATA_KEY: Kind("date")}
+
+
+def number(minimum: float, maximum: float) -> dict[str, Kind]:
+    return {METADATA_KEY: Kind("number", minimum=minimum, maximum=maximum)}
+
+
+def enum_of(enum_type: type[enum.Enum]) -> dict[str, Kind]:
+    return {METADATA_KEY: Kind("enum", item=enum_type)}
+
+
+def nested(cls: type) -> dict[str, Kind]:
+    return {METADATA_KEY: Kind("nested", item=cls)}
+
+
+def many(cls: type) -> dict[str, Kind]:
+    return {METADATA_KEY: Kind("many", item=cls)}
+
+
+def count_map(key_enum: type[enum.Enum]) -> dict[str, Kind]:
+    return {METADATA_KEY: Kind("count_map", item=key_enum, minimum=0, maximum=MAX_COUNT)}
+
+
+def share_map(key_enum: type[enum.Enum]) -> dict[str, Kind]:
+    return {METADATA_KEY: Kind("share_map", item=key_enum, minimum=0.0, maximum=1.0)}
+
+
+def kind_of(attribute: attrs.Attribute[Any]) -> Kind | None:
+    kind = attribute.metadata.get(METADATA_KEY)
+    return kind if isinstance(kind, Kind) else None
+
+
+def _is_real(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _check_bounded_int(value: object, kind: Kind, unit: str) -> str | None:
+    if not isinstance(value, int) or isinstance(value, bool):
+        return f"must be an integer {unit}, got {type(value).__name__}"
+    if kind.minimum is not None and value < kind.minimum:
+        return f"must be >= {int(kind.minimum)}"
+    if kind.maximum is not None and value > kind.maximum:
+        return f"must be <= {int(kind.maximum)}"
+    return None
+
+
+def _check_real(value: object, kind: Kind) -> str | None:
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return f"must be a number, got {type(value).__name__}"
+    if not math.isfinite(value):
+        return "must be a finite number"
+    if (
+        kind.minimum is not None
+        and kind.maximum is not None
+        and not kind.minimum <= value <= kind.maximum
+    ):
+        return f"must lie in [{_fmt(kind.minimum)}, {_fmt(kind.maximum)}], got {value}"
+    return None
+
+
+def _fmt(bound: float) -> str:
+    return str(int(bound)) if float(bound).is_integer() else str(bound)
+
+
+def _check_string(value: object, limit: int, *, allow_blank: bool) -> str | None:
+    if not isinstance(value, str):
+        return f"must be a string, got {type(value).__name__}"
+    if not allow_blank and not value.strip():
+        return "must not be empty"
+    if len(value) > limit:
+        return f"must be at most {limit} characters, got {len(value)}"
+    return None
+
+
+def _check_map(value: object, kind: Kind) -> Iterator[tuple[str, str]]:
+    if not isinstance(value, Mapping):
+        yield "", f"must be a mapping, got {type(value).__name__}"
+        return
+    for key, item in value.items():
+        if not isinstance(key, kind.item):
+            yield "", f"unknown key {key!r}"
+            continue
+        sub = f"{key.value}"
+        if kind.name == "count_map":
+            error = _check_bounded_int(item, kind, "count")
+        else:
+            error = _check_real(item, kind)
+        if error:
+            yield sub, error
+    if kind.name == "share_map" and all(_is_real(v) for v in value.values()):
+        total = math.fsum(value.values())
+        if total > 1.0 + SHARE_TOLERANCE:
+            yield "", f"shares must add up to at most 1, got {total:.6g}"
+
+
+def _problems_for(value: object, kind: Kind) -> Iterator[tuple[str, str]]:
+    error: str | None = None
+    name = kind.name
+    if name == "identifier":
+        error = _check_string(value, MAX_ID_LENGTH, allow_blank=False)
+    elif name == "text":
+        error = _check_string(value, MAX_TEXT_LENGTH, allow_blank=True)
+    elif name == "money":
+        error = _check_bounded_int(value, kind, "amount in fen")
+    elif name == "count":
+        error = _check_bounded_int(value, kind, "count")
+    elif name in ("rate", "number"):
+        error = _check_real(value, kind)
+    elif name == "bool":
+        if not isinstance(value, bool):
+            error = f"must be true or false, got {type(value).__name__}"
+    elif name == "aware_datetime":
+        if not isinstance(value, datetime):
+            error = f"must be a datetime, got {type(value).__name__}"
+        elif value.tzinfo is None or value.utcoffset() is None:
+            error = "must be timezone-aware (e.g. 2021-09-01T20:00:00+08:00)"
+    elif name == "date":
+        if not isinstance(value, date) or isinstance(value, datetime):
+            error = f"must be a date, got {type(value).__name__}"
+    elif name == "enum":
+        if not isinstance(value, kind.item):
+            error = f"must be one of {', '.join(repr(m.value) for m in kind.item)}"
+    elif name == "nested":
+        if not isinstance(value, kind.item):
+            error = f"must be a {kind.item.__name__}, got {type(value).__name__}"
+    elif name == "many":
+        if not isinstance(value, tuple):
+            error = f"must be a tuple of {kind.item.__name__}, got {type(value).__name__}"
+        else:
+            for index, item in enumerate(value):
+                if not isinstance(item, kind.item):
+                    yield (
+                        f"[{index}]",
+                        f"must be a {kind.item.__name__}, got {type(item).__name__}",
+                    )
+    elif name in ("count_map", "share_map"):
+        yield from _check_map(value, kind)
+    if error:
+        yield "", error
+
+
+_FIELD_CACHE: dict[type, tuple[tuple[str, Kind, bool], ...]] = {}
+
+
+def _fields_of(cls: type) -> tuple[tuple[str, Kind, bool], ...]:
+    cached = _FIELD_CACHE.get(cls)
+    if cached is None:
+        entries = []
+        for attribute in attrs.fields(cls):
+            kind = kind_of(attribute)
+            if kind is not None:
+                entries.append((attribute.name, kind, attribute.default is None))
+        cached = _FIELD_CACHE[cls] = tuple(entries)
+    return cached
+
+
+def field_problems(obj: object) -> list[Problem]:
+    """Every per-field problem of ``obj`` (types, ranges, lengths), with field paths."""
+    problems: list[Problem] = []
+    for name, kind, optional in _fields_of(type(obj)):
+        value = getattr(obj, name)
+        if value is None and optional:
+            continue
+        for sub, message in _problems_for(value, kind):
+            path = f"{name}.{sub}" if sub and not sub.startswith("[") else f"{name}{sub}"
+            problems.append(Problem(path, message))
+    return problems
+
+
+def check_fields(obj: object, relations: Iterator[Problem] | None = None) -> None:
+    """Raise :class:`InvalidDataError` listing every field and relation problem of ``obj``.
+
+    Relations are only checked once every field is individually valid, since a relation
+    between two fields means nothing when one of them has the wrong type.
+    """
+    problems = field_problems(obj)
+    if not problems and relations is not None:
+        problems.extend(relations)
+    if problems:
+        raise InvalidDataError(problems)

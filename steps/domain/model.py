@@ -1,0 +1,532 @@
+"""The typed model of live-stream e-commerce (直播电商).
+
+Every class is frozen and slotted, and validates itself at construction: each field against
+its declared kind (money in integer fen, counts, rates in [0, 1], timezone-aware times, ids),
+then the relations between fields and objects.  A violation raises
+:class:`~steps.domain.errors.InvalidDataError` naming every offending field.
+
+Money is integer fen (分; 100 fen = 1 yuan).  Collections are tuples; mappings are read-only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import date, datetime
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+
+from steps.domain.enums import (
+    AgeBand,
+    CityTier,
+    Platform,
+    ProductRole,
+    TrafficSource,
+    TrustSignalKind,
+)
+from steps.domain.errors import Problem
+from steps.domain.fields import (
+    AWARE_DATETIME,
+    BOOL,
+    COUNT,
+    DATE,
+    IDENTIFIER,
+    MONEY,
+    RATE,
+    TEXT,
+    check_fields,
+    count_map,
+    enum_of,
+    many,
+    nested,
+    number,
+    share_map,
+)
+
+__all__ = [
+    "Account",
+    "AudienceProfile",
+    "Brand",
+    "Dataset",
+    "FanGroup",
+    "Order",
+    "Product",
+    "RunOfShow",
+    "ShortVideo",
+    "ShowSegment",
+    "Stream",
+    "StreamProduct",
+    "TalentCollab",
+    "TrustSignal",
+]
+
+
+def _frozen_map(value: Mapping[Any, Any] | None) -> Mapping[Any, Any]:
+    if value is None:
+        return MappingProxyType({})
+    if isinstance(value, MappingProxyType):
+        return value
+    if isinstance(value, Mapping):
+        return MappingProxyType(dict(value))
+    return value  # type: ignore[unreachable]  # rejected by the field check with its type
+
+
+def _tuple(value: Iterable[Any]) -> tuple[Any, ...]:
+    if isinstance(value, tuple):
+        return value
+    if isinstance(value, list):
+        return tuple(value)
+    return value  # type: ignore[return-value]  # rejected by the field check with its type
+
+
+def _at_most(path: str, value: int | None, bound: int | None, bound_name: str) -> Iterator[Problem]:
+    if value is not None and bound is not None and value > bound:
+        yield Problem(path, f"must be <= {bound_name} ({bound}), got {value}")
+
+
+def _unique(path: str, ids: Iterable[str], what: str) -> Iterator[Problem]:
+    seen: set[str] = set()
+    for index, ident in enumerate(ids):
+        if ident in seen:
+            yield Problem(f"{path}[{index}]", f"duplicate {what} {ident!r}")
+        seen.add(ident)
+
+
+class _Model:
+    """Runs the field checks and the class's relation checks after construction."""
+
+    __slots__ = ()
+
+    def __attrs_post_init__(self) -> None:
+        check_fields(self, self._relations())
+
+    def _relations(self) -> Iterator[Problem]:
+        return iter(())
+
+
+@attrs.frozen
+class AudienceProfile(_Model):
+    """Who watches or buys (用户画像): shares of people by city tier and by age band.
+
+    Shares are rates in [0, 1]; each mapping adds up to at most 1 (the rest is unknown).
+    """
+
+    city_tiers: Mapping[CityTier, float] = attrs.field(
+        factory=dict, converter=_frozen_map, metadata=share_map(CityTier)
+    )
+    age_bands: Mapping[AgeBand, float] = attrs.field(
+        factory=dict, converter=_frozen_map, metadata=share_map(AgeBand)
+    )
+    female_share: float | None = attrs.field(default=None, metadata=RATE)
+
+
+@attrs.frozen
+class FanGroup(_Model):
+    """An account's fan group (粉丝团) over the brand's window."""
+
+    members: int = attrs.field(metadata=COUNT)
+    active_members: int = attrs.field(metadata=COUNT)
+    new_members: int = attrs.field(default=0, metadata=COUNT)
+    member_gmv_fen: int | None = attrs.field(default=None, metadata=MONEY)
+    member_buyers: int | None = attrs.field(default=None, metadata=COUNT)
+    member_repeat_buyers: int | None = attrs.field(default=None, metadata=COUNT)
+
+    def _relations(self) -> Iterator[Problem]:
+        yield from _at_most("active_members", self.active_members, self.members, "members")
+        yield from _at_most("new_members", self.new_members, self.members, "members")
+        yield from _at_most(
+            "member_repeat_buyers", self.member_repeat_buyers, self.member_buyers, "member_buyers"
+        )
+
+
+@attrs.frozen
+class Account(_Model):
+    """A live-stream account (账号) the brand broadcasts from itself (自播)."""
+
+    account_id: str = attrs.field(metadata=IDENTIFIER)
+    platform: Platform = attrs.field(metadata=enum_of(Platform))
+    name: str = attrs.field(metadata=TEXT)
+    followers: int = attrs.field(default=0, metadata=COUNT)
+    opened_on: date | None = attrs.field(default=None, metadata=DATE)
+    fan_group: FanGroup | None = attrs.field(default=None, metadata=nested(FanGroup))
+    audience: AudienceProfile | None = attrs.field(default=None, metadata=nested(AudienceProfile))
+
+
+@attrs.frozen
+class Product(_Model):
+    """A product (商品 / SKU) the brand sells."""
+
+    product_id: str = attrs.field(metadata=IDENTIFIER)
+    name: str = attrs.field(metadata=TEXT)
+    category: str = attrs.field(metadata=TEXT)
+    price_fen: int = attrs.field(metadata=MONEY)
+    list_price_fen: int | None = attrs.field(default=None, metadata=MONEY)
+    role: ProductRole | None = attrs.field(default=None, metadata=enum_of(ProductRole))
+    channel_exclusive: bool = attrs.field(default=False, metadata=BOOL)
+
+    def _relations(self) -> Iterator[Problem]:
+        if self.list_price_fen is not None and self.list_price_fen < self.price_fen:
+            yield Problem(
+                "list_price_fen",
+                f"must be >= price_fen ({self.price_fen}), got {self.list_price_fen}",
+            )
+
+
+@attrs.frozen
+class StreamProduct(_Model):
+    """A product as explained (讲解) and sold in one stream."""
+
+    product_id: str = attrs.field(metadata=IDENTIFIER)
+    explain_count: int = attrs.field(default=0, metadata=COUNT)
+    explain_seconds: int = attrs.field(default=0, metadata=COUNT)
+    exposures: int | None = attrs.field(default=None, metadata=COUNT)
+    clicks: int | None = attrs.field(default=None, metadata=COUNT)
+    orders: int = attrs.field(default=0, metadata=COUNT)
+    gmv_fen: int = attrs.field(default=0, metadata=MONEY)
+
+    def _relations(self) -> Iterator[Problem]:
+        yield from _at_most("clicks", self.clicks, self.exposures, "exposures")
+
+
+@attrs.frozen
+class ShowSegment(_Model):
+    """One planned segment of a run-of-show (直播脚本), with what actually happened."""
+
+    name: str = attrs.field(metadata=TEXT)
+    planned_seconds: int = attrs.field(metadata=COUNT)
+    actual_seconds: int | None = attrs.field(default=None, metadata=COUNT)
+    planned_spend_fen: int | None = attrs.field(default=None, metadata=MONEY)
+    actual_spend_fen: int | None = attrs.field(default=None, metadata=MONEY)
+
+
+@attrs.frozen
+class RunOfShow(_Model):
+    """The plan of a stream (直播脚本与节奏): segments, GMV target and traffic plan."""
+
+    segments: tuple[ShowSegment, ...] = attrs.field(
+        default=(), converter=_tuple, metadata=many(ShowSegment)
+    )
+    gmv_target_fen: int | None = attrs.field(default=None, metadata=MONEY)
+    planned_paid_uv_share: float | None = attrs.field(default=None, metadata=RATE)
+
+
+@attrs.frozen
+class Stream(_Model):
+    """One live session (直播场次) on one of the brand's accounts.
+
+    Viewer counts are unique viewers (UV, 观看人数); ``views`` is the number of views
+    (观看次数, PV).  ``uv_by_source`` and ``gmv_by_source`` split UV and GMV by traffic
+    source; each adds up to at most the total (the rest is unattributed).
+    """
+
+    stream_id: str = attrs.field(metadata=IDENTIFIER)
+    account_id: str = attrs.field(metadata=IDENTIFIER)
+    started_at: datetime = attrs.field(metadata=AWARE_DATETIME)
+    duration_seconds: int = attrs.field(metadata=COUNT)
+    uv: int = attrs.field(metadata=COUNT)
+    watch_seconds: int = attrs.field(metadata=COUNT)
+    orders: int = attrs.field(metadata=COUNT)
+    buyers: int = attrs.field(metadata=COUNT)
+    gmv_fen: int = attrs.field(metadata=MONEY)
+    exposure: int | None = attrs.field(default=None, metadata=COUNT)
+    views: int | None = attrs.field(default=None, metadata=COUNT)
+    peak_concurrent: int | None = attrs.field(default=None, metadata=COUNT)
+    first_minutes_uv: int | None = attrs.field(default=None, metadata=COUNT)
+    uv_by_source: Mapping[TrafficSource, int] = attrs.field(
+        factory=dict, converter=_frozen_map, metadata=count_map(TrafficSource)
+    )
+    gmv_by_source: Mapping[TrafficSource, int] = attrs.field(
+        factory=dict, converter=_frozen_map, metadata=count_map(TrafficSource)
+    )
+    comments: int = attrs.field(default=0, metadata=COUNT)
+    likes: int = attrs.field(default=0, metadata=COUNT)
+    shares: int = attrs.field(default=0, metadata=COUNT)
+    new_followers: int = attrs.field(default=0, metadata=COUNT)
+    fan_group_joins: int = attrs.field(default=0, metadata=COUNT)
+    product_exposure_uv: int | None = attrs.field(default=None, metadata=COUNT)
+    product_click_uv: int | None = attrs.field(default=None, metadata=COUNT)
+    orders_created: int | None = attrs.field(default=None, metadata=COUNT)
+    refund_fen: int = attrs.field(default=0, metadata=MONEY)
+    paid_spend_fen: int = attrs.field(default=0, metadata=MONEY)
+    reservations: int = attrs.field(default=0, metadata=COUNT)
+    reserved_attendees: int | None = attrs.field(default=None, metadata=COUNT)
+    preheat_videos: int = attrs.field(default=0, metadata=COUNT)
+    preheat_video_views: int = attrs.field(default=0, metadata=COUNT)
+    coupons_issued: int = attrs.field(default=0, metadata=COUNT)
+    coupons_used: int = attrs.field(default=0, metadata=COUNT)
+    giveaways: int = attrs.field(default=0, metadata=COUNT)
+    hosts: int | None = attrs.field(default=None, metadata=COUNT)
+    products: tuple[StreamProduct, ...] = attrs.field(
+        default=(), converter=_tuple, metadata=many(StreamProduct)
+    )
+    plan: RunOfShow | None = attrs.field(default=None, metadata=nested(RunOfShow))
+    campaign: str | None = attrs.field(default=None, metadata=TEXT)
+
+    def _relations(self) -> Iterator[Problem]:
+        yield from _at_most("buyers", self.buyers, self.orders, "orders")
+        yield from _at_most("buyers", self.buyers, self.uv, "uv")
+        yield from _at_most("uv", self.uv, self.exposure, "exposure")
+        yield from _at_most("uv", self.uv, self.views, "views")
+        yield from _at_most("first_minutes_uv", self.first_minutes_uv, self.uv, "uv")
+        yield from _at_most("peak_concurrent", self.peak_concurrent, self.uv, "uv")
+        yield from _at_most("product_exposure_uv", self.product_exposure_uv, self.uv, "uv")
+        yield from _at_most(
+            "product_click_uv",
+            self.product_click_uv,
+            self.product_exposure_uv,
+            "product_exposure_uv",
+        )
+        yield from _at_most("product_click_uv", self.product_click_uv, self.uv, "uv")
+        yield from _at_most("orders", self.orders, self.orders_created, "orders_created")
+        yield from _at_most("refund_fen", self.refund_fen, self.gmv_fen, "gmv_fen")
+        yield from _at_most(
+            "coupons_used", self.coupons_used, self.coupons_issued, "coupons_issued"
+        )
+        yield from _at_most(
+            "reserved_attendees", self.reserved_attendees, self.reservations, "reservations"
+        )
+        yield from _at_most("reserved_attendees", self.reserved_attendees, self.uv, "uv")
+        yield from _at_most(
+            "watch_seconds",
+            self.watch_seconds,
+            self.uv * self.duration_seconds,
+            "uv × duration_seconds",
+        )
+        if self.gmv_fen > 0 and self.orders == 0:
+            yield Problem("orders", "must be > 0 when gmv_fen is positive")
+        yield from _at_most("uv_by_source", sum(self.uv_by_source.values()), self.uv, "uv")
+        yield from _at_most(
+            "gmv_by_source", sum(self.gmv_by_source.values()), self.gmv_fen, "gmv_fen"
+        )
+        yield from _at_most(
+            "products",
+            sum(p.gmv_fen for p in self.products),
+            self.gmv_fen,
+            "gmv_fen (sum of products' gmv_fen)",
+        )
+        yield from _unique("products", (p.product_id for p in self.products), "product")
+
+
+@attrs.frozen
+class TalentCollab(_Model):
+    """A talent's distribution for the brand (达人分销 / 达人合作) over a period."""
+
+    collab_id: str = attrs.field(metadata=IDENTIFIER)
+    talent_id: str = attrs.field(metadata=IDENTIFIER)
+    talent_name: str = attrs.field(metadata=TEXT)
+    platform: Platform = attrs.field(metadata=enum_of(Platform))
+    talent_followers: int = attrs.field(metadata=COUNT)
+    started_on: date = attrs.field(metadata=DATE)
+    ended_on: date = attrs.field(metadata=DATE)
+    streams: int = attrs.field(metadata=COUNT)
+    gmv_fen: int = attrs.field(metadata=MONEY)
+    commission_fen: int = attrs.field(metadata=MONEY)
+    orders: int = attrs.field(metadata=COUNT)
+    buyers: int = attrs.field(metadata=COUNT)
+    audience_reached: int = attrs.field(default=0, metadata=COUNT)
+    new_followers_for_brand: int = attrs.field(default=0, metadata=COUNT)
+    product_ids: tuple[str, ...] = attrs.field(default=(), converter=_tuple, metadata=many(str))
+    audience: AudienceProfile | None = attrs.field(default=None, metadata=nested(AudienceProfile))
+
+    def _relations(self) -> Iterator[Problem]:
+        if self.ended_on < self.started_on:
+            yield Problem("ended_on", f"must not be before started_on ({self.started_on})")
+        yield from _at_most("buyers", self.buyers, self.orders, "orders")
+        yield from _at_most("commission_fen", self.commission_fen, self.gmv_fen, "gmv_fen")
+        if self.gmv_fen > 0 and self.orders == 0:
+            yield Problem("orders", "must be > 0 when gmv_fen is positive")
+
+
+# Pseudonymous buyer keys only: anything shaped like a phone number or an e-mail address is
+# refused, since China's Personal Information Protection Law applies to buyers.
+_PHONE_LIKE = re.compile(r"^\+?[\d\s\-()]{7,20}$")
+
+
+def _buyer_key_problem(key: str) -> str | None:
+    if "@" in key:
+        return "must be a pseudonymous key, not an e-mail address"
+    if _PHONE_LIKE.match(key) and sum(c.isdigit() for c in key) >= 7:
+        return "must be a pseudonymous key, not a phone number"
+    return None
+
+
+@attrs.frozen
+class Order(_Model):
+    """One paid order.  ``buyer_key`` is a pseudonymous token, never a name or phone number."""
+
+    order_id: str = attrs.field(metadata=IDENTIFIER)
+    buyer_key: str = attrs.field(metadata=IDENTIFIER)
+    placed_at: datetime = attrs.field(metadata=AWARE_DATETIME)
+    amount_fen: int = attrs.field(metadata=MONEY)
+    quantity: int = attrs.field(default=1, metadata=COUNT)
+    product_id: str | None = attrs.field(default=None, metadata=IDENTIFIER)
+    stream_id: str | None = attrs.field(default=None, metadata=IDENTIFIER)
+    collab_id: str | None = attrs.field(default=None, metadata=IDENTIFIER)
+    refunded_fen: int = attrs.field(default=0, metadata=MONEY)
+
+    def _relations(self) -> Iterator[Problem]:
+        problem = _buyer_key_problem(self.buyer_key)
+        if problem:
+            yield Problem("buyer_key", problem)
+        yield from _at_most("refunded_fen", self.refunded_fen, self.amount_fen, "amount_fen")
+        if self.stream_id is not None and self.collab_id is not None:
+            yield Problem("collab_id", "an order comes from a stream or a talent, not both")
+
+
+@attrs.frozen
+class TrustSignal(_Model):
+    """Evidence of trust (信任信号).  Flags (enrolments) take 1 or 0; rates lie in [0, 1];
+    the store experience score is on a 0–100 scale (multiply a 5-point score by 20)."""
+
+    kind: TrustSignalKind = attrs.field(metadata=enum_of(TrustSignalKind))
+    value: float = attrs.field(metadata=number(0, 100))
+    observed_on: date | None = attrs.field(default=None, metadata=DATE)
+    source: str | None = attrs.field(default=None, metadata=TEXT)
+
+    def _relations(self) -> Iterator[Problem]:
+        if self.kind.is_flag and self.value not in (0, 1):
+            yield Problem("value", f"must be 1 or 0 for {self.kind.value}, got {self.value}")
+        elif self.kind.is_rate and not 0 <= self.value <= 1:
+            yield Problem("value", f"must lie in [0, 1] for {self.kind.value}, got {self.value}")
+
+
+@attrs.frozen
+class ShortVideo(_Model):
+    """A short video (短视频) posted by one of the brand's accounts: content output."""
+
+    video_id: str = attrs.field(metadata=IDENTIFIER)
+    account_id: str = attrs.field(metadata=IDENTIFIER)
+    posted_at: datetime = attrs.field(metadata=AWARE_DATETIME)
+    views: int = attrs.field(default=0, metadata=COUNT)
+    likes: int = attrs.field(default=0, metadata=COUNT)
+
+
+def _missing(
+    path: str, items: Iterable[tuple[str, str | None]], known: set[str], what: str
+) -> Iterator[Problem]:
+    for sub, ref in items:
+        if ref is not None and ref not in known:
+            yield Problem(f"{path}{sub}", f"unknown {what} {ref!r}")
+
+
+@attrs.frozen
+class Brand(_Model):
+    """A brand or merchant (品牌 / 商家): its own accounts and what it sells through them and
+    through talents, over an optional analysis window (inclusive dates)."""
+
+    brand_id: str = attrs.field(metadata=IDENTIFIER)
+    name: str = attrs.field(metadata=TEXT)
+    category: str = attrs.field(metadata=TEXT)
+    tier: str | None = attrs.field(default=None, metadata=TEXT)
+    window_start: date | None = attrs.field(default=None, metadata=DATE)
+    window_end: date | None = attrs.field(default=None, metadata=DATE)
+    accounts: tuple[Account, ...] = attrs.field(
+        default=(), converter=_tuple, metadata=many(Account)
+    )
+    products: tuple[Product, ...] = attrs.field(
+        default=(), converter=_tuple, metadata=many(Product)
+    )
+    streams: tuple[Stream, ...] = attrs.field(default=(), converter=_tuple, metadata=many(Stream))
+    talent_collabs: tuple[TalentCollab, ...] = attrs.field(
+        default=(), converter=_tuple, metadata=many(TalentCollab)
+    )
+    orders: tuple[Order, ...] = attrs.field(default=(), converter=_tuple, metadata=many(Order))
+    trust_signals: tuple[TrustSignal, ...] = attrs.field(
+        default=(), converter=_tuple, metadata=many(TrustSignal)
+    )
+    short_videos: tuple[ShortVideo, ...] = attrs.field(
+        default=(), converter=_tuple, metadata=many(ShortVideo)
+    )
+    audience: AudienceProfile | None = attrs.field(default=None, metadata=nested(AudienceProfile))
+
+    def _relations(self) -> Iterator[Problem]:
+        if (
+            self.window_start is not None
+            and self.window_end is not None
+            and self.window_end < self.window_start
+        ):
+            yield Problem("window_end", f"must not be before window_start ({self.window_start})")
+        yield from _unique("accounts", (a.account_id for a in self.accounts), "account")
+        yield from _unique("products", (p.product_id for p in self.products), "product")
+        yield from _unique("streams", (s.stream_id for s in self.streams), "stream")
+        yield from _unique("talent_collabs", (c.collab_id for c in self.talent_collabs), "collab")
+        yield from _unique("orders", (o.order_id for o in self.orders), "order")
+        yield from _unique("short_videos", (v.video_id for v in self.short_videos), "video")
+        accounts = {a.account_id for a in self.accounts}
+        products = {p.product_id for p in self.products}
+        streams = {s.stream_id for s in self.streams}
+        collabs = {c.collab_id for c in self.talent_collabs}
+        yield from _missing(
+            "streams",
+            ((f"[{i}].account_id", s.account_id) for i, s in enumerate(self.streams)),
+            accounts,
+            "account",
+        )
+        yield from _missing(
+            "streams",
+            (
+                (f"[{i}].products[{j}].product_id", p.product_id)
+                for i, s in enumerate(self.streams)
+                for j, p in enumerate(s.products)
+            ),
+            products,
+            "product",
+        )
+        yield from _missing(
+            "talent_collabs",
+            (
+                (f"[{i}].product_ids[{j}]", pid)
+                for i, c in enumerate(self.talent_collabs)
+                for j, pid in enumerate(c.product_ids)
+            ),
+            products,
+            "product",
+        )
+        for what, known, attr in (
+            ("stream", streams, "stream_id"),
+            ("product", products, "product_id"),
+            ("collab", collabs, "collab_id"),
+        ):
+            yield from _missing(
+                "orders",
+                ((f"[{i}].{attr}", getattr(o, attr)) for i, o in enumerate(self.orders)),
+                known,
+                what,
+            )
+        yield from _missing(
+            "short_videos",
+            ((f"[{i}].account_id", v.account_id) for i, v in enumerate(self.short_videos)),
+            accounts,
+            "account",
+        )
+        if self.window_start is not None or self.window_end is not None:
+            for i, stream in enumerate(self.streams):
+                day = stream.started_at.date()
+                if (self.window_start is not None and day < self.window_start) or (
+                    self.window_end is not None and day > self.window_end
+                ):
+                    yield Problem(
+                        f"streams[{i}].started_at",
+                        f"{day} lies outside the brand's window "
+                        f"{self.window_start}..{self.window_end}",
+                    )
+
+
+@attrs.frozen
+class Dataset(_Model):
+    """One or many brands: what a data file holds and what scorers run over."""
+
+    brands: tuple[Brand, ...] = attrs.field(default=(), converter=_tuple, metadata=many(Brand))
+
+    def _relations(self) -> Iterator[Problem]:
+        yield from _unique("brands", (b.brand_id for b in self.brands), "brand")
+
+    def brand(self, brand_id: str) -> Brand:
+        """The brand with this id; ``KeyError`` names the known ids when there is none."""
+        for brand in self.brands:
+            if brand.brand_id == brand_id:
+                return brand
+        known = ", ".join(b.brand_id for b in self.brands) or "none"
+        raise KeyError(f"no brand {brand_id!r} (known: {known})")

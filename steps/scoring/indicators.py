@@ -1,0 +1,340 @@
+"""Indicators, benchmarks and the arithmetic that turns them into an explained score card.
+
+An :class:`Indicator` is a named, documented function of a subject (a brand or a stream)
+with a unit, a default benchmark and a weight inside its component.  A :class:`Benchmark`
+normalises a value to 0–100: piecewise-linear between a floor (scores 0) and a target
+(scores 100), or (:class:`PeerBenchmark`) the value's percentile among comparable peers.
+
+:func:`evaluate` applies a list of components to one subject and returns the card's parts.
+Its arithmetic is the contract every built-in scorer keeps, and plugin authors may reuse it:
+
+* an indicator whose value is missing is *not available*: its weight is removed and the
+  remaining indicators of its component are re-weighted; never a silent zero;
+* a component with no available indicator is not available either, likewise re-weighted;
+* an indicator's contribution is ``component weight × indicator weight × indicator score``;
+  the overall score is the sum of the contributions, so they add up to it by construction;
+* confidence is the share of the nominal weight whose inputs were available.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any, Generic, Protocol, TypeVar
+
+import attrs
+
+from steps.scoring.results import ComponentResult, IndicatorResult
+
+__all__ = [
+    "Benchmark",
+    "BenchmarkOverrides",
+    "Component",
+    "Direction",
+    "Evaluation",
+    "Indicator",
+    "LinearBenchmark",
+    "PeerBenchmark",
+    "evaluate",
+]
+
+S = TypeVar("S")
+S_contra = TypeVar("S_contra", contravariant=True)
+
+
+class Direction(StrEnum):
+    HIGHER_IS_BETTER = "higher"
+    LOWER_IS_BETTER = "lower"
+
+
+class Benchmark(Protocol):
+    """What a value is judged against."""
+
+    @property
+    def source(self) -> str:
+        """Where the benchmark comes from: a citation, ``peers: …``, or ``assumption: …``."""
+        ...
+
+    def normalise(self, value: float) -> float:
+        """The value's score in [0, 100]."""
+        ...
+
+    def describe(self) -> str:
+        """A short human description, e.g. ``target 0.70, floor 0.30``."""
+        ...
+
+
+def _finite(_: Any, attribute: attrs.Attribute[Any], value: float) -> None:
+    if not math.isfinite(value):
+        raise ValueError(f"{attribute.name} must be finite, got {value}")
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.4g}"
+
+
+@attrs.frozen
+class LinearBenchmark:
+    """Piecewise-linear: ``floor`` scores 0, ``target`` scores 100, linear between, clamped.
+
+    A target below the floor means lower is better (a refund rate, a cost per fan).
+    """
+
+    floor: float = attrs.field(validator=_finite)
+    target: float = attrs.field(validator=_finite)
+    source: str = "assumption"
+
+    def __attrs_post_init__(self) -> None:
+        if self.floor == self.target:
+            raise ValueError(f"floor and target must differ, both are {self.floor}")
+
+    def normalise(self, value: float) -> float:
+        position = (value - self.floor) / (self.target - self.floor)
+        return 100.0 * min(1.0, max(0.0, position))
+
+    def describe(self) -> str:
+        return f"target {_fmt(self.target)}, floor {_fmt(self.floor)}"
+
+
+def _sorted_finite(values: Iterable[float]) -> tuple[float, ...]:
+    return tuple(sorted(v for v in values if math.isfinite(v)))
+
+
+@attrs.frozen
+class PeerBenchmark:
+    """The value's percentile among peers: a score of 80 reads "better than 80% of
+    comparable subjects" (ties count half, the mid-rank convention)."""
+
+    values: tuple[float, ...] = attrs.field(converter=_sorted_finite)
+    direction: Direction = Direction.HIGHER_IS_BETTER
+    label: str = "peers"
+
+    def __attrs_post_init__(self) -> None:
+        if not self.values:
+            raise ValueError("a peer benchmark needs at least one finite peer value")
+
+    @property
+    def source(self) -> str:
+        return f"{self.label}: {len(self.values)} comparable"
+
+    def normalise(self, value: float) -> float:
+        below = bisect.bisect_left(self.values, value)
+        at_or_below = bisect.bisect_right(self.values, value)
+        share = (below + at_or_below) / (2 * len(self.values))
+        if self.direction is Direction.LOWER_IS_BETTER:
+            share = 1.0 - share
+        return 100.0 * share
+
+    def describe(self) -> str:
+        median = self.values[len(self.values) // 2]
+        return f"peer median {_fmt(median)} (n={len(self.values)})"
+
+
+@attrs.frozen
+class Indicator(Generic[S_contra]):
+    """A measured quantity of a subject, its default benchmarks and its weight.
+
+    ``measure`` returns ``None`` when its inputs are missing (then ``inputs`` names them).
+    ``defaults`` maps a platform value (``"kuaishou"``) or ``"*"`` to the default benchmark.
+    ``advice`` is the next move to suggest when the indicator scores low.
+    """
+
+    key: str
+    name: str
+    name_zh: str
+    unit: str
+    measure: Callable[[S_contra], float | None]
+    defaults: Mapping[str, Benchmark]
+    weight: float = 1.0
+    inputs: tuple[str, ...] = ()
+    formula: str = ""
+    advice: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        if not (math.isfinite(self.weight) and self.weight > 0):
+            raise ValueError(f"indicator {self.key}: weight must be > 0, got {self.weight}")
+        if "*" not in self.defaults:
+            raise ValueError(f"indicator {self.key}: defaults need a '*' (any platform) entry")
+
+    def default_benchmark(self, platform: str | None) -> Benchmark:
+        if platform is not None and platform in self.defaults:
+            return self.defaults[platform]
+        return self.defaults["*"]
+
+
+@attrs.frozen
+class Component(Generic[S_contra]):
+    """A group of indicators scored together (a STEPS pillar, a STAGE part)."""
+
+    key: str
+    name: str
+    name_zh: str
+    indicators: tuple[Indicator[S_contra], ...]
+
+    def __attrs_post_init__(self) -> None:
+        keys = [i.key for i in self.indicators]
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"component {self.key}: duplicate indicator keys in {keys}")
+
+
+def _frozen(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
+    return MappingProxyType(dict(mapping))
+
+
+@attrs.frozen
+class BenchmarkOverrides:
+    """User benchmarks that replace the defaults, keyed by ``"scorer.indicator"``.
+
+    Each key maps a scope to a benchmark.  A scope is ``"*"``, a platform (``"douyin"``), a
+    category (``"category:beauty"``) or both (``"douyin/category:beauty"``); the most specific
+    scope that matches wins.
+    """
+
+    entries: Mapping[str, Mapping[str, Benchmark]] = attrs.field(factory=dict, converter=_frozen)
+
+    def lookup(
+        self, scorer: str, indicator: str, *, platform: str | None, category: str | None
+    ) -> Benchmark | None:
+        scopes = self.entries.get(f"{scorer}.{indicator}")
+        if not scopes:
+            return None
+        candidates = []
+        if platform and category:
+            candidates.append(f"{platform}/category:{category}")
+        if category:
+            candidates.append(f"category:{category}")
+        if platform:
+            candidates.append(platform)
+        candidates.append("*")
+        for scope in candidates:
+            if scope in scopes:
+                return scopes[scope]
+        return None
+
+
+BenchmarkResolver = Callable[[Indicator[Any]], Benchmark]
+
+
+@attrs.frozen
+class Evaluation:
+    """The parts of a card that :func:`evaluate` computes."""
+
+    score: float
+    confidence: float
+    components: tuple[ComponentResult, ...]
+    missing: tuple[str, ...]
+
+
+def _clamp_score(value: float) -> float:
+    return min(100.0, max(0.0, value))
+
+
+def evaluate(
+    subject: S,
+    components: Sequence[Component[S]],
+    resolve: BenchmarkResolver,
+    *,
+    component_weights: Mapping[str, float] | None = None,
+    explain: Callable[[Indicator[S], float, float, Benchmark], str] | None = None,
+) -> Evaluation:
+    """Measure ``subject`` on every indicator and assemble the weighted breakdown.
+
+    ``component_weights`` gives each component's nominal weight (default: equal).
+    ``resolve`` picks the benchmark for an indicator (user override, peers or default).
+    A measure that raises is a bug in the scorer and propagates; the engine reports it.
+    """
+    weights = {c.key: (component_weights or {}).get(c.key, 1.0) for c in components}
+    if any(not math.isfinite(w) or w < 0 for w in weights.values()) or not any(weights.values()):
+        raise ValueError(f"component weights must be finite, >= 0 and not all 0: {weights}")
+    total_weight = math.fsum(weights.values())
+
+    measured: list[list[tuple[Indicator[S], float | None, float | None, Benchmark]]] = []
+    missing: list[str] = []
+    available_nominal = 0.0
+    for component in components:
+        rows = []
+        indicator_total = math.fsum(i.weight for i in component.indicators)
+        for indicator in component.indicators:
+            benchmark = resolve(indicator)
+            value = indicator.measure(subject)
+            if value is not None and not math.isfinite(value):
+                value = None
+            score = None if value is None else _clamp_score(benchmark.normalise(value))
+            if score is None:
+                needs = ", ".join(indicator.inputs) or "its inputs"
+                missing.append(f"{component.key}.{indicator.key}: needs {needs}")
+            else:
+                available_nominal += (
+                    weights[component.key] / total_weight * indicator.weight / indicator_total
+                )
+            rows.append((indicator, value, score, benchmark))
+        measured.append(rows)
+
+    active = {
+        c.key: weights[c.key]
+        for c, rows in zip(components, measured, strict=True)
+        if any(score is not None for _, _, score, _ in rows) and weights[c.key] > 0
+    }
+    active_total = math.fsum(active.values())
+
+    results: list[ComponentResult] = []
+    for component, rows in zip(components, measured, strict=True):
+        component_weight = active[component.key] / active_total if component.key in active else 0.0
+        available_weight = math.fsum(i.weight for i, _, s, _ in rows if s is not None)
+        indicators: list[IndicatorResult] = []
+        for indicator, value, score, benchmark in rows:
+            weight = indicator.weight / available_weight if score is not None else 0.0
+            contribution = component_weight * weight * score if score is not None else 0.0
+            if score is not None and value is not None:
+                text = (
+                    explain(indicator, value, score, benchmark)
+                    if explain
+                    else f"{indicator.name}: {_fmt(value)} {indicator.unit} against "
+                    f"{benchmark.describe()} → {score:.0f}/100"
+                )
+            else:
+                needs = ", ".join(indicator.inputs) or "its inputs"
+                text = f"{indicator.name}: not available (needs {needs})"
+            indicators.append(
+                IndicatorResult(
+                    key=indicator.key,
+                    name=indicator.name,
+                    name_zh=indicator.name_zh,
+                    component=component.key,
+                    value=value,
+                    unit=indicator.unit,
+                    score=score,
+                    weight=weight,
+                    contribution=_clamp_score(contribution),
+                    benchmark=benchmark.describe(),
+                    benchmark_source=benchmark.source,
+                    explanation=text,
+                    missing=() if score is not None else indicator.inputs,
+                )
+            )
+        component_score = (
+            _clamp_score(math.fsum(r.weight * r.score for r in indicators if r.score is not None))
+            if component.key in active
+            else None
+        )
+        results.append(
+            ComponentResult(
+                key=component.key,
+                name=component.name,
+                name_zh=component.name_zh,
+                score=component_score,
+                weight=component_weight,
+                contribution=_clamp_score(math.fsum(r.contribution for r in indicators)),
+                indicators=tuple(indicators),
+            )
+        )
+    score = _clamp_score(math.fsum(r.contribution for r in results))
+    return Evaluation(
+        score=score,
+        confidence=min(1.0, max(0.0, available_nominal)),
+        components=tuple(results),
+        missing=tuple(missing),
+    )
