@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from steps.domain.enums import PUBLIC_SOURCES, TrafficSource
+from steps.domain.enums import PUBLIC_SOURCES, Platform, TrafficSource
 from steps.domain.model import Brand, Order, Stream
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "gmv_share_from",
     "gpm_fen",
     "interaction_rate",
+    "main_platform",
     "orders_per_buyer",
     "paid_roi",
     "public_uv",
@@ -158,3 +159,18 @@ def repurchase_rate(orders: Iterable[Order]) -> float | None:
     """Repurchase rate (复购率): buyers with two or more orders / buyers."""
     counts = buyer_order_counts(orders)
     return ratio(sum(1 for n in counts.values() if n >= 2), len(counts))
+
+
+def main_platform(brand: Brand) -> Platform | None:
+    """The platform most of the brand's streams (else accounts, else talents) are on."""
+    by_account = {a.account_id: a.platform for a in brand.accounts}
+    votes = Counter(by_account[s.account_id] for s in brand.streams if s.account_id in by_account)
+    if not votes:
+        votes = Counter(a.platform for a in brand.accounts)
+    if not votes:
+        votes = Counter(c.platform for c in brand.talent_collabs)
+    if not votes:
+        return None
+    # Most votes first; the enum's order breaks ties, so the answer never depends on input order.
+    order = {p: i for i, p in enumerate(Platform)}
+    return min(votes, key=lambda p: (-votes[p], order[p]))

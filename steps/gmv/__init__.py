@@ -1,0 +1,1 @@
+"""GMV identities and their exact period-over-period attribution."""

@@ -1,0 +1,151 @@
+"""Base classes for scorers built from components of indicators.
+
+A methodology scorer declares its components (each a tuple of indicators with weights and
+default benchmarks); the base class measures, normalises, weighs and explains, and turns the
+weakest indicators into recommendations.  Built-in scorers use these bases; a third party
+may too, or implement the protocols of :mod:`steps.scoring.contract` directly.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from typing import ClassVar, Generic, Literal, TypeVar
+
+from steps.domain import metrics
+from steps.domain.model import Brand
+from steps.scoring.contract import ScoringContext, StreamSubject
+from steps.scoring.indicators import Benchmark, Component, Evaluation, Indicator, evaluate
+from steps.scoring.results import Recommendation, ScoreCard, SubjectKind
+
+__all__ = ["BrandMethodology", "MethodologyScorer", "StreamMethodology"]
+
+S = TypeVar("S")
+
+#: An indicator scoring below this is a candidate for a recommendation.
+ADVICE_THRESHOLD = 60.0
+
+
+class MethodologyScorer(ABC, Generic[S]):
+    """Shared machinery; subclass :class:`BrandMethodology` or :class:`StreamMethodology`."""
+
+    name: ClassVar[str]
+    version: ClassVar[str]
+    title: ClassVar[str]
+    description: ClassVar[str]
+    #: How many recommendations a card carries at most.
+    max_recommendations: ClassVar[int] = 3
+
+    @abstractmethod
+    def components(self, subject: S, context: ScoringContext) -> Sequence[Component[S]]:
+        """The components to score ``subject`` on."""
+
+    def component_weights(self, subject: S, context: ScoringContext) -> Mapping[str, float] | None:
+        """Nominal component weights (default: equal)."""
+        return None
+
+    def notes(self, subject: S, context: ScoringContext) -> Mapping[str, str]:
+        """Labels to show beside the score."""
+        return {}
+
+    @abstractmethod
+    def _brand(self, subject: S) -> Brand: ...
+
+    @abstractmethod
+    def _subject_id(self, subject: S) -> str: ...
+
+    def resolve_benchmark(
+        self, subject: S, indicator: Indicator[S], context: ScoringContext
+    ) -> Benchmark:
+        brand = self._brand(subject)
+        platform = metrics.main_platform(brand)
+        return context.benchmark_for(
+            self.name,
+            indicator,
+            platform=platform.value if platform else None,
+            category=brand.category,
+            tier=brand.tier,
+        )
+
+    def recommendations(
+        self, subject: S, evaluation: Evaluation, context: ScoringContext
+    ) -> list[Recommendation]:
+        """The lowest-scoring indicators that have advice, weakest first, weighted by how
+        much of the card they could still add."""
+        components = {c.key: c for c in self.components(subject, context)}
+        candidates: list[tuple[float, Recommendation]] = []
+        for component in evaluation.components:
+            definitions = {i.key: i for i in components[component.key].indicators}
+            for result in component.indicators:
+                definition = definitions.get(result.key)
+                if result.score is None or definition is None or not definition.advice:
+                    continue
+                if result.score >= ADVICE_THRESHOLD:
+                    continue
+                headroom = component.weight * result.weight * (100.0 - result.score)
+                priority = 1 if result.score < 30 else 2
+                candidates.append(
+                    (
+                        -headroom,
+                        Recommendation(
+                            text=f"{result.explanation} {definition.advice}",
+                            component=component.key,
+                            indicator=result.key,
+                            priority=priority,
+                        ),
+                    )
+                )
+        candidates.sort(key=lambda item: (item[0], item[1].indicator or ""))
+        return [r for _, r in candidates[: self.max_recommendations]]
+
+    def _card(self, subject: S, context: ScoringContext, kind: SubjectKind) -> ScoreCard:
+        components = self.components(subject, context)
+        evaluation = evaluate(
+            subject,
+            components,
+            lambda indicator: self.resolve_benchmark(subject, indicator, context),
+            component_weights=self.component_weights(subject, context),
+        )
+        return ScoreCard(
+            scorer=self.name,
+            scorer_version=self.version,
+            subject_kind=kind,
+            subject_id=self._subject_id(subject),
+            brand_id=self._brand(subject).brand_id,
+            score=evaluation.score,
+            confidence=evaluation.confidence,
+            components=evaluation.components,
+            missing=evaluation.missing,
+            recommendations=tuple(self.recommendations(subject, evaluation, context)),
+            notes=self.notes(subject, context),
+        )
+
+
+class BrandMethodology(MethodologyScorer[Brand]):
+    """A brand scorer built from components of ``Indicator[Brand]``."""
+
+    subject: ClassVar[Literal[SubjectKind.BRAND]] = SubjectKind.BRAND
+
+    def _brand(self, subject: Brand) -> Brand:
+        return subject
+
+    def _subject_id(self, subject: Brand) -> str:
+        return subject.brand_id
+
+    def score(self, subject: Brand, context: ScoringContext) -> ScoreCard:
+        return self._card(subject, context, SubjectKind.BRAND)
+
+
+class StreamMethodology(MethodologyScorer[StreamSubject]):
+    """A stream scorer built from components of ``Indicator[StreamSubject]``."""
+
+    subject: ClassVar[Literal[SubjectKind.STREAM]] = SubjectKind.STREAM
+
+    def _brand(self, subject: StreamSubject) -> Brand:
+        return subject.brand
+
+    def _subject_id(self, subject: StreamSubject) -> str:
+        return subject.stream.stream_id
+
+    def score(self, subject: StreamSubject, context: ScoringContext) -> ScoreCard:
+        return self._card(subject, context, SubjectKind.STREAM)
