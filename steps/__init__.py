@@ -6,6 +6,7 @@ The public API::
 
     dataset = steps.load("brands.json")      # or .jsonl
     steps.dump(dataset, "copy.jsonl")
+    results = steps.score(dataset)           # every installed scorer, failures isolated
 
 Names are imported on first use, so ``import steps`` (and ``steps --help``) stays fast.
 """
@@ -34,6 +35,10 @@ if TYPE_CHECKING:
     )
     from steps.io.files import SCHEMA_VERSION, dump, load
     from steps.sample import generate, sample_dataset
+    from steps.scoring.contract import ScoringContext
+    from steps.scoring.engine import ScoreResults, score
+    from steps.scoring.hookspecs import hookimpl
+    from steps.scoring.results import ScoreCard
 
 _LAZY = {
     "Account": "steps.domain",
@@ -53,6 +58,11 @@ _LAZY = {
     "load": "steps.io.files",
     "generate": "steps.sample",
     "sample_dataset": "steps.sample",
+    "ScoringContext": "steps.scoring.contract",
+    "ScoreResults": "steps.scoring.engine",
+    "score": "steps.scoring.engine",
+    "hookimpl": "steps.scoring.hookspecs",
+    "ScoreCard": "steps.scoring.results",
 }
 
 __all__ = [
@@ -66,14 +76,19 @@ __all__ = [
     "Order",
     "Problem",
     "Product",
+    "ScoreCard",
+    "ScoreResults",
+    "ScoringContext",
     "Stream",
     "TalentCollab",
     "TrustSignal",
     "__version__",
     "dump",
     "generate",
+    "hookimpl",
     "load",
     "sample_dataset",
+    "score",
 ]
 
 

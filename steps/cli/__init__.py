@@ -16,7 +16,7 @@ from steps.domain.errors import InvalidDataError
 __all__ = ["main"]
 
 #: Command modules, in the order ``--help`` lists them.
-COMMANDS = ("demo", "validate", "schema", "sample")
+COMMANDS = ("demo", "validate", "schema", "sample", "scorers", "score", "gmv", "import_export")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -31,8 +31,9 @@ from steps.domain.enums import (
     TrustSignalKind,
 )
 from steps.domain.errors import InvalidDataError, Problem
+from steps.domain.fields import value_problems
 
-__all__ = ["CONVERTER", "structure", "unstructure"]
+__all__ = ["CONVERTER", "register_enum", "structure", "unstructure"]
 
 T = TypeVar("T")
 
@@ -265,6 +266,24 @@ def _refers_to_dropped(problem: Problem, partial_positions: dict[str, tuple[int,
     return match is not None and _COLLECTION_OF.get(match.group(1), "") in partial_positions
 
 
+def _validator_problem(error: ValueError | TypeError, names: set[str]) -> Problem:
+    """A problem for a plain ``ValueError``/``TypeError`` raised while constructing an attrs
+    object.  Some attrs validators pass the field as the second argument, others (and steps'
+    own) start the message with the field's name, quoted or not (``"'size' must be > 0: 0"``,
+    ``"score must lie in [0, 100], got 120"``)."""
+    args = error.args
+    if len(args) >= 2 and isinstance(args[0], str) and isinstance(args[1], attrs.Attribute):
+        name = args[1].name
+        message = args[0].removeprefix(f"'{name}' ").strip() or args[0]
+        return Problem(name, message)
+    text = str(error) or type(error).__name__
+    head, _, rest = text.partition(" ")
+    name = head.removeprefix("'").removesuffix("'")
+    if name in names and rest:
+        return Problem(name, rest)
+    return Problem("", text)
+
+
 def _attrs_hook(cls: type[T]) -> Callable[[object, type], T]:
     fields = attrs.fields(cls)  # type: ignore[arg-type]  # only called for attrs classes
     names = {f.name for f in fields}
@@ -299,12 +318,32 @@ def _attrs_hook(cls: type[T]) -> Callable[[object, type], T]:
                 for problem in error.problems:
                     if not _refers_to_dropped(problem, partial_positions):
                         problems.append(_restore_index(problem, partial_positions))
+            except (ValueError, TypeError) as error:
+                # An attrs validator (or __attrs_post_init__) of a class that does not raise
+                # InvalidDataError itself: keep the field's name as the problem's path.
+                problems.append(_validator_problem(error, names))
             else:
                 if not problems:
                     return instance
+        else:
+            # The object cannot be built, but the fields that did structure still get their
+            # range checks, so that every problem is reported in one pass.
+            problems.extend(value_problems(cls, kwargs))
         raise InvalidDataError(problems)
 
     return hook
+
+
+def _key_rank(key: object) -> tuple[int, int, str]:
+    if isinstance(key, enum.Enum):
+        return (0, type(key)._member_names_.index(key.name), "")
+    return (1, 0, str(key))
+
+
+def _unstructure_mapping(mapping: Mapping[Any, Any]) -> dict[Any, Any]:
+    """Keys in a fixed order (an enum's declaration order): equal objects, equal text."""
+    items = sorted(mapping.items(), key=lambda item: _key_rank(item[0]))
+    return {CONVERTER.unstructure(k): CONVERTER.unstructure(v) for k, v in items}
 
 
 def _unstructure_attrs_factory(cls: type) -> Callable[[Any], dict[str, Any]]:
@@ -334,15 +373,21 @@ def _build() -> cattrs.Converter:
 
     converter.register_unstructure_hook(datetime, datetime.isoformat)
     converter.register_unstructure_hook(date, date.isoformat)
-    converter.register_unstructure_hook(
-        MappingProxyType,
-        lambda m: {CONVERTER.unstructure(k): CONVERTER.unstructure(v) for k, v in m.items()},
-    )
+    converter.register_unstructure_hook(MappingProxyType, _unstructure_mapping)
+    converter.register_unstructure_hook_factory(_is_mapping, lambda _: _unstructure_mapping)
     converter.register_unstructure_hook_factory(attrs.has, _unstructure_attrs_factory)
     return converter
 
 
 CONVERTER: cattrs.Converter = _build()
+
+
+def register_enum(enum_type: type[enum.Enum]) -> None:
+    """Make ``enum_type`` structure from its value (any other value is a problem naming the
+    allowed ones) and unstructure to its value.  Needed for every enum outside the domain
+    model, a ``StrEnum`` above all (it would otherwise be taken for a plain string)."""
+    CONVERTER.register_structure_hook(enum_type, _enum_hook(enum_type))
+    CONVERTER.register_unstructure_hook(enum_type, _enum_value)
 
 
 def structure(data: object, cls: type[T]) -> T:

@@ -1,0 +1,87 @@
+"""Scoring: the scorer contract, explained score cards, plugins and the engine.
+
+Plugin authors need :data:`hookimpl`, the protocols (:class:`BrandScorer`,
+:class:`StreamScorer`), :class:`ScoreCard` and the indicator toolkit (:class:`Indicator`,
+:class:`Component`, :class:`LinearBenchmark`, :class:`PeerBenchmark`, :func:`evaluate`).
+Users need :func:`score` and :class:`ScoreResults`; embedders build their own
+:class:`PluginHost` from :func:`make_plugin_manager`.  Importing this package imports no
+plugin: plugins load on the first call that needs them.
+"""
+
+from steps.scoring.contract import (
+    BrandScorer,
+    PeerLookup,
+    Scorer,
+    ScoringContext,
+    StreamScorer,
+    StreamSubject,
+)
+from steps.scoring.engine import ROW_COLUMNS, ScoreResults, ScorerInfo, ScoreWarning, score
+from steps.scoring.hookspecs import hookimpl
+from steps.scoring.indicators import (
+    Benchmark,
+    BenchmarkOverrides,
+    Component,
+    Direction,
+    Evaluation,
+    Indicator,
+    LinearBenchmark,
+    PeerBenchmark,
+    evaluate,
+)
+from steps.scoring.plugins import (
+    PluginError,
+    PluginHost,
+    PluginInfo,
+    ScorerRecord,
+    StepsPluginWarning,
+    UnknownScorerError,
+    default_host,
+    make_plugin_manager,
+)
+from steps.scoring.results import (
+    ComponentResult,
+    IndicatorResult,
+    Recommendation,
+    ScoreCard,
+    ScoreError,
+    SubjectKind,
+)
+
+__all__ = [
+    "ROW_COLUMNS",
+    "Benchmark",
+    "BenchmarkOverrides",
+    "BrandScorer",
+    "Component",
+    "ComponentResult",
+    "Direction",
+    "Evaluation",
+    "Indicator",
+    "IndicatorResult",
+    "LinearBenchmark",
+    "PeerBenchmark",
+    "PeerLookup",
+    "PluginError",
+    "PluginHost",
+    "PluginInfo",
+    "Recommendation",
+    "ScoreCard",
+    "ScoreError",
+    "ScoreResults",
+    "ScoreWarning",
+    "Scorer",
+    "ScorerInfo",
+    "ScorerRecord",
+    "ScoringContext",
+    "StepsPluginWarning",
+    "StreamScorer",
+    "StreamSubject",
+    "SubjectKind",
+    "UnknownScorerError",
+    "default_host",
+    "evaluate",
+    "hookimpl",
+    "make_plugin_manager",
+    "score",
+]

@@ -1,0 +1,100 @@
+"""``steps scorers``: list the installed scorers and the plugins they come from."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from steps.scoring.plugins import PluginHost, ScorerRecord
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "scorers",
+        help="list the installed scorers and their plugins",
+        description="List every registered scorer: name, version, what it scores (brand or "
+        "stream), the plugin that registered it and the distribution that plugin came from. "
+        "Plugins that fail to load are reported on stderr and skipped.",
+    )
+    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.set_defaults(run=run)
+
+
+@contextmanager
+def quiet_plugin_warnings() -> Iterator[None]:
+    """Keep :class:`StepsPluginWarning` off stderr inside the block: the command reports
+    the host's problems itself, one clean line each (:func:`report_problems`)."""
+    from steps.scoring.plugins import StepsPluginWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StepsPluginWarning)
+        yield
+
+
+def report_problems(command: str, host: PluginHost) -> tuple[str, ...]:
+    """Print every plugin problem of ``host`` to stderr and return them."""
+    for problem in host.problems:
+        print(f"steps {command}: warning: {problem}", file=sys.stderr)
+    return host.problems
+
+
+def command_host() -> PluginHost:
+    """The process-wide plugin host (built on first use, from the environment controls)."""
+    from steps.scoring import plugins
+
+    return plugins.default_host()
+
+
+def format_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Left-aligned columns, two spaces apart (numbers are pre-formatted by the caller)."""
+    widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=True)]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in (header, *rows)
+    )
+
+
+def scorer_dict(record: ScorerRecord) -> dict[str, Any]:
+    return {
+        "name": record.name,
+        "version": record.version,
+        "subject": record.subject.value,
+        "title": record.title,
+        "description": record.description,
+        "plugin": record.plugin.name,
+        "builtin": record.plugin.builtin,
+        "distribution": record.plugin.distribution,
+        "distribution_version": record.plugin.distribution_version,
+        "source": record.plugin.source,
+        "batch": record.batch,
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    from steps.scoring.plugins import PluginError
+
+    try:
+        with quiet_plugin_warnings():
+            host = command_host()
+            try:
+                records = host.scorers()
+            finally:
+                report_problems("scorers", host)
+    except PluginError as error:
+        print(f"steps scorers: plugin error: {error}", file=sys.stderr)
+        return 1
+    if args.format == "json":
+        print(json.dumps([scorer_dict(r) for r in records], ensure_ascii=False, indent=1))
+        return 0
+    if not records:
+        print("no scorers installed")
+        return 0
+    rows = [(r.name, r.version, r.subject.value, r.plugin.name, r.plugin.source) for r in records]
+    print(format_table(("NAME", "VERSION", "SUBJECT", "PLUGIN", "SOURCE"), rows))
+    return 0

@@ -1,0 +1,532 @@
+"""The scoring engine: run the chosen scorers over a dataset, isolating every failure.
+
+::
+
+    results = steps.score(dataset)                       # every registered scorer
+    results = steps.score(dataset, ["steps.brand"])      # some of them
+    for card in results.cards: ...
+    for error in results.errors: print(error)            # names the scorer and its plugin
+
+Order is deterministic: brands in dataset order; within a brand, scorers by name; a stream
+scorer's cards in the brand's stream order.  Scorers are called directly (hooks are only for
+registration).  A scorer with ``score_many`` is called once per brand with all of that
+brand's subjects; if the batch raises or returns anything but one valid card per subject, the
+engine scores the subjects one at a time, so the failure is pinned on the right subject.
+
+A scorer that raises, returns something that is not a :class:`ScoreCard`, returns a card for
+another scorer or subject, or a card whose numbers are out of range (a card built with
+``object.__new__`` or patched with ``object.__setattr__`` escapes the card's own checks) yields
+a :class:`ScoreError`, and every other card is still produced.  Warnings a scorer emits are
+captured into :attr:`ScoreResults.warnings` (identical ones counted, not repeated), never
+printed.  Capturing uses :func:`warnings.catch_warnings`, which is process-global: do not run
+:func:`score` in several threads at once.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import warnings
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Final
+
+import attrs
+
+from steps.domain.model import Brand, Dataset
+from steps.scoring.contract import ScoringContext, StreamSubject
+from steps.scoring.results import ScoreCard, ScoreError, SubjectKind
+
+if TYPE_CHECKING:
+    from steps.scoring.plugins import PluginHost, ScorerRecord
+
+__all__ = [
+    "BATCH_FALLBACK",
+    "ROW_COLUMNS",
+    "ScoreResults",
+    "ScoreWarning",
+    "ScorerInfo",
+    "score",
+]
+
+#: :attr:`ScoreWarning.category` of the engine's note that a ``score_many`` batch failed.
+BATCH_FALLBACK: Final = "BatchFallback"
+#: The longest exception message kept in a :class:`ScoreError` (the rest is cut).
+MAX_MESSAGE: Final = 2_000
+
+#: The columns of :meth:`ScoreResults.to_rows`, in order.
+ROW_COLUMNS: Final = (
+    "scorer",
+    "scorer_version",
+    "subject_kind",
+    "subject_id",
+    "brand_id",
+    "score",
+    "confidence",
+    "component",
+    "component_score",
+    "indicator",
+    "value",
+    "unit",
+    "indicator_score",
+    "weight",
+    "contribution",
+    "benchmark",
+    "benchmark_source",
+    "explanation",
+)
+
+
+@attrs.frozen
+class ScorerInfo:
+    """Which scorer ran, at which version, from which plugin and distribution."""
+
+    name: str
+    version: str
+    subject: SubjectKind
+    title: str
+    plugin: str
+    distribution: str | None = None
+    distribution_version: str | None = None
+    builtin: bool = False
+
+
+@attrs.frozen
+class ScoreWarning:
+    """A warning a scorer emitted while scoring.
+
+    Identical warnings (same scorer, category and message) are reported once, on the first
+    subject they came from, with ``count`` saying how many times they were emitted.
+    ``subject_id`` is ``None`` for a warning emitted by ``score_many`` for a brand's
+    subjects at once.  The engine's own note that a batch failed has the category
+    :data:`BATCH_FALLBACK`.
+    """
+
+    scorer: str
+    plugin: str
+    subject_kind: SubjectKind
+    subject_id: str | None
+    brand_id: str
+    category: str
+    message: str
+    count: int = 1
+
+    def __str__(self) -> str:
+        where = (
+            f"{self.subject_kind.value} {self.subject_id!r}"
+            if self.subject_id is not None
+            else f"the {self.subject_kind.value}s of brand {self.brand_id!r}"
+        )
+        times = f" ({self.count} times)" if self.count > 1 else ""
+        return (
+            f"{self.scorer} (plugin {self.plugin}) on {where}: "
+            f"{self.category}: {self.message}{times}"
+        )
+
+
+@functools.cache
+def _converter() -> Any:
+    from steps.io import converter
+
+    converter.register_enum(SubjectKind)
+    return converter
+
+
+@attrs.frozen
+class ScoreResults:
+    """Everything a run produced: the cards, the failures and the captured warnings.
+
+    ``scorers`` records which scorers ran (version, plugin, distribution).  Equal results
+    serialise to the same JSON text.
+    """
+
+    cards: tuple[ScoreCard, ...] = ()
+    errors: tuple[ScoreError, ...] = ()
+    warnings: tuple[ScoreWarning, ...] = ()
+    scorers: tuple[ScorerInfo, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """No scorer failed on any subject."""
+        return not self.errors
+
+    def for_scorer(self, name: str) -> tuple[ScoreCard, ...]:
+        """The cards of one scorer, in run order."""
+        return tuple(card for card in self.cards if card.scorer == name)
+
+    def card(self, scorer: str, subject_id: str, *, brand_id: str | None = None) -> ScoreCard:
+        """The card of ``scorer`` for the subject ``subject_id`` (a brand id or a stream id).
+
+        Stream ids are unique within a brand only: pass ``brand_id`` when two brands share
+        one.  ``KeyError`` when there is no such card (look in :attr:`errors`).
+        """
+        found = [
+            card
+            for card in self.cards
+            if card.scorer == scorer
+            and card.subject_id == subject_id
+            and (brand_id is None or card.brand_id == brand_id)
+        ]
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            raise KeyError(f"no card of {scorer!r} for {subject_id!r}")
+        brands = ", ".join(sorted({card.brand_id for card in found}))
+        raise KeyError(f"{subject_id!r} is in several brands ({brands}): pass brand_id")
+
+    def to_rows(self) -> list[dict[str, Any]]:
+        """One flat dict per card × indicator, for a data frame or a CSV file.
+
+        The keys are :data:`ROW_COLUMNS`: the card's ``scorer``, ``scorer_version``,
+        ``subject_kind`` (``"brand"`` or ``"stream"``), ``subject_id``, ``brand_id``,
+        ``score`` and ``confidence``, repeated on each of its rows; then the indicator's
+        ``component`` key and that component's ``component_score``, the ``indicator`` key,
+        its measured ``value`` and ``unit``, its normalised ``indicator_score`` (0–100),
+        its ``weight`` within the component (0–1), its ``contribution`` (points of the
+        card's score), the ``benchmark`` it was judged by and that benchmark's
+        ``benchmark_source``, and the one-line ``explanation``.  A card (or a component)
+        without indicators still has one row, with the indicator columns ``None``.
+        Errors and warnings are not rows.
+        """
+        rows: list[dict[str, Any]] = []
+        for card in self.cards:
+            head = {
+                "scorer": card.scorer,
+                "scorer_version": card.scorer_version,
+                "subject_kind": card.subject_kind.value,
+                "subject_id": card.subject_id,
+                "brand_id": card.brand_id,
+                "score": card.score,
+                "confidence": card.confidence,
+            }
+            empty = dict.fromkeys(ROW_COLUMNS[7:])
+            if not card.components:
+                rows.append({**head, **empty})
+            for component in card.components:
+                part = {**empty, "component": component.key, "component_score": component.score}
+                if not component.indicators:
+                    rows.append({**head, **part})
+                for indicator in component.indicators:
+                    rows.append(
+                        {
+                            **head,
+                            **part,
+                            "indicator": indicator.key,
+                            "value": indicator.value,
+                            "unit": indicator.unit,
+                            "indicator_score": indicator.score,
+                            "weight": indicator.weight,
+                            "contribution": indicator.contribution,
+                            "benchmark": indicator.benchmark,
+                            "benchmark_source": indicator.benchmark_source,
+                            "explanation": indicator.explanation,
+                        }
+                    )
+        return rows
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (JSON-shaped) through the project's converter; fields of a card that
+        are at their default are omitted, the four top-level keys are always present."""
+        convert = _converter()
+        return {
+            "scorers": convert.unstructure(list(self.scorers)),
+            "cards": convert.unstructure(list(self.cards)),
+            "errors": convert.unstructure(list(self.errors)),
+            "warnings": convert.unstructure(list(self.warnings)),
+        }
+
+    @classmethod
+    def from_dict(cls, data: object) -> ScoreResults:
+        """The inverse of :meth:`to_dict`.  Raises
+        :class:`~steps.domain.errors.InvalidDataError` listing every problem with its path."""
+        result: ScoreResults = _converter().structure(data, cls)
+        return result
+
+    def to_json(self, *, indent: int | None = 1) -> str:
+        """Deterministic JSON: keys sorted, no NaN (the engine never lets one through)."""
+        return (
+            json.dumps(
+                self.to_dict(), ensure_ascii=False, indent=indent, sort_keys=True, allow_nan=False
+            )
+            + "\n"
+        )
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> ScoreResults:
+        from steps.domain.errors import InvalidDataError, Problem
+
+        try:
+            data = json.loads(text)
+        except ValueError as error:
+            raise InvalidDataError([Problem("", f"not valid JSON: {error}")]) from None
+        return cls.from_dict(data)
+
+
+# -- checking what a scorer returned -----------------------------------------------------
+
+
+def _out_of_range(value: object, low: float, high: float, *, optional: bool = False) -> bool:
+    if value is None:
+        return not optional
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return True
+    return not low <= value <= high  # False for NaN as well
+
+
+def _not_finite(value: object) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return True
+    return not math.isfinite(value)
+
+
+def _card_problem(card: object, record: ScorerRecord, subject_id: str, brand_id: str) -> str | None:
+    """Why ``card`` is not an acceptable answer for this subject (``None``: it is)."""
+    if not isinstance(card, ScoreCard):
+        return f"returned {type(card).__name__}, not a ScoreCard"
+    if card.scorer != record.name:
+        return f"returned a card of scorer {card.scorer!r}, expected {record.name!r}"
+    if card.subject_kind is not record.subject:
+        return f"returned a card for a {card.subject_kind}, expected a {record.subject.value}"
+    if card.subject_id != subject_id or card.brand_id != brand_id:
+        return (
+            f"returned a card for {card.subject_id!r} of brand {card.brand_id!r}, expected "
+            f"{subject_id!r} of brand {brand_id!r}"
+        )
+    if _out_of_range(card.score, 0.0, 100.0):
+        return f"score must be a finite number in [0, 100], got {card.score!r}"
+    if _out_of_range(card.confidence, 0.0, 1.0):
+        return f"confidence must be a finite number in [0, 1], got {card.confidence!r}"
+    for component in card.components:
+        if (
+            _out_of_range(component.score, 0.0, 100.0, optional=True)
+            or _out_of_range(component.weight, 0.0, 1.0)
+            or _out_of_range(component.contribution, 0.0, 100.0)
+        ):
+            return f"component {component.key!r} has a number out of range or not finite"
+        for indicator in component.indicators:
+            if (
+                _not_finite(indicator.value)
+                or _out_of_range(indicator.score, 0.0, 100.0, optional=True)
+                or _out_of_range(indicator.weight, 0.0, 1.0)
+                or _out_of_range(indicator.contribution, 0.0, 100.0)
+            ):
+                return f"indicator {indicator.key!r} has a number out of range or not finite"
+    return None
+
+
+def _checked(card: object, record: ScorerRecord, subject_id: str, brand_id: str) -> str | None:
+    try:
+        # The common case, cheaply: an exact ScoreCard for this subject, float numbers in
+        # range, nothing nested to look at.  Anything else takes the thorough path.
+        if (
+            type(card) is ScoreCard
+            and not card.components
+            and card.subject_id == subject_id
+            and card.brand_id == brand_id
+            and card.scorer == record.name
+            and card.subject_kind is record.subject
+            and type(card.score) is float
+            and 0.0 <= card.score <= 100.0
+            and type(card.confidence) is float
+            and 0.0 <= card.confidence <= 1.0
+        ):
+            return None
+        return _card_problem(card, record, subject_id, brand_id)
+    except Exception as error:  # a card missing its attributes (object.__new__)
+        return f"returned a broken ScoreCard ({type(error).__name__}: {error})"
+
+
+def _text(error: BaseException) -> str:
+    text = str(error)
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
+
+
+# -- the run -------------------------------------------------------------------------------
+
+
+class _Run:
+    def __init__(self, context: ScoringContext) -> None:
+        self.context = context
+        self.cards: list[ScoreCard] = []
+        self.errors: list[ScoreError] = []
+        self._warnings: dict[tuple[str, str, str], list[Any]] = {}
+
+    def error(
+        self, record: ScorerRecord, subject_id: str, brand_id: str, kind: str, message: str
+    ) -> None:
+        self.errors.append(
+            ScoreError(
+                scorer=record.name,
+                plugin=record.plugin.name,
+                subject_kind=record.subject,
+                subject_id=subject_id,
+                brand_id=brand_id,
+                error_type=kind,
+                message=message,
+            )
+        )
+
+    def warn(
+        self,
+        record: ScorerRecord,
+        subject_id: str | None,
+        brand_id: str,
+        category: str,
+        message: str,
+    ) -> None:
+        key = (record.name, category, message)
+        seen = self._warnings.get(key)
+        if seen is not None:
+            seen[1] += 1
+            return
+        first = ScoreWarning(
+            scorer=record.name,
+            plugin=record.plugin.name,
+            subject_kind=record.subject,
+            subject_id=subject_id,
+            brand_id=brand_id,
+            category=category,
+            message=message,
+        )
+        self._warnings[key] = [first, 1]
+
+    def captured(
+        self,
+        record: ScorerRecord,
+        subject_id: str | None,
+        brand_id: str,
+        log: list[warnings.WarningMessage],
+        start: int,
+    ) -> None:
+        for caught in log[start:]:
+            self.warn(record, subject_id, brand_id, caught.category.__name__, str(caught.message))
+
+    def score_group(
+        self,
+        record: ScorerRecord,
+        brand: Brand,
+        subjects: Sequence[Brand] | Sequence[StreamSubject],
+        ids: Sequence[str],
+    ) -> None:
+        """Score one brand's subjects with one scorer."""
+        brand_id = brand.brand_id
+        with warnings.catch_warnings(record=True) as log:
+            warnings.simplefilter("always")
+            if record.batch:
+                reason = self._batch(record, subjects, ids, brand_id)
+                if reason is None:
+                    self.captured(record, None, brand_id, log, 0)
+                    return
+                # The subjects are scored again one by one: their warnings come again.
+                del log[:]
+                self.warn(
+                    record,
+                    None,
+                    brand_id,
+                    BATCH_FALLBACK,
+                    f"score_many {reason}; scored one subject at a time instead",
+                )
+            score, context, keep = record.scorer.score, self.context, self.cards.append
+            for subject, subject_id in zip(subjects, ids, strict=True):
+                mark = len(log)
+                try:
+                    card = score(subject, context)  # type: ignore[arg-type]
+                except Exception as error:
+                    self.error(record, subject_id, brand_id, type(error).__name__, _text(error))
+                else:
+                    problem = _checked(card, record, subject_id, brand_id)
+                    if problem is None:
+                        keep(card)
+                    else:
+                        kind = "TypeError" if not isinstance(card, ScoreCard) else "ValueError"
+                        self.error(record, subject_id, brand_id, kind, problem)
+                if len(log) > mark:
+                    self.captured(record, subject_id, brand_id, log, mark)
+
+    def _batch(
+        self,
+        record: ScorerRecord,
+        subjects: Sequence[Brand] | Sequence[StreamSubject],
+        ids: Sequence[str],
+        brand_id: str,
+    ) -> str | None:
+        """Score a brand's subjects with ``score_many``; the reason it failed, or ``None``
+        when every card was valid (and has been kept)."""
+        try:
+            returned = record.scorer.score_many(subjects, self.context)  # type: ignore[union-attr]
+            cards = list(returned)
+        except Exception as error:
+            return f"raised {type(error).__name__}: {_text(error)}"
+        if len(cards) != len(subjects):
+            return f"returned {len(cards)} cards for {len(subjects)} subjects"
+        for card, subject_id in zip(cards, ids, strict=True):
+            problem = _checked(card, record, subject_id, brand_id)
+            if problem is not None:
+                return f"on {subject_id!r}: {problem}"
+        self.cards.extend(cards)
+        return None
+
+    def results(self, records: Iterable[ScorerRecord]) -> ScoreResults:
+        warned = tuple(attrs.evolve(first, count=count) for first, count in self._warnings.values())
+        return ScoreResults(
+            cards=tuple(self.cards),
+            errors=tuple(self.errors),
+            warnings=warned,
+            scorers=tuple(
+                ScorerInfo(
+                    name=r.name,
+                    version=r.version,
+                    subject=r.subject,
+                    title=r.title,
+                    plugin=r.plugin.name,
+                    distribution=r.plugin.distribution,
+                    distribution_version=r.plugin.distribution_version,
+                    builtin=r.plugin.builtin,
+                )
+                for r in records
+            ),
+        )
+
+
+def _stream_subjects(brand: Brand) -> tuple[list[StreamSubject], list[str]]:
+    accounts = {account.account_id: account for account in brand.accounts}
+    subjects = [
+        StreamSubject(stream, brand, accounts.get(stream.account_id)) for stream in brand.streams
+    ]
+    return subjects, [stream.stream_id for stream in brand.streams]
+
+
+def score(
+    dataset: Dataset,
+    scorers: Sequence[str] | None = None,
+    context: ScoringContext | None = None,
+    *,
+    host: PluginHost | None = None,
+) -> ScoreResults:
+    """Run ``scorers`` (names; all registered scorers for ``None``) over ``dataset``.
+
+    Brand scorers score every brand; stream scorers every stream, as a
+    :class:`StreamSubject`.  ``host`` defaults to the process-wide
+    :func:`~steps.scoring.plugins.default_host`.  Unknown names raise
+    :class:`~steps.scoring.plugins.UnknownScorerError` listing the known ones; a failing
+    scorer never raises, it yields a :class:`ScoreError` in the results.
+    """
+    from steps.scoring.plugins import default_host
+
+    if host is None:
+        host = default_host()
+    names = [scorers] if isinstance(scorers, str) else scorers
+    records = host.select(names)
+    run = _Run(context if context is not None else ScoringContext())
+    for brand in dataset.brands:
+        streams: tuple[list[StreamSubject], list[str]] | None = None
+        for record in records:
+            if record.subject is SubjectKind.BRAND:
+                run.score_group(record, brand, [brand], [brand.brand_id])
+            else:
+                if streams is None:
+                    streams = _stream_subjects(brand)
+                run.score_group(record, brand, *streams)
+    return run.results(records)
