@@ -92,7 +92,7 @@ def _check_version(document: object, where: str) -> list[Problem]:
     version = document.get("schema_version")
     if version is None:
         return [Problem("schema_version", "is required")]
-    if version not in SUPPORTED_VERSIONS:
+    if not isinstance(version, str) or version not in SUPPORTED_VERSIONS:
         supported = ", ".join(sorted(SUPPORTED_VERSIONS))
         return [
             Problem("schema_version", f"unsupported version {version!r} (supported: {supported})")
@@ -291,7 +291,9 @@ def load(path: str | os.PathLike[str]) -> Dataset:
     kind = _format_of(file)
     try:
         size = file.stat().st_size
-        if size > MAX_FILE_BYTES:
+        # A JSON document is parsed whole, so its size is capped; JSON Lines is read a
+        # bounded line at a time.
+        if kind == "json" and size > MAX_FILE_BYTES:
             raise InvalidDataError(
                 [Problem("", f"file is {size} bytes; the limit is {MAX_FILE_BYTES}")], str(file)
             )
@@ -327,6 +329,17 @@ def _line(record: dict[str, Any]) -> str:
     return json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n"
 
 
+def _mode_for(target: Path) -> int:
+    """The permissions a plain ``open(target, "w")`` would give: the existing file's, or
+    0666 less the umask (``mkstemp`` alone would leave the file readable by its owner only)."""
+    try:
+        return target.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 @contextmanager
 def atomic_writer(path: str | os.PathLike[str]) -> Iterator[IO[str]]:
     """Open a temporary file beside ``path`` for writing; on success it replaces ``path``
@@ -340,6 +353,7 @@ def atomic_writer(path: str | os.PathLike[str]) -> Iterator[IO[str]]:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
             yield stream
             stream.flush()
+            os.fchmod(stream.fileno(), _mode_for(target))
             os.fsync(stream.fileno())
         os.replace(temporary, target)
     except BaseException:

@@ -1,0 +1,1310 @@
+"""Seeded synthetic brands: realistic, valid data for tests, examples and benchmarks.
+
+No public stream-level dataset of live commerce exists (DOMAIN.md section 6), so this module
+draws plausible brands from a seeded :func:`numpy.random.default_rng`.  Only published
+*aggregate* figures anchor the draws (DOMAIN.md section 6); every other parameter is an
+assumption, chosen to look like a live-commerce dashboard and marked as such below:
+
+* Kuaishou repurchase rate: 65% on average in 2020, above 70% in September 2021 (the
+  article).  A mature Kuaishou brand's order sample has a repurchase rate drawn in
+  [0.65, 0.70].
+* Private-domain traffic converts over 4x public traffic (industry press, 2021): private UV
+  converts 4x in the per-source GMV split.
+* Public-domain traffic is about 70% of Kuaishou live traffic (industry press): a growth
+  brand's UV is about 70% public (natural, short video and paid).
+* 45% of Kuaishou users live in first- and second-tier cities (the article): Kuaishou
+  audience profiles put about 45% in tier 1, new tier 1 and tier 2.
+* "100w+" talents, >= 1,000,000 CNY of distribution GMV, precede a stronger start of
+  self-broadcast: a growth brand has two or three of them.
+* Trust-buy (信任购) launched in November 2021: enrolment is 0 before then.
+* The number of streamers has an inverted-U effect on sales (Chen, Dou & Xiao 2023): a
+  mature brand works with fewer talents than a growth brand.
+
+Brand ``i`` has lifecycle stage ``(launch, growth, mature)[i % 3]``, platform Kuaishou for
+``i // 3`` even and Douyin for ``i // 3`` odd, and category
+``(beauty, apparel, food, jewellery, home)[i % 5]`` (see :func:`brand_spec`):
+
+* **launch** lives on talents (85-95% of GMV through talent distribution), one
+  self-broadcast account streaming at most twice a week, weak private domain, low
+  repurchase, no or a tiny fan group;
+* **growth** builds self-broadcast: two or three matrix accounts streaming four or five
+  times a week (brand level), GMV per stream rising over each account's first streams
+  (cold start), moderate paid traffic at a decent ROI, two or three 100w+ talents;
+* **mature** runs a strong private domain: repurchase near the published 65-70%, a large
+  active fan group, most UV and GMV from the private domain, channel-exclusive SKUs with a
+  higher price, near-daily streams;
+* **Douyin** brands (interest e-commerce) take most UV from the recommendation feed and
+  short videos, post more short videos and repurchase less.
+
+Two paths produce the same data for the same arguments: :func:`generate` builds a
+:class:`~steps.domain.model.Dataset` (validated), and :func:`iter_records` yields the JSON
+Lines records of :mod:`steps.io.files` without building model objects, which
+:func:`write_jsonl` writes for files of millions of streams.
+
+Orders are a bounded *sample* per brand (20-150 pseudonymous buyers, about 1.5 per
+stream), drawn so that the brand's repurchase rate matches its stage; a stream's ``orders``
+and ``buyers`` counts are the full aggregate figures.  The sample stays small however many
+streams a brand has, so it is on by default on every path (``orders=False`` drops it).
+
+With ``streams_per_brand`` larger than the stage's cadence allows in ``days``, the window
+grows (at most to :data:`MAX_WINDOW_DAYS`); beyond that the brand streams several times a
+day on more matrix accounts, one stream per account per day.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from datetime import date, datetime, timedelta, timezone
+from queue import Queue
+from typing import IO, Any, Final, NamedTuple
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from steps.domain.enums import (
+    AgeBand,
+    CityTier,
+    LifecycleStage,
+    Platform,
+    ProductRole,
+    TrafficSource,
+    TrustSignalKind,
+)
+from steps.domain.model import Dataset
+
+__all__ = [
+    "CATEGORIES",
+    "MAX_WINDOW_DAYS",
+    "BrandSpec",
+    "brand_spec",
+    "generate",
+    "iter_records",
+    "sample_dataset",
+    "write_jsonl",
+]
+
+Record = dict[str, Any]
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+#: Categories brands cycle through.
+CATEGORIES: Final = ("beauty", "apparel", "food", "jewellery", "home")
+#: The longest window a brand is stretched to when asked for many streams.
+MAX_WINDOW_DAYS: Final = 730
+#: Streams drawn together (bounds memory for brands with a million streams).
+_CHUNK: Final = 4096
+_SCHEMA_VERSION: Final = "1.0"  # steps.io.files.SCHEMA_VERSION, kept here to import lazily
+_TZ: Final = timezone(timedelta(hours=8))
+_TRUST_BUY_LAUNCH: Final = date(2021, 11, 1)
+_HUNDRED_W_FEN: Final = 100_000_000  # 1,000,000 CNY: a "100w+" talent
+_STAGES: Final = (LifecycleStage.LAUNCH, LifecycleStage.GROWTH, LifecycleStage.MATURE)
+_SOURCES: Final = (
+    TrafficSource.PRIVATE,
+    TrafficSource.PUBLIC_NATURAL,
+    TrafficSource.SHORT_VIDEO,
+    TrafficSource.PAID,
+    TrafficSource.TALENT,
+)
+_SOURCE_KEYS: Final = tuple(s.value for s in _SOURCES)
+_PAID: Final = _SOURCES.index(TrafficSource.PAID)
+# GMV per viewer by source, relative to public natural: private converts over 4x public
+# (DOMAIN.md section 6); paid and talent-sent viewers a little better than natural (assumption).
+_CONVERSION: Final = np.array([4.0, 1.0, 1.0, 1.5, 1.2])
+
+
+class BrandSpec(NamedTuple):
+    """What brand ``index`` of a generated dataset is."""
+
+    stage: LifecycleStage
+    platform: Platform
+    category: str
+
+
+def brand_spec(index: int) -> BrandSpec:
+    """Stage, platform and category of brand ``index`` (they cycle; see the module doc)."""
+    platform = Platform.KUAISHOU if (index // 3) % 2 == 0 else Platform.DOUYIN
+    return BrandSpec(_STAGES[index % 3], platform, CATEGORIES[index % len(CATEGORIES)])
+
+
+@attrs.frozen
+class _Segment:
+    name: str
+    time: float  # mean share of the stream's time
+    spend: float  # mean share of the paid spend
+
+
+@attrs.frozen
+class _Profile:
+    """Parameters of a lifecycle stage (assumptions unless the module doc cites them)."""
+
+    tier: str  # merchant tier label (同层 peers), synthetic
+    streams_per_week: tuple[float, float]  # brand-level cadence
+    accounts: tuple[int, int]
+    main_followers: float  # median followers of the main account
+    fan_group: float | None  # chance of a fan group on an account (None: always)
+    fan_members: tuple[float, float]  # members per follower
+    fan_active: tuple[float, float]
+    member_gmv_share: tuple[float, float]
+    uv_median: float  # UV of a warmed-up stream
+    uv_sigma: float
+    ramp_floor: float  # cold start: the first stream's UV as a share of the warmed-up UV
+    ramp_streams: float  # streams for the ramp to close by 1/e
+    cvr: float  # buyers / UV at an average source mix
+    repeat_in_stream: float  # extra orders per buyer within a stream
+    aov_factor: float  # multiplies the category's order value
+    hours: tuple[float, float]
+    hosts: tuple[int, int]
+    watch_seconds: float  # median watch time per viewer
+    follow_rate: float
+    fan_join_rate: float
+    reservation_rate: tuple[float, float]
+    preheat_videos: float
+    giveaways: float
+    coupon_rate: tuple[float, float]
+    plan_share: float
+    segments: tuple[_Segment, ...]
+    roi: float  # paid GMV / paid spend, median
+    talent_share: tuple[float, float]  # talent GMV / (talent + self-broadcast GMV)
+    talents: tuple[int, int]
+    big_talents: tuple[int, int]  # talents placed at 100w+ (others may get there too)
+    repurchase: tuple[float, float]
+    catalog: tuple[int, int]
+    exclusive_share: float
+    products_per_stream: tuple[int, int]
+    refund_rate: float
+    videos_per_week: float  # short videos per account
+    experience: tuple[float, float]  # store experience score, 0-100
+
+
+_OPEN, _TRAFFIC, _HERO, _PROFIT, _CLOSE = (
+    _Segment("开场暖场", 0.10, 0.30),
+    _Segment("福利引流", 0.20, 0.30),
+    _Segment("爆款讲解", 0.35, 0.30),
+    _Segment("利润款讲解", 0.25, 0.10),
+    _Segment("返场收尾", 0.10, 0.0),
+)
+
+_PROFILES: Final = {
+    LifecycleStage.LAUNCH: _Profile(
+        tier="L1", streams_per_week=(1.4, 1.9), accounts=(1, 1), main_followers=20_000,
+        fan_group=0.4, fan_members=(0.001, 0.003), fan_active=(0.15, 0.3),
+        member_gmv_share=(0.01, 0.04), uv_median=5_000, uv_sigma=0.8, ramp_floor=0.6,
+        ramp_streams=5, cvr=0.012, repeat_in_stream=0.05, aov_factor=0.9, hours=(2.0, 3.0),
+        hosts=(1, 1), watch_seconds=70, follow_rate=0.02, fan_join_rate=0.0005,
+        reservation_rate=(0.005, 0.02), preheat_videos=0.8, giveaways=2,
+        coupon_rate=(0.01, 0.04), plan_share=0.7,
+        segments=(_OPEN, _TRAFFIC, _Segment("主推讲解", 0.6, 0.4), _CLOSE), roi=1.8,
+        talent_share=(0.87, 0.93), talents=(6, 10), big_talents=(0, 0), repurchase=(0.10, 0.22),
+        catalog=(8, 12), exclusive_share=0.0, products_per_stream=(3, 5), refund_rate=0.12,
+        videos_per_week=1.5, experience=(80, 88),
+    ),
+    LifecycleStage.GROWTH: _Profile(
+        tier="L3", streams_per_week=(4.0, 5.0), accounts=(2, 3), main_followers=300_000,
+        fan_group=None, fan_members=(0.01, 0.02), fan_active=(0.35, 0.5),
+        member_gmv_share=(0.1, 0.2), uv_median=50_000, uv_sigma=0.7, ramp_floor=0.3,
+        ramp_streams=8, cvr=0.015, repeat_in_stream=0.12, aov_factor=1.0, hours=(3.0, 5.0),
+        hosts=(1, 2), watch_seconds=100, follow_rate=0.03, fan_join_rate=0.002,
+        reservation_rate=(0.01, 0.04), preheat_videos=2, giveaways=4, coupon_rate=(0.03, 0.08),
+        plan_share=0.85, segments=(_OPEN, _TRAFFIC, _HERO, _PROFIT, _CLOSE), roi=3.0,
+        talent_share=(0.45, 0.55), talents=(10, 16), big_talents=(2, 3),
+        repurchase=(0.35, 0.50), catalog=(15, 25), exclusive_share=0.1,
+        products_per_stream=(4, 6), refund_rate=0.1, videos_per_week=3, experience=(85, 92),
+    ),
+    LifecycleStage.MATURE: _Profile(
+        tier="L5", streams_per_week=(6.3, 6.8), accounts=(3, 4), main_followers=2_000_000,
+        fan_group=None, fan_members=(0.06, 0.1), fan_active=(0.55, 0.7),
+        member_gmv_share=(0.35, 0.5), uv_median=150_000, uv_sigma=0.6, ramp_floor=1.0,
+        ramp_streams=1, cvr=0.02, repeat_in_stream=0.2, aov_factor=1.15, hours=(4.0, 6.0),
+        hosts=(2, 3), watch_seconds=140, follow_rate=0.01, fan_join_rate=0.005,
+        reservation_rate=(0.03, 0.08), preheat_videos=3, giveaways=6, coupon_rate=(0.05, 0.12),
+        plan_share=0.95,
+        segments=(_OPEN, _Segment("老粉专享", 0.15, 0.0), _TRAFFIC, _HERO, _PROFIT, _CLOSE),
+        roi=4.0, talent_share=(0.12, 0.22), talents=(4, 8), big_talents=(1, 2),
+        repurchase=(0.65, 0.70), catalog=(25, 35), exclusive_share=0.3,
+        products_per_stream=(4, 6), refund_rate=0.08, videos_per_week=4, experience=(90, 97),
+    ),
+}
+
+# Mean UV mix by source (private, public natural, short video, paid, talent).  Kuaishou's
+# growth brand is ~70% public including paid (DOMAIN.md section 6); the rest are assumptions.
+_UV_MIX: Final = {
+    (Platform.KUAISHOU, LifecycleStage.LAUNCH): (0.10, 0.45, 0.10, 0.15, 0.20),
+    (Platform.KUAISHOU, LifecycleStage.GROWTH): (0.25, 0.35, 0.10, 0.25, 0.05),
+    (Platform.KUAISHOU, LifecycleStage.MATURE): (0.50, 0.28, 0.07, 0.12, 0.03),
+    (Platform.DOUYIN, LifecycleStage.LAUNCH): (0.05, 0.50, 0.20, 0.15, 0.10),
+    (Platform.DOUYIN, LifecycleStage.GROWTH): (0.10, 0.45, 0.20, 0.22, 0.03),
+    (Platform.DOUYIN, LifecycleStage.MATURE): (0.18, 0.42, 0.22, 0.16, 0.02),
+}
+_MIX_CONCENTRATION: Final = 60.0
+
+
+@attrs.frozen
+class _PlatformStyle:
+    uv: float  # multiplies UV
+    entry_rate: tuple[float, float]  # exposure -> entry
+    watch: float  # multiplies watch time
+    videos: float  # multiplies short-video output
+    preheat: float  # extra preheat videos
+    repurchase: float  # multiplies the repurchase target
+    city_tiers: tuple[float, ...]  # mean audience shares by city tier
+
+
+_STYLES: Final = {
+    # 45% of Kuaishou users in tier 1 / new tier 1 / tier 2 cities (the article).
+    Platform.KUAISHOU: _PlatformStyle(
+        1.0, (0.08, 0.2), 1.0, 1.0, 0.0, 1.0, (0.10, 0.17, 0.18, 0.20, 0.18, 0.17)
+    ),
+    Platform.DOUYIN: _PlatformStyle(
+        1.3, (0.04, 0.12), 0.7, 2.0, 1.5, 0.75, (0.14, 0.20, 0.20, 0.18, 0.15, 0.13)
+    ),
+}
+_AGE_BANDS: Final = (0.02, 0.18, 0.27, 0.28, 0.17, 0.08)
+
+
+@attrs.frozen
+class _Category:
+    aov_yuan: float  # order value of a hero item, CNY (assumption)
+    female: float
+    items: tuple[str, ...]
+    brands: tuple[str, ...]  # fictional names
+
+
+_CATEGORIES: Final = {
+    "beauty": _Category(
+        150, 0.8,
+        ("精华液", "面霜", "口红", "面膜", "卸妆油", "防晒霜"),
+        ("青禾美妆", "澜悦", "素颜集"),
+    ),
+    "apparel": _Category(
+        180, 0.7,
+        ("T恤", "连衣裙", "牛仔裤", "卫衣", "外套", "衬衫"),
+        ("云织服饰", "布言", "北纬衣橱"),
+    ),
+    "food": _Category(
+        60, 0.6,
+        ("坚果礼盒", "牛肉干", "螺蛳粉", "挂耳咖啡", "蜂蜜", "辣酱"),
+        ("山野小厨", "禾田记", "味道工坊"),
+    ),
+    "jewellery": _Category(
+        900, 0.65,
+        ("金手镯", "珍珠项链", "翡翠吊坠", "银耳钉", "黄金戒指", "玉手串"),
+        ("玉见珠宝", "金曜", "拾光饰"),
+    ),
+    "home": _Category(
+        220, 0.55,
+        ("四件套", "收纳盒", "香薰", "保温杯", "炒锅", "抱枕"),
+        ("栖木家居", "安居良品", "小满生活"),
+    ),
+}
+_TALENT_NAMES: Final = (
+    ("小", "阿", "大", "老", "甜", "酷"),
+    ("鹿", "橙", "七", "米", "糖", "叶", "鱼", "九"),
+)
+# Campaign days (month, first day, last day, label).
+_CAMPAIGNS: Final = (
+    (6, 1, 18, "618"), (8, 16, 18, "818"), (11, 1, 11, "双11"), (12, 10, 12, "双12")
+)
+_MINUTES: Final = tuple(f"{m // 60:02d}:{m % 60:02d}:00+08:00" for m in range(24 * 60))
+_ROLE_TRAFFIC, _ROLE_HERO, _ROLE_PROFIT = 0, 1, 2
+_ROLE_VALUES: Final = (ProductRole.TRAFFIC.value, ProductRole.HERO.value, ProductRole.PROFIT.value)
+_ROLE_PRICE: Final = np.array([0.35, 0.9, 1.4])  # price relative to the hero order value
+_ROLE_SHARE: Final = np.array([0.7, 3.0, 1.5])  # weight in a stream's GMV
+_ROLE_PICK: Final = np.array([2.0, 4.0, 1.0])  # weight when picking a stream's products
+
+
+def _u(rng: np.random.Generator, bounds: tuple[float, float]) -> float:
+    return float(rng.uniform(bounds[0], bounds[1]))
+
+
+def _ui(rng: np.random.Generator, bounds: tuple[int, int]) -> int:
+    return int(rng.integers(bounds[0], bounds[1] + 1))
+
+
+def _floor(values: npt.NDArray[Any]) -> IntArray:
+    result: IntArray = np.floor(values).astype(np.int64)
+    return result
+
+
+def _shares(rng: np.random.Generator, mean: Sequence[float], known: float) -> list[float]:
+    """Dirichlet shares around ``mean``, scaled to ``known`` and floored to 4 decimals, so
+    that they add up to at most 1."""
+    draw = rng.dirichlet(np.asarray(mean) * 50) * known
+    result: list[float] = (np.floor(draw * 10_000) / 10_000).tolist()
+    return result
+
+
+def _audience(rng: np.random.Generator, platform: Platform, female: float) -> Record:
+    tiers = _shares(rng, _STYLES[platform].city_tiers, _u(rng, (0.9, 1.0)))
+    ages = _shares(rng, _AGE_BANDS, _u(rng, (0.9, 1.0)))
+    return {
+        "city_tiers": {t.value: s for t, s in zip(CityTier, tiers, strict=True)},
+        "age_bands": {a.value: s for a, s in zip(AgeBand, ages, strict=True)},
+        "female_share": round(min(1.0, max(0.0, female + float(rng.normal(0, 0.05)))), 3),
+    }
+
+
+class _Streams(NamedTuple):
+    """Per-stream arrays a brand needs before its records: schedule, traffic and GMV."""
+
+    day: IntArray
+    minute: IntArray
+    account: IntArray
+    duration: IntArray
+    uv: IntArray
+    mix: FloatArray  # (n, 5) UV share by source
+    buyers: IntArray
+    orders: IntArray
+    gmv: IntArray
+
+
+class _Chunk(NamedTuple):
+    """Up to :data:`_CHUNK` streams as flat columns, ready to render as dicts or as text."""
+
+    numbers: list[int]  # _STREAM_WIDTH a stream: number, account number, _STREAM_KEYS
+    started: list[str]
+    products: list[int]  # _PRODUCT_WIDTH a product: catalogue number, _PRODUCT_KEYS
+    offsets: list[int]  # stream j's products are [offsets[j], offsets[j + 1]) (in products)
+    has_plan: list[bool]
+    plan_numbers: list[int]  # per stream and segment, _SEGMENT_KEYS; then the GMV target
+    plan_shares: list[float]  # planned_paid_uv_share
+    campaigns: list[str | None]
+
+
+class _Videos(NamedTuple):
+    rows: list[tuple[str, str, str, int, int]]  # video_id, account_id, posted_at, views, likes
+
+
+_STREAM_KEYS_HEAD: Final = (
+    "duration_seconds", "uv", "watch_seconds", "orders", "buyers", "gmv_fen", "exposure",
+    "views", "peak_concurrent", "first_minutes_uv",
+)
+_STREAM_KEYS_TAIL: Final = (
+    "comments", "likes", "shares", "new_followers", "fan_group_joins", "product_exposure_uv",
+    "product_click_uv", "orders_created", "refund_fen", "paid_spend_fen", "reservations",
+    "reserved_attendees", "preheat_videos", "preheat_video_views", "coupons_issued",
+    "coupons_used", "giveaways", "hosts",
+)
+_PRODUCT_KEYS: Final = (
+    "explain_count", "explain_seconds", "exposures", "clicks", "orders", "gmv_fen"
+)
+_SEGMENT_KEYS: Final = (
+    "planned_seconds", "actual_seconds", "planned_spend_fen", "actual_spend_fen"
+)
+_STREAM_KEYS: Final = (
+    *_STREAM_KEYS_HEAD,
+    *(f"uv_by_source.{key}" for key in _SOURCE_KEYS),
+    *(f"gmv_by_source.{key}" for key in _SOURCE_KEYS),
+    *_STREAM_KEYS_TAIL,
+)
+_STREAM_WIDTH: Final = 2 + len(_STREAM_KEYS)
+_PRODUCT_WIDTH: Final = 1 + len(_PRODUCT_KEYS)
+
+
+def _json(text: str) -> str:
+    """A JSON string literal as :func:`write_jsonl` writes it (ASCII, non-ASCII characters
+    escaped), safe inside a %-template."""
+    return json.dumps(text, ensure_ascii=True).replace("%", "%%")
+
+
+def _ints(keys: Sequence[str]) -> str:
+    return ",".join(f'"{key}":%d' for key in keys)
+
+
+_STREAM_TEMPLATE: Final = (
+    '","started_at":"%s",'
+    + _ints(_STREAM_KEYS_HEAD)
+    + ',"uv_by_source":{' + _ints(_SOURCE_KEYS) + "}"
+    + ',"gmv_by_source":{' + _ints(_SOURCE_KEYS) + "},"
+    + _ints(_STREAM_KEYS_TAIL)
+    + ',"products":['
+)
+_PRODUCT_TEMPLATE: Final = '-p%02d",' + _ints(_PRODUCT_KEYS) + "}"  # after {"product_id":"b00
+_SEGMENT_TEMPLATE: Final = "," + _ints(_SEGMENT_KEYS) + "}"
+_VIDEO_TEMPLATE: Final = (
+    '{"record":"short_video","brand_id":"%s","video_id":"%s","account_id":"%s",'
+    '"posted_at":"%s","views":%d,"likes":%d}'
+)
+
+
+class _Brand:
+    """One brand: draws its parameters and core arrays, then yields its records."""
+
+    def __init__(
+        self,
+        index: int,
+        seed: int,
+        streams: int | None,
+        start: date,
+        days: int,
+        *,
+        orders: bool,
+    ) -> None:
+        self.index = index
+        self.spec = brand_spec(index)
+        self.profile = _PROFILES[self.spec.stage]
+        self.style = _STYLES[self.spec.platform]
+        self.category = _CATEGORIES[self.spec.category]
+        self.id = f"b{index:02d}"
+        self.with_orders = orders
+        # Independent generators per purpose: dropping orders changes nothing else.
+        seeds = np.random.SeedSequence([seed, index]).spawn(5)
+        self.rng = np.random.default_rng(seeds[0])
+        self.rng_streams = np.random.default_rng(seeds[1])
+        self.rng_detail = np.random.default_rng(seeds[2])
+        self.rng_orders = np.random.default_rng(seeds[3])
+        self.rng_videos = np.random.default_rng(seeds[4])
+        rng, profile = self.rng, self.profile
+
+        cadence = _u(rng, profile.streams_per_week)
+        if streams is None:
+            streams = max(1, round(days / 7 * cadence))
+            window = days
+        else:
+            window = min(MAX_WINDOW_DAYS, max(days, math.ceil(streams * 7 / cadence)))
+        self.n = streams
+        self.window = window
+        self.start = start
+        self.end = start + timedelta(days=window - 1)
+        self.dates = [(start + timedelta(days=d)) for d in range(window)]
+        self.n_accounts = max(_ui(rng, profile.accounts), math.ceil(streams / window))
+        self.scale = window / days  # talents grow with a stretched window
+        self.talent_share = _u(rng, profile.talent_share)
+        self.repurchase = _u(rng, profile.repurchase) * self.style.repurchase
+        self.refund_rate = profile.refund_rate * _u(rng, (0.7, 1.3))
+        self.aov_fen = self.category.aov_yuan * 100 * profile.aov_factor
+        self.name = self.category.brands[index // len(CATEGORIES) % len(self.category.brands)]
+        if index >= len(CATEGORIES) * len(self.category.brands):
+            self.name += f" {index // (len(CATEGORIES) * len(self.category.brands)) + 1}"
+        self.account_ids = [f"{self.id}-a{a + 1}" for a in range(self.n_accounts)]
+        self._catalog()
+        self.core = self._core()
+
+    # -- catalogue ---------------------------------------------------------------------
+
+    def _catalog(self) -> None:
+        rng, profile = self.rng, self.profile
+        n = _ui(rng, profile.catalog)
+        roles = np.full(n, _ROLE_PROFIT, dtype=np.int64)
+        n_traffic = max(1, round(n * 0.25))
+        n_hero = max(1, round(n * 0.25))
+        roles[:n_traffic] = _ROLE_TRAFFIC
+        roles[n_traffic : n_traffic + n_hero] = _ROLE_HERO
+        rng.shuffle(roles)
+        exclusive = rng.random(n) < profile.exclusive_share
+        price = self.aov_fen * _ROLE_PRICE[roles] * rng.lognormal(0, 0.2, n)
+        price *= np.where(exclusive, 1.3, 1.0)  # channel-exclusive SKUs: higher order value
+        self.price = np.maximum(_floor(price / 100) * 100 - 10, 90)  # e.g. 129.90 CNY
+        self.list_price = (self.price * rng.uniform(1.1, 1.8, n)).astype(np.int64) // 100 * 100
+        self.list_price = np.maximum(self.list_price, self.price)
+        self.roles = roles
+        self.exclusive = exclusive
+        self.product_ids = [f"{self.id}-p{j:02d}" for j in range(n)]
+
+    # -- core arrays -------------------------------------------------------------------
+
+    def _schedule(self) -> tuple[IntArray, IntArray, IntArray]:
+        rng, n, window = self.rng_streams, self.n, self.window
+        if n <= window:
+            day = np.sort(rng.choice(window, n, replace=False)).astype(np.int64)
+            weights = np.array([3.0] + [1.0] * (self.n_accounts - 1))
+            account = rng.choice(self.n_accounts, n, p=weights / weights.sum()).astype(np.int64)
+            minute = 18 * 60 + 15 * rng.integers(0, 9, n)  # 18:00-20:00
+            return day, minute, account
+        counts = np.full(window, n // window, dtype=np.int64)
+        counts[rng.choice(window, n % window, replace=False)] += 1
+        day = np.repeat(np.arange(window, dtype=np.int64), counts)
+        slot = np.arange(n, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+        per_day = int(counts.max())
+        offset = rng.integers(0, self.n_accounts, window)
+        account = (slot + offset[day]) % self.n_accounts  # one stream per account per day
+        gap = 16 * 60 // per_day  # streams spread over 08:00-24:00
+        minute = 8 * 60 + slot * gap + rng.integers(0, max(1, gap // 4), n)
+        return day, minute.astype(np.int64), account.astype(np.int64)
+
+    def _core(self) -> _Streams:
+        rng, profile, n = self.rng_streams, self.profile, self.n
+        day, minute, account = self._schedule()
+        # Each account's stream number, for the cold-start ramp.
+        order = np.lexsort((np.arange(n), account))
+        grouped = account[order]
+        starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])
+        sizes = np.diff(np.r_[starts, n])
+        rank = np.empty(n, dtype=np.int64)
+        rank[order] = np.arange(n) - np.repeat(starts, sizes)
+        ramp = 1 - (1 - profile.ramp_floor) * np.exp(-rank / profile.ramp_streams)
+        # Matrix accounts draw less than the main account.
+        reach = np.where(account == 0, 1.0, 0.5)
+        median = profile.uv_median * self.style.uv * ramp * reach
+        uv = np.maximum(50, _floor(median * rng.lognormal(0, profile.uv_sigma, n)))
+        mix_mean = np.asarray(_UV_MIX[(self.spec.platform, self.spec.stage)])
+        mix = rng.dirichlet(mix_mean * _MIX_CONCENTRATION, n)
+        lift = (mix @ _CONVERSION) / (mix_mean @ _CONVERSION)
+        cvr = np.minimum(0.2, profile.cvr * lift * rng.lognormal(0, 0.25, n))
+        buyers = rng.binomial(uv, cvr).astype(np.int64)
+        orders = buyers + rng.poisson(buyers * profile.repeat_in_stream).astype(np.int64)
+        aov = self.aov_fen * rng.lognormal(0, 0.15, n)
+        gmv = _floor(orders * aov)
+        hours = rng.uniform(profile.hours[0], profile.hours[1], n)
+        duration = _floor(hours * 60) * 60
+        return _Streams(day, minute, account, duration, uv, mix, buyers, orders, gmv)
+
+    # -- records -----------------------------------------------------------------------
+
+    def _parts(self) -> Iterator[Record | _Chunk | _Videos]:
+        """The brand's records in order; streams and videos come as columns to render."""
+        yield self._brand_record()
+        yield from self._accounts()
+        yield from self._products()
+        yield from self._streams()
+        collabs = self._collabs()
+        yield from collabs
+        if self.with_orders:
+            yield from self._orders(collabs)
+        yield from self._trust_signals()
+        yield self._short_videos()
+
+    def records(self) -> Iterator[Record]:
+        """The brand's records as plain dicts."""
+        for part in self._parts():
+            if isinstance(part, _Chunk):
+                yield from self._stream_dicts(part)
+            elif isinstance(part, _Videos):
+                for vid, aid, posted, views, likes in part.rows:
+                    yield {
+                        "record": "short_video",
+                        "brand_id": self.id,
+                        "video_id": vid,
+                        "account_id": aid,
+                        "posted_at": posted,
+                        "views": views,
+                        "likes": likes,
+                    }
+            else:
+                yield part
+
+    def lines(self, encode: Callable[[Record], str]) -> Iterator[tuple[str, list[str]]]:
+        """(kind, JSON texts) of the brand's records, in batches: what ``encode`` makes of
+        :meth:`records`, with streams and videos formatted directly for speed."""
+        for part in self._parts():
+            if isinstance(part, _Chunk):
+                yield "stream", self._stream_lines(part)
+            elif isinstance(part, _Videos):
+                yield "short_video", [_VIDEO_TEMPLATE % (self.id, *row) for row in part.rows]
+            else:
+                yield part["record"], [encode(part)]
+
+    def _brand_record(self) -> Record:
+        return {
+            "record": "brand",
+            "brand_id": self.id,
+            "name": self.name,
+            "category": self.spec.category,
+            "tier": self.profile.tier,
+            "window_start": self.start.isoformat(),
+            "window_end": self.end.isoformat(),
+            "audience": _audience(self.rng, self.spec.platform, self.category.female),
+        }
+
+    def _accounts(self) -> Iterator[Record]:
+        rng, profile, core = self.rng, self.profile, self.core
+        gmv = np.bincount(core.account, weights=core.gmv, minlength=self.n_accounts)
+        buyers = np.bincount(core.account, weights=core.buyers, minlength=self.n_accounts)
+        for a in range(self.n_accounts):
+            main = a == 0
+            followers = profile.main_followers * rng.lognormal(0, 0.3)
+            if not main:
+                followers *= rng.uniform(0.1, 0.4)
+            if self.spec.stage is LifecycleStage.MATURE:
+                opened = self.start - timedelta(days=int(rng.integers(700, 1500)))
+            elif self.spec.stage is LifecycleStage.GROWTH:
+                opened = self.start - timedelta(days=int(rng.integers(0, 15)))
+            else:
+                opened = self.start - timedelta(days=int(rng.integers(0, 31)))
+            suffix = "官方旗舰店" if main else f"福利号{a}"
+            record: Record = {
+                "record": "account",
+                "brand_id": self.id,
+                "account_id": self.account_ids[a],
+                "platform": self.spec.platform.value,
+                "name": f"{self.name}{suffix}",
+                "followers": int(followers),
+                "opened_on": opened.isoformat(),
+            }
+            has_group = profile.fan_group is None or rng.random() < profile.fan_group
+            if has_group:
+                members = max(1, int(followers * _u(rng, profile.fan_members)))
+                member_gmv = int(gmv[a] * _u(rng, profile.member_gmv_share))
+                member_buyers = int(buyers[a] * _u(rng, profile.member_gmv_share) * 0.8)
+                repeat = self.repurchase * rng.uniform(1.05, 1.2)
+                record["fan_group"] = {
+                    "members": members,
+                    "active_members": int(members * _u(rng, profile.fan_active)),
+                    "new_members": int(members * rng.uniform(0.05, 0.3)),
+                    "member_gmv_fen": member_gmv,
+                    "member_buyers": member_buyers,
+                    "member_repeat_buyers": int(member_buyers * min(0.95, repeat)),
+                }
+            record["audience"] = _audience(rng, self.spec.platform, self.category.female)
+            yield record
+
+    def _products(self) -> Iterator[Record]:
+        items = self.category.items
+        for j, pid in enumerate(self.product_ids):
+            role = int(self.roles[j])
+            exclusive = bool(self.exclusive[j])
+            name = f"{items[j % len(items)]} {'特供' if exclusive else '款'}{j + 1:02d}"
+            record: Record = {
+                "record": "product",
+                "brand_id": self.id,
+                "product_id": pid,
+                "name": name,
+                "category": self.spec.category,
+                "price_fen": int(self.price[j]),
+                "list_price_fen": int(self.list_price[j]),
+                "role": _ROLE_VALUES[role],
+            }
+            if exclusive:
+                record["channel_exclusive"] = True
+            yield record
+
+    def _streams(self) -> Iterator[_Chunk]:
+        width = max(6, len(str(self.n)))
+        dates = [d.isoformat() + "T" for d in self.dates]
+        campaigns = [_campaign(d) for d in self.dates]
+        for lo in range(0, self.n, _CHUNK):
+            yield self._stream_chunk(lo, min(self.n, lo + _CHUNK), width, dates, campaigns)
+
+    def _stream_chunk(
+        self, lo: int, hi: int, width: int, dates: list[str], campaigns: list[str | None]
+    ) -> _Chunk:
+        rng, profile, style, core = self.rng_detail, self.profile, self.style, self.core
+        m = hi - lo
+        uv = core.uv[lo:hi]
+        buyers = core.buyers[lo:hi]
+        orders = core.orders[lo:hi]
+        gmv = core.gmv[lo:hi]
+        duration = core.duration[lo:hi]
+        mix = core.mix[lo:hi]
+        # Traffic and funnel.
+        uv_src = _floor(uv[:, None] * mix * rng.uniform(0.97, 1.0, (m, 1)))
+        gmv_mix = mix * _CONVERSION
+        gmv_mix /= gmv_mix.sum(axis=1, keepdims=True)
+        gmv_src = _floor(gmv[:, None] * gmv_mix * rng.uniform(0.97, 1.0, (m, 1)))
+        exposure = np.ceil(uv / rng.uniform(*style.entry_rate, m)).astype(np.int64)
+        views = _floor(uv * rng.uniform(1.2, 2.2, m))
+        watch_per = profile.watch_seconds * style.watch * rng.lognormal(0, 0.3, m)
+        watch = np.minimum(_floor(uv * watch_per), uv * duration)
+        peak = np.minimum(uv, _floor(uv * rng.uniform(0.02, 0.06, m)) + 1)
+        first = _floor(uv * rng.uniform(0.03, 0.15, m))
+        clicks = np.maximum(rng.binomial(uv, rng.uniform(0.08, 0.3, m) * 0.65), buyers)
+        product_uv = np.maximum(rng.binomial(uv, rng.uniform(0.45, 0.85, m)), clicks)
+        created = orders + rng.binomial(orders, rng.uniform(0.05, 0.25, m))
+        refund = _floor(gmv * np.minimum(0.6, self.refund_rate * rng.lognormal(0, 0.3, m)))
+        roi = profile.roi * rng.lognormal(0, 0.25, m)
+        spend = np.where(
+            gmv_src[:, _PAID] > 0, _floor(gmv_src[:, _PAID] / roi), uv_src[:, _PAID] * 50
+        )
+        comments = _floor(uv * rng.uniform(0.05, 0.2, m))
+        likes = _floor(uv * rng.uniform(2.0, 8.0, m))
+        shares = _floor(uv * rng.uniform(0.005, 0.02, m))
+        follows = rng.binomial(uv, profile.follow_rate * rng.uniform(0.5, 1.5, m))
+        joins = rng.binomial(uv, profile.fan_join_rate * rng.uniform(0.5, 1.5, m))
+        reservations = _floor(uv * rng.uniform(*profile.reservation_rate, m))
+        attendees = rng.binomial(reservations, rng.uniform(0.25, 0.6, m))
+        preheat = rng.poisson(profile.preheat_videos + style.preheat, m)
+        reach = profile.uv_median / 20 * style.uv
+        preheat_views = _floor(preheat * reach * rng.lognormal(0, 0.8, m))
+        coupons = _floor(uv * rng.uniform(*profile.coupon_rate, m))
+        used = rng.binomial(coupons, rng.uniform(0.1, 0.4, m))
+        giveaways = rng.poisson(profile.giveaways, m)
+        hosts = rng.integers(profile.hosts[0], profile.hosts[1] + 1, m)
+        numbers = np.column_stack(
+            (
+                np.arange(lo + 1, hi + 1), core.account[lo:hi] + 1,
+                duration, uv, watch, orders, buyers, gmv, exposure, views, peak, first,
+                uv_src, gmv_src,
+                comments, likes, shares, follows, joins, product_uv, clicks, created, refund,
+                spend, reservations, attendees, preheat, preheat_views, coupons, used,
+                giveaways, hosts,
+            )
+        ).astype(np.int64)
+        products, offsets = self._stream_products(m, gmv, orders, product_uv)
+        has_plan, plan_numbers, plan_shares = self._plans(
+            m, duration, spend, gmv, uv_src[:, _PAID] / np.maximum(uv, 1)
+        )
+        day = core.day[lo:hi].tolist()
+        minute = core.minute[lo:hi].tolist()
+        return _Chunk(
+            numbers=numbers.ravel().tolist(),
+            started=[dates[d] + _MINUTES[t] for d, t in zip(day, minute, strict=True)],
+            products=products,
+            offsets=offsets,
+            has_plan=has_plan,
+            plan_numbers=plan_numbers,
+            plan_shares=plan_shares,
+            campaigns=[campaigns[d] for d in day],
+        )
+
+    def _stream_products(
+        self, m: int, gmv: IntArray, orders: IntArray, product_uv: IntArray
+    ) -> tuple[list[int], list[int]]:
+        """The products explained in ``m`` streams, flat (:data:`_PRODUCT_WIDTH` numbers
+        each), and each stream's offset into them."""
+        rng, profile = self.rng_detail, self.profile
+        n_catalog = len(self.product_ids)
+        low, high = profile.products_per_stream
+        count = rng.integers(min(low, n_catalog), min(high, n_catalog) + 1, m)
+        # Weighted sampling without replacement (Efraimidis-Spirakis): the largest keys win.
+        keys = rng.random((m, n_catalog)) ** (1 / _ROLE_PICK[self.roles])
+        ranked = np.argsort(-keys, axis=1)[:, : int(count.max())]
+        chosen = np.arange(ranked.shape[1]) < count[:, None]
+        stream = np.repeat(np.arange(m), count)
+        product = ranked[chosen]
+        role = self.roles[product]
+        weight = _ROLE_SHARE[role] * rng.gamma(2.0, 1.0, len(product))
+        total = np.bincount(stream, weights=weight, minlength=m)
+        coverage = rng.uniform(0.85, 0.98, m)  # the rest: items sold but not explained
+        share = coverage[stream] * weight / total[stream]
+        # Orders split by GMV share over price (cheap items sell more units), floored so
+        # that products' orders (and GMV) add up to at most the stream's; a product that
+        # sold no order has no GMV.
+        units = share / self.price[product]
+        units *= coverage[stream] / np.bincount(stream, weights=units, minlength=m)[stream]
+        p_orders = _floor(orders[stream] * units)
+        p_gmv = np.where(p_orders > 0, _floor(gmv[stream] * share), 0)
+        explains = np.where(
+            role == _ROLE_HERO, rng.integers(2, 7, len(product)), rng.integers(1, 4, len(product))
+        )
+        seconds = explains * rng.integers(90, 301, len(product))
+        exposures = _floor(product_uv[stream] * rng.uniform(0.2, 0.9, len(product)))
+        clicks = _floor(exposures * rng.uniform(0.05, 0.25, len(product)))
+        numbers = np.column_stack(
+            (product, explains, seconds, exposures, clicks, p_orders, p_gmv)
+        ).astype(np.int64)
+        offsets: list[int] = np.r_[0, np.cumsum(count)].tolist()
+        return numbers.ravel().tolist(), offsets
+
+    def _plans(
+        self, m: int, duration: IntArray, spend: IntArray, gmv: IntArray, paid_share: FloatArray
+    ) -> tuple[list[bool], list[int], list[float]]:
+        rng, profile = self.rng_detail, self.profile
+        segments = profile.segments
+        has_plan = rng.random(m) < profile.plan_share
+        time_mean = np.array([s.time for s in segments])
+        time_mean /= time_mean.sum()
+        planned_total = duration * rng.uniform(0.9, 1.1, m)
+        planned = _floor(planned_total[:, None] * rng.dirichlet(time_mean * 40, m) / 60) * 60
+        actual = _floor(planned * rng.uniform(0.75, 1.25, planned.shape))
+        spend_mean = np.array([s.spend for s in segments]) + 0.01
+        spend_mean /= spend_mean.sum()
+        spend_split = rng.dirichlet(spend_mean * 30, m)
+        planned_spend = _floor(spend[:, None] * rng.uniform(0.8, 1.2, (m, 1)) * spend_split)
+        actual_spend = _floor(spend[:, None] * rng.dirichlet(spend_mean * 30, m))
+        target = _floor(gmv * rng.uniform(0.7, 1.4, m) / 10_000) * 10_000  # whole 100 CNY
+        planned_paid = np.round(np.clip(paid_share * rng.uniform(0.8, 1.2, m), 0, 1), 4)
+        # Per stream: planned and actual seconds, planned and actual spend of each segment,
+        # then the GMV target.
+        table = np.stack((planned, actual, planned_spend, actual_spend), axis=2).reshape(m, -1)
+        table = np.column_stack((table, target)).astype(np.int64)
+        return has_plan.tolist(), table.ravel().tolist(), planned_paid.tolist()
+
+    # -- rendering: plain dicts (iter_records) or JSON text (write_jsonl), same content --
+
+    def _stream_dicts(self, chunk: _Chunk) -> Iterator[Record]:
+        bid, names = self.id, [s.name for s in self.profile.segments]
+        ids, width = self.product_ids, len(_PRODUCT_KEYS)
+        flat = chunk.products
+        products = [
+            {
+                "product_id": ids[flat[k]],
+                **dict(zip(_PRODUCT_KEYS, flat[k + 1 : k + 1 + width], strict=True)),
+            }
+            for k in range(0, len(flat), _PRODUCT_WIDTH)
+        ]
+        digits = max(6, len(str(self.n)))
+        n_seg, seg_width = len(names), len(_SEGMENT_KEYS)
+        plan_width = n_seg * seg_width + 1
+        numbers, offsets, plan_numbers = chunk.numbers, chunk.offsets, chunk.plan_numbers
+        for j, started in enumerate(chunk.started):
+            row = numbers[j * _STREAM_WIDTH : (j + 1) * _STREAM_WIDTH]
+            values = row[2:]
+            record: Record = {
+                "record": "stream",
+                "brand_id": bid,
+                "stream_id": f"{bid}-s{row[0]:0{digits}d}",
+                "account_id": f"{bid}-a{row[1]}",
+                "started_at": started,
+                **dict(zip(_STREAM_KEYS_HEAD, values[:10], strict=True)),
+                "uv_by_source": dict(zip(_SOURCE_KEYS, values[10:15], strict=True)),
+                "gmv_by_source": dict(zip(_SOURCE_KEYS, values[15:20], strict=True)),
+                **dict(zip(_STREAM_KEYS_TAIL, values[20:], strict=True)),
+                "products": products[offsets[j] : offsets[j + 1]],
+            }
+            if chunk.has_plan[j]:
+                plan = plan_numbers[j * plan_width : (j + 1) * plan_width]
+                record["plan"] = {
+                    "segments": [
+                        {
+                            "name": name,
+                            **dict(
+                                zip(
+                                    _SEGMENT_KEYS,
+                                    plan[k * seg_width : (k + 1) * seg_width],
+                                    strict=True,
+                                )
+                            ),
+                        }
+                        for k, name in enumerate(names)
+                    ],
+                    "gmv_target_fen": plan[-1],
+                    "planned_paid_uv_share": chunk.plan_shares[j],
+                }
+            campaign = chunk.campaigns[j]
+            if campaign is not None:
+                record["campaign"] = campaign
+            yield record
+
+    def _stream_lines(self, chunk: _Chunk) -> list[str]:
+        """The same records as :meth:`_stream_dicts`, formatted directly with %-templates:
+        byte for byte what the JSON encoder writes for them, several times faster."""
+        digits = max(6, len(str(self.n)))
+        head = (
+            '{"record":"stream","brand_id":' + _json(self.id)
+            + f',"stream_id":"{self.id}-s%0{digits}d","account_id":"{self.id}-a%d'
+            + _STREAM_TEMPLATE
+        )
+        product = '{"product_id":"' + self.id.replace("%", "%%") + _PRODUCT_TEMPLATE
+        plan = (
+            ',"plan":{"segments":['
+            + ",".join(
+                '{"name":' + _json(s.name) + _SEGMENT_TEMPLATE for s in self.profile.segments
+            )
+            + '],"gmv_target_fen":%d,"planned_paid_uv_share":%r}'
+        )
+        templates: dict[tuple[int, bool, str | None], str] = {}
+
+        def template(count: int, has_plan: bool, campaign: str | None) -> str:
+            text = head + ",".join([product] * count) + "]"
+            if has_plan:
+                text += plan
+            if campaign is not None:
+                text += ',"campaign":' + _json(campaign)
+            templates[count, has_plan, campaign] = text + "}"
+            return text + "}"
+
+        numbers, flat, offsets = chunk.numbers, chunk.products, chunk.offsets
+        plan_numbers, plan_shares = chunk.plan_numbers, chunk.plan_shares
+        plan_width = len(self.profile.segments) * len(_SEGMENT_KEYS) + 1
+        lines: list[str] = []
+        for j, (started, has_plan, campaign) in enumerate(
+            zip(chunk.started, chunk.has_plan, chunk.campaigns, strict=True)
+        ):
+            base = j * _STREAM_WIDTH
+            first, last = offsets[j], offsets[j + 1]
+            key = (last - first, has_plan, campaign)
+            text = templates.get(key) or template(*key)
+            values = [
+                numbers[base], numbers[base + 1], started,
+                *numbers[base + 2 : base + _STREAM_WIDTH],
+                *flat[first * _PRODUCT_WIDTH : last * _PRODUCT_WIDTH],
+            ]
+            if has_plan:
+                values += plan_numbers[j * plan_width : (j + 1) * plan_width]
+                values.append(plan_shares[j])
+            lines.append(text % tuple(values))
+        return lines
+
+    def _collabs(self) -> list[Record]:
+        rng, profile = self.rng, self.profile
+        self_gmv = int(self.core.gmv.sum())
+        share = self.talent_share
+        total = self_gmv * share / (1 - share)
+        count = max(1, round(_ui(rng, profile.talents) * self.scale))
+        big = min(_ui(rng, profile.big_talents), count)
+        while big and total < big * 1.25 * _HUNDRED_W_FEN / 0.8:
+            big -= 1  # not enough talent GMV for that many 100w+ talents
+        big_gmv = rng.uniform(1.0, 1.5, big) * _HUNDRED_W_FEN
+        rest = max(0.0, total - big_gmv.sum())
+        small = count - big
+        small_gmv = rest * rng.dirichlet(np.full(small, 1.5)) if small else np.zeros(0)
+        gmv = _floor(np.r_[big_gmv, small_gmv])
+        order = rng.permutation(count)
+        gmv = gmv[order]
+        commission = _floor(gmv * rng.uniform(0.1, 0.3, count))
+        aov = self.aov_fen * 0.9 * rng.lognormal(0, 0.15, count)
+        orders = np.where(gmv > 0, np.maximum(1, _floor(gmv / aov)), 0)
+        buyers = np.maximum(_floor(orders / rng.uniform(1.02, 1.2, count)), np.minimum(orders, 1))
+        followers = _floor(rng.lognormal(math.log(800_000), 1.0, count))
+        followers = np.maximum(followers, 10_000)
+        talent_streams = rng.integers(1, 6, count)
+        reached = _floor(talent_streams * followers * rng.uniform(0.05, 0.3, count))
+        new_followers = _floor(reached * rng.uniform(0.002, 0.01, count))
+        first = rng.integers(0, self.window, count)
+        length = rng.integers(0, 15, count)
+        heroes = [j for j in range(len(self.product_ids)) if self.roles[j] != _ROLE_PROFIT]
+        records: list[Record] = []
+        width = max(2, len(str(count)))
+        for j in range(count):
+            started = self.dates[int(first[j])]
+            ended = min(self.end, started + timedelta(days=int(length[j])))
+            chosen = rng.choice(len(heroes), min(len(heroes), _ui(rng, (1, 4))), replace=False)
+            names = _TALENT_NAMES
+            nickname = names[0][int(rng.integers(len(names[0])))]
+            nickname += names[1][int(rng.integers(len(names[1])))]
+            talent = int(rng.integers(0, 16**8))
+            records.append(
+                {
+                    "record": "talent_collab",
+                    "brand_id": self.id,
+                    "collab_id": f"{self.id}-c{j + 1:0{width}d}",
+                    "talent_id": f"t_{talent:08x}",
+                    "talent_name": f"{nickname}{j + 1}",
+                    "platform": self.spec.platform.value,
+                    "talent_followers": int(followers[j]),
+                    "started_on": started.isoformat(),
+                    "ended_on": ended.isoformat(),
+                    "streams": int(talent_streams[j]),
+                    "gmv_fen": int(gmv[j]),
+                    "commission_fen": int(commission[j]),
+                    "orders": int(orders[j]),
+                    "buyers": int(buyers[j]),
+                    "audience_reached": int(reached[j]),
+                    "new_followers_for_brand": int(new_followers[j]),
+                    "product_ids": [self.product_ids[heroes[int(k)]] for k in sorted(chosen)],
+                    "audience": _audience(rng, self.spec.platform, self.category.female),
+                }
+            )
+        return records
+
+    def _orders(self, collabs: list[Record]) -> Iterator[Record]:
+        rng, core = self.rng_orders, self.core
+        n_buyers = min(150, max(20, round(1.5 * self.n)))
+        repeaters = round(self.repurchase * n_buyers)
+        per_buyer = np.ones(n_buyers, dtype=np.int64)
+        per_buyer[:repeaters] = 1 + rng.geometric(0.55, repeaters)
+        keys = rng.integers(0, 2**48, n_buyers)
+        while len(np.unique(keys)) < n_buyers:  # practically never
+            keys = rng.integers(0, 2**48, n_buyers)
+        buyer = np.repeat(np.arange(n_buyers), per_buyer)
+        total = len(buyer)
+        stream_weight = core.gmv.astype(np.float64)
+        collab_gmv = np.array([c["gmv_fen"] for c in collabs], dtype=np.float64)
+        talent_share = self.talent_share if collab_gmv.sum() > 0 else 0.0
+        if stream_weight.sum() == 0:
+            talent_share = 1.0 if collab_gmv.sum() > 0 else 0.0
+            stream_weight = np.ones(self.n)
+        from_talent = rng.random(total) < talent_share
+        stream = rng.choice(self.n, total, p=stream_weight / stream_weight.sum())
+        collab_weight = collab_gmv if collab_gmv.sum() > 0 else np.ones(len(collabs))
+        collab = rng.choice(len(collabs), total, p=collab_weight / collab_weight.sum())
+        offset = rng.random(total)
+        quantity = rng.choice(3, total, p=[0.8, 0.15, 0.05]) + 1
+        discount = rng.uniform(0.85, 1.0, total)
+        refunded = rng.random(total) < self.refund_rate
+        product_pick = rng.random(total)
+        pick_weights = _ROLE_PICK[self.roles] / _ROLE_PICK[self.roles].sum()
+        cumulative = np.cumsum(pick_weights)
+        catalog_pick = np.minimum(
+            np.searchsorted(cumulative, product_pick), len(self.product_ids) - 1
+        )
+        rows: list[tuple[datetime, Record]] = []
+        for j in range(total):
+            record: Record = {"buyer_key": f"u_{int(keys[buyer[j]]):012x}"}
+            if from_talent[j]:
+                c = collabs[int(collab[j])]
+                first = date.fromisoformat(c["started_on"])
+                span = (date.fromisoformat(c["ended_on"]) - first).days + 1
+                day = first + timedelta(days=int(offset[j] * span))
+                seconds = 19 * 3600 + int(offset[j] * span % 1 * 5 * 3600)
+                placed = datetime.combine(day, datetime.min.time(), _TZ)
+                placed += timedelta(seconds=seconds)
+                pids = c["product_ids"]
+                pid = pids[int(product_pick[j] * len(pids))]
+                record["collab_id"] = c["collab_id"]
+            else:
+                s = int(stream[j])
+                placed = datetime.combine(self.dates[int(core.day[s])], datetime.min.time(), _TZ)
+                placed += timedelta(
+                    seconds=int(core.minute[s]) * 60 + int(offset[j] * int(core.duration[s]))
+                )
+                pid = self.product_ids[int(catalog_pick[j])]
+                record["stream_id"] = f"{self.id}-s{s + 1:0{max(6, len(str(self.n)))}d}"
+            price = int(self.price[self.product_ids.index(pid)])
+            amount = int(price * int(quantity[j]) * float(discount[j]))
+            record["placed_at"] = placed.isoformat()
+            record["amount_fen"] = amount
+            record["quantity"] = int(quantity[j])
+            record["product_id"] = pid
+            if refunded[j]:
+                record["refunded_fen"] = amount
+            rows.append((placed, record))
+        rows.sort(key=lambda row: row[0])
+        width = max(5, len(str(total)))
+        for j, (_, body) in enumerate(rows):
+            yield {
+                "record": "order",
+                "brand_id": self.id,
+                "order_id": f"{self.id}-o{j + 1:0{width}d}",
+                **body,
+            }
+
+    def _trust_signals(self) -> Iterator[Record]:
+        rng, stage, platform = self.rng, self.spec.stage, self.spec.platform
+        observed = self.end.isoformat()
+        mature = stage is LifecycleStage.MATURE
+        launch = stage is LifecycleStage.LAUNCH
+        signals: list[tuple[TrustSignalKind, float]] = []
+        if platform is Platform.KUAISHOU:
+            # Trust-buy (信任购) launched in November 2021: nobody is enrolled before.
+            enrolled = not launch and self.end >= _TRUST_BUY_LAUNCH
+            signals.append((TrustSignalKind.TRUST_BUY, 1.0 if enrolled else 0.0))
+            if self.spec.category == "jewellery":
+                signals.append((TrustSignalKind.JEWELLERY_APPRAISAL, 1.0))
+            if mature:
+                signals.append((TrustSignalKind.TRUST_CARD, 1.0))
+        signals.append((TrustSignalKind.REFUND_WITHOUT_RETURN, 0.0 if launch else 1.0))
+        signals.append((TrustSignalKind.IP_PROTECTION, 1.0))
+        signals.append(
+            (TrustSignalKind.STORE_EXPERIENCE_SCORE, round(_u(rng, self.profile.experience), 1))
+        )
+        signals.append((TrustSignalKind.COMPLAINT_RATE, round(_u(rng, (0.001, 0.01)), 4)))
+        signals.append((TrustSignalKind.REFUND_RATE, round(self.refund_rate, 4)))
+        signals.append((TrustSignalKind.NEGATIVE_REVIEW_RATE, round(_u(rng, (0.005, 0.03)), 4)))
+        signals.append((TrustSignalKind.ON_TIME_SHIPPING_RATE, round(_u(rng, (0.9, 0.995)), 4)))
+        for kind, value in signals:
+            yield {
+                "record": "trust_signal",
+                "brand_id": self.id,
+                "kind": kind.value,
+                "value": value,
+                "observed_on": observed,
+                "source": "synthetic",
+            }
+
+    def _short_videos(self) -> _Videos:
+        rng = self.rng_videos
+        rate = self.profile.videos_per_week * self.style.videos / 7
+        count = int(rng.poisson(rate * self.window * self.n_accounts))
+        day = np.sort(rng.integers(0, self.window, count))
+        minute = rng.integers(9 * 60, 23 * 60, count)
+        account = rng.integers(0, self.n_accounts, count)
+        median = 5_000 * self.style.uv * self.style.videos
+        views = _floor(rng.lognormal(math.log(median), 1.2, count))
+        likes = rng.binomial(views, rng.uniform(0.01, 0.05, count))
+        width = max(4, len(str(count)))
+        dates = [d.isoformat() + "T" for d in self.dates]
+        prefix, ids = f"{self.id}-v", self.account_ids
+        return _Videos(
+            [
+                (f"{prefix}{j + 1:0{width}d}", ids[a], dates[d] + _MINUTES[mi], v, lk)
+                for j, (d, mi, a, v, lk) in enumerate(
+                    zip(
+                        day.tolist(), minute.tolist(), account.tolist(), views.tolist(),
+                        likes.tolist(), strict=True,
+                    )
+                )
+            ]
+        )
+
+
+def _campaign(day: date) -> str | None:
+    for month, first, last, label in _CAMPAIGNS:
+        if day.month == month and first <= day.day <= last:
+            return label
+    return None
+
+
+def _check(brands: int, seed: int, streams_per_brand: int | None, start: date, days: int) -> None:
+    if brands < 0:
+        raise ValueError(f"brands must be >= 0, got {brands}")
+    if seed < 0:
+        raise ValueError(f"seed must be >= 0, got {seed}")
+    if streams_per_brand is not None and streams_per_brand < 1:
+        raise ValueError(f"streams_per_brand must be >= 1, got {streams_per_brand}")
+    if days < 1:
+        raise ValueError(f"days must be >= 1, got {days}")
+    if start > date.max - timedelta(days=max(days, MAX_WINDOW_DAYS) + 1500):
+        raise ValueError(f"start {start} is too late")
+
+
+def iter_records(
+    brands: int = 3,
+    seed: int = 0,
+    *,
+    streams_per_brand: int | None = None,
+    start: date = date(2021, 8, 1),
+    days: int = 61,
+    orders: bool = True,
+) -> Iterator[Record]:
+    """The JSON Lines records of a synthetic dataset (header first), as plain dicts.
+
+    The same data as :func:`generate` with the same arguments, without building model
+    objects: memory stays bounded by one brand's per-stream arrays, whatever the size.
+    Bad arguments raise :class:`ValueError` at the call, not at the first record.
+    """
+    _check(brands, seed, streams_per_brand, start, days)
+
+    def records() -> Iterator[Record]:
+        yield {"record": "header", "schema_version": _SCHEMA_VERSION}
+        for index in range(brands):
+            brand = _Brand(index, seed, streams_per_brand, start, days, orders=orders)
+            yield from brand.records()
+
+    return records()
+
+
+def generate(
+    brands: int = 3,
+    seed: int = 0,
+    *,
+    streams_per_brand: int | None = None,
+    start: date = date(2021, 8, 1),
+    days: int = 61,
+    orders: bool = True,
+) -> Dataset:
+    """A seeded synthetic :class:`~steps.domain.model.Dataset` of ``brands`` brands.
+
+    Brand ``i`` is described by :func:`brand_spec`.  By default each brand streams at its
+    stage's cadence over ``days`` days from ``start`` (about 14, 39 and 57 streams for the
+    launch, growth and mature brands over 61 days); ``streams_per_brand`` fixes the count.
+    ``orders=False`` leaves out the order sample.  The same arguments give the same data,
+    equal to loading what :func:`write_jsonl` writes.
+    """
+    from steps.io.converter import structure
+
+    bodies: dict[str, Record] = {}
+    for record in iter_records(
+        brands, seed, streams_per_brand=streams_per_brand, start=start, days=days, orders=orders
+    ):
+        kind = record.pop("record")
+        if kind == "header":
+            continue
+        brand_id = record["brand_id"]
+        if kind == "brand":
+            bodies[brand_id] = record
+        else:
+            del record["brand_id"]
+            bodies[brand_id].setdefault(_COLLECTIONS[kind], []).append(record)
+    return structure({"brands": list(bodies.values())}, Dataset)
+
+
+_COLLECTIONS: Final = {
+    "account": "accounts",
+    "product": "products",
+    "stream": "streams",
+    "talent_collab": "talent_collabs",
+    "order": "orders",
+    "trust_signal": "trust_signals",
+    "short_video": "short_videos",
+}
+
+
+def write_jsonl(
+    path: str | os.PathLike[str],
+    brands: int = 3,
+    seed: int = 0,
+    *,
+    streams_per_brand: int | None = None,
+    start: date = date(2021, 8, 1),
+    days: int = 61,
+    orders: bool = True,
+) -> dict[str, int]:
+    """Write the records of :func:`iter_records` to a JSON Lines file, atomically.
+
+    Streams and short videos are formatted straight from the generator's columns (byte for
+    byte what :mod:`json` writes for the records), and a second thread writes while the
+    next lines are made, so a million streams take well under a minute of CPU.  Lines are
+    pure ASCII (Chinese text as ``\\uXXXX`` escapes, which readers decode to the same
+    strings): the text then takes the fast paths of joining and encoding.
+
+    The file is about 2 KB a stream, so more than about 900,000 streams exceed the
+    loader's :data:`~steps.io.files.MAX_FILE_BYTES`; such files are for streaming readers
+    and benchmarks.
+
+    Returns the number of records written by kind (``{"brand": 3, "stream": 106, ...}``).
+    """
+    from steps.io.files import atomic_writer
+
+    _check(brands, seed, streams_per_brand, start, days)
+    counts: dict[str, int] = {}
+    header = _ENCODE({"record": "header", "schema_version": _SCHEMA_VERSION}) + "\n"
+    texts = (
+        text
+        for index in range(brands)
+        for text in _brand_texts(
+            _Brand(index, seed, streams_per_brand, start, days, orders=orders), counts
+        )
+    )
+    with atomic_writer(path) as stream:
+        stream.write(header)
+        _write_behind(stream, texts)
+    return counts
+
+
+_ENCODE: Final = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), allow_nan=False).encode
+
+
+def _brand_texts(brand: _Brand, counts: dict[str, int]) -> Iterator[str]:
+    """The brand as JSON Lines text, in batches of a few thousand lines; counts the
+    records by kind into ``counts``."""
+    batch: list[str] = []
+    for kind, lines in brand.lines(_ENCODE):
+        counts[kind] = counts.get(kind, 0) + len(lines)
+        batch.extend(lines)
+        if len(batch) >= 4096:
+            batch.append("")
+            yield "\n".join(batch)
+            batch.clear()
+    if batch:
+        batch.append("")
+        yield "\n".join(batch)
+
+
+def _write_behind(stream: IO[str], texts: Iterator[str]) -> None:
+    """Write ``texts`` to ``stream`` from a second thread, so that the disk works (without
+    the GIL) while the next text is generated.  A failure on either side stops both and
+    is raised here."""
+    queue: Queue[str | None] = Queue(maxsize=4)
+    failures: list[BaseException] = []
+
+    def drain() -> None:
+        try:
+            while (text := queue.get()) is not None:
+                stream.write(text)
+        except BaseException as error:  # re-raised by the producer below
+            failures.append(error)
+            while queue.get() is not None:
+                pass
+
+    writer = threading.Thread(target=drain, name="steps-sample-writer", daemon=True)
+    writer.start()
+    try:
+        for text in texts:
+            if failures:
+                break
+            queue.put(text)
+    finally:
+        queue.put(None)
+        writer.join()
+    if failures:
+        raise failures[0]
+
+
+@functools.cache
+def sample_dataset() -> Dataset:
+    """The bundled sample (``steps/data/sample.json``): ``generate(brands=3, seed=2021)``.
+
+    Regenerate it with ``steps sample --brands 3 --seed 2021 -o steps/data/sample.json``.
+    """
+    from importlib.resources import files
+
+    from steps.io.files import loads
+
+    resource = files("steps") / "data" / "sample.json"
+    return loads(resource.read_bytes(), source="steps/data/sample.json")
