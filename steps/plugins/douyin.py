@@ -1,0 +1,898 @@
+"""Douyin interest e-commerce (抖音兴趣电商), as two scorer plugins.
+
+``douyin-interest`` (per stream) judges public-domain efficiency (DOMAIN.md section 5):
+
+* ``efficiency``: GPM, GMV per thousand views (千次观看成交金额; not "gifts per minute"), and
+  value per viewer (UV价值);
+* ``reach``: exposure → entry rate (曝光进入率), recommendation-feed and short-video UV shares;
+* ``engagement``: average watch time, interaction rate, content output of the account
+  (short videos per week);
+* ``funnel``: the stream funnel exposure → entry → product exposure → click → order created →
+  paid, step by step, and its overall conversion, the product of the step rates
+  (:func:`stream_funnel`).
+
+``douyin-interest-brand`` (per brand) follows Douyin's FACT matrix (2021), a component per
+letter: ``F`` Field (own stations, self-broadcast), ``A`` Alliance (talent matrix), ``C``
+Campaign (platform events, streams tagged with ``Stream.campaign``) and ``T`` Top-KOL (big
+talents).  Each is measured the FACT+ way (May 2022): its share of GMV, its content width
+(exposure per week) and its conversion depth (GMV per thousand exposures), so that
+``width × depth / 1000`` gives back the GMV per week of what was measured.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import ClassVar
+
+import attrs
+
+from steps.domain import metrics
+from steps.domain.enums import TrafficSource
+from steps.domain.model import Brand, ShortVideo, Stream, TalentCollab
+from steps.plugins._support import (
+    IndexedStreamMethodology,
+    brand_weeks,
+    index_of,
+    linear,
+    per_component_recommendations,
+    window_dates,
+    yuan,
+)
+from steps.scoring.base import BrandMethodology
+from steps.scoring.contract import Scorer, ScoringContext, StreamSubject
+from steps.scoring.hookspecs import hookimpl
+from steps.scoring.indicators import Component, Evaluation, Indicator
+from steps.scoring.results import Recommendation
+
+__all__ = [
+    "BRAND_COMPONENTS",
+    "DEFAULT_TOP_KOL_FOLLOWERS",
+    "FUNNEL_STEPS",
+    "STREAM_COMPONENTS",
+    "DouyinBrandScorer",
+    "DouyinStreamScorer",
+    "FunnelStep",
+    "fact_components",
+    "funnel_conversion",
+    "steps_register_scorers",
+    "stream_funnel",
+]
+
+Subject = StreamSubject
+Ind = Indicator[StreamSubject]
+BInd = Indicator[Brand]
+
+_ASSUME = "assumption: "
+_SCALE = " (absolute level: depends on category and tier; prefer peer benchmarks)"
+
+
+# --------------------------------------------------------------------------- the funnel
+
+#: The keys of the funnel steps, in order.
+FUNNEL_STEPS: tuple[str, ...] = ("entry", "product_exposure", "click", "create", "pay")
+
+
+@attrs.frozen
+class FunnelStep:
+    """One step of the stream funnel: ``rate = numerator / denominator`` (``None`` when
+    either is not recorded or the denominator is 0)."""
+
+    key: str
+    name: str
+    name_zh: str
+    numerator: int | None
+    denominator: int | None
+
+    @property
+    def rate(self) -> float | None:
+        return metrics.ratio(self.numerator, self.denominator)
+
+
+def stream_funnel(stream: Stream) -> tuple[FunnelStep, ...]:
+    """The five steps exposure → entry → product exposure → click → order created → paid.
+
+    Their rates multiply to orders / exposure, so the overall conversion decomposes like GMV.
+    """
+    return (
+        FunnelStep("entry", "Exposure → entry", "曝光进入率", stream.uv, stream.exposure),
+        FunnelStep(
+            "product_exposure",
+            "Entry → product exposure",
+            "商品曝光率",
+            stream.product_exposure_uv,
+            stream.uv,
+        ),
+        FunnelStep(
+            "click",
+            "Product exposure → click",
+            "商品点击率",
+            stream.product_click_uv,
+            stream.product_exposure_uv,
+        ),
+        FunnelStep(
+            "create",
+            "Click → order created",
+            "点击-创单率",
+            stream.orders_created,
+            stream.product_click_uv,
+        ),
+        FunnelStep(
+            "pay", "Order created → paid", "创单-成交率", stream.orders, stream.orders_created
+        ),
+    )
+
+
+def funnel_conversion(stream: Stream) -> float | None:
+    """Overall funnel conversion (曝光-成交转化率): the product of the five step rates,
+    which equals ``orders / exposure``.  ``None`` when any step is not available."""
+    rates = [step.rate for step in stream_funnel(stream)]
+    if any(rate is None for rate in rates):
+        return None
+    return math.prod(rate for rate in rates if rate is not None)
+
+
+def _step(key: str) -> Callable[[Subject], float | None]:
+    index = FUNNEL_STEPS.index(key)
+
+    def measure(s: Subject) -> float | None:
+        return stream_funnel(s.stream)[index].rate
+
+    measure.__name__ = f"funnel_{key}"
+    return measure
+
+
+# --------------------------------------------------------------------------- stream measures
+
+
+def _gpm(s: Subject) -> float | None:
+    gpm = metrics.gpm_fen(s.stream)
+    return None if gpm is None else yuan(gpm)
+
+
+def _uv_value(s: Subject) -> float | None:
+    value = metrics.uv_value_fen(s.stream)
+    return None if value is None else yuan(value)
+
+
+def _feed_share(s: Subject) -> float | None:
+    return metrics.uv_share(s.stream, TrafficSource.PUBLIC_NATURAL)
+
+
+def _short_video_share(s: Subject) -> float | None:
+    return metrics.uv_share(s.stream, TrafficSource.SHORT_VIDEO)
+
+
+def _avg_watch(s: Subject) -> float | None:
+    return metrics.avg_watch_minutes(s.stream)
+
+
+def _interaction(s: Subject) -> float | None:
+    return metrics.interaction_rate(s.stream)
+
+
+def _content_output(s: Subject) -> float | None:
+    return index_of(s).content_output.get(s.stream.account_id)
+
+
+def _funnel_conversion(s: Subject) -> float | None:
+    return funnel_conversion(s.stream)
+
+
+EFFICIENCY: Component[StreamSubject] = Component(
+    key="efficiency",
+    name="Public-domain efficiency",
+    name_zh="公域效率",
+    indicators=(
+        Ind(
+            key="gpm",
+            name="GPM, GMV per thousand views",
+            name_zh="千次观看成交金额 (GPM)",
+            unit="CNY per 1,000 views",
+            measure=_gpm,
+            defaults=linear(
+                100.0,
+                800.0,
+                _ASSUME + "800 CNY per thousand views is a strong live room, 100 a weak "
+                "one" + _SCALE,
+            ),
+            weight=2.0,
+            inputs=("views", "gmv_fen"),
+            formula="gmv_fen / 100 × 1000 / views (GMV per thousand views; not gifts per minute)",
+            advice="Raise GMV per thousand views: explain the hero item more often, show the "
+            "price and the deal in the first seconds a new viewer sees.",
+        ),
+        Ind(
+            key="uv_value",
+            name="Value per viewer",
+            name_zh="UV价值",
+            unit="CNY per viewer",
+            measure=_uv_value,
+            defaults=linear(0.3, 3.0, _ASSUME + "3 CNY per viewer is strong" + _SCALE),
+            inputs=("uv", "gmv_fen"),
+            formula="gmv_fen / 100 / uv",
+            advice="Lift value per viewer with bundles and a higher-priced hero item once "
+            "the room is warm.",
+        ),
+    ),
+)
+
+REACH: Component[StreamSubject] = Component(
+    key="reach",
+    name="Traffic capture",
+    name_zh="流量获取",
+    indicators=(
+        Ind(
+            key="entry_rate",
+            name="Exposure → entry rate",
+            name_zh="曝光进入率",
+            unit="share",
+            measure=_step("entry"),
+            defaults=linear(
+                0.05,
+                0.2,
+                _ASSUME + "one in five exposures entering the room is a strong cover and "
+                "opening; one in twenty a weak one",
+            ),
+            weight=2.0,
+            inputs=("exposure", "uv"),
+            formula="uv / exposure",
+            advice="Improve what the feed shows: the cover, the title and an opening scene "
+            "with the product and price visible at once.",
+        ),
+        Ind(
+            key="feed_share",
+            name="Recommendation-feed UV share",
+            name_zh="推荐feed流量占比",
+            unit="share",
+            measure=_feed_share,
+            defaults=linear(
+                0.1,
+                0.5,
+                _ASSUME + "half of the viewers from the recommendation feed shows the "
+                "algorithm is distributing the room",
+                kuaishou=(
+                    0.1,
+                    0.4,
+                    "DOMAIN.md §6: public-domain traffic is about 70% of Kuaishou live "
+                    "traffic (feed and short video together); feed alone: assumption",
+                ),
+                douyin=(
+                    0.1,
+                    0.6,
+                    _ASSUME + "Douyin's interest e-commerce is driven by the feed (DOMAIN.md §5)",
+                ),
+            ),
+            inputs=("uv_by_source",),
+            formula="uv_by_source[public_natural] / uv",
+            advice="Earn feed traffic with retention and interaction in the first minutes; "
+            "the recommender rewards rooms that hold viewers.",
+        ),
+        Ind(
+            key="short_video_share",
+            name="Short-video UV share",
+            name_zh="短视频引流占比",
+            unit="share",
+            measure=_short_video_share,
+            defaults=linear(
+                0.02,
+                0.15,
+                _ASSUME + "15% of viewers arriving from short videos shows working content",
+            ),
+            inputs=("uv_by_source",),
+            formula="uv_by_source[short_video] / uv",
+            advice="Post short videos during the stream that cut to the live deal, so that "
+            "video viewers click through to the room.",
+        ),
+    ),
+)
+
+ENGAGEMENT: Component[StreamSubject] = Component(
+    key="engagement",
+    name="Content engagement",
+    name_zh="内容承接",
+    indicators=(
+        Ind(
+            key="avg_watch_minutes",
+            name="Average watch time",
+            name_zh="人均观看时长",
+            unit="minutes",
+            measure=_avg_watch,
+            defaults=linear(
+                0.5,
+                2.0,
+                _ASSUME + "2 minutes per feed viewer is a strong hold",
+                kuaishou=(0.5, 3.0, _ASSUME + "Kuaishou's follower audience stays longer"),
+            ),
+            inputs=("uv", "watch_seconds"),
+            formula="watch_seconds / 60 / uv",
+            advice="Shorten the pitch cycle: a new product or deal every few minutes keeps "
+            "feed viewers from swiping away.",
+        ),
+        Ind(
+            key="interaction_rate",
+            name="Interaction rate",
+            name_zh="互动率",
+            unit="per viewer",
+            measure=_interaction,
+            defaults=linear(0.05, 1.0, _ASSUME + "one interaction (likes included) per viewer"),
+            inputs=("uv", "comments", "likes", "shares"),
+            formula="(comments + likes + shares) / uv",
+            advice="Prompt comments and shares with questions and keyword giveaways; "
+            "interaction is a signal the recommender uses.",
+        ),
+        Ind(
+            key="content_output",
+            name="Short videos per week",
+            name_zh="短视频产出(条/周)",
+            unit="videos per week",
+            measure=_content_output,
+            defaults=linear(1.0, 7.0, _ASSUME + "a short video a day feeds the interest graph"),
+            inputs=("brand.short_videos", "a brand window or dated records"),
+            formula="short videos of the stream's account in the window / window weeks",
+            advice="Post at least one short video a day on the account: product seeding "
+            "(种草) videos that the feed can match to interested users.",
+        ),
+    ),
+)
+
+FUNNEL: Component[StreamSubject] = Component(
+    key="funnel",
+    name="Conversion funnel",
+    name_zh="转化漏斗",
+    indicators=(
+        Ind(
+            key="product_exposure_rate",
+            name="Entry → product exposure",
+            name_zh="商品曝光率",
+            unit="share",
+            measure=_step("product_exposure"),
+            defaults=linear(0.3, 0.7, _ASSUME + "70% of viewers seeing a product card"),
+            inputs=("uv", "product_exposure_uv"),
+            formula="product_exposure_uv / uv",
+            advice="Pin the product card early and keep the shopping bag visible; show the "
+            "product before viewers leave.",
+        ),
+        Ind(
+            key="click_rate",
+            name="Product exposure → click",
+            name_zh="商品点击率",
+            unit="share",
+            measure=_step("click"),
+            defaults=linear(0.05, 0.2, _ASSUME + "one in five product viewers clicking"),
+            inputs=("product_exposure_uv", "product_click_uv"),
+            formula="product_click_uv / product_exposure_uv",
+            advice="Sharpen the product card: main image, price against list price and a "
+            "one-line selling point.",
+        ),
+        Ind(
+            key="create_rate",
+            name="Click → order created",
+            name_zh="点击-创单率",
+            unit="orders per clicker",
+            measure=_step("create"),
+            defaults=linear(0.1, 0.4, _ASSUME + "four orders created per ten clickers"),
+            inputs=("product_click_uv", "orders_created"),
+            formula="orders_created / product_click_uv",
+            advice="Answer the doubts that stop a click from becoming an order: size, "
+            "delivery, returns, said on air and on the detail page.",
+        ),
+        Ind(
+            key="pay_rate",
+            name="Order created → paid",
+            name_zh="创单-成交率",
+            unit="share",
+            measure=_step("pay"),
+            defaults=linear(0.5, 0.85, _ASSUME + "85% of created orders paid"),
+            inputs=("orders_created", "orders"),
+            formula="orders / orders_created",
+            advice="Remind viewers to pay (countdowns, limited stock) and check that coupons "
+            "apply at checkout.",
+        ),
+        Ind(
+            key="funnel_conversion",
+            name="Exposure → paid order (overall)",
+            name_zh="曝光-成交转化率",
+            unit="orders per exposure",
+            measure=_funnel_conversion,
+            defaults=linear(0.0005, 0.005, _ASSUME + "5 paid orders per thousand exposures"),
+            weight=2.0,
+            inputs=(
+                "exposure",
+                "uv",
+                "product_exposure_uv",
+                "product_click_uv",
+                "orders_created",
+                "orders",
+            ),
+            formula="product of the five step rates (= orders / exposure)",
+            advice="Work on the weakest funnel step first: it bounds the overall conversion.",
+        ),
+    ),
+)
+
+#: The stream scorer's components.
+STREAM_COMPONENTS: tuple[Component[StreamSubject], ...] = (EFFICIENCY, REACH, ENGAGEMENT, FUNNEL)
+
+
+def _detail_gpm(s: Subject) -> str | None:
+    views = s.stream.views
+    if not views:
+        return None
+    return (
+        f"{views:,} views brought {yuan(s.stream.gmv_fen):,.0f} CNY: each extra 100 CNY per "
+        f"thousand views is {views / 10:,.0f} CNY more at this reach."
+    )
+
+
+def _detail_funnel(s: Subject) -> str | None:
+    steps = [(step, step.rate) for step in stream_funnel(s.stream)]
+    known = [(step, rate) for step, rate in steps if rate is not None]
+    if not known:
+        return None
+    weakest, rate = min(known, key=lambda item: item[1])
+    return f"The weakest recorded step is {weakest.name} at {rate:.1%}."
+
+
+def _detail_content(s: Subject) -> str | None:
+    output = index_of(s).content_output.get(s.stream.account_id)
+    if output is None:
+        return None
+    return f"The account posted {output:.1f} short videos a week."
+
+
+_STREAM_DETAILS: Mapping[str, Callable[[Subject], str | None]] = {
+    "gpm": _detail_gpm,
+    "funnel_conversion": _detail_funnel,
+    "content_output": _detail_content,
+}
+
+
+class DouyinStreamScorer(IndexedStreamMethodology):
+    """Douyin interest e-commerce, per stream: efficiency, reach, engagement, funnel."""
+
+    name: ClassVar[str] = "douyin-interest"
+    version: ClassVar[str] = "0.1"
+    title: ClassVar[str] = "Douyin interest e-commerce, per stream (兴趣电商)"
+    description: ClassVar[str] = (
+        "Public-domain efficiency of a stream: GPM (GMV per thousand views, 千次观看成交金额), "
+        "value per viewer, entry rate, feed and short-video traffic, watch time, interaction, "
+        "content output and the exposure → paid funnel."
+    )
+    max_recommendations: ClassVar[int] = len(STREAM_COMPONENTS)
+
+    def components(
+        self, subject: StreamSubject, context: ScoringContext
+    ) -> Sequence[Component[StreamSubject]]:
+        return STREAM_COMPONENTS
+
+    def notes(self, subject: StreamSubject, context: ScoringContext) -> Mapping[str, str]:
+        notes: dict[str, str] = {}
+        for step in stream_funnel(subject.stream):
+            if step.rate is not None:
+                notes[f"funnel.{step.key}"] = f"{step.rate:.4f}"
+        return notes
+
+    def recommendations(
+        self, subject: StreamSubject, evaluation: Evaluation, context: ScoringContext
+    ) -> list[Recommendation]:
+        return per_component_recommendations(
+            subject, evaluation, STREAM_COMPONENTS, _STREAM_DETAILS, limit=self.max_recommendations
+        )
+
+
+# --------------------------------------------------------------------------- FACT (brand)
+
+#: Talents with at least this many followers count as Top-KOL (头部达人) by default.
+#: Override with the option ``"douyin-interest-brand.top_kol_followers"``.
+DEFAULT_TOP_KOL_FOLLOWERS = 5_000_000
+
+
+def _self_gmv(brand: Brand) -> int:
+    return metrics.self_broadcast_gmv_fen(brand)
+
+
+def _total_gmv(brand: Brand) -> int:
+    return metrics.self_broadcast_gmv_fen(brand) + metrics.talent_gmv_fen(brand)
+
+
+def _videos_in_window(brand: Brand) -> list[ShortVideo]:
+    window = window_dates(brand)
+    if window is None:
+        return []
+    start, end = window
+    return [v for v in brand.short_videos if start <= v.posted_at.date() <= end]
+
+
+def _field_reach(brand: Brand) -> tuple[int, int] | None:
+    """(content exposure, GMV) of the own stations: exposure of the streams that record it
+    plus views of the short videos in the window; GMV of those streams."""
+    exposed = [s for s in brand.streams if s.exposure is not None]
+    if not exposed:
+        return None
+    exposure = sum(s.exposure or 0 for s in exposed)
+    exposure += sum(v.views for v in _videos_in_window(brand))
+    return exposure, sum(s.gmv_fen for s in exposed)
+
+
+def _field_gmv_share(brand: Brand) -> float | None:
+    return metrics.ratio(_self_gmv(brand), _total_gmv(brand))
+
+
+def _field_accounts(brand: Brand) -> float | None:
+    if not brand.streams:
+        return None
+    return float(len({s.account_id for s in brand.streams}))
+
+
+def _field_width(brand: Brand) -> float | None:
+    reach = _field_reach(brand)
+    return None if reach is None else metrics.ratio(reach[0], brand_weeks(brand))
+
+
+def _field_depth(brand: Brand) -> float | None:
+    reach = _field_reach(brand)
+    if reach is None:
+        return None
+    depth = metrics.ratio(reach[1] * 1000, reach[0])
+    return None if depth is None else yuan(depth)
+
+
+def _reached(collabs: Sequence[TalentCollab]) -> list[TalentCollab]:
+    return [c for c in collabs if c.audience_reached > 0]
+
+
+def _alliance_gmv_share(brand: Brand) -> float | None:
+    return metrics.ratio(metrics.talent_gmv_fen(brand), _total_gmv(brand))
+
+
+def _alliance_talents(brand: Brand) -> float | None:
+    if not brand.talent_collabs:
+        return None
+    return float(len({c.talent_id for c in brand.talent_collabs}))
+
+
+def _width(collabs: Sequence[TalentCollab], brand: Brand) -> float | None:
+    return metrics.ratio(sum(c.audience_reached for c in collabs), brand_weeks(brand))
+
+
+def _depth(collabs: Sequence[TalentCollab]) -> float | None:
+    depth = metrics.ratio(
+        sum(c.gmv_fen for c in collabs) * 1000, sum(c.audience_reached for c in collabs)
+    )
+    return None if depth is None else yuan(depth)
+
+
+def _alliance_width(brand: Brand) -> float | None:
+    reached = _reached(brand.talent_collabs)
+    return _width(reached, brand) if reached else None
+
+
+def _alliance_depth(brand: Brand) -> float | None:
+    return _depth(_reached(brand.talent_collabs))
+
+
+def _is_campaign(stream: Stream) -> bool:
+    return stream.campaign is not None and stream.campaign.strip() != ""
+
+
+def _campaign_gmv_share(brand: Brand) -> float | None:
+    part = sum(s.gmv_fen for s in brand.streams if _is_campaign(s))
+    return metrics.ratio(part, _self_gmv(brand))
+
+
+def _campaign_split(brand: Brand) -> tuple[list[Stream], list[Stream]]:
+    exposed = [s for s in brand.streams if s.exposure]
+    return [s for s in exposed if _is_campaign(s)], [s for s in exposed if not _is_campaign(s)]
+
+
+def _campaign_width(brand: Brand) -> float | None:
+    """Exposure per campaign stream / exposure per regular stream."""
+    campaign, regular = _campaign_split(brand)
+    if not campaign or not regular:
+        return None
+    per_campaign = sum(s.exposure or 0 for s in campaign) / len(campaign)
+    per_regular = sum(s.exposure or 0 for s in regular) / len(regular)
+    return metrics.ratio(per_campaign, per_regular)
+
+
+def _campaign_depth(brand: Brand) -> float | None:
+    """GMV per exposure on campaign streams / GMV per exposure on regular streams."""
+    campaign, regular = _campaign_split(brand)
+    if not campaign or not regular:
+        return None
+    depth_campaign = sum(s.gmv_fen for s in campaign) / sum(s.exposure or 0 for s in campaign)
+    depth_regular = sum(s.gmv_fen for s in regular) / sum(s.exposure or 0 for s in regular)
+    return metrics.ratio(depth_campaign, depth_regular)
+
+
+def fact_components(
+    top_kol_followers: int = DEFAULT_TOP_KOL_FOLLOWERS,
+) -> tuple[Component[Brand], ...]:
+    """The FACT components, with Top-KOL meaning ``talent_followers >= top_kol_followers``."""
+    if isinstance(top_kol_followers, bool) or not (
+        isinstance(top_kol_followers, int) and top_kol_followers > 0
+    ):
+        raise ValueError(f"top_kol_followers must be a positive integer, got {top_kol_followers!r}")
+
+    def top(brand: Brand) -> list[TalentCollab]:
+        return [c for c in brand.talent_collabs if c.talent_followers >= top_kol_followers]
+
+    def top_gmv_share(brand: Brand) -> float | None:
+        return metrics.ratio(sum(c.gmv_fen for c in top(brand)), _total_gmv(brand))
+
+    def top_width(brand: Brand) -> float | None:
+        if not _reached(brand.talent_collabs):
+            return None  # no talent records its audience: reach unknown, not zero
+        return _width(_reached(top(brand)), brand)
+
+    def top_depth(brand: Brand) -> float | None:
+        return _depth(_reached(top(brand)))
+
+    kol = f"talents with ≥ {top_kol_followers:,} followers"
+    field = Component(
+        key="F",
+        name="Field: own stations",
+        name_zh="自播阵地",
+        indicators=(
+            BInd(
+                key="field_gmv_share",
+                name="Self-broadcast GMV share",
+                name_zh="自播GMV占比",
+                unit="share",
+                measure=_field_gmv_share,
+                defaults=linear(
+                    0.1, 0.5, _ASSUME + "half of GMV from own stations is a strong Field"
+                ),
+                inputs=("streams[].gmv_fen or talent_collabs[].gmv_fen",),
+                formula="Σ streams.gmv_fen / (Σ streams.gmv_fen + Σ talent_collabs.gmv_fen)",
+                advice="Stream on the brand's own accounts on a fixed schedule, carrying the "
+                "items that sold through talents.",
+            ),
+            BInd(
+                key="field_accounts",
+                name="Active own accounts",
+                name_zh="活跃自播账号数",
+                unit="accounts",
+                measure=_field_accounts,
+                defaults=linear(0.0, 3.0, _ASSUME + "a matrix of three active accounts"),
+                weight=0.5,
+                inputs=("streams",),
+                formula="|distinct streams[].account_id|",
+                advice="Open a matrix (矩阵) of accounts by product line or audience so that "
+                "the feed can match more interests.",
+            ),
+            BInd(
+                key="field_width",
+                name="Own content exposure per week",
+                name_zh="自播内容曝光(周)",
+                unit="exposures per week",
+                measure=_field_width,
+                defaults=linear(10_000.0, 1_000_000.0, _ASSUME + "FACT+ content width" + _SCALE),
+                inputs=("streams[].exposure", "a brand window or dated records"),
+                formula="(Σ exposure of streams recording it + Σ short-video views) / weeks",
+                advice="Widen content exposure: more short videos and longer, more frequent "
+                "streams on the own accounts.",
+            ),
+            BInd(
+                key="field_depth",
+                name="Own GMV per thousand exposures",
+                name_zh="自播转化深度",
+                unit="CNY per 1,000 exposures",
+                measure=_field_depth,
+                defaults=linear(20.0, 200.0, _ASSUME + "FACT+ conversion depth" + _SCALE),
+                inputs=("streams[].exposure",),
+                formula="Σ gmv of streams recording exposure / 100 × 1000 / content exposure",
+                advice="Deepen conversion: seed products in videos before the stream and "
+                "convert in the stream with a clear deal.",
+            ),
+        ),
+    )
+    alliance = Component(
+        key="A",
+        name="Alliance: talent matrix",
+        name_zh="达人矩阵",
+        indicators=(
+            BInd(
+                key="alliance_gmv_share",
+                name="Talent GMV share",
+                name_zh="达人GMV占比",
+                unit="share",
+                measure=_alliance_gmv_share,
+                defaults=linear(0.05, 0.4, _ASSUME + "40% of GMV through the talent matrix"),
+                inputs=("streams[].gmv_fen or talent_collabs[].gmv_fen",),
+                formula="Σ talent_collabs.gmv_fen / (Σ streams.gmv_fen + Σ talent_collabs.gmv_fen)",
+                advice="Recruit mid-tier talents in the category to carry the hero items on "
+                "commission.",
+            ),
+            BInd(
+                key="alliance_talents",
+                name="Talents in the matrix",
+                name_zh="合作达人数",
+                unit="talents",
+                measure=_alliance_talents,
+                defaults=linear(
+                    0.0,
+                    10.0,
+                    "DOMAIN.md §6 (Chen, Dou & Xiao 2023: the number of streamers has an "
+                    "inverted-U effect on sales, so the score stops rising at 10); level: "
+                    "assumption",
+                ),
+                weight=0.5,
+                inputs=("talent_collabs",),
+                formula="|distinct talent_collabs[].talent_id|",
+                advice="Build a talent matrix of about ten regular partners rather than many "
+                "one-off ones.",
+            ),
+            BInd(
+                key="alliance_width",
+                name="Talent audience reached per week",
+                name_zh="达人内容曝光(周)",
+                unit="viewers per week",
+                measure=_alliance_width,
+                defaults=linear(10_000.0, 500_000.0, _ASSUME + "FACT+ content width" + _SCALE),
+                inputs=("talent_collabs[].audience_reached", "a brand window or dated records"),
+                formula="Σ audience_reached / weeks",
+                advice="Reach more people through talents: add talents whose audiences do not "
+                "overlap the brand's own.",
+            ),
+            BInd(
+                key="alliance_depth",
+                name="Talent GMV per thousand reached",
+                name_zh="达人转化深度",
+                unit="CNY per 1,000 reached",
+                measure=_alliance_depth,
+                defaults=linear(20.0, 200.0, _ASSUME + "FACT+ conversion depth" + _SCALE),
+                inputs=("talent_collabs[].audience_reached",),
+                formula="Σ gmv_fen / 100 × 1000 / Σ audience_reached (collabs recording reach)",
+                advice="Choose talents whose audience converts: brief them on the selling "
+                "points and give them an exclusive price.",
+            ),
+        ),
+    )
+    campaign = Component(
+        key="C",
+        name="Campaign: platform events",
+        name_zh="营销活动",
+        indicators=(
+            BInd(
+                key="campaign_gmv_share",
+                name="Campaign GMV share",
+                name_zh="活动GMV占比",
+                unit="share",
+                measure=_campaign_gmv_share,
+                defaults=linear(0.0, 0.3, _ASSUME + "30% of own GMV from platform events"),
+                inputs=("streams[].gmv_fen", "streams[].campaign"),
+                formula="Σ gmv of streams with a campaign / Σ streams.gmv_fen",
+                advice="Join the platform's events (大促, 超品日, 品牌日) and tag those streams "
+                "with their campaign.",
+            ),
+            BInd(
+                key="campaign_width",
+                name="Campaign exposure uplift",
+                name_zh="活动曝光提升",
+                unit="×",
+                measure=_campaign_width,
+                defaults=linear(1.0, 2.0, _ASSUME + "an event doubling a stream's exposure"),
+                inputs=("campaign and regular streams with exposure",),
+                formula="mean exposure per campaign stream / mean exposure per regular stream",
+                advice="Prepare events as the article's warm-up says: preheat videos and "
+                "reservations so that the event traffic arrives.",
+            ),
+            BInd(
+                key="campaign_depth",
+                name="Campaign conversion uplift",
+                name_zh="活动转化提升",
+                unit="×",
+                measure=_campaign_depth,
+                defaults=linear(
+                    0.8, 1.5, _ASSUME + "events converting 1.5× a regular stream's exposure"
+                ),
+                inputs=("campaign and regular streams with exposure and GMV",),
+                formula="(GMV / exposure on campaign streams) / (GMV / exposure on regular)",
+                advice="Give event streams their own deals and stock so that the extra "
+                "exposure converts.",
+            ),
+        ),
+    )
+    top_kol = Component(
+        key="T",
+        name="Top-KOL: big talents",
+        name_zh="头部达人",
+        indicators=(
+            BInd(
+                key="top_kol_gmv_share",
+                name="Top-KOL GMV share",
+                name_zh="头部达人GMV占比",
+                unit="share",
+                measure=top_gmv_share,
+                defaults=linear(0.0, 0.2, _ASSUME + "20% of GMV through big talents"),
+                inputs=("streams[].gmv_fen or talent_collabs[].gmv_fen",),
+                formula=f"Σ gmv of {kol} / (Σ streams.gmv_fen + Σ talent_collabs.gmv_fen)",
+                advice="Book a big talent (头部达人) for launches and events to break out of "
+                "the current audience.",
+            ),
+            BInd(
+                key="top_kol_width",
+                name="Top-KOL audience reached per week",
+                name_zh="头部达人曝光(周)",
+                unit="viewers per week",
+                measure=top_width,
+                defaults=linear(0.0, 1_000_000.0, _ASSUME + "FACT+ content width" + _SCALE),
+                inputs=("talent_collabs[].audience_reached",),
+                formula=f"Σ audience_reached of {kol} / weeks",
+                advice="Use big talents for width: a launch with a top talent seeds the "
+                "audience the own stations convert later.",
+            ),
+            BInd(
+                key="top_kol_depth",
+                name="Top-KOL GMV per thousand reached",
+                name_zh="头部达人转化深度",
+                unit="CNY per 1,000 reached",
+                measure=top_depth,
+                defaults=linear(20.0, 200.0, _ASSUME + "FACT+ conversion depth" + _SCALE),
+                inputs=(f"{kol} recording audience_reached",),
+                formula=f"Σ gmv_fen / 100 × 1000 / Σ audience_reached of {kol}",
+                advice="Negotiate big-talent deals on results (commission over fixed fee) "
+                "and give them the best price of the period.",
+            ),
+        ),
+    )
+    return (field, alliance, campaign, top_kol)
+
+
+#: The FACT components with the default Top-KOL threshold.
+BRAND_COMPONENTS: tuple[Component[Brand], ...] = fact_components()
+
+
+class DouyinBrandScorer(BrandMethodology):
+    """Douyin FACT, per brand: Field, Alliance, Campaign, Top-KOL (equal weights)."""
+
+    name: ClassVar[str] = "douyin-interest-brand"
+    version: ClassVar[str] = "0.1"
+    title: ClassVar[str] = "Douyin FACT matrix, per brand (FACT+ 经营矩阵)"
+    description: ClassVar[str] = (
+        "A brand on Douyin's FACT matrix: Field (own stations), Alliance (talents), "
+        "Campaign (platform events), Top-KOL (big talents), each by GMV share, content "
+        "width and conversion depth (FACT+)."
+    )
+    max_recommendations: ClassVar[int] = len(BRAND_COMPONENTS)
+
+    def _threshold(self, context: ScoringContext) -> int:
+        value = context.option(self.name, "top_kol_followers", DEFAULT_TOP_KOL_FOLLOWERS)
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise ValueError(
+                f"option {self.name}.top_kol_followers must be a positive integer, got {value!r}"
+            )
+        return value
+
+    def components(self, subject: Brand, context: ScoringContext) -> Sequence[Component[Brand]]:
+        threshold = self._threshold(context)
+        if threshold == DEFAULT_TOP_KOL_FOLLOWERS:
+            return BRAND_COMPONENTS
+        return fact_components(threshold)
+
+    def notes(self, subject: Brand, context: ScoringContext) -> Mapping[str, str]:
+        notes = {"top_kol_followers": str(self._threshold(context))}
+        weeks = brand_weeks(subject)
+        if weeks is not None:
+            notes["weeks"] = f"{weeks:.2f}"
+        return notes
+
+    def recommendations(
+        self, subject: Brand, evaluation: Evaluation, context: ScoringContext
+    ) -> list[Recommendation]:
+        return per_component_recommendations(
+            subject,
+            evaluation,
+            self.components(subject, context),
+            {},
+            limit=self.max_recommendations,
+        )
+
+
+@hookimpl
+def steps_register_scorers(register: Callable[[Scorer], None]) -> None:
+    """Register the Douyin interest scorers, per stream and per brand."""
+    register(DouyinStreamScorer())
+    register(DouyinBrandScorer())

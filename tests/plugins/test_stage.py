@@ -1,0 +1,471 @@
+"""Tests for the STAGE per-stream scorer (steps.plugins.stage)."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+
+import attrs
+import pluggy
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from steps.domain.enums import Platform, ProductRole, TrafficSource
+from steps.domain.fields import MAX_COUNT, MAX_MONEY_FEN
+from steps.domain.model import (
+    Account,
+    Brand,
+    Dataset,
+    Product,
+    RunOfShow,
+    ShowSegment,
+    Stream,
+    StreamProduct,
+)
+from steps.plugins import BUILTIN_PLUGINS, stage
+from steps.plugins._support import indicator_table
+from steps.plugins.stage import COMPONENTS, StageScorer, spend_pacing, timing_adherence
+from steps.scoring import hookspecs
+from steps.scoring.contract import ScoringContext, StreamScorer
+from steps.scoring.indicators import BenchmarkOverrides, LinearBenchmark
+from steps.testing import strategies
+from tests.plugins.support import (
+    brand_with_stream,
+    check_card,
+    check_definitions,
+    check_measures,
+    doc_block,
+    empty_stream,
+    example_block,
+    minimal_brand,
+    subjects_of,
+    with_stream,
+)
+
+SCORER = StageScorer()
+CONTEXT = ScoringContext()
+
+
+# --------------------------------------------------------------------------- a worked stream
+
+
+def worked_brand() -> Brand:
+    """A two-hour stream whose every indicator is computed by hand in the tests below."""
+    products = (
+        Product("p1", "引流款 9.9", "beauty", 990, 1990, ProductRole.TRAFFIC),
+        Product("p2", "爆款精华", "beauty", 9900, 12900, ProductRole.HERO),
+        Product("p3", "利润款套装", "beauty", 19900, None, ProductRole.PROFIT),
+        Product("p4", "second hero", "beauty", 5900, 5900, ProductRole.HERO),
+    )
+    stream = Stream(
+        stream_id="s1",
+        account_id="acc",
+        started_at=datetime(2022, 3, 1, 20, tzinfo=UTC),
+        duration_seconds=7200,
+        uv=1000,
+        watch_seconds=180_000,
+        orders=60,
+        buyers=50,
+        gmv_fen=3_000_000,
+        exposure=5000,
+        views=1500,
+        first_minutes_uv=300,
+        uv_by_source={
+            TrafficSource.PAID: 200,
+            TrafficSource.PUBLIC_NATURAL: 500,
+            TrafficSource.PRIVATE: 300,
+        },
+        gmv_by_source={TrafficSource.PAID: 900_000},
+        comments=500,
+        likes=1000,
+        shares=100,
+        paid_spend_fen=300_000,
+        reservations=100,
+        reserved_attendees=40,
+        preheat_videos=2,
+        preheat_video_views=800,
+        coupons_issued=200,
+        coupons_used=80,
+        giveaways=6,
+        hosts=2,
+        products=(
+            StreamProduct("p1", explain_count=3, explain_seconds=600, orders=20, gmv_fen=500_000),
+            StreamProduct(
+                "p2", explain_count=5, explain_seconds=1800, orders=30, gmv_fen=2_000_000
+            ),
+            StreamProduct("p3", explain_count=2, explain_seconds=900, orders=10, gmv_fen=500_000),
+            StreamProduct("p4"),
+        ),
+        plan=RunOfShow(
+            segments=(
+                ShowSegment("open", 1800, 2100, 100_000, 150_000),
+                ShowSegment("hero", 3600, 3300, 150_000, 120_000),
+                ShowSegment("close", 1800, 1800, 50_000, 30_000),
+            ),
+            gmv_target_fen=4_000_000,
+            planned_paid_uv_share=0.25,
+        ),
+    )
+    return Brand(
+        brand_id="b",
+        name="Brand",
+        category="beauty",
+        accounts=(Account(account_id="acc", platform=Platform.KUAISHOU, name="Acc"),),
+        products=products,
+        streams=(stream,),
+    )
+
+
+WORKED = {
+    "plan_completeness": 1.0,
+    "segment_adherence": 1 - 600 / 7200,
+    "products_per_hour": 3 / 2,
+    "explain_share": 3300 / 7200,
+    "hosts": 2.0,
+    "target_attainment": 0.75,
+    "spend_to_target": 300_000 / 4_000_000,
+    "paid_roi": 3.0,
+    "paid_share_gap": 0.05,
+    "spend_pacing": 1 - (1 / 6 + 1 / 10 + 1 / 15) / 2,
+    "tier_coverage": 1.0,
+    "price_spread": 19900 / 990,
+    "discount_depth": ((1 - 990 / 1990) + (1 - 9900 / 12900)) / 2,
+    "hit_concentration": 2 / 3,
+    "coupon_use_rate": 0.4,
+    "giveaways_per_hour": 3.0,
+    "avg_watch_minutes": 3.0,
+    "interaction_rate": 1.6,
+    "conversion_rate": 0.05,
+    "preheat_videos": 2.0,
+    "preheat_views_per_viewer": 0.8,
+    "reservations_per_viewer": 0.1,
+    "reserved_attendance": 0.04,
+    "first_minutes_share": 0.3,
+}
+
+
+def test_worked_stream_values_by_hand() -> None:
+    brand = worked_brand()
+    card = SCORER.score(subjects_of(brand)[0], CONTEXT)
+    check_card(card, COMPONENTS)
+    values = {i.key: i.value for i in card.indicators()}
+    assert set(values) == set(WORKED)
+    for key, expected in WORKED.items():
+        assert values[key] == pytest.approx(expected, rel=1e-12), key
+    assert card.confidence == 1.0
+    assert card.missing == ()
+
+
+def test_worked_stream_scores_by_hand() -> None:
+    card = SCORER.score(subjects_of(worked_brand())[0], CONTEXT)
+    # products per hour: 1.5 against floor 1, target 6 -> 10 points
+    assert card.indicator("products_per_hour").score == pytest.approx(10.0)
+    # paid ROI 3 meets its target; spend ratio 7.5% is under the 10% target: both 100
+    assert card.indicator("paid_roi").score == pytest.approx(100.0)
+    assert card.indicator("spend_to_target").score == pytest.approx(100.0)
+    # GMV 75% of target against floor 0.5, target 1 -> 50
+    assert card.indicator("target_attainment").score == pytest.approx(50.0)
+    # paid share 20% vs planned 25%: gap 0.05 against floor 0.2, target 0.02 -> 83.33
+    assert card.indicator("paid_share_gap").score == pytest.approx(0.15 / 0.18 * 100)
+    # pacing 0.8333 against floor 0.6, target 0.9 -> 77.78
+    assert card.indicator("spend_pacing").score == pytest.approx((5 / 6 - 0.6) / 0.3 * 100)
+    traffic = card.component("traffic")
+    expected = (50 + 100 + 100 + 0.15 / 0.18 * 100 + (5 / 6 - 0.6) / 0.3 * 100) / 5
+    assert traffic.score == pytest.approx(expected)
+    # equal component weights
+    assert [c.weight for c in card.components] == pytest.approx([0.2] * 5)
+    assert card.score == pytest.approx(math.fsum(c.score or 0 for c in card.components) / 5)
+
+
+def test_timing_adherence_and_pacing_helpers() -> None:
+    segments = (
+        ShowSegment("a", 600, 900, 10, 0),
+        ShowSegment("b", 600, None, 10, 20),
+        ShowSegment("c", 600, 300),
+    )
+    # only a and c are timed: |900-600| + |300-600| over 1200 planned
+    assert timing_adherence(segments) == pytest.approx(0.5)
+    assert timing_adherence((ShowSegment("x", 60, 600),)) == 0.0  # floored, never negative
+    assert timing_adherence((ShowSegment("x", 60),)) is None
+    assert timing_adherence((ShowSegment("x", 0, 10),)) is None
+    # a and b have both spends: planned 50/50, actual 0/100 -> distance 0.5
+    assert spend_pacing(segments) == pytest.approx(0.5)
+    assert spend_pacing((ShowSegment("x", 1, 1, 0, 0),)) is None
+    assert spend_pacing(()) is None
+
+
+def test_lineup_uses_explained_products_else_all_listed() -> None:
+    brand = worked_brand()
+    stream = brand.streams[0]
+    # Nothing explained: the whole listed line-up counts (p4 is a second hero item).
+    unexplained = attrs.evolve(
+        stream,
+        products=tuple(
+            attrs.evolve(p, explain_count=0, explain_seconds=0) for p in stream.products
+        ),
+    )
+    card = SCORER.score(subjects_of(attrs.evolve(brand, streams=(unexplained,)))[0], CONTEXT)
+    assert card.indicator("tier_coverage").value == 1.0
+    assert card.indicator("price_spread").value == pytest.approx(19900 / 990)
+    assert card.indicator("products_per_hour").value == 0.0
+    # Only p2 and p4 (both hero) explained.
+    heroes = tuple(
+        attrs.evolve(p, explain_count=1 if p.product_id in {"p2", "p4"} else 0)
+        for p in stream.products
+    )
+    card = SCORER.score(
+        subjects_of(attrs.evolve(brand, streams=(attrs.evolve(stream, products=heroes),)))[0],
+        CONTEXT,
+    )
+    assert card.indicator("tier_coverage").value == pytest.approx(1 / 3)
+    assert card.indicator("tier_coverage").score == 0.0
+
+
+def test_recommendations_one_per_weak_part_with_numbers() -> None:
+    brand = worked_brand()
+    plan = brand.streams[0].plan
+    assert plan is not None
+    stream = attrs.evolve(
+        brand.streams[0],
+        reservations=10,
+        reserved_attendees=2,
+        paid_spend_fen=900_000,
+        plan=attrs.evolve(
+            plan,
+            segments=(ShowSegment("open", 1800, 3600), ShowSegment("hero", 5400, 3600)),
+        ),
+    )
+    card = SCORER.score(subjects_of(attrs.evolve(brand, streams=(stream,)))[0], CONTEXT)
+    check_card(card, COMPONENTS)
+    by_part = {r.component: r for r in card.recommendations}
+    assert set(by_part) >= {"script", "traffic", "warmup"}
+    # ROI 1.0 (900,000 / 900,000): the concrete numbers are quoted.
+    assert by_part["traffic"].indicator == "paid_roi"
+    assert "9,000 CNY" in by_part["traffic"].text
+    assert by_part["traffic"].priority == 1
+    assert by_part["warmup"].indicator in {"reservations_per_viewer", "reserved_attendance"}
+    assert "10 reservations for 1,000 viewers" in by_part["warmup"].text or (
+        "20% of the 10 reservers came" in by_part["warmup"].text
+    )
+    # Ordered by the points the fix could add.
+    gains = [
+        card.component(r.component).weight
+        * card.indicator(r.indicator).weight
+        * (100 - (card.indicator(r.indicator).score or 0))
+        for r in card.recommendations
+        if r.component and r.indicator
+    ]
+    assert gains == sorted(gains, reverse=True)
+
+
+def test_notes_keep_the_attendance_rate() -> None:
+    card = SCORER.score(subjects_of(worked_brand())[0], CONTEXT)
+    assert card.notes["reservation_attendance_rate"] == "0.4000"
+    assert card.notes["paid_uv_share"] == "0.2000"
+
+
+# --------------------------------------------------------------------------- empty and minimal
+
+
+def test_empty_stream_scores_with_low_confidence() -> None:
+    card = SCORER.score(subjects_of(minimal_brand(empty_stream()))[0], CONTEXT)
+    check_card(card, COMPONENTS)
+    available = {i.key for i in card.indicators() if i.available}
+    # Only the two indicators whose absence *is* the measurement: no plan, no preheat video.
+    assert available == {"plan_completeness", "preheat_videos"}
+    assert card.score == 0.0
+    # plan_completeness: 1 of 4 weight points of script; preheat_videos: 0.5 of 4 of warm-up
+    assert card.confidence == pytest.approx(0.2 * 1 / 4 + 0.2 * 0.5 / 4)
+    assert len(card.missing) == len(WORKED) - 2
+    assert all(": needs " in m for m in card.missing)
+
+
+def test_stream_of_a_brand_without_products_or_platform() -> None:
+    brand = Brand(
+        brand_id="b",
+        name="",
+        category="",
+        accounts=(Account(account_id="acc", platform=Platform.OTHER, name=""),),
+        streams=(attrs.evolve(empty_stream(), duration_seconds=60, uv=1, watch_seconds=60),),
+    )
+    card = SCORER.score(subjects_of(brand)[0], CONTEXT)
+    check_card(card, COMPONENTS)
+    assert card.indicator("avg_watch_minutes").value == 1.0
+
+
+# --------------------------------------------------------------------------- properties
+
+
+@given(strategies.brands(max_streams=3, max_products=4))
+def test_every_card_keeps_the_invariants(brand: Brand) -> None:
+    subjects = subjects_of(brand)
+    cards = SCORER.score_many(subjects, CONTEXT)
+    assert len(cards) == len(subjects)
+    for subject, card in zip(subjects, cards, strict=True):
+        check_card(card, COMPONENTS)
+        check_measures(subject, COMPONENTS)
+        assert card.subject_id == subject.stream.stream_id
+        assert card.brand_id == brand.brand_id
+
+
+@given(strategies.datasets(max_brands=3, max_streams=3))
+def test_score_many_equals_score(dataset: Dataset) -> None:
+    # A batch mixing brands, in an interleaved order.
+    subjects = [s for brand in dataset.brands for s in subjects_of(brand)]
+    subjects = subjects[::2] + subjects[1::2]
+    assert SCORER.score_many(subjects, CONTEXT) == [SCORER.score(s, CONTEXT) for s in subjects]
+
+
+@given(brand_with_stream(), st.integers(1, 10**6))
+def test_more_reservations_never_lower_warmup(drawn: tuple[Brand, Stream], extra: int) -> None:
+    brand, stream = drawn
+    more = attrs.evolve(stream, reservations=min(MAX_COUNT, stream.reservations + extra))
+    before = SCORER.score(with_stream(brand, stream), CONTEXT)
+    after = SCORER.score(with_stream(brand, more), CONTEXT)
+    warm_before, warm_after = before.component("warmup"), after.component("warmup")
+    assert warm_before.score is not None  # preheat_videos is always measured
+    assert warm_after.score is not None
+    assert warm_after.score >= warm_before.score - 1e-9
+    assert after.score >= before.score - 1e-9
+
+
+def test_score_many_builds_each_brands_lookups_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from steps.plugins import _support
+
+    built: list[str] = []
+    original = _support.BrandIndex.build.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type[_support.BrandIndex], brand: Brand) -> _support.BrandIndex:
+        built.append(brand.brand_id)
+        return original(cls, brand)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(_support.BrandIndex, "build", classmethod(counting))
+    one = worked_brand()
+    stream = one.streams[0]
+    many = attrs.evolve(
+        one, streams=tuple(attrs.evolve(stream, stream_id=f"s{i}") for i in range(50))
+    )
+    other = attrs.evolve(many, brand_id="other")
+    subjects = subjects_of(many) + subjects_of(other) + subjects_of(many)[:3]
+    cards = SCORER.score_many(subjects, CONTEXT)
+    assert len(cards) == 103
+    assert built == ["b", "other"]
+    assert cards[0] == cards[100] == SCORER.score(subjects[0], CONTEXT)
+
+
+def _recorded_paid_split(stream: Stream) -> Stream:
+    """The stream with a recorded GMV split (PAID present) and at least one order."""
+    orders = max(1, stream.orders)
+    created = stream.orders_created
+    return attrs.evolve(
+        stream,
+        orders=orders,
+        orders_created=None if created is not None and created < orders else created,
+        gmv_by_source={
+            **stream.gmv_by_source,
+            TrafficSource.PAID: stream.gmv_by_source.get(TrafficSource.PAID, 0),
+        },
+    )
+
+
+@given(brand_with_stream(), st.integers(1, 10**9))
+def test_more_paid_gmv_never_lowers_traffic(drawn: tuple[Brand, Stream], extra: int) -> None:
+    brand, stream = drawn
+    stream = _recorded_paid_split(stream)
+    extra = min(extra, MAX_MONEY_FEN - stream.gmv_fen)
+    assume(extra > 0)
+    sources = dict(stream.gmv_by_source)
+    sources[TrafficSource.PAID] += extra
+    more = attrs.evolve(stream, gmv_fen=stream.gmv_fen + extra, gmv_by_source=sources)
+    before = SCORER.score(with_stream(brand, stream), CONTEXT)
+    after = SCORER.score(with_stream(brand, more), CONTEXT)
+    t_before, t_after = before.component("traffic"), after.component("traffic")
+    if t_before.score is not None:
+        assert t_after.score is not None
+        assert t_after.score >= t_before.score - 1e-9
+    roi_before, roi_after = before.indicator("paid_roi"), after.indicator("paid_roi")
+    assert roi_after.available == roi_before.available
+    if roi_before.value is not None:
+        assert roi_after.value is not None
+        assert roi_after.value > roi_before.value
+    assert after.score >= before.score - 1e-9
+
+
+@given(brand_with_stream(), st.integers(1, 10**9))
+def test_more_paid_gmv_within_the_same_total_never_lowers_traffic(
+    drawn: tuple[Brand, Stream], extra: int
+) -> None:
+    brand, stream = drawn
+    stream = _recorded_paid_split(stream)
+    split = sum(stream.gmv_by_source.values())
+    stream = attrs.evolve(stream, gmv_fen=max(stream.gmv_fen, split + 1))
+    room = stream.gmv_fen - sum(stream.gmv_by_source.values())
+    sources = dict(stream.gmv_by_source)
+    sources[TrafficSource.PAID] += min(extra, room)
+    before = SCORER.score(with_stream(brand, stream), CONTEXT)
+    after = SCORER.score(with_stream(brand, attrs.evolve(stream, gmv_by_source=sources)), CONTEXT)
+    t_before, t_after = before.component("traffic"), after.component("traffic")
+    if t_before.score is not None:
+        assert t_after.score is not None
+        assert t_after.score >= t_before.score - 1e-9
+
+
+# --------------------------------------------------------------------------- benchmarks
+
+
+def test_every_indicator_is_documented_and_benchmarked() -> None:
+    assert [c.key for c in COMPONENTS] == ["script", "traffic", "goods", "welfare", "warmup"]
+    check_definitions(COMPONENTS)
+
+
+def test_platform_defaults_and_user_overrides_apply() -> None:
+    brand = worked_brand()
+    douyin = attrs.evolve(
+        brand, accounts=(Account(account_id="acc", platform=Platform.DOUYIN, name="Acc"),)
+    )
+    kuaishou_card = SCORER.score(subjects_of(brand)[0], CONTEXT)
+    douyin_card = SCORER.score(subjects_of(douyin)[0], CONTEXT)
+    # 3 minutes: the Kuaishou target is 3, Douyin's is 2: both at 100, with different targets.
+    assert "target 3" in kuaishou_card.indicator("avg_watch_minutes").benchmark
+    assert "target 2" in douyin_card.indicator("avg_watch_minutes").benchmark
+    override = ScoringContext(
+        benchmarks=BenchmarkOverrides(
+            {"stage.paid_roi": {"kuaishou": LinearBenchmark(2.0, 6.0, "ours")}}
+        )
+    )
+    card = SCORER.score(subjects_of(brand)[0], override)
+    assert card.indicator("paid_roi").score == pytest.approx(25.0)
+    assert card.indicator("paid_roi").benchmark_source == "ours"
+
+
+# --------------------------------------------------------------------------- plugin
+
+
+def test_registers_through_the_hook_like_a_third_party() -> None:
+    assert "steps.plugins.stage" in BUILTIN_PLUGINS
+    pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+    pm.add_hookspecs(hookspecs)
+    pm.register(stage)
+    registered: list[object] = []
+    pm.hook.steps_register_scorers(register=registered.append)
+    assert len(registered) == 1
+    scorer = registered[0]
+    assert isinstance(scorer, StreamScorer)
+    assert scorer.name == "stage"
+
+
+# --------------------------------------------------------------------------- docs
+
+
+def test_doc_table_matches_the_definitions() -> None:
+    assert doc_block("stage.md", "indicators") == indicator_table(COMPONENTS)
+
+
+def test_doc_worked_example_matches_the_sample() -> None:
+    from steps.sample import sample_dataset
+
+    brand = sample_dataset().brands[0]
+    subject = subjects_of(brand)[0]
+    card = SCORER.score(subject, CONTEXT)
+    assert doc_block("stage.md", "example") == example_block(card, brand, subject.stream.stream_id)
