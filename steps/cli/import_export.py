@@ -15,7 +15,7 @@ def register(subparsers: Any) -> None:
         "columns with a mapping profile, and write a dataset file. Prints what could and "
         "could not be mapped.",
     )
-    parser.add_argument("file", help="the export (.csv, .xlsx)")
+    parser.add_argument("file", nargs="?", help="the export (.csv, .xlsx)")
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--profile", help="a bundled mapping profile (see --list-profiles)")
     source.add_argument("--mapping", help="your own mapping profile (TOML)")
@@ -46,6 +46,8 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidDataError(
             [Problem("--profile", f"unknown profile {args.profile!r} (known: {known})")]
         )
+    if not args.file:
+        raise InvalidDataError([Problem("file", "give the export file to read")])
     if not args.output:
         raise InvalidDataError([Problem("-o", "give the dataset file to write")])
     result = read_export(

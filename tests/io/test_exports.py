@@ -146,3 +146,22 @@ def test_cli_import_then_load(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert code == 0
     assert "直播间标签" in capsys.readouterr().err
     assert len(load(out).brands[0].streams) == 3
+
+
+def test_cli_lists_profiles_without_a_file(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["import", "--list-profiles"]) == 0
+    listed = capsys.readouterr().out
+    assert "kuaishou-live-sessions\tkuaishou" in listed
+    assert "douyin-live-sessions\tdouyin" in listed
+
+
+def test_imported_export_scores_with_every_builtin_scorer() -> None:
+    from steps.scoring import score
+
+    results = score(_import().dataset)
+    assert not results.errors
+    scorers = {card.scorer for card in results.cards}
+    assert {"stage", "douyin-interest", "trust"} <= scorers
+    stage_cards = [c for c in results.cards if c.scorer == "stage"]
+    assert len(stage_cards) == 3
+    assert all(0 <= c.score <= 100 for c in results.cards)
