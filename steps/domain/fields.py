@@ -137,6 +137,12 @@ def _check_string(value: object, limit: int, *, allow_blank: bool) -> str | None
         return "must not be empty"
     if len(value) > limit:
         return f"must be at most {limit} characters, got {len(value)}"
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as error:
+            # A lone surrogate ("\ud800" in JSON) loads but can never be written back.
+            return f"must be valid Unicode text, got a lone surrogate at {error.start}"
     return None
 
 
@@ -224,9 +230,19 @@ def _fields_of(cls: type) -> tuple[tuple[str, Kind, bool], ...]:
 
 def field_problems(obj: object) -> list[Problem]:
     """Every per-field problem of ``obj`` (types, ranges, lengths), with field paths."""
+    return value_problems(
+        type(obj), {name: getattr(obj, name) for name, _, _ in _fields_of(type(obj))}
+    )
+
+
+def value_problems(cls: type, values: Mapping[str, object]) -> list[Problem]:
+    """Every per-field problem of the given field values of ``cls`` (fields not given are
+    skipped): what :func:`field_problems` would report on an object that cannot be built."""
     problems: list[Problem] = []
-    for name, kind, optional in _fields_of(type(obj)):
-        value = getattr(obj, name)
+    for name, kind, optional in _fields_of(cls):
+        if name not in values:
+            continue
+        value = values[name]
         if value is None and optional:
             continue
         for sub, message in _problems_for(value, kind):

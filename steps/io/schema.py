@@ -137,6 +137,7 @@ def json_schema(fmt: str = "json") -> dict[str, Any]:
         raise ValueError(f"unknown format {fmt!r}: use 'json' or 'jsonl'")
     brand = _object_schema(Brand, defs, skip=frozenset(RECORD_FIELDS.values()))
     brand["properties"] = {"record": {"const": "brand"}, **brand["properties"]}
+    brand["required"] = ["record", *brand.get("required", [])]
     variants: list[dict[str, Any]] = [
         {
             "type": "object",
