@@ -16,7 +16,18 @@ from steps.domain.errors import InvalidDataError
 __all__ = ["main"]
 
 #: Command modules, in the order ``--help`` lists them.
-COMMANDS = ("demo", "validate", "schema", "sample", "scorers", "score", "gmv", "import_export")
+COMMANDS = (
+    "demo",
+    "validate",
+    "schema",
+    "sample",
+    "scorers",
+    "score",
+    "compare",
+    "gmv",
+    "import_export",
+    "report",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

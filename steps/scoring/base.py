@@ -26,6 +26,14 @@ S = TypeVar("S")
 ADVICE_THRESHOLD = 60.0
 
 
+def _sentence(explanation: str, advice: str) -> str:
+    """The explanation and the advice as two sentences."""
+    explanation = explanation.rstrip()
+    if explanation and explanation[-1] not in ".!?。":
+        explanation += "."
+    return f"{explanation} {advice}"
+
+
 class MethodologyScorer(ABC, Generic[S]):
     """Shared machinery; subclass :class:`BrandMethodology` or :class:`StreamMethodology`."""
 
@@ -88,7 +96,7 @@ class MethodologyScorer(ABC, Generic[S]):
                     (
                         -headroom,
                         Recommendation(
-                            text=f"{result.explanation} {definition.advice}",
+                            text=_sentence(result.explanation, definition.advice),
                             component=component.key,
                             indicator=result.key,
                             priority=priority,

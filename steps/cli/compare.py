@@ -1,0 +1,32 @@
+"""``steps compare FILE``: each brand under Kuaishou's STEPS and Douyin's interest logic."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "compare",
+        help="judge each brand by STEPS and by Douyin interest logic, side by side",
+        description="Score each brand with the STEPS scorer (Kuaishou, trust e-commerce) and "
+        "the Douyin interest scorers (FACT per brand, interest per stream) and print them "
+        "pillar by pillar.",
+    )
+    parser.add_argument("file", help="dataset file (.json, .jsonl)")
+    parser.add_argument("--lang", choices=("en", "zh"), default="en", help="label language")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from steps.io.files import load
+    from steps.report.text import compare_report
+    from steps.scoring.engine import score
+
+    dataset = load(args.file)
+    results = score(dataset, scorers=["steps", "douyin-interest-brand", "douyin-interest"])
+    print(compare_report(dataset, results, lang=args.lang))
+    for error in results.errors:
+        print(f"steps compare: {error}")
+    return 0
