@@ -1,0 +1,500 @@
+"""Peer benchmarks: judge a value by its percentile among comparable brands or streams.
+
+The platforms' merchant dashboards compare a merchant with peers of the same category and
+tier (同行同层) rather than with fixed cut-offs.  :class:`PeerBenchmarks` does the same from a
+population of your own: it measures every indicator of the given scorers over every brand
+(brand scorers) or every stream (stream scorers) of a dataset, groups the values by the
+brand's category and tier, and answers :meth:`PeerBenchmarks.lookup` with a
+:class:`~steps.scoring.indicators.PeerBenchmark`, so that a score of 80 reads "better than
+80% of comparable subjects".
+
+A group is used only when it holds at least ``min_group_size`` values; otherwise the lookup
+falls back to the category alone, then to the whole population (``"*"``), then to the
+scorer's own default benchmark.  The direction (is lower better?) comes from the indicator's
+default benchmark: a :class:`~steps.scoring.indicators.LinearBenchmark` whose target lies
+below its floor.
+
+Peers are saved as plain JSON (:func:`save_peers`, :func:`load_peers`)::
+
+    {"format": "steps-peers", "version": 1, "group_by": ["category", "tier"],
+     "min_group_size": 5,
+     "indicators": {"steps.repurchase_rate": {"direction": "higher",
+                                              "groups": {"*": [0.12, 0.4, ...],
+                                                         "category:beauty": [...],
+                                                         "category:beauty/tier:L1": [...]}}}}
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Final
+
+import attrs
+
+from steps.domain.errors import InvalidDataError, Problem
+from steps.domain.model import Brand, Dataset
+from steps.scoring.contract import Scorer, ScoringContext, StreamSubject
+from steps.scoring.indicators import Direction, LinearBenchmark, PeerBenchmark
+from steps.scoring.results import ScoreCard, SubjectKind
+
+__all__ = [
+    "DEFAULT_GROUP_BY",
+    "DEFAULT_MIN_GROUP_SIZE",
+    "GROUP_FIELDS",
+    "PEERS_FORMAT",
+    "PEERS_VERSION",
+    "PeerBenchmarks",
+    "build_peers",
+    "describe_peers",
+    "group_key",
+    "load_peers",
+    "peers_command",
+    "save_peers",
+]
+
+PEERS_FORMAT: Final = "steps-peers"
+PEERS_VERSION: Final = 1
+#: The brand fields peers may be grouped by, in the order of a group key.
+GROUP_FIELDS: Final = ("category", "tier")
+DEFAULT_GROUP_BY: Final = ("category", "tier")
+#: A group smaller than this is not used; the lookup falls back to a wider group.
+DEFAULT_MIN_GROUP_SIZE: Final = 5
+#: The key of the whole population.
+ALL: Final = "*"
+
+
+def group_key(**fields: str | None) -> str:
+    """The key of a group: ``group_key(category="beauty", tier="L1") ==
+    "category:beauty/tier:L1"``; no fields is the whole population, ``"*"``."""
+    parts = [f"{name}:{fields[name]}" for name in GROUP_FIELDS if fields.get(name) is not None]
+    return "/".join(parts) if parts else ALL
+
+
+def _levels(group_by: Sequence[str], category: str | None, tier: str | None) -> list[str]:
+    """Group keys from the most specific to the whole population."""
+    values = {"category": category, "tier": tier}
+    keys: list[str] = []
+    for depth in range(len(group_by), 0, -1):
+        fields = group_by[:depth]
+        if all(values[f] is not None for f in fields):
+            keys.append(group_key(**{f: values[f] for f in fields}))
+    keys.append(ALL)
+    return keys
+
+
+def _check_group_by(group_by: Sequence[str]) -> tuple[str, ...]:
+    fields = tuple(group_by)
+    unknown = [f for f in fields if f not in GROUP_FIELDS]
+    if unknown or len(set(fields)) != len(fields):
+        raise ValueError(
+            f"group_by must be distinct fields among {', '.join(GROUP_FIELDS)}, got {fields}"
+        )
+    return fields
+
+
+def _frozen_values(
+    values: Mapping[str, Mapping[str, Iterable[float]]],
+) -> Mapping[str, Mapping[str, tuple[float, ...]]]:
+    return MappingProxyType(
+        {
+            key: MappingProxyType(
+                {group: tuple(sorted(v for v in vs if math.isfinite(v))) for group, vs in g.items()}
+            )
+            for key, g in values.items()
+        }
+    )
+
+
+def _frozen_directions(directions: Mapping[str, Direction]) -> Mapping[str, Direction]:
+    return MappingProxyType(dict(directions))
+
+
+def direction_of(benchmark: object) -> Direction:
+    """The direction a default benchmark implies: lower is better when it is a
+    :class:`LinearBenchmark` with its target below its floor (or declares a ``direction``)."""
+    if isinstance(benchmark, LinearBenchmark):
+        return (
+            Direction.LOWER_IS_BETTER
+            if benchmark.target < benchmark.floor
+            else (Direction.HIGHER_IS_BETTER)
+        )
+    declared = getattr(benchmark, "direction", None)
+    return declared if isinstance(declared, Direction) else Direction.HIGHER_IS_BETTER
+
+
+_DESCRIBED = re.compile(r"^target (?P<target>\S+), floor (?P<floor>\S+)$")
+
+
+def _direction_from_text(description: str) -> Direction:
+    """The direction a card's benchmark description implies (``target 2, floor 10``)."""
+    match = _DESCRIBED.match(description)
+    if match:
+        try:
+            if float(match["target"]) < float(match["floor"]):
+                return Direction.LOWER_IS_BETTER
+        except ValueError:
+            pass
+    return Direction.HIGHER_IS_BETTER
+
+
+@attrs.frozen(eq=False)
+class PeerBenchmarks:
+    """Peer values of every indicator, by group, implementing
+    :class:`~steps.scoring.contract.PeerLookup`.
+
+    ``values`` maps ``"scorer.indicator"`` to group keys (:func:`group_key`) to the values of
+    the subjects in that group; ``directions`` maps the same keys to the indicator's direction
+    (higher is better when absent).
+    """
+
+    values: Mapping[str, Mapping[str, tuple[float, ...]]] = attrs.field(converter=_frozen_values)
+    directions: Mapping[str, Direction] = attrs.field(factory=dict, converter=_frozen_directions)
+    group_by: tuple[str, ...] = attrs.field(default=DEFAULT_GROUP_BY, converter=_check_group_by)
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE
+    _cache: dict[tuple[str, str], PeerBenchmark] = attrs.field(factory=dict, init=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        if isinstance(self.min_group_size, bool) or self.min_group_size < 1:
+            raise ValueError(f"min_group_size must be >= 1, got {self.min_group_size}")
+
+    # ---- the PeerLookup protocol -------------------------------------------------------------
+
+    def lookup(
+        self, scorer: str, indicator: str, *, category: str | None, tier: str | None
+    ) -> PeerBenchmark | None:
+        """The peer benchmark of the most specific group with enough values, else ``None``."""
+        key = f"{scorer}.{indicator}"
+        groups = self.values.get(key)
+        if not groups:
+            return None
+        for group in _levels(self.group_by, category, tier):
+            values = groups.get(group, ())
+            if len(values) >= self.min_group_size:
+                return self._benchmark(key, group, values)
+        return None
+
+    def _benchmark(self, key: str, group: str, values: tuple[float, ...]) -> PeerBenchmark:
+        cached = self._cache.get((key, group))
+        if cached is None:
+            label = "peers" if group == ALL else f"peers {group}"
+            cached = PeerBenchmark(
+                values,
+                direction=self.directions.get(key, Direction.HIGHER_IS_BETTER),
+                label=label,
+            )
+            self._cache[(key, group)] = cached
+        return cached
+
+    # ---- building ----------------------------------------------------------------------------
+
+    @classmethod
+    def from_values(
+        cls,
+        samples: Iterable[tuple[str, str, str | None, str | None, float]],
+        *,
+        directions: Mapping[str, Direction] | None = None,
+        group_by: Sequence[str] = DEFAULT_GROUP_BY,
+        min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+    ) -> PeerBenchmarks:
+        """Peers from ``(scorer, indicator, category, tier, value)`` samples: each value joins
+        its group at every level (``category/tier``, ``category``, ``*``).  Non-finite values
+        are dropped."""
+        fields = _check_group_by(group_by)
+        values: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+        for scorer, indicator, category, tier, value in samples:
+            if not math.isfinite(value):
+                continue
+            for group in _levels(fields, category, tier):
+                values[f"{scorer}.{indicator}"][group].append(float(value))
+        declared = directions or {}
+        return cls(
+            values,
+            directions={key: declared[key] for key in values if key in declared},
+            group_by=fields,
+            min_group_size=min_group_size,
+        )
+
+    @classmethod
+    def from_dataset(
+        cls,
+        dataset: Dataset | Iterable[Brand],
+        scorers: Iterable[Scorer],
+        *,
+        group_by: Sequence[str] = DEFAULT_GROUP_BY,
+        min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+        context: ScoringContext | None = None,
+    ) -> PeerBenchmarks:
+        """Measure every indicator of ``scorers`` over a population: each brand for a brand
+        scorer, each stream (as a :class:`StreamSubject`) for a stream scorer.
+
+        Values are read from the scorers' own cards (``score_many`` when a scorer offers it),
+        so any scorer whose cards list indicators works, not only methodology scorers.  The
+        direction of an indicator comes from its default benchmark (``components()`` of a
+        methodology scorer), else from the benchmark the card reports.
+        """
+        brands = tuple(dataset.brands if isinstance(dataset, Dataset) else dataset)
+        context = context if context is not None else ScoringContext()
+        samples: list[tuple[str, str, str | None, str | None, float]] = []
+        directions: dict[str, Direction] = {}
+        for scorer in scorers:
+            for brand, card in _cards(scorer, brands, context):
+                for result in card.indicators():
+                    key = f"{scorer.name}.{result.key}"
+                    if key not in directions:
+                        directions[key] = _direction_from_text(result.benchmark)
+                    if result.value is not None:
+                        samples.append(
+                            (scorer.name, result.key, brand.category, brand.tier, result.value)
+                        )
+            directions.update(_declared_directions(scorer, brands, context))
+        return cls.from_values(
+            samples, directions=directions, group_by=group_by, min_group_size=min_group_size
+        )
+
+    # ---- inspection and persistence ----------------------------------------------------------
+
+    def indicators(self) -> tuple[str, ...]:
+        """The ``"scorer.indicator"`` keys held, sorted."""
+        return tuple(sorted(self.values))
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain, JSON-ready dict (see the module documentation)."""
+        return {
+            "format": PEERS_FORMAT,
+            "version": PEERS_VERSION,
+            "group_by": list(self.group_by),
+            "min_group_size": self.min_group_size,
+            "indicators": {
+                key: {
+                    "direction": self.directions.get(key, Direction.HIGHER_IS_BETTER).value,
+                    "groups": {
+                        group: list(values) for group, values in sorted(self.values[key].items())
+                    },
+                }
+                for key in self.indicators()
+            },
+        }
+
+    @classmethod
+    def from_dict(cls, data: object, *, source: str | None = None) -> PeerBenchmarks:
+        """Rebuild peers from :meth:`to_dict`'s output; every problem is reported with its
+        path in one :class:`~steps.domain.errors.InvalidDataError`."""
+        problems = list(_check_peers_dict(data))
+        if problems:
+            raise InvalidDataError(problems, source)
+        assert isinstance(data, Mapping)  # noqa: S101  # checked above
+        values: dict[str, dict[str, list[float]]] = {}
+        directions: dict[str, Direction] = {}
+        for key, entry in data["indicators"].items():
+            directions[key] = Direction(entry.get("direction", Direction.HIGHER_IS_BETTER.value))
+            values[key] = {group: [float(v) for v in vs] for group, vs in entry["groups"].items()}
+        return cls(
+            values,
+            directions=directions,
+            group_by=tuple(data.get("group_by", DEFAULT_GROUP_BY)),
+            min_group_size=int(data.get("min_group_size", DEFAULT_MIN_GROUP_SIZE)),
+        )
+
+
+def _cards(
+    scorer: Scorer, brands: Sequence[Brand], context: ScoringContext
+) -> Iterator[tuple[Brand, ScoreCard]]:
+    """Every card of ``scorer`` over the population, with the brand it belongs to."""
+    batch = getattr(scorer, "score_many", None)
+    if scorer.subject is SubjectKind.BRAND:
+        brand_cards = (
+            list(batch(brands, context))
+            if callable(batch)
+            else [scorer.score(b, context) for b in brands]
+        )
+        yield from zip(brands, brand_cards, strict=True)
+        return
+    for brand in brands:
+        accounts = {a.account_id: a for a in brand.accounts}
+        subjects = [StreamSubject(s, brand, accounts.get(s.account_id)) for s in brand.streams]
+        if not subjects:
+            continue
+        stream_cards = (
+            list(batch(subjects, context))
+            if callable(batch)
+            else [scorer.score(s, context) for s in subjects]
+        )
+        for card in stream_cards:
+            yield brand, card
+
+
+def _declared_directions(
+    scorer: Scorer, brands: Sequence[Brand], context: ScoringContext
+) -> dict[str, Direction]:
+    """Directions from a methodology scorer's indicator definitions (their ``"*"`` default)."""
+    components = getattr(scorer, "components", None)
+    if not callable(components) or not brands:
+        return {}
+    subject: object = brands[0]
+    if scorer.subject is SubjectKind.STREAM:
+        brand = next((b for b in brands if b.streams), None)
+        if brand is None:
+            return {}
+        accounts = {a.account_id: a for a in brand.accounts}
+        stream = brand.streams[0]
+        subject = StreamSubject(stream, brand, accounts.get(stream.account_id))
+    out: dict[str, Direction] = {}
+    for component in components(subject, context):
+        for indicator in component.indicators:
+            out[f"{scorer.name}.{indicator.key}"] = direction_of(indicator.default_benchmark(None))
+    return out
+
+
+def _check_peers_dict(data: object) -> Iterator[Problem]:
+    if not isinstance(data, Mapping):
+        yield Problem("", f"must be a JSON object, got {type(data).__name__}")
+        return
+    known = {"format", "version", "group_by", "min_group_size", "indicators"}
+    for extra in sorted(set(data) - known):
+        yield Problem(str(extra), "unknown key")
+    if data.get("format") != PEERS_FORMAT:
+        yield Problem("format", f"must be {PEERS_FORMAT!r}, got {data.get('format')!r}")
+    if data.get("version") != PEERS_VERSION:
+        yield Problem("version", f"must be {PEERS_VERSION}, got {data.get('version')!r}")
+    group_by = data.get("group_by", list(DEFAULT_GROUP_BY))
+    if not (
+        isinstance(group_by, list)
+        and all(isinstance(f, str) and f in GROUP_FIELDS for f in group_by)
+        and len(set(group_by)) == len(group_by)
+    ):
+        yield Problem("group_by", f"must be a list of distinct fields among {GROUP_FIELDS}")
+    size = data.get("min_group_size", DEFAULT_MIN_GROUP_SIZE)
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        yield Problem("min_group_size", f"must be an integer >= 1, got {size!r}")
+    indicators = data.get("indicators")
+    if not isinstance(indicators, Mapping):
+        yield Problem("indicators", "must be an object of indicators")
+        return
+    for key, entry in indicators.items():
+        path = f"indicators[{json.dumps(key, ensure_ascii=False)}]"
+        if not isinstance(key, str) or "." not in key:
+            yield Problem(path, "must be named 'scorer.indicator'")
+        if not isinstance(entry, Mapping):
+            yield Problem(path, "must be an object with 'direction' and 'groups'")
+            continue
+        for extra in sorted(set(entry) - {"direction", "groups"}):
+            yield Problem(f"{path}.{extra}", "unknown key")
+        direction = entry.get("direction", Direction.HIGHER_IS_BETTER.value)
+        if direction not in {d.value for d in Direction}:
+            yield Problem(f"{path}.direction", f"must be 'higher' or 'lower', got {direction!r}")
+        groups = entry.get("groups")
+        if not isinstance(groups, Mapping):
+            yield Problem(f"{path}.groups", "must be an object of group → values")
+            continue
+        for group, values in groups.items():
+            group_path = f"{path}.groups[{json.dumps(group, ensure_ascii=False)}]"
+            if not isinstance(values, list):
+                yield Problem(group_path, "must be a list of numbers")
+                continue
+            for index, value in enumerate(values):
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    yield Problem(f"{group_path}[{index}]", f"must be a number, got {value!r}")
+                elif not math.isfinite(value):
+                    yield Problem(f"{group_path}[{index}]", f"must be finite, got {value}")
+
+
+# --------------------------------------------------------------------------------------------
+# Files and the command-line helper
+# --------------------------------------------------------------------------------------------
+
+
+def save_peers(peers: PeerBenchmarks, path: str | os.PathLike[str]) -> None:
+    """Write ``peers`` as JSON, atomically (a temporary file renamed over ``path``)."""
+    target = Path(path)
+    text = json.dumps(peers.to_dict(), ensure_ascii=False, indent=1, allow_nan=False) + "\n"
+    handle, temporary = tempfile.mkstemp(
+        dir=target.parent or Path("."), prefix=f".{target.name}.", suffix=".tmp"
+    )
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number")
+
+
+def load_peers(path: str | os.PathLike[str]) -> PeerBenchmarks:
+    """Read a peers file written by :func:`save_peers`.  A file that does not parse or does
+    not hold valid peers raises :class:`~steps.domain.errors.InvalidDataError`."""
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise InvalidDataError([Problem("", f"cannot read: {error.strerror}")], source) from error
+    try:
+        data = json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as error:
+        problem = Problem("", f"not valid JSON: {error.msg} (column {error.colno})", error.lineno)
+        raise InvalidDataError([problem], source) from error
+    except ValueError as error:
+        raise InvalidDataError([Problem("", f"not valid JSON: {error}")], source) from error
+    return PeerBenchmarks.from_dict(data, source=source)
+
+
+def build_peers(
+    dataset: Dataset | Iterable[Brand],
+    scorers: Iterable[Scorer],
+    *,
+    group_by: Sequence[str] = DEFAULT_GROUP_BY,
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+) -> PeerBenchmarks:
+    """Shorthand for :meth:`PeerBenchmarks.from_dataset`."""
+    return PeerBenchmarks.from_dataset(
+        dataset, scorers, group_by=group_by, min_group_size=min_group_size
+    )
+
+
+def describe_peers(peers: PeerBenchmarks) -> list[str]:
+    """One line per indicator: how many groups are large enough to be used, and the size of
+    the whole population."""
+    lines = []
+    for key in peers.indicators():
+        groups = peers.values[key]
+        usable = sum(1 for values in groups.values() if len(values) >= peers.min_group_size)
+        total = len(groups.get(ALL, ()))
+        lines.append(
+            f"{key}: {total} values, {usable} of {len(groups)} groups with "
+            f">= {peers.min_group_size} values"
+        )
+    return lines
+
+
+def peers_command(
+    data: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    scorers: Iterable[Scorer],
+    *,
+    group_by: Sequence[str] = DEFAULT_GROUP_BY,
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+) -> str:
+    """What ``steps peers DATA -o OUTPUT`` does: load a dataset, measure the scorers' indicators
+    over it, save the peers file and return a short report."""
+    from steps.io.files import load
+
+    dataset = load(data)
+    peers = build_peers(dataset, scorers, group_by=group_by, min_group_size=min_group_size)
+    save_peers(peers, output)
+    head = (
+        f"wrote {output}: {len(peers.indicators())} indicators over {len(dataset.brands)} "
+        f"brands, grouped by {', '.join(peers.group_by) or 'nothing'} "
+        f"(groups of fewer than {peers.min_group_size} fall back to a wider group)"
+    )
+    return "\n".join([head, *describe_peers(peers)])
