@@ -24,6 +24,7 @@ COMMANDS = (
     "scorers",
     "score",
     "compare",
+    "peers",
     "gmv",
     "import_export",
     "report",

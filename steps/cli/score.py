@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import Counter
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from steps.domain.model import Dataset
+    from steps.scoring.contract import Scorer, ScoringContext
     from steps.scoring.engine import ScoreResults
     from steps.scoring.results import ScoreCard
 
@@ -40,6 +42,7 @@ def register(subparsers: Any) -> None:
         help="table: a summary per subject; json: the full results (default: table)",
     )
     parser.add_argument("-o", "--output", metavar="OUT", help="write to OUT (atomically)")
+    add_context_arguments(parser)
     parser.add_argument(
         "--strict",
         action="store_true",
@@ -48,7 +51,68 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(run=run)
 
 
+def add_context_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options that shape the scoring context, shared by the commands that score."""
+    parser.add_argument(
+        "--benchmarks",
+        metavar="FILE",
+        help="your benchmark profile (.toml or .json) replacing the defaults",
+    )
+    parser.add_argument(
+        "--peers",
+        metavar="FILE",
+        help="a peers file from `steps peers`: judge against percentiles of comparable peers",
+    )
+    parser.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="SCORER.NAME=VALUE",
+        help="a scorer option, e.g. steps.stage=launch to override the inferred stage",
+    )
+    parser.add_argument("--lang", choices=("en", "zh"), default="en", help="language")
+
+
+def build_context(args: argparse.Namespace, scorers: Sequence[Scorer]) -> ScoringContext:
+    """The scoring context the command-line options describe; bad files or options raise
+    :class:`InvalidDataError` naming the problem."""
+    from steps.domain.errors import InvalidDataError, Problem
+    from steps.scoring.benchmarks import known_indicators, load_benchmarks
+    from steps.scoring.contract import ScoringContext
+    from steps.scoring.indicators import BenchmarkOverrides
+    from steps.scoring.peers import load_peers
+
+    options: dict[str, str] = {}
+    problems = []
+    for index, item in enumerate(args.option):
+        key, sep, value = item.partition("=")
+        if not sep or "." not in key:
+            problems.append(
+                Problem(f"--option[{index}]", f"expected SCORER.NAME=VALUE, got {item!r}")
+            )
+        else:
+            options[key.strip()] = value.strip()
+    if problems:
+        raise InvalidDataError(problems)
+    overrides = (
+        load_benchmarks(args.benchmarks, known=known_indicators(scorers))
+        if args.benchmarks
+        else BenchmarkOverrides()
+    )
+    peers = load_peers(args.peers) if args.peers else None
+    return ScoringContext(benchmarks=overrides, peers=peers, options=options, language=args.lang)
+
+
 def _weakest(card: ScoreCard) -> str:
+    named = card.notes.get("weakest_pillar")
+    if named is not None and named != "none":
+        try:
+            component = card.component(named)
+        except KeyError:
+            pass
+        else:
+            if component.score is not None:
+                return f"{component.key} {component.score:.0f}"
     weakest = card.weakest_component
     if weakest is None or weakest.score is None:
         return ""
@@ -113,7 +177,11 @@ def run(args: argparse.Namespace) -> int:
         with quiet_plugin_warnings():
             host = command_host()
             try:
-                results = score(dataset, args.scorers, host=host)
+                chosen = [
+                    r.scorer for r in host.scorers() if not args.scorers or r.name in args.scorers
+                ]
+                context = build_context(args, chosen)
+                results = score(dataset, args.scorers, context, host=host)
             finally:
                 problems = report_problems("score", host)
     except UnknownScorerError as error:
