@@ -1,0 +1,119 @@
+"""Stream builders and strategies shared by the GMV identity, attribution and CLI tests."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+from hypothesis import strategies as st
+
+from steps.domain.enums import TrafficSource
+from steps.domain.model import Stream
+
+CST = timezone(timedelta(hours=8))
+
+#: The five-factor case of tests/gmv/test_decompose.py and docs/gmv.md, as one stream per
+#: period: UV, watch minutes, buyers, orders, GMV in yuan.
+FIVE_BEFORE = (1000, 5000, 100, 110, 11_000)
+FIVE_AFTER = (1200, 7200, 180, 216, 19_440)
+#: Its factor values (AOV in fen) and the additive LMDI contributions in fen.
+FIVE_X0 = (1000.0, 5.0, 0.02, 1.1, 10_000.0)
+FIVE_X1 = (1200.0, 6.0, 0.025, 1.2, 9_000.0)
+
+
+def make_stream(
+    stream_id: str,
+    *,
+    account: str = "a1",
+    day: date = date(2021, 8, 1),
+    uv: int = 1000,
+    watch_minutes: int = 5000,
+    buyers: int = 100,
+    orders: int = 110,
+    gmv_yuan: int = 11_000,
+    **fields: Any,
+) -> Stream:
+    """A valid stream started at 20:00 China time on ``day``; money given in yuan."""
+    duration = max(3600, -(-watch_minutes * 60 // max(uv, 1)))
+    return Stream(
+        stream_id=stream_id,
+        account_id=account,
+        started_at=datetime.combine(day, time(20), CST),
+        duration_seconds=duration,
+        uv=uv,
+        watch_seconds=watch_minutes * 60,
+        buyers=buyers,
+        orders=orders,
+        gmv_fen=gmv_yuan * 100,
+        **fields,
+    )
+
+
+def five_factor_streams() -> tuple[list[Stream], list[Stream]]:
+    """The worked example: one stream in August, one in September, with UV by source."""
+    uv0, w0, b0, o0, g0 = FIVE_BEFORE
+    uv1, w1, b1, o1, g1 = FIVE_AFTER
+    before = make_stream(
+        "aug", day=date(2021, 8, 10), uv=uv0, watch_minutes=w0, buyers=b0, orders=o0,
+        gmv_yuan=g0,
+        uv_by_source={
+            TrafficSource.PRIVATE: 500, TrafficSource.PAID: 200,
+            TrafficSource.PUBLIC_NATURAL: 300,
+        },
+    )  # fmt: skip
+    after = make_stream(
+        "sep", day=date(2021, 9, 10), uv=uv1, watch_minutes=w1, buyers=b1, orders=o1,
+        gmv_yuan=g1,
+        uv_by_source={
+            TrafficSource.PRIVATE: 440, TrafficSource.PAID: 260,
+            TrafficSource.SHORT_VIDEO: 50, TrafficSource.PUBLIC_NATURAL: 450,
+        },
+    )  # fmt: skip
+    return [before], [after]
+
+
+@st.composite
+def positive_streams(
+    draw: st.DrawFn, *, accounts: tuple[str, ...] = ("a1", "a2", "a3"), prefix: str = "s"
+) -> Stream:
+    """Streams whose every count is positive, so that every built-in identity is defined:
+    buyers <= uv, orders >= buyers, GMV >= 1 fen per order, exposure >= uv, a funnel."""
+    uv = draw(st.integers(1, 10**7))
+    duration = draw(st.integers(60, 6 * 3600))
+    watch = draw(st.integers(1, uv * duration))
+    buyers = draw(st.integers(1, uv))
+    orders = draw(st.integers(buyers, buyers * 5))
+    gmv = draw(st.integers(orders, orders * 10**6))
+    exposure = draw(st.integers(uv, uv * 50))
+    product_uv = draw(st.integers(1, uv))
+    clicks = draw(st.integers(1, product_uv))
+    created = draw(st.integers(orders, orders * 2))
+    day = draw(st.dates(date(2021, 8, 1), date(2021, 9, 30)))
+    number = draw(st.integers(0, 10**9))
+    return Stream(
+        stream_id=f"{prefix}{number}",
+        account_id=draw(st.sampled_from(accounts)),
+        started_at=datetime.combine(day, time(20), CST),
+        duration_seconds=duration,
+        uv=uv,
+        watch_seconds=watch,
+        buyers=buyers,
+        orders=orders,
+        gmv_fen=gmv,
+        exposure=exposure,
+        product_exposure_uv=product_uv,
+        product_click_uv=clicks,
+        orders_created=created,
+    )
+
+
+def stream_lists(
+    prefix: str, min_size: int = 1, max_size: int = 6
+) -> st.SearchStrategy[list[Stream]]:
+    """Lists of positive streams with distinct ids."""
+    return st.lists(
+        positive_streams(prefix=prefix),
+        min_size=min_size,
+        max_size=max_size,
+        unique_by=lambda s: s.stream_id,
+    )
