@@ -192,42 +192,121 @@ _OPEN, _TRAFFIC, _HERO, _PROFIT, _CLOSE = (
 
 _PROFILES: Final = {
     LifecycleStage.LAUNCH: _Profile(
-        tier="L1", streams_per_week=(1.4, 1.9), accounts=(1, 1), main_followers=20_000,
-        fan_group=0.4, fan_members=(0.001, 0.003), fan_active=(0.15, 0.3),
-        member_gmv_share=(0.01, 0.04), uv_median=5_000, uv_sigma=0.8, ramp_floor=0.6,
-        ramp_streams=5, cvr=0.012, repeat_in_stream=0.05, aov_factor=0.9, hours=(2.0, 3.0),
-        hosts=(1, 1), watch_seconds=70, follow_rate=0.02, fan_join_rate=0.0005,
-        reservation_rate=(0.005, 0.02), preheat_videos=0.8, giveaways=2,
-        coupon_rate=(0.01, 0.04), plan_share=0.7,
-        segments=(_OPEN, _TRAFFIC, _Segment("主推讲解", 0.6, 0.4), _CLOSE), roi=1.8,
-        talent_share=(0.87, 0.93), talents=(6, 10), big_talents=(0, 0), repurchase=(0.10, 0.22),
-        catalog=(8, 12), exclusive_share=0.0, products_per_stream=(3, 5), refund_rate=0.12,
-        videos_per_week=1.5, experience=(80, 88),
+        tier="L1",
+        streams_per_week=(1.4, 1.9),
+        accounts=(1, 1),
+        main_followers=20_000,
+        fan_group=0.4,
+        fan_members=(0.001, 0.003),
+        fan_active=(0.15, 0.3),
+        member_gmv_share=(0.01, 0.04),
+        uv_median=5_000,
+        uv_sigma=0.8,
+        ramp_floor=0.6,
+        ramp_streams=5,
+        cvr=0.012,
+        repeat_in_stream=0.05,
+        aov_factor=0.9,
+        hours=(2.0, 3.0),
+        hosts=(1, 1),
+        watch_seconds=70,
+        follow_rate=0.02,
+        fan_join_rate=0.0005,
+        reservation_rate=(0.005, 0.02),
+        preheat_videos=0.8,
+        giveaways=2,
+        coupon_rate=(0.01, 0.04),
+        plan_share=0.7,
+        segments=(_OPEN, _TRAFFIC, _Segment("主推讲解", 0.6, 0.4), _CLOSE),
+        roi=1.8,
+        talent_share=(0.87, 0.93),
+        talents=(6, 10),
+        big_talents=(0, 0),
+        repurchase=(0.10, 0.22),
+        catalog=(8, 12),
+        exclusive_share=0.0,
+        products_per_stream=(3, 5),
+        refund_rate=0.12,
+        videos_per_week=1.5,
+        experience=(80, 88),
     ),
     LifecycleStage.GROWTH: _Profile(
-        tier="L3", streams_per_week=(4.0, 5.0), accounts=(2, 3), main_followers=300_000,
-        fan_group=None, fan_members=(0.01, 0.02), fan_active=(0.35, 0.5),
-        member_gmv_share=(0.1, 0.2), uv_median=50_000, uv_sigma=0.7, ramp_floor=0.3,
-        ramp_streams=8, cvr=0.015, repeat_in_stream=0.12, aov_factor=1.0, hours=(3.0, 5.0),
-        hosts=(1, 2), watch_seconds=100, follow_rate=0.03, fan_join_rate=0.002,
-        reservation_rate=(0.01, 0.04), preheat_videos=2, giveaways=4, coupon_rate=(0.03, 0.08),
-        plan_share=0.85, segments=(_OPEN, _TRAFFIC, _HERO, _PROFIT, _CLOSE), roi=3.0,
-        talent_share=(0.45, 0.55), talents=(10, 16), big_talents=(2, 3),
-        repurchase=(0.35, 0.50), catalog=(15, 25), exclusive_share=0.1,
-        products_per_stream=(4, 6), refund_rate=0.1, videos_per_week=3, experience=(85, 92),
+        tier="L3",
+        streams_per_week=(4.0, 5.0),
+        accounts=(2, 3),
+        main_followers=300_000,
+        fan_group=None,
+        fan_members=(0.01, 0.02),
+        fan_active=(0.35, 0.5),
+        member_gmv_share=(0.1, 0.2),
+        uv_median=50_000,
+        uv_sigma=0.7,
+        ramp_floor=0.3,
+        ramp_streams=8,
+        cvr=0.015,
+        repeat_in_stream=0.12,
+        aov_factor=1.0,
+        hours=(3.0, 5.0),
+        hosts=(1, 2),
+        watch_seconds=100,
+        follow_rate=0.03,
+        fan_join_rate=0.002,
+        reservation_rate=(0.01, 0.04),
+        preheat_videos=2,
+        giveaways=4,
+        coupon_rate=(0.03, 0.08),
+        plan_share=0.85,
+        segments=(_OPEN, _TRAFFIC, _HERO, _PROFIT, _CLOSE),
+        roi=3.0,
+        talent_share=(0.45, 0.55),
+        talents=(10, 16),
+        big_talents=(2, 3),
+        repurchase=(0.35, 0.50),
+        catalog=(15, 25),
+        exclusive_share=0.1,
+        products_per_stream=(4, 6),
+        refund_rate=0.1,
+        videos_per_week=3,
+        experience=(85, 92),
     ),
     LifecycleStage.MATURE: _Profile(
-        tier="L5", streams_per_week=(6.3, 6.8), accounts=(3, 4), main_followers=2_000_000,
-        fan_group=None, fan_members=(0.06, 0.1), fan_active=(0.55, 0.7),
-        member_gmv_share=(0.35, 0.5), uv_median=150_000, uv_sigma=0.6, ramp_floor=1.0,
-        ramp_streams=1, cvr=0.02, repeat_in_stream=0.2, aov_factor=1.15, hours=(4.0, 6.0),
-        hosts=(2, 3), watch_seconds=140, follow_rate=0.01, fan_join_rate=0.005,
-        reservation_rate=(0.03, 0.08), preheat_videos=3, giveaways=6, coupon_rate=(0.05, 0.12),
+        tier="L5",
+        streams_per_week=(6.3, 6.8),
+        accounts=(3, 4),
+        main_followers=2_000_000,
+        fan_group=None,
+        fan_members=(0.06, 0.1),
+        fan_active=(0.55, 0.7),
+        member_gmv_share=(0.35, 0.5),
+        uv_median=150_000,
+        uv_sigma=0.6,
+        ramp_floor=1.0,
+        ramp_streams=1,
+        cvr=0.02,
+        repeat_in_stream=0.2,
+        aov_factor=1.15,
+        hours=(4.0, 6.0),
+        hosts=(2, 3),
+        watch_seconds=140,
+        follow_rate=0.01,
+        fan_join_rate=0.005,
+        reservation_rate=(0.03, 0.08),
+        preheat_videos=3,
+        giveaways=6,
+        coupon_rate=(0.05, 0.12),
         plan_share=0.95,
         segments=(_OPEN, _Segment("老粉专享", 0.15, 0.0), _TRAFFIC, _HERO, _PROFIT, _CLOSE),
-        roi=4.0, talent_share=(0.12, 0.22), talents=(4, 8), big_talents=(1, 2),
-        repurchase=(0.65, 0.70), catalog=(25, 35), exclusive_share=0.3,
-        products_per_stream=(4, 6), refund_rate=0.08, videos_per_week=4, experience=(90, 97),
+        roi=4.0,
+        talent_share=(0.12, 0.22),
+        talents=(4, 8),
+        big_talents=(1, 2),
+        repurchase=(0.65, 0.70),
+        catalog=(25, 35),
+        exclusive_share=0.3,
+        products_per_stream=(4, 6),
+        refund_rate=0.08,
+        videos_per_week=4,
+        experience=(90, 97),
     ),
 }
 
@@ -277,27 +356,32 @@ class _Category:
 
 _CATEGORIES: Final = {
     "beauty": _Category(
-        150, 0.8,
+        150,
+        0.8,
         ("精华液", "面霜", "口红", "面膜", "卸妆油", "防晒霜"),
         ("青禾美妆", "澜悦", "素颜集"),
     ),
     "apparel": _Category(
-        180, 0.7,
+        180,
+        0.7,
         ("T恤", "连衣裙", "牛仔裤", "卫衣", "外套", "衬衫"),
         ("云织服饰", "布言", "北纬衣橱"),
     ),
     "food": _Category(
-        60, 0.6,
+        60,
+        0.6,
         ("坚果礼盒", "牛肉干", "螺蛳粉", "挂耳咖啡", "蜂蜜", "辣酱"),
         ("山野小厨", "禾田记", "味道工坊"),
     ),
     "jewellery": _Category(
-        900, 0.65,
+        900,
+        0.65,
         ("金手镯", "珍珠项链", "翡翠吊坠", "银耳钉", "黄金戒指", "玉手串"),
         ("玉见珠宝", "金曜", "拾光饰"),
     ),
     "home": _Category(
-        220, 0.55,
+        220,
+        0.55,
         ("四件套", "收纳盒", "香薰", "保温杯", "炒锅", "抱枕"),
         ("栖木家居", "安居良品", "小满生活"),
     ),
@@ -308,7 +392,10 @@ _TALENT_NAMES: Final = (
 )
 # Campaign days (month, first day, last day, label).
 _CAMPAIGNS: Final = (
-    (6, 1, 18, "618"), (8, 16, 18, "818"), (11, 1, 11, "双11"), (12, 10, 12, "双12")
+    (6, 1, 18, "618"),
+    (8, 16, 18, "818"),
+    (11, 1, 11, "双11"),
+    (12, 10, 12, "双12"),
 )
 _MINUTES: Final = tuple(f"{m // 60:02d}:{m % 60:02d}:00+08:00" for m in range(24 * 60))
 _ROLE_TRAFFIC, _ROLE_HERO, _ROLE_PROFIT = 0, 1, 2
@@ -381,20 +468,50 @@ class _Videos(NamedTuple):
 
 
 _STREAM_KEYS_HEAD: Final = (
-    "duration_seconds", "uv", "watch_seconds", "orders", "buyers", "gmv_fen", "exposure",
-    "views", "peak_concurrent", "first_minutes_uv",
+    "duration_seconds",
+    "uv",
+    "watch_seconds",
+    "orders",
+    "buyers",
+    "gmv_fen",
+    "exposure",
+    "views",
+    "peak_concurrent",
+    "first_minutes_uv",
 )
 _STREAM_KEYS_TAIL: Final = (
-    "comments", "likes", "shares", "new_followers", "fan_group_joins", "product_exposure_uv",
-    "product_click_uv", "orders_created", "refund_fen", "paid_spend_fen", "reservations",
-    "reserved_attendees", "preheat_videos", "preheat_video_views", "coupons_issued",
-    "coupons_used", "giveaways", "hosts",
+    "comments",
+    "likes",
+    "shares",
+    "new_followers",
+    "fan_group_joins",
+    "product_exposure_uv",
+    "product_click_uv",
+    "orders_created",
+    "refund_fen",
+    "paid_spend_fen",
+    "reservations",
+    "reserved_attendees",
+    "preheat_videos",
+    "preheat_video_views",
+    "coupons_issued",
+    "coupons_used",
+    "giveaways",
+    "hosts",
 )
 _PRODUCT_KEYS: Final = (
-    "explain_count", "explain_seconds", "exposures", "clicks", "orders", "gmv_fen"
+    "explain_count",
+    "explain_seconds",
+    "exposures",
+    "clicks",
+    "orders",
+    "gmv_fen",
 )
 _SEGMENT_KEYS: Final = (
-    "planned_seconds", "actual_seconds", "planned_spend_fen", "actual_spend_fen"
+    "planned_seconds",
+    "actual_seconds",
+    "planned_spend_fen",
+    "actual_spend_fen",
 )
 _STREAM_KEYS: Final = (
     *_STREAM_KEYS_HEAD,
@@ -419,8 +536,12 @@ def _ints(keys: Sequence[str]) -> str:
 _STREAM_TEMPLATE: Final = (
     '","started_at":"%s",'
     + _ints(_STREAM_KEYS_HEAD)
-    + ',"uv_by_source":{' + _ints(_SOURCE_KEYS) + "}"
-    + ',"gmv_by_source":{' + _ints(_SOURCE_KEYS) + "},"
+    + ',"uv_by_source":{'
+    + _ints(_SOURCE_KEYS)
+    + "}"
+    + ',"gmv_by_source":{'
+    + _ints(_SOURCE_KEYS)
+    + "},"
     + _ints(_STREAM_KEYS_TAIL)
     + ',"products":['
 )
@@ -726,12 +847,38 @@ class _Brand:
         hosts = rng.integers(profile.hosts[0], profile.hosts[1] + 1, m)
         numbers = np.column_stack(
             (
-                np.arange(lo + 1, hi + 1), core.account[lo:hi] + 1,
-                duration, uv, watch, orders, buyers, gmv, exposure, views, peak, first,
-                uv_src, gmv_src,
-                comments, likes, shares, follows, joins, product_uv, clicks, created, refund,
-                spend, reservations, attendees, preheat, preheat_views, coupons, used,
-                giveaways, hosts,
+                np.arange(lo + 1, hi + 1),
+                core.account[lo:hi] + 1,
+                duration,
+                uv,
+                watch,
+                orders,
+                buyers,
+                gmv,
+                exposure,
+                views,
+                peak,
+                first,
+                uv_src,
+                gmv_src,
+                comments,
+                likes,
+                shares,
+                follows,
+                joins,
+                product_uv,
+                clicks,
+                created,
+                refund,
+                spend,
+                reservations,
+                attendees,
+                preheat,
+                preheat_views,
+                coupons,
+                used,
+                giveaways,
+                hosts,
             )
         ).astype(np.int64)
         products, offsets = self._stream_products(m, gmv, orders, product_uv)
@@ -875,7 +1022,8 @@ class _Brand:
         byte for byte what the JSON encoder writes for them, several times faster."""
         digits = max(6, len(str(self.n)))
         head = (
-            '{"record":"stream","brand_id":' + _json(self.id)
+            '{"record":"stream","brand_id":'
+            + _json(self.id)
             + f',"stream_id":"{self.id}-s%0{digits}d","account_id":"{self.id}-a%d'
             + _STREAM_TEMPLATE
         )
@@ -910,7 +1058,9 @@ class _Brand:
             key = (last - first, has_plan, campaign)
             text = templates.get(key) or template(*key)
             values = [
-                numbers[base], numbers[base + 1], started,
+                numbers[base],
+                numbers[base + 1],
+                started,
                 *numbers[base + 2 : base + _STREAM_WIDTH],
                 *flat[first * _PRODUCT_WIDTH : last * _PRODUCT_WIDTH],
             ]
@@ -1105,8 +1255,12 @@ class _Brand:
                 (f"{prefix}{j + 1:0{width}d}", ids[a], dates[d] + _MINUTES[mi], v, lk)
                 for j, (d, mi, a, v, lk) in enumerate(
                     zip(
-                        day.tolist(), minute.tolist(), account.tolist(), views.tolist(),
-                        likes.tolist(), strict=True,
+                        day.tolist(),
+                        minute.tolist(),
+                        account.tolist(),
+                        views.tolist(),
+                        likes.tolist(),
+                        strict=True,
                     )
                 )
             ]

@@ -51,7 +51,9 @@ def test_brands_cycle_stages_platforms_and_categories():
     dataset = generate(6, seed=0)
     specs = [brand_spec(i) for i in range(6)]
     assert [s.stage for s in specs] == [
-        LifecycleStage.LAUNCH, LifecycleStage.GROWTH, LifecycleStage.MATURE
+        LifecycleStage.LAUNCH,
+        LifecycleStage.GROWTH,
+        LifecycleStage.MATURE,
     ] * 2
     assert [s.platform for s in specs] == [Platform.KUAISHOU] * 3 + [Platform.DOUYIN] * 3
     for brand, spec in zip(dataset.brands, specs, strict=True):
