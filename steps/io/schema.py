@@ -23,6 +23,12 @@ from steps.io.files import RECORD_FIELDS, SCHEMA_VERSION
 __all__ = ["json_schema"]
 
 
+_DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+_DATE_TIME_PATTERN = (
+    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2}(:\d{2})?)$"
+)
+
+
 def _kind_schema(kind: Kind | None) -> dict[str, Any]:
     if kind is None:
         return {}
@@ -73,10 +79,12 @@ def _type_schema(type_: Any, kind: Kind | None, defs: dict[str, Any]) -> dict[st
         return {
             "type": "string",
             "format": "date-time",
+            # The pattern holds where a validator skips formats: the UTC offset is required.
+            "pattern": _DATE_TIME_PATTERN,
             "description": "ISO 8601 with a UTC offset",
         }
     if type_ is date:
-        return {"type": "string", "format": "date"}
+        return {"type": "string", "format": "date", "pattern": _DATE_PATTERN}
     if type_ is bool:
         return {"type": "boolean"}
     if type_ is int:
