@@ -37,9 +37,10 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--format",
-        choices=("table", "json"),
+        choices=("table", "json", "csv"),
         default="table",
-        help="table: a summary per subject; json: the full results (default: table)",
+        help="table: a summary per subject; json: the full results; csv: one row per card "
+        "and indicator (default: table)",
     )
     parser.add_argument("-o", "--output", metavar="OUT", help="write to OUT (atomically)")
     add_context_arguments(parser)
@@ -48,7 +49,48 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="exit 1 when any scorer failed on any subject or any plugin was skipped",
     )
+    add_stream_arguments(parser)
     parser.set_defaults(run=run)
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def add_stream_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``steps score --stream`` (see :mod:`steps.scoring.streaming`)."""
+    group = parser.add_argument_group("streaming (large files, bounded memory)")
+    group.add_argument(
+        "--stream",
+        action="store_true",
+        help="read FILE (.jsonl, or .parquet with --catalog) in chunks and write one row per "
+        "subject and scorer as each chunk is scored (JSON Lines, or Parquet for OUT.parquet)",
+    )
+    group.add_argument(
+        "--chunk-rows",
+        type=_positive,
+        metavar="N",
+        help="streams per chunk with --stream (default: 25000); memory grows with N",
+    )
+    group.add_argument(
+        "--rows",
+        action="store_true",
+        help="with --stream: write one row per card and indicator instead of one per card",
+    )
+    group.add_argument(
+        "--catalog",
+        metavar="FILE",
+        help="with --stream and a .parquet FILE: the dataset file (.json, .jsonl) holding "
+        "the brands, accounts and products of its streams",
+    )
+    group.add_argument(
+        "--quiet",
+        action="store_true",
+        help="with --stream: no progress bar and no summary line (errors still on stderr)",
+    )
 
 
 def add_context_arguments(parser: argparse.ArgumentParser) -> None:
@@ -150,6 +192,18 @@ def render_table(dataset: Dataset, results: ScoreResults) -> str:
     return "\n\n".join([f"{counts} · {scorers}", *blocks]) + "\n"
 
 
+def render_csv(results: ScoreResults) -> str:
+    """The rows of ``results.to_rows()`` as CSV, formulas neutralised
+    (:func:`steps.frames.write_csv`)."""
+    import io
+
+    from steps.frames import write_csv
+
+    buffer = io.StringIO()
+    write_csv(results.to_rows(), buffer)
+    return buffer.getvalue()
+
+
 def _report(results: ScoreResults) -> None:
     for error in results.errors[:MAX_PRINTED_ERRORS]:
         print(f"steps score: error: {error}", file=sys.stderr)
@@ -172,6 +226,8 @@ def run(args: argparse.Namespace) -> int:
     from steps.scoring.engine import score
     from steps.scoring.plugins import PluginError, UnknownScorerError
 
+    if args.stream or args.rows or args.chunk_rows or args.catalog or args.quiet:
+        return run_stream(args)
     dataset = load(args.file)
     try:
         with quiet_plugin_warnings():
@@ -190,7 +246,12 @@ def run(args: argparse.Namespace) -> int:
     except PluginError as error:
         print(f"steps score: plugin error: {error}", file=sys.stderr)
         return 1
-    text = results.to_json() if args.format == "json" else render_table(dataset, results)
+    if args.format == "json":
+        text = results.to_json()
+    elif args.format == "csv":
+        text = render_csv(results)
+    else:
+        text = render_table(dataset, results)
     if args.output:
         with atomic_writer(args.output) as stream:
             stream.write(text)
@@ -200,3 +261,116 @@ def run(args: argparse.Namespace) -> int:
     _report(results)
     failed = bool(results.errors or problems)
     return 1 if args.strict and failed else 0
+
+
+def run_stream(args: argparse.Namespace) -> int:
+    """``steps score FILE --stream``: :func:`steps.scoring.streaming.score_file`."""
+    from pathlib import Path
+
+    from steps.cli.scorers import command_host, quiet_plugin_warnings, report_problems
+    from steps.scoring.plugins import PluginError, UnknownScorerError
+    from steps.scoring.streaming import CHUNK_ROWS, default_progress, score_file
+
+    def usage(message: str) -> int:
+        print(f"steps score: {message}", file=sys.stderr)
+        return 2
+
+    if not args.stream:
+        return usage("--chunk-rows, --rows, --catalog and --quiet need --stream")
+    if args.format != "table":
+        return usage(
+            "--stream writes rows (JSON Lines, or Parquet for an OUT ending in .parquet); "
+            "--format does not apply"
+        )
+    suffix = Path(args.file).suffix.lower()
+    if suffix not in (".jsonl", ".ndjson", ".parquet"):
+        return usage(f"--stream reads a .jsonl or .parquet file, not {args.file}")
+    if (suffix == ".parquet") != bool(args.catalog):
+        return usage("--catalog FILE is needed with a .parquet FILE, and only then")
+    catalog = _stream_catalog(args.catalog) if args.catalog else None
+    bar = default_progress(quiet=args.quiet)
+    try:
+        with quiet_plugin_warnings():
+            host = command_host()
+            try:
+                chosen = [
+                    r.scorer for r in host.scorers() if not args.scorers or r.name in args.scorers
+                ]
+                context = build_context(args, chosen)
+                run = score_file(
+                    args.file,
+                    args.output if args.output else sys.stdout,
+                    scorers=args.scorers,
+                    context=context,
+                    host=host,
+                    chunk_rows=args.chunk_rows or CHUNK_ROWS,
+                    rows=args.rows,
+                    catalog=catalog,
+                    progress=bar,
+                )
+            finally:
+                if bar is not None:
+                    bar.close()
+                problems = report_problems("score", host)
+    except UnknownScorerError as error:
+        print(f"steps score: {error}", file=sys.stderr)
+        return 2
+    except PluginError as error:
+        print(f"steps score: plugin error: {error}", file=sys.stderr)
+        return 1
+    if args.output and not args.quiet:
+        print(
+            f"wrote {args.output} ({run.rows:,} rows, {run.cards:,} cards, "
+            f"{run.error_count:,} errors; {run.streams:,} streams in {run.chunks:,} chunks, "
+            f"{run.seconds:,.1f} s)"
+        )
+    for failure in run.errors[:MAX_PRINTED_ERRORS]:
+        print(f"steps score: error: {failure}", file=sys.stderr)
+    if run.error_count > MAX_PRINTED_ERRORS:
+        shown = Counter((e.scorer, e.plugin) for e in run.errors[:MAX_PRINTED_ERRORS])
+        for (scorer, plugin), count in sorted(run.error_counts.items()):
+            rest = count - shown[(scorer, plugin)]
+            if rest:
+                print(
+                    f"steps score: error: … and {rest} more of {scorer} (plugin {plugin})",
+                    file=sys.stderr,
+                )
+    _report_stream_warnings(run.warnings)
+    for note in run.notes:
+        print(f"steps score: note: {note}", file=sys.stderr)
+    failed = bool(run.error_count or problems)
+    return 1 if args.strict and failed else 0
+
+
+#: Warnings printed per scorer and category in streaming mode (chunks repeat them with
+#: different details); the rest are counted.
+MAX_STREAM_WARNINGS = 3
+
+
+def _report_stream_warnings(warnings: Sequence[Any]) -> None:
+    shown: Counter[tuple[str, str]] = Counter()
+    rest: Counter[tuple[str, str]] = Counter()
+    for warning in warnings:
+        key = (warning.scorer, warning.category)
+        if shown[key] < MAX_STREAM_WARNINGS:
+            shown[key] += 1
+            print(f"steps score: warning: {warning}", file=sys.stderr)
+        else:
+            rest[key] += warning.count
+    for (scorer, category), count in sorted(rest.items()):
+        print(
+            f"steps score: warning: … and {count} more {category} of {scorer} like these",
+            file=sys.stderr,
+        )
+
+
+def _stream_catalog(path: str) -> Dataset:
+    """The brands of ``--catalog``: a JSON Lines file is read without its streams."""
+    from pathlib import Path
+
+    from steps.columnar import read_jsonl
+    from steps.io.files import load
+
+    if Path(path).suffix.lower() in (".jsonl", ".ndjson"):
+        return read_jsonl(path).catalog
+    return load(path)

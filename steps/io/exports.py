@@ -55,6 +55,14 @@ REQUIRED_FIELDS: Final = (
     "started_at", "duration_seconds", "uv", "watch_seconds", "orders", "buyers", "gmv_fen",
 )  # fmt: skip
 MAX_ROWS: Final = 1_000_000
+#: The largest export file read (it is read whole): 512 MiB, ample for :data:`MAX_ROWS` rows.
+MAX_EXPORT_BYTES: Final = 512 * 1024**2
+#: The largest mapping profile read: a profile is a few kilobytes of TOML.
+MAX_PROFILE_BYTES: Final = 1024**2
+#: Fields read from text cells and the one read from a date-time; every other field is a
+#: number (count, money, duration or rate).
+TEXT_FIELDS: Final = frozenset({"stream_id", "account_id", "account_name", "campaign"})
+DATETIME_FIELDS: Final = frozenset({"started_at"})
 
 
 @attrs.frozen
@@ -122,12 +130,16 @@ def _parse_profile(document: Mapping[str, Any], source: str) -> MappingProfile:
         for key in set(rule) - {"field", "type", "format", "unit"}:
             problems.append(Problem(f"{path}.{key}", "unknown key"))
         field, kind = rule.get("field"), rule.get("type")
-        if field not in IMPORTABLE_FIELDS:
-            problems.append(Problem(f"{path}.field", f"unknown stream field {field!r}"))
-        if kind not in CELL_TYPES:
+        if not isinstance(field, str) or field not in IMPORTABLE_FIELDS:
+            problems.append(Problem(f"{path}.field", f"unknown stream field {field!r:.60}"))
+        if not isinstance(kind, str) or kind not in CELL_TYPES:
             problems.append(
                 Problem(f"{path}.type", f"must be one of {', '.join(sorted(CELL_TYPES))}")
             )
+        elif isinstance(field, str) and field in IMPORTABLE_FIELDS:
+            mismatch = _type_mismatch(field, kind)
+            if mismatch:
+                problems.append(Problem(f"{path}.type", mismatch))
         unit = rule.get("unit", "seconds")
         if unit not in ("seconds", "minutes"):
             problems.append(Problem(f"{path}.unit", "must be 'seconds' or 'minutes'"))
@@ -148,14 +160,34 @@ def _parse_profile(document: Mapping[str, Any], source: str) -> MappingProfile:
     )
 
 
+def _type_mismatch(field: str, kind: str) -> str | None:
+    """Why cells of type ``kind`` cannot fill ``field`` (``None``: they can)."""
+    if field in TEXT_FIELDS:
+        return None if kind == "text" else f"{field} is read from text: use type 'text'"
+    if field in DATETIME_FIELDS:
+        return None if kind == "datetime" else f"{field} is a date-time: use type 'datetime'"
+    if kind in ("text", "datetime"):
+        return f"{field} is a number: use count, money, duration, per_viewer_duration or rate"
+    return None
+
+
 def load_profile(path: str | Path) -> MappingProfile:
     """Read a mapping profile from a TOML file; every problem is reported with its key."""
     try:
+        size = Path(path).stat().st_size
+        if size > MAX_PROFILE_BYTES:
+            raise InvalidDataError(
+                [Problem("", f"file is {size} bytes; the limit is {MAX_PROFILE_BYTES}")], str(path)
+            )
         document = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:
         raise InvalidDataError([Problem("", f"cannot read: {error}")], str(path)) from None
     except tomllib.TOMLDecodeError as error:
         raise InvalidDataError([Problem("", f"not valid TOML: {error}")], str(path)) from None
+    except RecursionError:
+        raise InvalidDataError(
+            [Problem("", "not valid TOML: nested too deeply")], str(path)
+        ) from None
     return _parse_profile(document, str(path))
 
 
@@ -196,19 +228,31 @@ def _decimal(cell: object) -> Decimal:
     return value * _UNITS.get(match.group(2) or "", Decimal(1))
 
 
+#: Far beyond any count or amount the model accepts (10^15): a larger cell is refused before
+#: it is rounded, where it would overflow the decimal context's precision.
+_LARGEST_CELL: Final = Decimal(10) ** 18
+
+
+def _whole(value: Decimal, cell: object) -> int:
+    """``value`` rounded to the nearest integer (half to even)."""
+    if value.copy_abs() > _LARGEST_CELL:
+        raise ValueError(f"is too large, got {cell!r:.40}")
+    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+
+
 def _count(cell: object) -> int:
     value = _decimal(cell)
     if value < 0:
         raise ValueError(f"must be >= 0, got {cell!r:.40}")
     # Exports show 万-rounded figures ("1.2万"); the nearest whole count is the honest reading.
-    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+    return _whole(value, cell)
 
 
 def _money_fen(cell: object) -> int:
     value = _decimal(cell)
     if value < 0:
         raise ValueError(f"must be >= 0, got {cell!r:.40}")
-    return int((value * 100).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+    return _whole(value * 100, cell)
 
 
 def _rate(cell: object) -> float:
@@ -243,7 +287,7 @@ def _duration(cell: object, unit: str) -> int:
     value = _seconds(cell, unit)
     if value < 0:
         raise ValueError(f"must be a duration >= 0, got {cell!r:.40}")
-    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+    return _whole(value, cell)
 
 
 def _datetime(cell: object, fmt: str | None, zone: timezone) -> datetime:
@@ -289,6 +333,11 @@ class ImportResult:
 
 
 def _read_table(path: Path) -> tuple[list[str], Iterator[tuple[int, Sequence[object]]]]:
+    size = path.stat().st_size
+    if size > MAX_EXPORT_BYTES:
+        raise InvalidDataError(
+            [Problem("", f"file is {size} bytes; the limit is {MAX_EXPORT_BYTES}")], str(path)
+        )
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         return _read_excel(path)
     raw = path.read_bytes()
@@ -301,13 +350,31 @@ def _read_table(path: Path) -> tuple[list[str], Iterator[tuple[int, Sequence[obj
     else:  # pragma: no cover - gb18030 decodes any byte string
         raise InvalidDataError([Problem("", "not UTF-8 or GB18030 text")], str(path))
     reader = csv.reader(io.StringIO(text, newline=""))
+    rows = _csv_rows(reader, str(path))
     try:
-        header = next(reader)
+        _, header = next(rows)
     except StopIteration:
         raise InvalidDataError(
             [Problem("", "empty file: expected a header row")], str(path)
         ) from None
-    return [h.strip() for h in header], ((n, row) for n, row in enumerate(reader, start=2))
+    return [str(h).strip() for h in header], rows
+
+
+def _csv_rows(reader: Any, source: str) -> Iterator[tuple[int, Sequence[object]]]:
+    """``(line, row)`` of each CSV row; a malformed row (a cell longer than the csv module's
+    field size limit) raises :class:`InvalidDataError` with its line."""
+    number = 0
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise InvalidDataError(
+                [Problem("", f"not valid CSV: {error}", reader.line_num)], source
+            ) from None
+        number += 1
+        yield number, row
 
 
 def _read_excel(path: Path) -> tuple[list[str], Iterator[tuple[int, Sequence[object]]]]:
@@ -362,6 +429,7 @@ def read_export(
     problems: list[Problem] = []
     streams: list[Stream] = []
     accounts: dict[str, str] = {}
+    # A row the csv module cannot read raises InvalidDataError (with its line) from here.
     for index, (line, row) in enumerate(rows):
         if index >= MAX_ROWS:
             problems.append(Problem("", f"more than {MAX_ROWS} rows", line))
@@ -426,12 +494,29 @@ def _read_row(
         try:
             # An average per viewer: the total is average × viewers, capped by what the
             # stream's length allows (exports round the average).
-            total = _seconds(cell, rule.unit) * values.get("uv", 0)
-            cap = values.get("uv", 0) * values.get("duration_seconds", 0)
-            values[rule.field] = min(cap, int(total.quantize(Decimal(1), rounding=ROUND_HALF_EVEN)))
+            uv = values.get("uv", 0)
+            total = _seconds(cell, rule.unit) * Decimal(str(uv))
+            cap = uv * values.get("duration_seconds", 0)
+            values[rule.field] = min(cap, _whole(total, cell))
         except ValueError as error:
             problems.append(Problem(f"rows[{index}].{column}", str(error), line))
+    if not problems:
+        # A required field whose cell is empty ("", "-", "--"): the stream cannot be built.
+        required = [f for f in REQUIRED_FIELDS if f not in values]
+        if "account_id" not in values and "account_name" not in values:
+            required.append("account_id")
+        for field in required:
+            columns = [h for h in header if h in profile.columns and _fills(profile, h, field)]
+            where = columns[0] if columns else field
+            problems.append(
+                Problem(f"rows[{index}].{where}", f"is empty: {field} is required", line)
+            )
     return values, problems
+
+
+def _fills(profile: MappingProfile, column: str, field: str) -> bool:
+    filled = profile.columns[column].field
+    return filled == field or (field == "account_id" and filled == "account_name")
 
 
 def _cell(cell: object, rule: ColumnRule, zone: timezone) -> object:

@@ -34,6 +34,7 @@ from steps.io.converter import structure, unstructure
 __all__ = [
     "MAX_FILE_BYTES",
     "MAX_LINE_BYTES",
+    "MAX_RECORDS",
     "SCHEMA_VERSION",
     "atomic_writer",
     "dump",
@@ -48,6 +49,9 @@ SUPPORTED_VERSIONS: Final = frozenset({"1.0"})
 #: Documented limits, so that a hostile file cannot exhaust memory.
 MAX_FILE_BYTES: Final = 2 * 1024**3
 MAX_LINE_BYTES: Final = 64 * 1024**2
+#: The most records (non-blank lines) a JSON Lines file may hold: each becomes an object in
+#: memory, so a file of many tiny lines is capped like a large JSON document is.
+MAX_RECORDS: Final = 10_000_000
 
 # JSON Lines record kinds and the brand field each one fills.
 RECORD_FIELDS: Final = {
@@ -144,10 +148,15 @@ def load_jsonl(stream: IO[bytes], *, source: str | None = None) -> Dataset:
     # For each (brand, collection, index): the line it came from, to point problems at it.
     origin: dict[tuple[str, str, int], int] = {}
     saw_header = False
+    records = 0
     try:
         for number, raw in _read_lines(stream):
             if not raw.strip():
                 continue
+            records += 1
+            if records > MAX_RECORDS:
+                problems.append(Problem("", f"more than {MAX_RECORDS} records", number))
+                break
             try:
                 record = _parse_json(raw.decode("utf-8"))
             except UnicodeDecodeError as error:

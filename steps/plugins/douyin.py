@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import attrs
 
@@ -44,6 +44,11 @@ from steps.scoring.contract import Scorer, ScoringContext, StreamSubject
 from steps.scoring.hookspecs import hookimpl
 from steps.scoring.indicators import Component, Evaluation, Indicator
 from steps.scoring.results import Recommendation
+
+if TYPE_CHECKING:
+    from steps.columnar.table import StreamTable
+    from steps.domain.model import Dataset
+    from steps.scoring.batch import TableCatalog, TableScores
 
 __all__ = [
     "BRAND_COMPONENTS",
@@ -479,6 +484,17 @@ class DouyinStreamScorer(IndexedStreamMethodology):
         return per_component_recommendations(
             subject, evaluation, STREAM_COMPONENTS, _STREAM_DETAILS, limit=self.max_recommendations
         )
+
+    def score_table(
+        self, table: StreamTable, catalog: Dataset | TableCatalog, context: ScoringContext
+    ) -> TableScores:
+        """Every stream of ``table`` at once, with numpy (the same scores as :meth:`score`;
+        see :mod:`steps.plugins.douyin_batch`).  Recommendations are made by
+        :meth:`TableScores.to_cards <steps.scoring.batch.TableScores.to_cards>` for the
+        rows whose subjects it is given."""
+        from steps.plugins.douyin_batch import score_table
+
+        return score_table(self, table, catalog, context)
 
 
 # --------------------------------------------------------------------------- FACT (brand)

@@ -64,6 +64,8 @@ __all__ = [
 
 #: The keys a benchmark table may hold.
 BENCHMARK_KEYS: Final = ("floor", "target", "source")
+#: The largest benchmark profile read: a profile is kilobytes of TOML or JSON.
+MAX_BENCHMARK_BYTES: Final = 16 * 1024**2
 _CATEGORY: Final = "category:"
 
 
@@ -97,9 +99,16 @@ def scope_problem(scope: str) -> str | None:
 
 def _number(value: object, path: str) -> Iterator[Problem]:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        yield Problem(path, f"must be a number, got {type(value).__name__} {value!r}")
-    elif not math.isfinite(value):
-        yield Problem(path, f"must be finite, got {value}")
+        yield Problem(path, f"must be a number, got {type(value).__name__} {value!r:.60}")
+    elif not _finite(value):
+        yield Problem(path, f"must be finite, got {value!r:.40}")
+
+
+def _finite(value: float) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # a JSON integer no float can hold
+        return False
 
 
 def _benchmark_problems(entry: object, path: str) -> Iterator[Problem]:
@@ -209,6 +218,11 @@ def load_benchmarks(
             label,
         )
     try:
+        size = file.stat().st_size
+        if size > MAX_BENCHMARK_BYTES:
+            raise InvalidDataError(
+                [Problem("", f"file is {size} bytes; the limit is {MAX_BENCHMARK_BYTES}")], label
+            )
         raw = file.read_bytes()
     except OSError as error:
         raise InvalidDataError([Problem("", f"cannot read: {error.strerror}")], label) from error
@@ -226,6 +240,11 @@ def load_benchmarks(
         raise InvalidDataError([problem], label) from error
     except ValueError as error:
         raise InvalidDataError([Problem("", f"not valid JSON: {error}")], label) from error
+    except RecursionError:
+        kind = "TOML" if suffix == ".toml" else "JSON"
+        raise InvalidDataError(
+            [Problem("", f"not valid {kind}: nested too deeply")], label
+        ) from None
     return parse_benchmarks(data, source=f"user benchmarks: {file.name}", known=known)
 
 

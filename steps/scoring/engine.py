@@ -38,6 +38,8 @@ from steps.scoring.contract import ScoringContext, StreamSubject
 from steps.scoring.results import ScoreCard, ScoreError, SubjectKind
 
 if TYPE_CHECKING:
+    from steps.columnar.table import StreamTable
+    from steps.scoring.batch import TableCatalog, TableResults
     from steps.scoring.plugins import PluginHost, ScorerRecord
 
 __all__ = [
@@ -47,6 +49,7 @@ __all__ = [
     "ScoreWarning",
     "ScorerInfo",
     "score",
+    "score_table",
 ]
 
 #: :attr:`ScoreWarning.category` of the engine's note that a ``score_many`` batch failed.
@@ -260,6 +263,32 @@ class ScoreResults:
         except ValueError as error:
             raise InvalidDataError([Problem("", f"not valid JSON: {error}")]) from None
         return cls.from_dict(data)
+
+    def to_pandas(self) -> Any:
+        """:meth:`to_rows` as a ``pandas.DataFrame`` (columns :data:`ROW_COLUMNS`; a missing
+        number is NaN).  Needs the ``pandas`` extra; see :mod:`steps.frames`."""
+        from steps.frames import results_to_frame
+
+        return results_to_frame(self, "pandas")
+
+    def to_polars(self) -> Any:
+        """:meth:`to_rows` as a ``polars.DataFrame`` (columns :data:`ROW_COLUMNS`, nulls for
+        missing values).  Needs the ``polars`` extra; see :mod:`steps.frames`."""
+        from steps.frames import results_to_frame
+
+        return results_to_frame(self, "polars")
+
+    def to_arrow(self) -> Any:
+        """:meth:`to_rows` as a ``pyarrow.Table`` (columns :data:`ROW_COLUMNS`, nulls for
+        missing values).  Needs the ``arrow`` extra; see :mod:`steps.frames`."""
+        from steps.frames import results_to_frame
+
+        return results_to_frame(self, "arrow")
+
+    def _repr_html_(self) -> str:
+        from steps.frames import results_html
+
+        return results_html(self)
 
 
 # -- checking what a scorer returned -----------------------------------------------------
@@ -530,3 +559,30 @@ def score(
                     streams = _stream_subjects(brand)
                 run.score_group(record, brand, *streams)
     return run.results(records)
+
+
+def score_table(
+    table: StreamTable,
+    catalog: Dataset | TableCatalog,
+    scorers: Sequence[str] | None = None,
+    context: ScoringContext | None = None,
+    *,
+    host: PluginHost | None = None,
+) -> TableResults:
+    """Run the stream scorers ``scorers`` (names; every registered stream scorer for
+    ``None``) over every row of a :class:`~steps.columnar.StreamTable`.
+
+    ``catalog`` holds the brands of the table's streams (a :class:`Dataset`, e.g. the
+    ``.catalog`` of :func:`steps.columnar.read_jsonl` or the dataset the table was built
+    from, or a :class:`~steps.scoring.batch.TableCatalog` shared over chunks).  A scorer
+    with ``score_table`` scores the whole table at once with numpy; if that raises or
+    returns scores that are not valid, a :data:`BATCH_FALLBACK` warning says so and the
+    scorer scores one subject at a time, like a scorer without ``score_table``: on the
+    catalog's stream objects, or on streams rebuilt from the table's columns when the
+    catalog does not hold them (see :func:`steps.scoring.batch.materialise`).  Brand
+    scorers are not run here (naming one raises :class:`ValueError`): use :func:`score`.
+    Returns a :class:`~steps.scoring.batch.TableResults`.
+    """
+    from steps.scoring.batch import run_table
+
+    return run_table(table, catalog, scorers, context, host=host)

@@ -388,8 +388,10 @@ def _check_peers_dict(data: object) -> Iterator[Problem]:
         for extra in sorted(set(entry) - {"direction", "groups"}):
             yield Problem(f"{path}.{extra}", "unknown key")
         direction = entry.get("direction", Direction.HIGHER_IS_BETTER.value)
-        if direction not in {d.value for d in Direction}:
-            yield Problem(f"{path}.direction", f"must be 'higher' or 'lower', got {direction!r}")
+        if not isinstance(direction, str) or direction not in {d.value for d in Direction}:
+            yield Problem(
+                f"{path}.direction", f"must be 'higher' or 'lower', got {direction!r:.60}"
+            )
         groups = entry.get("groups")
         if not isinstance(groups, Mapping):
             yield Problem(f"{path}.groups", "must be an object of group → values")
@@ -401,9 +403,16 @@ def _check_peers_dict(data: object) -> Iterator[Problem]:
                 continue
             for index, value in enumerate(values):
                 if isinstance(value, bool) or not isinstance(value, int | float):
-                    yield Problem(f"{group_path}[{index}]", f"must be a number, got {value!r}")
-                elif not math.isfinite(value):
-                    yield Problem(f"{group_path}[{index}]", f"must be finite, got {value}")
+                    yield Problem(f"{group_path}[{index}]", f"must be a number, got {value!r:.60}")
+                elif not _finite(value):
+                    yield Problem(f"{group_path}[{index}]", f"must be finite, got {value!r:.40}")
+
+
+def _finite(value: float) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # a JSON integer no float can hold
+        return False
 
 
 # --------------------------------------------------------------------------------------------
@@ -434,11 +443,20 @@ def _reject_constant(name: str) -> float:
 def load_peers(path: str | os.PathLike[str]) -> PeerBenchmarks:
     """Read a peers file written by :func:`save_peers`.  A file that does not parse or does
     not hold valid peers raises :class:`~steps.domain.errors.InvalidDataError`."""
+    from steps.io.files import MAX_FILE_BYTES
+
     source = str(path)
     try:
+        size = Path(path).stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InvalidDataError(
+                [Problem("", f"file is {size} bytes; the limit is {MAX_FILE_BYTES}")], source
+            )
         text = Path(path).read_text(encoding="utf-8")
     except OSError as error:
         raise InvalidDataError([Problem("", f"cannot read: {error.strerror}")], source) from error
+    except UnicodeDecodeError as error:
+        raise InvalidDataError([Problem("", f"not UTF-8 text: {error}")], source) from None
     try:
         data = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as error:
@@ -446,6 +464,8 @@ def load_peers(path: str | os.PathLike[str]) -> PeerBenchmarks:
         raise InvalidDataError([problem], source) from error
     except ValueError as error:
         raise InvalidDataError([Problem("", f"not valid JSON: {error}")], source) from error
+    except RecursionError:
+        raise InvalidDataError([Problem("", "not valid JSON: nested too deeply")], source) from None
     return PeerBenchmarks.from_dict(data, source=source)
 
 

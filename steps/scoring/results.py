@@ -145,6 +145,11 @@ class ScoreCard:
             return None
         return min(scored, key=lambda c: (c.score, -c.weight))
 
+    def _repr_html_(self) -> str:
+        from steps.frames import card_html
+
+        return card_html(self)
+
 
 @attrs.frozen
 class ScoreError:

@@ -1,0 +1,2553 @@
+"""Builders of :class:`~steps.columnar.table.StreamTable` that create no model object per
+stream: a steps JSON Lines file read in chunks, Arrow, pandas and polars frames, Parquet
+files and plain columns.
+
+Every builder applies the model's checks, vectorised: each value against its kind (integer
+counts and money in [0, 10^15], rates in [0, 1], non-blank ids of at most 128 characters,
+timezone-aware times), then the relations between fields (``buyers <= orders``,
+``Σ uv_by_source <= uv``, ``watch_seconds <= uv × duration_seconds``, ...) on the rows whose
+fields are all valid.  Problems are :class:`~steps.domain.errors.Problem` objects in the
+model's words, raised together as one :class:`~steps.domain.errors.InvalidDataError`; they
+name the line and the path a whole-file load (:func:`steps.io.files.load`) would give
+(``line 12: brands[0].streams[3].buyers: must be <= orders (2), got 5``) for JSON Lines, and
+the row (``rows[3].buyers``) for frames and columns.
+
+Optional dependencies are imported inside the functions that need them: ``pyarrow`` (the
+``arrow`` extra), ``pandas`` (the ``pandas`` extra) and ``polars`` (the ``polars`` extra).
+``orjson`` parses JSON Lines when it is installed, else the standard library does.
+"""
+
+from __future__ import annotations
+
+import importlib
+import operator
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import date, datetime
+from itertools import chain, compress, repeat
+from operator import is_not, itemgetter
+from pathlib import Path
+from types import ModuleType, NoneType
+from typing import Any, Final
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from steps.columnar.table import (
+    _EPOCH,
+    _MICROSECOND,
+    DICTIONARY_COLUMNS,
+    INT_FIELDS,
+    SCHEMA,
+    SOURCES,
+    IntField,
+    StreamTable,
+    _offset_minutes,
+    merge_dictionaries,
+    offset_problem,
+    recode,
+)
+from steps.domain.errors import InvalidDataError, Problem, join_path
+from steps.domain.fields import (
+    MAX_COUNT,
+    MAX_ID_LENGTH,
+    MAX_MONEY_FEN,
+    MAX_TEXT_LENGTH,
+    _check_string,
+)
+from steps.domain.model import Dataset, Order, Stream
+from steps.io.converter import _json_type, structure
+from steps.io.files import (
+    MAX_LINE_BYTES,
+    RECORD_FIELDS,
+    _add_record,
+    _check_version,
+    _locate,
+    _parse_json,
+    _syntax_problem,
+)
+
+__all__ = [
+    "JsonlStreamSource",
+    "from_arrow",
+    "from_columns",
+    "from_pandas",
+    "from_polars",
+    "read_jsonl",
+    "read_parquet",
+]
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+FloatArray = npt.NDArray[np.float64]
+Message = str | Callable[[int], str]
+
+#: Default rows per chunk of :func:`read_jsonl`.
+CHUNK_ROWS: Final = 100_000
+#: Rows checked together: the checks are vectorised over them.
+_BATCH: Final = 1024
+#: Records parsed together: few enough to be read again while in the CPU cache.
+_GROUP: Final = 32
+#: Bytes read at a time (a block costs about three times this while it is split).
+_BLOCK_BYTES: Final = 1024**2
+_STREAM_PREFIX: Final = b'{"record":"stream"'
+#: Record kinds the first pass leaves for the catalog (stream checks do not need them).
+_DEFERRED_KINDS: Final = frozenset(
+    ("stream", "talent_collab", "order", "trust_signal", "short_video")
+)
+_DEFERRED_PREFIXES: Final = tuple(b'{"record":"%s"' % k.encode() for k in sorted(_DEFERRED_KINDS))
+#: Out-of-range integers are clamped to this before the range checks, which then report
+#: them in the model's words; far above any valid value, and five of them still fit int64.
+_CLAMP: Final = 2**53
+_BIG: Final = 2.0**62
+_EPOCH_DAY: Final = date(1970, 1, 1).toordinal()
+_DAY_US: Final = 86_400_000_000
+_MAXIMUM: Final = {"count": MAX_COUNT, "money": MAX_MONEY_FEN}
+_SOURCE_KEYS: Final = tuple(s.value for s in SOURCES)
+_ALLOWED_SOURCES: Final = ", ".join(repr(k) for k in _SOURCE_KEYS)
+
+
+def _import(module: str, extra: str, what: str) -> Any:
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise ImportError(
+            f"{what} needs {module}: install it with pip install 'steps-commerce[{extra}]'"
+        ) from None
+
+
+class _Absent:
+    """A key missing from a JSON object (distinct from an explicit null)."""
+
+    def __repr__(self) -> str:
+        return "<absent>"
+
+
+_ABSENT: Final = _Absent()
+
+
+# =========================================================================== problems
+
+
+class _Problems:
+    """Problems found in a batch of rows: (row, path within the stream, message)."""
+
+    def __init__(self, size: int) -> None:
+        self.items: list[tuple[int, str, Message]] = []
+        self.bad = np.zeros(size, dtype=np.bool_)
+
+    def add(self, row: int, path: str, message: Message) -> None:
+        self.items.append((row, path, message))
+        self.bad[row] = True
+
+    def add_rows(
+        self, rows: npt.NDArray[Any], path: str | Callable[[int], str], message: Message
+    ) -> None:
+        for row in rows.tolist():
+            where = path if isinstance(path, str) else path(row)
+            self.items.append((row, where, message))
+        if len(rows):
+            self.bad[rows] = True
+
+    def problems(
+        self, prefix: Callable[[int], str], line: Callable[[int], int | None]
+    ) -> list[Problem]:
+        ordered = sorted(self.items, key=itemgetter(0))
+        return [
+            Problem(
+                join_path(prefix(row), path),
+                message if isinstance(message, str) else message(row),
+                line(row),
+            )
+            for row, path, message in ordered
+        ]
+
+
+# =========================================================================== JSON values
+
+
+def _json_ints(
+    values: Sequence[object], mode: str, default: int = 0
+) -> tuple[IntArray, BoolArray | None, list[tuple[int, str]]]:
+    """Integers from JSON values the way the converter reads them (``3.0`` is 3, ``3.5``,
+    ``true`` and ``"3"`` are not), ``_ABSENT`` where the key is missing.
+
+    Returns the values (0 where missing or invalid; out-of-range integers clamped to
+    ±2**53), where a value is present (None when all are), and (index, message) problems."""
+    kinds = set(map(type, values))
+    if not values or kinds == {int}:
+        try:
+            return np.array(values, dtype=np.int64), None, []
+        except OverflowError:
+            pass
+    elif mode == "optional" and kinds <= {int, NoneType}:
+        present_mask = np.fromiter(map(is_not, values, repeat(None)), np.bool_, len(values))
+        objects = np.array(values, dtype=object)
+        objects[~present_mask] = 0
+        try:
+            return objects.astype(np.int64), present_mask, []
+        except OverflowError:
+            pass
+    out: list[int] = []
+    present: list[bool] = []
+    problems: list[tuple[int, str]] = []
+    for index, value in enumerate(values):
+        kind = type(value)
+        if kind is int:
+            out.append(max(-_CLAMP, min(_CLAMP, value)))  # type: ignore[call-overload]
+            present.append(True)
+            continue
+        if value is _ABSENT or (value is None and mode == "optional"):
+            if mode == "required" and value is _ABSENT:
+                problems.append((index, "is required"))
+            out.append(default if mode == "default" else 0)
+            present.append(mode != "optional")
+            continue
+        if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+            out.append(int(value))
+            present.append(True)
+            continue
+        problems.append((index, f"must be an integer, got {_json_type(value)} {value!r:.40}"))
+        out.append(0)
+        present.append(mode != "optional")
+    return (
+        np.array(out, dtype=np.int64),
+        np.array(present, dtype=np.bool_),
+        problems,
+    )
+
+
+def _int_array(values: Sequence[Any]) -> npt.NDArray[np.int64] | None:
+    """``values`` (ints, or equal-length tuples of ints) as int64; None when one does not
+    fit."""
+    try:
+        return np.array(values, dtype=np.int64)
+    except OverflowError:
+        return None
+
+
+def _json_rates(
+    values: Sequence[object],
+) -> tuple[FloatArray, BoolArray, list[tuple[int, str]]]:
+    """Optional rates in [0, 1] from JSON values."""
+    if set(map(type, values)) <= {float, int, NoneType}:
+        try:
+            numbers = np.array(values, dtype=np.float64)  # None becomes NaN
+        except OverflowError:
+            numbers = None
+        if numbers is not None:
+            present_mask = ~np.isnan(numbers)
+            numbers[~present_mask] = 0.0
+            wrong = present_mask & ~((numbers >= 0.0) & (numbers <= 1.0))
+            problems_fast = [
+                (i, f"must lie in [0, 1], got {numbers[i]}")
+                if np.isfinite(numbers[i])
+                else (i, "must be a finite number")
+                for i in np.flatnonzero(wrong).tolist()
+            ]
+            return numbers, present_mask, problems_fast
+    out: list[float] = []
+    present: list[bool] = []
+    problems: list[tuple[int, str]] = []
+    for index, value in enumerate(values):
+        if value is None or value is _ABSENT:
+            out.append(0.0)
+            present.append(False)
+        elif type(value) in (int, float):
+            number = float(value)  # type: ignore[arg-type]
+            if not np.isfinite(number):
+                problems.append((index, "must be a finite number"))
+            elif not 0.0 <= number <= 1.0:
+                problems.append((index, f"must lie in [0, 1], got {number}"))
+            out.append(number)
+            present.append(True)
+        else:
+            problems.append((index, f"must be a number, got {_json_type(value)}"))
+            out.append(0.0)
+            present.append(False)
+    return np.array(out, dtype=np.float64), np.array(present, dtype=np.bool_), problems
+
+
+def _json_strings(
+    values: Sequence[object], mode: str, limit: int, *, allow_blank: bool, repeats: bool = False
+) -> tuple[list[str | None], list[tuple[int, str]]]:
+    """Strings from JSON values (None where an optional one is missing), checked as the
+    model checks ids (non-blank) and texts; each distinct value is checked once."""
+    problems: list[tuple[int, str]] = []
+    strings: list[str | None]
+    kinds = set(map(type, values))
+    if kinds == {str} or (mode == "optional" and kinds <= {str, NoneType}):
+        strings = list(values)  # type: ignore[arg-type]
+    else:
+        strings = []
+        for index, value in enumerate(values):
+            if isinstance(value, str):
+                strings.append(value)
+                continue
+            strings.append(None)
+            if value is _ABSENT or value is None:
+                if mode == "required":
+                    problems.append(
+                        (index, "is required")
+                        if value is _ABSENT
+                        else (index, f"must be a string, got {_json_type(value)}")
+                    )
+            else:
+                problems.append((index, f"must be a string, got {_json_type(value)}"))
+    bad = _string_problems(
+        list(dict.fromkeys(strings)) if repeats else strings, limit, allow_blank=allow_blank
+    )
+    if bad:
+        problems.extend((i, bad[s]) for i, s in enumerate(strings) if s in bad)
+        problems.sort()
+    return strings, problems
+
+
+def _string_problems(
+    strings: Sequence[str | None], limit: int, *, allow_blank: bool
+) -> dict[str, str]:
+    """The distinct strings that fail the model's check, with its message."""
+    given = [s for s in strings if s is not None] if None in strings else strings
+    if not given:
+        return {}
+    clean = max(map(len, given)) <= limit and all(map(str.isascii, given))  # type: ignore[arg-type]
+    if clean and not allow_blank:
+        clean = min(map(len, given)) > 0 and not any(map(str.isspace, given))  # type: ignore[arg-type]
+    if clean:
+        return {}
+    unique = [s for s in dict.fromkeys(given) if s is not None]
+    found: dict[str, str] = {}
+    for value in unique:
+        message = _check_string(value, limit, allow_blank=allow_blank)
+        if message:
+            found[value] = message
+    return found
+
+
+def _parse_time(value: str) -> tuple[int, int] | str:
+    """(microseconds since the epoch, UTC offset in minutes), or the problem's message."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return f"must be an ISO 8601 date-time, got {value!r:.60}"
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        return "must be timezone-aware (e.g. 2021-09-01T20:00:00+08:00)"
+    minutes = _offset_minutes(moment)
+    if minutes is None:
+        return offset_problem(moment)
+    return (moment - _EPOCH) // _MICROSECOND, minutes
+
+
+# "2021-08-02T18:00:00+08:00" and "2021-08-02T18:00:00.123456+08:00": the forms
+# datetime.isoformat() writes, parsed in numpy; anything else goes to fromisoformat.
+_SHORT_TIME: Final = "0000-00-00T00:00:00+00:00"
+_LONG_TIME: Final = "0000-00-00T00:00:00.000000+00:00"
+
+
+def _fast_times(values: Sequence[str], template: str) -> tuple[IntArray, IntArray, BoolArray]:
+    """Parse strings shaped like ``template`` (same length): microseconds, offset minutes,
+    and which parsed (the rest, wrong or unusual, are left to :func:`_parse_time`)."""
+    n, width = len(values), len(template)
+    codes = np.array(values, dtype=f"<U{width}").view(np.uint32).reshape(n, width)
+    digits = codes.astype(np.int64) - ord("0")
+    pattern = np.frombuffer(template.encode("utf-32-le"), dtype=np.uint32)
+    is_digit = pattern == ord("0")
+    ok = np.all((digits[:, is_digit] >= 0) & (digits[:, is_digit] <= 9), axis=1)
+    fixed = ~is_digit
+    fixed[width - 6] = False  # the offset's sign
+    ok &= np.all(codes[:, fixed] == pattern[fixed], axis=1)
+    sign_code = codes[:, width - 6]
+    ok &= (sign_code == ord("+")) | (sign_code == ord("-"))
+
+    def number(start: int, length: int) -> IntArray:
+        out = np.zeros(n, dtype=np.int64)
+        for k in range(start, start + length):
+            out = out * 10 + digits[:, k]
+        return out
+
+    year, month, day = number(0, 4), number(5, 2), number(8, 2)
+    hour, minute, second = number(11, 2), number(14, 2), number(17, 2)
+    micro = number(20, 6) if width == len(_LONG_TIME) else np.zeros(n, dtype=np.int64)
+    off_hour, off_minute = number(width - 5, 2), number(width - 2, 2)
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    month_days = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+    ok &= (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1)
+    ok &= day <= month_days[np.clip(month, 0, 12)] + (leap & (month == 2))
+    ok &= (hour < 24) & (minute < 60) & (second < 60) & (off_hour < 24) & (off_minute < 60)
+    # days from civil (H. Hinnant), proleptic Gregorian
+    y = year - (month <= 2)
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * (month + np.where(month > 2, -3, 9)) + 2) // 5 + day - 1
+    days = era * 146_097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719_468
+    offset = np.where(sign_code == ord("-"), -1, 1) * (off_hour * 60 + off_minute)
+    local = (days * 86_400 + hour * 3600 + minute * 60 + second) * 1_000_000 + micro
+    return local - offset * 60_000_000, offset, ok
+
+
+def _json_times(
+    values: Sequence[object],
+) -> tuple[IntArray, npt.NDArray[np.int32], list[tuple[int, str]]]:
+    """(epoch microseconds, UTC offset minutes) of ISO 8601 strings, as
+    ``datetime.fromisoformat`` reads them."""
+    n = len(values)
+    micros = np.zeros(n, dtype=np.int64)
+    offsets = np.zeros(n, dtype=np.int64)
+    done = np.zeros(n, dtype=np.bool_)
+    if n and set(map(type, values)) == {str}:
+        lengths = np.fromiter(map(len, values), dtype=np.int64, count=n)  # type: ignore[arg-type]
+        for template in (_SHORT_TIME, _LONG_TIME):
+            rows = np.flatnonzero(lengths == len(template))
+            if len(rows):
+                picked = [values[i] for i in rows.tolist()]
+                got, offset, ok = _fast_times(picked, template)  # type: ignore[arg-type]
+                micros[rows[ok]], offsets[rows[ok]], done[rows[ok]] = got[ok], offset[ok], True
+    problems: list[tuple[int, str]] = []
+    for index in np.flatnonzero(~done).tolist():
+        value = values[index]
+        if isinstance(value, str):
+            parsed = _parse_time(value)
+        elif value is _ABSENT:
+            parsed = "is required"
+        else:
+            parsed = f"must be an ISO 8601 date-time string, got {_json_type(value)}"
+        if isinstance(parsed, str):
+            problems.append((index, parsed))
+        else:
+            micros[index], offsets[index] = parsed
+    return micros, offsets.astype(np.int32), problems
+
+
+def _records_of(
+    values: Sequence[object],
+    problems: _Problems,
+    rows: npt.NDArray[Any],
+    path: Callable[[int], str],
+) -> list[dict[str, Any]]:
+    """JSON objects (``{}`` in place of anything else, with a problem)."""
+    if not values or set(map(type, values)) == {dict}:
+        return values  # type: ignore[return-value]
+    out: list[dict[str, Any]] = []
+    for index, value in enumerate(values):
+        if isinstance(value, dict):
+            out.append(value)
+        elif value is _ABSENT:
+            out.append({})
+        else:
+            problems.add(
+                int(rows[index]), path(index), f"must be an object, got {_json_type(value)}"
+            )
+            out.append({})
+    return out
+
+
+def _lists_of(
+    values: Sequence[object],
+    problems: _Problems,
+    rows: npt.NDArray[Any],
+    path: Callable[[int], str],
+) -> list[list[Any]]:
+    """JSON arrays (``[]`` where missing; ``[]`` with a problem in place of anything else)."""
+    if not values or set(map(type, values)) == {list}:
+        return values  # type: ignore[return-value]
+    out: list[list[Any]] = []
+    for index, value in enumerate(values):
+        if isinstance(value, list):
+            out.append(value)
+        else:
+            if value is not _ABSENT:
+                problems.add(
+                    int(rows[index]), path(index), f"must be an array, got {_json_type(value)}"
+                )
+            out.append([])
+    return out
+
+
+def _get_all(records: Sequence[Mapping[str, Any]], key: str, default: object) -> list[Any]:
+    """``[r.get(key, default) for r in records]``, looped in C."""
+    return list(map(dict.get, records, repeat(key), repeat(default)))  # type: ignore[arg-type]
+
+
+def _extract(
+    records: Sequence[Mapping[str, Any]], keys: tuple[str, ...]
+) -> tuple[dict[str, Sequence[Any]], int]:
+    """Each key's values over ``records`` (``_ABSENT`` where missing), and how many of the
+    keys were present in all."""
+    if not records:
+        return dict.fromkeys(keys, ()), 0
+    if len(keys) > 1:
+        try:
+            rows = list(map(itemgetter(*keys), records))
+        except KeyError:
+            pass
+        else:
+            return dict(zip(keys, zip(*rows, strict=True), strict=True)), len(records) * len(keys)
+    columns: dict[str, list[Any]] = {k: _get_all(records, k, _ABSENT) for k in keys}
+    present = sum(len(records) - v.count(_ABSENT) for v in columns.values())
+    return dict(columns), present
+
+
+def _read_ints(
+    records: Sequence[Mapping[str, Any]],
+    fields: Sequence[IntField],
+    rows: npt.NDArray[Any],
+    problems: _Problems,
+    path: Callable[[str], Callable[[int], str]],
+) -> tuple[dict[str, IntArray], dict[str, BoolArray], bool]:
+    """The int fields of ``records``, checked: values, presence of the optional ones, and
+    whether every field was present in every record.
+
+    Fast path: one ``itemgetter`` call per record and one ``np.array`` for all fields.  A
+    missing key or a value that is not an integer sends the fields one by one through
+    :func:`_json_ints`."""
+    n = len(records)
+    keys = tuple(f.name for f in fields)
+    values: dict[str, IntArray] = {}
+    present: dict[str, BoolArray] = {}
+    block = None
+    if n and len(keys) > 1:
+        try:
+            table = list(map(itemgetter(*keys), records))
+        except KeyError:
+            pass
+        else:
+            if set(map(type, chain.from_iterable(table))) == {int}:
+                block = _int_array(table)
+    if block is not None and block.shape == (n, len(keys)):
+        limit = min(_MAXIMUM.values())
+        out_of_range = block.min() < 0 or block.max() > limit
+        for k, field in enumerate(fields):
+            column = block[:, k]
+            values[field.name] = column
+            if field.mode == "optional":
+                present[field.name] = np.ones(n, dtype=np.bool_)
+            if out_of_range:
+                _check_range(
+                    column, None, field.kind, rows=rows, problems=problems, where=path(field.name)
+                )
+        return values, present, True
+    for field in fields:
+        name = field.name
+        if field.mode == "required":
+            raw = _get_all(records, name, _ABSENT)
+        elif field.mode == "default":
+            raw = _get_all(records, name, field.default)
+        else:
+            raw = _get_all(records, name, None)
+        values[name], mask = _checked_ints(raw, field, rows, problems, path(name))
+        if field.mode == "optional":
+            present[name] = mask
+    return values, present, n == 0
+
+
+def _checked_ints(
+    raw: Sequence[object],
+    field: IntField,
+    rows: npt.NDArray[Any],
+    problems: _Problems,
+    where: Callable[[int], str],
+) -> tuple[IntArray, BoolArray]:
+    """One int field's values (see :func:`_json_ints`) with their type and range problems
+    reported; returns the values and where they are present."""
+    column, mask, errors = _json_ints(raw, field.mode, field.default)
+    for index, message in errors:
+        problems.add(int(rows[index]), where(index), message)
+    _check_range(column, mask, field.kind, rows=rows, problems=problems, where=where, errors=errors)
+    return column, mask if mask is not None else np.ones(len(raw), dtype=np.bool_)
+
+
+def _unknown_keys(
+    records: Sequence[Mapping[str, Any]],
+    known: frozenset[str],
+    present: int | None,
+    report: Callable[[int, str], None],
+) -> None:
+    """Report keys outside ``known``; ``present`` is how many known keys the records hold
+    (None: not counted)."""
+    if present is not None:
+        if sum(map(len, records)) == present:
+            return
+    elif set(chain.from_iterable(records)) <= known:
+        return
+    for index, record in enumerate(records):
+        for key in record:
+            if key not in known:
+                report(index, key)
+
+
+# =========================================================================== segments
+
+
+def _segment_sums(
+    values: IntArray, starts: IntArray, counts: IntArray
+) -> tuple[IntArray, BoolArray]:
+    """Per-segment sums of ``values`` (segments are consecutive runs), and where a sum
+    does not fit int64."""
+    total = np.zeros(len(values) + 1, dtype=np.int64)
+    np.cumsum(values, out=total[1:])
+    sums = total[starts + counts] - total[starts]
+    overflow = np.zeros(len(counts), dtype=np.bool_)
+    if len(values) and float(np.abs(values).max()) * float(counts.max()) >= _BIG:
+        floats = np.zeros(len(values) + 1)
+        np.cumsum(values.astype(np.float64), out=floats[1:])
+        overflow = np.abs(floats[starts + counts] - floats[starts]) >= _BIG
+    return sums, overflow
+
+
+def _segment_max(values: IntArray, starts: IntArray, counts: IntArray) -> IntArray:
+    out = np.zeros(len(counts), dtype=np.int64)
+    nonempty = counts > 0
+    if nonempty.any():
+        out[nonempty] = np.maximum.reduceat(values, starts[nonempty])
+    return out
+
+
+@attrs.define
+class _Nested:
+    """Items of a nested list of each row, flattened."""
+
+    items: list[dict[str, Any]]
+    parent: IntArray  # the row of each item
+    position: IntArray  # the item's index in its row's list
+    starts: IntArray  # where each row's items start
+    counts: IntArray  # items per row
+    ok: BoolArray  # items that are JSON objects
+
+
+def _flatten(
+    lists: Sequence[list[Any]],
+    rows: npt.NDArray[Any],
+    problems: _Problems,
+    path: str,
+) -> _Nested:
+    counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+    starts = np.zeros(len(lists), dtype=np.int64)
+    if len(lists) > 1:
+        np.cumsum(counts[:-1], out=starts[1:])
+    raw = list(chain.from_iterable(lists))
+    parent = np.repeat(np.arange(len(lists), dtype=np.int64), counts)
+    position = np.arange(len(raw), dtype=np.int64) - starts[parent]
+    ok = np.ones(len(raw), dtype=np.bool_)
+    items: list[dict[str, Any]]
+    if not raw or set(map(type, raw)) == {dict}:
+        items = raw
+    else:
+        items = []
+        for index, value in enumerate(raw):
+            if type(value) is dict:
+                items.append(value)
+            else:
+                ok[index] = False
+                items.append({})
+                problems.add(
+                    int(rows[parent[index]]),
+                    f"{path}[{position[index]}]",
+                    f"must be an object, got {_json_type(value)}",
+                )
+    return _Nested(items, parent, position, starts, counts, ok)
+
+
+# =========================================================================== stream batch
+
+_STRING_FIELDS: Final = ("stream_id", "account_id")
+_OTHER_KEYS: Final = (
+    "stream_id",
+    "account_id",
+    "started_at",
+    "uv_by_source",
+    "gmv_by_source",
+    "products",
+    "brand_id",
+)
+_SOURCE_FIELDS: Final = tuple(IntField(key, "count", "default") for key in _SOURCE_KEYS)
+_STREAM_KEYS: Final = frozenset(("record", "brand_id", *(a.name for a in attrs.fields(Stream))))
+_PRODUCT_INTS: Final = (
+    IntField("explain_count", "count", "default"),
+    IntField("explain_seconds", "count", "default"),
+    IntField("exposures", "count", "optional"),
+    IntField("clicks", "count", "optional"),
+    IntField("orders", "count", "default"),
+    IntField("gmv_fen", "money", "default"),
+)
+_PRODUCT_KEYS: Final = ("product_id", *(f.name for f in _PRODUCT_INTS))
+_SEGMENT_INTS: Final = (
+    IntField("planned_seconds", "count", "required"),
+    IntField("actual_seconds", "count", "optional"),
+    IntField("planned_spend_fen", "money", "optional"),
+    IntField("actual_spend_fen", "money", "optional"),
+)
+_SEGMENT_KEYS: Final = ("name", *(f.name for f in _SEGMENT_INTS))
+_PLAN_KEYS: Final = ("segments", "gmv_target_fen", "planned_paid_uv_share")
+
+
+@attrs.define
+class _Brands:
+    """What the checks need to know of the brands: index (in the dataset), accounts,
+    products and window (days since the epoch) of each brand id."""
+
+    index: dict[str, int]
+    accounts: list[frozenset[str]]
+    products: list[frozenset[str]]
+    windows: list[tuple[date | None, date | None]]
+
+    @classmethod
+    def of(cls, dataset: Dataset) -> _Brands:
+        return cls(
+            {b.brand_id: i for i, b in enumerate(dataset.brands)},
+            [frozenset(a.account_id for a in b.accounts) for b in dataset.brands],
+            [frozenset(p.product_id for p in b.products) for b in dataset.brands],
+            [(b.window_start, b.window_end) for b in dataset.brands],
+        )
+
+
+@attrs.define
+class _Batch:
+    """A batch of rows in the table's layout, before dictionary encoding."""
+
+    size: int
+    columns: dict[str, npt.NDArray[Any]]
+    strings: dict[str, list[str | None]]
+    brand: IntArray  # index of each row's brand in the catalog (-1: unknown)
+    problems: _Problems
+
+
+def _check_range(
+    array: IntArray,
+    present: BoolArray | None,
+    kind: str,
+    *,
+    rows: npt.NDArray[Any],
+    problems: _Problems,
+    where: Callable[[int], str],
+    errors: Sequence[tuple[int, str]] = (),
+) -> None:
+    low = array < 0
+    high = array > _MAXIMUM[kind]
+    if not (low.any() or high.any()):
+        return
+    skip = {i for i, _ in errors}
+    maximum = _MAXIMUM[kind]
+    for index in np.flatnonzero(low | high).tolist():
+        if index in skip or (present is not None and not present[index]):
+            continue
+        message = "must be >= 0" if low[index] else f"must be <= {maximum}"
+        problems.add(int(rows[index]), where(index), message)
+
+
+def _stream_batch(records: Sequence[dict[str, Any]], brands: _Brands) -> _Batch:
+    """Convert stream records (parsed JSON objects) into columns, checking them: the
+    general path, for records of any shape (see :class:`_FastRows` for the usual one)."""
+    n = len(records)
+    rows = np.arange(n, dtype=np.int64)
+    problems = _Problems(n)
+    columns: dict[str, npt.NDArray[Any]] = {}
+    raw, present = _extract(records, _OTHER_KEYS)
+    optional_raw, optional_present = _extract(records, ("plan", "campaign"))
+    raw.update(optional_raw)
+    present += optional_present
+    ints, ints_present, complete = _read_ints(records, INT_FIELDS, rows, problems, _const)
+    for field in INT_FIELDS:
+        columns[field.name] = ints[field.name]
+        if field.mode == "optional":
+            columns[f"has_{field.name}"] = ints_present[field.name]
+    # "record" is on every stream record (that is how it was recognised)
+    _unknown_keys(
+        records,
+        _STREAM_KEYS,
+        present + n + n * len(INT_FIELDS) if complete else None,
+        lambda i, key: problems.add(i, key, "unknown field"),
+    )
+    for split in ("uv_by_source", "gmv_by_source"):
+        maps = _records_of(raw[split], problems, rows, _const(split))
+        by_source, _, complete = _read_ints(
+            maps,
+            _SOURCE_FIELDS,
+            rows,
+            problems,
+            lambda key, split=split: _const(f"{split}.{key}"),  # type: ignore[misc]
+        )
+        _unknown_keys(
+            maps,
+            frozenset(_SOURCE_KEYS),
+            n * len(_SOURCE_KEYS) if complete else None,
+            lambda i, key, split=split: problems.add(  # type: ignore[misc]
+                i,
+                split,
+                f"unknown key {key!r:.60}: must be one of {_ALLOWED_SOURCES}, got {key!r:.60}",
+            ),
+        )
+        for key in _SOURCE_KEYS:
+            columns[f"{split}_{key}"] = by_source[key]
+        columns[f"has_{split}"] = np.fromiter(map(bool, maps), dtype=np.bool_, count=n)
+    product_ids = _products(raw["products"], rows, problems, columns)
+    return _finish_batch(raw, columns, product_ids, brands, problems)
+
+
+def _finish_batch(  # noqa: PLR0917 - the last step of both paths
+    raw: Mapping[str, Sequence[Any]],
+    columns: dict[str, npt.NDArray[Any]],
+    product_ids: _ProductIds | None,
+    brands: _Brands,
+    problems: _Problems,
+    plan: _PlanParts | None = None,
+) -> _Batch:
+    """The rest of a batch, whichever path read it: brand, strings, time and plan from
+    their raw values, then the relations on the rows whose fields are all valid."""
+    n = len(problems.bad)
+    rows = np.arange(n, dtype=np.int64)
+    brand, brand_strings = _brand_index(raw["brand_id"], brands, problems)
+    strings: dict[str, list[str | None]] = {"brand_id": brand_strings}
+    for name in _STRING_FIELDS:
+        strings[name], errors = _json_strings(
+            raw[name], "required", MAX_ID_LENGTH, allow_blank=False
+        )
+        for i, message in errors:
+            problems.add(i, name, message)
+    strings["campaign"], errors = _json_strings(
+        raw["campaign"], "optional", MAX_TEXT_LENGTH, allow_blank=True, repeats=True
+    )
+    for i, message in errors:
+        problems.add(i, "campaign", message)
+    micros, offsets, errors = _json_times(raw["started_at"])
+    for i, message in errors:
+        problems.add(i, "started_at", message)
+    columns["started_at_us"] = micros
+    columns["started_at_offset_min"] = offsets
+    if plan is None:
+        _plan(raw["plan"], rows, problems, columns)
+    else:
+        _finish_plan(plan, problems, columns)
+
+    ok = ~problems.bad
+    _relations(columns, ok, problems)
+    if product_ids is not None:
+        _duplicate_products(product_ids, ok, problems)
+    ok &= ~problems.bad
+    _brand_relations(
+        brands,
+        brand,
+        columns,
+        accounts=strings["account_id"],
+        product_ids=product_ids,
+        ok=ok,
+        problems=problems,
+    )
+    return _Batch(n, columns, strings, brand, problems)
+
+
+def _brand_index(
+    values: Sequence[object], brands: _Brands, problems: _Problems
+) -> tuple[IntArray, list[str | None]]:
+    """Each row's brand (its index in the catalog, -1 when unknown) and brand id."""
+    n = len(values)
+    strings: list[str | None] = [v if type(v) is str else None for v in values]
+    unique = list(dict.fromkeys(strings))
+    lookup = np.array([brands.index.get(b, -1) if b is not None else -1 for b in unique])
+    position = {b: i for i, b in enumerate(unique)}
+    brand = lookup[np.fromiter(map(position.__getitem__, strings), np.int64, n)]
+    for value in unique:
+        if value is not None and value in brands.index:
+            continue
+        where = np.flatnonzero(np.fromiter((s == value for s in strings), np.bool_, n))
+        if value is None:
+            problems.add_rows(where, "brand_id", "is required (a string) on every record")
+        else:
+            problems.add_rows(
+                where, "brand_id", f"records name brand {value!r}, which has no brand record"
+            )
+    return brand.astype(np.int64), strings
+
+
+_FAST_INTS: Final = itemgetter(*(f.name for f in INT_FIELDS))
+_FAST_OTHER: Final = itemgetter(*_OTHER_KEYS)
+_FAST_SOURCES: Final = itemgetter(*_SOURCE_KEYS)
+_FAST_PRODUCT_INTS: Final = itemgetter(*(f.name for f in _PRODUCT_INTS))
+_FAST_PRODUCT_ID: Final = itemgetter("product_id")
+_FAST_PLAN: Final = itemgetter(*_PLAN_KEYS)
+_FAST_SEGMENT_INTS: Final = itemgetter(*(f.name for f in _SEGMENT_INTS))
+_FAST_SEGMENT_NAME: Final = itemgetter("name")
+#: Keys of a stream record in the usual shape: "record", every int field, _OTHER_KEYS.
+_FAST_KEYS: Final = 1 + len(INT_FIELDS) + len(_OTHER_KEYS)
+
+
+class _FastRows:
+    """Stream records in the usual shape, read while they are fresh from the parser.
+
+    The usual shape is what :func:`steps.sample.write_jsonl` writes: every count and money
+    field present as a JSON integer, both traffic splits with every source, products
+    with every field.  :meth:`add` takes a few records at a time (few enough to stay in
+    the CPU cache), pulls their values out with one ``itemgetter`` call per record and
+    field group, and keeps compact int blocks; :meth:`batch` checks everything at once,
+    with the same checks as :func:`_stream_batch` (the ones the shape does not already
+    guarantee).  A record in another shape makes :meth:`add` refuse the whole group, which
+    then goes the general way."""
+
+    size: int
+    plan_rows: list[int]
+    segment_counts: list[int]
+    targets: list[IntArray]
+    segment_ints: list[IntArray]
+    shares: list[float]
+    segment_names: list[Any]
+    ints: list[IntArray]
+    splits: list[IntArray]
+    product_counts: list[IntArray]
+    product_ints: list[IntArray]
+    raw: dict[str, list[Any]]
+
+    def __init__(self) -> None:
+        self.clear()
+
+    def add(self, records: list[dict[str, Any]]) -> bool:
+        n = len(records)
+        try:
+            ints = list(map(_FAST_INTS, records))
+            others = list(map(_FAST_OTHER, records))
+        except KeyError:
+            return False
+        stream_ids, account_ids, started, uvs, gmvs, products, brand_ids = zip(*others, strict=True)
+        if set(map(type, uvs + gmvs)) != {dict} or set(map(type, products)) != {list}:
+            return False
+        maps = uvs + gmvs
+        if sum(map(len, maps)) != 2 * n * len(_SOURCE_KEYS):
+            return False
+        items = list(chain.from_iterable(products))
+        if items and set(map(type, items)) != {dict}:
+            return False
+        if sum(map(len, items)) != len(items) * len(_PRODUCT_KEYS):
+            return False
+        try:
+            splits = list(map(_FAST_SOURCES, maps))
+            product_ints = list(map(_FAST_PRODUCT_INTS, items))
+            product_ids = list(map(_FAST_PRODUCT_ID, items))
+        except KeyError:
+            return False
+        plans = _get_all(records, "plan", None)
+        planned = [plan for plan in plans if plan is not None]
+        if planned:
+            if set(map(type, planned)) != {dict}:
+                return False
+            if sum(map(len, planned)) != len(planned) * len(_PLAN_KEYS):
+                return False
+            try:
+                segment_lists, targets, shares = zip(*map(_FAST_PLAN, planned), strict=True)
+            except KeyError:
+                return False
+            if set(map(type, segment_lists)) != {list}:
+                return False
+            if not set(map(type, shares)) <= {float, int}:
+                return False
+            segments = list(chain.from_iterable(segment_lists))
+            if segments and set(map(type, segments)) != {dict}:
+                return False
+            if sum(map(len, segments)) != len(segments) * len(_SEGMENT_KEYS):
+                return False
+            try:
+                segment_ints = list(map(_FAST_SEGMENT_INTS, segments))
+                segment_names = list(map(_FAST_SEGMENT_NAME, segments))
+            except KeyError:
+                return False
+        else:
+            segment_lists, targets, shares, segment_ints, segment_names = (), (), (), [], []
+        campaigns = _get_all(records, "campaign", None)
+        optional = sum(map(dict.__contains__, records, repeat("plan")))
+        optional += sum(map(dict.__contains__, records, repeat("campaign")))
+        if sum(map(len, records)) != n * _FAST_KEYS + optional:
+            return False
+        values = list(
+            chain(
+                chain.from_iterable(ints),
+                chain.from_iterable(splits),
+                chain.from_iterable(product_ints),
+                targets,
+                chain.from_iterable(segment_ints),
+            )
+        )
+        if set(map(type, values)) - {int}:
+            return False
+        try:
+            flat = np.fromiter(values, dtype=np.int64, count=len(values))
+        except OverflowError:
+            return False
+        sizes = np.cumsum(
+            [
+                n * len(INT_FIELDS),
+                2 * n * len(_SOURCE_KEYS),
+                len(items) * len(_PRODUCT_INTS),
+                len(targets),
+            ]
+        ).tolist()
+        block = flat[: sizes[0]].reshape(n, len(INT_FIELDS))
+        split_block = flat[sizes[0] : sizes[1]].reshape(2 * n, len(_SOURCE_KEYS))
+        product_block = flat[sizes[1] : sizes[2]].reshape(len(items), len(_PRODUCT_INTS))
+        target_block = flat[sizes[2] : sizes[3]]
+        segment_block = flat[sizes[3] :].reshape(len(segment_ints), len(_SEGMENT_INTS))
+        if planned:
+            self.plan_rows.extend(i + self.size for i, plan in enumerate(plans) if plan is not None)
+            self.targets.append(target_block)
+            self.shares.extend(shares)
+            self.segment_counts.extend(map(len, segment_lists))
+            self.segment_ints.append(segment_block)
+            self.segment_names.extend(segment_names)
+        self.ints.append(block)
+        self.splits.append(split_block.reshape(2, n, len(_SOURCE_KEYS)))
+        self.product_counts.append(np.fromiter(map(len, products), np.int64, n))
+        self.product_ints.append(product_block)
+        raw = self.raw
+        raw["brand_id"].extend(brand_ids)
+        raw["stream_id"].extend(stream_ids)
+        raw["account_id"].extend(account_ids)
+        raw["started_at"].extend(started)
+        raw["products"].extend(product_ids)
+        raw["campaign"].extend(campaigns)
+        self.size += n
+        return True
+
+    def batch(self, brands: _Brands) -> _Batch:
+        """Everything added so far as one checked batch (and start afresh)."""
+        n = self.size
+        rows = np.arange(n, dtype=np.int64)
+        problems = _Problems(n)
+        columns: dict[str, npt.NDArray[Any]] = {}
+        ints = np.concatenate(self.ints) if n else np.zeros((0, len(INT_FIELDS)), np.int64)
+        _block_columns(
+            ints, INT_FIELDS, [_const(f.name) for f in INT_FIELDS], rows, problems, columns
+        )
+        for field in INT_FIELDS:
+            if field.mode == "optional":
+                columns[f"has_{field.name}"] = np.ones(n, dtype=np.bool_)
+        splits = (
+            np.concatenate(self.splits, axis=1)
+            if n
+            else np.zeros((2, 0, len(_SOURCE_KEYS)), np.int64)
+        )
+        for index, split in enumerate(("uv_by_source", "gmv_by_source")):
+            fields = [IntField(f"{split}_{key}", "count", "default") for key in _SOURCE_KEYS]
+            paths = [_const(f"{split}.{key}") for key in _SOURCE_KEYS]
+            _block_columns(splits[index], fields, paths, rows, problems, columns)
+            columns[f"has_{split}"] = np.ones(n, dtype=np.bool_)
+        counts = np.concatenate(self.product_counts) if n else np.zeros(0, np.int64)
+        product_ints = (
+            np.concatenate(self.product_ints) if n else np.zeros((0, len(_PRODUCT_INTS)), np.int64)
+        )
+        nested = _layout(counts)
+        items = len(product_ints)
+        item_problems = _Problems(items)
+        values_of: dict[str, IntArray] = {}
+        path = _product_path(nested.position)
+        _block_columns(
+            product_ints,
+            _PRODUCT_INTS,
+            [path(f.name) for f in _PRODUCT_INTS],
+            np.arange(items, dtype=np.int64),
+            item_problems,
+            values_of,
+        )
+        present_of = {"exposures": nested.ok, "clicks": nested.ok}
+        product_ids = _finish_products(
+            self.raw["products"], values_of, present_of, nested, item_problems, rows, problems,
+            columns,
+        )  # fmt: skip
+        batch = _finish_batch(
+            self.raw, columns, product_ids, brands, problems, self._plans(problems)
+        )
+        self.clear()
+        return batch
+
+    def _plans(self, problems: _Problems) -> _PlanParts:
+        n = self.size
+        plan_rows = np.array(self.plan_rows, dtype=np.int64)
+        has_plan = np.zeros(n, dtype=np.bool_)
+        has_plan[plan_rows] = True
+        plans = len(plan_rows)
+        target = np.concatenate(self.targets) if self.targets else np.zeros(0, np.int64)
+        _check_range(
+            target, None, "money", rows=plan_rows, problems=problems,
+            where=_const("plan.gmv_target_fen"),
+        )  # fmt: skip
+        share = np.array(self.shares, dtype=np.float64)
+        for i in np.flatnonzero(~((share >= 0.0) & (share <= 1.0))).tolist():
+            problems.add(
+                int(plan_rows[i]),
+                "plan.planned_paid_uv_share",
+                f"must lie in [0, 1], got {share[i]}",
+            )
+        nested = _layout(np.array(self.segment_counts, dtype=np.int64))
+        segments = (
+            np.concatenate(self.segment_ints)
+            if self.segment_ints
+            else np.zeros((0, len(_SEGMENT_INTS)), np.int64)
+        )
+        segment_problems = _Problems(len(segments))
+        values_of: dict[str, IntArray] = {}
+        path = _segment_path(nested.position)
+        _block_columns(
+            segments,
+            _SEGMENT_INTS,
+            [path(f.name) for f in _SEGMENT_INTS],
+            np.arange(len(segments), dtype=np.int64),
+            segment_problems,
+            values_of,
+        )
+        every = np.ones(len(segments), dtype=np.bool_)
+        present_of = {f.name: every for f in _SEGMENT_INTS}
+        return _PlanParts(
+            has_plan, plan_rows, target, np.ones(plans, np.bool_), share, np.ones(plans, np.bool_),
+            self.segment_names, values_of, present_of, nested, segment_problems,
+        )  # fmt: skip
+
+    def clear(self) -> None:
+        self.size = 0
+        self.ints, self.splits, self.product_counts, self.product_ints = [], [], [], []
+        self.raw = {key: [] for key in (*_OTHER_KEYS, "plan", "campaign")}
+        self.plan_rows, self.segment_counts = [], []
+        self.targets, self.segment_ints = [], []
+        self.shares, self.segment_names = [], []
+
+
+def _block_columns(  # noqa: PLR0917 - the columns of one block
+    block: IntArray,
+    fields: Sequence[IntField],
+    paths: Sequence[Callable[[int], str]],
+    rows: IntArray,
+    problems: _Problems,
+    columns: dict[str, IntArray],
+) -> None:
+    """The columns of an int block (one per field), range-checked."""
+    if len(block):
+        low, high = block.min(axis=0), block.max(axis=0)
+    for k, field in enumerate(fields):
+        column = block[:, k]
+        columns[field.name] = column
+        if len(block) and (low[k] < 0 or high[k] > _MAXIMUM[field.kind]):
+            _check_range(column, None, field.kind, rows=rows, problems=problems, where=paths[k])
+
+
+def _layout(counts: IntArray) -> _Nested:
+    """Where each row's items lie in a flat list, given how many each row has."""
+    starts = np.zeros(len(counts), dtype=np.int64)
+    if len(counts) > 1:
+        np.cumsum(counts[:-1], out=starts[1:])
+    total = int(counts.sum()) if len(counts) else 0
+    parent = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+    position = np.arange(total, dtype=np.int64) - starts[parent]
+    return _Nested([], parent, position, starts, counts, np.ones(total, dtype=np.bool_))
+
+
+def _const(path: str) -> Callable[[int], str]:
+    return lambda _: path
+
+
+@attrs.define
+class _ProductIds:
+    """The product id of each item, dictionary-encoded, with the item's row and index."""
+
+    codes: IntArray
+    values: list[str | None]
+    parent: IntArray
+    position: IntArray
+
+    @classmethod
+    def of(cls, ids: Sequence[str | None], parent: IntArray, position: IntArray) -> _ProductIds:
+        lookup = {value: code for code, value in enumerate(dict.fromkeys(ids))}
+        codes = np.fromiter(map(lookup.__getitem__, ids), dtype=np.int64, count=len(ids))
+        return cls(codes, list(lookup), parent, position)
+
+
+def _products(
+    values: Sequence[object],
+    rows: IntArray,
+    problems: _Problems,
+    columns: dict[str, npt.NDArray[Any]],
+) -> _ProductIds | None:
+    """The products of each row (raw JSON values): checks and aggregate columns."""
+    lists = _lists_of(values, problems, rows, _const("products"))
+    nested = _flatten(lists, rows, problems, "products")
+    items, position = nested.items, nested.position
+    item_problems = _Problems(len(items))
+    item_rows = np.arange(len(items), dtype=np.int64)
+    raw_ids = _get_all(items, "product_id", _ABSENT)
+    values_of, present_of, complete = _read_ints(
+        items, _PRODUCT_INTS, item_rows, item_problems, _product_path(position)
+    )
+    known = len(items) * len(_PRODUCT_INTS) + len(items) - raw_ids.count(_ABSENT)
+    _unknown_keys(
+        items,
+        frozenset(_PRODUCT_KEYS),
+        known if complete else None,
+        lambda i, key: item_problems.add(i, f"products[{position[i]}].{key}", "unknown field"),
+    )
+    return _finish_products(
+        raw_ids, values_of, present_of, nested, item_problems, rows, problems, columns
+    )
+
+
+def _product_path(position: IntArray) -> Callable[[str], Callable[[int], str]]:
+    def path(field: str) -> Callable[[int], str]:
+        return lambda i: f"products[{position[i]}].{field}"
+
+    return path
+
+
+def _finish_products(  # noqa: PLR0917 - one step of a pipeline, called twice
+    raw_ids: Sequence[object],
+    values_of: Mapping[str, IntArray],
+    present_of: Mapping[str, BoolArray],
+    nested: _Nested,
+    item_problems: _Problems,
+    rows: IntArray,
+    problems: _Problems,
+    columns: dict[str, npt.NDArray[Any]],
+) -> _ProductIds | None:
+    """Check the products' ids and StreamProduct's relation, lift the items' problems to
+    their rows, and fill the products' aggregate columns."""
+    parent, position, starts, counts = nested.parent, nested.position, nested.starts, nested.counts
+    ids, errors = _json_strings(raw_ids, "required", MAX_ID_LENGTH, allow_blank=False, repeats=True)
+    for i, message in errors:
+        item_problems.add(i, f"products[{position[i]}].product_id", message)
+    exposures, clicks = values_of["exposures"], values_of["clicks"]
+    both = present_of["exposures"] & present_of["clicks"]
+    over = np.flatnonzero(both & ~item_problems.bad & (clicks > exposures))
+    item_problems.add_rows(
+        over,
+        _product_path(position)("clicks"),
+        lambda i: f"must be <= exposures ({exposures[i]}), got {clicks[i]}",
+    )
+    _lift(item_problems, nested.ok, parent, problems)
+
+    n = len(counts)
+    gmv = values_of["gmv_fen"]
+    overflow = np.zeros(n, dtype=np.bool_)
+    for name, source in (
+        ("products_explain_count", values_of["explain_count"]),
+        ("products_explain_seconds", values_of["explain_seconds"]),
+        ("products_gmv_fen", gmv),
+        ("products_explained", (values_of["explain_count"] > 0).astype(np.int64)),
+    ):
+        columns[name], wide = _segment_sums(source, starts, counts)
+        overflow |= wide
+    columns["products_listed"] = counts
+    top = _segment_max(gmv, starts, counts)
+    columns["products_max_gmv_fen"] = top
+    if len(gmv):
+        order = np.lexsort((-gmv, parent))
+        rank = np.arange(len(gmv), dtype=np.int64) - starts[parent[order]]
+        keep = rank < (counts[parent[order]] + 4) // 5
+        columns["products_top_fifth_gmv_fen"], _ = _segment_sums(
+            np.where(keep, gmv[order], 0), starts, counts
+        )
+    else:
+        columns["products_top_fifth_gmv_fen"] = np.zeros(n, dtype=np.int64)
+    total = columns["products_gmv_fen"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        columns["products_max_gmv_share"] = np.where(
+            total > 0, top / np.where(total > 0, total, 1), np.nan
+        )
+    _report_overflow(overflow, rows, problems, "products")
+    return _ProductIds.of(ids, parent, position) if len(gmv) else None
+
+
+def _lift(items: _Problems, ok: BoolArray, rows: IntArray, problems: _Problems) -> None:
+    """Problems of nested items as problems of their rows (skipping items that were not
+    objects, already reported as such)."""
+    for item, where, message in items.items:
+        if ok[item]:
+            text = message if isinstance(message, str) else message(item)
+            problems.add(int(rows[item]), where, text)
+
+
+def _report_overflow(overflow: BoolArray, rows: IntArray, problems: _Problems, path: str) -> None:
+    problems.add_rows(
+        rows[overflow],
+        path,
+        "sums of its values are beyond the 64-bit range of a StreamTable",
+    )
+
+
+def _plan(
+    values: Sequence[object],
+    rows: IntArray,
+    problems: _Problems,
+    columns: dict[str, npt.NDArray[Any]],
+) -> None:
+    """The plan of each row (raw JSON values, None or _ABSENT where none): checks and
+    aggregate columns."""
+    n = len(values)
+    has_plan = np.fromiter(
+        (v is not None and v is not _ABSENT for v in values), dtype=np.bool_, count=n
+    )
+    plan_rows = np.flatnonzero(has_plan)
+    raw_plans = [values[i] for i in plan_rows.tolist()]
+    plans = _records_of(raw_plans, problems, plan_rows, _const("plan"))
+    has_plan[plan_rows[[type(v) is not dict for v in raw_plans]]] = False
+    raw, present = _extract(plans, _PLAN_KEYS)
+    _unknown_keys(
+        plans,
+        frozenset(_PLAN_KEYS),
+        present,
+        lambda i, key: problems.add(int(plan_rows[i]), f"plan.{key}", "unknown field"),
+    )
+    target, target_present = _checked_ints(
+        [None if v is _ABSENT else v for v in raw["gmv_target_fen"]],
+        IntField("gmv_target_fen", "money", "optional"),
+        plan_rows,
+        problems,
+        _const("plan.gmv_target_fen"),
+    )
+    share, share_present, errors = _json_rates(
+        [None if v is _ABSENT else v for v in raw["planned_paid_uv_share"]]
+    )
+    for i, message in errors:
+        problems.add(int(plan_rows[i]), "plan.planned_paid_uv_share", message)
+    lists = _lists_of(raw["segments"], problems, plan_rows, _const("plan.segments"))
+    nested = _flatten(lists, plan_rows, problems, "plan.segments")
+    items, position = nested.items, nested.position
+    segment_problems = _Problems(len(items))
+    item_rows = np.arange(len(items), dtype=np.int64)
+    raw_names = _get_all(items, "name", _ABSENT)
+    values_of, present_of, complete = _read_ints(
+        items, _SEGMENT_INTS, item_rows, segment_problems, _segment_path(position)
+    )
+    known = len(items) * len(_SEGMENT_INTS) + len(items) - raw_names.count(_ABSENT)
+    _unknown_keys(
+        items,
+        frozenset(_SEGMENT_KEYS),
+        known if complete else None,
+        lambda i, key: segment_problems.add(
+            i, f"plan.segments[{position[i]}].{key}", "unknown field"
+        ),
+    )
+    parts = _PlanParts(
+        has_plan, plan_rows, target, target_present, share, share_present, raw_names,
+        values_of, present_of, nested, segment_problems,
+    )  # fmt: skip
+    _finish_plan(parts, problems, columns)
+
+
+def _segment_path(position: IntArray) -> Callable[[str], Callable[[int], str]]:
+    def path(field: str) -> Callable[[int], str]:
+        return lambda i: f"plan.segments[{position[i]}].{field}"
+
+    return path
+
+
+@attrs.define
+class _PlanParts:
+    """The plans of a batch, read (and type-checked) by either path."""
+
+    has_plan: BoolArray  # per row
+    plan_rows: IntArray  # the rows with a plan
+    target: IntArray  # per plan
+    target_present: BoolArray
+    share: FloatArray
+    share_present: BoolArray
+    raw_names: Sequence[object]  # per segment
+    values_of: Mapping[str, IntArray]
+    present_of: Mapping[str, BoolArray]
+    nested: _Nested  # segments, per plan
+    segment_problems: _Problems
+
+
+def _finish_plan(
+    parts: _PlanParts, problems: _Problems, columns: dict[str, npt.NDArray[Any]]
+) -> None:
+    """Check the segments' names, lift the segments' problems to their rows, and fill the
+    plan's columns."""
+    n = len(parts.has_plan)
+    plan_rows, nested = parts.plan_rows, parts.nested
+    for name in (
+        "plan_segments",
+        "plan_planned_seconds",
+        "plan_actual_seconds",
+        "plan_timed_segments",
+        "plan_timed_planned_seconds",
+        "plan_timing_deviation_seconds",
+        "plan_planned_spend_fen",
+        "plan_actual_spend_fen",
+        "plan_gmv_target_fen",
+    ):
+        columns[name] = np.zeros(n, dtype=np.int64)
+    columns["has_plan"] = parts.has_plan
+    columns["has_plan_gmv_target_fen"] = np.zeros(n, dtype=np.bool_)
+    columns["plan_planned_paid_uv_share"] = np.zeros(n, dtype=np.float64)
+    columns["has_plan_planned_paid_uv_share"] = np.zeros(n, dtype=np.bool_)
+    if not len(plan_rows):
+        return
+    columns["plan_gmv_target_fen"][plan_rows] = parts.target
+    columns["has_plan_gmv_target_fen"][plan_rows] = parts.target_present
+    columns["plan_planned_paid_uv_share"][plan_rows] = parts.share
+    columns["has_plan_planned_paid_uv_share"][plan_rows] = parts.share_present
+    position = nested.position
+    _, errors = _json_strings(
+        parts.raw_names, "required", MAX_TEXT_LENGTH, allow_blank=True, repeats=True
+    )
+    for i, message in errors:
+        parts.segment_problems.add(i, f"plan.segments[{position[i]}].name", message)
+    _lift(parts.segment_problems, nested.ok, plan_rows[nested.parent], problems)
+    starts, counts = nested.starts, nested.counts
+    values_of, present_of = parts.values_of, parts.present_of
+    planned = values_of["planned_seconds"]
+    actual = values_of["actual_seconds"]
+    timed = present_of["actual_seconds"]
+    overflow = np.zeros(len(plan_rows), dtype=np.bool_)
+    for name, source in (
+        ("plan_planned_seconds", planned),
+        ("plan_actual_seconds", np.where(timed, actual, 0)),
+        ("plan_timed_segments", timed.astype(np.int64)),
+        ("plan_timed_planned_seconds", np.where(timed, planned, 0)),
+        ("plan_timing_deviation_seconds", np.where(timed, np.abs(actual - planned), 0)),
+        ("plan_planned_spend_fen", values_of["planned_spend_fen"]),
+        ("plan_actual_spend_fen", values_of["actual_spend_fen"]),
+    ):
+        sums, wide = _segment_sums(source, starts, counts)
+        overflow |= wide
+        columns[name][plan_rows] = sums
+    columns["plan_segments"][plan_rows] = counts
+    _report_overflow(overflow, plan_rows, problems, "plan.segments")
+
+
+_RELATIONS: Final = (
+    ("buyers", "orders"),
+    ("buyers", "uv"),
+    ("uv", "exposure"),
+    ("uv", "views"),
+    ("first_minutes_uv", "uv"),
+    ("peak_concurrent", "uv"),
+    ("product_exposure_uv", "uv"),
+    ("product_click_uv", "product_exposure_uv"),
+    ("product_click_uv", "uv"),
+    ("orders", "orders_created"),
+    ("refund_fen", "gmv_fen"),
+    ("coupons_used", "coupons_issued"),
+    ("reserved_attendees", "reservations"),
+    ("reserved_attendees", "uv"),
+)
+_OPTIONAL: Final = frozenset(f.name for f in INT_FIELDS if f.mode == "optional")
+
+
+def _relations(columns: Mapping[str, npt.NDArray[Any]], ok: BoolArray, problems: _Problems) -> None:
+    """The relations of :class:`~steps.domain.model.Stream`, on the rows where ``ok``."""
+
+    def report(mask: BoolArray, path: str, message: Callable[[int], str]) -> None:
+        problems.add_rows(np.flatnonzero(mask), path, message)
+
+    def at_most(field: str, bound: str) -> None:
+        value, limit = columns[field], columns[bound]
+        mask = ok & (value > limit)
+        for name in (field, bound):
+            if name in _OPTIONAL:
+                mask &= columns[f"has_{name}"]
+        if mask.any():
+            report(mask, field, _bound_message(value, limit, bound))
+
+    for field, bound in _RELATIONS:
+        at_most(field, bound)
+    uv, duration, watch = columns["uv"], columns["duration_seconds"], columns["watch_seconds"]
+    exact = uv.astype(np.float64) * duration.astype(np.float64) < _BIG
+    with np.errstate(over="ignore"):
+        product = np.where(exact, uv * duration, 0)
+    mask = ok & exact & (watch > product)
+    if mask.any():
+        report(mask, "watch_seconds", _bound_message(watch, product, "uv × duration_seconds"))
+    gmv, orders = columns["gmv_fen"], columns["orders"]
+    mask = ok & (gmv > 0) & (orders == 0)
+    if mask.any():
+        report(mask, "orders", lambda _: "must be > 0 when gmv_fen is positive")
+    for split, total_name in (("uv_by_source", "uv"), ("gmv_by_source", "gmv_fen")):
+        total = np.sum([columns[f"{split}_{s.value}"] for s in SOURCES], axis=0)
+        mask = ok & (total > columns[total_name])
+        if mask.any():
+            report(mask, split, _bound_message(total, columns[total_name], total_name))
+    products = columns["products_gmv_fen"]
+    mask = ok & (products > gmv)
+    if mask.any():
+        report(
+            mask,
+            "products",
+            _bound_message(products, gmv, "gmv_fen (sum of products' gmv_fen)"),
+        )
+
+
+def _bound_message(
+    value: npt.NDArray[Any], bound: npt.NDArray[Any], name: str
+) -> Callable[[int], str]:
+    """The model's message for ``value[row] > bound[row]``."""
+
+    def message(row: int) -> str:
+        return f"must be <= {name} ({bound[row]}), got {value[row]}"
+
+    return message
+
+
+def _duplicate_products(ids: _ProductIds, ok: BoolArray, problems: _Problems) -> None:
+    """Stream's relation: no product listed twice (reported at each repeat)."""
+    codes = ids.codes
+    order = np.lexsort((codes, ids.parent))
+    same = (np.diff(ids.parent[order]) == 0) & (np.diff(codes[order]) == 0)
+    repeats = order[1:][same]
+    repeats = repeats[ok[ids.parent[repeats]]]
+    for item in np.sort(repeats).tolist():
+        problems.add(
+            int(ids.parent[item]),
+            f"products[{ids.position[item]}]",
+            f"duplicate product {ids.values[codes[item]]!r}",
+        )
+
+
+def _brand_relations(
+    brands: _Brands,
+    brand: IntArray,
+    columns: Mapping[str, npt.NDArray[Any]],
+    *,
+    accounts: Sequence[str | None],
+    product_ids: _ProductIds | None,
+    ok: BoolArray,
+    problems: _Problems,
+) -> None:
+    """Brand's relations on its streams: known accounts and products, dates in the window."""
+    account_pairs = dict.fromkeys(zip(brand.tolist(), accounts, strict=True))
+    strangers = {p for p in account_pairs if p[0] >= 0 and p[1] not in brands.accounts[p[0]]}
+    if strangers:
+        for row, pair in enumerate(zip(brand.tolist(), accounts, strict=True)):
+            if ok[row] and pair in strangers:
+                problems.add(row, "account_id", f"unknown account {pair[1]!r}")
+    if product_ids is not None:
+        item_brand = brand[product_ids.parent]
+        width = len(product_ids.values)
+        combined = item_brand * width + product_ids.codes
+        unknown = [
+            pair
+            for pair in np.unique(combined).tolist()
+            if pair >= 0 and product_ids.values[pair % width] not in brands.products[pair // width]
+        ]
+        if unknown:
+            for item in np.flatnonzero(np.isin(combined, unknown)).tolist():
+                row = int(product_ids.parent[item])
+                if ok[row]:
+                    problems.add(
+                        row,
+                        f"products[{product_ids.position[item]}].product_id",
+                        f"unknown product {product_ids.values[product_ids.codes[item]]!r}",
+                    )
+    _window_check(brands, brand, columns, ok, problems)
+
+
+def _window_check(
+    brands: _Brands,
+    brand: IntArray,
+    columns: Mapping[str, npt.NDArray[Any]],
+    ok: BoolArray,
+    problems: _Problems,
+) -> None:
+    if not any(start is not None or end is not None for start, end in brands.windows):
+        return
+    low = np.array(
+        [(s.toordinal() - _EPOCH_DAY) if s else -(2**62) for s, _ in brands.windows] + [0]
+    )
+    high = np.array([(e.toordinal() - _EPOCH_DAY) if e else 2**62 for _, e in brands.windows] + [0])
+    local = (
+        columns["started_at_us"] + columns["started_at_offset_min"].astype(np.int64) * 60_000_000
+    )
+    day = local // _DAY_US
+    outside = ok & (brand >= 0) & ((day < low[brand]) | (day > high[brand]))
+    for row in np.flatnonzero(outside).tolist():
+        start, end = brands.windows[brand[row]]
+        when = date.fromordinal(int(day[row]) + _EPOCH_DAY)
+        problems.add(row, "started_at", f"{when} lies outside the brand's window {start}..{end}")
+
+
+# =========================================================================== chunks
+
+
+class _Encoder:
+    """Dictionary encoding of one string column across the batches of a chunk."""
+
+    def __init__(self) -> None:
+        self.lookup: dict[str, int] = {}
+
+    def encode(self, values: Sequence[str | None]) -> npt.NDArray[np.int32]:
+        lookup = self.lookup
+        for value in dict.fromkeys(values):
+            if value is not None and value not in lookup:
+                lookup[value] = len(lookup)
+        codes = map(lookup.get, values, repeat(-1))  # type: ignore[arg-type]
+        return np.fromiter(codes, np.int32, len(values))
+
+
+class _ChunkBuilder:
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.size = 0
+        self.columns = {c.name: np.empty(capacity, dtype=c.dtype) for c in SCHEMA}
+        self.encoders = {name: _Encoder() for name in DICTIONARY_COLUMNS}
+
+    @property
+    def room(self) -> int:
+        return self.capacity - self.size
+
+    def add(self, batch: _Batch) -> None:
+        start, stop = self.size, self.size + batch.size
+        for name, encoder in self.encoders.items():
+            self.columns[name][start:stop] = encoder.encode(batch.strings[name])
+        for name, values in batch.columns.items():
+            self.columns[name][start:stop] = values
+        self.size = stop
+
+    def build(self) -> StreamTable:
+        size = self.size
+        columns = {
+            name: (array if size == self.capacity else array[:size].copy())
+            for name, array in self.columns.items()
+        }
+        dictionaries = {name: tuple(e.lookup) for name, e in self.encoders.items()}
+        return StreamTable._trusted(columns, dictionaries)
+
+
+class _SeenStreams:
+    """Stream ids seen so far, as 64-bit hashes of (brand, stream id) in sorted runs (8
+    bytes a stream), for the check that ids are unique within their brand across chunks.
+    A hash found again is confirmed against the file before it is reported."""
+
+    def __init__(self) -> None:
+        self.runs: list[IntArray] = []
+
+    @staticmethod
+    def keys(brand: IntArray, stream_ids: Sequence[str | None]) -> IntArray:
+        hashes = np.fromiter(map(hash, stream_ids), dtype=np.int64, count=len(stream_ids))
+        with np.errstate(over="ignore"):
+            mix = (brand.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)).view(np.int64)
+        return hashes ^ mix
+
+    def contains(self, keys: IntArray) -> BoolArray:
+        found = np.zeros(len(keys), dtype=np.bool_)
+        for run in self.runs:
+            at = np.minimum(np.searchsorted(run, keys), len(run) - 1)
+            found |= run[at] == keys
+        return found
+
+    def add(self, keys: IntArray) -> None:
+        if not len(keys):
+            return
+        self.runs.append(np.sort(keys))
+        while len(self.runs) > 1 and len(self.runs[-2]) <= 2 * len(self.runs[-1]):
+            merged = np.concatenate(self.runs[-2:])
+            del self.runs[-2:]
+            merged.sort(kind="stable")  # two sorted runs: a linear merge
+            self.runs.append(merged)
+
+
+# =========================================================================== JSON Lines
+
+
+def _loads_function() -> Callable[[bytes], Any]:
+    try:
+        import orjson
+    except ImportError:  # pragma: no cover - orjson is optional
+        return lambda line: _parse_json(line.decode("utf-8"))
+    return orjson.loads
+
+
+def _blocks(path: Path) -> Iterator[tuple[int, list[bytes]]]:
+    """(number of the first line, whole lines without their newline) over the file."""
+    with path.open("rb") as stream:
+        first = 1
+        rest = b""
+        while True:
+            data = stream.read(_BLOCK_BYTES)
+            if not data:
+                if rest:
+                    yield first, [rest]
+                return
+            lines = (rest + data).split(b"\n") if rest else data.split(b"\n")
+            rest = lines.pop()
+            if len(rest) > MAX_LINE_BYTES:
+                raise InvalidDataError(
+                    [Problem("", f"line longer than {MAX_LINE_BYTES} bytes", first + len(lines))],
+                    str(path),
+                )
+            if lines:
+                if max(map(len, lines)) > MAX_LINE_BYTES:
+                    long = next(i for i, x in enumerate(lines) if len(x) > MAX_LINE_BYTES)
+                    raise InvalidDataError(
+                        [Problem("", f"line longer than {MAX_LINE_BYTES} bytes", first + long)],
+                        str(path),
+                    )
+                yield first, lines
+                first += len(lines)
+
+
+class _PassState:
+    """What a pass of :meth:`JsonlStreamSource.chunks` keeps between batches."""
+
+    def __init__(self, brands: _Brands, chunk_rows: int, streams: int) -> None:
+        self.brands = brands
+        self.chunk_rows = chunk_rows
+        self.left = streams  # stream records not yet in a chunk (counted in the first pass)
+        self.seen = _SeenStreams()
+        self.counts = np.zeros(len(brands.index) + 1, dtype=np.int64)
+        self.pending: list[Problem] = []
+        self.fast = _FastRows()
+        self.fast_lines: list[IntArray] = []
+        self.builder = _ChunkBuilder(max(1, min(chunk_rows, streams)))
+
+    @property
+    def room(self) -> int:
+        """Rows the chunk being built can still take (beyond the fast rows waiting)."""
+        return self.builder.room - self.fast.size
+
+    def next_chunk(self) -> None:
+        self.left -= self.builder.size
+        self.builder = _ChunkBuilder(max(1, min(self.chunk_rows, self.left)))
+
+
+@attrs.define
+class _OrderRef:
+    brand: int
+    index: int
+    stream_id: str
+    line: int
+
+
+class JsonlStreamSource:
+    """A steps JSON Lines file read as :class:`StreamTable` chunks.
+
+    Passes over the file:
+
+    * construction reads what the stream checks need: the header and the brand, account
+      and product records (every other line is recognised by its ``{"record":"<kind>"``
+      prefix and skipped unparsed; a line that starts otherwise is parsed to learn its
+      kind);
+    * :meth:`chunks` parses only the stream records, in batches, into tables of at most
+      ``chunk_rows`` rows;
+    * :attr:`catalog` (read on first use, then kept) parses every record but the streams.
+
+    Memory is bounded by one chunk (``chunk_rows`` rows of columns plus one batch of
+    parsed records), the catalog when it is read, and 16 bytes a stream for the check that
+    stream ids are unique within their brand.  The whole-file limit of
+    :func:`steps.io.files.load` does not apply; the line limit does.
+
+    Problems raise :class:`InvalidDataError` with the line and the path
+    :func:`steps.io.files.load` would report.  A chunk with problems is never yielded: the
+    error lists every problem in that chunk.  Orders naming a stream are checked against
+    the streams (by a 64-bit hash of brand and stream id) once both the catalog and a full
+    pass of :meth:`chunks` have been read.  With orjson installed, a key given twice in a
+    stream record is not detected (the last value wins), and an integer beyond 64 bits
+    makes its line "not valid JSON" (orjson's limit) rather than out of range; the
+    standard library parser, used for every other record, behaves as
+    :func:`steps.io.files.load` does.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, chunk_rows: int = CHUNK_ROWS) -> None:
+        if chunk_rows < 1:
+            raise ValueError("chunk_rows must be at least 1")
+        self.path = Path(path)
+        self.chunk_rows = chunk_rows
+        self._loads = _loads_function()
+        self._other_stream_lines: set[int] = set()
+        self._order_refs: list[_OrderRef] = []
+        self._catalog: Dataset | None = None
+        self._orders: dict[str, tuple[Order, ...]] = {}
+        self._seen: _SeenStreams | None = None
+        #: How many stream records the file holds (counted when it was opened).
+        self.stream_records = 0
+        self._brands = _Brands.of(self._read(full=False)[0])
+
+    def __iter__(self) -> Iterator[StreamTable]:
+        return self.chunks()
+
+    @property
+    def catalog(self) -> Dataset:
+        """The brands with everything but their streams and orders: accounts, products,
+        talent collaborations, trust signals, short videos (read on first use).  Orders
+        are in :attr:`orders`: a brand's orders may name its streams, which the catalog
+        does not hold."""
+        if self._catalog is None:
+            self._catalog, self._orders = self._read(full=True)
+            if self._seen is not None:
+                self._check_order_refs(self._seen)
+        return self._catalog
+
+    @property
+    def orders(self) -> dict[str, tuple[Order, ...]]:
+        """Each brand's orders (by brand id), validated against the catalog."""
+        _ = self.catalog
+        return self._orders
+
+    def table(self) -> StreamTable:
+        """Every stream in one table (the chunks concatenated column by column, so the
+        peak is about one table plus one column)."""
+        parts = list(self.chunks())
+        if len(parts) <= 1:
+            return parts[0] if parts else StreamTable.empty()
+        return _concat_consuming(parts)
+
+    # -- the records that are not streams -------------------------------------------------
+
+    def _read(self, *, full: bool) -> tuple[Dataset, dict[str, tuple[Order, ...]]]:
+        """The brands from the records that are not streams: all of them (``full``), or
+        only brands, accounts and products."""
+        source = str(self.path)
+        problems: list[Problem] = []
+        brands: dict[str, dict[str, Any]] = {}
+        brand_lines: dict[str, int] = {}
+        origin: dict[tuple[str, str, int], int] = {}
+        try:
+            header = self._scan(problems, brands, brand_lines, origin, full=full)
+        except OSError as error:
+            raise InvalidDataError(
+                [Problem("", f"cannot read: {error.strerror or error}")], source
+            ) from None
+        if not header:
+            problems.append(Problem("", "empty file: expected a header line with schema_version"))
+        problems.extend(
+            Problem("brand_id", f"records name brand {b!r}, which has no brand record")
+            for b in brands
+            if b not in brand_lines
+        )
+        if problems:
+            raise InvalidDataError(problems, source)
+        order = sorted(brand_lines, key=brand_lines.__getitem__)
+        raw_orders = {b: brands[b].pop("orders", []) for b in order}
+        try:
+            dataset = structure({"brands": [brands[b] for b in order]}, Dataset)
+        except InvalidDataError as error:
+            located = [_locate(p, order, brand_lines, origin) for p in error.problems]
+            raise InvalidDataError(located, source) from None
+        orders = self._structure_orders(dataset, order, raw_orders, origin, problems)
+        if problems:
+            raise InvalidDataError(problems, source)
+        return dataset, orders
+
+    def _scan(
+        self,
+        problems: list[Problem],
+        brands: dict[str, dict[str, Any]],
+        brand_lines: dict[str, int],
+        origin: dict[tuple[str, str, int], int],
+        *,
+        full: bool,
+    ) -> bool:
+        """Gather the records that are not streams into ``brands`` (as
+        :func:`steps.io.files.load_jsonl` gathers them); without ``full``, only brands,
+        accounts and products.  Returns whether a header was seen; stops at a wrong
+        header, as the whole-file loader does."""
+        header = False
+        skipped = _STREAM_PREFIX if full else _DEFERRED_PREFIXES
+        count = not full
+        wanted = None if full else frozenset(("brand", "account", "product"))
+        for first, lines in _blocks(self.path):
+            if header:
+                # Lines of the skipped kinds are counted and passed over in C.
+                skip = list(map(bytes.startswith, lines, repeat(skipped)))
+                if count:
+                    self.stream_records += sum(
+                        map(bytes.startswith, compress(lines, skip), repeat(_STREAM_PREFIX))
+                    )
+                offsets: Iterable[int] = compress(range(len(lines)), map(operator.not_, skip))
+            else:
+                offsets = range(len(lines))
+            for offset in offsets:
+                line = lines[offset]
+                if header and line.startswith(skipped):
+                    if count and line.startswith(_STREAM_PREFIX):
+                        self.stream_records += 1
+                    continue
+                if not line.strip():
+                    continue
+                number = first + offset
+                try:
+                    record = _parse_json(line.decode("utf-8"))
+                except UnicodeDecodeError as error:
+                    problems.append(Problem("", f"not valid UTF-8 at byte {error.start}", number))
+                    continue
+                except (ValueError, RecursionError) as error:
+                    problems.append(Problem("", _syntax_problem(error), number))
+                    continue
+                if not header:
+                    header = True
+                    wrong = _check_version(record, "the header line")
+                    if not wrong and record.get("record") != "header":
+                        wrong = [_no_header(number)]
+                    if wrong:
+                        problems.extend(p.at_line(number) for p in wrong)
+                        return True
+                    continue
+                kind = record.get("record") if isinstance(record, dict) else None
+                if kind == "stream":
+                    if count:
+                        self._other_stream_lines.add(number)
+                        self.stream_records += 1
+                    continue
+                if wanted is not None and kind in _DEFERRED_KINDS:
+                    continue
+                problems.extend(_add_record(record, number, brands, brand_lines, origin))
+        return header
+
+    def _structure_orders(
+        self,
+        dataset: Dataset,
+        order: list[str],
+        raw_orders: dict[str, Any],
+        origin: dict[tuple[str, str, int], int],
+        problems: list[Problem],
+    ) -> dict[str, tuple[Order, ...]]:
+        result: dict[str, tuple[Order, ...]] = {}
+        self._order_refs = []
+        for k, brand_id in enumerate(order):
+            brand = dataset.brands[k]
+            products = {p.product_id for p in brand.products}
+            collabs = {c.collab_id for c in brand.talent_collabs}
+            seen: set[str] = set()
+            orders: list[Order] = []
+            for i, item in enumerate(raw_orders[brand_id]):
+                line = origin.get((brand_id, "orders", i))
+                prefix = f"brands[{k}].orders[{i}]"
+                try:
+                    placed = structure(item, Order)
+                except InvalidDataError as error:
+                    problems.extend(
+                        Problem(p.under(prefix).path, p.message, line) for p in error.problems
+                    )
+                    continue
+                if placed.order_id in seen:
+                    problems.append(Problem(prefix, f"duplicate order {placed.order_id!r}", line))
+                seen.add(placed.order_id)
+                for attr, known, what in (
+                    ("product_id", products, "product"),
+                    ("collab_id", collabs, "collab"),
+                ):
+                    ref = getattr(placed, attr)
+                    if ref is not None and ref not in known:
+                        problems.append(
+                            Problem(f"{prefix}.{attr}", f"unknown {what} {ref!r}", line)
+                        )
+                if placed.stream_id is not None:
+                    self._order_refs.append(_OrderRef(k, i, placed.stream_id, line or 0))
+                orders.append(placed)
+            result[brand_id] = tuple(orders)
+        return result
+
+    # -- second pass: the streams ----------------------------------------------------------
+
+    def _stream_records(self) -> Iterator[tuple[list[dict[str, Any]], IntArray, list[Problem]]]:
+        """Parsed stream records in small groups (small enough that their values are read
+        while still in the CPU cache), with their lines, and the problems of lines that
+        are not valid JSON or not stream records."""
+        loads = self._loads
+        others = self._other_stream_lines
+        for first, lines in _blocks(self.path):
+            if others and any(first <= x < first + len(lines) for x in others):
+                picked = [
+                    i
+                    for i, line in enumerate(lines)
+                    if line.startswith(_STREAM_PREFIX) or first + i in others
+                ]
+            else:
+                picked = list(
+                    compress(
+                        range(len(lines)), map(bytes.startswith, lines, repeat(_STREAM_PREFIX))
+                    )
+                )
+            numbers_of = np.array(picked, dtype=np.int64) + first
+            for start in range(0, len(picked), _GROUP):
+                chosen = [lines[i] for i in picked[start : start + _GROUP]]
+                numbers = numbers_of[start : start + _GROUP]
+                problems: list[Problem] = []
+                try:
+                    records = list(map(loads, chosen))
+                except (ValueError, RecursionError):
+                    records, keep = [], []
+                    for k, line in enumerate(chosen):
+                        try:
+                            records.append(loads(line))
+                            keep.append(k)
+                        except (ValueError, RecursionError) as error:
+                            problems.append(Problem("", _syntax_problem(error), int(numbers[k])))
+                    numbers = numbers[keep]
+                kinds = [r.get("record") if type(r) is dict else None for r in records]
+                if kinds.count("stream") != len(kinds):
+                    keep = [k for k, kind in enumerate(kinds) if kind == "stream"]
+                    problems.extend(
+                        _not_a_stream(records[k], int(numbers[k]))
+                        for k, kind in enumerate(kinds)
+                        if kind != "stream"
+                    )
+                    records = [records[k] for k in keep]
+                    numbers = numbers[keep]
+                yield records, numbers, problems
+
+    def chunks(self) -> Iterator[StreamTable]:
+        """The streams in tables of at most ``chunk_rows`` rows, in file order."""
+        source = str(self.path)
+        state = _PassState(self._brands, self.chunk_rows, self.stream_records)
+        for records, numbers, syntax in self._stream_records():
+            state.pending.extend(syntax)
+            start = 0
+            while start < len(records):
+                take = min(state.room, len(records) - start)
+                group, lines = records[start : start + take], numbers[start : start + take]
+                start += take
+                if state.fast.add(group):
+                    state.fast_lines.append(lines)
+                    if state.fast.size >= _BATCH:
+                        self._accept_fast(state)
+                else:
+                    self._accept_fast(state)
+                    self._accept(state, _stream_batch(group, state.brands), lines)
+                if state.room == 0:
+                    self._accept_fast(state)
+                    if state.pending:
+                        raise InvalidDataError(_by_line(state.pending), source)
+                    yield state.builder.build()
+                    state.next_chunk()
+        self._accept_fast(state)
+        if state.pending:
+            raise InvalidDataError(_by_line(state.pending), source)
+        if state.builder.size:
+            yield state.builder.build()
+        self._seen = state.seen
+        if self._catalog is not None:
+            self._check_order_refs(state.seen)
+
+    def _accept_fast(self, state: _PassState) -> None:
+        if state.fast.size:
+            lines = np.concatenate(state.fast_lines)
+            state.fast_lines = []
+            self._accept(state, state.fast.batch(state.brands), lines)
+
+    def _accept(self, state: _PassState, batch: _Batch, lines: IntArray) -> None:
+        """Add a checked batch to the chunk being built, with its problems."""
+        self._check_unique(batch, lines, state.seen)
+        index_in_brand = _positions(batch.brand, state.counts)
+        brand = batch.brand
+        state.pending.extend(
+            batch.problems.problems(
+                lambda r: (
+                    f"brands[{brand[r]}].streams[{index_in_brand[r]}]" if brand[r] >= 0 else ""
+                ),
+                lambda r: int(lines[r]),
+            )
+        )
+        state.builder.add(batch)
+
+    def _check_unique(self, batch: _Batch, lines: IntArray, seen: _SeenStreams) -> None:
+        """Stream ids unique within their brand: repeats (in this batch or earlier) are
+        problems at the repeat, as the model reports them."""
+        problems = batch.problems
+        rows = np.flatnonzero(~problems.bad & (batch.brand >= 0))
+        ids = batch.strings["stream_id"]
+        pairs = list(zip(batch.brand[rows].tolist(), [ids[r] for r in rows.tolist()], strict=True))
+        keys = seen.keys(batch.brand[rows], [pair[1] for pair in pairs])
+        repeats: set[int] = set()
+        order = np.argsort(keys, kind="stable")
+        same = keys[order][1:] == keys[order][:-1]
+        for later, first in zip(order[1:][same].tolist(), order[:-1][same].tolist(), strict=True):
+            if pairs[later] == pairs[first]:
+                repeats.add(later)
+        earlier = [k for k in np.flatnonzero(seen.contains(keys)).tolist() if k not in repeats]
+        if earlier:
+            known = self._earlier_streams({pairs[k] for k in earlier}, int(lines[rows[0]]))
+            repeats.update(k for k in earlier if pairs[k] in known)
+        for k in sorted(repeats):
+            problems.add(int(rows[k]), "", f"duplicate stream {pairs[k][1]!r}")
+        ok = ~problems.bad[rows]
+        seen.add(keys[ok])
+
+    def _earlier_streams(
+        self, wanted: set[tuple[int, str | None]], before: int
+    ) -> set[tuple[int, str | None]]:
+        """Which of ``wanted`` (brand index, stream id) a stream record before line
+        ``before`` has (a rescan of the file, for the rare hash found again)."""
+        found: set[tuple[int, str | None]] = set()
+        index = self._brands.index
+        for records, numbers, _ in self._stream_records():
+            for record, number in zip(records, numbers.tolist(), strict=True):
+                if number >= before:
+                    return found
+                brand = record.get("brand_id")
+                pair = (
+                    index.get(brand, -1) if isinstance(brand, str) else -1,
+                    record.get("stream_id"),
+                )
+                if pair in wanted:
+                    found.add(pair)
+        return found
+
+    def _check_order_refs(self, seen: _SeenStreams) -> None:
+        if not self._order_refs:
+            return
+        brand = np.array([ref.brand for ref in self._order_refs], dtype=np.int64)
+        keys = seen.keys(brand, [ref.stream_id for ref in self._order_refs])
+        missing = ~seen.contains(keys)
+        problems = [
+            Problem(
+                f"brands[{ref.brand}].orders[{ref.index}].stream_id",
+                f"unknown stream {ref.stream_id!r}",
+                ref.line,
+            )
+            for ref, gone in zip(self._order_refs, missing.tolist(), strict=True)
+            if gone
+        ]
+        if problems:
+            raise InvalidDataError(problems, str(self.path))
+
+
+def _no_header(line: int) -> Problem:
+    return Problem("record", 'the first line must be the header ("record": "header")', line)
+
+
+def _not_a_stream(record: object, line: int) -> Problem:
+    if not isinstance(record, dict):
+        return Problem("", "a record must be a JSON object", line)
+    kind = record.get("record")
+    known = ", ".join(["brand", *RECORD_FIELDS])
+    return Problem("record", f"unknown record kind {kind!r} (known: {known})", line)
+
+
+def _by_line(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: p.line or 0)
+
+
+def _positions(brand: IntArray, counts: IntArray) -> IntArray:
+    """Each row's index among its brand's stream records (``counts`` is advanced)."""
+    slot = np.where(brand >= 0, brand, len(counts) - 1)
+    order = np.argsort(slot, kind="stable")
+    sorted_slots = slot[order]
+    first = np.searchsorted(sorted_slots, sorted_slots, side="left")
+    rank = np.empty(len(slot), dtype=np.int64)
+    rank[order] = np.arange(len(slot)) - first
+    positions = counts[slot] + rank
+    np.add.at(counts, slot, 1)
+    return positions
+
+
+def _concat_consuming(parts: list[StreamTable]) -> StreamTable:
+    """:func:`concat`, dropping each chunk's column once it is copied, so that the peak is
+    about the result plus one column of the chunks (the chunks must not be used after)."""
+    dictionaries, remaps = merge_dictionaries(parts)
+    columns: dict[str, npt.NDArray[Any]] = {}
+    for column in SCHEMA:
+        arrays = [part._columns[column.name] for part in parts]
+        if column.dictionary:
+            arrays = [recode(a, r[column.name]) for a, r in zip(arrays, remaps, strict=True)]
+        columns[column.name] = np.concatenate(arrays)
+        del arrays
+        for part in parts:
+            part._columns[column.name] = part._columns[column.name][:0]
+    return StreamTable._trusted(columns, dictionaries)
+
+
+def read_jsonl(path: str | os.PathLike[str], *, chunk_rows: int = CHUNK_ROWS) -> JsonlStreamSource:
+    """Open a steps JSON Lines file for columnar reading: ``.catalog`` holds the brands
+    without their streams, iterating (or ``.chunks()``) yields :class:`StreamTable` chunks
+    of at most ``chunk_rows`` streams, ``.table()`` all of them in one table."""
+    return JsonlStreamSource(path, chunk_rows=chunk_rows)
+
+
+# =========================================================================== columns
+
+
+@attrs.frozen
+class _Input:
+    """One input column: numbers (any numpy dtype), Python objects, or codes into a
+    dictionary (``-1`` for null); ``nulls`` marks missing values."""
+
+    values: npt.NDArray[Any]
+    nulls: BoolArray | None = None
+    dictionary: tuple[Any, ...] | None = None
+
+
+_NAMES: Final = frozenset(c.name for c in SCHEMA)
+_REQUIRED: Final = (
+    "brand_id",
+    "stream_id",
+    "account_id",
+    "started_at_us",
+    "started_at_offset_min",
+    *(f.name for f in INT_FIELDS if f.mode == "required"),
+)
+
+
+def from_columns(columns: Mapping[str, Any], *, catalog: Dataset | None = None) -> StreamTable:
+    """A table from plain columns: a mapping of column name (see
+    :data:`~steps.columnar.table.SCHEMA`) to a list or numpy array, with the model's checks.
+
+    Strings come as strings (``None`` for no campaign); ``started_at_us`` and
+    ``started_at_offset_min`` as integers.  An optional field may come with its ``has_*``
+    mask, or with ``None`` (NaN in a float column) where it is missing.  Columns with a
+    default (counts that default to 0, the traffic splits, every aggregate of products and
+    plan) may be left out or hold nulls: they take their default, so a frame without the
+    aggregates describes streams without products or plan.  ``has_uv_by_source`` left out
+    means "a split where any source column holds a value"; ``products_max_gmv_share`` is
+    always recomputed.  With ``catalog``, streams are checked against their brand as the
+    model does (known brand and account, started within the brand's window, unique ids).
+    """
+    inputs: dict[str, _Input] = {}
+    for name, values in columns.items():
+        array = np.asarray(values)
+        if array.dtype == object:
+            nulls = np.fromiter((v is None for v in array.tolist()), np.bool_, len(array))
+            inputs[name] = _Input(array, nulls if nulls.any() else None)
+        elif array.dtype.kind == "f":
+            nulls = np.isnan(array)
+            inputs[name] = _Input(array, nulls if nulls.any() else None)
+        elif array.dtype.kind in "US":
+            inputs[name] = _Input(array.astype(object))
+        else:
+            inputs[name] = _Input(array)
+    return _from_inputs(inputs, catalog)
+
+
+def _from_inputs(inputs: Mapping[str, _Input], catalog: Dataset | None) -> StreamTable:
+    problems: list[Problem] = [
+        Problem(name, "unknown column") for name in inputs if name not in _NAMES
+    ]
+    problems += [Problem(name, "is required") for name in _REQUIRED if name not in inputs]
+    lengths = {len(i.values) for i in inputs.values()}
+    if len(lengths) > 1:
+        problems.append(Problem("", f"columns have different lengths: {sorted(lengths)}"))
+    if problems:
+        raise InvalidDataError(problems)
+    n = lengths.pop() if lengths else 0
+    rows = np.arange(n, dtype=np.int64)
+    found = _Problems(n)
+    columns: dict[str, npt.NDArray[Any]] = {}
+    strings: dict[str, list[str | None]] = {}
+    for name in DICTIONARY_COLUMNS:
+        given = inputs.get(name)
+        if given is None:
+            strings[name] = [None] * n
+            continue
+        strings[name] = _input_strings(name, given, found)
+
+    def column_ints(name: str, mode: str, kind: str) -> tuple[IntArray, BoolArray]:
+        given = inputs.get(name)
+        if given is None:
+            return np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.bool_)
+        return _input_ints(name, given, mode, kind, rows=rows, problems=found)
+
+    columns["started_at_us"], _ = column_ints("started_at_us", "required", "time")
+    offsets, _ = column_ints("started_at_offset_min", "required", "offset")
+    columns["started_at_offset_min"] = offsets.astype(np.int32)
+    for field in INT_FIELDS:
+        mode = "optional" if field.mode == "optional" else field.mode
+        values, present = column_ints(field.name, mode, field.kind)
+        if field.mode == "optional":
+            present = _mask(f"has_{field.name}", inputs, present, found)
+            values = np.where(present, values, 0)
+            columns[f"has_{field.name}"] = present
+        columns[field.name] = values
+    for split in ("uv_by_source", "gmv_by_source"):
+        any_value = np.zeros(n, dtype=np.bool_)
+        for source in SOURCES:
+            name = f"{split}_{source.value}"
+            columns[name], present = column_ints(name, "default", "count")
+            any_value |= present & (name in inputs)
+        has = _mask(f"has_{split}", inputs, any_value, found)
+        for source in SOURCES:
+            name = f"{split}_{source.value}"
+            stray = ~has & (columns[name] != 0)
+            found.add_rows(rows[stray], name, f"must be 0 where has_{split} is false")
+        columns[f"has_{split}"] = has
+    for column in SCHEMA:
+        if not column.derived or column.dtype == "float64":
+            continue
+        if column.dtype == "bool":
+            columns[column.name] = _mask(column.name, inputs, np.zeros(n, np.bool_), found)
+        else:
+            columns[column.name], _ = column_ints(column.name, "default", "count")
+    columns["plan_gmv_target_fen"] = np.where(
+        columns["has_plan_gmv_target_fen"], columns["plan_gmv_target_fen"], 0
+    )
+    columns["plan_planned_paid_uv_share"] = _input_rates(
+        "plan_planned_paid_uv_share", inputs, columns["has_plan_planned_paid_uv_share"], found
+    )
+    total, top = columns["products_gmv_fen"], columns["products_max_gmv_fen"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        columns["products_max_gmv_share"] = np.where(
+            total > 0, top / np.where(total > 0, total, 1), np.nan
+        )
+    _check_aggregates(columns, rows, found)
+    _relations(columns, ~found.bad, found)
+    brand_index = np.full(n, -1, dtype=np.int64)
+    if catalog is not None:
+        brands = _Brands.of(catalog)
+        for row, value in enumerate(strings["brand_id"]):
+            if value is not None and value not in brands.index:
+                found.add(row, "brand_id", f"unknown brand {value!r}")
+        brand_index = np.array([brands.index.get(b or "", -1) for b in strings["brand_id"]])
+        ok = ~found.bad
+        _brand_relations(
+            brands,
+            brand_index,
+            columns,
+            accounts=strings["account_id"],
+            product_ids=None,
+            ok=ok,
+            problems=found,
+        )
+        _unique_streams(brand_index, strings["stream_id"], ~found.bad, found)
+    if found.items:
+        raise InvalidDataError(found.problems(lambda r: f"rows[{r}]", lambda _: None))
+    builder = _ChunkBuilder(n)
+    batch = _Batch(n, columns, strings, brand_index, found)
+    builder.add(batch)
+    return builder.build()
+
+
+def _unique_streams(
+    brand: IntArray, ids: Sequence[str | None], ok: BoolArray, problems: _Problems
+) -> None:
+    seen: set[tuple[int, str | None]] = set()
+    for row, key in enumerate(zip(brand.tolist(), ids, strict=True)):
+        if not ok[row]:
+            continue
+        if key in seen:
+            problems.add(row, "stream_id", f"duplicate stream {key[1]!r}")
+        seen.add(key)
+
+
+def _input_strings(name: str, given: _Input, problems: _Problems) -> list[str | None]:
+    if given.dictionary is not None:
+        lookup = np.empty(len(given.dictionary) + 1, dtype=object)
+        lookup[: len(given.dictionary)] = given.dictionary
+        lookup[-1] = None
+        codes = given.values.astype(np.int64)
+        values: list[Any] = lookup[np.where(codes < 0, len(given.dictionary), codes)].tolist()
+    else:
+        values = given.values.tolist()
+    if name == "campaign":
+        strings, errors = _json_strings(values, "optional", MAX_TEXT_LENGTH, allow_blank=True)
+    else:
+        values = [_ABSENT if v is None else v for v in values]
+        strings, errors = _json_strings(values, "required", MAX_ID_LENGTH, allow_blank=False)
+    for row, message in errors:
+        problems.add(row, name, message)
+    return strings
+
+
+def _input_ints(
+    name: str, given: _Input, mode: str, kind: str, *, rows: IntArray, problems: _Problems
+) -> tuple[IntArray, BoolArray]:
+    """Integers of one input column; ``kind`` is count, money, time or offset."""
+    values, nulls = given.values, given.nulls
+    n = len(values)
+    present = np.ones(n, dtype=np.bool_) if nulls is None else ~nulls
+    if values.dtype.kind in "iu":
+        if values.dtype.kind == "u" and len(values) and values.max() > _CLAMP:
+            out = np.minimum(values, _CLAMP).astype(np.int64)
+        else:
+            out = values.astype(np.int64)
+    elif values.dtype.kind == "f":
+        out = np.zeros(n, dtype=np.int64)
+        finite = present & np.isfinite(values)
+        whole = finite & (np.abs(values) < 2**53)
+        whole &= np.floor(np.where(whole, values, 0)) == np.where(whole, values, 0)
+        out[whole] = values[whole].astype(np.int64)
+        bad = present & ~whole
+        problems.add_rows(
+            rows[bad], name, lambda r: f"must be an integer, got number {float(values[r])!r:.40}"
+        )
+    elif values.dtype.kind == "b":
+        problems.add_rows(rows[present], name, "must be an integer, got boolean")
+        out = np.zeros(n, dtype=np.int64)
+    else:
+        raw = [_ABSENT if v is None else v for v in values.tolist()]
+        json_mode = "optional" if mode != "required" else "required"
+        out, mask, errors = _json_ints(raw, json_mode)
+        for row, message in errors:
+            problems.add(row, name, message)
+        if mask is not None:
+            present &= mask
+    if mode == "required" and nulls is not None:
+        problems.add_rows(rows[nulls], name, "is required")
+    out = np.where(present, out, 0)
+    if kind in _MAXIMUM:
+        _check_range(out, present, kind, rows=rows, problems=problems, where=_const(name))
+    elif kind == "offset":
+        wrong = present & (np.abs(out) >= 24 * 60)
+        problems.add_rows(rows[wrong], name, "must lie strictly between -1440 and 1440 minutes")
+    return out, present
+
+
+def _mask(
+    name: str, inputs: Mapping[str, _Input], default: BoolArray, problems: _Problems
+) -> BoolArray:
+    given = inputs.get(name)
+    if given is None:
+        return default
+    values = given.values
+    if values.dtype.kind == "b":
+        mask = values.astype(np.bool_)
+    else:
+        raw = values.tolist()
+        ok = [type(v) is bool or isinstance(v, np.bool_) or v is None for v in raw]
+        for row in np.flatnonzero(~np.array(ok, dtype=np.bool_)).tolist():
+            problems.add(row, name, f"must be true or false, got {_json_type(raw[row])}")
+        mask = np.array([bool(v) if o else False for v, o in zip(raw, ok, strict=True)], np.bool_)
+    if given.nulls is not None:
+        mask = np.where(given.nulls, default, mask)
+    return mask
+
+
+def _input_rates(
+    name: str, inputs: Mapping[str, _Input], present: BoolArray, problems: _Problems
+) -> FloatArray:
+    given = inputs.get(name)
+    n = len(present)
+    if given is None:
+        return np.zeros(n, dtype=np.float64)
+    values = given.values
+    if values.dtype.kind in "iuf":
+        out = values.astype(np.float64)
+    else:
+        raw = [_ABSENT if v is None else v for v in values.tolist()]
+        out, _, errors = _json_rates(raw)
+        for row, message in errors:
+            problems.add(row, name, message)
+    use = present & ~(given.nulls if given.nulls is not None else np.zeros(n, np.bool_))
+    bad = use & ~((out >= 0.0) & (out <= 1.0))
+    problems.add_rows(np.flatnonzero(bad), name, lambda r: f"must lie in [0, 1], got {out[r]}")
+    missing = present & ~use
+    problems.add_rows(np.flatnonzero(missing), name, f"is required where has_{name} is true")
+    return np.where(use, out, 0.0)
+
+
+def _check_aggregates(
+    columns: Mapping[str, npt.NDArray[Any]], rows: IntArray, problems: _Problems
+) -> None:
+    """Aggregates given as columns must be ones some products and plan could have."""
+    ok = ~problems.bad
+
+    def at_most(field: str, bound: str) -> None:
+        mask = ok & (columns[field] > columns[bound])
+        if mask.any():
+            problems.add_rows(
+                rows[mask], field, _bound_message(columns[field], columns[bound], bound)
+            )
+
+    at_most("products_explained", "products_listed")
+    at_most("products_max_gmv_fen", "products_top_fifth_gmv_fen")
+    at_most("products_top_fifth_gmv_fen", "products_gmv_fen")
+    at_most("plan_timed_segments", "plan_segments")
+    at_most("plan_timed_planned_seconds", "plan_planned_seconds")
+    no_products = ok & (columns["products_listed"] == 0)
+    for name in (
+        "products_explain_count",
+        "products_explain_seconds",
+        "products_gmv_fen",
+        "products_max_gmv_fen",
+        "products_top_fifth_gmv_fen",
+    ):
+        problems.add_rows(
+            rows[no_products & (columns[name] != 0)], name, "must be 0 where products_listed is 0"
+        )
+    no_plan = ok & ~columns["has_plan"]
+    for column in SCHEMA:
+        if column.name.startswith(("plan_", "has_plan_")):
+            values = columns[column.name]
+            problems.add_rows(
+                rows[no_plan & (values != 0)], column.name, "must be 0 where has_plan is false"
+            )
+
+
+# =========================================================================== frames
+
+
+def from_arrow(table: Any, *, catalog: Dataset | None = None) -> StreamTable:
+    """A table from a ``Any`` with the columns of
+    :data:`~steps.columnar.table.SCHEMA` (see :func:`from_columns` for which may be left
+    out or null); string columns may be plain or dictionary-encoded.  Needs the ``arrow``
+    extra (``pip install 'steps-commerce[arrow]'``)."""
+    pa = _import("pyarrow", "arrow", "from_arrow")
+    inputs: dict[str, _Input] = {}
+    for name in table.column_names:
+        array = table.column(name).combine_chunks()
+        inputs[name] = _arrow_input(pa, array)
+    return _from_inputs(inputs, catalog)
+
+
+def _arrow_input(pa: ModuleType, array: Any) -> _Input:
+    types = pa.types
+    nulls = array.is_null().to_numpy(zero_copy_only=False) if array.null_count else None
+    if types.is_dictionary(array.type):
+        codes = array.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+        return _Input(codes, nulls, tuple(array.dictionary.to_pylist()))
+    if types.is_string(array.type) or types.is_large_string(array.type):
+        encoded = array.dictionary_encode()
+        codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+        return _Input(codes, nulls, tuple(encoded.dictionary.to_pylist()))
+    if types.is_integer(array.type) or types.is_floating(array.type):
+        filled = array.fill_null(0) if nulls is not None else array
+        return _Input(filled.to_numpy(zero_copy_only=False), nulls)
+    if types.is_boolean(array.type):
+        filled = array.fill_null(False) if nulls is not None else array
+        return _Input(filled.to_numpy(zero_copy_only=False), nulls)
+    return _Input(np.array(array.to_pylist(), dtype=object), nulls)
+
+
+def read_parquet(path: str | os.PathLike[str], *, catalog: Dataset | None = None) -> StreamTable:
+    """A table from a Parquet file with the columns of
+    :data:`~steps.columnar.table.SCHEMA` (as :meth:`StreamTable.to_arrow` writes them with
+    ``pyarrow.parquet.write_table``).  Needs the ``arrow`` extra."""
+    _import("pyarrow", "arrow", "read_parquet")
+    parquet = _import("pyarrow.parquet", "arrow", "read_parquet")
+    return from_arrow(parquet.read_table(os.fspath(path)), catalog=catalog)
+
+
+def from_pandas(frame: Any, *, catalog: Dataset | None = None) -> StreamTable:
+    """A table from a ``Any`` with the columns of
+    :data:`~steps.columnar.table.SCHEMA` (see :func:`from_columns`); strings may be
+    ``object``, ``string`` or ``category`` columns, optional counts nullable ``Int64`` or
+    floats with NaN.  Needs the ``pandas`` extra."""
+    pd = _import("pandas", "pandas", "from_pandas")
+    inputs: dict[str, _Input] = {}
+    for name in frame.columns:
+        series = frame[name]
+        nulls_array = series.isna().to_numpy(dtype=np.bool_)
+        nulls = nulls_array if nulls_array.any() else None
+        dtype = series.dtype
+        if isinstance(dtype, pd.CategoricalDtype):
+            inputs[str(name)] = _Input(
+                series.cat.codes.to_numpy(dtype=np.int64),
+                nulls,
+                tuple(series.cat.categories.tolist()),
+            )
+        elif pd.api.types.is_bool_dtype(dtype):
+            inputs[str(name)] = _Input(series.to_numpy(dtype=np.bool_, na_value=False), nulls)
+        elif pd.api.types.is_integer_dtype(dtype):
+            inputs[str(name)] = _Input(series.to_numpy(dtype=np.int64, na_value=0), nulls)
+        elif pd.api.types.is_float_dtype(dtype):
+            inputs[str(name)] = _Input(series.to_numpy(dtype=np.float64, na_value=np.nan), nulls)
+        else:
+            values = series.astype(object).where(~series.isna(), None).to_numpy(dtype=object)
+            inputs[str(name)] = _Input(values, nulls)
+    return _from_inputs(inputs, catalog)
+
+
+def from_polars(frame: Any, *, catalog: Dataset | None = None) -> StreamTable:
+    """A table from a ``Any`` with the columns of
+    :data:`~steps.columnar.table.SCHEMA` (see :func:`from_columns`); strings may be
+    ``String``, ``Categorical`` or ``Enum`` columns, nulls mark missing values.  Needs the
+    ``polars`` extra (no pyarrow needed)."""
+    pl = _import("polars", "polars", "from_polars")
+    inputs: dict[str, _Input] = {}
+    for name in frame.columns:
+        series = frame.get_column(name)
+        nulls_array = series.is_null().to_numpy()
+        nulls = nulls_array if nulls_array.any() else None
+        dtype = series.dtype
+        if dtype in (pl.Categorical, pl.Enum) or isinstance(dtype, pl.Enum | pl.Categorical):
+            series = series.cast(pl.String)
+            dtype = pl.String
+        if dtype == pl.String:
+            inputs[name] = _Input(np.array(series.to_list(), dtype=object), nulls)
+        elif dtype == pl.Boolean:
+            inputs[name] = _Input(series.fill_null(False).to_numpy(), nulls)
+        elif dtype.is_integer() or dtype.is_float():
+            filled = series.fill_null(0) if nulls is not None else series
+            inputs[name] = _Input(filled.to_numpy(), nulls)
+        else:
+            inputs[name] = _Input(np.array(series.to_list(), dtype=object), nulls)
+    return _from_inputs(inputs, catalog)

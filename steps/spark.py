@@ -1,0 +1,487 @@
+"""Scoring streams on Apache Spark: the columnar scorers over a Spark DataFrame, in parallel.
+
+::
+
+    from steps.spark import local_session, read_jsonl_catalog, read_jsonl_streams, score_spark
+
+    spark = local_session("local[2]")                  # or your cluster's session
+    streams = read_jsonl_streams(spark, "streams.jsonl")
+    catalog = read_jsonl_catalog(spark, "streams.jsonl")
+    scores = score_spark(streams, catalog, ["stage", "douyin-interest"])
+    scores.write.parquet("scores.parquet")
+
+**Input.**  A DataFrame with one row per stream and the columns of
+:data:`steps.columnar.SCHEMA`, as :meth:`StreamTable.to_arrow
+<steps.columnar.StreamTable.to_arrow>` lays them out with the strings plain
+(:func:`streams_schema` is the Spark schema): ``brand_id``, ``stream_id``, ``account_id``
+(strings) and ``campaign`` (a string, null where none); ``started_at_us`` (``long``,
+microseconds since the Unix epoch, UTC) and ``started_at_offset_min`` (``int``, the UTC
+offset it was recorded in); every count and money field (``long``, 0 where not recorded,
+with its ``has_*`` boolean for an optional field); the traffic splits
+``uv_by_source_<source>`` and ``gmv_by_source_<source>`` with ``has_uv_by_source`` and
+``has_gmv_by_source``; the aggregates of products and plan (``products_*``, ``plan_*``,
+``has_plan*``; ``products_max_gmv_share`` and ``plan_planned_paid_uv_share`` are doubles).
+Columns may be left out or null where :func:`steps.columnar.from_columns` allows it.
+:func:`read_jsonl_streams` makes such a DataFrame from a steps JSON Lines file (on any file
+system Spark reads), and a Parquet file written from ``StreamTable.to_arrow()`` reads as
+one with ``spark.read.parquet``.
+
+**Scoring.**  :func:`score_spark` runs :func:`steps.scoring.engine.score_table` on every
+Arrow batch of the DataFrame (``mapInArrow``: batch → :func:`steps.columnar.from_arrow`,
+with the model's checks → ``score_table`` → a batch of score rows).  The catalog (the
+brands with their accounts, products, talent collaborations and short videos, without
+streams) is small: it is pickled once and broadcast.  A brand's context (main platform,
+analysis window) comes from all its streams, as :func:`steps.score` computes it: when some
+brand needs them (:func:`steps.scoring.streaming.needs_stream_facts`),
+:func:`stream_facts` gathers them with one aggregation before scoring.
+
+**Output.**  One row per stream × scorer (:func:`scores_schema`): ``scorer``,
+``scorer_version``, ``brand_id``, ``subject_id`` (the stream id), ``score``,
+``confidence``, ``components`` (a map from component key to its score, null where the
+component was not available) and ``error`` (null, or the error of a scorer that failed on
+that stream, whose ``score`` and ``confidence`` are then null).  Only stream scorers run on
+Spark: brand scorers need whole brands (use :func:`steps.score` per brand).
+
+Every executor needs ``steps-commerce`` (and any scorer plugin) installed in the Python that
+``PYSPARK_PYTHON`` names, with ``pyarrow``; ``pip install 'steps-commerce[spark]'``.
+pyspark is imported only inside these functions: ``import steps`` never needs it.
+"""
+
+from __future__ import annotations
+
+import copyreg
+import importlib
+import io
+import os
+import pickle
+import sys
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Final
+
+from steps.columnar.table import SCHEMA
+from steps.domain.model import Dataset
+from steps.io.files import RECORD_FIELDS
+from steps.scoring.batch import StreamFacts
+from steps.scoring.contract import ScoringContext
+from steps.scoring.results import SubjectKind
+
+if TYPE_CHECKING:
+    from steps.scoring.plugins import PluginHost
+
+__all__ = [
+    "SCORES_COLUMNS",
+    "local_session",
+    "read_jsonl_catalog",
+    "read_jsonl_streams",
+    "score_batches",
+    "score_spark",
+    "scores_schema",
+    "stream_facts",
+    "streams_schema",
+]
+
+#: The columns of :func:`score_spark`'s result, in order.
+SCORES_COLUMNS: Final = (
+    "scorer",
+    "scorer_version",
+    "brand_id",
+    "subject_id",
+    "score",
+    "confidence",
+    "components",
+    "error",
+)
+#: Record kinds :func:`read_jsonl_catalog` gathers: all but streams and orders (which
+#: scoring does not need).
+_CATALOG_KINDS: Final = ("brand", *(k for k in RECORD_FIELDS if k not in ("stream", "order")))
+#: Record kinds the stream parser needs besides the streams (to check their relations).
+_STREAM_CHECK_KINDS: Final = ("brand", "account", "product")
+_DAY_US: Final = 86_400_000_000
+_MINUTE_US: Final = 60_000_000
+_EPOCH_ORDINAL: Final = 719_163  # date(1970, 1, 1).toordinal()
+_SPARK_TYPES: Final = {"int64": "long", "int32": "int", "bool": "boolean", "float64": "double"}
+
+
+def _module(name: str) -> Any:
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        raise ImportError(
+            f"steps.spark needs {name.split('.', maxsplit=1)[0]}: install it with "
+            "pip install 'steps-commerce[spark]'"
+        ) from None
+
+
+# --------------------------------------------------------------------------- schemas
+
+
+def _schema_ddl() -> list[tuple[str, str, bool]]:
+    """(name, Spark type, nullable) of every column of a streams DataFrame."""
+    out = []
+    for column in SCHEMA:
+        if column.dictionary:
+            out.append((column.name, "string", column.name == "campaign"))
+        else:
+            out.append((column.name, _SPARK_TYPES[column.dtype], False))
+    return out
+
+
+def streams_schema() -> Any:
+    """The Spark schema (``pyspark.sql.types.StructType``) of a DataFrame of streams: one
+    field per column of :data:`steps.columnar.SCHEMA`, strings for the dictionary columns
+    (``campaign`` nullable), ``long``/``int``/``boolean``/``double`` for the others."""
+    types = _module("pyspark.sql.types")
+    names = {
+        "string": types.StringType(),
+        "long": types.LongType(),
+        "int": types.IntegerType(),
+        "boolean": types.BooleanType(),
+        "double": types.DoubleType(),
+    }
+    return types.StructType(
+        [types.StructField(name, names[kind], nullable) for name, kind, nullable in _schema_ddl()]
+    )
+
+
+def scores_schema() -> Any:
+    """The Spark schema of :func:`score_spark`'s result (:data:`SCORES_COLUMNS`)."""
+    types = _module("pyspark.sql.types")
+    return types.StructType(
+        [
+            types.StructField("scorer", types.StringType(), False),
+            types.StructField("scorer_version", types.StringType(), True),
+            types.StructField("brand_id", types.StringType(), False),
+            types.StructField("subject_id", types.StringType(), False),
+            types.StructField("score", types.DoubleType(), True),
+            types.StructField("confidence", types.DoubleType(), True),
+            types.StructField(
+                "components", types.MapType(types.StringType(), types.DoubleType(), True), True
+            ),
+            types.StructField("error", types.StringType(), True),
+        ]
+    )
+
+
+def _arrow_scores_schema(pa: Any) -> Any:
+    return pa.schema(
+        [
+            pa.field("scorer", pa.string(), False),
+            pa.field("scorer_version", pa.string()),
+            pa.field("brand_id", pa.string(), False),
+            pa.field("subject_id", pa.string(), False),
+            pa.field("score", pa.float64()),
+            pa.field("confidence", pa.float64()),
+            pa.field("components", pa.map_(pa.string(), pa.float64())),
+            pa.field("error", pa.string()),
+        ]
+    )
+
+
+def _arrow_streams_schema(pa: Any) -> Any:
+    kinds = {
+        "string": pa.string(),
+        "long": pa.int64(),
+        "int": pa.int32(),
+        "boolean": pa.bool_(),
+        "double": pa.float64(),
+    }
+    return pa.schema(
+        [pa.field(name, kinds[kind], nullable) for name, kind, nullable in _schema_ddl()]
+    )
+
+
+# --------------------------------------------------------------------------- sessions
+
+
+def local_session(
+    master: str = "local[2]",
+    *,
+    app_name: str = "steps",
+    shuffle_partitions: int = 4,
+    conf: Mapping[str, str] | None = None,
+) -> Any:
+    """A Spark session on this machine for trying things out, tests and benchmarks: Arrow
+    on, no web UI, few shuffle partitions, driver bound to 127.0.0.1 (no other network is
+    touched), workers running this Python (``PYSPARK_PYTHON``, unless set).  ``conf`` adds
+    or overrides settings.  On a cluster, build the session as the cluster wants it."""
+    sql = _module("pyspark.sql")
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    settings = {
+        "spark.sql.execution.arrow.pyspark.enabled": "true",
+        "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
+        "spark.sql.shuffle.partitions": str(shuffle_partitions),
+        "spark.driver.host": "127.0.0.1",
+        "spark.driver.bindAddress": "127.0.0.1",
+        **(conf or {}),
+    }
+    builder = sql.SparkSession.builder.master(master).appName(app_name)
+    for key, value in settings.items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
+
+
+# --------------------------------------------------------------------------- pickling
+
+
+def _mapping_proxy(mapping: dict[Any, Any]) -> MappingProxyType[Any, Any]:
+    return MappingProxyType(mapping)
+
+
+def _reduce_proxy(mapping: MappingProxyType[Any, Any]) -> tuple[Any, ...]:
+    return (_mapping_proxy, (dict(mapping),))
+
+
+def _dumps(value: object) -> bytes:
+    """``pickle.dumps`` that also pickles the read-only mappings of the model (frozen
+    attrs classes hold :class:`types.MappingProxyType`, which pickle refuses)."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    table = copyreg.dispatch_table.copy()
+    table[MappingProxyType] = _reduce_proxy
+    pickler.dispatch_table = table
+    pickler.dump(value)
+    return buffer.getvalue()
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _record_kind() -> Any:
+    functions = _module("pyspark.sql.functions")
+    return functions.get_json_object(functions.col("value"), "$.record")
+
+
+def _lines(spark: Any, path: str | os.PathLike[str]) -> Any:
+    return spark.read.text(os.fspath(path))
+
+
+def _collect_lines(text: Any, kinds: Sequence[str]) -> list[str]:
+    rows = text.where(_record_kind().isin(*kinds)).collect()
+    return [row[0] for row in rows]
+
+
+def _header(text: Any) -> str:
+    rows = text.where(_record_kind() == "header").limit(1).collect()
+    if not rows:
+        raise ValueError("no header line: a steps JSON Lines file starts with its header")
+    line: str = rows[0][0]
+    return line
+
+
+def read_jsonl_catalog(spark: Any, path: str | os.PathLike[str]) -> Dataset:
+    """The brands of a steps JSON Lines file without their streams (accounts, products,
+    talent collaborations, trust signals, short videos): the ``.catalog`` of
+    :func:`steps.columnar.read_jsonl`, with the lines gathered by Spark (so ``path`` may
+    be on any file system Spark reads).  Orders are left out (scoring does not use
+    them)."""
+    from steps.columnar.readers import read_jsonl
+
+    text = _lines(spark, path)
+    lines = [_header(text), *_collect_lines(text, _CATALOG_KINDS)]
+    with tempfile.TemporaryDirectory(prefix="steps-catalog-") as folder:
+        local = Path(folder) / "catalog.jsonl"
+        local.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+        return read_jsonl(local).catalog
+
+
+def _parse_streams(context_lines: Any) -> Callable[[Iterator[Any]], Iterator[Any]]:
+    """The ``mapInArrow`` function turning batches of stream lines into stream columns."""
+
+    def parse(batches: Iterator[Any]) -> Iterator[Any]:
+        from steps.columnar.readers import read_jsonl
+
+        pa = _module("pyarrow")
+        head: list[str] = context_lines.value
+        schema = _arrow_streams_schema(pa)
+        with tempfile.TemporaryDirectory(prefix="steps-streams-") as folder:
+            local = Path(folder) / "streams.jsonl"
+            for batch in batches:
+                if batch.num_rows == 0:
+                    continue
+                lines = batch.column(0).to_pylist()
+                with local.open("w", encoding="utf-8") as out:
+                    out.writelines(line + "\n" for line in head)
+                    out.writelines(line + "\n" for line in lines)
+                table = read_jsonl(local, chunk_rows=max(1, len(lines))).table().to_arrow()
+                arrays = [
+                    table.column(field.name).cast(field.type).combine_chunks() for field in schema
+                ]
+                yield from pa.Table.from_arrays(arrays, schema=schema).to_batches()
+
+    return parse
+
+
+def read_jsonl_streams(spark: Any, path: str | os.PathLike[str]) -> Any:
+    """The streams of a steps JSON Lines file as a Spark DataFrame (:func:`streams_schema`).
+
+    Lines are read by Spark (any file system it reads) and parsed in parallel, a batch at a
+    time, by :func:`steps.columnar.read_jsonl` with the model's checks against the file's
+    brands, accounts and products (broadcast).  A problem fails the job with the message
+    of :class:`~steps.domain.errors.InvalidDataError`; its line numbers count within the
+    batch, so run ``steps validate FILE`` for the file's own.  Lines that are not records
+    are skipped here, and a stream id repeated in two batches is not caught: validate the
+    file first when it comes from elsewhere."""
+    text = _lines(spark, path)
+    head = [_header(text), *_collect_lines(text, _STREAM_CHECK_KINDS)]
+    shared = spark.sparkContext.broadcast(head)
+    streams = text.where(_record_kind() == "stream")
+    return streams.mapInArrow(_parse_streams(shared), streams_schema())
+
+
+# --------------------------------------------------------------------------- scoring
+
+
+def stream_facts(df: Any) -> StreamFacts:
+    """Each brand's streams per account and first and last local start date, over the
+    whole DataFrame (one aggregation, a row per brand and account comes back)."""
+    functions = _module("pyspark.sql.functions")
+    local = functions.col("started_at_us") + functions.col("started_at_offset_min").cast(
+        "long"
+    ) * functions.lit(_MINUTE_US)
+    day = (local - functions.pmod(local, functions.lit(_DAY_US))) / functions.lit(_DAY_US)
+    rows = (
+        df.groupBy("brand_id", "account_id")
+        .agg(
+            functions.count(functions.lit(1)).alias("streams"),
+            functions.min(day.cast("long")).alias("first"),
+            functions.max(day.cast("long")).alias("last"),
+        )
+        .collect()
+    )
+    accounts: dict[str, dict[str, int]] = {}
+    days: dict[str, tuple[int, int]] = {}
+    for row in rows:
+        brand, account = row["brand_id"], row["account_id"]
+        accounts.setdefault(brand, {})[account] = int(row["streams"])
+        first, last = int(row["first"]) + _EPOCH_ORDINAL, int(row["last"]) + _EPOCH_ORDINAL
+        low, high = days.get(brand, (first, last))
+        days[brand] = (min(low, first), max(high, last))
+    return StreamFacts(accounts, days)
+
+
+def _stream_scorers(scorers: Sequence[str] | str | None, host: PluginHost | None) -> list[str]:
+    from steps.scoring.plugins import default_host
+
+    chosen = (host or default_host()).select([scorers] if isinstance(scorers, str) else scorers)
+    if scorers is None:
+        return [r.name for r in chosen if r.subject is SubjectKind.STREAM]
+    brand_level = [r.name for r in chosen if r.subject is not SubjectKind.STREAM]
+    if brand_level:
+        raise ValueError(
+            f"score_spark scores streams; brand scorers {brand_level} need whole brands "
+            "(steps.score)"
+        )
+    return [r.name for r in chosen]
+
+
+def _error_row(error: Any) -> dict[str, Any]:
+    return {
+        "scorer": error.scorer,
+        "scorer_version": None,
+        "brand_id": error.brand_id,
+        "subject_id": error.subject_id,
+        "score": None,
+        "confidence": None,
+        "components": None,
+        "error": f"{error.error_type}: {error.message}",
+    }
+
+
+#: The last payload a Python worker unpickled, with its TableCatalog: a reused worker
+#: scores many partitions with one broadcast (bytes objects hash once, compare by identity).
+_LAST_PAYLOAD: dict[bytes, tuple[Dataset, Any, ScoringContext, list[str]]] = {}
+
+
+def _unpickled(payload: bytes) -> tuple[Dataset, Any, ScoringContext, list[str]]:
+    from steps.scoring.batch import TableCatalog
+
+    found = _LAST_PAYLOAD.get(payload)
+    if found is None:
+        catalog, facts, context, names = pickle.loads(payload)  # noqa: S301 - our broadcast
+        found = (catalog, TableCatalog(catalog, facts), context, names)
+        _LAST_PAYLOAD.clear()
+        _LAST_PAYLOAD[payload] = found
+    return found
+
+
+def score_batches(
+    batches: Iterator[Any],
+    payload: bytes,
+    *,
+    host: PluginHost | None = None,
+) -> Iterator[Any]:
+    """Score Arrow record batches of streams (the body of :func:`score_spark`'s
+    ``mapInArrow``, usable without Spark): ``payload`` is ``(catalog, facts, context,
+    scorer names)`` pickled as :func:`score_spark` pickles it; ``host`` defaults to the
+    process's :func:`~steps.scoring.plugins.default_host`.  Yields one record batch of
+    :data:`SCORES_COLUMNS` per non-empty input batch: a row per stream × scorer, and one
+    with ``error`` set for each stream a scorer failed on."""
+    from steps.columnar.readers import from_arrow
+    from steps.scoring.engine import score_table
+    from steps.scoring.plugins import default_host
+    from steps.scoring.streaming import summary_rows
+
+    pa = _module("pyarrow")
+    catalog, shared, context, names = _unpickled(payload)
+    if host is None:
+        host = default_host()
+    schema = _arrow_scores_schema(pa)
+    for batch in batches:
+        if batch.num_rows == 0:
+            continue
+        table = from_arrow(pa.Table.from_batches([batch]), catalog=catalog)
+        results = score_table(table, shared, names, context, host=host)
+        rows = [
+            {
+                "scorer": row["scorer"],
+                "scorer_version": row["scorer_version"],
+                "brand_id": row["brand_id"],
+                "subject_id": row["subject_id"],
+                "score": row["score"],
+                "confidence": row["confidence"],
+                "components": row["components"],
+                "error": None,
+            }
+            for row in summary_rows(results)
+        ]
+        rows.extend(_error_row(error) for error in results.errors)
+        yield pa.RecordBatch.from_pylist(rows, schema=schema)
+
+
+def score_spark(
+    df: Any,
+    catalog: Dataset,
+    scorers: Sequence[str] | str | None = None,
+    context: ScoringContext | None = None,
+    *,
+    facts: StreamFacts | None = None,
+    host: PluginHost | None = None,
+) -> Any:
+    """Score every stream of the Spark DataFrame ``df`` (:func:`streams_schema`) with the
+    stream scorers ``scorers`` (names; every registered stream scorer for ``None``),
+    ``catalog`` holding the streams' brands (broadcast).  Returns a DataFrame of
+    :func:`scores_schema`, one row per stream × scorer, computed lazily (an action such
+    as ``.write`` or ``.collect()`` runs it).
+
+    ``facts`` are the brands' stream facts (:func:`stream_facts`); by default they are
+    gathered with one aggregation over ``df`` when some brand's context needs them.
+    ``host`` chooses the scorer names on the driver (executors score with their own
+    default host, so the scorers must be installed there)."""
+    names = _stream_scorers(scorers, host)
+    from steps.scoring.streaming import needs_stream_facts
+
+    if facts is None:
+        facts = stream_facts(df) if needs_stream_facts(catalog) else StreamFacts()
+    payload = _dumps((catalog, facts, context or ScoringContext(), names))
+    shared = df.sparkSession.sparkContext.broadcast(payload)
+
+    def score(batches: Iterator[Any]) -> Iterator[Any]:
+        return score_batches(batches, shared.value)
+
+    return df.mapInArrow(score, scores_schema())
