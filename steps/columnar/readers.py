@@ -1645,7 +1645,8 @@ def _loads_function() -> Callable[[bytes], Any]:
         import orjson
     except ImportError:  # pragma: no cover - orjson is optional
         return lambda line: _parse_json(line.decode("utf-8"))
-    return orjson.loads
+    loads: Callable[[bytes], Any] = orjson.loads
+    return loads
 
 
 def _blocks(path: Path) -> Iterator[tuple[int, list[bytes]]]:
