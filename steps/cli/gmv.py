@@ -22,6 +22,8 @@ import sys
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from steps.cli._periods import USAGE_ERROR, UsageError, parse_period
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
@@ -31,12 +33,7 @@ if TYPE_CHECKING:
 #: Kept in step with steps.gmv.attribution (not imported: ``steps --help`` stays light).
 _METHODS = ("lmdi", "shapley", "multiplicative")
 _DIMENSIONS = ("account", "traffic_source", "product", "stream")
-_USAGE_ERROR = 2
 _DATA_ERROR = 1
-
-
-class _UsageError(Exception):
-    pass
 
 
 def _top(text: str) -> int:
@@ -83,30 +80,12 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(run=run)
 
 
-def parse_period(text: str, option: str) -> tuple[date, date]:
-    """``"2021-08-01..2021-08-31"`` (or one date) → inclusive ``(start, end)``."""
-    start_text, sep, end_text = text.partition("..")
-    if not sep:
-        end_text = start_text
-    try:
-        start = date.fromisoformat(start_text.strip())
-        end = date.fromisoformat(end_text.strip())
-    except ValueError:
-        raise _UsageError(
-            f"{option}: {text!r} is not a period: use START..END with ISO dates, "
-            "e.g. 2021-08-01..2021-08-31"
-        ) from None
-    if end < start:
-        raise _UsageError(f"{option}: {text!r} ends ({end}) before it starts ({start})")
-    return start, end
-
-
 def run(args: argparse.Namespace) -> int:
     try:
         return _run(args)
-    except _UsageError as error:
+    except UsageError as error:
         print(f"steps gmv: {error}", file=sys.stderr)
-        return _USAGE_ERROR
+        return USAGE_ERROR
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -124,7 +103,7 @@ def _run(args: argparse.Namespace) -> int:
         try:
             brands: Sequence[Brand] = (dataset.brand(args.brand),)
         except KeyError as error:
-            raise _UsageError(error.args[0]) from None
+            raise UsageError(error.args[0]) from None
     else:
         brands = dataset.brands
     streams = [(b, s) for b in brands for s in b.streams]
@@ -139,7 +118,7 @@ def _run(args: argparse.Namespace) -> int:
         if isinstance(error, AttributionError):
             print(f"steps gmv: {error}", file=sys.stderr)
             return _DATA_ERROR
-        raise _UsageError(str(error)) from None
+        raise UsageError(str(error)) from None
     sources = uv_by_source_change(selected[0], selected[1])
     names = _names(args.by, brands)
     if args.format == "json":
@@ -165,7 +144,7 @@ def _identity(key: str) -> Any:
         if record.key == key:
             return record.identity
     known = ", ".join(r.key for r in records) or "none"
-    raise _UsageError(f"unknown identity {key!r} (known: {known})")
+    raise UsageError(f"unknown identity {key!r} (known: {known})")
 
 
 def _segment_key(by: str | None, brands: Sequence[Brand]) -> str | Callable[[Stream], str] | None:

@@ -20,15 +20,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
 from typing import Any
 
-_USAGE_ERROR = 2
+from steps.cli._periods import USAGE_ERROR, UsageError, parse_period
+
 _DATA_ERROR = 1
-
-
-class _UsageError(Exception):
-    pass
 
 
 def register(subparsers: Any) -> None:
@@ -67,37 +63,19 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(run=run)
 
 
-def parse_period(text: str, option: str) -> tuple[date, date]:
-    """``"2021-08-01..2021-08-31"`` (or one date) → inclusive ``(start, end)``."""
-    start_text, sep, end_text = text.partition("..")
-    if not sep:
-        end_text = start_text
-    try:
-        start = date.fromisoformat(start_text.strip())
-        end = date.fromisoformat(end_text.strip())
-    except ValueError:
-        raise _UsageError(
-            f"{option}: {text!r} is not a period: use START..END with ISO dates, "
-            "e.g. 2021-08-01..2021-08-31"
-        ) from None
-    if end < start:
-        raise _UsageError(f"{option}: {text!r} ends ({end}) before it starts ({start})")
-    return start, end
-
-
 def run(args: argparse.Namespace) -> int:
     try:
         return _run(args)
-    except _UsageError as error:
+    except UsageError as error:
         print(f"steps report: {error}", file=sys.stderr)
-        return _USAGE_ERROR
+        return USAGE_ERROR
 
 
 def _run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     if (args.period_from is None) != (args.period_to is None):
-        raise _UsageError("--from and --to go together: give both or neither")
+        raise UsageError("--from and --to go together: give both or neither")
     periods = None
     if args.period_from is not None:
         periods = (
@@ -120,7 +98,7 @@ def _run(args: argparse.Namespace) -> int:
         known = {brand.brand_id for brand in dataset.brands}
         unknown = [b for b in args.brands if b not in known]
         if unknown:
-            raise _UsageError(
+            raise UsageError(
                 f"no brand {', '.join(map(repr, unknown))} in {args.file} "
                 f"(known: {', '.join(sorted(known)) or 'none'})"
             )
