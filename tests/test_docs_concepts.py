@@ -320,6 +320,7 @@ def test_documented_limits_match_the_code():
     expected_names = {
         ("io.files", "MAX_FILE_BYTES"),
         ("io.files", "MAX_LINE_BYTES"),
+        ("io.files", "MAX_RECORDS"),
         ("domain.fields", "MAX_ID_LENGTH"),
         ("domain.fields", "MAX_TEXT_LENGTH"),
         ("domain.fields", "MAX_MONEY_FEN"),

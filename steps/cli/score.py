@@ -49,8 +49,27 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="exit 1 when any scorer failed on any subject or any plugin was skipped",
     )
+    parser.add_argument(
+        "--time-budget",
+        type=_seconds,
+        metavar="SECONDS",
+        help="per scorer, over the whole run: a scorer that takes longer is reported (with "
+        "its plugin) and its remaining subjects are skipped, each with an OverBudget error",
+    )
     add_stream_arguments(parser)
     parser.set_defaults(run=run)
+
+
+def _seconds(text: str) -> float:
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
+    return value
 
 
 def _positive(text: str) -> int:
@@ -237,7 +256,9 @@ def run(args: argparse.Namespace) -> int:
                     r.scorer for r in host.scorers() if not args.scorers or r.name in args.scorers
                 ]
                 context = build_context(args, chosen)
-                results = score(dataset, args.scorers, context, host=host)
+                results = score(
+                    dataset, args.scorers, context, host=host, time_budget=args.time_budget
+                )
             finally:
                 problems = report_problems("score", host)
     except UnknownScorerError as error:
@@ -277,6 +298,8 @@ def run_stream(args: argparse.Namespace) -> int:
 
     if not args.stream:
         return usage("--chunk-rows, --rows, --catalog and --quiet need --stream")
+    if args.time_budget is not None:
+        return usage("--time-budget applies to the whole-file run, not to --stream")
     if args.format != "table":
         return usage(
             "--stream writes rows (JSON Lines, or Parquet for an OUT ending in .parquet); "

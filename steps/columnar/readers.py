@@ -1595,12 +1595,17 @@ class _ChunkBuilder:
         self.size = stop
 
     def build(self) -> StreamTable:
+        """The table of the rows added; the builder lets go of them (so that a chunk the
+        caller has dropped is freed before the next one is allocated)."""
         size = self.size
         columns = {
             name: (array if size == self.capacity else array[:size].copy())
             for name, array in self.columns.items()
         }
         dictionaries = {name: tuple(e.lookup) for name, e in self.encoders.items()}
+        self.columns = {}
+        self.encoders = {}
+        self.capacity = self.size = 0
         return StreamTable._trusted(columns, dictionaries)
 
 
@@ -1697,8 +1702,14 @@ class _PassState:
         """Rows the chunk being built can still take (beyond the fast rows waiting)."""
         return self.builder.room - self.fast.size
 
-    def next_chunk(self) -> None:
+    def take_chunk(self) -> StreamTable:
+        """The chunk built so far; a new one is started."""
         self.left -= self.builder.size
+        chunk = self.builder.build()
+        self.builder = _ChunkBuilder(0)
+        return chunk
+
+    def start_chunk(self) -> None:
         self.builder = _ChunkBuilder(max(1, min(self.chunk_rows, self.left)))
 
 
@@ -2000,8 +2011,8 @@ class JsonlStreamSource:
                     self._accept_fast(state)
                     if state.pending:
                         raise InvalidDataError(_by_line(state.pending), source)
-                    yield state.builder.build()
-                    state.next_chunk()
+                    yield state.take_chunk()
+                    state.start_chunk()
         self._accept_fast(state)
         if state.pending:
             raise InvalidDataError(_by_line(state.pending), source)
@@ -2134,8 +2145,8 @@ def _concat_consuming(parts: list[StreamTable]) -> StreamTable:
             arrays = [recode(a, r[column.name]) for a, r in zip(arrays, remaps, strict=True)]
         columns[column.name] = np.concatenate(arrays)
         del arrays
-        for part in parts:
-            part._columns[column.name] = part._columns[column.name][:0]
+        for part in parts:  # a fresh array: a slice would keep the chunk's buffer alive
+            part._columns[column.name] = np.empty(0, dtype=column.dtype)
     return StreamTable._trusted(columns, dictionaries)
 
 

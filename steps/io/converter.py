@@ -292,7 +292,8 @@ def _attrs_hook(cls: type[T]) -> Callable[[object, type], T]:
     def hook(data: object, _: type) -> T:
         if not isinstance(data, dict):
             raise _fail(f"must be an object, got {_json_type(data)}")
-        problems = [Problem(str(key), "unknown field") for key in data if key not in names]
+        # An empty key still gets a path ('""'), so the problem says where it is.
+        problems = [Problem(str(key) or '""', "unknown field") for key in data if key not in names]
         kwargs: dict[str, Any] = {}
         constructible = True
         partial_positions: dict[str, tuple[int, ...]] = {}

@@ -175,14 +175,17 @@ def load_profile(path: str | Path) -> MappingProfile:
     """Read a mapping profile from a TOML file; every problem is reported with its key."""
     try:
         size = Path(path).stat().st_size
-        if size > MAX_PROFILE_BYTES:
-            raise InvalidDataError(
-                [Problem("", f"file is {size} bytes; the limit is {MAX_PROFILE_BYTES}")], str(path)
-            )
+    except OSError as error:
+        raise InvalidDataError([Problem("", f"cannot read: {error}")], str(path)) from None
+    if size > MAX_PROFILE_BYTES:
+        raise InvalidDataError(
+            [Problem("", f"file is {size} bytes; the limit is {MAX_PROFILE_BYTES}")], str(path)
+        )
+    try:
         document = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:
         raise InvalidDataError([Problem("", f"cannot read: {error}")], str(path)) from None
-    except tomllib.TOMLDecodeError as error:
+    except ValueError as error:  # TOMLDecodeError, or an integer of over 4300 digits
         raise InvalidDataError([Problem("", f"not valid TOML: {error}")], str(path)) from None
     except RecursionError:
         raise InvalidDataError(
@@ -502,7 +505,11 @@ def _read_row(
             problems.append(Problem(f"rows[{index}].{column}", str(error), line))
     if not problems:
         # A required field whose cell is empty ("", "-", "--"): the stream cannot be built.
-        required = [f for f in REQUIRED_FIELDS if f not in values]
+        # (Without a stream id column, ids are made from the account and the start.)
+        needed = list(REQUIRED_FIELDS)
+        if any(profile.columns[h].field == "stream_id" for h in header if h in profile.columns):
+            needed.append("stream_id")
+        required = [f for f in needed if f not in values]
         if "account_id" not in values and "account_name" not in values:
             required.append("account_id")
         for field in required:

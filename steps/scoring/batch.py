@@ -1758,7 +1758,7 @@ def _call_table(
     try:
         problem = result.problem(len(table))
     except Exception as error:
-        problem = f"broken TableScores ({type(error).__name__}: {error})"
+        problem = f"broken TableScores ({type(error).__name__}: {_text(error)})"
     if problem is not None:
         return f"returned {problem}"
     into[record.name] = result

@@ -140,7 +140,7 @@ def _check_profile(data: object, known: Mapping[str, Collection[str]] | None) ->
         yield Problem("", f"must be a table of scorers, got {type(data).__name__}")
         return
     for scorer, indicators in data.items():
-        scorer_path = str(scorer)
+        scorer_path = str(scorer) or '""'  # an empty name still gets a path
         if known is not None and scorer not in known:
             names = ", ".join(sorted(known)) or "none"
             yield Problem(scorer_path, f"unknown scorer (known: {names})")
@@ -238,8 +238,9 @@ def load_benchmarks(
     except json.JSONDecodeError as error:
         problem = Problem("", f"not valid JSON: {error.msg} (column {error.colno})", error.lineno)
         raise InvalidDataError([problem], label) from error
-    except ValueError as error:
-        raise InvalidDataError([Problem("", f"not valid JSON: {error}")], label) from error
+    except ValueError as error:  # NaN in JSON; in TOML, an integer of over 4300 digits
+        kind = "TOML" if suffix == ".toml" else "JSON"
+        raise InvalidDataError([Problem("", f"not valid {kind}: {error}")], label) from error
     except RecursionError:
         kind = "TOML" if suffix == ".toml" else "JSON"
         raise InvalidDataError(

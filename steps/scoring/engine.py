@@ -20,13 +20,23 @@ a :class:`ScoreError`, and every other card is still produced.  Warnings a score
 captured into :attr:`ScoreResults.warnings` (identical ones counted, not repeated), never
 printed.  Capturing uses :func:`warnings.catch_warnings`, which is process-global: do not run
 :func:`score` in several threads at once.
+
+A time budget (``score(..., time_budget=seconds)``) bounds how long each scorer may spend in
+one run, over all its subjects.  The engine measures each call; once a scorer's total passes
+the budget, an :data:`OVER_BUDGET` warning names it, its plugin and the time it took, and
+its remaining subjects are skipped, each with an :data:`OVER_BUDGET` error.  The budget is
+reported, not enforced: Python cannot safely interrupt a running function, so a call that
+never returns still blocks the run (run untrusted plugins in a separate process with a
+timeout for that).
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import math
+import time
 import warnings
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Final
@@ -44,6 +54,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BATCH_FALLBACK",
+    "OVER_BUDGET",
     "ROW_COLUMNS",
     "ScoreResults",
     "ScoreWarning",
@@ -54,6 +65,9 @@ __all__ = [
 
 #: :attr:`ScoreWarning.category` of the engine's note that a ``score_many`` batch failed.
 BATCH_FALLBACK: Final = "BatchFallback"
+#: :attr:`ScoreWarning.category` and :attr:`ScoreError.error_type` of a scorer that went over
+#: the run's time budget (the warning), and of each subject it then skipped (the errors).
+OVER_BUDGET: Final = "OverBudget"
 #: The longest exception message kept in a :class:`ScoreError` (the rest is cut).
 MAX_MESSAGE: Final = 2_000
 
@@ -368,7 +382,10 @@ def _checked(card: object, record: ScorerRecord, subject_id: str, brand_id: str)
 
 
 def _text(error: BaseException) -> str:
-    text = str(error)
+    try:
+        text = str(error)
+    except Exception as failure:  # an exception whose __str__ itself raises
+        text = f"(unprintable {type(error).__name__}: str() raised {type(failure).__name__})"
     return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
 
 
@@ -376,11 +393,47 @@ def _text(error: BaseException) -> str:
 
 
 class _Run:
-    def __init__(self, context: ScoringContext) -> None:
+    def __init__(self, context: ScoringContext, time_budget: float | None = None) -> None:
         self.context = context
         self.cards: list[ScoreCard] = []
         self.errors: list[ScoreError] = []
         self._warnings: dict[tuple[str, str, str], list[Any]] = {}
+        self.time_budget = time_budget
+        #: Seconds each scorer has spent so far (measured only under a time budget).
+        self.spent: dict[str, float] = {}
+
+    def over_budget(self, record: ScorerRecord, subject_id: str, brand_id: str) -> bool:
+        """Whether ``record`` has used up its time budget; if so, the subject is skipped
+        with an :data:`OVER_BUDGET` error."""
+        spent = self.spent.get(record.name, 0.0)
+        if self.time_budget is None or spent <= self.time_budget:
+            return False
+        self.error(
+            record,
+            subject_id,
+            brand_id,
+            OVER_BUDGET,
+            f"skipped: the scorer had used {spent:.3f} s of its time budget of "
+            f"{self.time_budget:g} s",
+        )
+        return True
+
+    def spend(
+        self, record: ScorerRecord, subject_id: str | None, brand_id: str, seconds: float
+    ) -> None:
+        """Add ``seconds`` to the time ``record`` has spent; warn once when it passes the
+        budget."""
+        before = self.spent.get(record.name, 0.0)
+        total = self.spent[record.name] = before + seconds
+        if self.time_budget is not None and before <= self.time_budget < total:
+            self.warn(
+                record,
+                subject_id,
+                brand_id,
+                OVER_BUDGET,
+                f"took {total:.3f} s, over its time budget of {self.time_budget:g} s (the last "
+                f"call took {seconds:.3f} s); its remaining subjects are skipped",
+            )
 
     def error(
         self, record: ScorerRecord, subject_id: str, brand_id: str, kind: str, message: str
@@ -441,10 +494,18 @@ class _Run:
     ) -> None:
         """Score one brand's subjects with one scorer."""
         brand_id = brand.brand_id
+        budget = self.time_budget
+        if budget is not None and self.spent.get(record.name, 0.0) > budget:
+            for subject_id in ids:  # skipped, one error each
+                self.over_budget(record, subject_id, brand_id)
+            return
         with warnings.catch_warnings(record=True) as log:
             warnings.simplefilter("always")
             if record.batch:
+                started = time.perf_counter()
                 reason = self._batch(record, subjects, ids, brand_id)
+                if budget is not None:
+                    self.spend(record, None, brand_id, time.perf_counter() - started)
                 if reason is None:
                     self.captured(record, None, brand_id, log, 0)
                     return
@@ -459,6 +520,10 @@ class _Run:
                 )
             score, context, keep = record.scorer.score, self.context, self.cards.append
             for subject, subject_id in zip(subjects, ids, strict=True):
+                if budget is not None:
+                    if self.over_budget(record, subject_id, brand_id):
+                        continue
+                    started = time.perf_counter()
                 mark = len(log)
                 try:
                     card = score(subject, context)  # type: ignore[arg-type]
@@ -471,6 +536,8 @@ class _Run:
                     else:
                         kind = "TypeError" if not isinstance(card, ScoreCard) else "ValueError"
                         self.error(record, subject_id, brand_id, kind, problem)
+                if budget is not None:
+                    self.spend(record, subject_id, brand_id, time.perf_counter() - started)
                 if len(log) > mark:
                     self.captured(record, subject_id, brand_id, log, mark)
 
@@ -485,11 +552,13 @@ class _Run:
         when every card was valid (and has been kept)."""
         try:
             returned = record.scorer.score_many(subjects, self.context)  # type: ignore[union-attr]
-            cards = list(returned)
+            # One card more than asked for is enough to refuse: an endless iterator ends here.
+            cards = list(itertools.islice(returned, len(subjects) + 1))
         except Exception as error:
             return f"raised {type(error).__name__}: {_text(error)}"
         if len(cards) != len(subjects):
-            return f"returned {len(cards)} cards for {len(subjects)} subjects"
+            count = f"more than {len(subjects)}" if len(cards) > len(subjects) else len(cards)
+            return f"returned {count} cards for {len(subjects)} subjects"
         for card, subject_id in zip(cards, ids, strict=True):
             problem = _checked(card, record, subject_id, brand_id)
             if problem is not None:
@@ -533,6 +602,7 @@ def score(
     context: ScoringContext | None = None,
     *,
     host: PluginHost | None = None,
+    time_budget: float | None = None,
 ) -> ScoreResults:
     """Run ``scorers`` (names; all registered scorers for ``None``) over ``dataset``.
 
@@ -541,14 +611,25 @@ def score(
     :func:`~steps.scoring.plugins.default_host`.  Unknown names raise
     :class:`~steps.scoring.plugins.UnknownScorerError` listing the known ones; a failing
     scorer never raises, it yields a :class:`ScoreError` in the results.
+
+    ``time_budget`` (seconds, per scorer, over the whole run): a scorer that goes over it
+    gets an :data:`OVER_BUDGET` warning (naming it, its plugin and its time) and its
+    remaining subjects are skipped, one :data:`OVER_BUDGET` error each.  The budget is
+    reported, not enforced: a call already running is never interrupted.
     """
     from steps.scoring.plugins import default_host
 
+    if time_budget is not None and (
+        isinstance(time_budget, bool)
+        or not isinstance(time_budget, int | float)
+        or not (math.isfinite(time_budget) and time_budget > 0)
+    ):
+        raise ValueError(f"time_budget must be a positive number of seconds, got {time_budget!r}")
     if host is None:
         host = default_host()
     names = [scorers] if isinstance(scorers, str) else scorers
     records = host.select(names)
-    run = _Run(context if context is not None else ScoringContext())
+    run = _Run(context if context is not None else ScoringContext(), time_budget)
     for brand in dataset.brands:
         streams: tuple[list[StreamSubject], list[str]] | None = None
         for record in records:

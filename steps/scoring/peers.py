@@ -359,7 +359,7 @@ def _check_peers_dict(data: object) -> Iterator[Problem]:
         return
     known = {"format", "version", "group_by", "min_group_size", "indicators"}
     for extra in sorted(set(data) - known):
-        yield Problem(str(extra), "unknown key")
+        yield Problem(str(extra) or '""', "unknown key")  # an empty key still gets a path
     if data.get("format") != PEERS_FORMAT:
         yield Problem("format", f"must be {PEERS_FORMAT!r}, got {data.get('format')!r}")
     if data.get("version") != PEERS_VERSION:

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -337,3 +338,50 @@ def test_a_broken_installed_plugin_does_not_break_the_command(tmp_path: Path):
     strict = _run("-m", "steps.cli", "scorers", extra_path=tmp_path, STEPS_STRICT_PLUGINS="1")
     assert strict.returncode == 1
     assert "plugin error: plugin 'broken'" in strict.stderr
+
+
+def test_score_time_budget_reports_the_slow_scorer_and_skips_the_rest(
+    monkeypatch: pytest.MonkeyPatch, dataset_file: Path, capsys: pytest.CaptureFixture[str]
+):
+    import time
+
+    def slow(scorer: FakeScorer, subject: object) -> object:
+        time.sleep(0.05)
+        return FakeScorer(scorer.name).score(subject, None)  # type: ignore[arg-type]
+
+    slow_scorer = FakeScorer("slow", answer=slow)
+    use_host(monkeypatch, isolated_host(Plugin("sluggish", slow_scorer, FakeScorer("quick"))))
+    code = main(["score", str(dataset_file), "--format", "json", "--time-budget", "0.01"])
+    captured = capsys.readouterr()
+    assert code == 0
+    results = ScoreResults.from_json(captured.out)
+    assert len(slow_scorer.calls) == 1  # the first call spent the budget; the rest skipped
+    skipped = [e for e in results.errors if e.scorer == "slow"]
+    assert skipped
+    assert all(e.error_type == "OverBudget" for e in skipped)
+    assert {e.plugin for e in skipped} == {"sluggish"}
+    by_scorer = Counter(c.scorer for c in results.cards)
+    assert by_scorer["slow"] == 1
+    assert by_scorer["quick"] == len(skipped) + 1  # the quick scorer scored every stream
+    assert "warning:" in captured.err
+    assert "time budget" in captured.err
+    assert main(["score", str(dataset_file), "--time-budget", "60", "--strict"]) == 0
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "soon"])
+def test_score_time_budget_must_be_positive_seconds(
+    good_host: PluginHost, dataset_file: Path, value: str, capsys: pytest.CaptureFixture[str]
+):
+    with pytest.raises(SystemExit) as exit_:
+        main(["score", str(dataset_file), "--time-budget", value])
+    assert exit_.value.code == 2
+    assert "--time-budget" in capsys.readouterr().err
+
+
+def test_score_time_budget_is_not_for_stream(
+    good_host: PluginHost, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    path = tmp_path / "x.jsonl"
+    path.write_text("")
+    assert main(["score", str(path), "--stream", "--time-budget", "5"]) == 2
+    assert "--time-budget" in capsys.readouterr().err
