@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import tomllib
 from collections.abc import Iterator, Mapping, Sequence
@@ -89,15 +90,23 @@ class MappingProfile:
 _OFFSET = re.compile(r"^([+-])(\d{2}):(\d{2})$")
 
 
+def _key(key: str) -> str:
+    """``key`` as it reads in a path: quoted as TOML quotes it when it is empty or holds
+    characters that would blur the path (dots, brackets, quotes, spaces)."""
+    if key and key.isprintable() and not any(c in key for c in ".[]\"' \t"):
+        return key
+    return json.dumps(key, ensure_ascii=False)
+
+
 def _parse_profile(document: Mapping[str, Any], source: str) -> MappingProfile:
     problems: list[Problem] = []
     head = document.get("profile")
     if not isinstance(head, dict):
         raise InvalidDataError([Problem("profile", "a [profile] table is required")], source)
-    for key in set(document) - {"profile", "columns"}:
-        problems.append(Problem(key, "unknown table"))
-    for key in set(head) - {"name", "platform", "description", "timezone"}:
-        problems.append(Problem(f"profile.{key}", "unknown key"))
+    for key in sorted(set(document) - {"profile", "columns"}):
+        problems.append(Problem(_key(key), "unknown table"))
+    for key in sorted(set(head) - {"name", "platform", "description", "timezone"}):
+        problems.append(Problem(f"profile.{_key(key)}", "unknown key"))
     name = head.get("name")
     if not isinstance(name, str) or not name:
         problems.append(Problem("profile.name", "is required (a string)"))
@@ -110,25 +119,28 @@ def _parse_profile(document: Mapping[str, Any], source: str) -> MappingProfile:
     zone = UTC
     offset = head.get("timezone", "+00:00")
     match = _OFFSET.match(offset) if isinstance(offset, str) else None
-    if match is None:
-        problems.append(Problem("profile.timezone", "must be a UTC offset such as +08:00"))
+    hours, minutes = (int(match.group(2)), int(match.group(3))) if match else (0, 0)
+    if match is None or hours > 23 or minutes > 59:
+        problems.append(
+            Problem("profile.timezone", "must be a UTC offset from -23:59 to +23:59 such as +08:00")
+        )
     else:
         sign = -1 if match.group(1) == "-" else 1
-        zone = timezone(sign * timedelta(hours=int(match.group(2)), minutes=int(match.group(3))))
+        zone = timezone(sign * timedelta(hours=hours, minutes=minutes))
     columns: dict[str, ColumnRule] = {}
     raw_columns = document.get("columns")
     if not isinstance(raw_columns, dict) or not raw_columns:
         problems.append(Problem("columns", "a non-empty [columns] table is required"))
         raw_columns = {}
     for header, rule in raw_columns.items():
-        path = f"columns.{header}"
+        path = f"columns.{_key(header)}"
         if not isinstance(rule, dict):
             problems.append(
                 Problem(path, "must be a table such as { field = 'uv', type = 'count' }")
             )
             continue
-        for key in set(rule) - {"field", "type", "format", "unit"}:
-            problems.append(Problem(f"{path}.{key}", "unknown key"))
+        for key in sorted(set(rule) - {"field", "type", "format", "unit"}):
+            problems.append(Problem(f"{path}.{_key(key)}", "unknown key"))
         field, kind = rule.get("field"), rule.get("type")
         if not isinstance(field, str) or field not in IMPORTABLE_FIELDS:
             problems.append(Problem(f"{path}.field", f"unknown stream field {field!r:.60}"))

@@ -1247,3 +1247,29 @@ def test_a_mapping_must_read_each_field_from_a_suitable_cell_type(tmp_path: Path
             "must be one of count, datetime, duration, money, per_viewer_duration, rate, text",
         ),
     ]
+
+
+def test_odd_keys_in_a_mapping_profile_are_quoted_in_the_path(tmp_path: Path) -> None:
+    path = tmp_path / "odd.toml"
+    path.write_text(
+        '"" = 1\n[profile]\nname = "x"\nplatform = "kuaishou"\n"a.b" = 2\n'
+        '[columns]\n"场次 ID" = { field = "stream_id", type = "text", "" = 3 }\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(InvalidDataError) as caught:
+        load_profile(path)
+    paths = [p.path for p in caught.value.problems]
+    assert paths[:3] == ['""', 'profile."a.b"', 'columns."场次 ID".""']
+
+
+@pytest.mark.parametrize("offset", ["+24:00", "-38:30", "+08:60", "8:00", "+0800"])
+def test_a_mapping_profile_timezone_out_of_range_is_a_problem(tmp_path: Path, offset: str) -> None:
+    path = tmp_path / "zone.toml"
+    path.write_text(
+        f'[profile]\nname = "x"\nplatform = "kuaishou"\ntimezone = "{offset}"\n'
+        '[columns]\n"场次ID" = { field = "stream_id", type = "text" }\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(InvalidDataError) as caught:
+        load_profile(path)
+    assert [p.path for p in caught.value.problems] == ["profile.timezone"]
