@@ -20,8 +20,11 @@ offset it was recorded in); every count and money field (``long``, 0 where not r
 with its ``has_*`` boolean for an optional field); the traffic splits
 ``uv_by_source_<source>`` and ``gmv_by_source_<source>`` with ``has_uv_by_source`` and
 ``has_gmv_by_source``; the aggregates of products and plan (``products_*``, ``plan_*``,
-``has_plan*``; ``products_max_gmv_share`` and ``plan_planned_paid_uv_share`` are doubles).
-Columns may be left out or null where :func:`steps.columnar.from_columns` allows it.
+``has_plan*``; ``products_max_gmv_share`` and ``plan_planned_paid_uv_share`` are doubles),
+and STAGE's line-up and spend-pacing columns (:data:`steps.columnar.table.EXTRA_SCHEMA`:
+``lineup_*``, ``plan_spend_pacing`` with ``has_plan_spend_pacing``; without them those four
+STAGE indicators are not available).  Columns may be left out or null where
+:func:`steps.columnar.from_columns` allows it.
 :func:`read_jsonl_streams` makes such a DataFrame from a steps JSON Lines file (on any file
 system Spark reads), and a Parquet file written from ``StreamTable.to_arrow()`` reads as
 one with ``spark.read.parquet``.
@@ -61,7 +64,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 
-from steps.columnar.table import SCHEMA
+from steps.columnar.table import EXTRA_SCHEMA, SCHEMA
 from steps.domain.model import Dataset
 from steps.io.files import RECORD_FIELDS
 from steps.scoring.batch import StreamFacts
@@ -119,9 +122,10 @@ def _module(name: str) -> Any:
 
 
 def _schema_ddl() -> list[tuple[str, str, bool]]:
-    """(name, Spark type, nullable) of every column of a streams DataFrame."""
+    """(name, Spark type, nullable) of every column of a streams DataFrame: the table's
+    columns, then STAGE's line-up and spend-pacing columns (:data:`EXTRA_SCHEMA`)."""
     out = []
-    for column in SCHEMA:
+    for column in (*SCHEMA, *EXTRA_SCHEMA):
         if column.dictionary:
             out.append((column.name, "string", column.name == "campaign"))
         else:
@@ -131,7 +135,8 @@ def _schema_ddl() -> list[tuple[str, str, bool]]:
 
 def streams_schema() -> Any:
     """The Spark schema (``pyspark.sql.types.StructType``) of a DataFrame of streams: one
-    field per column of :data:`steps.columnar.SCHEMA`, strings for the dictionary columns
+    field per column of :data:`steps.columnar.SCHEMA` and of
+    :data:`steps.columnar.table.EXTRA_SCHEMA`, strings for the dictionary columns
     (``campaign`` nullable), ``long``/``int``/``boolean``/``double`` for the others."""
     types = _module("pyspark.sql.types")
     names = {

@@ -228,9 +228,10 @@ def test_score_batches_reports_failures_as_rows(sample: Path) -> None:
 
 def test_schemas_follow_the_table_columns() -> None:
     from steps.columnar import SCHEMA
+    from steps.columnar.table import EXTRA_SCHEMA
     from steps.spark import _schema_ddl
 
     ddl = _schema_ddl()
-    assert [name for name, _, _ in ddl] == [c.name for c in SCHEMA]
+    assert [name for name, _, _ in ddl] == [c.name for c in (*SCHEMA, *EXTRA_SCHEMA)]
     assert {kind for _, kind, _ in ddl} <= {"string", "long", "int", "boolean", "double"}
     assert [name for name, _, nullable in ddl if nullable] == ["campaign"]

@@ -20,6 +20,7 @@ Optional dependencies are imported inside the functions that need them: ``pyarro
 from __future__ import annotations
 
 import importlib
+import math
 import operator
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -38,15 +39,23 @@ from steps.columnar.table import (
     _EPOCH,
     _MICROSECOND,
     DICTIONARY_COLUMNS,
+    EXTRA_GROUPS,
+    EXTRA_SCHEMA,
     INT_FIELDS,
+    ROLE_BITS,
     SCHEMA,
     SOURCES,
+    Column,
     IntField,
+    ProductCatalogue,
     StreamTable,
     _offset_minutes,
+    lineup_columns,
     merge_dictionaries,
     offset_problem,
+    pacing_columns,
     recode,
+    shared_columns,
 )
 from steps.domain.errors import InvalidDataError, Problem, join_path
 from steps.domain.fields import (
@@ -56,7 +65,17 @@ from steps.domain.fields import (
     MAX_TEXT_LENGTH,
     _check_string,
 )
-from steps.domain.model import Dataset, Order, Stream
+from steps.domain.model import (
+    Account,
+    Brand,
+    Dataset,
+    Order,
+    Product,
+    ShortVideo,
+    Stream,
+    TalentCollab,
+    TrustSignal,
+)
 from steps.io.converter import _json_type, structure
 from steps.io.files import (
     MAX_LINE_BYTES,
@@ -684,12 +703,14 @@ _PLAN_KEYS: Final = ("segments", "gmv_target_fen", "planned_paid_uv_share")
 @attrs.define
 class _Brands:
     """What the checks need to know of the brands: index (in the dataset), accounts,
-    products and window (days since the epoch) of each brand id."""
+    products and window (days since the epoch) of each brand id; and the products' roles
+    and prices, for the line-up columns."""
 
     index: dict[str, int]
     accounts: list[frozenset[str]]
     products: list[frozenset[str]]
     windows: list[tuple[date | None, date | None]]
+    catalogue: ProductCatalogue
 
     @classmethod
     def of(cls, dataset: Dataset) -> _Brands:
@@ -698,6 +719,7 @@ class _Brands:
             [frozenset(a.account_id for a in b.accounts) for b in dataset.brands],
             [frozenset(p.product_id for p in b.products) for b in dataset.brands],
             [(b.window_start, b.window_end) for b in dataset.brands],
+            ProductCatalogue.of(dataset.brands),
         )
 
 
@@ -833,7 +855,28 @@ def _finish_batch(  # noqa: PLR0917 - the last step of both paths
         ok=ok,
         problems=problems,
     )
+    _lineup(brands, brand, product_ids, columns)
     return _Batch(n, columns, strings, brand, problems)
+
+
+def _lineup(
+    brands: _Brands,
+    brand: IntArray,
+    product_ids: _ProductIds | None,
+    columns: dict[str, npt.NDArray[Any]],
+) -> None:
+    """The line-up columns, from the items' product ids looked up in their brand's products
+    (all products are known before any stream is read: the first pass reads them)."""
+    n = len(brand)
+    if product_ids is None:
+        none = np.zeros(0, dtype=np.int64)
+        columns.update(lineup_columns(n, none, none, none, brands.catalogue))
+        return
+    item_brand = brand[product_ids.parent]
+    product = brands.catalogue.lookup(item_brand, product_ids.codes, product_ids.values)
+    columns.update(
+        lineup_columns(n, product_ids.parent, product_ids.explain, product, brands.catalogue)
+    )
 
 
 def _brand_index(
@@ -1141,18 +1184,22 @@ def _const(path: str) -> Callable[[int], str]:
 
 @attrs.define
 class _ProductIds:
-    """The product id of each item, dictionary-encoded, with the item's row and index."""
+    """The product id of each item, dictionary-encoded, with the item's row, index and
+    ``explain_count``."""
 
     codes: IntArray
     values: list[str | None]
     parent: IntArray
     position: IntArray
+    explain: IntArray
 
     @classmethod
-    def of(cls, ids: Sequence[str | None], parent: IntArray, position: IntArray) -> _ProductIds:
+    def of(
+        cls, ids: Sequence[str | None], parent: IntArray, position: IntArray, explain: IntArray
+    ) -> _ProductIds:
         lookup = {value: code for code, value in enumerate(dict.fromkeys(ids))}
         codes = np.fromiter(map(lookup.__getitem__, ids), dtype=np.int64, count=len(ids))
-        return cls(codes, list(lookup), parent, position)
+        return cls(codes, list(lookup), parent, position, explain)
 
 
 def _products(
@@ -1245,7 +1292,9 @@ def _finish_products(  # noqa: PLR0917 - one step of a pipeline, called twice
             total > 0, top / np.where(total > 0, total, 1), np.nan
         )
     _report_overflow(overflow, rows, problems, "products")
-    return _ProductIds.of(ids, parent, position) if len(gmv) else None
+    if not len(gmv):
+        return None
+    return _ProductIds.of(ids, parent, position, values_of["explain_count"])
 
 
 def _lift(items: _Problems, ok: BoolArray, rows: IntArray, problems: _Problems) -> None:
@@ -1372,6 +1421,15 @@ def _finish_plan(
     columns["has_plan_gmv_target_fen"] = np.zeros(n, dtype=np.bool_)
     columns["plan_planned_paid_uv_share"] = np.zeros(n, dtype=np.float64)
     columns["has_plan_planned_paid_uv_share"] = np.zeros(n, dtype=np.bool_)
+    columns.update(
+        pacing_columns(
+            n,
+            plan_rows,
+            nested.parent,
+            (parts.values_of["planned_spend_fen"], parts.present_of["planned_spend_fen"]),
+            (parts.values_of["actual_spend_fen"], parts.present_of["actual_spend_fen"]),
+        )
+    )
     if not len(plan_rows):
         return
     columns["plan_gmv_target_fen"][plan_rows] = parts.target
@@ -1575,11 +1633,15 @@ class _Encoder:
         return np.fromiter(codes, np.int32, len(values))
 
 
+#: The columns of a chunk read from JSON Lines: every one, the optional ones included.
+_ALL_COLUMNS: Final = (*SCHEMA, *EXTRA_SCHEMA)
+
+
 class _ChunkBuilder:
-    def __init__(self, capacity: int) -> None:
+    def __init__(self, capacity: int, columns: Sequence[Column] = _ALL_COLUMNS) -> None:
         self.capacity = capacity
         self.size = 0
-        self.columns = {c.name: np.empty(capacity, dtype=c.dtype) for c in SCHEMA}
+        self.columns = {c.name: np.empty(capacity, dtype=c.dtype) for c in columns}
         self.encoders = {name: _Encoder() for name in DICTIONARY_COLUMNS}
 
     @property
@@ -1590,8 +1652,9 @@ class _ChunkBuilder:
         start, stop = self.size, self.size + batch.size
         for name, encoder in self.encoders.items():
             self.columns[name][start:stop] = encoder.encode(batch.strings[name])
-        for name, values in batch.columns.items():
-            self.columns[name][start:stop] = values
+        for name, array in self.columns.items():
+            if name not in self.encoders:
+                array[start:stop] = batch.columns[name]
         self.size = stop
 
     def build(self) -> StreamTable:
@@ -1713,6 +1776,22 @@ class _PassState:
         self.builder = _ChunkBuilder(max(1, min(self.chunk_rows, self.left)))
 
 
+#: What :meth:`JsonlStreamSource._read_compact` makes of each kind of record's body.
+_ITEM_TYPES: Final[Mapping[str, type[Any]]] = {
+    "accounts": Account,
+    "products": Product,
+    "talent_collabs": TalentCollab,
+    "trust_signals": TrustSignal,
+    "short_videos": ShortVideo,
+}
+#: Keys of a record that are not fields of its object.
+_META_KEYS: Final = frozenset(("record", "brand_id"))
+#: Fields a brand record must not hold (they come as records of their own).
+_INLINE: Final = frozenset(RECORD_FIELDS.values())
+#: String fields repeated across records (a short video names its account): kept once.
+_SHARED_KEYS: Final = ("account_id", "platform", "kind", "source")
+
+
 @attrs.define
 class _OrderRef:
     brand: int
@@ -1731,8 +1810,12 @@ class JsonlStreamSource:
       prefix and skipped unparsed; a line that starts otherwise is parsed to learn its
       kind);
     * :meth:`chunks` parses only the stream records, in batches, into tables of at most
-      ``chunk_rows`` rows;
-    * :attr:`catalog` (read on first use, then kept) parses every record but the streams.
+      ``chunk_rows`` rows, with the optional columns of
+      :data:`~steps.columnar.table.EXTRA_SCHEMA` (each line-up looked up in the products the
+      first pass read, so product records may come before or after the streams);
+    * :attr:`catalog` (read on first use, then kept) parses every record but the streams,
+      making each one a model object as it is read (a file with a problem is read again
+      the whole-file way, to report every problem as :func:`steps.io.files.load` does).
 
     Memory is bounded by one chunk (``chunk_rows`` rows of columns plus one batch of
     parsed records), the catalog when it is read, and 16 bytes a stream for the check that
@@ -1799,6 +1882,10 @@ class JsonlStreamSource:
     def _read(self, *, full: bool) -> tuple[Dataset, dict[str, tuple[Order, ...]]]:
         """The brands from the records that are not streams: all of them (``full``), or
         only brands, accounts and products."""
+        if full:
+            compact = self._read_compact()
+            if compact is not None:
+                return compact
         source = str(self.path)
         problems: list[Problem] = []
         brands: dict[str, dict[str, Any]] = {}
@@ -1830,6 +1917,86 @@ class JsonlStreamSource:
         if problems:
             raise InvalidDataError(problems, source)
         return dataset, orders
+
+    def _read_compact(self) -> tuple[Dataset, dict[str, tuple[Order, ...]]] | None:
+        """What ``_read(full=True)`` returns, holding only model objects: each record is
+        made an object as it is read, so the parsed records of the whole file (several
+        times the size of the objects: a million-stream file has some 600,000 short videos)
+        are never in memory together, and repeated ids are one string each.  None at the
+        first thing that is not right: the whole-file path then reports every problem, with
+        its line, as :func:`steps.io.files.load` does."""
+        bodies: dict[str, dict[str, Any]] = {}
+        brand_lines: dict[str, int] = {}
+        objects: dict[str, dict[str, list[Any]]] = {}
+        raw_orders: dict[str, list[Any]] = {}
+        origin: dict[tuple[str, str, int], int] = {}
+        shared: dict[str, str] = {}
+        header = False
+        try:
+            for first, lines in _blocks(self.path):
+                offsets: Iterable[int] = range(len(lines))
+                if header:
+                    skip = map(bytes.startswith, lines, repeat(_STREAM_PREFIX))
+                    offsets = compress(offsets, map(operator.not_, skip))
+                for offset in offsets:
+                    line = lines[offset]
+                    if not line.strip():
+                        continue
+                    record = _parse_json(line.decode("utf-8"))
+                    if not header:
+                        if not isinstance(record, dict) or record.get("record") != "header":
+                            return None
+                        if _check_version(record, "the header line"):
+                            return None
+                        header = True
+                        continue
+                    if not isinstance(record, dict):
+                        return None
+                    kind, brand_id = record.get("record"), record.get("brand_id")
+                    if kind == "stream":
+                        continue
+                    if not isinstance(brand_id, str):
+                        return None
+                    body = {k: v for k, v in record.items() if k not in _META_KEYS}
+                    if kind == "brand":
+                        if brand_id in brand_lines or not _INLINE.isdisjoint(body):
+                            return None
+                        bodies[brand_id] = body
+                        brand_lines[brand_id] = first + offset
+                        continue
+                    field = RECORD_FIELDS.get(kind) if isinstance(kind, str) else None
+                    if field is None:
+                        return None
+                    if field == "orders":
+                        items = raw_orders.setdefault(brand_id, [])
+                        origin[(brand_id, field, len(items))] = first + offset
+                        items.append(body)
+                        continue
+                    for key in _SHARED_KEYS:
+                        value = body.get(key)
+                        if type(value) is str:
+                            body[key] = shared.setdefault(value, value)
+                    made = structure(body, _ITEM_TYPES[field])
+                    objects.setdefault(brand_id, {}).setdefault(field, []).append(made)
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError, InvalidDataError):
+            return None
+        if not header or not brand_lines.keys() >= objects.keys() | raw_orders.keys():
+            return None
+        order = sorted(brand_lines, key=brand_lines.__getitem__)
+        try:
+            brands = []
+            for brand_id in order:
+                brand = structure({"brand_id": brand_id, **bodies[brand_id]}, Brand)
+                lists: dict[str, Any] = {k: tuple(v) for k, v in objects.pop(brand_id, {}).items()}
+                brands.append(attrs.evolve(brand, **lists))
+            dataset = Dataset(brands=tuple(brands))
+        except (InvalidDataError, ValueError, TypeError):
+            return None
+        problems: list[Problem] = []
+        orders = self._structure_orders(
+            dataset, order, {b: raw_orders.get(b, []) for b in order}, origin, problems
+        )
+        return None if problems else (dataset, orders)
 
     def _scan(
         self,
@@ -1886,6 +2053,8 @@ class JsonlStreamSource:
                         return True
                     continue
                 kind = record.get("record") if isinstance(record, dict) else None
+                if not isinstance(kind, str):
+                    kind = None  # a hostile kind (a list, say) is reported by _add_record
                 if kind == "stream":
                     if count:
                         self._other_stream_lines.add(number)
@@ -2139,7 +2308,7 @@ def _concat_consuming(parts: list[StreamTable]) -> StreamTable:
     about the result plus one column of the chunks (the chunks must not be used after)."""
     dictionaries, remaps = merge_dictionaries(parts)
     columns: dict[str, npt.NDArray[Any]] = {}
-    for column in SCHEMA:
+    for column in shared_columns(parts):
         arrays = [part._columns[column.name] for part in parts]
         if column.dictionary:
             arrays = [recode(a, r[column.name]) for a, r in zip(arrays, remaps, strict=True)]
@@ -2170,7 +2339,7 @@ class _Input:
     dictionary: tuple[Any, ...] | None = None
 
 
-_NAMES: Final = frozenset(c.name for c in SCHEMA)
+_NAMES: Final = frozenset(c.name for c in _ALL_COLUMNS)
 _REQUIRED: Final = (
     "brand_id",
     "stream_id",
@@ -2179,6 +2348,32 @@ _REQUIRED: Final = (
     "started_at_offset_min",
     *(f.name for f in INT_FIELDS if f.mode == "required"),
 )
+
+
+def _column_array(name: str, values: Any) -> npt.NDArray[Any]:
+    """``values`` as a one-dimensional array; cells numpy cannot stack (lists, mappings)
+    stay Python objects, so that the checks report them by row."""
+    try:
+        array = np.asarray(values)
+    except (ValueError, TypeError):
+        array = None
+    # numpy reads True as 1 in a list of numbers; the model refuses a bool for a number.
+    mixed_bools = (
+        array is not None
+        and not isinstance(values, np.ndarray)
+        and array.dtype.kind in "iuf"
+        and any(type(cell) is bool for cell in values)
+    )
+    if array is None or mixed_bools or (array.ndim > 1 and array.dtype == object):
+        cells = list(values)
+        array = np.empty(len(cells), dtype=object)
+        for position, cell in enumerate(cells):
+            array[position] = cell
+    if array.ndim != 1:
+        raise InvalidDataError(
+            [Problem(name, f"must be a one-dimensional column, got {array.ndim} dimensions")]
+        )
+    return array
 
 
 def from_columns(columns: Mapping[str, Any], *, catalog: Dataset | None = None) -> StreamTable:
@@ -2197,7 +2392,7 @@ def from_columns(columns: Mapping[str, Any], *, catalog: Dataset | None = None) 
     """
     inputs: dict[str, _Input] = {}
     for name, values in columns.items():
-        array = np.asarray(values)
+        array = _column_array(name, values)
         if array.dtype == object:
             nulls = np.fromiter((v is None for v in array.tolist()), np.bool_, len(array))
             inputs[name] = _Input(array, nulls if nulls.any() else None)
@@ -2268,7 +2463,8 @@ def _from_inputs(inputs: Mapping[str, _Input], catalog: Dataset | None) -> Strea
         if column.dtype == "bool":
             columns[column.name] = _mask(column.name, inputs, np.zeros(n, np.bool_), found)
         else:
-            columns[column.name], _ = column_ints(column.name, "default", "count")
+            # a sum of many values: only int64 bounds it, not the maximum of one value
+            columns[column.name], _ = column_ints(column.name, "default", "sum")
     columns["plan_gmv_target_fen"] = np.where(
         columns["has_plan_gmv_target_fen"], columns["plan_gmv_target_fen"], 0
     )
@@ -2281,6 +2477,7 @@ def _from_inputs(inputs: Mapping[str, _Input], catalog: Dataset | None) -> Strea
             total > 0, top / np.where(total > 0, total, 1), np.nan
         )
     _check_aggregates(columns, rows, found)
+    extras = _extra_inputs(inputs, columns, column_ints, found)
     _relations(columns, ~found.bad, found)
     brand_index = np.full(n, -1, dtype=np.int64)
     if catalog is not None:
@@ -2302,10 +2499,82 @@ def _from_inputs(inputs: Mapping[str, _Input], catalog: Dataset | None) -> Strea
         _unique_streams(brand_index, strings["stream_id"], ~found.bad, found)
     if found.items:
         raise InvalidDataError(found.problems(lambda r: f"rows[{r}]", lambda _: None))
-    builder = _ChunkBuilder(n)
+    builder = _ChunkBuilder(n, [*SCHEMA, *extras])
     batch = _Batch(n, columns, strings, brand_index, found)
     builder.add(batch)
     return builder.build()
+
+
+def _extra_inputs(
+    inputs: Mapping[str, _Input],
+    columns: dict[str, npt.NDArray[Any]],
+    column_ints: Callable[[str, str, str], tuple[IntArray, BoolArray]],
+    found: _Problems,
+) -> list[Column]:
+    """The groups of :data:`EXTRA_SCHEMA` given as input columns, checked: each group whole
+    or not at all, values that some plan or line-up could have.  Returns their columns."""
+    n = len(found.bad)
+    rows = np.arange(n, dtype=np.int64)
+    kept: list[Column] = []
+    for group in EXTRA_GROUPS:
+        given = [name for name in group if name in inputs]
+        if not given:
+            continue
+        if len(given) < len(group):
+            for name in group:
+                if name not in inputs:
+                    found.add_rows(rows[:1], name, f"is required with {', '.join(given)}")
+            continue
+        kept += [c for c in EXTRA_SCHEMA if c.name in group]
+    names = {c.name for c in kept}
+
+    def report(mask: BoolArray, name: str, message: str) -> None:
+        found.add_rows(rows[mask & ~found.bad], name, message)
+
+    if "plan_spend_pacing" in names:
+        has = _mask("has_plan_spend_pacing", inputs, np.zeros(n, np.bool_), found)
+        pacing = _input_rates("plan_spend_pacing", inputs, has, found)
+        report(has & ~columns["has_plan"], "has_plan_spend_pacing", "must be false without a plan")
+        columns["has_plan_spend_pacing"], columns["plan_spend_pacing"] = has, pacing
+    if "lineup_roles" in names:
+        for name in ("lineup_roles", "lineup_priced", "lineup_list_priced"):
+            columns[name], _ = column_ints(name, "default", "count")
+        for name in ("lineup_min_price_fen", "lineup_max_price_fen"):
+            columns[name], _ = column_ints(name, "default", "money")
+        low, high = columns["lineup_min_price_fen"], columns["lineup_max_price_fen"]
+        priced, list_priced = columns["lineup_priced"], columns["lineup_list_priced"]
+        roles = columns["lineup_roles"]
+        report(roles > sum(ROLE_BITS.values()), "lineup_roles", "holds bits of no role")
+        report((priced > 0) & ((low < 1) | (low > high)), "lineup_min_price_fen",
+               "must lie in [1, lineup_max_price_fen] where lineup_priced > 0")  # fmt: skip
+        report((priced == 0) & ((low != 0) | (high != 0)), "lineup_max_price_fen",
+               "must be 0 where lineup_priced is 0")  # fmt: skip
+        depth = _input_floats("lineup_discount_sum", inputs["lineup_discount_sum"], found)
+        bad = ~((depth >= 0.0) & (depth <= list_priced))
+        report(bad, "lineup_discount_sum", "must lie in [0, lineup_list_priced]")
+        columns["lineup_discount_sum"] = np.where(bad, 0.0, depth)
+    return kept
+
+
+def _input_floats(name: str, given: _Input, problems: _Problems) -> FloatArray:
+    """Finite numbers of one input column (0.0 where null)."""
+    values = given.values
+    if values.dtype.kind in "iuf":
+        out = values.astype(np.float64)
+    else:
+        raw = values.tolist()
+        number = [type(v) in (int, float) for v in raw]
+        out = np.array([v if ok else math.nan for v, ok in zip(raw, number, strict=True)])
+        wrong = [
+            i for i, (v, ok) in enumerate(zip(raw, number, strict=True)) if v is not None and not ok
+        ]
+        problems.add_rows(np.array(wrong, dtype=np.int64), name, "must be a number")
+        out = np.where(np.isnan(out) & ~np.array(number, dtype=np.bool_), 0.0, out)
+    if given.nulls is not None:
+        out = np.where(given.nulls, 0.0, out)
+    infinite = ~np.isfinite(out)
+    problems.add_rows(np.flatnonzero(infinite), name, "must be a finite number")
+    return np.where(infinite, 0.0, out)
 
 
 def _unique_streams(
@@ -2342,7 +2611,8 @@ def _input_strings(name: str, given: _Input, problems: _Problems) -> list[str | 
 def _input_ints(
     name: str, given: _Input, mode: str, kind: str, *, rows: IntArray, problems: _Problems
 ) -> tuple[IntArray, BoolArray]:
-    """Integers of one input column; ``kind`` is count, money, time or offset."""
+    """Integers of one input column; ``kind`` is count, money, sum (of counts or money),
+    time or offset."""
     values, nulls = given.values, given.nulls
     n = len(values)
     present = np.ones(n, dtype=np.bool_) if nulls is None else ~nulls
@@ -2377,6 +2647,8 @@ def _input_ints(
     out = np.where(present, out, 0)
     if kind in _MAXIMUM:
         _check_range(out, present, kind, rows=rows, problems=problems, where=_const(name))
+    elif kind == "sum":
+        problems.add_rows(rows[present & (out < 0)], name, "must be >= 0")
     elif kind == "offset":
         wrong = present & (np.abs(out) >= 24 * 60)
         problems.add_rows(rows[wrong], name, "must lie strictly between -1440 and 1440 minutes")

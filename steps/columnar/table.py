@@ -44,9 +44,20 @@ Columns (:data:`SCHEMA` lists them in order, each with its dtype and meaning):
   ``plan_planned_paid_uv_share`` (``float64``) with ``has_plan_planned_paid_uv_share``.
   All are 0 (false) without a plan.
 
+**Optional columns** (:data:`EXTRA_SCHEMA`, in two groups a table holds whole or not at
+all, :data:`EXTRA_GROUPS`): ``plan_spend_pacing`` with ``has_plan_spend_pacing`` (from the
+plan's spend by segment), and the *line-up* columns ``lineup_roles``, ``lineup_priced``,
+``lineup_min_price_fen``, ``lineup_max_price_fen``, ``lineup_list_priced`` and
+``lineup_discount_sum`` (from the roles and prices of the stream's explained products, looked
+up in its brand's products: :class:`ProductCatalogue`).  STAGE reads them
+(:mod:`steps.plugins.stage_batch`).  :func:`~steps.columnar.read_jsonl` and
+:meth:`StreamTable.from_dataset` build both groups; ``from_columns``, ``from_arrow``,
+``read_parquet`` and the frame readers keep a group given as columns, and
+:meth:`StreamTable.to_arrow` writes the groups a table holds.
+
 What the table does not hold stays in the object model: the products' ids, exposures,
-clicks and orders one by one, each segment's name and spend (spend pacing needs them), and
-everything outside streams (brands, accounts, products, talents, orders; see
+clicks and orders one by one, each segment's name, and everything outside streams (brands,
+accounts, products, talents, orders; see
 :class:`steps.columnar.readers.JsonlStreamSource.catalog`).
 """
 
@@ -61,21 +72,29 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from steps.domain.enums import TrafficSource
+from steps.domain.enums import ProductRole, TrafficSource
 from steps.domain.errors import InvalidDataError, Problem
 from steps.domain.fields import METADATA_KEY, Kind
-from steps.domain.model import Dataset, Stream
+from steps.domain.model import Brand, Dataset, Product, Stream
 
 __all__ = [
     "DICTIONARY_COLUMNS",
+    "EXTRA_GROUPS",
+    "EXTRA_SCHEMA",
     "INT_FIELDS",
+    "LINEUP_COLUMNS",
+    "PACING_COLUMNS",
+    "ROLE_BITS",
     "SCHEMA",
     "SOURCES",
     "Column",
     "Groups",
     "IntField",
+    "ProductCatalogue",
     "StreamTable",
     "concat",
+    "lineup_columns",
+    "pacing_columns",
 ]
 
 IntArray = npt.NDArray[np.int64]
@@ -232,8 +251,67 @@ def _schema() -> tuple[Column, ...]:
 
 #: Every column of a StreamTable, in order.
 SCHEMA: Final = _schema()
+
+#: The bit of each product role in ``lineup_roles``: 1, 2, 4 in declaration order.
+ROLE_BITS: Final = {role: 1 << bit for bit, role in enumerate(ProductRole)}
+_ROLE_MASK: Final = sum(ROLE_BITS.values())
+
+#: Optional columns: per-stream aggregates of the plan's spend by segment and of the
+#: stream's *line-up* (its products with ``explain_count > 0``, or all its listed products
+#: when none was explained, looked up in the brand's products; an id the brand does not
+#: list is left out).  :func:`steps.plugins.stage_batch.stage_aggregates` is the reference
+#: definition.  A table holds each group (:data:`EXTRA_GROUPS`) whole or not at all.
+EXTRA_SCHEMA: Final = (
+    Column(
+        "plan_spend_pacing",
+        "float64",
+        "steps.plugins.stage.spend_pacing(plan.segments): 1 − ½ Σ|a_i/A − p_i/P| over segments "
+        "recording both planned and actual spend, floored at 0 (0.0 where not defined)",
+        mask="has_plan_spend_pacing",
+        derived=True,
+    ),
+    Column(
+        "has_plan_spend_pacing",
+        "bool",
+        "whether plan_spend_pacing is defined: a plan whose segments recording both spends "
+        "sum to P > 0 planned and A > 0 actual",
+        derived=True,
+    ),
+    Column(
+        "lineup_roles", "int64", "bit mask of the line-up's product roles (ROLE_BITS)", derived=True
+    ),
+    Column("lineup_priced", "int64", "line-up products with price_fen > 0", derived=True),
+    Column(
+        "lineup_min_price_fen",
+        "int64",
+        "smallest price_fen > 0 in the line-up (0: none)",
+        derived=True,
+    ),
+    Column(
+        "lineup_max_price_fen", "int64", "largest price_fen in the line-up (0: none)", derived=True
+    ),
+    Column(
+        "lineup_list_priced",
+        "int64",
+        "line-up products with a list_price_fen that is not 0",
+        derived=True,
+    ),
+    Column(
+        "lineup_discount_sum",
+        "float64",
+        "math.fsum of 1 − price_fen / list_price_fen over those products (0.0: none)",
+        derived=True,
+    ),
+)
+#: The two groups of :data:`EXTRA_SCHEMA`: spend pacing (from the plan alone) and the
+#: line-up (which needs the brand's products).
+PACING_COLUMNS: Final = ("plan_spend_pacing", "has_plan_spend_pacing")
+LINEUP_COLUMNS: Final = tuple(c.name for c in EXTRA_SCHEMA if c.name.startswith("lineup_"))
+EXTRA_GROUPS: Final = (PACING_COLUMNS, LINEUP_COLUMNS)
 _BY_NAME: Final = {c.name: c for c in SCHEMA}
-_DTYPES: Final = {c.name: np.dtype(c.dtype) for c in SCHEMA}
+_EXTRA_BY_NAME: Final = {c.name: c for c in EXTRA_SCHEMA}
+_ANY_BY_NAME: Final = {**_BY_NAME, **_EXTRA_BY_NAME}
+_DTYPES: Final = {c.name: np.dtype(c.dtype) for c in (*SCHEMA, *EXTRA_SCHEMA)}
 
 
 def _read_only(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
@@ -299,7 +377,8 @@ class Groups:
 
 
 class StreamTable:
-    """Streams as columns: one read-only numpy array per column of :data:`SCHEMA`.
+    """Streams as columns: one read-only numpy array per column of :data:`SCHEMA`, and of
+    each group of the optional :data:`EXTRA_SCHEMA` it holds (:attr:`column_names`).
 
     Build one with :meth:`from_dataset` (from model objects),
     :func:`steps.columnar.readers.read_jsonl` (a steps JSON Lines file, in chunks, without
@@ -325,14 +404,19 @@ class StreamTable:
 
         Checks the layout (names, dtypes, lengths, codes within their dictionaries) but not
         the values: use :meth:`from_columns` to build a table from data with the model's
-        checks.  The arrays are copied.
+        checks.  The arrays are copied.  Each group of :data:`EXTRA_SCHEMA` may be given
+        whole or left out.
         """
         missing = [c.name for c in SCHEMA if c.name not in columns]
-        unknown = [name for name in columns if name not in _BY_NAME]
+        unknown = [name for name in columns if name not in _ANY_BY_NAME]
+        for group in EXTRA_GROUPS:
+            given = [name for name in group if name in columns]
+            if given and len(given) < len(group):
+                missing += [name for name in group if name not in columns]
         if missing or unknown:
             raise ValueError(f"columns missing: {missing}; unknown: {unknown}")
         built: dict[str, npt.NDArray[Any]] = {}
-        for column in SCHEMA:
+        for column in (*SCHEMA, *(c for c in EXTRA_SCHEMA if c.name in columns)):
             array = np.asarray(columns[column.name])
             if array.ndim != 1:
                 raise ValueError(f"column {column.name!r} must be one-dimensional")
@@ -359,7 +443,9 @@ class StreamTable:
     def _init(
         self, columns: dict[str, npt.NDArray[Any]], dictionaries: dict[str, tuple[str, ...]]
     ) -> None:
-        self._columns = {name: _read_only(columns[name]) for name in _BY_NAME}
+        self._columns = {
+            name: _read_only(columns[name]) for name in _ANY_BY_NAME if name in columns
+        }
         self._dictionaries = dictionaries
         self._length = len(columns["stream_id"])
 
@@ -380,26 +466,31 @@ class StreamTable:
     def __repr__(self) -> str:
         return (
             f"<StreamTable: {self._length} streams, {len(self.brand_ids)} brands, "
-            f"{len(SCHEMA)} columns, {self.nbytes:,} bytes>"
+            f"{len(self._columns)} columns, {self.nbytes:,} bytes>"
         )
 
     @property
     def column_names(self) -> tuple[str, ...]:
-        return tuple(_BY_NAME)
+        """The columns of :data:`SCHEMA`, then those of :data:`EXTRA_SCHEMA` the table holds."""
+        return tuple(self._columns)
+
+    def has_columns(self, names: Iterable[str]) -> bool:
+        """Whether the table holds every column of ``names`` (e.g. :data:`LINEUP_COLUMNS`)."""
+        return all(name in self._columns for name in names)
 
     def column(self, name: str) -> npt.NDArray[Any]:
         """The (read-only) array of column ``name``: codes for a dictionary column."""
         try:
             return self._columns[name]
         except KeyError:
-            raise KeyError(f"no column {name!r} (see steps.columnar.SCHEMA)") from None
+            raise KeyError(_no_column(name)) from None
 
     def present(self, name: str) -> BoolArray:
         """Where column ``name`` holds a recorded value: its ``has_*`` mask for an optional
         field, ``codes >= 0`` for ``campaign``, all true otherwise."""
-        column = _BY_NAME.get(name)
-        if column is None:
-            raise KeyError(f"no column {name!r} (see steps.columnar.SCHEMA)")
+        column = _ANY_BY_NAME.get(name)
+        if column is None or name not in self._columns:
+            raise KeyError(_no_column(name))
         if column.mask is not None:
             return self._columns[column.mask]
         if name == "campaign":
@@ -432,7 +523,7 @@ class StreamTable:
         return sum(a.nbytes for a in self._columns.values())
 
     def columns(self) -> dict[str, npt.NDArray[Any]]:
-        """Every column by name (read-only arrays, in :data:`SCHEMA` order)."""
+        """Every column by name (read-only arrays, in :attr:`column_names` order)."""
         return dict(self._columns)
 
     # -- selecting ----------------------------------------------------------------------
@@ -509,10 +600,13 @@ class StreamTable:
     # -- comparing ------------------------------------------------------------------------
 
     def equals(self, other: StreamTable) -> bool:
-        """Same rows with the same values (strings compared by value, NaN equal to NaN)."""
+        """Same rows with the same values (strings compared by value, NaN equal to NaN) in
+        the same columns (optional ones included)."""
         if not isinstance(other, StreamTable) or len(self) != len(other):
             return False
-        for column in SCHEMA:
+        if self.column_names != other.column_names:
+            return False
+        for column in (_ANY_BY_NAME[name] for name in self._columns):
             mine, theirs = self._columns[column.name], other._columns[column.name]
             if column.dictionary:
                 if self._dictionaries[column.name] == other._dictionaries[column.name]:
@@ -534,9 +628,9 @@ class StreamTable:
 
     @classmethod
     def empty(cls) -> StreamTable:
-        """A table with no rows."""
+        """A table with no rows (and every column, the optional ones included)."""
         return cls._trusted(
-            {c.name: np.zeros(0, dtype=_DTYPES[c.name]) for c in SCHEMA},
+            {c.name: np.zeros(0, dtype=_DTYPES[c.name]) for c in (*SCHEMA, *EXTRA_SCHEMA)},
             dict.fromkeys(DICTIONARY_COLUMNS, ()),
         )
 
@@ -547,14 +641,18 @@ class StreamTable:
 
     @classmethod
     def from_dataset(cls, dataset: Dataset) -> StreamTable:
-        """Every stream of every brand of ``dataset``, in order (brand by brand).
+        """Every stream of every brand of ``dataset``, in order (brand by brand), with the
+        columns of :data:`EXTRA_SCHEMA` (the line-up from each brand's products).
 
         Builds no model objects (it reads them); the objects are valid already, so the only
         problem it can raise is one the table cannot represent (a UTC offset that is not a
         whole number of minutes, a sum beyond int64)."""
+        catalogue = ProductCatalogue.of(dataset.brands)
         return _from_streams(
-            (brand.brand_id, stream) for brand in dataset.brands for stream in brand.streams
-        )
+            ((index, brand.brand_id, stream) for index, brand in enumerate(dataset.brands)
+             for stream in brand.streams),
+            catalogue,
+        )  # fmt: skip
 
     @classmethod
     def from_columns(cls, columns: Mapping[str, Any]) -> StreamTable:
@@ -593,7 +691,7 @@ class StreamTable:
 
         pa = _import("pyarrow", "arrow", "StreamTable.to_arrow")
         arrays: dict[str, Any] = {}
-        for column in SCHEMA:
+        for column in (_ANY_BY_NAME[name] for name in self._columns):
             values = self._columns[column.name]
             if column.dictionary:
                 codes = values
@@ -624,12 +722,29 @@ def concat(tables: Iterable[StreamTable]) -> StreamTable:
         return StreamTable.empty()
     dictionaries, remaps = merge_dictionaries(parts)
     columns: dict[str, npt.NDArray[Any]] = {}
-    for column in SCHEMA:
+    for column in shared_columns(parts):
         arrays = [p._columns[column.name] for p in parts]
         if column.dictionary:
             arrays = [recode(a, r[column.name]) for a, r in zip(arrays, remaps, strict=True)]
         columns[column.name] = np.concatenate(arrays).astype(_DTYPES[column.name], copy=False)
     return StreamTable._trusted(columns, dictionaries)
+
+
+def shared_columns(parts: Sequence[StreamTable]) -> list[Column]:
+    """The columns every one of ``parts`` holds: :data:`SCHEMA`, and the groups of
+    :data:`EXTRA_SCHEMA` they all have (a group some part lacks is left out)."""
+    names = set.intersection(*(set(p.column_names) for p in parts)) if parts else set()
+    return [c for c in (*SCHEMA, *EXTRA_SCHEMA) if c.name in names]
+
+
+def _no_column(name: str) -> str:
+    if name in _EXTRA_BY_NAME:
+        return (
+            f"the table has no column {name!r}: an optional column (steps.columnar."
+            "EXTRA_SCHEMA) that read_jsonl and StreamTable.from_dataset build, and that "
+            "from_columns, from_arrow and read_parquet take when given"
+        )
+    return f"no column {name!r} (see steps.columnar.SCHEMA)"
 
 
 def merge_dictionaries(
@@ -676,16 +791,36 @@ def offset_problem(moment: datetime) -> str:
     return f"must have a UTC offset of whole minutes to fit a StreamTable, got {moment.utcoffset()}"
 
 
-def _from_streams(items: Iterable[tuple[str, Stream]]) -> StreamTable:
+def _from_streams(
+    items: Iterable[tuple[int, str, Stream]], catalogue: ProductCatalogue
+) -> StreamTable:
+    """A table of ``(brand index in catalogue, brand id, stream)`` items."""
     lookups: dict[str, dict[str, int]] = {name: {} for name in DICTIONARY_COLUMNS}
     values: dict[str, list[Any]] = {c.name: [] for c in SCHEMA}
     problems: list[Problem] = []
+    # The nested lists, flattened for the vectorised EXTRA_SCHEMA aggregates.
+    item_row: list[int] = []
+    item_explain: list[int] = []
+    item_product: list[int] = []
+    plan_rows: list[int] = []
+    segment_plan: list[int] = []
+    spends: list[tuple[int | None, int | None]] = []
 
     def code(name: str, value: str) -> int:
         lookup = lookups[name]
         return lookup.setdefault(value, len(lookup))
 
-    for row, (brand_id, stream) in enumerate(items):
+    for row, (brand_index, brand_id, stream) in enumerate(items):
+        known = catalogue.index[brand_index]
+        for listed in stream.products:
+            item_row.append(row)
+            item_explain.append(listed.explain_count)
+            item_product.append(known.get(listed.product_id, -1))
+        if stream.plan is not None:
+            for segment in stream.plan.segments:
+                segment_plan.append(len(plan_rows))
+                spends.append((segment.planned_spend_fen, segment.actual_spend_fen))
+            plan_rows.append(row)
         out = {
             "brand_id": code("brand_id", brand_id),
             "stream_id": code("stream_id", stream.stream_id),
@@ -721,6 +856,33 @@ def _from_streams(items: Iterable[tuple[str, Stream]]) -> StreamTable:
     if problems:
         raise InvalidDataError(problems)
     columns = {c.name: np.array(values[c.name], dtype=_DTYPES[c.name]) for c in SCHEMA}
+    n = len(columns["stream_id"])
+    columns.update(
+        lineup_columns(
+            n,
+            np.array(item_row, dtype=np.int64),
+            np.array(item_explain, dtype=np.int64),
+            np.array(item_product, dtype=np.int64),
+            catalogue,
+        )
+    )
+    planned = [p for p, _ in spends]
+    actual = [a for _, a in spends]
+    columns.update(
+        pacing_columns(
+            n,
+            np.array(plan_rows, dtype=np.int64),
+            np.array(segment_plan, dtype=np.int64),
+            (
+                np.array([p or 0 for p in planned], dtype=np.int64),
+                np.array([p is not None for p in planned], dtype=np.bool_),
+            ),
+            (
+                np.array([a or 0 for a in actual], dtype=np.int64),
+                np.array([a is not None for a in actual], dtype=np.bool_),
+            ),
+        )
+    )
     return StreamTable._trusted(columns, {name: tuple(lookups[name]) for name in lookups})
 
 
@@ -763,3 +925,160 @@ def _plan_aggregates(stream: Stream) -> dict[str, Any]:
         "plan_planned_paid_uv_share": share or 0.0,
         "has_plan_planned_paid_uv_share": share is not None,
     }
+
+
+# -- the optional columns (EXTRA_SCHEMA) ------------------------------------------------------
+
+
+@attrs.frozen(eq=False)
+class ProductCatalogue:
+    """The products of some brands as arrays, for looking up line-ups without objects:
+    ``index[b]`` maps each product id of brand ``b`` to its position in the arrays."""
+
+    index: tuple[Mapping[str, int], ...]
+    roles: IntArray  # the ROLE_BITS bit of each product's role (0: none)
+    prices: IntArray  # price_fen
+    list_prices: IntArray  # list_price_fen (0: none)
+
+    @classmethod
+    def of(cls, brands: Sequence[Brand]) -> ProductCatalogue:
+        return cls.from_products([brand.products for brand in brands])
+
+    @classmethod
+    def from_products(cls, products: Sequence[Sequence[Product]]) -> ProductCatalogue:
+        """From the products of each brand, in brand order."""
+        index: list[dict[str, int]] = []
+        flat: list[Product] = []
+        for listed in products:
+            index.append({p.product_id: len(flat) + k for k, p in enumerate(listed)})
+            flat.extend(listed)
+        return cls(
+            tuple(index),
+            np.array([0 if p.role is None else ROLE_BITS[p.role] for p in flat], dtype=np.int64),
+            np.array([p.price_fen for p in flat], dtype=np.int64),
+            np.array([p.list_price_fen or 0 for p in flat], dtype=np.int64),
+        )
+
+    def lookup(self, brand: IntArray, codes: IntArray, ids: Sequence[str | None]) -> IntArray:
+        """The position of each item's product: ``brand`` (an index into :attr:`index`,
+        -1: unknown) and ``codes`` (into ``ids``) per item; -1 where the brand does not
+        list the product."""
+        width = max(len(ids), 1)
+        pairs, inverse = np.unique(brand * width + codes, return_inverse=True)
+        found = np.full(len(pairs), -1, dtype=np.int64)
+        for k, pair in enumerate(pairs.tolist()):
+            b, c = divmod(pair, width)
+            product_id = ids[c]
+            if b >= 0 and product_id is not None:
+                found[k] = self.index[b].get(product_id, -1)
+        located: IntArray = found[inverse.reshape(-1)]
+        return located
+
+
+def row_fsum(values: FloatArray, rows: IntArray, n: int) -> FloatArray:
+    """``math.fsum`` of each row's values, exactly: ``rows`` (non-decreasing) is the row of
+    each value.  One term is itself and two are one IEEE addition (correctly rounded, as
+    ``fsum``); rows of more terms go through ``math.fsum``, grouped by length."""
+    counts = np.bincount(rows, minlength=n)
+    out = np.zeros(n, dtype=np.float64)
+    if not len(values):
+        return out
+    starts = np.zeros(n, dtype=np.int64)
+    np.cumsum(counts[:-1], out=starts[1:])
+    one = counts == 1
+    out[one] = values[starts[one]]
+    two = np.flatnonzero(counts == 2)
+    out[two] = values[starts[two]] + values[starts[two] + 1]
+    for k in np.unique(counts[counts > 2]).tolist():
+        picked = np.flatnonzero(counts == k)
+        matrix = values[starts[picked][:, None] + np.arange(k)]
+        out[picked] = list(map(math.fsum, matrix.tolist()))
+    return out
+
+
+def lineup_columns(
+    n: int,
+    item_row: IntArray,
+    explain_count: IntArray,
+    product: IntArray,
+    catalogue: ProductCatalogue,
+) -> dict[str, npt.NDArray[Any]]:
+    """The :data:`LINEUP_COLUMNS` of ``n`` rows from their listed products, flattened:
+    each item's row (non-decreasing), ``explain_count`` and position in ``catalogue``
+    (-1: not a product of the brand).  The same values as ``stage_aggregates``."""
+    explained = explain_count > 0
+    any_explained = np.bincount(item_row[explained], minlength=n) > 0
+    chosen = (explained | ~any_explained[item_row]) & (product >= 0)
+    rows, picked = item_row[chosen], product[chosen]
+    role_of = catalogue.roles[picked]
+    roles = np.zeros(n, dtype=np.int64)
+    for bit in ROLE_BITS.values():
+        roles |= np.where(np.bincount(rows[(role_of & bit) != 0], minlength=n) > 0, bit, 0)
+    price = catalogue.prices[picked]
+    priced = price > 0
+    priced_rows, priced_values = rows[priced], price[priced]
+    low = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    high = np.zeros(n, dtype=np.int64)
+    np.minimum.at(low, priced_rows, priced_values)
+    np.maximum.at(high, priced_rows, priced_values)
+    count = np.bincount(priced_rows, minlength=n).astype(np.int64)
+    listing = catalogue.list_prices[picked]
+    listed = listing != 0
+    # Each price is below 2**53, so the float division is Python's int / int exactly.
+    depth = 1.0 - price[listed] / listing[listed]
+    return {
+        "lineup_roles": roles,
+        "lineup_priced": count,
+        "lineup_min_price_fen": np.where(count > 0, low, 0),
+        "lineup_max_price_fen": high,
+        "lineup_list_priced": np.bincount(rows[listed], minlength=n).astype(np.int64),
+        "lineup_discount_sum": row_fsum(depth, rows[listed], n),
+    }
+
+
+_EXACT: Final = 2**53
+
+
+def pacing_columns(
+    n: int,
+    plan_rows: IntArray,
+    segment_plan: IntArray,
+    planned: tuple[IntArray, BoolArray],
+    actual: tuple[IntArray, BoolArray],
+) -> dict[str, npt.NDArray[Any]]:
+    """The :data:`PACING_COLUMNS` of ``n`` rows: ``plan_rows`` are the rows with a plan,
+    ``segment_plan`` (non-decreasing) the plan of each segment (an index into
+    ``plan_rows``), ``planned`` and ``actual`` each segment's spends with where they are
+    recorded.  The same values as ``steps.plugins.stage.spend_pacing``."""
+    (planned_spend, planned_ok), (actual_spend, actual_ok) = planned, actual
+    plans = len(plan_rows)
+    paced = planned_ok & actual_ok
+    owner = segment_plan[paced]
+    p, a = planned_spend[paced], actual_spend[paced]
+    total_p = np.zeros(plans, dtype=np.int64)
+    total_a = np.zeros(plans, dtype=np.int64)
+    np.add.at(total_p, owner, p)
+    np.add.at(total_a, owner, a)
+    defined = (total_p != 0) & (total_a != 0)
+    safe_p = np.where(defined, total_p, 1)[owner]
+    safe_a = np.where(defined, total_a, 1)[owner]
+    terms = np.abs(a / safe_a - p / safe_p)
+    # A total beyond 2**53 is not exact as a float: Python's int / int is, so use it there.
+    wide = np.flatnonzero((np.abs(safe_p) >= _EXACT) | (np.abs(safe_a) >= _EXACT))
+    if len(wide):
+        terms[wide] = [
+            abs(x / y - u / v)
+            for x, y, u, v in zip(
+                a[wide].tolist(),
+                safe_a[wide].tolist(),
+                p[wide].tolist(),
+                safe_p[wide].tolist(),
+                strict=True,
+            )
+        ]
+    distance = row_fsum(terms, owner, plans) / 2
+    pacing = np.zeros(n, dtype=np.float64)
+    has = np.zeros(n, dtype=np.bool_)
+    pacing[plan_rows] = np.where(defined, np.maximum(0.0, 1.0 - distance), 0.0)
+    has[plan_rows] = defined
+    return {"plan_spend_pacing": pacing, "has_plan_spend_pacing": has}

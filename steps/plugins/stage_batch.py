@@ -3,14 +3,17 @@ computed from columns with numpy, then :func:`~steps.scoring.batch.evaluate_colu
 
 Every indicator is the same formula as its ``measure`` in :mod:`steps.plugins.stage`, on the
 table's columns and the per-stream aggregates of products and plan (``products_explained``,
-``plan_timing_deviation_seconds``...).  Four indicators need nested details that the table's
-schema does not hold: spend pacing (each segment's planned and actual spend) and the
-assortment's tiers, price spread and discount depth (the roles and prices of the line-up's
-products, from the brand's catalogue).  They are read from the :data:`EXTRA_COLUMNS` when the
-table has them; :func:`stage_aggregates` defines them for one stream.  Until
-:mod:`steps.columnar` builds them, they are computed from the catalog's stream objects when
-the catalog holds the streams (a table made with ``StreamTable.from_dataset``); otherwise
-those four indicators are not available and a warning says why.
+``plan_timing_deviation_seconds``...).  Four indicators need more than
+:data:`steps.columnar.SCHEMA` holds: spend pacing (each segment's planned and actual spend)
+and the assortment's tiers, price spread and discount depth (the roles and prices of the
+line-up's products, from the brand's catalogue).  They come from the optional columns
+:data:`EXTRA_COLUMNS` (:data:`steps.columnar.table.EXTRA_SCHEMA`), which
+:func:`steps.columnar.read_jsonl`, ``steps score --stream`` and ``StreamTable.from_dataset``
+build, and which ``from_columns``, ``from_arrow``, ``read_parquet`` and the frame readers
+take when given; :func:`stage_aggregates` is their reference definition for one stream.
+A table without them (a frame or Parquet file that does not carry them) is bridged from the
+catalog's stream objects when the catalog holds the streams; otherwise those four
+indicators are not available there and a warning says why.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import numpy.typing as npt
 
+from steps.columnar.table import EXTRA_SCHEMA, LINEUP_COLUMNS, PACING_COLUMNS, ROLE_BITS
 from steps.domain.enums import ProductRole
 from steps.domain.model import Dataset, Product, Stream
 from steps.plugins.stage import COMPONENTS, spend_pacing
@@ -53,35 +57,13 @@ __all__ = [
     "stage_values",
 ]
 
-#: The bit of each product role in ``lineup_roles``: 1, 2, 4 in declaration order.
-ROLE_BITS: Final = {role: 1 << bit for bit, role in enumerate(ProductRole)}
-
 #: Per-stream aggregates STAGE needs beyond :data:`steps.columnar.SCHEMA`, with their dtype
-#: and meaning (:func:`stage_aggregates` is the reference definition).  The *line-up* of a
-#: stream is its products with ``explain_count > 0``, or all its listed products when none
-#: was explained, looked up in the brand's products (:attr:`Brand.products`; an id the brand
-#: does not list is left out).
-EXTRA_COLUMNS: Final = {
-    "plan_spend_pacing": (
-        "float64",
-        "steps.plugins.stage.spend_pacing(plan.segments): 1 − ½ Σ|a_i/A − p_i/P| over segments "
-        "recording both planned and actual spend, floored at 0 (0.0 where not defined)",
-    ),
-    "has_plan_spend_pacing": (
-        "bool",
-        "whether plan_spend_pacing is defined: a plan whose segments recording both spends "
-        "sum to P > 0 planned and A > 0 actual",
-    ),
-    "lineup_roles": ("int64", "bit mask of the line-up's product roles (ROLE_BITS)"),
-    "lineup_priced": ("int64", "line-up products with price_fen > 0"),
-    "lineup_min_price_fen": ("int64", "smallest price_fen > 0 in the line-up (0: none)"),
-    "lineup_max_price_fen": ("int64", "largest price_fen in the line-up (0: none)"),
-    "lineup_list_priced": ("int64", "line-up products with a list_price_fen that is not 0"),
-    "lineup_discount_sum": (
-        "float64",
-        "math.fsum of 1 − price_fen / list_price_fen over those products (0.0: none)",
-    ),
-}
+#: and meaning: the columns of :data:`steps.columnar.table.EXTRA_SCHEMA`
+#: (:func:`stage_aggregates` is the reference definition).  The *line-up* of a stream is its
+#: products with ``explain_count > 0``, or all its listed products when none was explained,
+#: looked up in the brand's products (:attr:`Brand.products`; an id the brand does not list
+#: is left out).  ``lineup_roles`` is a bit mask of :data:`ROLE_BITS`.
+EXTRA_COLUMNS: Final = {c.name: (c.dtype, c.description) for c in EXTRA_SCHEMA}
 
 
 def stage_aggregates(stream: Stream, products: Mapping[str, Product]) -> dict[str, Any]:
@@ -106,11 +88,6 @@ def stage_aggregates(stream: Stream, products: Mapping[str, Product]) -> dict[st
         "lineup_list_priced": len(depths),
         "lineup_discount_sum": math.fsum(depths),
     }
-
-
-#: The two groups of :data:`EXTRA_COLUMNS`: each is read from the table when it has all of it.
-PACING_COLUMNS: Final = ("plan_spend_pacing", "has_plan_spend_pacing")
-LINEUP_COLUMNS: Final = tuple(name for name in EXTRA_COLUMNS if name.startswith("lineup_"))
 
 
 def _extra_columns(
@@ -180,9 +157,10 @@ def _extra_columns(
             if group[0] in missing
         )
         warnings.warn(
-            f"the table has no column {', '.join(missing)} and the catalog does not hold the "
-            f"streams of {len(unknown)} brand(s) (e.g. {min(unknown)!r}): {lost} not "
-            "available there",
+            f"the table has no column {', '.join(missing)} (read_jsonl and "
+            "StreamTable.from_dataset build them; give them as columns to from_columns, "
+            "from_arrow or read_parquet) and the catalog does not hold the streams of "
+            f"{len(unknown)} brand(s) (e.g. {min(unknown)!r}): {lost} not available there",
             stacklevel=2,
         )
     return columns, known

@@ -31,7 +31,7 @@ from steps.columnar import (
     read_parquet,
 )
 from steps.columnar import readers as readers_module
-from steps.columnar.table import DICTIONARY_COLUMNS, INT_FIELDS, SOURCES
+from steps.columnar.table import DICTIONARY_COLUMNS, EXTRA_SCHEMA, INT_FIELDS, SOURCES
 from steps.domain import (
     Account,
     Brand,
@@ -46,6 +46,7 @@ from steps.domain import (
 from steps.domain.fields import MAX_MONEY_FEN
 from steps.domain.model import RunOfShow, ShowSegment, StreamProduct
 from steps.io.files import dump, iter_jsonl, load
+from steps.plugins.stage_batch import stage_aggregates
 from steps.testing import datasets
 
 CST = timezone(timedelta(hours=8))
@@ -115,10 +116,17 @@ def expected_row(brand_id: str, stream: Stream) -> dict[str, Any]:
 
 
 def assert_matches_objects(table: StreamTable, dataset: Dataset) -> None:
-    rows = [expected_row(b.brand_id, s) for b in dataset.brands for s in b.streams]
+    rows = [
+        {
+            **expected_row(b.brand_id, s),
+            **stage_aggregates(s, {p.product_id: p for p in b.products}),
+        }
+        for b in dataset.brands
+        for s in b.streams
+    ]
     assert len(table) == len(rows)
     assert set(rows[0] if rows else table.column_names) == set(table.column_names)
-    for column in SCHEMA:
+    for column in (*SCHEMA, *EXTRA_SCHEMA):
         if column.dictionary:
             got: list[Any] = table.strings(column.name)
         else:
@@ -138,7 +146,8 @@ def assert_identical(got: StreamTable, want: StreamTable) -> None:
     assert len(got) == len(want)
     for name in DICTIONARY_COLUMNS:
         assert got.dictionary(name) == want.dictionary(name), name
-    for column in SCHEMA:
+    assert got.column_names == want.column_names
+    for column in (c for c in (*SCHEMA, *EXTRA_SCHEMA) if c.name in want.column_names):
         a, b = got.column(column.name), want.column(column.name)
         assert a.dtype == b.dtype, column.name
         assert np.array_equal(a, b, equal_nan=column.dtype == "float64"), column.name
