@@ -70,7 +70,12 @@ from steps.scoring.indicators import (
     Indicator,
     LinearBenchmark,
     PeerBenchmark,
+    describe_benchmark,
+    explanation_text,
+    missing_note,
+    unavailable_text,
 )
+from steps.scoring.messages import Language
 from steps.scoring.results import (
     ComponentResult,
     IndicatorResult,
@@ -134,6 +139,10 @@ _ALL_PATTERNS: Final = 6
 # --------------------------------------------------------------------------- columns
 
 
+#: Integers from here on are not all exact as float64.
+_EXACT: Final = 2**53
+
+
 def ratio(
     numerator: npt.ArrayLike, denominator: npt.ArrayLike, available: npt.ArrayLike | None = None
 ) -> Measured:
@@ -141,9 +150,26 @@ def ratio(
     the denominator is not 0 (and ``available``), else not available (value 0.0).
 
     Integer columns are divided as numpy does (each converted to float64, then one
-    division), which equals Python's ``int / int`` for integers below 2**53."""
+    division), which equals Python's ``int / int`` for integers below 2**53; the rows with
+    a larger integer (``gmv_fen × 1000`` can reach 10^18) are divided by Python, which
+    rounds the exact quotient once, as the per-object path does."""
     num = np.asarray(numerator)
     den = np.asarray(denominator)
+    if num.dtype.kind in "iu" and den.dtype.kind in "iu":
+        num, den = np.broadcast_arrays(num, den)
+        # Two reductions are cheaper than building a mask when, as usual, nothing is wide.
+        wide = (
+            np.flatnonzero((np.abs(num) >= _EXACT) | (np.abs(den) >= _EXACT))
+            if num.size and max(-num.min(), num.max(), -den.min(), den.max()) >= _EXACT
+            else np.empty(0, dtype=np.intp)
+        )
+        if len(wide):
+            exact, usable = ratio(num.astype(np.float64), den.astype(np.float64), available)
+            pairs = zip(wide.tolist(), num[wide].tolist(), den[wide].tolist(), strict=True)
+            for k, n, d in pairs:
+                if usable[k]:
+                    exact[k] = n / d
+            return exact, usable
     if num.dtype != den.dtype or num.dtype.kind not in "iuf":
         # Mixed types go through numpy's slow casting loops: convert once, up front.
         num = num.astype(np.float64)
@@ -1000,17 +1026,6 @@ class TableBrands:
 # --------------------------------------------------------------------------- results
 
 
-def _fmt(value: float) -> str:
-    return f"{value:.4g}"
-
-
-def _explanation(indicator: Indicator[Any], value: float, score: float, bench: Benchmark) -> str:
-    return (
-        f"{indicator.name}: {_fmt(value)} {indicator.unit} against "
-        f"{bench.describe()} → {score:.0f}/100"
-    )
-
-
 Advisor: TypeAlias = Callable[[StreamSubject, Evaluation], Sequence[Recommendation]]
 
 
@@ -1027,10 +1042,12 @@ class _Picked:
     choice: list[int]
     describe: list[str]
     sources: list[str]
-    needs: str
+    unavailable: str
+    missing_note: str
+    language: str
 
     @classmethod
-    def of(cls, ind: IndicatorColumns, index: IndexArray) -> _Picked:
+    def of(cls, ind: IndicatorColumns, index: IndexArray, language: str = "en") -> _Picked:
         codes = ind.benchmark.codes
         return cls(
             columns=ind,
@@ -1040,9 +1057,11 @@ class _Picked:
             weight=ind.weight_at(index).tolist(),
             contribution=ind.contribution_at(index).tolist(),
             choice=[0] * len(index) if codes is None else codes[index].tolist(),
-            describe=[b.describe() for b in ind.benchmark.choices],
+            describe=[describe_benchmark(b, language) for b in ind.benchmark.choices],
             sources=[b.source for b in ind.benchmark.choices],
-            needs=", ".join(ind.definition.inputs) or "its inputs",
+            unavailable=unavailable_text(ind.definition, language),
+            missing_note=missing_note(ind.path, ind.definition, language),
+            language=language,
         )
 
     def result(self, k: int, missing: list[str]) -> IndicatorResult:
@@ -1051,11 +1070,16 @@ class _Picked:
         definition = self.columns.definition
         ok = self.ok[k]
         if ok:
-            benchmark = self.columns.benchmark.choices[self.choice[k]]
-            text = _explanation(definition, self.value[k], self.score[k], benchmark)
+            text = explanation_text(
+                definition,
+                self.value[k],
+                self.score[k],
+                self.describe[self.choice[k]],
+                self.language,
+            )
         else:
-            text = f"{definition.name}: not available (needs {self.needs})"
-            missing.append(f"{self.columns.path}: needs {self.needs}")
+            text = self.unavailable
+            missing.append(self.missing_note)
         return IndicatorResult(
             key=definition.key,
             name=definition.name,
@@ -1093,7 +1117,8 @@ class TableScores:
     are the card's notes as measured columns (a note is shown as ``f"{value:.4f}"`` where
     available).  ``advisor`` gives a row's recommendations from its subject and
     :class:`Evaluation` (they need the stream's nested details, so :meth:`to_cards` makes
-    them only when given the subjects).
+    them only when given the subjects).  ``language`` is the language of the explanations,
+    benchmark descriptions and missing-data notes (the scoring context's).
     """
 
     scorer: str
@@ -1104,6 +1129,7 @@ class TableScores:
     components: tuple[ComponentColumns, ...]
     notes: Mapping[str, Measured] = attrs.field(factory=dict, converter=_frozen)
     advisor: Advisor | None = None
+    language: Language = "en"
 
     def __len__(self) -> int:
         return len(self.score)
@@ -1118,6 +1144,7 @@ class TableScores:
         *,
         notes: Mapping[str, Measured] | None = None,
         advisor: Advisor | None = None,
+        language: Language = "en",
     ) -> TableScores:
         return cls(
             scorer=scorer,
@@ -1128,6 +1155,7 @@ class TableScores:
             components=evaluation.components,
             notes=dict(notes or {}),
             advisor=advisor,
+            language=language,
         )
 
     def component(self, key: str) -> ComponentColumns:
@@ -1179,7 +1207,7 @@ class TableScores:
         :func:`~steps.scoring.indicators.evaluate` returns it (explanations included)."""
         index = self._rows(rows)
         picked = [
-            (component, [_Picked.of(ind, index) for ind in component.indicators])
+            (component, [_Picked.of(ind, index, self.language) for ind in component.indicators])
             for component in self.components
         ]
         components = [
@@ -1299,7 +1327,10 @@ class TableScores:
             columns = []
             for ind in indicators:
                 texts = np.empty(len(ind.benchmark.choices), dtype=object)
-                texts[:] = [b.describe() if describe else b.source for b in ind.benchmark.choices]
+                texts[:] = [
+                    describe_benchmark(b, self.language) if describe else b.source
+                    for b in ind.benchmark.choices
+                ]
                 codes = ind.benchmark.codes
                 columns.append(texts[np.zeros(n, dtype=np.intp) if codes is None else codes])
             return stack(columns)
@@ -1455,7 +1486,13 @@ def score_methodology_table(
         return scorer.recommendations(subject, evaluation, context)
 
     return TableScores.of(
-        scorer.name, scorer.version, table, evaluation, notes=notes, advisor=advise
+        scorer.name,
+        scorer.version,
+        table,
+        evaluation,
+        notes=notes,
+        advisor=advise,
+        language=context.language,
     )
 
 

@@ -38,7 +38,7 @@ import json
 import math
 import time
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
@@ -603,6 +603,7 @@ def score(
     *,
     host: PluginHost | None = None,
     time_budget: float | None = None,
+    progress: Callable[[int, int], object] | None = None,
 ) -> ScoreResults:
     """Run ``scorers`` (names; all registered scorers for ``None``) over ``dataset``.
 
@@ -616,6 +617,10 @@ def score(
     gets an :data:`OVER_BUDGET` warning (naming it, its plugin and its time) and its
     remaining subjects are skipped, one :data:`OVER_BUDGET` error each.  The budget is
     reported, not enforced: a call already running is never interrupted.
+
+    ``progress(done, total)`` is called once before scoring (``done == 0``) and after each
+    brand's subjects for one scorer, counting (subject, scorer) pairs: a progress bar's
+    feed.  An exception it raises propagates (it is the caller's code, not a plugin's).
     """
     from steps.scoring.plugins import default_host
 
@@ -630,15 +635,25 @@ def score(
     names = [scorers] if isinstance(scorers, str) else scorers
     records = host.select(names)
     run = _Run(context if context is not None else ScoringContext(), time_budget)
+    done = total = 0
+    if progress is not None:
+        per_brand = sum(r.subject is SubjectKind.BRAND for r in records)
+        per_stream = len(records) - per_brand
+        total = sum(per_brand + per_stream * len(b.streams) for b in dataset.brands)
+        progress(0, total)
     for brand in dataset.brands:
         streams: tuple[list[StreamSubject], list[str]] | None = None
         for record in records:
             if record.subject is SubjectKind.BRAND:
                 run.score_group(record, brand, [brand], [brand.brand_id])
+                done += 1
             else:
                 if streams is None:
                     streams = _stream_subjects(brand)
                 run.score_group(record, brand, *streams)
+                done += len(streams[1])
+            if progress is not None:
+                progress(done, total)
     return run.results(records)
 
 

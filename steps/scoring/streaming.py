@@ -12,7 +12,17 @@ This is what ``steps score FILE --stream`` runs.  The streams are read as
 Lines, batches of a Parquet file for ``.parquet``), each chunk is scored with
 :func:`steps.scoring.engine.score_table`, and its rows are written before the next chunk
 is read, so memory is bounded by one chunk (plus the catalog: brands, accounts, products,
-talent collaborations, short videos, which every stream's context needs).
+talent collaborations, short videos, which every stream's context needs; it is read as model
+objects made record by record, never the parsed records of the whole file at once).
+
+**STAGE's line-up and spend pacing.**  Each JSON Lines chunk carries the optional columns
+of :data:`steps.columnar.table.EXTRA_SCHEMA` (each stream's spend pacing, and its line-up's
+roles, prices and discounts looked up in its brand's products), so STAGE scores every
+indicator as :func:`steps.score` does.  Product records may come anywhere in the file,
+before or after the streams that list them: the reader's first pass reads every product
+before the first chunk.  A Parquet file carries them when it was written with them
+(:meth:`StreamTable.to_arrow <steps.columnar.StreamTable.to_arrow>` of a table read from
+JSON Lines); without them, those four indicators are not available and a warning says so.
 
 **Output.**  One row per subject × scorer (:data:`SUMMARY_COLUMNS`: the scorer and its
 version, the subject, ``score``, ``confidence`` and ``components``, each component's score
@@ -65,6 +75,7 @@ from steps.domain.model import Dataset
 from steps.scoring.batch import StreamFacts, TableCatalog, TableResults, TableScores
 from steps.scoring.contract import ScoringContext
 from steps.scoring.engine import ROW_COLUMNS, ScoreResults, ScorerInfo, ScoreWarning
+from steps.scoring.indicators import describe_benchmark, explanation_text, unavailable_text
 from steps.scoring.results import ScoreCard, ScoreError, SubjectKind
 
 if TYPE_CHECKING:
@@ -164,10 +175,6 @@ def _table_summary(scores: TableScores, start: int, stop: int) -> list[dict[str,
     ]
 
 
-def _fmt(value: float) -> str:
-    return f"{value:.4g}"
-
-
 def _table_indicator_rows(scores: TableScores, start: int, stop: int) -> list[dict[str, Any]]:
     """:meth:`TableScores.to_rows` of rows ``start:stop``, built from the columns (the same
     dicts, without making the cards)."""
@@ -184,7 +191,6 @@ def _table_indicator_rows(scores: TableScores, start: int, stop: int) -> list[di
         for ind in component.indicators:
             codes = ind.benchmark.codes
             definition = ind.definition
-            needs = ", ".join(definition.inputs) or "its inputs"
             indicators.append(
                 (
                     definition,
@@ -194,9 +200,9 @@ def _table_indicator_rows(scores: TableScores, start: int, stop: int) -> list[di
                     ind.weight_at(index).tolist(),
                     ind.contribution_at(index).tolist(),
                     [0] * n if codes is None else codes[start:stop].tolist(),
-                    [b.describe() for b in ind.benchmark.choices],
+                    [describe_benchmark(b, scores.language) for b in ind.benchmark.choices],
                     [b.source for b in ind.benchmark.choices],
-                    f"{definition.name}: not available (needs {needs})",
+                    unavailable_text(definition, scores.language),
                 )
             )
         parts.append(
@@ -255,8 +261,9 @@ def _table_indicator_rows(scores: TableScores, start: int, stop: int) -> list[di
                         "benchmark": benchmark,
                         "benchmark_source": sources[choice[k]],
                         "explanation": (
-                            f"{definition.name}: {_fmt(value[k])} {definition.unit} against "
-                            f"{benchmark} → {ind_score[k]:.0f}/100"
+                            explanation_text(
+                                definition, value[k], ind_score[k], benchmark, scores.language
+                            )
                             if available
                             else unavailable
                         ),

@@ -3,7 +3,9 @@
 Property tests on arbitrary generated datasets: both paths give the same card scores,
 confidences, component and indicator values, scores, weights, contributions and
 missing-data flags (to 1e-9), with default benchmarks, peers, user overrides (including a
-benchmark that is neither linear nor peers), chunked JSON Lines input and empty tables.
+benchmark that is neither linear nor peers), chunked JSON Lines input (product records
+before or after the streams), tables given the optional columns as plain columns, tables
+without them, and empty tables.
 """
 
 from __future__ import annotations
@@ -22,14 +24,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from steps.columnar import StreamTable, read_jsonl
+from steps.columnar import StreamTable, from_arrow, read_jsonl
+from steps.columnar.table import EXTRA_SCHEMA, LINEUP_COLUMNS, PACING_COLUMNS
 from steps.domain import Account, Brand, Dataset, Platform, Product, Stream
 from steps.domain.enums import ProductRole, TrafficSource
 from steps.domain.model import RunOfShow, ShowSegment, StreamProduct
 from steps.io.files import iter_jsonl
 from steps.plugins.douyin import DouyinStreamScorer
 from steps.plugins.stage import StageScorer
-from steps.plugins.stage_batch import EXTRA_COLUMNS, stage_aggregates
 from steps.scoring import (
     BenchmarkOverrides,
     Component,
@@ -50,6 +52,7 @@ from steps.scoring.batch import (
     evaluate_columns,
     materialise,
     normalise_column,
+    ratio,
 )
 from steps.scoring.engine import BATCH_FALLBACK, score_table
 from steps.scoring.peers import build_peers
@@ -59,7 +62,7 @@ from tests.scoring.support import FakeScorer, Plugin, make_dataset
 
 SCORERS = ("douyin-interest", "stage")
 TOLERANCE = 1e-9
-#: STAGE indicators computed from :data:`EXTRA_COLUMNS` (not yet in steps.columnar).
+#: STAGE indicators computed from the optional columns (steps.columnar.table.EXTRA_SCHEMA).
 NEEDS_EXTRA = frozenset({"spend_pacing", "tier_coverage", "price_spread", "discount_depth"})
 
 
@@ -227,81 +230,90 @@ def test_parity_with_benchmark_overrides(dataset: Dataset) -> None:
     assert_parity(table, dataset, object_cards(dataset, context), context, subjects_from=dataset)
 
 
-def _jsonl_chunks(dataset: Dataset, chunk_rows: int) -> Iterator[tuple[Dataset, list[StreamTable]]]:
+def _jsonl_chunks(
+    dataset: Dataset, chunk_rows: int, products_last: bool
+) -> Iterator[tuple[Dataset, list[StreamTable]]]:
+    lines = list(iter_jsonl(dataset))
+    if products_last:  # every product record after every stream record
+        products = [line for line in lines if line.startswith('{"record":"product"')]
+        lines = [line for line in lines if line not in products] + products
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "data.jsonl")
         with open(path, "w", encoding="utf-8") as out:
-            out.writelines(line + "\n" for line in iter_jsonl(dataset))
+            out.writelines(line + "\n" for line in lines)
         source = read_jsonl(path, chunk_rows=chunk_rows)
         chunks = list(source)
         yield source.catalog, chunks
 
 
-@given(datasets(max_brands=2, max_streams=4), st.integers(1, 3))
-@settings(max_examples=15)
-def test_parity_on_json_lines_chunks(dataset: Dataset, chunk_rows: int) -> None:
+@given(datasets(max_brands=2, max_streams=4), st.integers(1, 3), st.booleans())
+@settings(max_examples=25)
+def test_parity_on_json_lines_chunks(
+    dataset: Dataset, chunk_rows: int, products_last: bool
+) -> None:
     """A catalog without streams: brand contexts (main platform, open windows) come from the
-    streams of all chunks; STAGE's line-up and pacing indicators need EXTRA_COLUMNS."""
+    streams of all chunks; STAGE's line-up and spend pacing from the chunks' optional
+    columns, which the reader builds whichever comes first, products or streams."""
     want = object_cards(dataset)
-    for catalog, chunks in _jsonl_chunks(dataset, chunk_rows):
+    for catalog, chunks in _jsonl_chunks(dataset, chunk_rows, products_last):
         assert all(not b.streams for b in catalog.brands)
         shared = TableCatalog.over(catalog, chunks)
         for chunk in chunks:
-            extra = all(name in chunk.column_names for name in EXTRA_COLUMNS)
-            skip = frozenset() if extra else NEEDS_EXTRA
-            assert_parity(chunk, shared, want, skip=skip)
-            if not extra and len(chunk):
-                results = score_table(chunk, shared, ["stage"])
-                stage = results.scores["stage"]
-                for key in NEEDS_EXTRA:
-                    assert not stage.indicator(key).available.any()
-                assert any("not available" in w.message for w in results.warnings)
+            assert chunk.has_columns(c.name for c in EXTRA_SCHEMA)
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                assert_parity(chunk, shared, want)
+            results = score_table(chunk, shared, ["stage"])
+            assert not [w for w in results.warnings if "not available" in w.message]
 
 
-class WithColumns:
-    """A StreamTable with more columns, as steps.columnar would hold EXTRA_COLUMNS."""
-
-    def __init__(self, table: StreamTable, extra: dict[str, np.ndarray]) -> None:
-        self._table = table
-        self._extra = extra
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._table, name)
-
-    def __len__(self) -> int:
-        return len(self._table)
-
-    @property
-    def column_names(self) -> tuple[str, ...]:
-        return (*self._table.column_names, *self._extra)
-
-    def column(self, name: str) -> Any:
-        return self._extra[name] if name in self._extra else self._table.column(name)
-
-
-def _with_extra_columns(dataset: Dataset) -> Any:
-    rows = [
-        stage_aggregates(stream, {p.product_id: p for p in brand.products})
-        for brand in dataset.brands
-        for stream in brand.streams
-    ]
-    extra = {
-        name: np.array([row[name] for row in rows], dtype=dtype)
-        for name, (dtype, _) in EXTRA_COLUMNS.items()
-    }
-    return WithColumns(StreamTable.from_dataset(dataset), extra)
+def _catalog_without_streams(dataset: Dataset) -> Dataset:
+    return Dataset(brands=tuple(attrs.evolve(b, streams=(), orders=()) for b in dataset.brands))
 
 
 @given(datasets(max_brands=2, max_streams=4))
 @settings(max_examples=25)
 def test_extra_columns_read_from_the_table(dataset: Dataset) -> None:
-    """With EXTRA_COLUMNS in the table, STAGE needs no stream object: full parity with a
-    catalog that holds no streams."""
-    catalog = Dataset(brands=tuple(attrs.evolve(b, streams=(), orders=()) for b in dataset.brands))
-    table = _with_extra_columns(dataset)
+    """With the optional columns given as plain columns (Arrow, as a Parquet file holds
+    them), STAGE needs no stream object: full parity with a catalog that holds no streams."""
+    pytest.importorskip("pyarrow")
+    table = from_arrow(StreamTable.from_dataset(dataset).to_arrow())
+    assert table.has_columns(c.name for c in EXTRA_SCHEMA)
+    catalog = _catalog_without_streams(dataset)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert_parity(table, TableCatalog.over(catalog, [table]), object_cards(dataset))
+
+
+@given(datasets(max_brands=2, max_streams=4), st.sampled_from(["pacing", "lineup", "both"]))
+@settings(max_examples=20)
+def test_tables_without_the_columns(dataset: Dataset, lacking: str) -> None:
+    """A table without (a group of) the optional columns: bridged from the catalog's stream
+    objects when it holds them (full parity), else those indicators are not available and a
+    warning says so."""
+    pytest.importorskip("pyarrow")
+    dropped = {"pacing": PACING_COLUMNS, "lineup": LINEUP_COLUMNS}.get(
+        lacking, (*PACING_COLUMNS, *LINEUP_COLUMNS)
+    )
+    table = from_arrow(StreamTable.from_dataset(dataset).to_arrow().drop_columns(list(dropped)))
+    assert not table.has_columns(dropped)
+    want = object_cards(dataset)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert_parity(table, dataset, want)
+    catalog = TableCatalog.over(_catalog_without_streams(dataset), [table])
+    lost = {
+        "pacing": {"spend_pacing"},
+        "lineup": NEEDS_EXTRA - {"spend_pacing"},
+        "both": NEEDS_EXTRA,
+    }[lacking]
+    assert_parity(table, catalog, want, skip=frozenset(lost))
+    results = score_table(table, catalog, ["stage"])
+    warned = [w for w in results.warnings if "not available" in w.message]
+    assert bool(warned) == bool(len(table))
+    stage = results.scores["stage"]
+    for key in lost:
+        assert not stage.indicator(key).available.any()
 
 
 def test_empty_table() -> None:
@@ -394,6 +406,32 @@ def test_zero_denominators_and_missing_fields() -> None:
     assert stage.indicator("preheat_videos").available.all()
     assert not stage.indicator("conversion_rate").available.any()
     assert (stage.confidence < 1).all()
+
+
+def test_ratios_of_integers_beyond_2_53_round_as_python_does() -> None:
+    """``gmv_fen × 1000`` passes 2**53 for a large stream: numpy's float division of the
+    two converted integers differs from Python's exactly rounded ``int / int`` there."""
+    gmv, views = 436_203_972_119_579, 236_389_797_578_263
+    assert float(gmv * 1000) / float(views) != gmv * 1000 / views  # the case is real
+    started = datetime(2024, 5, 1, 20, tzinfo=UTC)
+    stream = Stream("big", "a", started, duration_seconds=3600, uv=10**9, views=views,
+                    watch_seconds=10**12, orders=10**6, buyers=10**6, gmv_fen=gmv)  # fmt: skip
+    brand = Brand(
+        brand_id="big",
+        name="Big",
+        category="food",
+        accounts=(Account("a", Platform.DOUYIN, "A"),),
+        streams=(stream,),
+    )
+    dataset = Dataset(brands=(brand,))
+    table = StreamTable.from_dataset(dataset)
+    assert_parity(table, dataset, object_cards(dataset), subjects_from=dataset)
+    gpm = score_table(table, dataset, SCORERS).scores["douyin-interest"].indicator("gpm")
+    assert gpm.value[0] == gmv * 1000 / views / 100
+    wide = np.array([gmv * 1000, 6], dtype=np.int64)
+    values, ok = ratio(wide, np.array([views, 0], dtype=np.int64))
+    assert values.tolist() == [gmv * 1000 / views, 0.0]
+    assert ok.tolist() == [True, False]
 
 
 # -- the arithmetic alone ------------------------------------------------------------------

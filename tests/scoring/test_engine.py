@@ -338,3 +338,33 @@ def test_results_are_frozen():
     results = score(make_dataset(), host=isolated_host(Plugin("p", FakeScorer("a"))))
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         results.cards = ()  # type: ignore[misc]
+
+
+def test_progress_counts_every_subject_of_every_scorer() -> None:
+    dataset = make_dataset()
+    host = isolated_host(
+        Plugin(
+            "p",
+            FakeScorer("brandwise", subject=SubjectKind.BRAND),
+            FakeScorer("streamwise", answer=raising),
+            FakeScorer("streamwise-too"),
+        )
+    )
+    seen: list[tuple[int, int]] = []
+    results = score(dataset, host=host, progress=lambda done, total: seen.append((done, total)))
+    streams = sum(len(b.streams) for b in dataset.brands)
+    total = len(dataset.brands) + 2 * streams
+    assert seen[0] == (0, total)
+    assert seen[-1] == (total, total)
+    assert all(t == total for _, t in seen)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+    assert len(seen) == 1 + 3 * len(dataset.brands)  # after each brand and scorer
+    assert len(results.cards) + len(results.errors) == total
+
+
+def test_a_failing_progress_callback_is_the_callers_error() -> None:
+    def broken(done: int, total: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        score(make_dataset(), host=isolated_host(Plugin("p", FakeScorer("s"))), progress=broken)
