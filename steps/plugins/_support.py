@@ -7,7 +7,9 @@
 * :class:`IndexedStreamMethodology` scores a batch of streams reusing that per-brand work, and
   scores a single stream through the very same path, so ``score_many`` and ``score`` agree;
 * :func:`per_component_recommendations` turns the weakest indicator of each component into
-  a concrete recommendation, with a data-derived detail where the scorer supplies one;
+  a concrete recommendation, with a data-derived detail where the scorer supplies one, in
+  the context's language (the sentences are in the message catalogue);
+* :func:`money` shows an amount the way details quote it;
 * :func:`indicator_table` renders the Markdown table the scorer pages document.
 """
 
@@ -23,7 +25,7 @@ import attrs
 
 from steps.domain import metrics
 from steps.domain.model import Brand, Product
-from steps.scoring.base import ADVICE_THRESHOLD, StreamMethodology
+from steps.scoring.base import ADVICE_THRESHOLD, MethodologyScorer, StreamMethodology
 from steps.scoring.contract import PeerLookup, ScoringContext, StreamSubject
 from steps.scoring.indicators import (
     Benchmark,
@@ -32,17 +34,20 @@ from steps.scoring.indicators import (
     Indicator,
     LinearBenchmark,
 )
+from steps.scoring.messages import display_name
 from steps.scoring.results import Recommendation, ScoreCard, SubjectKind
 
 __all__ = [
     "PLATFORMS",
     "BrandIndex",
+    "Detail",
     "IndexedStreamMethodology",
     "IndexedSubject",
     "brand_weeks",
     "index_of",
     "indicator_table",
     "linear",
+    "money",
     "per_component_recommendations",
     "videos_per_week",
     "window_dates",
@@ -80,6 +85,12 @@ def linear(
 def yuan(fen: float) -> float:
     """Fen to yuan (CNY)."""
     return fen / 100
+
+
+def money(value: float) -> str:
+    """An amount in yuan as recommendations quote it: grouped whole yuan from 100 up,
+    two decimals below."""
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.2f}"
 
 
 # --------------------------------------------------------------------------- time windows
@@ -242,40 +253,54 @@ class IndexedStreamMethodology(StreamMethodology):
 # --------------------------------------------------------------------------- recommendations
 
 
+#: A recommendation's detail from the data: the subject and the language → a sentence, or
+#: ``None`` when the data does not hold it.
+Detail = Callable[[S, str], str | None]
+
+
 def per_component_recommendations(
+    scorer: MethodologyScorer[S],
     subject: S,
     evaluation: Evaluation,
     components: Sequence[Component[S]],
-    details: Mapping[str, Callable[[S], str | None]],
+    details: Mapping[str, Detail[S]],
     *,
     limit: int,
+    language: str,
 ) -> list[Recommendation]:
     """For each component, its weakest available indicator scoring below
     :data:`~steps.scoring.base.ADVICE_THRESHOLD` becomes a recommendation: what was measured
     against which benchmark, a detail from the data (``details[indicator key]``) and the
-    indicator's advice.  Ordered by the points the fix could add to the card, at most
-    ``limit``."""
+    indicator's advice (:meth:`~steps.scoring.base.MethodologyScorer.advice_for`), in
+    ``language``.  Ordered by the points the fix could add to the card, at most ``limit``."""
     definitions = {(c.key, i.key): i for c in components for i in c.indicators}
+    advice = {
+        key: scorer.advice_for(definition, language) for key, definition in definitions.items()
+    }
     candidates: list[tuple[float, str, Recommendation]] = []
     for component in evaluation.components:
         weak = [
-            (result.score, index, result, definitions[(component.key, result.key)])
+            (result.score, index, result)
             for index, result in enumerate(component.indicators)
             if result.score is not None
             and result.score < ADVICE_THRESHOLD
-            and (component.key, result.key) in definitions
-            and definitions[(component.key, result.key)].advice
+            and advice.get((component.key, result.key))
         ]
         if not weak:
             continue
-        score, _, result, definition = min(weak, key=lambda item: (item[0], item[1]))
+        score, _, result = min(weak, key=lambda item: (item[0], item[1]))
         detail_of = details.get(result.key)
-        detail = detail_of(subject) if detail_of is not None else None
-        text = " ".join(
-            part
-            for part in (f"{component.name}: {result.explanation}.", detail, definition.advice)
-            if part
+        detail = detail_of(subject, language) if detail_of is not None else None
+        opening = scorer.message(
+            "core.component_says",
+            language,
+            component=display_name(component.name, component.name_zh, language),
+            explanation=result.explanation,
         )
+        text = opening
+        for part in (detail, advice[(component.key, result.key)]):
+            if part:
+                text = scorer.message("core.then", language, first=text, second=part)
         headroom = component.weight * result.weight * (100.0 - score)
         candidates.append(
             (

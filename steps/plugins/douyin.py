@@ -17,6 +17,9 @@ Campaign (platform events, streams tagged with ``Stream.campaign``) and ``T`` To
 talents).  Each is measured the FACT+ way (May 2022): its share of GMV, its content width
 (exposure per week) and its conversion depth (GMV per thousand exposures), so that
 ``width × depth / 1000`` gives back the GMV per week of what was measured.
+
+Advice and details are the ``douyin-interest.*`` and ``douyin-interest-brand.*`` messages of
+``steps/data/messages``, written in the context's language.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from steps.domain import metrics
 from steps.domain.enums import TrafficSource
 from steps.domain.model import Brand, ShortVideo, Stream, TalentCollab
 from steps.plugins._support import (
+    Detail,
     IndexedStreamMethodology,
     brand_weeks,
     index_of,
@@ -43,6 +47,7 @@ from steps.scoring.base import BrandMethodology
 from steps.scoring.contract import Scorer, ScoringContext, StreamSubject
 from steps.scoring.hookspecs import hookimpl
 from steps.scoring.indicators import Component, Evaluation, Indicator
+from steps.scoring.messages import display_name, text
 from steps.scoring.results import Recommendation
 
 if TYPE_CHECKING:
@@ -204,8 +209,6 @@ EFFICIENCY: Component[StreamSubject] = Component(
             weight=2.0,
             inputs=("views", "gmv_fen"),
             formula="gmv_fen / 100 × 1000 / views (GMV per thousand views; not gifts per minute)",
-            advice="Raise GMV per thousand views: explain the hero item more often, show the "
-            "price and the deal in the first seconds a new viewer sees.",
         ),
         Ind(
             key="uv_value",
@@ -216,8 +219,6 @@ EFFICIENCY: Component[StreamSubject] = Component(
             defaults=linear(0.3, 3.0, _ASSUME + "3 CNY per viewer is strong" + _SCALE),
             inputs=("uv", "gmv_fen"),
             formula="gmv_fen / 100 / uv",
-            advice="Lift value per viewer with bundles and a higher-priced hero item once "
-            "the room is warm.",
         ),
     ),
 )
@@ -242,13 +243,11 @@ REACH: Component[StreamSubject] = Component(
             weight=2.0,
             inputs=("exposure", "uv"),
             formula="uv / exposure",
-            advice="Improve what the feed shows: the cover, the title and an opening scene "
-            "with the product and price visible at once.",
         ),
         Ind(
             key="feed_share",
             name="Recommendation-feed UV share",
-            name_zh="推荐feed流量占比",
+            name_zh="推荐流量占比",
             unit="share",
             measure=_feed_share,
             defaults=linear(
@@ -270,8 +269,6 @@ REACH: Component[StreamSubject] = Component(
             ),
             inputs=("uv_by_source",),
             formula="uv_by_source[public_natural] / uv",
-            advice="Earn feed traffic with retention and interaction in the first minutes; "
-            "the recommender rewards rooms that hold viewers.",
         ),
         Ind(
             key="short_video_share",
@@ -286,8 +283,6 @@ REACH: Component[StreamSubject] = Component(
             ),
             inputs=("uv_by_source",),
             formula="uv_by_source[short_video] / uv",
-            advice="Post short videos during the stream that cut to the live deal, so that "
-            "video viewers click through to the room.",
         ),
     ),
 )
@@ -311,8 +306,6 @@ ENGAGEMENT: Component[StreamSubject] = Component(
             ),
             inputs=("uv", "watch_seconds"),
             formula="watch_seconds / 60 / uv",
-            advice="Shorten the pitch cycle: a new product or deal every few minutes keeps "
-            "feed viewers from swiping away.",
         ),
         Ind(
             key="interaction_rate",
@@ -323,8 +316,6 @@ ENGAGEMENT: Component[StreamSubject] = Component(
             defaults=linear(0.05, 1.0, _ASSUME + "one interaction (likes included) per viewer"),
             inputs=("uv", "comments", "likes", "shares"),
             formula="(comments + likes + shares) / uv",
-            advice="Prompt comments and shares with questions and keyword giveaways; "
-            "interaction is a signal the recommender uses.",
         ),
         Ind(
             key="content_output",
@@ -335,8 +326,6 @@ ENGAGEMENT: Component[StreamSubject] = Component(
             defaults=linear(1.0, 7.0, _ASSUME + "a short video a day feeds the interest graph"),
             inputs=("brand.short_videos", "a brand window or dated records"),
             formula="short videos of the stream's account in the window / window weeks",
-            advice="Post at least one short video a day on the account: product seeding "
-            "(种草) videos that the feed can match to interested users.",
         ),
     ),
 )
@@ -355,8 +344,6 @@ FUNNEL: Component[StreamSubject] = Component(
             defaults=linear(0.3, 0.7, _ASSUME + "70% of viewers seeing a product card"),
             inputs=("uv", "product_exposure_uv"),
             formula="product_exposure_uv / uv",
-            advice="Pin the product card early and keep the shopping bag visible; show the "
-            "product before viewers leave.",
         ),
         Ind(
             key="click_rate",
@@ -367,8 +354,6 @@ FUNNEL: Component[StreamSubject] = Component(
             defaults=linear(0.05, 0.2, _ASSUME + "one in five product viewers clicking"),
             inputs=("product_exposure_uv", "product_click_uv"),
             formula="product_click_uv / product_exposure_uv",
-            advice="Sharpen the product card: main image, price against list price and a "
-            "one-line selling point.",
         ),
         Ind(
             key="create_rate",
@@ -379,8 +364,6 @@ FUNNEL: Component[StreamSubject] = Component(
             defaults=linear(0.1, 0.4, _ASSUME + "four orders created per ten clickers"),
             inputs=("product_click_uv", "orders_created"),
             formula="orders_created / product_click_uv",
-            advice="Answer the doubts that stop a click from becoming an order: size, "
-            "delivery, returns, said on air and on the detail page.",
         ),
         Ind(
             key="pay_rate",
@@ -391,8 +374,6 @@ FUNNEL: Component[StreamSubject] = Component(
             defaults=linear(0.5, 0.85, _ASSUME + "85% of created orders paid"),
             inputs=("orders_created", "orders"),
             formula="orders / orders_created",
-            advice="Remind viewers to pay (countdowns, limited stock) and check that coupons "
-            "apply at checkout.",
         ),
         Ind(
             key="funnel_conversion",
@@ -411,7 +392,6 @@ FUNNEL: Component[StreamSubject] = Component(
                 "orders",
             ),
             formula="product of the five step rates (= orders / exposure)",
-            advice="Work on the weakest funnel step first: it bounds the overall conversion.",
         ),
     ),
 )
@@ -420,33 +400,37 @@ FUNNEL: Component[StreamSubject] = Component(
 STREAM_COMPONENTS: tuple[Component[StreamSubject], ...] = (EFFICIENCY, REACH, ENGAGEMENT, FUNNEL)
 
 
-def _detail_gpm(s: Subject) -> str | None:
+def _detail_gpm(s: Subject, language: str) -> str | None:
     views = s.stream.views
     if not views:
         return None
-    return (
-        f"{views:,} views brought {yuan(s.stream.gmv_fen):,.0f} CNY: each extra 100 CNY per "
-        f"thousand views is {views / 10:,.0f} CNY more at this reach."
+    return text(
+        "douyin-interest.gpm.detail",
+        language,
+        views=views,
+        gmv=yuan(s.stream.gmv_fen),
+        extra=views / 10,
     )
 
 
-def _detail_funnel(s: Subject) -> str | None:
+def _detail_funnel(s: Subject, language: str) -> str | None:
     steps = [(step, step.rate) for step in stream_funnel(s.stream)]
     known = [(step, rate) for step, rate in steps if rate is not None]
     if not known:
         return None
     weakest, rate = min(known, key=lambda item: item[1])
-    return f"The weakest recorded step is {weakest.name} at {rate:.1%}."
+    name = display_name(weakest.name, weakest.name_zh, language)
+    return text("douyin-interest.funnel_conversion.detail", language, step=name, rate=rate)
 
 
-def _detail_content(s: Subject) -> str | None:
+def _detail_content(s: Subject, language: str) -> str | None:
     output = index_of(s).content_output.get(s.stream.account_id)
     if output is None:
         return None
-    return f"The account posted {output:.1f} short videos a week."
+    return text("douyin-interest.content_output.detail", language, videos=output)
 
 
-_STREAM_DETAILS: Mapping[str, Callable[[Subject], str | None]] = {
+_STREAM_DETAILS: Mapping[str, Detail[Subject]] = {
     "gpm": _detail_gpm,
     "funnel_conversion": _detail_funnel,
     "content_output": _detail_content,
@@ -482,7 +466,13 @@ class DouyinStreamScorer(IndexedStreamMethodology):
         self, subject: StreamSubject, evaluation: Evaluation, context: ScoringContext
     ) -> list[Recommendation]:
         return per_component_recommendations(
-            subject, evaluation, STREAM_COMPONENTS, _STREAM_DETAILS, limit=self.max_recommendations
+            self,
+            subject,
+            evaluation,
+            STREAM_COMPONENTS,
+            _STREAM_DETAILS,
+            limit=self.max_recommendations,
+            language=context.language,
         )
 
     def score_table(
@@ -662,8 +652,6 @@ def fact_components(
                 ),
                 inputs=("streams[].gmv_fen or talent_collabs[].gmv_fen",),
                 formula="Σ streams.gmv_fen / (Σ streams.gmv_fen + Σ talent_collabs.gmv_fen)",
-                advice="Stream on the brand's own accounts on a fixed schedule, carrying the "
-                "items that sold through talents.",
             ),
             BInd(
                 key="field_accounts",
@@ -675,8 +663,6 @@ def fact_components(
                 weight=0.5,
                 inputs=("streams",),
                 formula="|distinct streams[].account_id|",
-                advice="Open a matrix (矩阵) of accounts by product line or audience so that "
-                "the feed can match more interests.",
             ),
             BInd(
                 key="field_width",
@@ -687,8 +673,6 @@ def fact_components(
                 defaults=linear(10_000.0, 1_000_000.0, _ASSUME + "FACT+ content width" + _SCALE),
                 inputs=("streams[].exposure", "a brand window or dated records"),
                 formula="(Σ exposure of streams recording it + Σ short-video views) / weeks",
-                advice="Widen content exposure: more short videos and longer, more frequent "
-                "streams on the own accounts.",
             ),
             BInd(
                 key="field_depth",
@@ -699,8 +683,6 @@ def fact_components(
                 defaults=linear(20.0, 200.0, _ASSUME + "FACT+ conversion depth" + _SCALE),
                 inputs=("streams[].exposure",),
                 formula="Σ gmv of streams recording exposure / 100 × 1000 / content exposure",
-                advice="Deepen conversion: seed products in videos before the stream and "
-                "convert in the stream with a clear deal.",
             ),
         ),
     )
@@ -718,8 +700,6 @@ def fact_components(
                 defaults=linear(0.05, 0.4, _ASSUME + "40% of GMV through the talent matrix"),
                 inputs=("streams[].gmv_fen or talent_collabs[].gmv_fen",),
                 formula="Σ talent_collabs.gmv_fen / (Σ streams.gmv_fen + Σ talent_collabs.gmv_fen)",
-                advice="Recruit mid-tier talents in the category to carry the hero items on "
-                "commission.",
             ),
             BInd(
                 key="alliance_talents",
@@ -737,8 +717,6 @@ def fact_components(
                 weight=0.5,
                 inputs=("talent_collabs",),
                 formula="|distinct talent_collabs[].talent_id|",
-                advice="Build a talent matrix of about ten regular partners rather than many "
-                "one-off ones.",
             ),
             BInd(
                 key="alliance_width",
@@ -749,8 +727,6 @@ def fact_components(
                 defaults=linear(10_000.0, 500_000.0, _ASSUME + "FACT+ content width" + _SCALE),
                 inputs=("talent_collabs[].audience_reached", "a brand window or dated records"),
                 formula="Σ audience_reached / weeks",
-                advice="Reach more people through talents: add talents whose audiences do not "
-                "overlap the brand's own.",
             ),
             BInd(
                 key="alliance_depth",
@@ -761,8 +737,6 @@ def fact_components(
                 defaults=linear(20.0, 200.0, _ASSUME + "FACT+ conversion depth" + _SCALE),
                 inputs=("talent_collabs[].audience_reached",),
                 formula="Σ gmv_fen / 100 × 1000 / Σ audience_reached (collabs recording reach)",
-                advice="Choose talents whose audience converts: brief them on the selling "
-                "points and give them an exclusive price.",
             ),
         ),
     )
@@ -780,8 +754,6 @@ def fact_components(
                 defaults=linear(0.0, 0.3, _ASSUME + "30% of own GMV from platform events"),
                 inputs=("streams[].gmv_fen", "streams[].campaign"),
                 formula="Σ gmv of streams with a campaign / Σ streams.gmv_fen",
-                advice="Join the platform's events (大促, 超品日, 品牌日) and tag those streams "
-                "with their campaign.",
             ),
             BInd(
                 key="campaign_width",
@@ -792,8 +764,6 @@ def fact_components(
                 defaults=linear(1.0, 2.0, _ASSUME + "an event doubling a stream's exposure"),
                 inputs=("campaign and regular streams with exposure",),
                 formula="mean exposure per campaign stream / mean exposure per regular stream",
-                advice="Prepare events as the article's warm-up says: preheat videos and "
-                "reservations so that the event traffic arrives.",
             ),
             BInd(
                 key="campaign_depth",
@@ -806,8 +776,6 @@ def fact_components(
                 ),
                 inputs=("campaign and regular streams with exposure and GMV",),
                 formula="(GMV / exposure on campaign streams) / (GMV / exposure on regular)",
-                advice="Give event streams their own deals and stock so that the extra "
-                "exposure converts.",
             ),
         ),
     )
@@ -825,8 +793,6 @@ def fact_components(
                 defaults=linear(0.0, 0.2, _ASSUME + "20% of GMV through big talents"),
                 inputs=("streams[].gmv_fen or talent_collabs[].gmv_fen",),
                 formula=f"Σ gmv of {kol} / (Σ streams.gmv_fen + Σ talent_collabs.gmv_fen)",
-                advice="Book a big talent (头部达人) for launches and events to break out of "
-                "the current audience.",
             ),
             BInd(
                 key="top_kol_width",
@@ -837,8 +803,6 @@ def fact_components(
                 defaults=linear(0.0, 1_000_000.0, _ASSUME + "FACT+ content width" + _SCALE),
                 inputs=("talent_collabs[].audience_reached",),
                 formula=f"Σ audience_reached of {kol} / weeks",
-                advice="Use big talents for width: a launch with a top talent seeds the "
-                "audience the own stations convert later.",
             ),
             BInd(
                 key="top_kol_depth",
@@ -847,10 +811,11 @@ def fact_components(
                 unit="CNY per 1,000 reached",
                 measure=top_depth,
                 defaults=linear(20.0, 200.0, _ASSUME + "FACT+ conversion depth" + _SCALE),
-                inputs=(f"{kol} recording audience_reached",),
+                inputs=(
+                    f"talent_collabs[].talent_followers ≥ {top_kol_followers:,}",
+                    "talent_collabs[].audience_reached",
+                ),
                 formula=f"Σ gmv_fen / 100 × 1000 / Σ audience_reached of {kol}",
-                advice="Negotiate big-talent deals on results (commission over fixed fee) "
-                "and give them the best price of the period.",
             ),
         ),
     )
@@ -899,11 +864,13 @@ class DouyinBrandScorer(BrandMethodology):
         self, subject: Brand, evaluation: Evaluation, context: ScoringContext
     ) -> list[Recommendation]:
         return per_component_recommendations(
+            self,
             subject,
             evaluation,
             self.components(subject, context),
             {},
             limit=self.max_recommendations,
+            language=context.language,
         )
 
 

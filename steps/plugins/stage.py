@@ -15,7 +15,8 @@ component of indicators:
   viewers who came, the share of viewers in the first minutes.
 
 Each card carries one recommendation per weak part for the next stream, with the numbers
-from this stream that justify it.
+from this stream that justify it, in the context's language: the advice and the details are
+the ``stage.*`` messages of ``steps/data/messages``.
 """
 
 from __future__ import annotations
@@ -28,15 +29,18 @@ from steps.domain import metrics
 from steps.domain.enums import ProductRole, TrafficSource
 from steps.domain.model import Product, ShowSegment, Stream
 from steps.plugins._support import (
+    Detail,
     IndexedStreamMethodology,
     index_of,
     linear,
+    money,
     per_component_recommendations,
     yuan,
 )
 from steps.scoring.contract import Scorer, ScoringContext, StreamSubject
 from steps.scoring.hookspecs import hookimpl
 from steps.scoring.indicators import Component, Evaluation, Indicator
+from steps.scoring.messages import join, text
 from steps.scoring.results import Recommendation
 
 if TYPE_CHECKING:
@@ -288,8 +292,6 @@ SCRIPT: Component[StreamSubject] = Component(
             ),
             inputs=("plan",),
             formula="(segments? + gmv_target? + planned_paid_uv_share?) / 3; 0 without a plan",
-            advice="Write a run-of-show before the next stream: timed segments, a GMV target "
-            "and the planned paid share of viewers.",
         ),
         Ind(
             key="segment_adherence",
@@ -305,8 +307,6 @@ SCRIPT: Component[StreamSubject] = Component(
             ),
             inputs=("plan.segments[].planned_seconds", "plan.segments[].actual_seconds"),
             formula="1 − Σ|actual_seconds − planned_seconds| / Σ planned_seconds",
-            advice="Keep a floor manager on the clock: cut or extend segments at the planned "
-            "times and rehearse the transitions that overran.",
         ),
         Ind(
             key="products_per_hour",
@@ -317,8 +317,6 @@ SCRIPT: Component[StreamSubject] = Component(
             defaults=linear(1.0, 6.0, _CHEN + " (one product every 10 minutes is the target)"),
             inputs=("products[].explain_count", "duration_seconds"),
             formula="count(products with explain_count > 0) / (duration_seconds / 3600)",
-            advice="Plan more products into the show (a product every 10 minutes), each "
-            "with its own explanation slot.",
         ),
         Ind(
             key="explain_share",
@@ -330,8 +328,6 @@ SCRIPT: Component[StreamSubject] = Component(
             weight=0.5,
             inputs=("products[].explain_seconds", "duration_seconds"),
             formula="min(1, Σ products[].explain_seconds / duration_seconds)",
-            advice="Spend more airtime on product explanation and less on idle chat; "
-            "script a selling-point segment per product.",
         ),
         Ind(
             key="hosts",
@@ -348,8 +344,6 @@ SCRIPT: Component[StreamSubject] = Component(
             weight=0.5,
             inputs=("hosts",),
             formula="hosts",
-            advice="Staff a second host (副播) to carry products, demonstrations and "
-            "comments while the main host sells.",
         ),
     ),
 )
@@ -370,8 +364,6 @@ TRAFFIC: Component[StreamSubject] = Component(
             ),
             inputs=("plan.gmv_target_fen", "gmv_fen"),
             formula="gmv_fen / plan.gmv_target_fen",
-            advice="Re-derive the GMV target from the last streams' UV × conversion × AOV "
-            "and buy the traffic gap it implies.",
         ),
         Ind(
             key="spend_to_target",
@@ -387,8 +379,6 @@ TRAFFIC: Component[StreamSubject] = Component(
             ),
             inputs=("paid_spend_fen > 0", "plan.gmv_target_fen"),
             formula="paid_spend_fen / plan.gmv_target_fen (lower is better)",
-            advice="Cap paid spend at the share of the GMV target the margin can carry, and "
-            "move budget to the time slots that converted.",
         ),
         Ind(
             key="paid_roi",
@@ -404,8 +394,6 @@ TRAFFIC: Component[StreamSubject] = Component(
             ),
             inputs=("paid_spend_fen > 0", "gmv_by_source[paid]"),
             formula="gmv_by_source[paid] / paid_spend_fen",
-            advice="Target the paid campaign (磁力金牛 / 巨量千川) at the crowd packs that "
-            "bought before and stop the slots whose ROI stayed below 1.",
         ),
         Ind(
             key="paid_share_gap",
@@ -421,8 +409,6 @@ TRAFFIC: Component[StreamSubject] = Component(
             ),
             inputs=("uv_by_source", "plan.planned_paid_uv_share"),
             formula="|uv_by_source[paid] / uv − plan.planned_paid_uv_share|",
-            advice="Set the paid-traffic budget from the planned paid share of viewers and "
-            "adjust bids during the stream when the share drifts.",
         ),
         Ind(
             key="spend_pacing",
@@ -437,8 +423,6 @@ TRAFFIC: Component[StreamSubject] = Component(
             ),
             inputs=("plan.segments[].planned_spend_fen", "plan.segments[].actual_spend_fen"),
             formula="1 − ½ Σ_i |actual_i / Σ actual − planned_i / Σ planned| over segments",
-            advice="Release paid budget segment by segment as planned (front-load the "
-            "opening and the hero-product slots) instead of all at once.",
         ),
     ),
 )
@@ -462,8 +446,6 @@ GOODS: Component[StreamSubject] = Component(
             ),
             inputs=("products[].product_id", "brand.products[].role"),
             formula="|roles among the explained products| / 3",
-            advice="Build the line-up in tiers: a low-price traffic item to open, hero items "
-            "for volume and profit items for margin, grouped for new and old fans.",
         ),
         Ind(
             key="price_spread",
@@ -479,8 +461,6 @@ GOODS: Component[StreamSubject] = Component(
             weight=0.5,
             inputs=("at least 2 priced products", "brand.products[].price_fen"),
             formula="max(price_fen) / min(price_fen) over the explained products",
-            advice="Widen the price bands: add an entry-price item for new fans and a "
-            "premium item for loyal ones.",
         ),
         Ind(
             key="discount_depth",
@@ -497,8 +477,6 @@ GOODS: Component[StreamSubject] = Component(
             weight=0.5,
             inputs=("brand.products[].list_price_fen",),
             formula="mean(1 − price_fen / list_price_fen) over the explained products",
-            advice="Give each hero item a visible live-only price against its list price; "
-            "keep deeper cuts for the traffic item only.",
         ),
         Ind(
             key="hit_concentration",
@@ -514,8 +492,6 @@ GOODS: Component[StreamSubject] = Component(
             ),
             inputs=("products[].gmv_fen",),
             formula="Σ gmv of the top ⌈n/5⌉ products / Σ products[].gmv_fen",
-            advice="Pick one hero item and explain it repeatedly (every 20–30 minutes) with "
-            "stock and a deal ready, to make a hit (打造爆款).",
         ),
     ),
 )
@@ -534,8 +510,6 @@ WELFARE: Component[StreamSubject] = Component(
             defaults=linear(0.1, 0.5, _ASSUME + "half of the issued coupons used is strong"),
             inputs=("coupons_issued > 0", "coupons_used"),
             formula="coupons_used / coupons_issued",
-            advice="Issue fewer, better-targeted coupons tied to the hero item and remind "
-            "viewers of them at checkout moments.",
         ),
         Ind(
             key="giveaways_per_hour",
@@ -547,8 +521,6 @@ WELFARE: Component[StreamSubject] = Component(
             weight=0.5,
             inputs=("duration_seconds",),
             formula="giveaways / (duration_seconds / 3600)",
-            advice="Schedule a giveaway (福袋) every 15 minutes, with a watch-time or "
-            "comment condition, to hold viewers between products.",
         ),
         Ind(
             key="avg_watch_minutes",
@@ -564,8 +536,6 @@ WELFARE: Component[StreamSubject] = Component(
             ),
             inputs=("uv", "watch_seconds"),
             formula="watch_seconds / 60 / uv",
-            advice="Hold viewers with timed welfare (a giveaway countdown, a flash price "
-            "announced in advance) and shorter gaps between products.",
         ),
         Ind(
             key="interaction_rate",
@@ -577,8 +547,6 @@ WELFARE: Component[StreamSubject] = Component(
             weight=0.5,
             inputs=("uv", "comments", "likes", "shares"),
             formula="(comments + likes + shares) / uv",
-            advice="Ask for interaction on cue: comment keywords for giveaways, polls on the "
-            "next product, share rewards.",
         ),
         Ind(
             key="conversion_rate",
@@ -589,8 +557,6 @@ WELFARE: Component[StreamSubject] = Component(
             defaults=linear(0.005, 0.05, _ASSUME + "5% of viewers buying is a strong live room"),
             inputs=("uv", "buyers"),
             formula="buyers / uv",
-            advice="Make the first purchase easy: a low-price welfare item early, clear "
-            "selling points and a limited-time price on the hero item.",
         ),
     ),
 )
@@ -610,8 +576,6 @@ WARMUP: Component[StreamSubject] = Component(
             weight=0.5,
             inputs=("preheat_videos",),
             formula="preheat_videos",
-            advice="Post three preheat short videos in the three days before the stream, "
-            "each showing a deal and the start time.",
         ),
         Ind(
             key="preheat_views_per_viewer",
@@ -623,8 +587,6 @@ WARMUP: Component[StreamSubject] = Component(
             weight=0.5,
             inputs=("uv", "preheat_video_views"),
             formula="preheat_video_views / uv",
-            advice="Boost the best preheat video (DOU+ / 粉条) to reach the stream's target "
-            "audience before it starts.",
         ),
         Ind(
             key="reservations_per_viewer",
@@ -635,8 +597,6 @@ WARMUP: Component[StreamSubject] = Component(
             defaults=linear(0.0, 0.1, _ASSUME + "reservations equal to 10% of the viewers"),
             inputs=("uv", "reservations"),
             formula="reservations / uv",
-            advice="Put the reservation (预约) button on every preheat video and the profile, "
-            "with a reservation-only giveaway.",
         ),
         Ind(
             key="reserved_attendance",
@@ -652,8 +612,6 @@ WARMUP: Component[StreamSubject] = Component(
             ),
             inputs=("uv", "reserved_attendees"),
             formula="reserved_attendees / uv (= reservations per viewer × attendance rate)",
-            advice="Remind reservers before the start (push, fan-group message) and open "
-            "with the welfare item promised in the preheat.",
         ),
         Ind(
             key="first_minutes_share",
@@ -669,8 +627,6 @@ WARMUP: Component[StreamSubject] = Component(
             ),
             inputs=("uv", "first_minutes_uv"),
             formula="first_minutes_uv / uv",
-            advice="Open with the strongest deal announced in the preheat so that the "
-            "reserved audience arrives on time.",
         ),
     ),
 )
@@ -681,12 +637,11 @@ COMPONENTS: tuple[Component[StreamSubject], ...] = (SCRIPT, TRAFFIC, GOODS, WELF
 
 # --------------------------------------------------------------------------- concrete advice
 
+# Each detail quotes this stream's numbers in the recommendation of its indicator; the
+# sentences are the catalogue's "stage.<indicator>.detail" (or named variants).
 
-def _fmt(value: float) -> str:
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.2f}"
 
-
-def _detail_adherence(s: Subject) -> str | None:
+def _detail_adherence(s: Subject, language: str) -> str | None:
     plan = s.stream.plan
     if plan is None:
         return None
@@ -695,86 +650,101 @@ def _detail_adherence(s: Subject) -> str | None:
         return None
     worst = max(timed, key=lambda g: abs((g.actual_seconds or 0) - g.planned_seconds))
     off = ((worst.actual_seconds or 0) - worst.planned_seconds) / 60
-    verb = "overran" if off > 0 else "fell short"
-    return f"Segment '{worst.name}' {verb} by {abs(off):.0f} minutes."
+    key = "overran" if off > 0 else "fell_short"
+    return text(f"stage.segment_adherence.{key}", language, segment=worst.name, minutes=abs(off))
 
 
-def _detail_products(s: Subject) -> str | None:
+def _detail_products(s: Subject, language: str) -> str | None:
     hours = _hours(s.stream)
     if hours is None:
         return None
     explained = sum(1 for p in s.stream.products if p.explain_count > 0)
     needed = max(0, math.ceil(6 * hours) - explained)
-    return (
-        f"This stream explained {explained} products in {hours:.1f} h; "
-        f"plan {needed} more for a show of the same length."
+    return text(
+        "stage.products_per_hour.detail",
+        language,
+        explained=explained,
+        hours=hours,
+        needed=needed,
     )
 
 
-def _detail_roi(s: Subject) -> str | None:
+def _detail_roi(s: Subject, language: str) -> str | None:
     stream = s.stream
     paid = stream.gmv_by_source.get(TrafficSource.PAID, 0)
-    return (
-        f"Paid spend of {_fmt(yuan(stream.paid_spend_fen))} CNY returned "
-        f"{_fmt(yuan(paid))} CNY of paid-traffic GMV."
+    return text(
+        "stage.paid_roi.detail",
+        language,
+        spend=money(yuan(stream.paid_spend_fen)),
+        gmv=money(yuan(paid)),
     )
 
 
-def _detail_spend_target(s: Subject) -> str | None:
+def _detail_spend_target(s: Subject, language: str) -> str | None:
     target = _gmv_target(s)
     if target is None:
         return None
-    return (
-        f"At a 10% spend ratio the {_fmt(yuan(target))} CNY target allows "
-        f"{_fmt(yuan(target * 0.1))} CNY of spend; this stream spent "
-        f"{_fmt(yuan(s.stream.paid_spend_fen))} CNY."
+    return text(
+        "stage.spend_to_target.detail",
+        language,
+        target=money(yuan(target)),
+        allowed=money(yuan(target * 0.1)),
+        spent=money(yuan(s.stream.paid_spend_fen)),
     )
 
 
-def _detail_tiers(s: Subject) -> str | None:
+def _detail_tiers(s: Subject, language: str) -> str | None:
     roles = {p.role for p in _catalogue(s) if p.role is not None}
-    missing = [r.value for r in ProductRole if r not in roles]
+    missing = [text(f"stage.role.{r.value}", language) for r in ProductRole if r not in roles]
     if not missing:
         return None
-    return "Missing tiers in this line-up: " + ", ".join(missing) + "."
+    return text("stage.tier_coverage.detail", language, tiers=join(missing, language))
 
 
-def _detail_hits(s: Subject) -> str | None:
+def _detail_hits(s: Subject, language: str) -> str | None:
     items = sorted(s.stream.products, key=lambda p: (-p.gmv_fen, p.product_id))
     if not items:
         return None
     top = items[0]
     products = index_of(s).products
     name = products[top.product_id].name if top.product_id in products else top.product_id
-    return f"The best seller was '{name}' (explained {top.explain_count} times)."
+    return text("stage.hit_concentration.detail", language, product=name, times=top.explain_count)
 
 
-def _detail_reservations(s: Subject) -> str | None:
+def _detail_reservations(s: Subject, language: str) -> str | None:
     stream = s.stream
     if stream.uv == 0:
         return None
     needed = max(0, math.ceil(0.1 * stream.uv) - stream.reservations)
-    return (
-        f"{stream.reservations:,} reservations for {stream.uv:,} viewers: about "
-        f"{needed:,} more would reach 10%."
+    return text(
+        "stage.reservations_per_viewer.detail",
+        language,
+        reservations=stream.reservations,
+        uv=stream.uv,
+        needed=needed,
     )
 
 
-def _detail_attendance(s: Subject) -> str | None:
+def _detail_attendance(s: Subject, language: str) -> str | None:
     rate = metrics.reservation_attendance_rate(s.stream)
     if rate is None:
         return None
-    return f"{rate:.0%} of the {s.stream.reservations:,} reservers came."
+    return text(
+        "stage.reserved_attendance.detail",
+        language,
+        rate=rate,
+        reservations=s.stream.reservations,
+    )
 
 
-def _detail_conversion(s: Subject) -> str | None:
+def _detail_conversion(s: Subject, language: str) -> str | None:
     stream = s.stream
     if stream.uv == 0:
         return None
-    return f"{stream.buyers:,} of {stream.uv:,} viewers bought."
+    return text("stage.conversion_rate.detail", language, buyers=stream.buyers, uv=stream.uv)
 
 
-_DETAILS: Mapping[str, Callable[[Subject], str | None]] = {
+_DETAILS: Mapping[str, Detail[Subject]] = {
     "segment_adherence": _detail_adherence,
     "products_per_hour": _detail_products,
     "paid_roi": _detail_roi,
@@ -822,7 +792,13 @@ class StageScorer(IndexedStreamMethodology):
         self, subject: StreamSubject, evaluation: Evaluation, context: ScoringContext
     ) -> list[Recommendation]:
         return per_component_recommendations(
-            subject, evaluation, COMPONENTS, _DETAILS, limit=self.max_recommendations
+            self,
+            subject,
+            evaluation,
+            COMPONENTS,
+            _DETAILS,
+            limit=self.max_recommendations,
+            language=context.language,
         )
 
     def score_table(

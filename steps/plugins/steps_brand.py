@@ -11,13 +11,14 @@ weighs the pillars by :data:`STAGE_WEIGHTS`, names the weakest pillar for the st
 the next move from the brand's own data (its products, its cadence, its costs).
 
 Weekly rates use the brand's window (``window_start..window_end``, inclusive) or, without one,
-the span of its stream dates (at least one week).  Money is shown in yuan.
+the span of its stream dates (at least one week).  Money is shown in yuan.  Every sentence
+(advice, next moves, the stage's evidence and reason) is a ``steps.*`` message of
+``steps/data/messages``, written in the context's language.
 """
 
 from __future__ import annotations
 
 import bisect
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, timedelta
@@ -32,7 +33,8 @@ from steps.domain.model import Brand, Product, Stream
 from steps.scoring.base import ADVICE_THRESHOLD, BrandMethodology
 from steps.scoring.contract import Scorer, ScoringContext
 from steps.scoring.hookspecs import hookimpl
-from steps.scoring.indicators import Component, Evaluation, Indicator, LinearBenchmark
+from steps.scoring.indicators import Component, Evaluation, Indicator, LinearBenchmark, unit_text
+from steps.scoring.messages import builtin_catalogue, display_name, join, text
 from steps.scoring.results import ComponentResult, IndicatorResult, Recommendation, ScoreCard
 
 __all__ = [
@@ -49,6 +51,7 @@ __all__ = [
     "brand_facts",
     "indicator_table",
     "infer_stage",
+    "stage_name",
     "stage_weights_table",
     "steps_register_scorers",
     "weakest_pillar",
@@ -88,8 +91,8 @@ def _label(product: Product | None, product_id: str) -> str:
     return product_id
 
 
-def _share_text(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.0%}"
+def _share_text(value: float | None, language: str = "en") -> str:
+    return text("steps.lifecycle.not_recorded", language) if value is None else f"{value:.0%}"
 
 
 def _money_text(fen: float) -> str:
@@ -271,10 +274,10 @@ class BrandFacts:
             if not self.carried_after(pid, self.talent_first_seen[pid])
         )
 
-    def hero_names(self, limit: int = 3) -> str:
+    def hero_names(self, limit: int = 3, language: str = "en") -> str:
         """Names of the products to build on: talent hits first, then the brand's heroes."""
         ids = list(dict.fromkeys([*self.talent_hits, *self.hero_ids]))[:limit]
-        return ", ".join(self.product_label(pid) for pid in ids)
+        return join((self.product_label(pid) for pid in ids), language)
 
     # ---- fan groups --------------------------------------------------------------------------
 
@@ -630,7 +633,6 @@ def _indicator(
     defaults: Mapping[str, LinearBenchmark],
     formula: str,
     inputs: tuple[str, ...],
-    advice: str,
     weight: float = 1.0,
 ) -> Indicator[Brand]:
     return Indicator(
@@ -643,7 +645,6 @@ def _indicator(
         weight=weight,
         inputs=inputs,
         formula=formula,
-        advice=advice,
     )
 
 
@@ -666,8 +667,6 @@ SELF_BROADCAST = Component[Brand](
             ),
             formula="self-broadcast GMV / (self-broadcast GMV + talent GMV)",
             inputs=("streams[].gmv_fen", "talent_collabs[].gmv_fen"),
-            advice="Move the products that sell through talents into your own live room and "
-            "stream them on a fixed schedule.",
             weight=3.0,
         ),
         _indicator(
@@ -684,7 +683,6 @@ SELF_BROADCAST = Component[Brand](
             ),
             formula="distinct self-broadcast stream dates / weeks in the window",
             inputs=("streams[].started_at", "window_start..window_end or stream dates"),
-            advice="Stream at least five days a week so that followers learn when to come.",
             weight=2.0,
         ),
         _indicator(
@@ -706,7 +704,6 @@ SELF_BROADCAST = Component[Brand](
             ),
             formula="Σ self-broadcast stream duration (hours) / weeks in the window",
             inputs=("streams[].duration_seconds", "window_start..window_end or stream dates"),
-            advice="Lengthen sessions or add a second daily slot on the matrix accounts.",
             weight=2.0,
         ),
         _indicator(
@@ -724,7 +721,6 @@ SELF_BROADCAST = Component[Brand](
             formula=f"share of streams starting within ±{SCHEDULE_TOLERANCE_MINUTES} min of "
             "their account's most common start time (accounts with 3+ streams)",
             inputs=("streams[].started_at (3+ streams on an account)",),
-            advice="Fix a daily start time per account and announce it in the live room.",
         ),
         _indicator(
             "active_matrix_accounts",
@@ -740,7 +736,6 @@ SELF_BROADCAST = Component[Brand](
             ),
             formula="accounts streaming on at least one day per week of the window on average",
             inputs=("accounts", "streams[].started_at", "window_start..window_end or stream dates"),
-            advice="Open a second account for a product line or audience and stream it weekly.",
         ),
         _indicator(
             "hero_explains_per_stream",
@@ -757,7 +752,6 @@ SELF_BROADCAST = Component[Brand](
             formula="Σ explain_count of hero products / (streams with product records × "
             "hero products); heroes: role 'hero', else the 3 best-selling items",
             inputs=("streams[].products[].explain_count", "products[].role"),
-            advice="Explain each hero product at least four times a stream, once per hour.",
         ),
         _indicator(
             "top3_gmv_share",
@@ -772,8 +766,6 @@ SELF_BROADCAST = Component[Brand](
             ),
             formula="GMV of the 3 best-selling items / Σ item GMV in self-broadcast",
             inputs=("streams[].products[].gmv_fen",),
-            advice="Build each stream around two or three hero products with a planned "
-            "explanation rhythm.",
             weight=0.5,
         ),
         _indicator(
@@ -793,8 +785,6 @@ SELF_BROADCAST = Component[Brand](
             f"{COLD_START_OPENED_WITHIN_DAYS} days of their first stream, 4+ streams; "
             f"capped at {RATIO_CAP:g})",
             inputs=("accounts[].opened_on", "streams[].gmv_fen (4+ on a new account)"),
-            advice="Boost a new account's first streams with paid traffic on the hero product "
-            "and repeat what sold best.",
         ),
     ),
 )
@@ -818,8 +808,6 @@ TRAFFIC = Component[Brand](
             ),
             formula="GMV from paid traffic / paid spend (streams with spend and a GMV split)",
             inputs=("streams[].paid_spend_fen", "streams[].gmv_by_source.paid"),
-            advice="Move paid budget to the hero products and time slots with the best "
-            "GMV per viewer, and cut the rest.",
             weight=2.0,
         ),
         _indicator(
@@ -837,7 +825,6 @@ TRAFFIC = Component[Brand](
             ),
             formula="Σ new followers / Σ paid UV, over streams with paid viewers",
             inputs=("streams[].uv_by_source.paid", "streams[].new_followers"),
-            advice="Ask paid viewers to follow: a follow-to-claim coupon in the first minutes.",
         ),
         _indicator(
             "cost_per_new_fan",
@@ -853,8 +840,6 @@ TRAFFIC = Component[Brand](
             ),
             formula="Σ paid spend (yuan) / max(1, Σ new followers), over streams with spend",
             inputs=("streams[].paid_spend_fen", "streams[].new_followers"),
-            advice="Target paid traffic at look-alikes of your fans and buyers instead of "
-            "broad audiences.",
         ),
         _indicator(
             "cost_per_fan_trend",
@@ -872,8 +857,6 @@ TRAFFIC = Component[Brand](
             formula="cost per new fan in the later half of the streams with spend / the "
             f"earlier half (4+ streams with spend; capped at {RATIO_CAP:g})",
             inputs=("streams[].paid_spend_fen (4+ streams)", "streams[].new_followers"),
-            advice="Retarget paid campaigns at the audiences that followed most cheaply and "
-            "stop the campaigns whose cost per fan rose.",
         ),
         _indicator(
             "public_uv_share",
@@ -899,8 +882,6 @@ TRAFFIC = Component[Brand](
             formula="Σ public UV (recommendation, search, short video) / Σ UV, over streams "
             "with a source split",
             inputs=("streams[].uv_by_source",),
-            advice="Post preheat short videos for every stream and keep the live room's "
-            "retention high so the feed sends more viewers.",
         ),
     ),
 )
@@ -923,7 +904,6 @@ TALENT = Component[Brand](
             ),
             formula="talent GMV / (self-broadcast GMV + talent GMV)",
             inputs=("talent_collabs[].gmv_fen", "streams[].gmv_fen"),
-            advice="Recruit talents in your category to carry the hero products on commission.",
             weight=2.0,
         ),
         _indicator(
@@ -940,7 +920,6 @@ TALENT = Component[Brand](
             ),
             formula="distinct talent_id among the talent collaborations",
             inputs=("talent_collabs[].talent_id",),
-            advice="Widen the talent pool with small and mid-tier talents of your category.",
         ),
         _indicator(
             "talents_100w_plus",
@@ -957,8 +936,6 @@ TALENT = Component[Brand](
             formula="talents whose distribution GMV for the brand is ≥ 100,000,000 fen "
             "(1,000,000 CNY)",
             inputs=("talent_collabs[].gmv_fen",),
-            advice="Concentrate samples and commission on the talents closest to 1,000,000 CNY "
-            "of GMV.",
         ),
         _indicator(
             "talent_hits_carried",
@@ -975,7 +952,6 @@ TALENT = Component[Brand](
             formula=f"share of the top {TALENT_HITS} products by talent GMV that appear in a "
             "self-broadcast stream on or after their first talent collaboration",
             inputs=("talent_collabs[].product_ids", "streams[].products"),
-            advice="Carry the products that sold best through talents in your own streams.",
         ),
         _indicator(
             "talent_reach_per_week",
@@ -992,7 +968,6 @@ TALENT = Component[Brand](
             formula="Σ audience reached by talent collaborations / weeks in the window "
             "(else in the collaborations' span)",
             inputs=("talent_collabs[].audience_reached",),
-            advice="Add talents whose audiences differ from yours to widen the crowd data.",
         ),
         _indicator(
             "gmv_per_commission",
@@ -1007,7 +982,6 @@ TALENT = Component[Brand](
             ),
             formula="talent GMV / talent commission",
             inputs=("talent_collabs[].commission_fen",),
-            advice="Renegotiate commission with low-yield talents or move to performance tiers.",
         ),
     ),
 )
@@ -1042,8 +1016,6 @@ PRIVATE = Component[Brand](
             ),
             formula="buyers with 2+ orders / buyers",
             inputs=("orders[].buyer_key",),
-            advice="Give fan-group members a members-only coupon for their next order and "
-            "invite past buyers before each stream.",
             weight=2.0,
         ),
         _indicator(
@@ -1071,7 +1043,6 @@ PRIVATE = Component[Brand](
             ),
             formula="Σ GMV from private traffic / Σ GMV, over streams with a GMV split",
             inputs=("streams[].gmv_by_source.private",),
-            advice="Turn buyers into followers: follow-and-join prompts at checkout moments.",
         ),
         _indicator(
             "fan_group_size",
@@ -1086,8 +1057,6 @@ PRIVATE = Component[Brand](
             ),
             formula="Σ fan-group members / Σ followers, over accounts with a fan group",
             inputs=("accounts[].fan_group.members", "accounts[].followers"),
-            advice="Make joining the fan group (粉丝团) worth it: members-only items and "
-            "giveaways (福袋) in every stream.",
         ),
         _indicator(
             "fan_group_activity",
@@ -1102,7 +1071,6 @@ PRIVATE = Component[Brand](
             ),
             formula="Σ active members / Σ members",
             inputs=("accounts[].fan_group.active_members",),
-            advice="Reactivate dormant members with fan-group-level rewards and reminders.",
         ),
         _indicator(
             "fan_group_growth",
@@ -1117,7 +1085,6 @@ PRIVATE = Component[Brand](
             ),
             formula="Σ new members / Σ members / weeks in the window",
             inputs=("accounts[].fan_group.new_members", "window_start..window_end or stream dates"),
-            advice="Invite viewers to join the fan group at every hero-product explanation.",
         ),
         _indicator(
             "fan_shares_per_100_viewers",
@@ -1133,7 +1100,6 @@ PRIVATE = Component[Brand](
             ),
             formula="100 × Σ shares / Σ UV",
             inputs=("streams[].shares", "streams[].uv"),
-            advice="Reward sharing: a share-to-unlock giveaway for fans who bring a friend.",
         ),
     ),
 )
@@ -1157,7 +1123,6 @@ SPECIAL_SUPPLY = Component[Brand](
             ),
             formula="channel-exclusive products / products",
             inputs=("products[].channel_exclusive",),
-            advice="Develop channel-exclusive packs of the hero products with the supply chain.",
         ),
         _indicator(
             "exclusive_gmv_share",
@@ -1172,7 +1137,6 @@ SPECIAL_SUPPLY = Component[Brand](
             ),
             formula="GMV of channel-exclusive items / Σ item GMV in self-broadcast",
             inputs=("streams[].products[].gmv_fen", "products[].channel_exclusive"),
-            advice="Give exclusive items hero slots and repeated explanations in the streams.",
             weight=1.5,
         ),
         _indicator(
@@ -1190,7 +1154,6 @@ SPECIAL_SUPPLY = Component[Brand](
             formula="(exclusive GMV / exclusive orders) / (regular GMV / regular orders), "
             "self-broadcast items",
             inputs=("streams[].products[].orders", "products[].channel_exclusive"),
-            advice="Bundle exclusive items into sets priced above the regular basket.",
         ),
         _indicator(
             "gmv_per_stream_hour",
@@ -1206,7 +1169,6 @@ SPECIAL_SUPPLY = Component[Brand](
             ),
             formula="self-broadcast GMV (yuan) / Σ stream hours",
             inputs=("streams[].gmv_fen", "streams[].duration_seconds"),
-            advice="Cut low-yield hours and put the exclusive and hero items in the prime slots.",
         ),
     ),
 )
@@ -1274,40 +1236,53 @@ class StageInference:
     reason: str
 
 
-def _weeks_text(weeks: float | None) -> str:
-    return "none" if weeks is None else f"{weeks:.0f}"
+def _weeks_text(weeks: float | None, language: str) -> str:
+    return text("steps.lifecycle.no_weeks", language) if weeks is None else f"{weeks:.0f}"
 
 
-def infer_stage(brand: Brand) -> StageInference:
-    """Infer the lifecycle stage from the data by :data:`STAGE_RULE`."""
+def stage_name(stage: LifecycleStage, language: str = "en") -> str:
+    """A lifecycle stage as running text names it (``"launch"``, ``"起步期"``)."""
+    return text(f"steps.stage_name.{stage.value}", language)
+
+
+def infer_stage(brand: Brand, language: str = "en") -> StageInference:
+    """Infer the lifecycle stage from the data by :data:`STAGE_RULE`; the evidence and the
+    reason are written in ``language``."""
     facts = brand_facts(brand)
     talent = facts.talent_share
     weeks = facts.self_broadcast_weeks
     repurchase = facts.repurchase
     private = facts.private_gmv_share
     members = facts.fan_members
-    evidence = (
-        f"talent GMV share {_share_text(talent)}; weeks of self-broadcast {_weeks_text(weeks)}; "
-        f"repurchase rate {_share_text(repurchase)}; private-domain GMV share "
-        f"{_share_text(private)}; fan-group members "
-        f"{'n/a' if members is None else f'{members:,}'}"
+    evidence = text(
+        "steps.lifecycle.evidence",
+        language,
+        talent=_share_text(talent, language),
+        weeks=_weeks_text(weeks, language),
+        repurchase=_share_text(repurchase, language),
+        private=_share_text(private, language),
+        members=(
+            text("steps.lifecycle.not_recorded", language) if members is None else f"{members:,}"
+        ),
     )
 
-    def result(stage: LifecycleStage, reason: str) -> StageInference:
-        return StageInference(stage, "inferred", evidence, reason)
+    def result(stage: LifecycleStage, reason: str, **params: object) -> StageInference:
+        return StageInference(
+            stage, "inferred", evidence, text(f"steps.lifecycle.{reason}", language, **params)
+        )
 
     if weeks is None:
-        return result(LifecycleStage.LAUNCH, "no self-broadcast yet")
+        return result(LifecycleStage.LAUNCH, "no_self_broadcast")
     if talent is not None and talent >= LAUNCH_TALENT_SHARE:
-        return result(LifecycleStage.LAUNCH, f"talents sell {talent:.0%} of GMV")
+        return result(LifecycleStage.LAUNCH, "talent_led", share=talent)
     if weeks < LAUNCH_MAX_WEEKS:
-        return result(LifecycleStage.LAUNCH, f"self-broadcast began {weeks:.0f} weeks ago")
+        return result(LifecycleStage.LAUNCH, "recent", weeks=weeks)
     signals = [
-        name
+        text(f"steps.lifecycle.signal_{name}", language)
         for name, present in (
             ("repurchase", repurchase is not None and repurchase >= MATURE_REPURCHASE),
-            ("private domain", private is not None and private >= MATURE_PRIVATE_SHARE),
-            ("fan group", members is not None and members >= MATURE_FAN_MEMBERS),
+            ("private", private is not None and private >= MATURE_PRIVATE_SHARE),
+            ("fan_group", members is not None and members >= MATURE_FAN_MEMBERS),
         )
         if present
     ]
@@ -1316,14 +1291,9 @@ def infer_stage(brand: Brand) -> StageInference:
         and (talent is None or talent <= MATURE_MAX_TALENT_SHARE)
         and len(signals) >= 2
     ):
-        return result(
-            LifecycleStage.MATURE,
-            f"{weeks:.0f} weeks of self-broadcast and a strong {' and '.join(signals)}",
-        )
-    return result(
-        LifecycleStage.GROWTH,
-        f"{weeks:.0f} weeks of self-broadcast, talents sell {_share_text(talent)} of GMV",
-    )
+        joined = text("steps.lifecycle.signal_and", language).join(signals)
+        return result(LifecycleStage.MATURE, "mature", weeks=weeks, signals=joined)
+    return result(LifecycleStage.GROWTH, "growth", weeks=weeks, share=_share_text(talent, language))
 
 
 def _stage_override(value: object) -> LifecycleStage:
@@ -1361,57 +1331,53 @@ def weakest_pillar(
 # Next moves built from the data
 # --------------------------------------------------------------------------------------------
 
+#: The platforms' paid-traffic tools, by their own (Chinese) names in every language.
 _PAID_TOOL = {Platform.KUAISHOU: "磁力金牛", Platform.DOUYIN: "巨量千川"}
 
 
-def _paid_tool(brand: Brand) -> str:
+def _paid_tool(brand: Brand, language: str) -> str:
     platform = metrics.main_platform(brand)
-    return _PAID_TOOL.get(platform, "paid traffic") if platform else "paid traffic"
+    tool = _PAID_TOOL.get(platform) if platform else None
+    return tool or text("steps.fallback.tool", language)
 
 
-def _value_text(value: float, unit: str) -> str:
-    """A value as a phrase: ``0.46 share`` reads ``46%``, ``12.6 fans/viewer`` reads
-    ``12.6 new fans per 100 paid viewers``."""
-    phrases: Mapping[str, Callable[[float], str]] = {
-        "share": lambda v: f"{v:.0%}",
-        "share/week": lambda v: f"{v:.1%} a week",
-        "members/follower": lambda v: f"{v:.1%} of followers",
-        "fans/viewer": lambda v: f"{100 * v:.1f} new fans per 100 paid viewers",
-        "viewers/week": lambda v: f"{v:,.0f} viewers a week",
-        "shares/100 viewers": lambda v: f"{v:.1f} times per 100 viewers",
-        "explains": lambda v: f"{v:.1f} times",
-        "talents": lambda v: f"{v:.0f}",
-        "×": lambda v: f"{v:.2f}×",
-        "yuan/fan": lambda v: f"¥{v:,.2f}",
-        "yuan/hour": lambda v: f"¥{v:,.0f} an hour",
-    }
-    phrase = phrases.get(unit)
-    return phrase(value) if phrase is not None else f"{value:,.2f} {unit}"
-
-
-def _names(items: Iterable[str], fallback: str) -> str:
-    listed = list(items)
-    return ", ".join(listed) if listed else fallback
+def _value_text(value: float, unit: str, language: str) -> str:
+    """A value as a phrase (the catalogue's ``steps.value``): ``0.46 share`` reads ``46%``,
+    ``0.126 fans/viewer`` reads ``12.6 new fans per 100 paid viewers``."""
+    key = f"steps.value.{unit}"
+    if key not in builtin_catalogue():
+        return text("steps.value.other", language, value=value, unit=unit_text(unit, language))
+    return text(key, language, value=value, hundred=100 * value)
 
 
 class _MoveFacts:
-    """The data a next move quotes, computed on demand from :class:`BrandFacts`."""
+    """The data a next move quotes, computed on demand from :class:`BrandFacts`, as text in
+    ``language``."""
 
-    def __init__(self, facts: BrandFacts) -> None:
+    def __init__(self, facts: BrandFacts, language: str) -> None:
         self.facts = facts
         self.brand = facts.brand
+        self.language = language
+
+    def _names(self, items: Iterable[str], fallback: str) -> str:
+        listed = list(items)
+        if listed:
+            return join(listed, self.language)
+        return text(f"steps.fallback.{fallback}", self.language)
 
     @cached_property
     def heroes(self) -> str:
-        return self.facts.hero_names() or "your hero products"
+        names = self.facts.hero_names(language=self.language)
+        return names or text("steps.fallback.heroes", self.language)
 
     @cached_property
     def hero(self) -> str:
-        return self.facts.hero_names(limit=1) or "your best seller"
+        names = self.facts.hero_names(limit=1, language=self.language)
+        return names or text("steps.fallback.hero", self.language)
 
     @cached_property
     def tool(self) -> str:
-        return _paid_tool(self.brand)
+        return _paid_tool(self.brand, self.language)
 
     @cached_property
     def talent_gmv(self) -> dict[str, tuple[str, int, int]]:
@@ -1430,12 +1396,24 @@ class _MoveFacts:
             (v for v in self.talent_gmv.values() if v[1] < HUNDRED_W_FEN),
             key=lambda v: (-v[1], v[0]),
         )
-        return _names((f"{n} ({_money_text(g)})" for n, g, _ in below[:3]), "new talents")
+        return self._names(
+            (
+                text("steps.next_move.talent_gmv", self.language, talent=n, gmv=_money_text(g))
+                for n, g, _ in below[:3]
+            ),
+            "near_100w",
+        )
 
     @cached_property
     def low_yield(self) -> str:
         rated = sorted((g / c, n) for n, g, c in self.talent_gmv.values() if c > 0 and g > 0)
-        return _names((f"{n} ({r:.1f}×)" for r, n in rated[:3]), "the low-yield talents")
+        return self._names(
+            (
+                text("steps.next_move.talent_yield", self.language, talent=n, ratio=r)
+                for r, n in rated[:3]
+            ),
+            "low_yield",
+        )
 
     @cached_property
     def talents(self) -> int:
@@ -1443,16 +1421,17 @@ class _MoveFacts:
 
     @cached_property
     def not_carried(self) -> str:
-        return _names(
-            (self.facts.product_label(p) for p in self.facts.hits_not_carried),
-            "the talent hits",
+        return self._names(
+            (self.facts.product_label(p) for p in self.facts.hits_not_carried), "not_carried"
         )
 
     @cached_property
     def regular_aov(self) -> str:
         (_, _), (gmv, orders) = _exclusive_split(self.brand)
         aov = metrics.ratio(gmv, orders)
-        return _money_text(aov) if aov is not None else "the regular basket"
+        if aov is None:
+            return text("steps.fallback.regular_aov", self.language)
+        return _money_text(aov)
 
     @cached_property
     def new_accounts(self) -> str:
@@ -1462,189 +1441,115 @@ class _MoveFacts:
             for a in sorted(self.facts.account_days)
             if a in opened and opened[a].opened_on is not None
         ]
-        return _names(names[:3], "the new accounts")
+        return self._names(names[:3], "new_accounts")
 
     @cached_property
     def exclusive(self) -> str:
         count = sum(1 for p in self.brand.products if p.channel_exclusive)
-        return f"{count} of {len(self.brand.products)}"
+        return text(
+            "steps.next_move.exclusive_count",
+            self.language,
+            count=count,
+            total=len(self.brand.products),
+        )
 
-    def get(self, name: str) -> str:
-        value = getattr(self, name)
-        return str(value)
-
-
-# Per indicator: the situation (what the data says) and the move.  Placeholders are the
-# value ({value}), its benchmark ({benchmark}) and attributes of :class:`_MoveFacts`.
-_INDICATOR_MOVES: Mapping[str, tuple[str, str]] = {
-    "schedule_regularity": (
-        "only {value} of streams start within an hour of their account's usual time",
-        "fix one daily slot per account and announce it at the end of every stream",
-    ),
-    "hero_explains_per_stream": (
-        "hero products are explained {value} per stream",
-        "explain each of {heroes} at least four times a stream, once an hour",
-    ),
-    "top3_gmv_share": (
-        "the top three items bring only {value} of self-broadcast GMV",
-        "build every stream around {heroes} with a planned explanation rhythm",
-    ),
-    "cold_start_growth": (
-        "GMV per stream moved {value} over the first streams of {new_accounts}",
-        "boost their next streams with {tool} on {hero} and repeat the run-of-show that sold best",
-    ),
-    "paid_roi": (
-        "paid ROI is {value}",
-        "move the {tool} budget to {heroes} in the slots that convert best and cut the rest",
-    ),
-    "new_fans_per_paid_viewer": (
-        "paid viewers bring {value}",
-        "add a follow-to-claim coupon on {hero} in the first minutes of every paid slot",
-    ),
-    "cost_per_new_fan": (
-        "each new fan costs {value}",
-        "target {tool} at look-alikes of your buyers and fans instead of broad audiences",
-    ),
-    "cost_per_fan_trend": (
-        "the cost per new fan moved {value} from the earlier to the later streams",
-        "stop the {tool} plans whose cost per fan rose and retarget at the audiences that "
-        "followed most cheaply",
-    ),
-    "public_uv_share": (
-        "the public domain brings {value} of viewers",
-        "post a preheat short video on {heroes} before every stream and keep retention high "
-        "so the recommendation feed sends more viewers",
-    ),
-    "talent_gmv_share": (
-        "{talents} talents sell {value} of GMV",
-        "recruit ten category talents and seed them with samples of {heroes}",
-    ),
-    "talent_count": (
-        "{talents} talents sell for the brand",
-        "recruit small and mid-tier category talents and seed them with samples of {heroes}",
-    ),
-    "talents_100w_plus": (
-        "{value} talents reached 100w+ (1,000,000 CNY)",
-        "concentrate samples and commission on the talents closest to it: {near_100w}",
-    ),
-    "talent_hits_carried": (
-        "only {value} of the talent hits were carried in self-broadcast",
-        "put {not_carried} into your own streams this week",
-    ),
-    "talent_reach_per_week": (
-        "talents reach {value}",
-        "add talents whose audiences differ from yours to widen the crowd data (人群包)",
-    ),
-    "gmv_per_commission": (
-        "talents return {value} of GMV per unit of commission",
-        "renegotiate or replace the lowest-yield talents: {low_yield}",
-    ),
-    "repurchase_rate": (
-        "repurchase is {value}",
-        "give fan-group members a members-only coupon on {heroes} for their next order and "
-        "invite past buyers before each stream",
-    ),
-    "private_gmv_share": (
-        "the private domain brings {value} of GMV",
-        "ask viewers to follow and join the fan group at every explanation of {hero}, and "
-        "remind followers before each stream",
-    ),
-    "fan_group_size": (
-        "fan groups hold {value}",
-        "ask for fan-group joins in every stream with a members-only coupon on {heroes}",
-    ),
-    "fan_group_activity": (
-        "only {value} of fan-group members are active",
-        "reactivate dormant members with fan-level rewards and a members-only item ({hero})",
-    ),
-    "fan_group_growth": (
-        "fan groups grow {value}",
-        "invite viewers to join at every explanation of {heroes}",
-    ),
-    "fan_shares_per_100_viewers": (
-        "viewers share {value}",
-        "run a share-to-unlock giveaway (福袋) on {hero} for fans who bring a friend",
-    ),
-    "exclusive_sku_share": (
-        "{exclusive} products are channel-exclusive",
-        "develop a channel-exclusive pack of {hero} priced above the regular AOV of "
-        "{regular_aov} and give it a hero slot in every stream",
-    ),
-    "exclusive_gmv_share": (
-        "channel-exclusive items bring {value} of self-broadcast GMV",
-        "give the exclusive items hero slots and repeated explanations, next to {hero}",
-    ),
-    "exclusive_aov_ratio": (
-        "exclusive items sell at {value} the regular AOV of {regular_aov}",
-        "bundle the exclusive items into sets priced above the regular basket",
-    ),
-    "gmv_per_stream_hour": (
-        "streams earn {value}",
-        "cut the low-yield hours and put {heroes} and the exclusive items in the prime slots",
-    ),
-}
-
-_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+    def params(self) -> dict[str, object]:
+        """Every fact a next move may quote (the templates pick theirs)."""
+        return {name: getattr(self, name) for name in _MOVE_FACTS}
 
 
-def _fill(template: str, known: Mapping[str, str], facts: _MoveFacts) -> str:
-    return _PLACEHOLDER.sub(
-        lambda m: known[m.group(1)] if m.group(1) in known else facts.get(m.group(1)), template
-    )
+#: The facts of :class:`_MoveFacts` the ``steps.<indicator>.situation`` and ``.move``
+#: messages may quote, besides the indicator's ``{value}`` and ``{benchmark}``.
+_MOVE_FACTS = (
+    "heroes",
+    "hero",
+    "tool",
+    "near_100w",
+    "low_yield",
+    "talents",
+    "not_carried",
+    "regular_aov",
+    "new_accounts",
+    "exclusive",
+)
 
 
-def _self_broadcast_move(facts: BrandFacts, moves: _MoveFacts) -> str | None:
+def _labelled(component: ComponentResult, language: str) -> str:
+    """A pillar named in a next move: English with the Chinese term beside it, Chinese
+    alone."""
+    if language == "zh":
+        return display_name(component.name, component.name_zh, language)
+    return f"{component.name} ({component.name_zh})"
+
+
+def _self_broadcast_move(facts: BrandFacts, moves: _MoveFacts, language: str) -> str | None:
     """The cadence move (the methodology's step after talent distribution), or ``None``
     when self-broadcast runs more than twice a week on some account."""
     talent = facts.talent_share
-    talent_text = f"talent GMV is {talent:.0%} of total" if talent is not None else ""
+    talent_text = (
+        text("steps.next_move.talent_share", language, share=talent) if talent is not None else ""
+    )
+    joiner = text("steps.next_move.situation_and", language)
     if not facts.brand.streams:
-        situation = ", and ".join(filter(None, [talent_text, "the brand has no self-broadcast"]))
-        return (
-            f"{situation}: open a self-broadcast account and stream at least three days a week "
-            f"on the hero products found in talent streams ({moves.heroes})."
+        no_streams = text("steps.next_move.no_self_broadcast", language)
+        situation = joiner.join(filter(None, [talent_text, no_streams]))
+        return text(
+            "steps.next_move.open_account", language, situation=situation, heroes=moves.heroes
         )
     busiest = facts.max_account_days_per_week
     if busiest is not None and busiest <= 2:
-        cadence = "no self-broadcast account streams more than twice a week"
-        situation = ", and ".join(filter(None, [talent_text, cadence]))
-        return (
-            f"{situation}: start a regular self-broadcast schedule on the hero products found "
-            f"in talent streams ({moves.heroes})."
+        cadence = text("steps.next_move.rare_streams", language)
+        situation = joiner.join(filter(None, [talent_text, cadence]))
+        return text(
+            "steps.next_move.start_schedule", language, situation=situation, heroes=moves.heroes
         )
     return None
 
 
-def _pillar_move(facts: BrandFacts, component: ComponentResult) -> tuple[str, str | None]:
+def _pillar_move(
+    facts: BrandFacts, component: ComponentResult, language: str = "en"
+) -> tuple[str, str | None]:
     """The next move for a weak pillar, built from the data, and the indicator it targets."""
-    moves = _MoveFacts(facts)
+    moves = _MoveFacts(facts, language)
     weakest = _weakest_indicator(component)
     if weakest is None or weakest.value is None:
-        return (
-            f"{component.name} ({component.name_zh}) is weak: see its indicators.",
-            None,
-        )
-    template = _INDICATOR_MOVES.get(weakest.key)
-    if template is None:
+        name = _labelled(component, language)
+        return text("steps.next_move.weak_pillar", language, name=name), None
+    catalogue = builtin_catalogue()
+    if f"steps.{weakest.key}.situation" not in catalogue:
         if component.key == "S":
-            cadence = _self_broadcast_move(facts, moves)
+            cadence = _self_broadcast_move(facts, moves, language)
             if cadence is not None:
                 return cadence, weakest.key
-            busiest = facts.max_account_days_per_week or 0.0
             return (
-                f"self-broadcast sells {_share_text(facts.self_share)} of GMV and the busiest "
-                f"account streams on {busiest:.1f} days a week: add streaming days and hours "
-                f"built around {moves.heroes}.",
+                text(
+                    "steps.next_move.more_streaming",
+                    language,
+                    share=_share_text(facts.self_share, language),
+                    days=facts.max_account_days_per_week or 0.0,
+                    heroes=moves.heroes,
+                ),
                 weakest.key,
             )
-        return f"{weakest.explanation}.", weakest.key
-    known = {
-        "value": _value_text(weakest.value, weakest.unit),
+        explanation = weakest.explanation + text("core.full_stop", language)
+        return explanation, weakest.key
+    params = {
+        **moves.params(),
+        "value": _value_text(weakest.value, weakest.unit, language),
         "benchmark": weakest.benchmark,
     }
-    situation, move = template
-    text = f"{_fill(situation, known, moves)} ({weakest.benchmark}): {_fill(move, known, moves)}."
-    return text, weakest.key
+    situation = text(f"steps.{weakest.key}.situation", language, **params)
+    move = text(f"steps.{weakest.key}.move", language, **params)
+    return (
+        text(
+            "steps.next_move.move",
+            language,
+            situation=situation,
+            benchmark=weakest.benchmark,
+            move=move,
+        ),
+        weakest.key,
+    )
 
 
 def _weakest_indicator(component: ComponentResult) -> IndicatorResult | None:
@@ -1682,12 +1587,14 @@ class StepsScorer(BrandMethodology):
 
     def stage(self, brand: Brand, context: ScoringContext) -> StageInference:
         """The inferred stage, or the ``steps.stage`` option's (the evidence is kept)."""
-        inferred = infer_stage(brand)
+        language = context.language
+        inferred = infer_stage(brand, language)
         override = context.option(self.name, "stage")
         if override is None:
             return inferred
         stage = _stage_override(override)
-        return StageInference(stage, "override", inferred.evidence, f"set to {stage.value}")
+        reason = text("steps.lifecycle.override", language, stage=stage_name(stage, language))
+        return StageInference(stage, "override", inferred.evidence, reason)
 
     def component_weights(self, subject: Brand, context: ScoringContext) -> Mapping[str, float]:
         return STAGE_WEIGHTS[self.stage(subject, context).stage]
@@ -1717,14 +1624,15 @@ class StepsScorer(BrandMethodology):
         that cannot be measured but weigh in this stage; then the base class's weakest
         indicators."""
         facts = brand_facts(subject)
+        language = context.language
         out: list[Recommendation] = []
         weights = STAGE_WEIGHTS[self.stage(subject, context).stage]
         weakest = weakest_pillar(evaluation.components, weights)
         if weakest is not None and weakest.score is not None and weakest.score < 100.0:
-            text, indicator = _pillar_move(facts, weakest)
+            move, indicator = _pillar_move(facts, weakest, language)
             out.append(
                 Recommendation(
-                    text=_capitalise(text),
+                    text=_capitalise(move),
                     component=weakest.key,
                     indicator=indicator,
                     priority=1 if weakest.score < ADVICE_THRESHOLD else 2,
@@ -1735,9 +1643,13 @@ class StepsScorer(BrandMethodology):
                 needs = sorted({m for i in component.indicators for m in i.missing})
                 out.append(
                     Recommendation(
-                        text=f"{component.name} ({component.name_zh}) cannot be measured and "
-                        f"weighs {weights[component.key]:.0%} at this stage: record "
-                        f"{', '.join(needs[:4])}.",
+                        text=text(
+                            "steps.next_move.unmeasured",
+                            language,
+                            name=_labelled(component, language),
+                            weight=weights[component.key],
+                            needs=join(needs[:4], language),
+                        ),
                         component=component.key,
                         priority=3,
                     )

@@ -14,7 +14,8 @@ streams and orders:
 A signal that is not recorded is *not available*: it lowers the card's confidence and never
 counts as zero.  An enrolment recorded as 0 is a measured "not enrolled".  The appraisal and
 warranty promises appear on the card only for categories they apply to (or when the brand
-records them).
+records them).  Advice is the ``trust.*`` messages of ``steps/data/messages``, in the context's
+language.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from steps.scoring.base import BrandMethodology
 from steps.scoring.contract import Scorer, ScoringContext
 from steps.scoring.hookspecs import hookimpl
 from steps.scoring.indicators import Component, Evaluation, Indicator
+from steps.scoring.messages import text
 from steps.scoring.results import Recommendation
 
 __all__ = [
@@ -147,7 +149,6 @@ def _flag(
     *,
     weight: float,
     source: str,
-    advice: str,
     kuaishou: str | None = None,
     douyin: str | None = None,
 ) -> Ind:
@@ -167,7 +168,6 @@ def _flag(
         weight=weight,
         inputs=(f"trust_signals[kind={kind.value}]",),
         formula=f"latest trust_signals[kind={kind.value}].value",
-        advice=advice,
     )
 
 
@@ -185,8 +185,6 @@ PROMISES: Component[Brand] = Component(
             "launched November 2021); enrolled (1) is the target",
             douyin=_ASSUME + "Douyin's counterpart guarantee (安心购) plays the same role; "
             "enrolled (1) is the target",
-            advice="Enrol the store in trust-buy (信任购): it brings priority recommendation "
-            "and, per the platform, about 20% more repurchase.",
         ),
         _flag(
             K.REFUND_WITHOUT_RETURN,
@@ -195,8 +193,6 @@ PROMISES: Component[Brand] = Component(
             weight=1.0,
             source="DOMAIN.md §6: refund-without-return lifted willingness to order by over "
             "20%; enrolled (1) is the target",
-            advice="Offer refund without return (退款不退货) on low-price items: the platform "
-            "reports over 20% more willingness to order.",
         ),
         _flag(
             K.TRUST_CARD,
@@ -204,8 +200,6 @@ PROMISES: Component[Brand] = Component(
             "信任卡",
             weight=0.5,
             source=_ARTICLE,
-            advice="Activate trust-card (信任卡) benefits so that buyers see the guarantees "
-            "on the product page.",
         ),
         _flag(
             K.IP_PROTECTION,
@@ -213,8 +207,6 @@ PROMISES: Component[Brand] = Component(
             "知识产权保护",
             weight=0.5,
             source=_ARTICLE,
-            advice="Register the brand's trademarks with the platform's IP-protection "
-            "programme and remove listings that risk infringement.",
         ),
         _flag(
             K.JEWELLERY_APPRAISAL,
@@ -222,8 +214,6 @@ PROMISES: Component[Brand] = Component(
             "真宝仓鉴定",
             weight=1.0,
             source=_ARTICLE + " (jewellery categories)",
-            advice="Route jewellery orders through the official appraisal (真宝仓) so that "
-            "buyers receive certified goods.",
         ),
         _flag(
             K.PHONE_WARRANTY_180D,
@@ -231,8 +221,6 @@ PROMISES: Component[Brand] = Component(
             "二手手机180天质保",
             weight=1.0,
             source=_ARTICLE + " (second-hand phones)",
-            advice="Offer the 180-day warranty on second-hand phones, the guarantee the "
-            "platform promotes for the category.",
         ),
     ),
 )
@@ -257,8 +245,6 @@ EXPERIENCE: Component[Brand] = Component(
             weight=2.0,
             inputs=("trust_signals[kind=store_experience_score]",),
             formula="latest trust_signals[kind=store_experience_score].value",
-            advice="Work on the sub-scores of the store experience score: product quality, "
-            "logistics and customer service response times.",
         ),
         Ind(
             key="on_time_shipping_rate",
@@ -273,8 +259,6 @@ EXPERIENCE: Component[Brand] = Component(
             ),
             inputs=("trust_signals[kind=on_time_shipping_rate]",),
             formula="latest trust_signals[kind=on_time_shipping_rate].value",
-            advice="Hold stock for live-room promises and pre-pack the hero items so that "
-            "orders ship within 48 hours.",
         ),
     ),
 )
@@ -293,8 +277,6 @@ AFTER_SALES: Component[Brand] = Component(
             defaults=linear(0.02, 0.002, _ASSUME + "2 complaints per 1,000 orders is good"),
             inputs=("trust_signals[kind=complaint_rate]",),
             formula="latest trust_signals[kind=complaint_rate].value (lower is better)",
-            advice="Resolve complaints before they escalate: reply within the hour and "
-            "compensate on the first contact.",
         ),
         Ind(
             key="negative_review_rate",
@@ -305,8 +287,6 @@ AFTER_SALES: Component[Brand] = Component(
             defaults=linear(0.05, 0.01, _ASSUME + "1% negative reviews is good"),
             inputs=("trust_signals[kind=negative_review_rate]",),
             formula="latest trust_signals[kind=negative_review_rate].value (lower is better)",
-            advice="Read the negative reviews by product and fix the top cause (sizing, "
-            "quality, description) in the next stream's script.",
         ),
         Ind(
             key="refund_rate",
@@ -321,8 +301,6 @@ AFTER_SALES: Component[Brand] = Component(
             ),
             inputs=("trust_signals[kind=refund_rate]",),
             formula="latest trust_signals[kind=refund_rate].value (lower is better)",
-            advice="Cut refunds at the source: describe sizes and materials accurately on "
-            "air and stop impulse-only deals.",
         ),
         Ind(
             key="measured_refund_rate",
@@ -338,8 +316,6 @@ AFTER_SALES: Component[Brand] = Component(
             inputs=("orders[].amount_fen or streams[].gmv_fen",),
             formula="Σ orders.refunded_fen / Σ orders.amount_fen (else Σ streams.refund_fen "
             "/ Σ streams.gmv_fen)",
-            advice="Find the streams and items with the most refunds and change how they are "
-            "presented (or drop them).",
         ),
     ),
 )
@@ -350,12 +326,12 @@ COMPONENTS: tuple[Component[Brand], ...] = (PROMISES, EXPERIENCE, AFTER_SALES)
 _CATEGORY_SPECIFIC = frozenset(CATEGORY_WORDS)
 
 
-def _detail_refund(brand: Brand) -> str | None:
+def _detail_refund(brand: Brand, language: str) -> str | None:
     measured = measured_refund_rate(brand)
     if measured is None:
         return None
     rate, where = measured
-    return f"Measured over the brand's {where}: {rate:.1%} of GMV refunded."
+    return text(f"trust.measured_refund_rate.detail_{where}", language, rate=rate)
 
 
 class TrustScorer(BrandMethodology):
@@ -394,11 +370,13 @@ class TrustScorer(BrandMethodology):
         self, subject: Brand, evaluation: Evaluation, context: ScoringContext
     ) -> list[Recommendation]:
         return per_component_recommendations(
+            self,
             subject,
             evaluation,
             self.components(subject, context),
             {"measured_refund_rate": _detail_refund},
             limit=self.max_recommendations,
+            language=context.language,
         )
 
 

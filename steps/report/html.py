@@ -1155,11 +1155,12 @@ def _installed(host: PluginHost | None) -> frozenset[str]:
 
 
 def _run_scorers(
-    dataset: Dataset, brands: Sequence[str] | None, host: PluginHost | None
+    dataset: Dataset, brands: Sequence[str] | None, host: PluginHost | None, lang: Lang
 ) -> ScoreResults:
     """Run the installed scorers of :data:`BRAND_SCORERS` and :data:`STREAM_SCORERS` on
-    the chosen brands."""
+    the chosen brands, explaining in ``lang``."""
     from steps.domain.model import Dataset as _Dataset
+    from steps.scoring.contract import ScoringContext
     from steps.scoring.engine import score
     from steps.scoring.plugins import default_host
 
@@ -1168,7 +1169,7 @@ def _run_scorers(
     chosen = host if host is not None else default_host()
     installed = _installed(chosen)
     names = [n for n in (*BRAND_SCORERS, *STREAM_SCORERS) if n in installed]
-    return score(dataset, names, host=chosen)
+    return score(dataset, names, ScoringContext(language=lang), host=chosen)
 
 
 def build_report(
@@ -1208,7 +1209,7 @@ def build_report(
     bundle = _plotly_bundle()  # first: fail early without plotly
     chosen = [dataset.brand(b) for b in brands] if brands is not None else list(dataset.brands)
     if results is None:
-        results = _run_scorers(dataset, brands, host)
+        results = _run_scorers(dataset, brands, host, lang)
     try:
         installed = _installed(host) | {info.name for info in results.scorers}
     except Exception:  # a broken plugin host: show what the results hold
@@ -1306,7 +1307,7 @@ def write_report(
     from steps.io.files import atomic_writer
 
     if results is None:
-        results = _run_scorers(dataset, brands, host)
+        results = _run_scorers(dataset, brands, host, lang)
     text = build_report(
         dataset, results=results, lang=lang, periods=periods, brands=brands, host=host,
         source=source,

@@ -4,6 +4,11 @@ A methodology scorer declares its components (each a tuple of indicators with we
 default benchmarks); the base class measures, normalises, weighs and explains, and turns the
 weakest indicators into recommendations.  Built-in scorers use these bases; a third party
 may too, or implement the protocols of :mod:`steps.scoring.contract` directly.
+
+Text follows ``context.language``: explanations come from the built-in catalogue, and an
+indicator's advice is the message ``"<scorer name>.<indicator key>.advice"`` of the scorer's
+catalogue (:attr:`MethodologyScorer.messages` in front of the built-in one) or, where the
+catalogue has none, the indicator's inline ``advice``, as written.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from steps.domain import metrics
 from steps.domain.model import Brand
 from steps.scoring.contract import ScoringContext, StreamSubject
 from steps.scoring.indicators import Benchmark, Component, Evaluation, Indicator, evaluate
+from steps.scoring.messages import Catalogue, catalogue_for
 from steps.scoring.results import Recommendation, ScoreCard, SubjectKind
 
 __all__ = ["BrandMethodology", "MethodologyScorer", "StreamMethodology"]
@@ -26,12 +32,12 @@ S = TypeVar("S")
 ADVICE_THRESHOLD = 60.0
 
 
-def _sentence(explanation: str, advice: str) -> str:
+def _sentence(explanation: str, advice: str, catalogue: Catalogue, language: str) -> str:
     """The explanation and the advice as two sentences."""
     explanation = explanation.rstrip()
-    if explanation and explanation[-1] not in ".!?。":
-        explanation += "."
-    return f"{explanation} {advice}"
+    if explanation and explanation[-1] not in ".!?。!?":
+        explanation += catalogue.text("core.full_stop", language)
+    return catalogue.text("core.then", language, first=explanation, second=advice)
 
 
 class MethodologyScorer(ABC, Generic[S]):
@@ -43,6 +49,9 @@ class MethodologyScorer(ABC, Generic[S]):
     description: ClassVar[str]
     #: How many recommendations a card carries at most.
     max_recommendations: ClassVar[int] = 3
+    #: The scorer's own messages, looked up before the built-in catalogue (``None``: the
+    #: built-in catalogue only).  See "Languages" in docs/plugins.md.
+    messages: ClassVar[Catalogue | None] = None
 
     @abstractmethod
     def components(self, subject: S, context: ScoringContext) -> Sequence[Component[S]]:
@@ -55,6 +64,24 @@ class MethodologyScorer(ABC, Generic[S]):
     def notes(self, subject: S, context: ScoringContext) -> Mapping[str, str]:
         """Labels to show beside the score."""
         return {}
+
+    def catalogue(self) -> Catalogue:
+        """:attr:`messages` in front of the built-in catalogue."""
+        return catalogue_for(self.messages)
+
+    def message(self, key: str, language: str, /, **params: object) -> str:
+        """The message ``key`` of :meth:`catalogue` in ``language``, filled with ``params``."""
+        return self.catalogue().text(key, language, **params)
+
+    def advice_for(self, indicator: Indicator[S], language: str) -> str:
+        """The indicator's advice in ``language``: the catalogue's
+        ``"<scorer name>.<indicator key>.advice"``, else the indicator's inline ``advice``
+        (empty: no advice)."""
+        key = f"{self.name}.{indicator.key}.advice"
+        catalogue = self.catalogue()
+        if key in catalogue:
+            return catalogue.text(key, language)
+        return indicator.advice
 
     @abstractmethod
     def _brand(self, subject: S) -> Brand: ...
@@ -81,14 +108,19 @@ class MethodologyScorer(ABC, Generic[S]):
         """The lowest-scoring indicators that have advice, weakest first, weighted by how
         much of the card they could still add."""
         components = {c.key: c for c in self.components(subject, context)}
+        language = context.language
+        catalogue = self.catalogue()
         candidates: list[tuple[float, Recommendation]] = []
         for component in evaluation.components:
             definitions = {i.key: i for i in components[component.key].indicators}
             for result in component.indicators:
                 definition = definitions.get(result.key)
-                if result.score is None or definition is None or not definition.advice:
+                if result.score is None or definition is None:
                     continue
                 if result.score >= ADVICE_THRESHOLD:
+                    continue
+                advice = self.advice_for(definition, language)
+                if not advice:
                     continue
                 headroom = component.weight * result.weight * (100.0 - result.score)
                 priority = 1 if result.score < 30 else 2
@@ -96,7 +128,7 @@ class MethodologyScorer(ABC, Generic[S]):
                     (
                         -headroom,
                         Recommendation(
-                            text=_sentence(result.explanation, definition.advice),
+                            text=_sentence(result.explanation, advice, catalogue, language),
                             component=component.key,
                             indicator=result.key,
                             priority=priority,
@@ -113,6 +145,7 @@ class MethodologyScorer(ABC, Generic[S]):
             components,
             lambda indicator: self.resolve_benchmark(subject, indicator, context),
             component_weights=self.component_weights(subject, context),
+            language=context.language,
         )
         return ScoreCard(
             scorer=self.name,

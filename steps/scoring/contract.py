@@ -65,7 +65,8 @@ class ScoringContext:
     """What a scorer may consult besides its subject.
 
     ``options`` are keyed ``"scorer.option"`` (e.g. ``"steps.stage": "launch"`` to override
-    the inferred lifecycle stage).  ``language`` is ``"en"`` or ``"zh"``.
+    the inferred lifecycle stage).  ``language`` is ``"en"`` or ``"zh"``: the language of the
+    explanations, advice and notes a scorer writes (:mod:`steps.scoring.messages`).
     """
 
     benchmarks: BenchmarkOverrides = attrs.field(factory=BenchmarkOverrides)

@@ -14,11 +14,17 @@ Its arithmetic is the contract every built-in scorer keeps, and plugin authors m
 * an indicator's contribution is ``component weight × indicator weight × indicator score``;
   the overall score is the sum of the contributions, so they add up to it by construction;
 * confidence is the share of the nominal weight whose inputs were available.
+
+Explanations are written in the language asked for (``language="zh"``) from the message
+catalogue (:mod:`steps.scoring.messages`): :func:`explanation_text`, :func:`unavailable_text`
+and :func:`describe_benchmark` are the sentences both :func:`evaluate` and the columnar path
+(:mod:`steps.scoring.batch`) use, so that they agree word for word.
 """
 
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import StrEnum
@@ -27,6 +33,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import attrs
 
+from steps.scoring.messages import builtin_catalogue, display_name, join, text
 from steps.scoring.results import ComponentResult, IndicatorResult
 
 __all__ = [
@@ -38,7 +45,13 @@ __all__ = [
     "Indicator",
     "LinearBenchmark",
     "PeerBenchmark",
+    "describe_benchmark",
     "evaluate",
+    "explanation_text",
+    "missing_note",
+    "needs_text",
+    "unavailable_text",
+    "unit_text",
 ]
 
 S = TypeVar("S")
@@ -95,8 +108,10 @@ class LinearBenchmark:
         position = (value - self.floor) / (self.target - self.floor)
         return 100.0 * min(1.0, max(0.0, position))
 
-    def describe(self) -> str:
-        return f"target {_fmt(self.target)}, floor {_fmt(self.floor)}"
+    def describe(self, language: str = "en") -> str:
+        return text(
+            "core.benchmark.linear", language, target=_fmt(self.target), floor=_fmt(self.floor)
+        )
 
 
 def _sorted_finite(values: Iterable[float]) -> tuple[float, ...]:
@@ -128,9 +143,9 @@ class PeerBenchmark:
             share = 1.0 - share
         return 100.0 * share
 
-    def describe(self) -> str:
+    def describe(self, language: str = "en") -> str:
         median = self.values[len(self.values) // 2]
-        return f"peer median {_fmt(median)} (n={len(self.values)})"
+        return text("core.benchmark.peers", language, median=_fmt(median), count=len(self.values))
 
 
 @attrs.frozen
@@ -139,7 +154,10 @@ class Indicator(Generic[S_contra]):
 
     ``measure`` returns ``None`` when its inputs are missing (then ``inputs`` names them).
     ``defaults`` maps a platform value (``"kuaishou"``) or ``"*"`` to the default benchmark.
-    ``advice`` is the next move to suggest when the indicator scores low.
+    ``advice`` is the next move to suggest when the indicator scores low, as written (the
+    built-in indicators leave it empty: their advice is the catalogue's
+    ``"<scorer>.<key>.advice"``, in every language; see
+    :meth:`~steps.scoring.base.MethodologyScorer.advice_for`).
     """
 
     key: str
@@ -232,6 +250,66 @@ def _clamp_score(value: float) -> float:
     return min(100.0, max(0.0, value))
 
 
+def _describes_itself(benchmark: Benchmark) -> bool:
+    """Whether ``describe`` is one of ours, which takes a language (a subclass that
+    overrides it, or any other benchmark, describes itself in its own words)."""
+    method = getattr(type(benchmark), "describe", None)
+    return method is not LinearBenchmark.describe and method is not PeerBenchmark.describe
+
+
+def describe_benchmark(benchmark: Benchmark, language: str = "en") -> str:
+    """``benchmark.describe()`` in ``language``: the built-in benchmarks from the catalogue,
+    any other benchmark as it describes itself."""
+    if _describes_itself(benchmark):
+        return benchmark.describe()
+    return benchmark.describe(language)  # type: ignore[call-arg]
+
+
+@functools.lru_cache(maxsize=1024)
+def unit_text(unit: str, language: str = "en") -> str:
+    """A unit as explanations show it: the catalogue's ``unit."<unit>"`` (the units of the
+    built-in indicators), else the unit as written."""
+    return builtin_catalogue().optional(f"unit.{unit}", language) or unit
+
+
+def needs_text(indicator: Indicator[Any], language: str = "en") -> str:
+    """What an unavailable indicator needs, as a list in ``language``."""
+    catalogue = builtin_catalogue()
+    names = [catalogue.optional(f"input.{name}", language) or name for name in indicator.inputs]
+    return join(names, language) if names else text("core.its_inputs", language)
+
+
+def explanation_text(
+    indicator: Indicator[Any], value: float, score: float, benchmark: str, language: str = "en"
+) -> str:
+    """The one-line explanation of an available indicator: its value and unit, the
+    ``benchmark`` (already described) and the score."""
+    return text(
+        "core.explanation",
+        language,
+        name=display_name(indicator.name, indicator.name_zh, language),
+        value=_fmt(value),
+        unit=unit_text(indicator.unit, language),
+        benchmark=benchmark,
+        score=f"{score:.0f}",
+    )
+
+
+def unavailable_text(indicator: Indicator[Any], language: str = "en") -> str:
+    """The explanation of an indicator that could not be measured."""
+    return text(
+        "core.not_available",
+        language,
+        name=display_name(indicator.name, indicator.name_zh, language),
+        needs=needs_text(indicator, language),
+    )
+
+
+def missing_note(path: str, indicator: Indicator[Any], language: str = "en") -> str:
+    """A line of ``ScoreCard.missing``: ``component.indicator`` and what it needs."""
+    return text("core.missing", language, path=path, needs=needs_text(indicator, language))
+
+
 def evaluate(
     subject: S,
     components: Sequence[Component[S]],
@@ -239,8 +317,13 @@ def evaluate(
     *,
     component_weights: Mapping[str, float] | None = None,
     explain: Callable[[Indicator[S], float, float, Benchmark], str] | None = None,
+    language: str = "en",
 ) -> Evaluation:
     """Measure ``subject`` on every indicator and assemble the weighted breakdown.
+
+    Explanations, benchmark descriptions and missing-data notes are written in
+    ``language`` (``"en"`` or ``"zh"``; pass ``context.language``); ``explain``, when
+    given, writes the explanation of each available indicator instead.
 
     ``component_weights`` gives each component's nominal weight (default: equal).
     ``resolve`` picks the benchmark for an indicator (user override, peers or default).
@@ -264,8 +347,9 @@ def evaluate(
                 value = None
             score = None if value is None else _clamp_score(benchmark.normalise(value))
             if score is None:
-                needs = ", ".join(indicator.inputs) or "its inputs"
-                missing.append(f"{component.key}.{indicator.key}: needs {needs}")
+                missing.append(
+                    missing_note(f"{component.key}.{indicator.key}", indicator, language)
+                )
             else:
                 available_nominal += (
                     weights[component.key] / total_weight * indicator.weight / indicator_total
@@ -288,16 +372,15 @@ def evaluate(
         for indicator, value, score, benchmark in rows:
             weight = indicator.weight / available_weight if score is not None else 0.0
             contribution = component_weight * weight * score if score is not None else 0.0
+            described = describe_benchmark(benchmark, language)
             if score is not None and value is not None:
-                text = (
+                line = (
                     explain(indicator, value, score, benchmark)
                     if explain
-                    else f"{indicator.name}: {_fmt(value)} {indicator.unit} against "
-                    f"{benchmark.describe()} → {score:.0f}/100"
+                    else explanation_text(indicator, value, score, described, language)
                 )
             else:
-                needs = ", ".join(indicator.inputs) or "its inputs"
-                text = f"{indicator.name}: not available (needs {needs})"
+                line = unavailable_text(indicator, language)
             indicators.append(
                 IndicatorResult(
                     key=indicator.key,
@@ -309,9 +392,9 @@ def evaluate(
                     score=score,
                     weight=weight,
                     contribution=_clamp_score(contribution),
-                    benchmark=benchmark.describe(),
+                    benchmark=described,
                     benchmark_source=benchmark.source,
-                    explanation=text,
+                    explanation=line,
                     missing=() if score is not None else indicator.inputs,
                 )
             )

@@ -16,6 +16,7 @@ from steps.domain.enums import Platform
 from steps.domain.model import Account, Brand, Stream
 from steps.scoring.contract import StreamSubject
 from steps.scoring.indicators import Component
+from steps.scoring.messages import LANGUAGES, builtin_catalogue
 from steps.scoring.results import ScoreCard
 from steps.testing import strategies
 
@@ -69,10 +70,11 @@ def check_card(card: ScoreCard, components: Sequence[Component[Any]]) -> None:
     assert len(targets) == len(set(targets))
 
 
-def check_definitions(components: Sequence[Component[Any]]) -> None:
-    """Every indicator has names, unit, formula, inputs, advice, and a default benchmark for
-    Kuaishou, Douyin and any platform, each citing DOMAIN.md section 6 or marked an
-    assumption."""
+def check_definitions(components: Sequence[Component[Any]], scorer: str) -> None:
+    """Every indicator has names, unit, formula, inputs, advice in English and Chinese in the
+    message catalogue (none inline), and a default benchmark for Kuaishou, Douyin and any
+    platform, each citing DOMAIN.md section 6 or marked an assumption."""
+    catalogue = builtin_catalogue()
     keys = [i.key for c in components for i in c.indicators]
     assert len(keys) == len(set(keys)), keys
     for component in components:
@@ -82,7 +84,11 @@ def check_definitions(components: Sequence[Component[Any]]) -> None:
             for text in (indicator.name, indicator.name_zh, indicator.unit, indicator.formula):
                 assert text.strip(), indicator.key
             assert indicator.inputs, indicator.key
-            assert indicator.advice.strip(), indicator.key
+            assert not indicator.advice, f"{indicator.key}: advice belongs in the catalogue"
+            for language in LANGUAGES:
+                advice = catalogue.template(f"{scorer}.{indicator.key}.advice", language)
+                assert advice is not None, (scorer, indicator.key, language)
+                assert advice.strip().endswith((".", "。")), (scorer, indicator.key, language)
             assert set(indicator.defaults) == {"kuaishou", "douyin", "*"}, indicator.key
             for benchmark in indicator.defaults.values():
                 assert benchmark.source.startswith(("DOMAIN.md §6", "assumption: ")), (

@@ -333,8 +333,8 @@ def test_brand_cards_keep_the_invariants(brand: Brand) -> None:
 
 
 def test_every_indicator_is_documented_and_benchmarked() -> None:
-    check_definitions(STREAM_COMPONENTS)
-    check_definitions(BRAND_COMPONENTS)
+    check_definitions(STREAM_COMPONENTS, "douyin-interest")
+    check_definitions(BRAND_COMPONENTS, "douyin-interest-brand")
     assert [c.key for c in BRAND_COMPONENTS] == ["F", "A", "C", "T"]
 
 

@@ -416,7 +416,7 @@ def test_more_paid_gmv_within_the_same_total_never_lowers_traffic(
 
 def test_every_indicator_is_documented_and_benchmarked() -> None:
     assert [c.key for c in COMPONENTS] == ["script", "traffic", "goods", "welfare", "warmup"]
-    check_definitions(COMPONENTS)
+    check_definitions(COMPONENTS, "stage")
 
 
 def test_platform_defaults_and_user_overrides_apply() -> None:

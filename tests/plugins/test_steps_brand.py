@@ -46,6 +46,7 @@ from steps.plugins.steps_brand import (
 from steps.scoring import hookspecs
 from steps.scoring.contract import BrandScorer, ScoringContext
 from steps.scoring.indicators import BenchmarkOverrides, LinearBenchmark
+from steps.scoring.messages import LANGUAGES, builtin_catalogue
 from steps.scoring.results import ComponentResult, ScoreCard
 from steps.testing import strategies
 
@@ -193,7 +194,11 @@ def test_every_indicator_is_documented_with_defaults_per_platform():
         assert indicator.unit
         assert indicator.formula
         assert indicator.inputs
-        assert indicator.advice.endswith(".")
+        assert not indicator.advice, "advice belongs in the message catalogue"
+        for language in LANGUAGES:
+            advice = builtin_catalogue().template(f"steps.{indicator.key}.advice", language)
+            assert advice is not None, (indicator.key, language)
+            assert advice.endswith((".", "。")), (indicator.key, language)
         assert set(indicator.defaults) == {"kuaishou", "douyin", "*"}
         for benchmark in indicator.defaults.values():
             assert isinstance(benchmark, LinearBenchmark)
@@ -609,17 +614,22 @@ def test_the_launch_next_move_names_the_talent_hits(lifecycle: list[ScoreCard]):
 
 
 def test_every_move_template_fills_from_the_sample():
-    from steps.plugins.steps_brand import _INDICATOR_MOVES, _fill, _MoveFacts
+    from steps.plugins.steps_brand import _MoveFacts
 
+    catalogue = builtin_catalogue()
+    keys = {i.key for i in all_indicators()}
+    moves = {k.split(".")[1] for k in catalogue.keys("en") if k.endswith(".situation")}
+    assert moves
+    assert moves <= keys
     for subject in steps.generate(brands=3, seed=2021).brands:
-        facts = _MoveFacts(brand_facts(subject))
-        for key, (situation, move) in _INDICATOR_MOVES.items():
-            assert key in {i.key for i in all_indicators()}
-            known = {"value": "1", "benchmark": "target 1, floor 0"}
-            for text in (situation, move):
-                filled = _fill(text, known, facts)
-                assert not UNFILLED.search(filled)
-                assert filled
+        for language in LANGUAGES:
+            facts = _MoveFacts(brand_facts(subject), language)
+            params = {**facts.params(), "value": "1", "benchmark": "target 1, floor 0"}
+            for key in sorted(moves):
+                for part in ("situation", "move"):
+                    filled = catalogue.text(f"steps.{key}.{part}", language, **params)
+                    assert not UNFILLED.search(filled)
+                    assert filled
 
 
 def test_user_benchmarks_override_the_defaults():

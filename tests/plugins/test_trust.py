@@ -253,7 +253,7 @@ def test_a_missing_signal_is_never_scored_as_zero(brand: Brand, added: TrustSign
 
 
 def test_every_indicator_is_documented_and_benchmarked() -> None:
-    check_definitions(COMPONENTS)
+    check_definitions(COMPONENTS, "trust")
     assert [c.key for c in COMPONENTS] == ["promises", "experience", "after_sales"]
     lower = {"complaint_rate", "negative_review_rate", "refund_rate", "measured_refund_rate"}
     for indicator in COMPONENTS[2].indicators:
