@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from steps.cli._language import add_language_argument
+
 
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
@@ -15,17 +17,23 @@ def register(subparsers: Any) -> None:
         "pillar by pillar.",
     )
     parser.add_argument("file", help="dataset file (.json, .jsonl)")
-    parser.add_argument("--lang", choices=("en", "zh"), default="en", help="label language")
+
+    add_language_argument(parser, "labels, explanations and advice")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from steps.io.files import load
     from steps.report.text import compare_report
+    from steps.scoring.contract import ScoringContext
     from steps.scoring.engine import score
 
     dataset = load(args.file)
-    results = score(dataset, scorers=["steps", "douyin-interest-brand", "douyin-interest"])
+    results = score(
+        dataset,
+        scorers=["steps", "douyin-interest-brand", "douyin-interest"],
+        context=ScoringContext(language=args.lang),
+    )
     print(compare_report(dataset, results, lang=args.lang))
     for error in results.errors:
         print(f"steps compare: {error}")

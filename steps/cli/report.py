@@ -22,6 +22,7 @@ import argparse
 import sys
 from typing import Any
 
+from steps.cli._language import add_language_argument
 from steps.cli._periods import USAGE_ERROR, UsageError, parse_period
 
 _DATA_ERROR = 1
@@ -41,9 +42,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "-o", "--output", required=True, metavar="OUT", help="the HTML file to write (atomically)"
     )
-    parser.add_argument(
-        "--lang", choices=("en", "zh"), default="en", help="label language (default: en)"
-    )
+
+    add_language_argument(parser, "labels, explanations and advice")
     parser.add_argument(
         "--from", dest="period_from", metavar="START..END",
         help="GMV attribution base period, e.g. 2021-08-01..2021-08-31 (with --to; default: "

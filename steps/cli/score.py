@@ -8,8 +8,13 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+import attrs
+
+from steps.cli._language import add_language_argument
+
 if TYPE_CHECKING:
     from steps.domain.model import Dataset
+    from steps.report.text import BrandScores
     from steps.scoring.contract import Scorer, ScoringContext
     from steps.scoring.engine import ScoreResults
     from steps.scoring.results import ScoreCard
@@ -25,7 +30,9 @@ def register(subparsers: Any) -> None:
         description="Load FILE (.json or .jsonl) and run the installed scorers over it: brand "
         "scorers on every brand, stream scorers on every stream.  A scorer that fails on a "
         "subject is reported on stderr (with its plugin) and every other score is still "
-        "produced.  Exits 0, or with --strict 1 when a scorer failed or a plugin was skipped.",
+        "produced.  On a terminal the table is drawn with a coloured bar per score and a "
+        "spinner shows the loading and scoring; piped or with -o it is plain text (--color).  "
+        "Exits 0, or with --strict 1 when a scorer failed or a plugin was skipped.",
     )
     parser.add_argument("file", help="dataset file (.json, .jsonl)")
     parser.add_argument(
@@ -42,7 +49,15 @@ def register(subparsers: Any) -> None:
         help="table: a summary per subject; json: the full results; csv: one row per card "
         "and indicator (default: table)",
     )
-    parser.add_argument("-o", "--output", metavar="OUT", help="write to OUT (atomically)")
+    parser.add_argument(
+        "-o", "--output", metavar="OUT", help="write to OUT (atomically; always plain text)"
+    )
+    add_color_argument(parser, "the table")
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress display and no summary line (errors and warnings still on stderr)",
+    )
     add_context_arguments(parser)
     parser.add_argument(
         "--strict",
@@ -105,10 +120,17 @@ def add_stream_arguments(parser: argparse.ArgumentParser) -> None:
         help="with --stream and a .parquet FILE: the dataset file (.json, .jsonl) holding "
         "the brands, accounts and products of its streams",
     )
-    group.add_argument(
-        "--quiet",
-        action="store_true",
-        help="with --stream: no progress bar and no summary line (errors still on stderr)",
+
+
+def add_color_argument(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--color``: see :func:`steps.report.terminal.console_for`."""
+    parser.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help=f"auto: {what} as rich tables with coloured score bars when stdout is a terminal "
+        "(no colour with NO_COLOR set), plain text otherwise; always: rich and coloured even "
+        "when piped; never: plain text (default: auto)",
     )
 
 
@@ -131,7 +153,8 @@ def add_context_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SCORER.NAME=VALUE",
         help="a scorer option, e.g. steps.stage=launch to override the inferred stage",
     )
-    parser.add_argument("--lang", choices=("en", "zh"), default="en", help="language")
+
+    add_language_argument(parser, "explanations and advice")
 
 
 def build_context(args: argparse.Namespace, scorers: Sequence[Scorer]) -> ScoringContext:
@@ -164,7 +187,9 @@ def build_context(args: argparse.Namespace, scorers: Sequence[Scorer]) -> Scorin
     return ScoringContext(benchmarks=overrides, peers=peers, options=options, language=args.lang)
 
 
-def _weakest(card: ScoreCard) -> str:
+def _weakest(card: ScoreCard, lang: str) -> str:
+    from steps.report.text import part_name
+
     named = card.notes.get("weakest_pillar")
     if named is not None and named != "none":
         try:
@@ -173,42 +198,72 @@ def _weakest(card: ScoreCard) -> str:
             pass
         else:
             if component.score is not None:
-                return f"{component.key} {component.score:.0f}"
+                return f"{part_name(component, lang)} {component.score:.0f}"
     weakest = card.weakest_component
     if weakest is None or weakest.score is None:
         return ""
-    return f"{weakest.key} {weakest.score:.0f}"
+    return f"{part_name(weakest, lang)} {weakest.score:.0f}"
 
 
-def render_table(dataset: Dataset, results: ScoreResults) -> str:
-    """One block per brand; within it the brand's own cards, then each stream's."""
-    from steps.cli.scorers import format_table
+def score_blocks(dataset: Dataset, results: ScoreResults, lang: str = "en") -> list[BrandScores]:
+    """The rows of the table, one block per brand in dataset order; within it the brand's own
+    cards, then each stream's, a subject's rows ordered by scorer."""
+    from steps.report.text import BrandScores, ScoreRow
+    from steps.scoring.messages import text
 
-    by_subject: dict[tuple[str, str, str], list[tuple[str, ...]]] = {}
+    by_subject: dict[tuple[str, str, str], list[ScoreRow]] = {}
     for card in results.cards:
         by_subject.setdefault((card.brand_id, card.subject_kind.value, card.subject_id), []).append(
-            (card.scorer, f"{card.score:5.1f}", f"{card.confidence:.2f}", _weakest(card))
+            ScoreRow("", card.scorer, card.score, card.confidence, _weakest(card, lang))
         )
     for error in results.errors:
+        failed = text("report.score.failed", lang, error_type=error.error_type)
         by_subject.setdefault(
             (error.brand_id, error.subject_kind.value, error.subject_id), []
-        ).append((error.scorer, "  —", "", f"failed: {error.error_type} (see stderr)"))
-    header = ("SUBJECT", "SCORER", "SCORE", "CONF", "WEAKEST")
-    blocks: list[str] = []
+        ).append(ScoreRow("", error.scorer, None, None, failed))
+    blocks = []
     for brand in dataset.brands:
         subjects = [("brand", brand.brand_id)] + [("stream", s.stream_id) for s in brand.streams]
-        rows: list[tuple[str, ...]] = []
+        rows: list[ScoreRow] = []
         for kind, subject_id in subjects:
-            lines = sorted(by_subject.get((brand.brand_id, kind, subject_id), []))
+            lines = sorted(
+                by_subject.get((brand.brand_id, kind, subject_id), []), key=ScoreRow.cells
+            )
             for index, line in enumerate(lines):
-                label = f"{kind} {subject_id}" if index == 0 else ""
-                rows.append((label, *line))
+                label = text(f"report.score.{kind}", lang, id=subject_id) if index == 0 else ""
+                rows.append(attrs.evolve(line, subject=label))
         title = f"{brand.name} ({brand.brand_id}) · {brand.category}"
-        body = format_table(header, rows) if rows else "(no scores)"
-        blocks.append(f"{title}\n" + "\n".join("  " + line for line in body.splitlines()))
-    counts = f"{len(results.cards)} cards, {len(results.errors)} errors"
-    scorers = ", ".join(f"{s.name} {s.version}" for s in results.scorers) or "no scorers"
-    return "\n\n".join([f"{counts} · {scorers}", *blocks]) + "\n"
+        blocks.append(BrandScores(title, tuple(rows)))
+    return blocks
+
+
+def score_headline(results: ScoreResults, lang: str = "en") -> str:
+    """The first line of the table: the counts and the scorers that ran."""
+    from steps.scoring.messages import join, text
+
+    scorers = join((f"{s.name} {s.version}" for s in results.scorers), lang)
+    return text(
+        "report.score.headline",
+        lang,
+        cards=len(results.cards),
+        errors=len(results.errors),
+        scorers=scorers or text("report.score.no_scorers", lang),
+    )
+
+
+def render_table(dataset: Dataset, results: ScoreResults, lang: str = "en") -> str:
+    """The plain table: one block per brand, subjects in dataset order."""
+    from steps.cli.scorers import format_table
+    from steps.report.text import score_header
+    from steps.scoring.messages import text
+
+    header = score_header(lang)
+    blocks: list[str] = []
+    for block in score_blocks(dataset, results, lang):
+        rows = [(row.subject, *row.cells()) for row in block.rows]
+        body = format_table(header, rows) if rows else text("report.score.no_scores", lang)
+        blocks.append(f"{block.title}\n" + "\n".join("  " + line for line in body.splitlines()))
+    return "\n\n".join([score_headline(results, lang), *blocks]) + "\n"
 
 
 def render_csv(results: ScoreResults) -> str:
@@ -240,45 +295,75 @@ def _report(results: ScoreResults) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from steps.cli.scorers import command_host, quiet_plugin_warnings, report_problems
     from steps.io.files import atomic_writer, load
+    from steps.report.terminal import console_for, phases
     from steps.scoring.engine import score
     from steps.scoring.plugins import PluginError, UnknownScorerError
 
-    if args.stream or args.rows or args.chunk_rows or args.catalog or args.quiet:
+    if args.stream or args.rows or args.chunk_rows or args.catalog:
         return run_stream(args)
-    dataset = load(args.file)
-    try:
-        with quiet_plugin_warnings():
-            host = command_host()
-            try:
-                chosen = [
-                    r.scorer for r in host.scorers() if not args.scorers or r.name in args.scorers
-                ]
-                context = build_context(args, chosen)
-                results = score(
-                    dataset, args.scorers, context, host=host, time_budget=args.time_budget
+    with phases(quiet=args.quiet, color=args.color) as phase:
+        with phase(f"loading {Path(args.file).name}"):
+            dataset = load(args.file)
+        try:
+            with quiet_plugin_warnings():
+                host = command_host()
+                try:
+                    chosen = [
+                        r.scorer
+                        for r in host.scorers()
+                        if not args.scorers or r.name in args.scorers
+                    ]
+                    context = build_context(args, chosen)
+                    streams = sum(len(b.streams) for b in dataset.brands)
+                    scoring = f"scoring {len(dataset.brands):,} brands and {streams:,} streams"
+                    with phase(scoring) as advance:
+                        results = score(
+                            dataset,
+                            args.scorers,
+                            context,
+                            host=host,
+                            time_budget=args.time_budget,
+                            progress=advance,
+                        )
+                finally:
+                    problems = report_problems("score", host)
+        except UnknownScorerError as error:
+            print(f"steps score: {error}", file=sys.stderr)
+            return 2
+        except PluginError as error:
+            print(f"steps score: plugin error: {error}", file=sys.stderr)
+            return 1
+    console = None if args.output or args.format != "table" else console_for(sys.stdout, args.color)
+    if console is not None:
+        from steps.report.terminal import print_score_tables
+
+        print_score_tables(
+            console,
+            score_headline(results, args.lang),
+            score_blocks(dataset, results, args.lang),
+            lang=args.lang,
+        )
+    else:
+        if args.format == "json":
+            text = results.to_json()
+        elif args.format == "csv":
+            text = render_csv(results)
+        else:
+            text = render_table(dataset, results, args.lang)
+        if args.output:
+            with atomic_writer(args.output) as stream:
+                stream.write(text)
+            if not args.quiet:
+                print(
+                    f"wrote {args.output} ({len(results.cards)} cards, "
+                    f"{len(results.errors)} errors)"
                 )
-            finally:
-                problems = report_problems("score", host)
-    except UnknownScorerError as error:
-        print(f"steps score: {error}", file=sys.stderr)
-        return 2
-    except PluginError as error:
-        print(f"steps score: plugin error: {error}", file=sys.stderr)
-        return 1
-    if args.format == "json":
-        text = results.to_json()
-    elif args.format == "csv":
-        text = render_csv(results)
-    else:
-        text = render_table(dataset, results)
-    if args.output:
-        with atomic_writer(args.output) as stream:
-            stream.write(text)
-        print(f"wrote {args.output} ({len(results.cards)} cards, {len(results.errors)} errors)")
-    else:
-        sys.stdout.write(text)
+        else:
+            sys.stdout.write(text)
     _report(results)
     failed = bool(results.errors or problems)
     return 1 if args.strict and failed else 0
@@ -297,7 +382,7 @@ def run_stream(args: argparse.Namespace) -> int:
         return 2
 
     if not args.stream:
-        return usage("--chunk-rows, --rows, --catalog and --quiet need --stream")
+        return usage("--chunk-rows, --rows and --catalog need --stream")
     if args.time_budget is not None:
         return usage("--time-budget applies to the whole-file run, not to --stream")
     if args.format != "table":

@@ -52,10 +52,15 @@ def command_host() -> PluginHost:
 
 
 def format_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """Left-aligned columns, two spaces apart (numbers are pre-formatted by the caller)."""
-    widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=True)]
+    """Left-aligned columns, two spaces apart (numbers are pre-formatted by the caller),
+    measured in terminal columns so that Chinese cells line up."""
+    from steps.report.text import display_width, pad
+
+    widths = [
+        max(display_width(cell) for cell in column) for column in zip(header, *rows, strict=True)
+    ]
     return "\n".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        "  ".join(pad(cell, width) for cell, width in zip(line, widths, strict=True)).rstrip()
         for line in (header, *rows)
     )
 

@@ -1,35 +1,154 @@
-"""Plain-text reports: the one-minute read of ``steps demo`` and the side-by-side of
-``steps compare``.  Text only, so they read the same on a terminal, in a pipe and in a log."""
+"""Plain-text reports: the one-minute read of ``steps demo``, the side-by-side of ``steps
+compare`` and the rows of ``steps score``'s table.  Text only, so they read the same in a pipe,
+a file and a log; :mod:`steps.report.terminal` draws the same on a terminal with colour."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
+from typing import Literal
+
+import attrs
 
 from steps.domain import metrics
 from steps.domain.model import Brand, Dataset
-from steps.report.summary import brand_summary
+from steps.report.summary import brand_summary, platform_name
 from steps.scoring.engine import ScoreResults
+from steps.scoring.messages import builtin_catalogue, join, text
 from steps.scoring.results import ComponentResult, ScoreCard
 
-__all__ = ["COMPARISON", "bar", "compare_report", "demo_report"]
+__all__ = [
+    "COMPARISON",
+    "SIDE_CARDS",
+    "BrandScores",
+    "ScoreRow",
+    "StageOverview",
+    "bar",
+    "card_for",
+    "compare_report",
+    "demo_report",
+    "display_width",
+    "label",
+    "pad",
+    "part_name",
+    "score_header",
+    "stage_name",
+    "stage_overview",
+    "stage_source",
+    "truncate",
+]
 
 BAR_WIDTH = 20
 
 
-def bar(score: float | None, width: int = BAR_WIDTH) -> str:
+@attrs.frozen
+class ScoreRow:
+    """One line of ``steps score``'s table: a card, or a scorer's failure on the subject."""
+
+    #: ``brand ID`` or ``stream ID`` on the subject's first line, empty on the next ones.
+    subject: str
+    scorer: str
+    #: ``None`` when the scorer failed (then ``weakest`` names the error).
+    score: float | None
+    confidence: float | None
+    weakest: str
+
+    @property
+    def failed(self) -> bool:
+        return self.score is None
+
+    def cells(self) -> tuple[str, str, str, str]:
+        """SCORER, SCORE, CONF, WEAKEST as the plain table prints them."""
+        score = "  —" if self.score is None else f"{self.score:5.1f}"
+        confidence = "" if self.confidence is None else f"{self.confidence:.2f}"
+        return (self.scorer, score, confidence, self.weakest)
+
+
+#: The columns of ``steps score``'s table, as ``report.score`` message keys.
+SCORE_COLUMNS = ("subject", "scorer", "score", "confidence", "weakest")
+
+
+def score_header(lang: str) -> tuple[str, ...]:
+    """The header of ``steps score``'s table (``SUBJECT``, ``SCORER``, ...) in ``lang``."""
+    return tuple(text(f"report.score.{column}", lang) for column in SCORE_COLUMNS)
+
+
+@attrs.frozen
+class BrandScores:
+    """The block of one brand in ``steps score``'s table: its own rows, then each stream's."""
+
+    title: str
+    rows: tuple[ScoreRow, ...]
+
+
+def display_width(value: str) -> int:
+    """The columns ``value`` takes on a terminal: two for a wide (CJK) character, none for a
+    combining mark, one for the rest."""
+    return sum(
+        2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch) else 1
+        for ch in value
+    )
+
+
+def pad(value: str, width: int, align: Literal["<", ">"] = "<") -> str:
+    """``value`` padded with spaces to ``width`` terminal columns (``str.ljust`` counts
+    characters, which misaligns Chinese)."""
+    fill = " " * max(0, width - display_width(value))
+    return value + fill if align == "<" else fill + value
+
+
+def truncate(value: str, width: int) -> str:
+    """The longest start of ``value`` that fits in ``width`` terminal columns."""
+    used = 0
+    for index, ch in enumerate(value):
+        used += display_width(ch)
+        if used > width:
+            return value[:index]
+    return value
+
+
+def bar(score: float | None, width: int = BAR_WIDTH, lang: str = "en") -> str:
     """A score in [0, 100] as a bar of block characters (``n/a`` when missing)."""
     if score is None:
-        return "n/a".ljust(width)
+        return pad(text("report.na", lang), width)
     filled = round(score / 100 * width)
     return "█" * filled + "░" * (width - filled)
 
 
-def _label(component: ComponentResult, lang: str) -> str:
+def label(component: ComponentResult, lang: str) -> str:
+    """The component's name in ``lang`` (``zh``: Chinese; anything else: English)."""
     return component.name_zh if lang == "zh" else component.name
 
 
-def _card(results: ScoreResults, scorer: str, subject_id: str, brand_id: str) -> ScoreCard | None:
+def part_name(component: ComponentResult, lang: str) -> str:
+    """How a card's part is named in a one-line summary: its key in English; in Chinese its
+    Chinese name, but a pillar letter (``F``, ``SS``) stays the letter."""
+    if lang != "zh" or component.key.isupper():
+        return component.key
+    return label(component, lang)
+
+
+def stage_name(stage: str | None, lang: str) -> str:
+    """A lifecycle stage note (``launch``) as the reader's language names it."""
+    if stage is None:
+        return text("report.na", lang)
+    key = f"steps.stage_name.{stage}"
+    return text(key, lang) if key in builtin_catalogue() else stage
+
+
+def stage_source(source: str | None, lang: str) -> str:
+    """Where the stage came from (``inferred``, ``override``) in the reader's language."""
+    if source is None:
+        return text("report.na", lang)
+    key = f"report.stage_source.{source}"
+    return text(key, lang) if key in builtin_catalogue() else source
+
+
+def card_for(
+    results: ScoreResults, scorer: str, subject_id: str, brand_id: str
+) -> ScoreCard | None:
+    """The card ``scorer`` gave ``subject_id`` of ``brand_id``, if any."""
     for card in results.cards:
         if card.scorer == scorer and card.subject_id == subject_id and card.brand_id == brand_id:
             return card
@@ -39,10 +158,15 @@ def _card(results: ScoreResults, scorer: str, subject_id: str, brand_id: str) ->
 def _component_lines(card: ScoreCard, lang: str) -> list[str]:
     lines = []
     for component in card.components:
-        score = "  n/a" if component.score is None else f"{component.score:5.0f}"
+        score = (
+            pad(text("report.na", lang), 5, ">")
+            if component.score is None
+            else f"{component.score:5.0f}"
+        )
+        weight = text("report.steps.weight", lang, weight=component.weight)
         lines.append(
-            f"    {component.key:<11} {_label(component, lang):<30} {bar(component.score)} "
-            f"{score}   weight {component.weight:.0%}"
+            f"    {component.key:<11} {pad(label(component, lang), 30)} "
+            f"{bar(component.score, lang=lang)} {score}   {weight}"
         )
     return lines
 
@@ -51,26 +175,81 @@ def _failures(results: ScoreResults, brand: Brand) -> list[str]:
     return [f"  ! {error}" for error in results.errors if error.brand_id == brand.brand_id]
 
 
-def _stream_lines(results: ScoreResults, brand: Brand, lang: str) -> list[str]:
+@attrs.frozen
+class StageOverview:
+    """The STAGE cards of one brand's streams, in brief: the average, the best and worst
+    stream, the part most often weakest and the move for the worst stream."""
+
+    streams: int
+    average: float
+    best: ScoreCard
+    worst: ScoreCard
+    weakest_part: str | None
+    weakest_count: int
+    next_move: str | None
+
+
+def stage_overview(results: ScoreResults, brand: Brand, lang: str) -> StageOverview | None:
+    """The brief of ``brand``'s STAGE cards (``None`` when it has none)."""
     cards = [c for c in results.cards if c.scorer == "stage" and c.brand_id == brand.brand_id]
     if not cards:
-        return []
-    average = sum(c.score for c in cards) / len(cards)
+        return None
     weakest = Counter(
-        _label(w, lang) for c in cards if (w := c.weakest_component) is not None
+        label(w, lang) for c in cards if (w := c.weakest_component) is not None
     ).most_common(1)
-    best = max(cards, key=lambda c: (c.score, c.subject_id))
     worst = min(cards, key=lambda c: (c.score, c.subject_id))
-    lines = [
-        f"  STAGE over {len(cards)} streams: average {average:.0f}/100, "
-        f"best {best.subject_id} ({best.score:.0f}), worst {worst.subject_id} ({worst.score:.0f})"
-    ]
-    if weakest:
-        part, count = weakest[0]
-        lines.append(f"    most often the weakest part: {part} ({count} of {len(cards)} streams)")
-    if worst.recommendations:
-        lines.append(f"    for the next stream: {worst.recommendations[0].text}")
+    return StageOverview(
+        streams=len(cards),
+        average=sum(c.score for c in cards) / len(cards),
+        best=max(cards, key=lambda c: (c.score, c.subject_id)),
+        worst=worst,
+        weakest_part=weakest[0][0] if weakest else None,
+        weakest_count=weakest[0][1] if weakest else 0,
+        next_move=worst.recommendations[0].text if worst.recommendations else None,
+    )
+
+
+def _stream_lines(results: ScoreResults, brand: Brand, lang: str) -> list[str]:
+    overview = stage_overview(results, brand, lang)
+    if overview is None:
+        return []
+    best, worst = overview.best, overview.worst
+    extremes = text(
+        "report.stage.extremes",
+        lang,
+        best=best.subject_id,
+        best_score=f"{best.score:.0f}",
+        worst=worst.subject_id,
+        worst_score=f"{worst.score:.0f}",
+    )
+    overview_line = text(
+        "report.stage.overview",
+        lang,
+        streams=overview.streams,
+        average=overview.average,
+        extremes=extremes,
+    )
+    lines = [f"  {overview_line}"]
+    if overview.weakest_part is not None:
+        count = text(
+            "report.stage.weakest_count",
+            lang,
+            part=overview.weakest_part,
+            count=overview.weakest_count,
+            streams=overview.streams,
+        )
+        lines.append(f"    {text('report.stage.weakest', lang)}{count}")
+    if overview.next_move is not None:
+        lines.append(f"    {text('report.stage.next', lang)}{overview.next_move}")
     return lines
+
+
+#: The brand cards ``steps demo`` shows in one line each after STEPS, with the message keys
+#: of their titles.
+SIDE_CARDS: Sequence[tuple[str, str]] = (
+    ("trust", "report.card.trust"),
+    ("douyin-interest-brand", "report.card.douyin-interest-brand"),
+)
 
 
 def demo_report(dataset: Dataset, results: ScoreResults, *, lang: str = "en") -> str:
@@ -78,57 +257,64 @@ def demo_report(dataset: Dataset, results: ScoreResults, *, lang: str = "en") ->
     weakest pillar, the next moves, trust, the Douyin-interest view and the streams."""
     blocks = []
     for brand in dataset.brands:
-        lines = [brand_summary(brand), ""]
-        steps_card = _card(results, "steps", brand.brand_id, brand.brand_id)
+        lines = [brand_summary(brand, lang=lang), ""]
+        steps_card = card_for(results, "steps", brand.brand_id, brand.brand_id)
         if steps_card is not None:
             notes = steps_card.notes
-            lines.append(
-                f"  STEPS {steps_card.score:.0f}/100 (confidence {steps_card.confidence:.0%}) · "
-                f"stage: {notes.get('stage', 'n/a')} ({notes.get('stage_source', 'n/a')})"
+            headline = text(
+                "report.steps.plain",
+                lang,
+                score=steps_card.score,
+                confidence=steps_card.confidence,
+                stage=stage_name(notes.get("stage"), lang),
+                source=stage_source(notes.get("stage_source"), lang),
             )
+            lines.append(f"  {headline}")
             if "stage_evidence" in notes:
-                lines.append(f"    evidence: {notes['stage_evidence']}")
+                lines.append(f"    {text('report.steps.evidence', lang)}{notes['stage_evidence']}")
             lines.extend(_component_lines(steps_card, lang))
             weakest = notes.get("weakest_pillar")
             if weakest and weakest != "none":
                 component = steps_card.component(weakest)
                 lines.append(
-                    f"    weakest pillar for the stage: {weakest} {_label(component, lang)}"
+                    f"    {text('report.steps.weakest', lang)}{weakest} {label(component, lang)}"
                 )
             if steps_card.recommendations:
-                lines.append("  Next moves:")
+                lines.append(f"  {text('report.steps.next_moves_heading', lang)}")
                 lines.extend(
                     f"    {n}. {r.text}" for n, r in enumerate(steps_card.recommendations, 1)
                 )
-        for scorer, title in (
-            ("trust", "Trust"),
-            ("douyin-interest-brand", "Douyin interest (FACT)"),
-        ):
-            card = _card(results, scorer, brand.brand_id, brand.brand_id)
+        for scorer, title in SIDE_CARDS:
+            card = card_for(results, scorer, brand.brand_id, brand.brand_id)
             if card is None:
                 continue
-            parts = ", ".join(
-                f"{c.key} {c.score:.0f}" if c.score is not None else f"{c.key} n/a"
-                for c in card.components
+            parts = join(
+                (
+                    f"{part_name(c, lang)} "
+                    + (f"{c.score:.0f}" if c.score is not None else text("report.na", lang))
+                    for c in card.components
+                ),
+                lang,
             )
-            lines.append(f"  {title} {card.score:.0f}/100 · {parts}")
+            lines.append(f"  {text(title, lang)} {card.score:.0f}/100 · {parts}")
             if card.recommendations:
-                lines.append(f"    next: {card.recommendations[0].text}")
+                lines.append(f"    {text('report.card.next', lang)}{card.recommendations[0].text}")
         lines.extend(_stream_lines(results, brand, lang))
         lines.extend(_failures(results, brand))
         blocks.append("\n".join(lines))
-    return "\n\n".join(blocks) if blocks else "no brands"
+    return "\n\n".join(blocks) if blocks else text("report.no_brands", lang)
 
 
 #: The article's contrast, pillar by pillar: where Kuaishou's STEPS and Douyin's FACT look at
-#: the same lever, and where only one of them does.
+#: the same lever, and where only one of them does (the theme as a ``report.compare.theme``
+#: message key).
 COMPARISON: Sequence[tuple[str | None, str | None, str]] = (
-    ("S", "F", "own accounts: self-broadcast / Field"),
-    ("E", "A", "talents: elite distribution / Alliance"),
-    ("E", "T", "big talents: 100w+ talents / Top-KOL"),
-    ("T", "C", "public traffic: paid boost / platform campaigns"),
-    ("P", None, "private domain: repurchase and fans (trust e-commerce only)"),
-    ("SS", None, "channel-exclusive supply (STEPS only)"),
+    ("S", "F", "own_accounts"),
+    ("E", "A", "talents"),
+    ("E", "T", "big_talents"),
+    ("T", "C", "public_traffic"),
+    ("P", None, "private_domain"),
+    ("SS", None, "exclusive_supply"),
 )
 
 
@@ -136,27 +322,36 @@ def compare_report(dataset: Dataset, results: ScoreResults, *, lang: str = "en")
     """One brand judged by Kuaishou's STEPS and by Douyin's interest logic, side by side."""
     blocks = []
     for brand in dataset.brands:
-        steps_card = _card(results, "steps", brand.brand_id, brand.brand_id)
-        fact_card = _card(results, "douyin-interest-brand", brand.brand_id, brand.brand_id)
+        steps_card = card_for(results, "steps", brand.brand_id, brand.brand_id)
+        fact_card = card_for(results, "douyin-interest-brand", brand.brand_id, brand.brand_id)
         platform = metrics.main_platform(brand)
-        head = f"{brand.name} ({brand.brand_id}) · {platform.value if platform else 'no platform'}"
+        where = (
+            platform_name(platform.value, lang)
+            if platform
+            else text("report.summary.no_platform", lang)
+        )
+        head = f"{brand.name} ({brand.brand_id}) · {where}"
         if steps_card is None or fact_card is None:
             missing = [
                 n
                 for n, c in (("steps", steps_card), ("douyin-interest-brand", fact_card))
                 if c is None
             ]
-            blocks.append(f"{head}\n  not compared: no card from {', '.join(missing)}")
+            not_compared = text("report.compare.not_compared", lang, missing=join(missing, lang))
+            blocks.append(f"{head}\n  {not_compared}")
             continue
         lines = [
             head,
-            f"  {'Kuaishou STEPS':<38} {steps_card.score:5.0f}   "
-            f"{'Douyin interest (FACT)':<38} {fact_card.score:5.0f}",
+            f"  {pad(text('report.compare.steps', lang), 38)} {steps_card.score:5.0f}   "
+            f"{pad(text('report.compare.fact', lang), 38)} {fact_card.score:5.0f}",
         ]
         for left, right, theme in COMPARISON:
             left_text = _side(steps_card, left, lang)
             right_text = _side(fact_card, right, lang)
-            lines.append(f"  {left_text:<44}   {right_text:<44}  {theme}")
+            lines.append(
+                f"  {pad(left_text, 44)}   {pad(right_text, 44)}  "
+                f"{text(f'report.compare.theme.{theme}', lang)}"
+            )
         stream_scores = [
             c.score
             for c in results.cards
@@ -164,13 +359,15 @@ def compare_report(dataset: Dataset, results: ScoreResults, *, lang: str = "en")
         ]
         if stream_scores:
             average = sum(stream_scores) / len(stream_scores)
-            lines.append(
-                f"  per stream, Douyin interest averages {average:.0f} "
-                f"over {len(stream_scores)} streams"
+            per_stream = text(
+                "report.compare.per_stream", lang, average=average, streams=len(stream_scores)
             )
-        lines.append(f"  verdict: {_verdict(steps_card, fact_card, lang)}")
+            lines.append(f"  {per_stream}")
+        lines.append(
+            f"  {text('report.compare.verdict', lang)}{_verdict(steps_card, fact_card, lang)}"
+        )
         blocks.append("\n".join(lines))
-    return "\n\n".join(blocks) if blocks else "no brands"
+    return "\n\n".join(blocks) if blocks else text("report.no_brands", lang)
 
 
 def _side(card: ScoreCard, key: str | None, lang: str) -> str:
@@ -180,8 +377,8 @@ def _side(card: ScoreCard, key: str | None, lang: str) -> str:
         component = card.component(key)
     except KeyError:
         return "—"
-    score = "n/a" if component.score is None else f"{component.score:.0f}"
-    return f"{key:<3}{_label(component, lang)[:30]:<31}{score:>5}"
+    score = text("report.na", lang) if component.score is None else f"{component.score:.0f}"
+    return f"{key:<3}{pad(truncate(label(component, lang), 30), 31)}{pad(score, 5, '>')}"
 
 
 def _verdict(steps_card: ScoreCard, fact_card: ScoreCard, lang: str) -> str:
@@ -193,16 +390,19 @@ def _verdict(steps_card: ScoreCard, fact_card: ScoreCard, lang: str) -> str:
     )
     weakest = fact_card.weakest_component
     if abs(gap) < 5 or strongest is None or weakest is None:
-        return "about as strong under both logics"
+        return text("report.compare.even", lang)
     if gap > 0:
-        return (
-            f"stronger under trust logic by {gap:.0f} points: STEPS rates "
-            f"{_label(strongest, lang)} highest, interest logic marks it down on "
-            f"{_label(weakest, lang)}"
+        return text(
+            "report.compare.trust_ahead",
+            lang,
+            gap=gap,
+            strongest=label(strongest, lang),
+            weakest=label(weakest, lang),
         )
-    return (
-        f"stronger under interest logic by {-gap:.0f} points: it rates "
-        f"{_label(max(fact_card.components, key=lambda c: (c.score or 0, c.key)), lang)} "
-        f"highest, STEPS marks it down on "
-        f"{_label(steps_card.weakest_component or strongest, lang)}"
+    return text(
+        "report.compare.interest_ahead",
+        lang,
+        gap=-gap,
+        strongest=label(max(fact_card.components, key=lambda c: (c.score or 0, c.key)), lang),
+        weakest=label(steps_card.weakest_component or strongest, lang),
     )

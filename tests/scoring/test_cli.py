@@ -15,6 +15,7 @@ from steps.cli import COMMANDS, main
 from steps.io.files import dump
 from steps.scoring import PluginHost, ScoreResults, SubjectKind, plugins, score
 from steps.testing.plugins import isolated_host
+from tests.report.test_terminal import COLOUR, FakeTerminal, plain
 from tests.scoring.support import (
     PLUGIN_MODULE,
     FakeScorer,
@@ -143,6 +144,8 @@ def test_score_table(good_host: PluginHost, dataset_file: Path, capsys: pytest.C
     # subjects in dataset order: b2 before b1, s3 before s1
     assert out.index("Brand b2") < out.index("Brand b1")
     assert out.index("stream s3") < out.index("stream s1")
+    assert "\x1b" not in out  # not a terminal: plain text, no escape codes
+    assert "█" not in out
 
 
 def test_score_errors_go_to_stderr_with_the_plugin_and_exit_0(
@@ -241,6 +244,169 @@ def test_score_invalid_file_exits_1(
     path.write_text('{"schema_version": "1.0", "brands": [{}]}', encoding="utf-8")
     assert main(["score", str(path)]) == 1
     assert "brands[0].brand_id: is required" in capsys.readouterr().err
+
+
+# -- on a terminal -----------------------------------------------------------------------
+
+
+def on_terminal(monkeypatch: pytest.MonkeyPatch) -> FakeTerminal:
+    """Make stdout a colour terminal 120 columns wide.  Called in the test itself: capture
+    puts its own stdout back between a fixture's setup and the test."""
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.setenv("COLUMNS", "120")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    stream = FakeTerminal()
+    monkeypatch.setattr(sys, "stdout", stream)
+    return stream
+
+
+def test_score_table_on_a_terminal(
+    good_host: PluginHost,
+    dataset_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+):
+    terminal = on_terminal(monkeypatch)
+    assert main(["score", str(dataset_file)]) == 0
+    drawn = terminal.getvalue()
+    text = plain(drawn)
+    assert text.startswith("7 cards, 0 errors · good-brand 2.1, good-stream 1.0\n")
+    lines = text.splitlines()
+    for brand in make_dataset().brands:
+        assert f"{brand.name} ({brand.brand_id}) · {brand.category}" in text
+        assert any(line.split()[:3] == ["brand", brand.brand_id, "good-brand"] for line in lines)
+        for stream in brand.streams:
+            row = next(line for line in lines if line.split()[:2] == ["stream", stream.stream_id])
+            # score, then its bar: 2/100 fills none of the 8 cells
+            assert row.split()[2:6] == ["good-stream", "2.0", "░" * 8, "1.00"]
+    assert "SUBJECT" in text
+    assert "WEAKEST" in text
+    assert "\x1b[31m" in drawn  # 2.0 is in the red band
+    assert capsys.readouterr().err == ""
+
+
+def test_score_failures_on_a_terminal(
+    mixed_host: PluginHost,
+    dataset_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+):
+    terminal = on_terminal(monkeypatch)
+    assert main(["score", str(dataset_file)]) == 0
+    drawn = terminal.getvalue()
+    assert "\x1b[31mfailed: RuntimeError (see stderr)" in drawn
+    assert len(capsys.readouterr().err.splitlines()) == 5
+
+
+@pytest.mark.parametrize("color", ["auto", "always", "never"])
+@pytest.mark.parametrize("form", ["json", "csv"])
+def test_score_json_and_csv_never_hold_escapes(
+    mixed_host: PluginHost,
+    dataset_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    color: str,
+    form: str,
+):
+    from steps.cli.score import render_csv
+
+    terminal = on_terminal(monkeypatch)
+    assert main(["score", str(dataset_file), "--format", form, "--color", color]) == 0
+    drawn = terminal.getvalue()
+    results = score(make_dataset(), host=mixed_host)
+    assert drawn == (results.to_json() if form == "json" else render_csv(results))
+    assert "\x1b" not in drawn
+
+
+def test_score_color_never_prints_the_plain_table_on_a_terminal(
+    good_host: PluginHost,
+    dataset_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+):
+    captured = sys.stdout
+    terminal = on_terminal(monkeypatch)
+    assert main(["score", str(dataset_file), "--color", "never"]) == 0
+    drawn = terminal.getvalue()
+    monkeypatch.setattr(sys, "stdout", captured)
+    assert main(["score", str(dataset_file)]) == 0
+    assert drawn == capsys.readouterr().out
+    assert drawn.startswith("7 cards, 0 errors")
+
+
+def test_score_honours_no_color(
+    good_host: PluginHost,
+    dataset_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    terminal = on_terminal(monkeypatch)
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert main(["score", str(dataset_file)]) == 0
+    drawn = terminal.getvalue()
+    assert "░" * 8 in drawn  # still drawn, bars and all
+    assert not COLOUR.search(drawn)
+
+
+def test_score_color_always_draws_into_a_pipe(
+    good_host: PluginHost,
+    dataset_file: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+):
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert main(["score", str(dataset_file), "--color", "always"]) == 0
+    out = capsys.readouterr().out
+    assert COLOUR.search(out)
+    assert "░" * 8 in out
+    table = tmp_path / "table.txt"
+    assert main(["score", str(dataset_file), "--color", "always", "-o", str(table)]) == 0
+    written = table.read_text(encoding="utf-8")
+    assert written.startswith("7 cards, 0 errors")
+    assert "\x1b" not in written  # a file is always plain text
+
+
+def test_score_quiet_without_stream(
+    mixed_host: PluginHost,
+    dataset_file: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+):
+    assert main(["score", str(dataset_file)]) == 0
+    loud = capsys.readouterr()
+    assert main(["score", str(dataset_file), "--quiet"]) == 0
+    quiet = capsys.readouterr()
+    assert quiet.out == loud.out  # the results themselves are unchanged
+    assert quiet.err == loud.err  # and so are the errors on stderr
+    assert len(quiet.err.splitlines()) == 5
+    out = tmp_path / "results.json"
+    assert main(["score", str(dataset_file), "--format", "json", "-o", str(out), "--quiet"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == ""  # no "wrote ..." line
+    assert len(ScoreResults.from_json(out.read_text(encoding="utf-8")).errors) == 5
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_score_progress_on_a_terminal_stderr(
+    good_host: PluginHost,
+    dataset_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    quiet: bool,
+):
+    monkeypatch.setenv("TERM", "xterm-256color")
+    stderr = FakeTerminal()
+    monkeypatch.setattr(sys, "stderr", stderr)
+    argv = ["score", str(dataset_file), "--format", "json"]
+    assert main(argv + ["--quiet"] * quiet) == 0
+    shown = plain(stderr.getvalue())
+    if quiet:
+        assert shown == ""
+    else:
+        assert f"loading {dataset_file.name}" in shown
+        assert "scoring 2 brands and 5 streams" in shown
+        assert "7/7" in shown  # 2 brands and 5 streams, one scorer each, all done
+    out = capsys.readouterr().out
+    assert ScoreResults.from_json(out) == score(make_dataset(), host=good_host)
 
 
 # -- in a subprocess, as a user runs it ---------------------------------------------------
