@@ -274,9 +274,15 @@ def per_component_recommendations(
     indicator's advice (:meth:`~steps.scoring.base.MethodologyScorer.advice_for`), in
     ``language``.  Ordered by the points the fix could add to the card, at most ``limit``."""
     definitions = {(c.key, i.key): i for c in components for i in c.indicators}
-    advice = {
-        key: scorer.advice_for(definition, language) for key, definition in definitions.items()
-    }
+    advice: dict[tuple[str, str], str] = {}
+
+    def advice_of(key: tuple[str, str]) -> str:
+        # Looked up only for the weak indicators: most of a card's never need advice.
+        if key not in advice:
+            definition = definitions.get(key)
+            advice[key] = scorer.advice_for(definition, language) if definition else ""
+        return advice[key]
+
     candidates: list[tuple[float, str, Recommendation]] = []
     for component in evaluation.components:
         weak = [
@@ -284,7 +290,7 @@ def per_component_recommendations(
             for index, result in enumerate(component.indicators)
             if result.score is not None
             and result.score < ADVICE_THRESHOLD
-            and advice.get((component.key, result.key))
+            and advice_of((component.key, result.key))
         ]
         if not weak:
             continue

@@ -109,9 +109,16 @@ class LinearBenchmark:
         return 100.0 * min(1.0, max(0.0, position))
 
     def describe(self, language: str = "en") -> str:
-        return text(
-            "core.benchmark.linear", language, target=_fmt(self.target), floor=_fmt(self.floor)
-        )
+        return _linear_description(self.floor, self.target, language)
+
+
+@functools.lru_cache(maxsize=4096)
+def _linear_description(floor: float, target: float, language: str) -> str:
+    # Cached because every indicator of every card describes its benchmark, and the
+    # benchmarks are few.  ``+ 0.0`` shows -0.0 as 0, which the cache could not tell apart.
+    return text(
+        "core.benchmark.linear", language, target=_fmt(target + 0.0), floor=_fmt(floor + 0.0)
+    )
 
 
 def _sorted_finite(values: Iterable[float]) -> tuple[float, ...]:
@@ -274,8 +281,13 @@ def unit_text(unit: str, language: str = "en") -> str:
 
 def needs_text(indicator: Indicator[Any], language: str = "en") -> str:
     """What an unavailable indicator needs, as a list in ``language``."""
+    return _needs(tuple(indicator.inputs), language)
+
+
+@functools.lru_cache(maxsize=4096)
+def _needs(inputs: tuple[str, ...], language: str) -> str:
     catalogue = builtin_catalogue()
-    names = [catalogue.optional(f"input.{name}", language) or name for name in indicator.inputs]
+    names = [catalogue.optional(f"input.{name}", language) or name for name in inputs]
     return join(names, language) if names else text("core.its_inputs", language)
 
 
@@ -284,24 +296,42 @@ def explanation_text(
 ) -> str:
     """The one-line explanation of an available indicator: its value and unit, the
     ``benchmark`` (already described) and the score."""
-    return text(
-        "core.explanation",
-        language,
-        name=display_name(indicator.name, indicator.name_zh, language),
-        value=_fmt(value),
-        unit=unit_text(indicator.unit, language),
-        benchmark=benchmark,
-        score=f"{score:.0f}",
+    template, name, unit = _explanation_parts(
+        indicator.name, indicator.name_zh, indicator.unit, language
     )
+    params = {
+        "name": name,
+        "value": _fmt(value),
+        "unit": unit,
+        "benchmark": benchmark,
+        "score": f"{score:.0f}",
+    }
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError, ValueError, TypeError):
+        return text("core.explanation", language, **params)  # warns or raises as documented
+
+
+@functools.lru_cache(maxsize=4096)
+def _explanation_parts(name: str, name_zh: str, unit: str, language: str) -> tuple[str, str, str]:
+    """What an indicator's explanation takes from the catalogue, looked up once (every card
+    explains every indicator)."""
+    template = builtin_catalogue().template("core.explanation", language) or ""
+    return template, display_name(name, name_zh, language), unit_text(unit, language)
 
 
 def unavailable_text(indicator: Indicator[Any], language: str = "en") -> str:
     """The explanation of an indicator that could not be measured."""
+    return _unavailable(indicator.name, indicator.name_zh, tuple(indicator.inputs), language)
+
+
+@functools.lru_cache(maxsize=4096)
+def _unavailable(name: str, name_zh: str, inputs: tuple[str, ...], language: str) -> str:
     return text(
         "core.not_available",
         language,
-        name=display_name(indicator.name, indicator.name_zh, language),
-        needs=needs_text(indicator, language),
+        name=display_name(name, name_zh, language),
+        needs=_needs(inputs, language),
     )
 
 
