@@ -368,13 +368,15 @@ def _number(value: float) -> str:
 
 
 def _value_text(value: float | None, unit: str, words: _Words) -> str:
+    from steps.scoring.indicators import unit_text
+
     if value is None:
         return words("na")
     if unit == "share" or unit.startswith("share of "):
         return f"{value:.1%}"
     if unit.startswith("enrolled (1)"):
         return words("yes") if value >= 0.5 else words("no")
-    return f"{_number(value)} {unit}".strip()
+    return f"{_number(value)} {unit_text(unit, words.lang)}".strip()
 
 
 def _score_text(value: float | None) -> str:
@@ -768,12 +770,18 @@ def _steps_section(data: _BrandCards, page: _Page, installed: frozenset[str], wo
         parts.append(_missing_card("steps", data, installed, words))
         return f'<div class="panel">{"".join(parts)}</div>'
     parts.append(page.chart(_steps_figure(card, words), words("steps_title")))
+    from steps.report.text import stage_source
+
     notes = card.notes
     details: list[str] = []
     if "stage" in notes:
         details.append(
             f"<li><b>{_e(words('stage'))}</b>: {_e(words.stage(notes['stage']))}"
-            + (f" ({_e(notes['stage_source'])})" if notes.get("stage_source") else "")
+            + (
+                f" ({_e(stage_source(notes['stage_source'], words.lang))})"
+                if notes.get("stage_source")
+                else ""
+            )
             + "</li>"
         )
     if notes.get("stage_reason"):
