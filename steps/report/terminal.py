@@ -21,9 +21,10 @@ from rich.console import Console, RenderableType
 from rich.padding import Padding
 from rich.progress import (
     BarColumn,
-    MofNCompleteColumn,
     Progress,
+    ProgressColumn,
     SpinnerColumn,
+    Task,
     TextColumn,
     TimeElapsedColumn,
 )
@@ -386,6 +387,16 @@ def _print_stage(console: Console, results: ScoreResults, brand: Brand, lang: st
 # -- progress -------------------------------------------------------------------------------
 
 
+class _DoneOfTotal(ProgressColumn):
+    """``done/total`` once the total is known; nothing before (a phase such as loading a
+    file has no count, and ``0/?`` would read as stuck)."""
+
+    def render(self, task: Task) -> Text:
+        if task.total is None:
+            return Text("")
+        return Text(f"{int(task.completed):,}/{int(task.total):,}")
+
+
 def _no_progress(done: int, total: int) -> None:
     return None
 
@@ -422,7 +433,7 @@ def phases(
             SpinnerColumn(),
             TextColumn("{task.description}", markup=False),
             BarColumn(),
-            MofNCompleteColumn(),
+            _DoneOfTotal(),
             TimeElapsedColumn(),
             console=console,
             transient=True,

@@ -405,6 +405,7 @@ def test_score_progress_on_a_terminal_stderr(
         assert f"loading {dataset_file.name}" in shown
         assert "scoring 2 brands and 5 streams" in shown
         assert "7/7" in shown  # 2 brands and 5 streams, one scorer each, all done
+        assert "0/" not in shown  # loading has no count to show
     out = capsys.readouterr().out
     assert ScoreResults.from_json(out) == score(make_dataset(), host=good_host)
 
