@@ -2740,11 +2740,13 @@ def _check_aggregates(
 
 
 def from_arrow(table: Any, *, catalog: Dataset | None = None) -> StreamTable:
-    """A table from a ``Any`` with the columns of
+    """A table from a ``pyarrow.Table`` (or ``RecordBatch``) with the columns of
     :data:`~steps.columnar.table.SCHEMA` (see :func:`from_columns` for which may be left
     out or null); string columns may be plain or dictionary-encoded.  Needs the ``arrow``
     extra (``pip install 'steps-commerce[arrow]'``)."""
     pa = _import("pyarrow", "arrow", "from_arrow")
+    if isinstance(table, pa.RecordBatch):
+        table = pa.Table.from_batches([table])
     inputs: dict[str, _Input] = {}
     for name in table.column_names:
         array = table.column(name).combine_chunks()
@@ -2781,7 +2783,7 @@ def read_parquet(path: str | os.PathLike[str], *, catalog: Dataset | None = None
 
 
 def from_pandas(frame: Any, *, catalog: Dataset | None = None) -> StreamTable:
-    """A table from a ``Any`` with the columns of
+    """A table from a ``pandas.DataFrame`` with the columns of
     :data:`~steps.columnar.table.SCHEMA` (see :func:`from_columns`); strings may be
     ``object``, ``string`` or ``category`` columns, optional counts nullable ``Int64`` or
     floats with NaN.  Needs the ``pandas`` extra."""
@@ -2811,7 +2813,7 @@ def from_pandas(frame: Any, *, catalog: Dataset | None = None) -> StreamTable:
 
 
 def from_polars(frame: Any, *, catalog: Dataset | None = None) -> StreamTable:
-    """A table from a ``Any`` with the columns of
+    """A table from a ``polars.DataFrame`` with the columns of
     :data:`~steps.columnar.table.SCHEMA` (see :func:`from_columns`); strings may be
     ``String``, ``Categorical`` or ``Enum`` columns, nulls mark missing values.  Needs the
     ``polars`` extra (no pyarrow needed)."""

@@ -685,7 +685,7 @@ class StreamTable:
         return from_polars(frame)
 
     def to_arrow(self) -> Any:
-        """A ``Any`` with the same columns (dictionary columns as Arrow
+        """A ``pyarrow.Table`` with the same columns (dictionary columns as Arrow
         dictionary arrays, ``campaign`` null where none).  Needs the ``arrow`` extra."""
         from steps.columnar.readers import _import
 

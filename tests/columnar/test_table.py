@@ -772,6 +772,7 @@ def test_arrow_round_trip_and_parquet() -> None:
         arrow.column("stream_id").cast("string"),
     )
     assert from_arrow(plain).equals(table)
+    assert from_arrow(arrow.combine_chunks().to_batches()[0]).equals(table)  # a RecordBatch
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "streams.parquet"
         pq.write_table(arrow, path)
