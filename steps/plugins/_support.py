@@ -19,7 +19,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import attrs
 
@@ -322,6 +322,27 @@ def per_component_recommendations(
         )
     candidates.sort(key=lambda item: (item[0], item[1]))
     return [r for _, _, r in candidates[:limit]]
+
+
+class PerComponentAdvice(MethodologyScorer[S]):
+    """A methodology whose recommendations are :func:`per_component_recommendations`: one
+    per weak component, with the sentences of :attr:`details` from the data."""
+
+    #: The detail of each indicator's recommendation, by indicator key (none: no detail).
+    details: ClassVar[Mapping[str, Detail[Any]]] = MappingProxyType({})
+
+    def recommendations(
+        self, subject: S, evaluation: Evaluation, context: ScoringContext
+    ) -> list[Recommendation]:
+        return per_component_recommendations(
+            self,
+            subject,
+            evaluation,
+            self.components(subject, context),
+            self.details,
+            limit=self.max_recommendations,
+            language=context.language,
+        )
 
 
 # --------------------------------------------------------------------------- documentation

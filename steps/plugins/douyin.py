@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
@@ -36,19 +36,18 @@ from steps.domain.model import Brand, ShortVideo, Stream, TalentCollab
 from steps.plugins._support import (
     Detail,
     IndexedStreamMethodology,
+    PerComponentAdvice,
     brand_weeks,
     index_of,
     linear,
-    per_component_recommendations,
     window_dates,
     yuan,
 )
 from steps.scoring.base import BrandMethodology
 from steps.scoring.contract import Scorer, ScoringContext, StreamSubject
 from steps.scoring.hookspecs import hookimpl
-from steps.scoring.indicators import Component, Evaluation, Indicator
+from steps.scoring.indicators import Component, Indicator
 from steps.scoring.messages import display_name, text
-from steps.scoring.results import Recommendation
 
 if TYPE_CHECKING:
     from steps.columnar.table import StreamTable
@@ -437,7 +436,7 @@ _STREAM_DETAILS: Mapping[str, Detail[Subject]] = {
 }
 
 
-class DouyinStreamScorer(IndexedStreamMethodology):
+class DouyinStreamScorer(PerComponentAdvice[StreamSubject], IndexedStreamMethodology):
     """Douyin interest e-commerce, per stream: efficiency, reach, engagement, funnel."""
 
     name: ClassVar[str] = "douyin-interest"
@@ -449,6 +448,7 @@ class DouyinStreamScorer(IndexedStreamMethodology):
         "content output and the exposure → paid funnel."
     )
     max_recommendations: ClassVar[int] = len(STREAM_COMPONENTS)
+    details: ClassVar[Mapping[str, Detail[Any]]] = _STREAM_DETAILS
 
     def components(
         self, subject: StreamSubject, context: ScoringContext
@@ -461,19 +461,6 @@ class DouyinStreamScorer(IndexedStreamMethodology):
             if step.rate is not None:
                 notes[f"funnel.{step.key}"] = f"{step.rate:.4f}"
         return notes
-
-    def recommendations(
-        self, subject: StreamSubject, evaluation: Evaluation, context: ScoringContext
-    ) -> list[Recommendation]:
-        return per_component_recommendations(
-            self,
-            subject,
-            evaluation,
-            STREAM_COMPONENTS,
-            _STREAM_DETAILS,
-            limit=self.max_recommendations,
-            language=context.language,
-        )
 
     def score_table(
         self, table: StreamTable, catalog: Dataset | TableCatalog, context: ScoringContext
@@ -826,7 +813,7 @@ def fact_components(
 BRAND_COMPONENTS: tuple[Component[Brand], ...] = fact_components()
 
 
-class DouyinBrandScorer(BrandMethodology):
+class DouyinBrandScorer(PerComponentAdvice[Brand], BrandMethodology):
     """Douyin FACT, per brand: Field, Alliance, Campaign, Top-KOL (equal weights)."""
 
     name: ClassVar[str] = "douyin-interest-brand"
@@ -859,19 +846,6 @@ class DouyinBrandScorer(BrandMethodology):
         if weeks is not None:
             notes["weeks"] = f"{weeks:.2f}"
         return notes
-
-    def recommendations(
-        self, subject: Brand, evaluation: Evaluation, context: ScoringContext
-    ) -> list[Recommendation]:
-        return per_component_recommendations(
-            self,
-            subject,
-            evaluation,
-            self.components(subject, context),
-            {},
-            limit=self.max_recommendations,
-            language=context.language,
-        )
 
 
 @hookimpl

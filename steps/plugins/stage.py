@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from steps.domain import metrics
 from steps.domain.enums import ProductRole, TrafficSource
@@ -31,17 +31,16 @@ from steps.domain.model import Product, ShowSegment, Stream
 from steps.plugins._support import (
     Detail,
     IndexedStreamMethodology,
+    PerComponentAdvice,
     index_of,
     linear,
     money,
-    per_component_recommendations,
     yuan,
 )
 from steps.scoring.contract import Scorer, ScoringContext, StreamSubject
 from steps.scoring.hookspecs import hookimpl
-from steps.scoring.indicators import Component, Evaluation, Indicator
+from steps.scoring.indicators import Component, Indicator
 from steps.scoring.messages import join, text
-from steps.scoring.results import Recommendation
 
 if TYPE_CHECKING:
     from steps.columnar.table import StreamTable
@@ -760,7 +759,7 @@ _DETAILS: Mapping[str, Detail[Subject]] = {
 # --------------------------------------------------------------------------- the scorer
 
 
-class StageScorer(IndexedStreamMethodology):
+class StageScorer(PerComponentAdvice[StreamSubject], IndexedStreamMethodology):
     """STAGE, per stream: script, traffic, goods, welfare and warm-up (equal weights)."""
 
     name: ClassVar[str] = "stage"
@@ -772,6 +771,7 @@ class StageScorer(IndexedStreamMethodology):
         "stream."
     )
     max_recommendations: ClassVar[int] = len(COMPONENTS)
+    details: ClassVar[Mapping[str, Detail[Any]]] = _DETAILS
 
     def components(
         self, subject: StreamSubject, context: ScoringContext
@@ -787,19 +787,6 @@ class StageScorer(IndexedStreamMethodology):
         if paid is not None:
             notes["paid_uv_share"] = f"{paid:.4f}"
         return notes
-
-    def recommendations(
-        self, subject: StreamSubject, evaluation: Evaluation, context: ScoringContext
-    ) -> list[Recommendation]:
-        return per_component_recommendations(
-            self,
-            subject,
-            evaluation,
-            COMPONENTS,
-            _DETAILS,
-            limit=self.max_recommendations,
-            language=context.language,
-        )
 
     def score_table(
         self, table: StreamTable, catalog: Dataset | TableCatalog, context: ScoringContext

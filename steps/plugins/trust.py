@@ -22,17 +22,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from typing import ClassVar
+from types import MappingProxyType
+from typing import Any, ClassVar
 
 from steps.domain.enums import TrustSignalKind
 from steps.domain.model import Brand, Order, TrustSignal
-from steps.plugins._support import linear, per_component_recommendations
+from steps.plugins._support import Detail, PerComponentAdvice, linear
 from steps.scoring.base import BrandMethodology
 from steps.scoring.contract import Scorer, ScoringContext
 from steps.scoring.hookspecs import hookimpl
-from steps.scoring.indicators import Component, Evaluation, Indicator
+from steps.scoring.indicators import Component, Indicator
 from steps.scoring.messages import text
-from steps.scoring.results import Recommendation
 
 __all__ = [
     "COMPONENTS",
@@ -334,7 +334,7 @@ def _detail_refund(brand: Brand, language: str) -> str | None:
     return text(f"trust.measured_refund_rate.detail_{where}", language, rate=rate)
 
 
-class TrustScorer(BrandMethodology):
+class TrustScorer(PerComponentAdvice[Brand], BrandMethodology):
     """Trust, per brand: service promises, store experience, after-sales (equal weights)."""
 
     name: ClassVar[str] = "trust"
@@ -346,6 +346,9 @@ class TrustScorer(BrandMethodology):
         "refund rates. Signals not recorded lower the confidence, never the score."
     )
     max_recommendations: ClassVar[int] = len(COMPONENTS)
+    details: ClassVar[Mapping[str, Detail[Any]]] = MappingProxyType(
+        {"measured_refund_rate": _detail_refund}
+    )
 
     def components(self, subject: Brand, context: ScoringContext) -> Sequence[Component[Brand]]:
         dropped = {k.value for k in _CATEGORY_SPECIFIC if not applies(subject, k)}
@@ -365,19 +368,6 @@ class TrustScorer(BrandMethodology):
         if measured is not None:
             notes["measured_refund_from"] = measured[1]
         return notes
-
-    def recommendations(
-        self, subject: Brand, evaluation: Evaluation, context: ScoringContext
-    ) -> list[Recommendation]:
-        return per_component_recommendations(
-            self,
-            subject,
-            evaluation,
-            self.components(subject, context),
-            {"measured_refund_rate": _detail_refund},
-            limit=self.max_recommendations,
-            language=context.language,
-        )
 
 
 @hookimpl
