@@ -36,8 +36,6 @@ from steps.domain.model import Dataset
 from steps.io.converter import unstructure
 from steps.io.files import dumps, loads
 from steps.scoring import (
-    ComponentResult,
-    IndicatorResult,
     ScoreCard,
     ScoringContext,
     StreamSubject,
@@ -48,7 +46,7 @@ from steps.scoring import (
 from steps.scoring.engine import BATCH_FALLBACK, MAX_MESSAGE, OVER_BUDGET, ScoreResults
 from steps.scoring.plugins import StepsPluginWarning
 from steps.testing.plugins import isolated_host
-from tests.scoring.support import Plugin, card_for, ids_of, make_dataset
+from tests.scoring.support import Plugin, card_for, ids_of, indicator_card, make_dataset
 
 FAULTY_PLUGIN = "faulty-plugin"
 WITNESS = "zz-witness"
@@ -294,39 +292,9 @@ def test_a_scorer_that_returns_the_wrong_thing(case: str) -> None:
 # -- NaN and out-of-range numbers smuggled past the validators --------------------------------
 
 
-def _indicator_card(scorer: Faulty, subject: Any) -> ScoreCard:
-    indicator = IndicatorResult(
-        key="uv",
-        name="Viewers",
-        name_zh="观看人数",
-        component="reach",
-        value=100.0,
-        unit="people",
-        score=80.0,
-        weight=1.0,
-        contribution=80.0,
-        benchmark="target 100, floor 0",
-        benchmark_source="assumption",
-        explanation="Viewers: 100",
-    )
-    component = ComponentResult(
-        key="reach",
-        name="Reach",
-        name_zh="覆盖",
-        score=80.0,
-        weight=1.0,
-        contribution=80.0,
-        indicators=(indicator,),
-    )
-    subject_id, brand_id = ids_of(subject)
-    return card_for(
-        scorer.name, scorer.subject, subject_id, brand_id, 80.0, components=(component,)
-    )
-
-
 def _smuggle(where: str, value: object) -> Callable[[Faulty, Any, ScoringContext], Any]:
     def fault(scorer: Faulty, subject: Any, context: ScoringContext) -> Any:
-        card = _indicator_card(scorer, subject)
+        card = indicator_card(scorer, subject)
         if where == "card":
             target: object = card
             name = "score"
