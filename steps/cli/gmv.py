@@ -228,21 +228,16 @@ def _percent(value: float | None) -> str:
     return "n/a" if value is None else f"{value:+.1%}"
 
 
-def _width(text: str) -> int:
-    """Terminal columns: Chinese (wide) characters take two."""
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], left: int = 1) -> list[str]:
     """Rows under headers; the first ``left`` columns left-aligned, the rest right."""
-    widths = [max(_width(r[i]) for r in (headers, *rows)) for i in range(len(headers))]
+    from steps.report.text import display_width
+
+    widths = [max(display_width(r[i]) for r in (headers, *rows)) for i in range(len(headers))]
 
     def line(cells: Sequence[str]) -> str:
         parts = []
         for i, (cell, width) in enumerate(zip(cells, widths, strict=True)):
-            pad = " " * (width - _width(cell))
+            pad = " " * (width - display_width(cell))
             parts.append(cell + pad if i < left else pad + cell)
         return "  ".join(parts).rstrip()
 
