@@ -62,7 +62,9 @@ from steps.domain.model import (
     Brand,
     Dataset,
     Order,
+    PaidCampaign,
     Product,
+    SectionCoverage,
     ShortVideo,
     ShowSegment,
     Stream,
@@ -137,8 +139,9 @@ class FrameColumn:
     type: str
     nullable: bool = False
     #: ``key`` (names the parent object), ``field`` (a value of the entity), ``presence``
-    #: (``has_x``: whether the nested object ``x`` is there) or ``offset`` (the UTC offset
-    #: of a date-time, minutes).
+    #: (``has_x``: whether the nested object ``x`` is there), ``collection`` (``has_x``:
+    #: whether the optional collection ``x``, a table of its own, is there, even empty) or
+    #: ``offset`` (the UTC offset of a date-time, minutes).
     role: str = "field"
     #: Where the value lives in the entity's plain data: field names and map keys.
     path: tuple[str, ...] = ()
@@ -229,6 +232,10 @@ def _flatten(
             presence = "has_" + name
             columns.append(FrameColumn(presence, "bool", False, "presence", path, False, here))
             columns.extend(_flatten(kind.item, path, here, inside_optional=True))
+        elif kind.name == "many" and attribute.default is None:
+            # An optional collection: "not given" (None) differs from "given and empty".
+            presence = "has_" + name
+            columns.append(FrameColumn(presence, "bool", False, "collection", path, False, here))
         elif kind.name != "many":  # pragma: no cover - a new kind needs a column type
             raise TypeError(f"{cls.__name__}.{attribute.name}: no column type for {kind.name}")
     return columns
@@ -247,6 +254,8 @@ _TABLE_SPECS: Final = (
     ("orders", Order, "brands", ("orders",), None),
     ("trust_signals", TrustSignal, "brands", ("trust_signals",), None),
     ("short_videos", ShortVideo, "brands", ("short_videos",), None),
+    ("paid_campaigns", PaidCampaign, "brands", ("paid_campaigns",), None),
+    ("coverage", SectionCoverage, "brands", ("coverage",), None),
 )
 
 
@@ -459,7 +468,7 @@ def _read(obj: Any, steps: tuple[tuple[str, Any], ...]) -> Any:
 
 
 def _cell_of(obj: Any, column: FrameColumn) -> Any:
-    if column.role == "presence":
+    if column.role in ("presence", "collection"):
         return _read(obj, column.steps) is not None
     value = _read(obj, column.steps)
     if value is None:
@@ -652,18 +661,20 @@ def _row(table: FrameTable, index: int, cells: Mapping[str, Any], problems: list
     data: dict[str, Any] = {}
     row = _Row(keys, data)
     for column in table.columns:
-        if column.role != "presence" or cells.get(column.name) is None:
-            continue  # no has_x: x is there when one of its columns has a value
+        if column.role not in ("presence", "collection") or cells.get(column.name) is None:
+            continue  # no has_x: x is there when one of its columns (or rows) has a value
         answer = _presence(cells[column.name])
         if isinstance(answer, str):
             problems.append(Problem(f"{where}.{column.name}", answer))
+        elif answer and column.role == "collection":
+            data[column.path[-1]] = []
         elif answer:
             _put_object(data, column.path)
         else:
             row.absent.add(column.path)
     for column in table.columns:
         value = cells.get(column.name)
-        if column.role in ("key", "presence", "offset") or value is None:
+        if column.role in ("key", "presence", "collection", "offset") or value is None:
             continue
         shut = [path for path in row.absent if column.path[: len(path)] == path]
         if shut:
@@ -840,6 +851,14 @@ def _attach(
         return None
     parent, parent_path = found
     holder = table.field[:-1]
+    if table.field in parent.absent:
+        problems.append(
+            Problem(
+                f"{where}.{table.keys[-1]}",
+                f"{table.parent}: has_{'.'.join(table.field)} is false for this one",
+            )
+        )
+        return None
     if holder and holder in parent.absent:
         problems.append(
             Problem(

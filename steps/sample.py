@@ -1191,8 +1191,7 @@ class _Brand:
             record["amount_fen"] = amount
             record["quantity"] = int(quantity[j])
             record["product_id"] = pid
-            if refunded[j]:
-                record["refunded_fen"] = amount
+            record["refunded_fen"] = amount if refunded[j] else 0
             rows.append((placed, record))
         rows.sort(key=lambda row: row[0])
         width = max(5, len(str(total)))

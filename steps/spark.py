@@ -65,6 +65,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 
 from steps.columnar.table import EXTRA_SCHEMA, SCHEMA
+from steps.domain.enums import Section
 from steps.domain.model import Dataset
 from steps.io.files import RECORD_FIELDS
 from steps.scoring.batch import StreamFacts
@@ -343,8 +344,9 @@ def read_jsonl_streams(spark: Any, path: str | os.PathLike[str]) -> Any:
 
 
 def stream_facts(df: Any) -> StreamFacts:
-    """Each brand's streams per account and first and last local start date, over the
-    whole DataFrame (one aggregation, a row per brand and account comes back)."""
+    """Each brand's streams per account, first and last local start date and the stream
+    sections its rows hold, over the whole DataFrame (one aggregation, a row per brand and
+    account comes back)."""
     functions = _module("pyspark.sql.functions")
     local = functions.col("started_at_us") + functions.col("started_at_offset_min").cast(
         "long"
@@ -356,18 +358,27 @@ def stream_facts(df: Any) -> StreamFacts:
             functions.count(functions.lit(1)).alias("streams"),
             functions.min(day.cast("long")).alias("first"),
             functions.max(day.cast("long")).alias("last"),
+            functions.max(functions.col("has_plan").cast("int")).alias("plans"),
+            functions.max((functions.col("products_listed") > 0).cast("int")).alias("listed"),
         )
         .collect()
     )
     accounts: dict[str, dict[str, int]] = {}
     days: dict[str, tuple[int, int]] = {}
+    sections: dict[str, frozenset[Section]] = {}
     for row in rows:
         brand, account = row["brand_id"], row["account_id"]
         accounts.setdefault(brand, {})[account] = int(row["streams"])
         first, last = int(row["first"]) + _EPOCH_ORDINAL, int(row["last"]) + _EPOCH_ORDINAL
         low, high = days.get(brand, (first, last))
         days[brand] = (min(low, first), max(high, last))
-    return StreamFacts(accounts, days)
+        held = {Section.STREAMS}
+        if row["plans"]:
+            held.add(Section.PLANS)
+        if row["listed"]:
+            held.add(Section.STREAM_PRODUCTS)
+        sections[brand] = sections.get(brand, frozenset()) | held
+    return StreamFacts(accounts, days, sections)
 
 
 def _stream_scorers(scorers: Sequence[str] | str | None, host: PluginHost | None) -> list[str]:

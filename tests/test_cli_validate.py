@@ -233,3 +233,33 @@ def test_schema_prints_json_that_parses(
     out, err = capsys.readouterr()
     assert err == ""
     assert json.loads(out) == json_schema(fmt or "json")
+
+
+def test_validate_says_what_each_brand_covers(tmp_path, capsys):
+    declared = {
+        "schema_version": "1.0",
+        "brands": [
+            {
+                "brand_id": "b1",
+                "name": "辛选",
+                "category": "美妆",
+                "accounts": [{"account_id": "a1", "platform": "kuaishou", "name": "店"}],
+                "coverage": [
+                    {"section": "talent_collabs"},
+                    {"section": "orders", "start": "2021-09-01", "end": "2021-09-06"},
+                ],
+            },
+            {"brand_id": "b2", "name": "乙", "category": "美妆"},
+        ],
+    }
+    path = tmp_path / "covered.json"
+    path.write_text(json.dumps(declared), encoding="utf-8")
+    assert main(["validate", str(path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1] == (
+        "  b1: provided talent_collabs (0), orders (0 2021-09-01..2021-09-06); not provided: "
+        "streams, plans, stream_products, products, fan_groups, trust_signals, short_videos, "
+        "paid_campaigns, audience (coverage declared)"
+    )
+    assert lines[2].startswith("  b2: provided nothing; not provided: streams")
+    assert lines[2].endswith("(coverage inferred from the records)")

@@ -290,6 +290,8 @@ def test_every_child_row_carries_its_brand():
         "orders",
         "trust_signals",
         "short_videos",
+        "paid_campaigns",
+        "coverage",
     ]
     for table in TABLES.values():
         assert table.column_names[0] == "brand_id"
@@ -785,3 +787,27 @@ def test_dates_come_back_as_dates():
         again = dataset_from_frames(dataset_to_frames(dataset, backend))
         assert again.brands[0].window_end == date(2024, 5, 31)
         assert type(again.brands[0].window_end) is date
+
+
+def test_coverage_keeps_not_given_apart_from_given_and_empty():
+    from steps.domain import Section, SectionCoverage
+    from steps.frames import _dataset_columns
+    from tests.columnar.test_table import small_dataset
+
+    base = small_dataset().brands[0]
+    declared = attrs.evolve(
+        base, coverage=(*base.covered(), SectionCoverage(Section.PAID_CAMPAIGNS))
+    )
+    no_orders = attrs.evolve(base, orders=())
+    empty_orders = attrs.evolve(
+        no_orders, coverage=(*no_orders.covered(), SectionCoverage(Section.ORDERS))
+    )
+    assert base.orders
+    for brand in (base, declared, empty_orders):
+        dataset = Dataset(brands=(brand,))
+        assert dataset_from_frames(dataset_to_frames(dataset, "arrow")) == dataset
+    columns = _dataset_columns(Dataset(brands=(base,)))
+    assert columns["brands"]["has_coverage"] == [False]
+    columns = _dataset_columns(Dataset(brands=(empty_orders,)))
+    assert columns["brands"]["has_coverage"] == [True]
+    assert "orders" in columns["coverage"]["section"]

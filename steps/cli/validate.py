@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from steps.domain.enums import Section
+from steps.domain.model import Brand
+
 
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
@@ -23,4 +26,24 @@ def run(args: argparse.Namespace) -> int:
     dataset = load(args.file)
     streams = sum(len(b.streams) for b in dataset.brands)
     print(f"{args.file}: valid ({len(dataset.brands)} brands, {streams} streams)")
+    for brand in dataset.brands:
+        print(f"  {brand.brand_id}: {coverage_text(brand)}")
     return 0
+
+
+def coverage_text(brand: Brand) -> str:
+    """What the brand's data covers: each provided section with its records and dates, then
+    the sections not provided (and whether coverage was declared or inferred)."""
+    held = brand.held()
+    provided = []
+    for entry in brand.covered():
+        dates = ""
+        if entry.start is not None or entry.end is not None:
+            dates = f" {entry.start or '…'}..{entry.end or '…'}"
+        provided.append(f"{entry.section.value} ({held[entry.section]}{dates})")
+    missing = [s.value for s in Section if not brand.provided(s)]
+    how = "declared" if brand.coverage is not None else "inferred from the records"
+    text = f"provided {', '.join(provided) or 'nothing'}"
+    if missing:
+        text += f"; not provided: {', '.join(missing)}"
+    return f"{text} (coverage {how})"

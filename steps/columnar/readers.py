@@ -70,6 +70,7 @@ from steps.domain.model import (
     Brand,
     Dataset,
     Order,
+    PaidCampaign,
     Product,
     ShortVideo,
     Stream,
@@ -113,7 +114,7 @@ _BLOCK_BYTES: Final = 1024**2
 _STREAM_PREFIX: Final = b'{"record":"stream"'
 #: Record kinds the first pass leaves for the catalog (stream checks do not need them).
 _DEFERRED_KINDS: Final = frozenset(
-    ("stream", "talent_collab", "order", "trust_signal", "short_video")
+    ("stream", "talent_collab", "order", "trust_signal", "short_video", "paid_campaign")
 )
 _DEFERRED_PREFIXES: Final = tuple(b'{"record":"%s"' % k.encode() for k in sorted(_DEFERRED_KINDS))
 #: Out-of-range integers are clamped to this before the range checks, which then report
@@ -1783,6 +1784,7 @@ _ITEM_TYPES: Final[Mapping[str, type[Any]]] = {
     "talent_collabs": TalentCollab,
     "trust_signals": TrustSignal,
     "short_videos": ShortVideo,
+    "paid_campaigns": PaidCampaign,
 }
 #: Keys of a record that are not fields of its object.
 _META_KEYS: Final = frozenset(("record", "brand_id"))

@@ -10,6 +10,7 @@ __all__ = [
     "LifecycleStage",
     "Platform",
     "ProductRole",
+    "Section",
     "TrafficSource",
     "TrustSignalKind",
 ]
@@ -123,3 +124,21 @@ class LifecycleStage(StrEnum):
     LAUNCH = "launch"  # 起步期
     GROWTH = "growth"  # 成长期
     MATURE = "mature"  # 成熟期
+
+
+class Section(StrEnum):
+    """A part of a brand's data that a merchant back office exports on its own (one export
+    each): what a dataset can say it was given, with the dates each covers
+    (:class:`~steps.domain.model.SectionCoverage`)."""
+
+    STREAMS = "streams"  # 直播明细: the live-session list
+    PLANS = "plans"  # 直播脚本: run-of-show plans of the streams
+    STREAM_PRODUCTS = "stream_products"  # 直播商品明细: products explained and sold per stream
+    ORDERS = "orders"  # 订单明细: order details
+    PRODUCTS = "products"  # 商品列表: the product list
+    TALENT_COLLABS = "talent_collabs"  # 达人带货 / 分销: talent collaboration results
+    FAN_GROUPS = "fan_groups"  # 粉丝团: fan-group members
+    TRUST_SIGNALS = "trust_signals"  # 信任购, store scores
+    SHORT_VIDEOS = "short_videos"  # 短视频: short videos posted
+    PAID_CAMPAIGNS = "paid_campaigns"  # 磁力金牛 / 巨量千川: paid-campaign reports
+    AUDIENCE = "audience"  # 用户画像: audience profiles

@@ -22,6 +22,8 @@ __all__ = [
     "gmv_share_from",
     "gpm_fen",
     "interaction_rate",
+    "interactions",
+    "known_sum",
     "main_platform",
     "orders_per_buyer",
     "paid_roi",
@@ -35,6 +37,22 @@ __all__ = [
     "uv_value_fen",
     "watch_minutes",
 ]
+
+
+def known_sum(values: Iterable[int | None]) -> int | None:
+    """The sum of the recorded values; ``None`` when none was recorded (unknown is not 0)."""
+    total: int | None = None
+    for value in values:
+        if value is not None:
+            total = value if total is None else total + value
+    return total
+
+
+def interactions(stream: Stream) -> int | None:
+    """Comments + likes + shares (互动), or ``None`` unless all three were recorded."""
+    if stream.comments is None or stream.likes is None or stream.shares is None:
+        return None
+    return stream.comments + stream.likes + stream.shares
 
 
 def ratio(numerator: float | None, denominator: float | None) -> float | None:
@@ -93,8 +111,9 @@ def interaction_rate(stream: Stream) -> float | None:
     """Interactions per viewer (互动率): ``(comments + likes + shares) / uv``.
 
     Likes can be many per viewer, so this is a rate per viewer, not a share; it may exceed 1.
+    ``None`` unless comments, likes and shares were all recorded.
     """
-    return ratio(stream.comments + stream.likes + stream.shares, stream.uv)
+    return ratio(interactions(stream), stream.uv)
 
 
 def uv_share(stream: Stream, *sources: TrafficSource) -> float | None:

@@ -23,6 +23,7 @@ from steps.domain.enums import (
     CityTier,
     Platform,
     ProductRole,
+    Section,
     TrafficSource,
     TrustSignalKind,
 )
@@ -52,8 +53,10 @@ __all__ = [
     "Dataset",
     "FanGroup",
     "Order",
+    "PaidCampaign",
     "Product",
     "RunOfShow",
+    "SectionCoverage",
     "ShortVideo",
     "ShowSegment",
     "Stream",
@@ -128,7 +131,7 @@ class FanGroup(_Model):
 
     members: int = attrs.field(metadata=COUNT)
     active_members: int = attrs.field(metadata=COUNT)
-    new_members: int = attrs.field(default=0, metadata=COUNT)
+    new_members: int | None = attrs.field(default=None, metadata=COUNT)
     member_gmv_fen: int | None = attrs.field(default=None, metadata=MONEY)
     member_buyers: int | None = attrs.field(default=None, metadata=COUNT)
     member_repeat_buyers: int | None = attrs.field(default=None, metadata=COUNT)
@@ -148,7 +151,7 @@ class Account(_Model):
     account_id: str = attrs.field(metadata=IDENTIFIER)
     platform: Platform = attrs.field(metadata=enum_of(Platform))
     name: str = attrs.field(metadata=TEXT)
-    followers: int = attrs.field(default=0, metadata=COUNT)
+    followers: int | None = attrs.field(default=None, metadata=COUNT)
     opened_on: date | None = attrs.field(default=None, metadata=DATE)
     fan_group: FanGroup | None = attrs.field(default=None, metadata=nested(FanGroup))
     audience: AudienceProfile | None = attrs.field(default=None, metadata=nested(AudienceProfile))
@@ -240,23 +243,23 @@ class Stream(_Model):
     gmv_by_source: Mapping[TrafficSource, int] = attrs.field(
         factory=dict, converter=_frozen_map, metadata=count_map(TrafficSource)
     )
-    comments: int = attrs.field(default=0, metadata=COUNT)
-    likes: int = attrs.field(default=0, metadata=COUNT)
-    shares: int = attrs.field(default=0, metadata=COUNT)
-    new_followers: int = attrs.field(default=0, metadata=COUNT)
-    fan_group_joins: int = attrs.field(default=0, metadata=COUNT)
+    comments: int | None = attrs.field(default=None, metadata=COUNT)
+    likes: int | None = attrs.field(default=None, metadata=COUNT)
+    shares: int | None = attrs.field(default=None, metadata=COUNT)
+    new_followers: int | None = attrs.field(default=None, metadata=COUNT)
+    fan_group_joins: int | None = attrs.field(default=None, metadata=COUNT)
     product_exposure_uv: int | None = attrs.field(default=None, metadata=COUNT)
     product_click_uv: int | None = attrs.field(default=None, metadata=COUNT)
     orders_created: int | None = attrs.field(default=None, metadata=COUNT)
-    refund_fen: int = attrs.field(default=0, metadata=MONEY)
-    paid_spend_fen: int = attrs.field(default=0, metadata=MONEY)
-    reservations: int = attrs.field(default=0, metadata=COUNT)
+    refund_fen: int | None = attrs.field(default=None, metadata=MONEY)
+    paid_spend_fen: int | None = attrs.field(default=None, metadata=MONEY)
+    reservations: int | None = attrs.field(default=None, metadata=COUNT)
     reserved_attendees: int | None = attrs.field(default=None, metadata=COUNT)
-    preheat_videos: int = attrs.field(default=0, metadata=COUNT)
-    preheat_video_views: int = attrs.field(default=0, metadata=COUNT)
-    coupons_issued: int = attrs.field(default=0, metadata=COUNT)
-    coupons_used: int = attrs.field(default=0, metadata=COUNT)
-    giveaways: int = attrs.field(default=0, metadata=COUNT)
+    preheat_videos: int | None = attrs.field(default=None, metadata=COUNT)
+    preheat_video_views: int | None = attrs.field(default=None, metadata=COUNT)
+    coupons_issued: int | None = attrs.field(default=None, metadata=COUNT)
+    coupons_used: int | None = attrs.field(default=None, metadata=COUNT)
+    giveaways: int | None = attrs.field(default=None, metadata=COUNT)
     hosts: int | None = attrs.field(default=None, metadata=COUNT)
     products: tuple[StreamProduct, ...] = attrs.field(
         default=(), converter=_tuple, metadata=many(StreamProduct)
@@ -325,8 +328,8 @@ class TalentCollab(_Model):
     commission_fen: int = attrs.field(metadata=MONEY)
     orders: int = attrs.field(metadata=COUNT)
     buyers: int = attrs.field(metadata=COUNT)
-    audience_reached: int = attrs.field(default=0, metadata=COUNT)
-    new_followers_for_brand: int = attrs.field(default=0, metadata=COUNT)
+    audience_reached: int | None = attrs.field(default=None, metadata=COUNT)
+    new_followers_for_brand: int | None = attrs.field(default=None, metadata=COUNT)
     product_ids: tuple[str, ...] = attrs.field(default=(), converter=_tuple, metadata=many(str))
     audience: AudienceProfile | None = attrs.field(default=None, metadata=nested(AudienceProfile))
 
@@ -364,7 +367,19 @@ class Order(_Model):
     product_id: str | None = attrs.field(default=None, metadata=IDENTIFIER)
     stream_id: str | None = attrs.field(default=None, metadata=IDENTIFIER)
     collab_id: str | None = attrs.field(default=None, metadata=IDENTIFIER)
-    refunded_fen: int = attrs.field(default=0, metadata=MONEY)
+    refunded_fen: int | None = attrs.field(default=None, metadata=MONEY)
+    #: Where the buyer came from (流量来源), when the export says.
+    traffic_source: TrafficSource | None = attrs.field(
+        default=None, metadata=enum_of(TrafficSource)
+    )
+    #: Whether the buyer was a member of the account's fan group (粉丝团) when ordering.
+    fan_group_member: bool | None = attrs.field(default=None, metadata=BOOL)
+
+    @property
+    def paid(self) -> bool:
+        """Whether the order counts as paid: not refunded in full (an order whose refunds
+        were not exported counts as paid)."""
+        return self.refunded_fen is None or self.refunded_fen < self.amount_fen
 
     def _relations(self) -> Iterator[Problem]:
         problem = _buyer_key_problem(self.buyer_key)
@@ -399,8 +414,52 @@ class ShortVideo(_Model):
     video_id: str = attrs.field(metadata=IDENTIFIER)
     account_id: str = attrs.field(metadata=IDENTIFIER)
     posted_at: datetime = attrs.field(metadata=AWARE_DATETIME)
-    views: int = attrs.field(default=0, metadata=COUNT)
-    likes: int = attrs.field(default=0, metadata=COUNT)
+    views: int | None = attrs.field(default=None, metadata=COUNT)
+    likes: int | None = attrs.field(default=None, metadata=COUNT)
+
+
+@attrs.frozen
+class PaidCampaign(_Model):
+    """A paid-traffic campaign (商业化投放: 磁力金牛 on Kuaishou, 巨量千川 on Douyin) over a
+    period, as the campaign report exports it: spend and what the platform attributes to it.
+    ``stream_id`` ties a campaign to one stream when the report does."""
+
+    campaign_id: str = attrs.field(metadata=IDENTIFIER)
+    started_on: date = attrs.field(metadata=DATE)
+    ended_on: date = attrs.field(metadata=DATE)
+    spend_fen: int = attrs.field(metadata=MONEY)
+    gmv_fen: int | None = attrs.field(default=None, metadata=MONEY)
+    orders: int | None = attrs.field(default=None, metadata=COUNT)
+    impressions: int | None = attrs.field(default=None, metadata=COUNT)
+    clicks: int | None = attrs.field(default=None, metadata=COUNT)
+    new_followers: int | None = attrs.field(default=None, metadata=COUNT)
+    account_id: str | None = attrs.field(default=None, metadata=IDENTIFIER)
+    stream_id: str | None = attrs.field(default=None, metadata=IDENTIFIER)
+    name: str | None = attrs.field(default=None, metadata=TEXT)
+
+    def _relations(self) -> Iterator[Problem]:
+        if self.ended_on < self.started_on:
+            yield Problem("ended_on", f"must not be before started_on ({self.started_on})")
+        yield from _at_most("clicks", self.clicks, self.impressions, "impressions")
+
+
+@attrs.frozen
+class SectionCoverage(_Model):
+    """That a section of the brand's data was provided (an export was given), and the
+    dates it covers when known (inclusive).  A section a brand's ``coverage`` does not
+    list was not provided: what would be computed from it is unknown, never zero."""
+
+    section: Section = attrs.field(metadata=enum_of(Section))
+    start: date | None = attrs.field(default=None, metadata=DATE)
+    end: date | None = attrs.field(default=None, metadata=DATE)
+
+    def _relations(self) -> Iterator[Problem]:
+        if self.start is not None and self.end is not None and self.end < self.start:
+            yield Problem("end", f"must not be before start ({self.start})")
+
+    def covers(self, day: date) -> bool:
+        """Whether ``day`` lies within the dates (an open end covers everything that way)."""
+        return (self.start is None or self.start <= day) and (self.end is None or day <= self.end)
 
 
 def _missing(
@@ -440,8 +499,88 @@ class Brand(_Model):
         default=(), converter=_tuple, metadata=many(ShortVideo)
     )
     audience: AudienceProfile | None = attrs.field(default=None, metadata=nested(AudienceProfile))
+    paid_campaigns: tuple[PaidCampaign, ...] = attrs.field(
+        default=(), converter=_tuple, metadata=many(PaidCampaign)
+    )
+    #: The sections of data provided and the dates each covers.  ``None`` (not declared):
+    #: a section is taken as provided when it holds records (see :meth:`provided`).
+    coverage: tuple[SectionCoverage, ...] | None = attrs.field(
+        default=None, converter=_tuple, metadata=many(SectionCoverage)
+    )
+
+    def held(self) -> dict[Section, int]:
+        """How many records the brand holds in each section."""
+        return {
+            Section.STREAMS: len(self.streams),
+            Section.PLANS: sum(1 for s in self.streams if s.plan is not None),
+            Section.STREAM_PRODUCTS: sum(1 for s in self.streams if s.products),
+            Section.ORDERS: len(self.orders),
+            Section.PRODUCTS: len(self.products),
+            Section.TALENT_COLLABS: len(self.talent_collabs),
+            Section.FAN_GROUPS: sum(1 for a in self.accounts if a.fan_group is not None),
+            Section.TRUST_SIGNALS: len(self.trust_signals),
+            Section.SHORT_VIDEOS: len(self.short_videos),
+            Section.PAID_CAMPAIGNS: len(self.paid_campaigns),
+            Section.AUDIENCE: (self.audience is not None)
+            + sum(1 for a in self.accounts if a.audience is not None)
+            + sum(1 for c in self.talent_collabs if c.audience is not None),
+        }
+
+    def provided(self, section: Section) -> bool:
+        """Whether ``section`` was provided: listed in :attr:`coverage` when the brand
+        declares it, else (coverage not declared) whether the brand holds records of it.
+        A section not provided is unknown: an indicator computed from it is not available."""
+        if self.coverage is not None:
+            return any(c.section is section for c in self.coverage)
+        return self.held()[section] > 0
+
+    def covered(self) -> tuple[SectionCoverage, ...]:
+        """The provided sections with their dates: :attr:`coverage` when declared, else one
+        entry (without dates) per section that holds records."""
+        if self.coverage is not None:
+            return self.coverage
+        return tuple(SectionCoverage(s) for s, held in self.held().items() if held)
+
+    def _coverage_problems(self) -> Iterator[Problem]:
+        if self.coverage is None:
+            return
+        declared: dict[Section, SectionCoverage] = {}
+        for index, entry in enumerate(self.coverage):
+            if entry.section in declared:
+                yield Problem(
+                    f"coverage[{index}].section", f"section {entry.section.value!r} listed twice"
+                )
+            declared[entry.section] = entry
+        for section, held in self.held().items():
+            if held and section not in declared:
+                yield Problem(
+                    "coverage",
+                    f"{section.value} holds {held} record(s) but coverage does not list it "
+                    "as provided",
+                )
+        dated = (
+            (Section.STREAMS, "streams", "started_at", self.streams),
+            (Section.ORDERS, "orders", "placed_at", self.orders),
+            (Section.SHORT_VIDEOS, "short_videos", "posted_at", self.short_videos),
+        )
+        for section, path, field, records in dated:
+            dates = declared.get(section)
+            if dates is None or (dates.start is None and dates.end is None):
+                continue
+            for index, record in enumerate(records):
+                day = getattr(record, field).date()
+                if not dates.covers(day):
+                    yield Problem(
+                        f"{path}[{index}].{field}",
+                        f"{day} lies outside the dates coverage gives {section.value} "
+                        f"({dates.start or '…'}..{dates.end or '…'})",
+                    )
 
     def _relations(self) -> Iterator[Problem]:
+        yield from self._coverage_problems()
+        yield from _unique(
+            "paid_campaigns", (c.campaign_id for c in self.paid_campaigns), "paid campaign"
+        )
         if (
             self.window_start is not None
             and self.window_end is not None
@@ -501,6 +640,18 @@ class Brand(_Model):
             accounts,
             "account",
         )
+        # Campaigns name streams only where the brand holds its streams: the columnar reader
+        # builds a brand's catalogue without them (the streams are its table's rows).
+        references = [("account", accounts, "account_id")]
+        if self.streams:
+            references.append(("stream", streams, "stream_id"))
+        for what, known, attr in references:
+            yield from _missing(
+                "paid_campaigns",
+                ((f"[{i}].{attr}", getattr(c, attr)) for i, c in enumerate(self.paid_campaigns)),
+                known,
+                what,
+            )
         if self.window_start is not None or self.window_end is not None:
             for i, stream in enumerate(self.streams):
                 day = stream.started_at.date()

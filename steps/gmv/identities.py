@@ -46,6 +46,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from steps.domain import metrics
 from steps.domain.model import Stream, TalentCollab
 from steps.gmv.decompose import AttributionError
 
@@ -102,9 +103,9 @@ COLUMNS: Final[Mapping[str, str]] = MappingProxyType(
         "product_exposure_uv": "viewers shown a product (商品曝光人数); optional",
         "product_click_uv": "viewers who clicked a product (商品点击人数); optional",
         "orders_created": "orders created, paid or not (创建订单数); optional",
-        "interactions": "comments + likes + shares",
-        "new_followers": "new followers (涨粉)",
-        "paid_spend_fen": "paid-traffic spend in fen (投放消耗)",
+        "interactions": "comments + likes + shares; optional",
+        "new_followers": "new followers (涨粉); optional",
+        "paid_spend_fen": "paid-traffic spend in fen (投放消耗); optional",
     }
 )
 #: Stream fields that may be ``None`` (not recorded).
@@ -114,6 +115,9 @@ OPTIONAL_STREAM_COLUMNS: Final = (
     "product_exposure_uv",
     "product_click_uv",
     "orders_created",
+    "interactions",
+    "new_followers",
+    "paid_spend_fen",
 )
 _COLLAB_COLUMNS: Final = ("streams", "uv", "buyers", "orders", "gmv_fen")
 _MINUTE_SOURCES: Final = {"watch_seconds": "watch_minutes", "duration_seconds": "duration_minutes"}
@@ -398,13 +402,13 @@ def _frozen_map(value: Mapping[str, str]) -> Mapping[str, str]:
     return MappingProxyType(dict(value))
 
 
-def _lacking(field: str, ids: Sequence[str], count: int, total: int) -> str:
+def _lacking(field: str, ids: Sequence[str], count: int, total: int, what: str = "stream") -> str:
     """``"3 of 120 streams lack exposure: s1, s2, s3"``; ``ids`` may be the first few."""
     if count == total:
-        return f"no stream records {field} ({total} streams)"
+        return f"no {what} records {field} ({total} {what}s)"
     shown = ", ".join(ids[:_SHOWN_IDS])
     more = f" and {count - _SHOWN_IDS} more" if count > _SHOWN_IDS else ""
-    return f"{count} of {total} streams lack {field}: {shown}{more}"
+    return f"{count} of {total} {what}s lack {field}: {shown}{more}"
 
 
 def _group(codes: IntArray | None, k: int, values: npt.NDArray[Any]) -> FloatArray:
@@ -519,14 +523,14 @@ class StreamTotals:
             "duration_minutes": ints(lambda s: s.duration_seconds),
             "buyers": ints(lambda s: s.buyers),
             "orders": ints(lambda s: s.orders),
-            "interactions": ints(lambda s: s.comments + s.likes + s.shares),
-            "new_followers": ints(lambda s: s.new_followers),
-            "paid_spend_fen": ints(lambda s: s.paid_spend_fen),
         }
         gmv = ints(lambda s: s.gmv_fen)
         missing: dict[str, str] = {}
         for field in OPTIONAL_STREAM_COLUMNS:
-            raw = [getattr(s, field) for s in items]
+            raw = [
+                metrics.interactions(s) if field == "interactions" else getattr(s, field)
+                for s in items
+            ]
             lacking = [items[i].stream_id for i, v in enumerate(raw) if v is None]
             if lacking:
                 missing[field] = _lacking(field, lacking, len(lacking), n)
@@ -554,10 +558,12 @@ class StreamTotals:
 
         per_item = {
             "streams": floats(lambda c: c.streams),
-            "uv": floats(lambda c: c.audience_reached),
             "buyers": floats(lambda c: c.buyers),
             "orders": floats(lambda c: c.orders),
         }
+        reached = [c.audience_reached for c in items]
+        if all(r is not None for r in reached):
+            per_item["uv"] = np.asarray(reached, dtype=np.float64).reshape(n)
         gmv = np.fromiter((c.gmv_fen for c in items), dtype=np.int64, count=n)
         missing = {
             name: "talent collaborations do not record it (they carry streams, uv = "
@@ -565,6 +571,11 @@ class StreamTotals:
             for name in COLUMNS
             if name not in _COLLAB_COLUMNS
         }
+        if "uv" not in per_item:
+            lacking = [c.collab_id for c in items if c.audience_reached is None]
+            missing["uv"] = _lacking(
+                "audience_reached", lacking, len(lacking), n, "talent collaboration"
+            )
         if by is None:
             labels: tuple[str, ...] = ("all",)
             codes: IntArray | None = None

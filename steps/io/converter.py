@@ -21,15 +21,7 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_unstructure_fn
 
-from steps.domain.enums import (
-    AgeBand,
-    CityTier,
-    LifecycleStage,
-    Platform,
-    ProductRole,
-    TrafficSource,
-    TrustSignalKind,
-)
+from steps.domain import enums
 from steps.domain.errors import InvalidDataError, Problem
 from steps.domain.fields import value_problems
 
@@ -137,14 +129,13 @@ def _enum_value(member: enum.Enum) -> Any:
     return member.value
 
 
-_DOMAIN_ENUMS: tuple[type[enum.Enum], ...] = (
-    AgeBand,
-    CityTier,
-    LifecycleStage,
-    Platform,
-    ProductRole,
-    TrafficSource,
-    TrustSignalKind,
+#: Every enumeration of the domain (a new one is picked up without an edit here).
+_DOMAIN_ENUMS: tuple[type[enum.Enum], ...] = tuple(
+    member
+    for member in vars(enums).values()
+    if isinstance(member, type)
+    and issubclass(member, enum.Enum)
+    and member.__module__ == enums.__name__
 )
 
 

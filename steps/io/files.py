@@ -62,6 +62,7 @@ RECORD_FIELDS: Final = {
     "order": "orders",
     "trust_signal": "trust_signals",
     "short_video": "short_videos",
+    "paid_campaign": "paid_campaigns",
 }
 
 

@@ -41,7 +41,13 @@ from steps.plugins._support import (
     yuan,
 )
 from steps.scoring.base import BrandMethodology
-from steps.scoring.batch import ColumnStreamMethodology, Measured, StreamColumns, ratio
+from steps.scoring.batch import (
+    ColumnStreamMethodology,
+    Measured,
+    StreamColumns,
+    interaction_rate,
+    ratio,
+)
 from steps.scoring.contract import Scorer, ScoringContext, StreamSubject
 from steps.scoring.hookspecs import hookimpl
 from steps.scoring.indicators import Component, Evaluation, Indicator
@@ -158,7 +164,7 @@ def _avg_watch(c: StreamColumns) -> Measured:
 
 
 def _interaction(c: StreamColumns) -> Measured:
-    return ratio(c("comments") + c("likes") + c("shares"), c("uv"))
+    return interaction_rate(c)
 
 
 def _content_output(c: StreamColumns) -> Measured:
@@ -478,7 +484,7 @@ def _field_reach(brand: Brand) -> tuple[int, int] | None:
     if not exposed:
         return None
     exposure = sum(s.exposure or 0 for s in exposed)
-    exposure += sum(v.views for v in _videos_in_window(brand))
+    exposure += sum(v.views for v in _videos_in_window(brand) if v.views is not None)
     return exposure, sum(s.gmv_fen for s in exposed)
 
 
@@ -506,7 +512,7 @@ def _field_depth(brand: Brand) -> float | None:
 
 
 def _reached(collabs: Sequence[TalentCollab]) -> list[TalentCollab]:
-    return [c for c in collabs if c.audience_reached > 0]
+    return [c for c in collabs if c.audience_reached]
 
 
 def _alliance_gmv_share(brand: Brand) -> float | None:
@@ -520,12 +526,12 @@ def _alliance_talents(brand: Brand) -> float | None:
 
 
 def _width(collabs: Sequence[TalentCollab], brand: Brand) -> float | None:
-    return metrics.ratio(sum(c.audience_reached for c in collabs), brand_weeks(brand))
+    return metrics.ratio(sum(c.audience_reached or 0 for c in collabs), brand_weeks(brand))
 
 
 def _depth(collabs: Sequence[TalentCollab]) -> float | None:
     depth = metrics.ratio(
-        sum(c.gmv_fen for c in collabs) * 1000, sum(c.audience_reached for c in collabs)
+        sum(c.gmv_fen for c in collabs) * 1000, sum(c.audience_reached or 0 for c in collabs)
     )
     return None if depth is None else yuan(depth)
 

@@ -31,7 +31,7 @@ import numpy.typing as npt
 
 from steps.columnar.table import EXTRA_SCHEMA, LINEUP_COLUMNS, PACING_COLUMNS, ROLE_BITS
 from steps.domain import metrics
-from steps.domain.enums import ProductRole, TrafficSource
+from steps.domain.enums import ProductRole, Section, TrafficSource
 from steps.domain.model import Brand, Product, Stream
 from steps.plugins._support import Detail, PerComponentAdvice, linear, money, yuan
 from steps.scoring.batch import (
@@ -40,6 +40,7 @@ from steps.scoring.batch import (
     FloatArray,
     Measured,
     StreamColumns,
+    interaction_rate,
     ratio,
 )
 from steps.scoring.contract import Scorer, StreamSubject
@@ -87,13 +88,14 @@ def _gmv_target_known(c: StreamColumns) -> BoolArray:
 
 
 def _plan_completeness(c: StreamColumns) -> Measured:
-    # A stream without a recorded plan scores 0 here: the plan is what this indicator judges.
+    # Where run-of-show plans were provided, a stream without one had none and scores 0:
+    # the plan is what this indicator judges.  Where they were not, it is unknown.
     present = (
         (c("plan_segments") > 0).astype(np.int64)
         + c("has_plan_gmv_target_fen")
         + c("has_plan_planned_paid_uv_share")
     )
-    return present / 3 * c("has_plan"), c.everywhere
+    return c.where(c.provided(Section.PLANS), present / 3 * c("has_plan"))
 
 
 def _segment_adherence(c: StreamColumns) -> Measured:
@@ -129,7 +131,8 @@ def _spend_to_target(c: StreamColumns) -> Measured:
 
 
 def _paid_roi(c: StreamColumns) -> Measured:
-    return ratio(c("gmv_by_source_paid"), c("paid_spend_fen"), c("has_gmv_by_source"))
+    known = c("has_gmv_by_source") & c("has_paid_spend_fen")
+    return ratio(c("gmv_by_source_paid"), c("paid_spend_fen"), known)
 
 
 def _paid_share(c: StreamColumns) -> Measured:
@@ -190,11 +193,12 @@ def _hit_concentration(c: StreamColumns) -> Measured:
 
 
 def _coupon_use(c: StreamColumns) -> Measured:
-    return ratio(c("coupons_used"), c("coupons_issued"))
+    known = c("has_coupons_used") & c("has_coupons_issued")
+    return ratio(c("coupons_used"), c("coupons_issued"), known)
 
 
 def _giveaways_per_hour(c: StreamColumns) -> Measured:
-    return ratio(c("giveaways"), _hours(c))
+    return ratio(c("giveaways"), _hours(c), c("has_giveaways"))
 
 
 def _avg_watch(c: StreamColumns) -> Measured:
@@ -202,7 +206,7 @@ def _avg_watch(c: StreamColumns) -> Measured:
 
 
 def _interaction(c: StreamColumns) -> Measured:
-    return ratio(c("comments") + c("likes") + c("shares"), c("uv"))
+    return interaction_rate(c)
 
 
 def _conversion(c: StreamColumns) -> Measured:
@@ -213,15 +217,15 @@ def _conversion(c: StreamColumns) -> Measured:
 
 
 def _preheat_videos(c: StreamColumns) -> Measured:
-    return c("preheat_videos").astype(np.float64), c.everywhere
+    return c.where(c("has_preheat_videos"), c("preheat_videos"))
 
 
 def _preheat_views(c: StreamColumns) -> Measured:
-    return ratio(c("preheat_video_views"), c("uv"))
+    return ratio(c("preheat_video_views"), c("uv"), c("has_preheat_video_views"))
 
 
 def _reservations(c: StreamColumns) -> Measured:
-    return ratio(c("reservations"), c("uv"))
+    return ratio(c("reservations"), c("uv"), c("has_reservations"))
 
 
 def _reserved_attendance(c: StreamColumns) -> Measured:
@@ -321,7 +325,10 @@ SCRIPT: Component[StreamSubject] = Component(
                 "before every stream; all three present is the target",
             ),
             inputs=("plan",),
-            formula="(segments? + gmv_target? + planned_paid_uv_share?) / 3; 0 without a plan",
+            formula=(
+                "(segments? + gmv_target? + planned_paid_uv_share?) / 3; "
+                "0 without a plan where plans were provided"
+            ),
         ),
         Ind(
             key="segment_adherence",
@@ -713,6 +720,8 @@ def _detail_products(s: Subject, evaluation: Evaluation, language: str) -> str |
 
 def _detail_roi(s: Subject, evaluation: Evaluation, language: str) -> str | None:
     stream = s.stream
+    if stream.paid_spend_fen is None:
+        return None
     paid = stream.gmv_by_source.get(TrafficSource.PAID, 0)
     return text(
         "stage.paid_roi.detail",
@@ -725,7 +734,7 @@ def _detail_roi(s: Subject, evaluation: Evaluation, language: str) -> str | None
 def _detail_spend_target(s: Subject, evaluation: Evaluation, language: str) -> str | None:
     plan = s.stream.plan
     target = None if plan is None else plan.gmv_target_fen
-    if not target:
+    if not target or s.stream.paid_spend_fen is None:
         return None
     return text(
         "stage.spend_to_target.detail",
@@ -756,7 +765,7 @@ def _detail_hits(s: Subject, evaluation: Evaluation, language: str) -> str | Non
 
 def _detail_reservations(s: Subject, evaluation: Evaluation, language: str) -> str | None:
     stream = s.stream
-    if stream.uv == 0:
+    if stream.uv == 0 or stream.reservations is None:
         return None
     needed = max(0, math.ceil(0.1 * stream.uv) - stream.reservations)
     return text(
@@ -826,7 +835,7 @@ class StageScorer(PerComponentAdvice[StreamSubject], ColumnStreamMethodology):
             "reservation_attendance_rate": ratio(
                 columns("reserved_attendees"),
                 columns("reservations"),
-                columns("has_reserved_attendees"),
+                columns("has_reserved_attendees") & columns("has_reservations"),
             ),
             "paid_uv_share": _paid_share(columns),
         }

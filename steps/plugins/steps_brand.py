@@ -282,8 +282,9 @@ class BrandFacts:
     # ---- fan groups --------------------------------------------------------------------------
 
     @cached_property
-    def fan_group_accounts(self) -> tuple[tuple[int, int, int, int], ...]:
-        """(followers, members, active members, new members) of accounts with a fan group."""
+    def fan_group_accounts(self) -> tuple[tuple[int | None, int, int, int | None], ...]:
+        """(followers, members, active members, new members) of accounts with a fan group
+        (followers and new members ``None`` where not recorded)."""
         return tuple(
             (a.followers, a.fan_group.members, a.fan_group.active_members, a.fan_group.new_members)
             for a in self.brand.accounts
@@ -438,7 +439,7 @@ def _new_fans_per_paid_viewer(brand: Brand) -> float | None:
     fans = paid = 0
     for stream in brand.streams:
         paid_uv = stream.uv_by_source.get(TrafficSource.PAID, 0)
-        if paid_uv > 0:
+        if paid_uv > 0 and stream.new_followers is not None:
             fans += stream.new_followers
             paid += paid_uv
     return metrics.ratio(fans, paid)
@@ -447,7 +448,7 @@ def _new_fans_per_paid_viewer(brand: Brand) -> float | None:
 def _cost_per_fan_fen(streams: Iterable[Stream]) -> float | None:
     spend = fans = 0
     for stream in streams:
-        if stream.paid_spend_fen > 0:
+        if stream.paid_spend_fen and stream.new_followers is not None:
             spend += stream.paid_spend_fen
             fans += stream.new_followers
     if spend == 0:
@@ -461,7 +462,11 @@ def _cost_per_new_fan(brand: Brand) -> float | None:
 
 
 def _cost_per_fan_trend(brand: Brand) -> float | None:
-    paid = [s for s in brand_facts(brand).streams_by_time if s.paid_spend_fen > 0]
+    paid = [
+        s
+        for s in brand_facts(brand).streams_by_time
+        if s.paid_spend_fen and s.new_followers is not None
+    ]
     if len(paid) < 4:
         return None
     half = len(paid) // 2
@@ -514,9 +519,10 @@ def _talent_hits_carried(brand: Brand) -> float | None:
 
 def _talent_reach_per_week(brand: Brand) -> float | None:
     facts = brand_facts(brand)
-    if not brand.talent_collabs or facts.talent_weeks is None:
+    reached = metrics.known_sum(c.audience_reached for c in brand.talent_collabs)
+    if reached is None or facts.talent_weeks is None:
         return None
-    return sum(c.audience_reached for c in brand.talent_collabs) / facts.talent_weeks
+    return reached / facts.talent_weeks
 
 
 def _gmv_per_commission(brand: Brand) -> float | None:
@@ -537,8 +543,8 @@ def _private_gmv_share(brand: Brand) -> float | None:
 
 
 def _fan_group_size(brand: Brand) -> float | None:
-    groups = brand_facts(brand).fan_group_accounts
-    return metrics.ratio(sum(g[1] for g in groups), sum(g[0] for g in groups))
+    groups = [g for g in brand_facts(brand).fan_group_accounts if g[0] is not None]
+    return metrics.ratio(sum(g[1] for g in groups), sum(g[0] or 0 for g in groups))
 
 
 def _fan_group_activity(brand: Brand) -> float | None:
@@ -548,15 +554,16 @@ def _fan_group_activity(brand: Brand) -> float | None:
 
 def _fan_group_growth(brand: Brand) -> float | None:
     facts = brand_facts(brand)
-    groups = facts.fan_group_accounts
+    groups = [g for g in facts.fan_group_accounts if g[3] is not None]
     if facts.weeks is None:
         return None
-    share = metrics.ratio(sum(g[3] for g in groups), sum(g[1] for g in groups))
+    share = metrics.ratio(sum(g[3] or 0 for g in groups), sum(g[1] for g in groups))
     return None if share is None else share / facts.weeks
 
 
 def _fan_shares_per_100(brand: Brand) -> float | None:
-    shares = metrics.ratio(sum(s.shares for s in brand.streams), sum(s.uv for s in brand.streams))
+    recorded = [s for s in brand.streams if s.shares is not None]
+    shares = metrics.ratio(sum(s.shares or 0 for s in recorded), sum(s.uv for s in recorded))
     return None if shares is None else 100 * shares
 
 

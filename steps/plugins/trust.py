@@ -119,13 +119,14 @@ def measured_refund_rate(brand: Brand) -> tuple[float, str] | None:
     """Refunded share of GMV and where it was measured: ``Σ refunded_fen / Σ amount_fen``
     over the brand's orders in the window, else ``Σ refund_fen / Σ gmv_fen`` over its
     streams.  ``None`` when neither has any GMV."""
-    orders = _orders_in_window(brand)
+    orders = [o for o in _orders_in_window(brand) if o.refunded_fen is not None]
     amount = sum(o.amount_fen for o in orders)
     if amount > 0:
-        return sum(o.refunded_fen for o in orders) / amount, "orders"
-    gmv = sum(s.gmv_fen for s in brand.streams)
+        return sum(o.refunded_fen or 0 for o in orders) / amount, "orders"
+    streams = [s for s in brand.streams if s.refund_fen is not None]
+    gmv = sum(s.gmv_fen for s in streams)
     if gmv > 0:
-        return sum(s.refund_fen for s in brand.streams) / gmv, "streams"
+        return sum(s.refund_fen or 0 for s in streams) / gmv, "streams"
     return None
 
 

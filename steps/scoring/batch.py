@@ -68,7 +68,7 @@ import numpy as np
 import numpy.typing as npt
 
 from steps.domain import metrics
-from steps.domain.enums import Platform
+from steps.domain.enums import Platform, Section
 from steps.domain.model import Brand, Dataset, RunOfShow, Stream
 from steps.scoring.base import StreamMethodology
 from steps.scoring.contract import ScoringContext, StreamScorer, StreamSubject
@@ -119,6 +119,7 @@ __all__ = [
     "TableScorer",
     "TableScores",
     "evaluate_columns",
+    "interaction_rate",
     "materialise",
     "normalise_column",
     "ratio",
@@ -753,6 +754,8 @@ class StreamFacts:
 
     accounts: Mapping[str, Mapping[str, int]] = attrs.field(factory=dict)
     days: Mapping[str, tuple[int, int]] = attrs.field(factory=dict)
+    #: Per brand id, the stream sections its rows hold: streams, plans, stream products.
+    sections: Mapping[str, frozenset[Section]] = attrs.field(factory=dict)
 
     @classmethod
     def of(cls, table: StreamTable) -> StreamFacts:
@@ -776,7 +779,20 @@ class StreamFacts:
             np.maximum.at(last, brand, ordinal)
             for code in np.flatnonzero(np.bincount(brand, minlength=len(brand_ids))).tolist():
                 days[brand_ids[code]] = (int(first[code]), int(last[code]))
-        return cls(accounts, days)
+        sections: dict[str, frozenset[Section]] = {}
+        if len(table):
+            held = {
+                Section.PLANS: table.column("has_plan"),
+                Section.STREAM_PRODUCTS: table.column("products_listed") > 0,
+            }
+            counts = {
+                s: np.bincount(brand, weights=m, minlength=len(brand_ids)) for s, m in held.items()
+            }
+            for code in np.flatnonzero(np.bincount(brand, minlength=len(brand_ids))).tolist():
+                sections[brand_ids[code]] = frozenset(
+                    {Section.STREAMS} | {s for s, c in counts.items() if c[code] > 0}
+                )
+        return cls(accounts, days, sections)
 
     def merge(self, other: StreamFacts) -> StreamFacts:
         accounts = {b: dict(counts) for b, counts in self.accounts.items()}
@@ -791,7 +807,10 @@ class StreamFacts:
                 days[brand_id] = (min(low, first), max(high, last))
             else:
                 days[brand_id] = (first, last)
-        return StreamFacts(accounts, days)
+        sections = dict(self.sections)
+        for brand_id, held in other.sections.items():
+            sections[brand_id] = sections.get(brand_id, frozenset()) | held
+        return StreamFacts(accounts, days, sections)
 
     @classmethod
     def over(cls, tables: Iterable[StreamTable]) -> StreamFacts:
@@ -814,6 +833,10 @@ class BrandFacts:
     videos: Mapping[str, int] | None
     #: Each account's platform, by account id: a stream is judged by its account's platform.
     accounts: Mapping[str, str] = attrs.field(factory=dict)
+    #: The sections of the brand's data that were provided (:meth:`Brand.provided
+    #: <steps.domain.model.Brand.provided>`; for a brand whose streams are table rows, the
+    #: stream sections are inferred from the rows).
+    provided: frozenset[Section] = frozenset()
 
     def platform_of(self, account_id: str) -> str | None:
         """The platform a stream of ``account_id`` is judged by: its account's, else the
@@ -889,7 +912,18 @@ def brand_facts(brand: Brand, streams: StreamFacts | None = None) -> BrandFacts:
         weeks=weeks,
         videos=videos,
         accounts={a.account_id: a.platform.value for a in brand.accounts},
+        provided=_provided(brand, streams),
     )
+
+
+def _provided(brand: Brand, streams: StreamFacts | None) -> frozenset[Section]:
+    """:meth:`Brand.provided <steps.domain.model.Brand.provided>` of every section; a
+    brand whose streams the catalog does not hold and that declares no coverage has its
+    stream sections inferred from ``streams``."""
+    provided = frozenset(s for s in Section if brand.provided(s))
+    if brand.coverage is None and not brand.streams and streams is not None:
+        provided |= streams.sections.get(brand.brand_id, frozenset())
+    return provided
 
 
 class TableCatalog:
@@ -1526,10 +1560,34 @@ class StreamColumns:
         """Every row available."""
         return self.memo("everywhere", lambda: np.ones(len(self.table), dtype=np.bool_))
 
+    def provided(self, section: Section) -> BoolArray:
+        """Where the row's brand provided ``section`` (:meth:`Brand.provided
+        <steps.domain.model.Brand.provided>`): an indicator whose inputs come from a section
+        not provided is not available there, never 0."""
+
+        def compute() -> BoolArray:
+            per_brand = np.array(
+                [f is not None and section in f.provided for f in self.brands.facts],
+                dtype=np.bool_,
+            )
+            if not len(per_brand):
+                return np.zeros(len(self.table), dtype=np.bool_)
+            rows: BoolArray = per_brand[self.table.column("brand_id")]
+            return rows
+
+        return self.memo(f"provided.{section.value}", compute)
+
     def where(self, condition: npt.ArrayLike, values: npt.ArrayLike) -> Measured:
         """``values`` (finite) where ``condition`` holds, else not available."""
         ok = np.asarray(condition, dtype=np.bool_)
         return np.asarray(values, dtype=np.float64) * ok, ok
+
+
+def interaction_rate(c: StreamColumns) -> Measured:
+    """:func:`steps.domain.metrics.interaction_rate` over columns: ``(comments + likes +
+    shares) / uv``, available where all three were recorded and ``uv`` is not 0."""
+    known = c("has_comments") & c("has_likes") & c("has_shares")
+    return ratio(c("comments") + c("likes") + c("shares"), c("uv"), known)
 
 
 @runtime_checkable

@@ -47,7 +47,9 @@ __all__ = [
     "Evaluation",
     "Indicator",
     "LinearBenchmark",
+    "Origin",
     "PeerBenchmark",
+    "Provenance",
     "describe_benchmark",
     "evaluate",
     "explanation_text",
@@ -64,6 +66,40 @@ S_contra = TypeVar("S_contra", contravariant=True)
 class Direction(StrEnum):
     HIGHER_IS_BETTER = "higher"
     LOWER_IS_BETTER = "lower"
+
+
+class Origin(StrEnum):
+    """Where an indicator, a weight or a threshold comes from."""
+
+    #: The source article says it; :attr:`Provenance.quote` is the Chinese phrase it implements.
+    ARTICLE = "article"
+    #: A published figure; :attr:`Provenance.citation` names the docs page that cites it.
+    PUBLISHED = "published"
+    #: The library's own modelling choice, said plainly in :attr:`Provenance.note`.
+    ASSUMPTION = "assumption"
+
+
+@attrs.frozen
+class Provenance:
+    """Where something the scorers use comes from: the article (with the phrase it
+    implements), a published source (cited on a docs page that ships), or an assumption of
+    ours (said as such).  Shown by ``steps scorers --format json``, the scorer pages and the
+    report."""
+
+    origin: Origin = attrs.field(converter=Origin)
+    note: str
+    #: The article's words this implements (``origin`` article).
+    quote: str | None = None
+    #: The docs page (and anchor) citing the published source (``origin`` published).
+    citation: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if not self.note.strip():
+            raise ValueError("a provenance needs a note")
+        if self.origin is Origin.ARTICLE and not self.quote:
+            raise ValueError("an article provenance needs the article's words (quote)")
+        if self.origin is Origin.PUBLISHED and not self.citation:
+            raise ValueError("a published provenance needs a citation (a docs page)")
 
 
 class Benchmark(Protocol):
@@ -189,6 +225,8 @@ class Indicator(Generic[S_contra]):
     inputs: tuple[str, ...] = attrs.field(default=(), kw_only=True)
     formula: str = attrs.field(default="", kw_only=True)
     advice: str = attrs.field(default="", kw_only=True)
+    #: Where the indicator comes from (the built-in indicators all say).
+    provenance: Provenance | None = attrs.field(default=None, kw_only=True)
 
     def __attrs_post_init__(self) -> None:
         if self.measure is None and self.columns is None:

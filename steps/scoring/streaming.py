@@ -323,12 +323,13 @@ def indicator_rows(results: TableResults) -> list[dict[str, Any]]:
 def needs_stream_facts(catalog: Dataset) -> bool:
     """Whether some brand's context depends on streams the catalog does not hold: a brand
     without streams in ``catalog`` whose analysis window is left open (its first or last
-    stream may bound it) or whose accounts are on more than one platform (its streams per
-    account decide its main platform)."""
+    stream may bound it), whose coverage is not declared (its streams say which stream
+    sections were provided) or whose accounts are on more than one platform (its streams
+    per account decide its main platform)."""
     for brand in catalog.brands:
         if brand.streams:
             continue
-        if brand.window_start is None or brand.window_end is None:
+        if brand.window_start is None or brand.window_end is None or brand.coverage is None:
             return True
         if len({account.platform for account in brand.accounts}) > 1:
             return True

@@ -32,6 +32,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from enum import Enum
 from typing import Any, TypeVar
 
+import attrs
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
@@ -40,6 +41,7 @@ from steps.domain.enums import (
     CityTier,
     Platform,
     ProductRole,
+    Section,
     TrafficSource,
     TrustSignalKind,
 )
@@ -51,8 +53,10 @@ from steps.domain.model import (
     Dataset,
     FanGroup,
     Order,
+    PaidCampaign,
     Product,
     RunOfShow,
+    SectionCoverage,
     ShortVideo,
     ShowSegment,
     Stream,
@@ -297,7 +301,7 @@ def _fan_group(draw: st.DrawFn) -> FanGroup:
     return FanGroup(
         members=members,
         active_members=_pick(draw, 0, members),
-        new_members=_pick(draw, 0, members),
+        new_members=_opt_pick(draw, 0, members),
         member_gmv_fen=_opt(draw, _money()),
         member_buyers=member_buyers,
         # Repeat buyers without a buyer count are accepted (nothing to compare them with).
@@ -318,7 +322,7 @@ def _account(draw: st.DrawFn, platform: Platform | None, account_id: str | None)
         account_id=account_id if account_id is not None else draw(_identifiers()),
         platform=platform if platform is not None else draw(_PLATFORMS),
         name=draw(_texts()),
-        followers=draw(_counts()),
+        followers=_opt(draw, _counts()),
         opened_on=_opt(draw, _DATES),
         fan_group=_fan_group(draw) if _maybe(draw) else None,
         audience=_opt_audience(draw),
@@ -424,8 +428,8 @@ def _stream(
         # cheap ones (a fully detailed stream takes a hundred draws).
         return Stream(**required)
     product_exposure_uv = _opt_pick(draw, 0, uv)
-    reservations = draw(_counts())
-    coupons_issued = draw(_counts())
+    reservations = _opt(draw, _counts())
+    coupons_issued = _opt(draw, _counts())
     return Stream(
         **required,
         exposure=_opt_pick(draw, uv, MAX_COUNT),
@@ -434,25 +438,27 @@ def _stream(
         first_minutes_uv=_opt_pick(draw, 0, uv),
         uv_by_source=_int_split_map(draw, _SOURCES, uv),
         gmv_by_source=_int_split_map(draw, _SOURCES, gmv),
-        comments=draw(_counts()),
-        likes=draw(_counts()),
-        shares=draw(_counts()),
-        new_followers=draw(_counts()),
-        fan_group_joins=draw(_counts()),
+        comments=_opt(draw, _counts()),
+        likes=_opt(draw, _counts()),
+        shares=_opt(draw, _counts()),
+        new_followers=_opt(draw, _counts()),
+        fan_group_joins=_opt(draw, _counts()),
         product_exposure_uv=product_exposure_uv,
         product_click_uv=_opt_pick(
             draw, 0, uv if product_exposure_uv is None else product_exposure_uv
         ),
         orders_created=_opt_pick(draw, orders, MAX_COUNT),
-        refund_fen=_pick(draw, 0, gmv),
-        paid_spend_fen=draw(_money()),
+        refund_fen=_opt_pick(draw, 0, gmv),
+        paid_spend_fen=_opt(draw, _money()),
         reservations=reservations,
-        reserved_attendees=_opt_pick(draw, 0, min(reservations, uv)),
-        preheat_videos=draw(_counts(100)),
-        preheat_video_views=draw(_counts()),
+        reserved_attendees=_opt_pick(
+            draw, 0, uv if reservations is None else min(reservations, uv)
+        ),
+        preheat_videos=_opt(draw, _counts(100)),
+        preheat_video_views=_opt(draw, _counts()),
         coupons_issued=coupons_issued,
-        coupons_used=_pick(draw, 0, coupons_issued),
-        giveaways=draw(_counts()),
+        coupons_used=_opt_pick(draw, 0, MAX_COUNT if coupons_issued is None else coupons_issued),
+        giveaways=_opt(draw, _counts()),
         hosts=_opt(draw, _counts(10)),
         products=_stream_products(draw, product_ids, gmv),
         plan=_run_of_show(draw) if _maybe(draw) else None,
@@ -510,8 +516,8 @@ def _talent_collab(
         commission_fen=_pick(draw, 0, gmv),
         orders=orders,
         buyers=_pick(draw, 0, orders),
-        audience_reached=draw(_counts()),
-        new_followers_for_brand=draw(_counts()),
+        audience_reached=_opt(draw, _counts()),
+        new_followers_for_brand=_opt(draw, _counts()),
         product_ids=tuple(_subset(draw, product_ids, max_size=3)),
         audience=_opt_audience(draw),
     )
@@ -546,7 +552,9 @@ def _order(
         product_id=_choice(draw, product_ids) if product_ids and _maybe(draw) else None,
         stream_id=stream_id,
         collab_id=collab_id,
-        refunded_fen=_pick(draw, 0, amount),
+        refunded_fen=_opt_pick(draw, 0, amount),
+        traffic_source=_opt(draw, st.sampled_from(TrafficSource)),
+        fan_group_member=_opt(draw, st.booleans()),
     )
 
 
@@ -589,8 +597,8 @@ def _short_video(draw: st.DrawFn, account_ids: Sequence[str], video_id: str | No
         video_id=video_id if video_id is not None else draw(_identifiers()),
         account_id=_choice(draw, account_ids),
         posted_at=draw(_aware_datetimes()),
-        views=draw(_counts()),
-        likes=draw(_counts()),
+        views=_opt(draw, _counts()),
+        likes=_opt(draw, _counts()),
     )
 
 
@@ -635,7 +643,8 @@ def _brand(
     stream_ids = draw(_unique_ids(max_streams)) if account_ids else []
     video_ids = draw(_unique_ids(max_short_videos)) if account_ids else []
     order_ids = draw(_unique_ids(max_orders))
-    return Brand(
+    campaign_ids = draw(_unique_ids(2))
+    brand = Brand(
         brand_id=brand_id if brand_id is not None else draw(_identifiers()),
         name=draw(_texts()),
         category=draw(_texts()),
@@ -660,6 +669,37 @@ def _brand(
         trust_signals=tuple(_trust_signal(draw) for _ in range(_pick(draw, 0, max_trust_signals))),
         short_videos=tuple(_short_video(draw, account_ids, v) for v in video_ids),
         audience=_opt_audience(draw),
+        paid_campaigns=tuple(
+            _paid_campaign(draw, account_ids, stream_ids, c) for c in campaign_ids
+        ),
+    )
+    if not _maybe(draw):
+        return brand  # coverage not declared: inferred from what the brand holds
+    # Declared: what the brand holds, and sometimes a section provided but empty.
+    held = {c.section for c in brand.covered()}
+    extra = draw(st.sets(st.sampled_from(Section)))
+    declared = tuple(SectionCoverage(s) for s in Section if s in held or s in extra)
+    return attrs.evolve(brand, coverage=declared)
+
+
+def _paid_campaign(
+    draw: st.DrawFn, account_ids: Sequence[str], stream_ids: Sequence[str], campaign_id: str
+) -> PaidCampaign:
+    started = draw(st.dates(_EARLIEST, _LATEST))
+    impressions = _opt(draw, _counts())
+    return PaidCampaign(
+        campaign_id=campaign_id,
+        started_on=started,
+        ended_on=started + timedelta(days=draw(st.integers(0, 30))),
+        spend_fen=draw(_money()),
+        gmv_fen=_opt(draw, _money()),
+        orders=_opt(draw, _counts()),
+        impressions=impressions,
+        clicks=_opt_pick(draw, 0, MAX_COUNT if impressions is None else impressions),
+        new_followers=_opt(draw, _counts()),
+        account_id=_choice(draw, account_ids) if account_ids and _maybe(draw) else None,
+        stream_id=_choice(draw, stream_ids) if stream_ids and _maybe(draw) else None,
+        name=_opt(draw, _texts()),
     )
 
 

@@ -512,7 +512,7 @@ MUTATIONS: dict[str, Mutation] = {
     "fraction": _set("likes", 1.5),
     "boolean": _set("shares", True),
     "null required": _set("orders", None),
-    "null default": _set("comments", None),
+    "null optional count": _set("comments", -1),
     "missing required": _delete("watch_seconds"),
     "unknown field": _set("gifts", 3),
     "buyers over orders": _set("buyers", 51),

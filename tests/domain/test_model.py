@@ -23,10 +23,13 @@ from steps.domain import (
     FanGroup,
     InvalidDataError,
     Order,
+    PaidCampaign,
     Platform,
     Product,
     ProductRole,
     RunOfShow,
+    Section,
+    SectionCoverage,
     ShortVideo,
     ShowSegment,
     Stream,
@@ -161,7 +164,7 @@ def test_count_field(value: object, fragment: str) -> None:
 def test_optional_count_accepts_none_but_required_does_not() -> None:
     assert stream(exposure=None).exposure is None
     assert "must be an integer" in problems_of(lambda: stream(uv=None))["uv"]
-    assert "must be an integer" in problems_of(lambda: stream(comments=None))["comments"]
+    assert stream(comments=None).comments is None  # not recorded: unknown, not 0
 
 
 @pytest.mark.parametrize(
@@ -673,3 +676,83 @@ def test_run_of_show_and_segments() -> None:
     )
     got = problems_of(lambda: ShowSegment(name="x", planned_seconds=-5, actual_spend_fen=-1))
     assert set(got) == {"planned_seconds", "actual_spend_fen"}
+
+
+# --- coverage --------------------------------------------------------------------------------
+
+
+def test_without_declared_coverage_a_section_is_provided_when_it_holds_records() -> None:
+    subject = brand()
+    assert subject.coverage is None
+    assert subject.provided(Section.STREAMS)
+    assert subject.provided(Section.PRODUCTS)
+    assert not subject.provided(Section.TALENT_COLLABS)  # empty: cannot tell, so unknown
+    assert not subject.provided(Section.ORDERS)
+    assert {c.section for c in subject.covered()} == {Section.STREAMS, Section.PRODUCTS}
+
+
+def test_declared_coverage_tells_provided_and_empty_from_not_provided() -> None:
+    subject = brand(
+        coverage=(
+            SectionCoverage(Section.STREAMS, date(2021, 9, 1), date(2021, 9, 6)),
+            SectionCoverage(Section.PRODUCTS),
+            SectionCoverage(Section.TALENT_COLLABS),  # provided: no talents at all
+        )
+    )
+    assert subject.provided(Section.TALENT_COLLABS)
+    assert not subject.talent_collabs
+    assert not subject.provided(Section.ORDERS)
+    assert subject.covered()[0].covers(date(2021, 9, 3))
+    assert not subject.covered()[0].covers(date(2021, 9, 7))
+
+
+def test_declared_coverage_must_list_what_the_brand_holds_once_and_hold_its_dates() -> None:
+    problems = problems_of(
+        lambda: brand(
+            orders=(order(),),
+            coverage=(
+                SectionCoverage(Section.STREAMS, date(2021, 10, 1)),
+                SectionCoverage(Section.PRODUCTS),
+                SectionCoverage(Section.PRODUCTS),
+            ),
+        )
+    )
+    assert problems["coverage[2].section"] == "section 'products' listed twice"
+    assert "orders holds 1 record(s) but coverage does not list it" in problems["coverage"]
+    assert "lies outside the dates coverage gives streams" in problems["streams[0].started_at"]
+    assert (
+        "must not be before start"
+        in problems_of(lambda: SectionCoverage(Section.ORDERS, date(2021, 9, 2), date(2021, 9, 1)))[
+            "end"
+        ]
+    )
+
+
+def test_paid_campaigns_are_checked_and_optional_fields_are_unknown_not_zero() -> None:
+    campaign = PaidCampaign(
+        campaign_id="c1", started_on=date(2021, 9, 1), ended_on=date(2021, 9, 3), spend_fen=100
+    )
+    assert campaign.gmv_fen is None
+    problems = problems_of(
+        lambda: brand(
+            paid_campaigns=(
+                attrs.evolve(campaign, account_id="nobody"),
+                attrs.evolve(campaign, stream_id="s-none"),
+            )
+        )
+    )
+    assert problems["paid_campaigns[1]"] == "duplicate paid campaign 'c1'"
+    assert problems["paid_campaigns[0].account_id"] == "unknown account 'nobody'"
+    assert problems["paid_campaigns[1].stream_id"] == "unknown stream 's-none'"
+    assert (
+        "must be <= impressions"
+        in problems_of(lambda: attrs.evolve(campaign, impressions=5, clicks=6))["clicks"]
+    )
+    assert stream().comments is None
+    assert stream().paid_spend_fen is None
+
+
+def test_an_order_is_paid_unless_refunded_in_full() -> None:
+    assert order().paid  # refunds not exported: counts as paid
+    assert attrs.evolve(order(), refunded_fen=0).paid
+    assert not attrs.evolve(order(), refunded_fen=order().amount_fen).paid

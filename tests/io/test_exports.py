@@ -48,7 +48,7 @@ def test_kuaishou_export_maps_units_money_durations_and_times() -> None:
     assert first.likes == 31_000
     third = brand.streams[2]
     assert third.duration_seconds == 7200  # 02:00:00
-    assert third.paid_spend_fen == 0  # "--" is an empty cell: the default applies
+    assert third.paid_spend_fen is None  # "--" is an empty cell: not recorded, not 0
 
 
 def test_report_lists_unmapped_columns() -> None:

@@ -196,6 +196,7 @@ def test_jsonl_file_is_a_header_then_one_record_a_line(dataset: Dataset) -> None
         + len(b.orders)
         + len(b.trust_signals)
         + len(b.short_videos)
+        + len(b.paid_campaigns)
         for b in dataset.brands
     )
     assert len(records) == expected

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from steps.domain.enums import Platform, ProductRole, TrafficSource
+from steps.domain.enums import Platform, ProductRole, Section, TrafficSource
 from steps.domain.fields import MAX_COUNT, MAX_MONEY_FEN
 from steps.domain.model import (
     Account,
@@ -20,6 +20,7 @@ from steps.domain.model import (
     Dataset,
     Product,
     RunOfShow,
+    SectionCoverage,
     ShowSegment,
     Stream,
     StreamProduct,
@@ -282,12 +283,21 @@ def test_empty_stream_scores_with_low_confidence() -> None:
     card = SCORER.score(subjects_of(minimal_brand(empty_stream()))[0], CONTEXT)
     check_card(card, COMPONENTS)
     available = {i.key for i in card.indicators() if i.available}
-    # Only the two indicators whose absence *is* the measurement: no plan, no preheat video.
-    assert available == {"plan_completeness", "preheat_videos"}
+    # Nothing recorded and no plans provided: nothing is available, not even the plan.
+    assert available == set()
     assert card.score == 0.0
-    # plan_completeness: 1 of 4 weight points of script; preheat_videos: 0.5 of 4 of warm-up
-    assert card.confidence == pytest.approx(0.2 * 1 / 4 + 0.2 * 0.5 / 4)
-    assert len(card.missing) == len(WORKED) - 2
+    assert card.confidence == 0.0
+    assert len(card.missing) == len(WORKED)
+    # Where plans were provided, a stream without one had none: plan_completeness is 0.
+    planned = attrs.evolve(
+        minimal_brand(empty_stream()),
+        coverage=(SectionCoverage(Section.STREAMS), SectionCoverage(Section.PLANS)),
+    )
+    card = SCORER.score(subjects_of(planned)[0], CONTEXT)
+    assert {i.key for i in card.indicators() if i.available} == {"plan_completeness"}
+    assert card.indicator("plan_completeness").value == 0.0
+    # plan_completeness: 1 of 4 weight points of script
+    assert card.confidence == pytest.approx(0.2 * 1 / 4)
     assert all(": needs " in m for m in card.missing)
 
 
@@ -330,13 +340,15 @@ def test_score_many_equals_score(dataset: Dataset) -> None:
 @given(brand_with_stream(), st.integers(1, 10**6))
 def test_more_reservations_never_lower_warmup(drawn: tuple[Brand, Stream], extra: int) -> None:
     brand, stream = drawn
-    more = attrs.evolve(stream, reservations=min(MAX_COUNT, stream.reservations + extra))
+    if stream.reservations is None:  # recorded, at the least it can be
+        stream = attrs.evolve(stream, reservations=stream.reserved_attendees or 0)
+    more = attrs.evolve(stream, reservations=min(MAX_COUNT, (stream.reservations or 0) + extra))
     before = SCORER.score(with_stream(brand, stream), CONTEXT)
     after = SCORER.score(with_stream(brand, more), CONTEXT)
     warm_before, warm_after = before.component("warmup"), after.component("warmup")
-    assert warm_before.score is not None  # preheat_videos is always measured
-    assert warm_after.score is not None
-    assert warm_after.score >= warm_before.score - 1e-9
+    assert (warm_before.score is None) == (warm_after.score is None)
+    if warm_before.score is not None and warm_after.score is not None:
+        assert warm_after.score >= warm_before.score - 1e-9
     assert after.score >= before.score - 1e-9
 
 

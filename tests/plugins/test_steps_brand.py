@@ -321,7 +321,7 @@ def test_more_paid_gmv_never_lowers_public_traffic(subject: Brand, data):
     # Make the stream a paid one with a GMV split, so that its ROI is measured.
     paid = attrs.evolve(
         old,
-        paid_spend_fen=max(old.paid_spend_fen, 1),
+        paid_spend_fen=max(old.paid_spend_fen or 0, 1),
         gmv_by_source=dict(old.gmv_by_source) or {TrafficSource.PAID: 0},
     )
     base = _replace_stream(subject, index, paid)
@@ -357,6 +357,10 @@ def test_more_reservations_never_lower_any_pillar(subject: Brand, data):
     assume(subject.streams)
     index = data.draw(st.integers(0, len(subject.streams) - 1))
     old = subject.streams[index]
+    if old.reservations is None:  # recorded, at the least it can be
+        old = attrs.evolve(old, reservations=old.reserved_attendees or 0)
+        subject = _replace_stream(subject, index, old)
+    assert old.reservations is not None
     assume(old.reservations < MAX_COUNT)
     more = data.draw(st.integers(1, min(MAX_COUNT - old.reservations, 10**6)))
     new = attrs.evolve(old, reservations=old.reservations + more)

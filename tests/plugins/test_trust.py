@@ -206,7 +206,7 @@ def test_cards_keep_the_invariants(brand: Brand) -> None:
 def test_lower_reported_refund_rate_never_lowers_trust(
     brand: Brand, extra: list[TrustSignal], factor: float
 ) -> None:
-    brand = attrs.evolve(brand, trust_signals=(*brand.trust_signals, *extra))
+    brand = attrs.evolve(brand, trust_signals=(*brand.trust_signals, *extra), coverage=None)
     lower = attrs.evolve(
         brand,
         trust_signals=tuple(
@@ -224,10 +224,14 @@ def test_lower_measured_refund_rate_never_lowers_trust(brand: Brand, factor: Fra
     lower = attrs.evolve(
         brand,
         orders=tuple(
-            attrs.evolve(o, refunded_fen=int(o.refunded_fen * factor)) for o in brand.orders
+            attrs.evolve(
+                o, refunded_fen=None if o.refunded_fen is None else int(o.refunded_fen * factor)
+            )
+            for o in brand.orders
         ),
         streams=tuple(
-            attrs.evolve(s, refund_fen=int(s.refund_fen * factor)) for s in brand.streams
+            attrs.evolve(s, refund_fen=None if s.refund_fen is None else int(s.refund_fen * factor))
+            for s in brand.streams
         ),
     )
     before, after = SCORER.score(brand, CONTEXT), SCORER.score(lower, CONTEXT)

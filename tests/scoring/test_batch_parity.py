@@ -403,7 +403,7 @@ def test_zero_denominators_and_missing_fields() -> None:
         assert not douyin.indicator(key).available.any(), key
     stage = results.scores["stage"]
     assert stage.indicator("plan_completeness").available.all()
-    assert stage.indicator("preheat_videos").available.all()
+    assert not stage.indicator("preheat_videos").available.any()
     assert not stage.indicator("conversion_rate").available.any()
     assert (stage.confidence < 1).all()
 
