@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -46,21 +47,57 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from steps.cli._output import commands_stdout, warn
+
     parser = build_parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "run"):
         parser.print_help()
         return 2
     try:
-        code: int = args.run(args)
+        with commands_stdout() as stdout:
+            code: int = args.run(args)
+            stdout.flush()  # a full disk or a closed pipe shows here, not at exit
     except InvalidDataError as error:
-        print(f"steps {args.command}: {error}", file=sys.stderr)
+        warn(f"steps {args.command}: {error}")
         return 1
     except BrokenPipeError:
         # The reader went away (``steps ... | head``): not an error of ours.
+        _discard_stdout()
         sys.stderr.close()
         return 0
     except KeyboardInterrupt:
-        print(f"steps {args.command}: interrupted", file=sys.stderr)
+        warn(f"steps {args.command}: interrupted")
         return 130
+    except OSError as error:  # an output that cannot be written (OutputError), a full disk
+        where = "" if _discard_stdout() else "cannot write to standard output: "
+        warn(f"steps {args.command}: {where}{_os_error_text(error)}")
+        return 1
     return code
+
+
+def _os_error_text(error: OSError) -> str:
+    from steps.io.output import OutputError
+
+    if isinstance(error, OutputError):
+        return str(error)
+    reason = error.strerror or str(error) or type(error).__name__
+    return f"{reason}: {error.filename!r}" if error.filename else reason
+
+
+def _discard_stdout() -> bool:
+    """Whether standard output is still fine; if it is not (a full disk, a closed pipe),
+    point it at ``/dev/null`` so that the interpreter's final flush does not fail again."""
+    try:
+        sys.stdout.flush()
+        return True
+    except OSError:
+        pass
+    try:
+        fd = sys.stdout.fileno()
+    except (OSError, ValueError):  # not a real file (a test's capture)
+        return False
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, fd)
+    os.close(null)
+    return False

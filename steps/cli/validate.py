@@ -18,9 +18,10 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from steps.cli._output import say
     from steps.io.files import load
 
     dataset = load(args.file)
     streams = sum(len(b.streams) for b in dataset.brands)
-    print(f"{args.file}: valid ({len(dataset.brands)} brands, {streams} streams)")
+    say(f"{args.file}: valid ({len(dataset.brands)} brands, {streams} streams)")
     return 0

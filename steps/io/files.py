@@ -12,8 +12,9 @@ brand names its brand, so a large file streams in any order of brands::
     {"record": "account", "brand_id": "b1", "account_id": "a1", ...}
     {"record": "stream", "brand_id": "b1", "stream_id": "s1", ...}
 
-Writes are atomic: a temporary file beside the target, then a rename, so a reader (or a run
-that is interrupted) sees the old file or the new one, never half of one.
+Writes go through :func:`steps.io.output.open_output`: atomic for a regular file (a
+temporary file beside the target, then a rename, so a reader or an interrupted run sees the
+old file or the new one, never half of one), direct into a special file such as a pipe.
 """
 
 from __future__ import annotations
@@ -21,8 +22,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, Final
@@ -30,6 +30,7 @@ from typing import IO, Any, Final
 from steps.domain.errors import InvalidDataError, Problem
 from steps.domain.model import Dataset
 from steps.io.converter import structure, unstructure
+from steps.io.output import open_output
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -338,36 +339,16 @@ def _line(record: dict[str, Any]) -> str:
     return json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n"
 
 
-def _mode_for(target: Path) -> int:
-    """The permissions a plain ``open(target, "w")`` would give: the existing file's, or
-    0666 less the umask (``mkstemp`` alone would leave the file readable by its owner only)."""
-    try:
-        return target.stat().st_mode & 0o777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
 @contextmanager
-def atomic_writer(path: str | os.PathLike[str]) -> Iterator[IO[str]]:
-    """Open a temporary file beside ``path`` for writing; on success it replaces ``path``
-    atomically, on failure it is removed and ``path`` is untouched."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
-    )
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            yield stream
-            stream.flush()
-            os.fchmod(stream.fileno(), _mode_for(target))
-            os.fsync(stream.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+def atomic_writer(
+    path: str | os.PathLike[str], *, inputs: Iterable[str | os.PathLike[str] | None] = ()
+) -> Iterator[IO[str]]:
+    """Open ``path`` for writing through :func:`steps.io.output.open_output`: a regular file
+    is replaced atomically (on failure it is untouched), a special file is written directly,
+    a symbolic link is followed; :class:`~steps.io.output.OutputError` for a target that
+    cannot be written or is the same file as one of ``inputs``."""
+    with open_output(path, inputs=inputs) as stream:
+        yield stream
 
 
 def dump(dataset: Dataset, path: str | os.PathLike[str]) -> None:

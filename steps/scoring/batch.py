@@ -1780,11 +1780,13 @@ def _call_table(
     context: ScoringContext,
     into: dict[str, TableScores],
 ) -> str | None:
-    from steps.scoring.engine import _text
+    from steps.scoring.engine import _text, table_text_problem
 
     try:
         result = method(table, catalog, context)
-    except Exception as error:
+    except KeyboardInterrupt:
+        raise
+    except BaseException as error:  # SystemExit too: nothing a plugin raises escapes
         return f"raised {type(error).__name__}: {_text(error)}"
     if not isinstance(result, TableScores):
         return f"returned {type(result).__name__}, not TableScores"
@@ -1793,8 +1795,10 @@ def _call_table(
     if result.table is not table:
         return "returned scores of another table"
     try:
-        problem = result.problem(len(table))
-    except Exception as error:
+        problem = result.problem(len(table)) or table_text_problem(result)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as error:
         problem = f"broken TableScores ({type(error).__name__}: {_text(error)})"
     if problem is not None:
         return f"returned {problem}"
