@@ -32,7 +32,6 @@ import os
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 
@@ -535,36 +534,19 @@ def save_peers(
         stream.write(text)
 
 
-def _reject_constant(name: str) -> float:
-    raise ValueError(f"{name} is not a number")
-
-
 def load_peers(path: str | os.PathLike[str]) -> PeerBenchmarks:
     """Read a peers file written by :func:`save_peers`.  A file that does not parse or does
     not hold valid peers raises :class:`~steps.domain.errors.InvalidDataError`."""
-    from steps.io.files import MAX_FILE_BYTES
+    from steps.io.files import MAX_FILE_BYTES, parse_json_file, read_capped
 
     source = str(path)
     try:
-        size = Path(path).stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise InvalidDataError(
-                [Problem("", f"file is {size} bytes; the limit is {MAX_FILE_BYTES}")], source
-            )
-        text = Path(path).read_text(encoding="utf-8")
+        raw = read_capped(path, MAX_FILE_BYTES)
     except OSError as error:
-        raise InvalidDataError([Problem("", f"cannot read: {error.strerror}")], source) from error
-    except UnicodeDecodeError as error:
-        raise InvalidDataError([Problem("", f"not UTF-8 text: {error}")], source) from None
-    try:
-        data = json.loads(text, parse_constant=_reject_constant)
-    except json.JSONDecodeError as error:
-        problem = Problem("", f"not valid JSON: {error.msg} (column {error.colno})", error.lineno)
-        raise InvalidDataError([problem], source) from error
-    except ValueError as error:
-        raise InvalidDataError([Problem("", f"not valid JSON: {error}")], source) from error
-    except RecursionError:
-        raise InvalidDataError([Problem("", "not valid JSON: nested too deeply")], source) from None
+        raise InvalidDataError(
+            [Problem("", f"cannot read: {error.strerror or error}")], source
+        ) from None
+    data = parse_json_file(raw, source)
     return PeerBenchmarks.from_dict(data, source=source)
 
 

@@ -23,7 +23,8 @@ Environment controls, in the pytest/tox tradition (keyword arguments override th
 ``STEPS_DISABLE_PLUGIN_AUTOLOAD=1``
     load no entry-point plugins (built-ins still load);
 ``STEPS_PLUGINS=a,b``
-    load only these entry-point plugins (built-ins are always allowed unless blocked);
+    load only these entry-point plugins (built-ins are always allowed unless blocked); a
+    value that names no plugin (blank, ``,``) is the same as unset;
 ``STEPS_BLOCK_PLUGINS=x,y``
     never load these plugins: entry-point names or built-in module names;
 ``STEPS_STRICT_PLUGINS=1``
@@ -118,10 +119,13 @@ def _truthy(value: str | None) -> bool:
 
 
 def _names(value: str | None) -> frozenset[str] | None:
-    """``"a, b,,c"`` → ``{"a", "b", "c"}``; unset or blank → ``None``."""
-    if value is None or not value.strip():
+    """``"a, b,,c"`` → ``{"a", "b", "c"}``; unset, or a value that names nothing (blank,
+    ``","``) → ``None``, as if unset: an empty allow-list would silently load no plugin
+    (``STEPS_DISABLE_PLUGIN_AUTOLOAD=1`` says that)."""
+    if value is None:
         return None
-    return frozenset(part.strip() for part in value.split(",") if part.strip())
+    names = frozenset(part.strip() for part in value.split(",") if part.strip())
+    return names or None
 
 
 @attrs.frozen
