@@ -47,7 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from steps.cli._output import commands_stdout, warn
+    from steps.cli._output import StdoutError, commands_stdout, warn
+    from steps.report.escape import escape_control
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -59,7 +60,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             code: int = args.run(args)
             stdout.flush()  # a full disk or a closed pipe shows here, not at exit
     except InvalidDataError as error:
-        warn(f"steps {args.command}: {error}")
+        # One line per problem, whatever its path or message holds (a key with a newline).
+        lines = [escape_control(line) for line in error.lines()]
+        warn("\n".join([f"steps {args.command}: {lines[0]}", *lines[1:]]))
         return 1
     except BrokenPipeError:
         # The reader went away (``steps ... | head``): not an error of ours.
@@ -69,9 +72,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         warn(f"steps {args.command}: interrupted")
         return 130
+    except StdoutError as error:
+        _discard_stdout()
+        warn(f"steps {args.command}: cannot write to standard output: {_os_error_text(error)}")
+        return 1
     except OSError as error:  # an output that cannot be written (OutputError), a full disk
-        where = "" if _discard_stdout() else "cannot write to standard output: "
-        warn(f"steps {args.command}: {where}{_os_error_text(error)}")
+        warn(f"steps {args.command}: {escape_control(_os_error_text(error))}")
         return 1
     return code
 
@@ -85,19 +91,13 @@ def _os_error_text(error: OSError) -> str:
     return f"{reason}: {error.filename!r}" if error.filename else reason
 
 
-def _discard_stdout() -> bool:
-    """Whether standard output is still fine; if it is not (a full disk, a closed pipe),
-    point it at ``/dev/null`` so that the interpreter's final flush does not fail again."""
-    try:
-        sys.stdout.flush()
-        return True
-    except OSError:
-        pass
+def _discard_stdout() -> None:
+    """Point standard output at ``/dev/null``: what is still buffered for it can never be
+    written, and the interpreter's final flush must not fail again."""
     try:
         fd = sys.stdout.fileno()
     except (OSError, ValueError):  # not a real file (a test's capture)
-        return False
+        return
     null = os.open(os.devnull, os.O_WRONLY)
     os.dup2(null, fd)
     os.close(null)
-    return False

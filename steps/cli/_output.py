@@ -12,11 +12,44 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Iterator
-from typing import IO
+from typing import IO, Any, cast
 
 from steps.report.escape import escape_control
 
-__all__ = ["commands_stdout", "say", "stdout", "warn"]
+__all__ = ["StdoutError", "commands_stdout", "say", "stdout", "warn"]
+
+
+class StdoutError(OSError):
+    """Standard output could not be written (a full disk, a closed terminal)."""
+
+
+class _Guarded:
+    """Standard output, its write errors raised as :class:`StdoutError` (so that the command
+    line can tell them from the errors of a file it writes).  Everything else is the
+    stream's own."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise StdoutError(error.errno, error.strerror) from error
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise StdoutError(error.errno, error.strerror) from error
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
 
 _stdout: list[IO[str]] = []
 
@@ -30,7 +63,7 @@ def stdout() -> IO[str]:
 def commands_stdout() -> Iterator[IO[str]]:
     """Run a command: :func:`stdout` is the standard output, :data:`sys.stdout` (what
     ``print()`` writes to) is standard error."""
-    real = sys.stdout
+    real = cast(IO[str], _Guarded(sys.stdout))
     _stdout.append(real)
     try:
         with contextlib.redirect_stdout(sys.stderr):

@@ -25,6 +25,7 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from steps.cli._output import say, warn
     from steps.io.files import load
+    from steps.report.escape import escape_control
     from steps.report.text import compare_report
     from steps.scoring.contract import ScoringContext
     from steps.scoring.engine import score
@@ -37,5 +38,5 @@ def run(args: argparse.Namespace) -> int:
     )
     say(compare_report(dataset, results, lang=args.lang))
     for error in results.errors:
-        warn(f"steps compare: {error}")
+        warn(f"steps compare: {escape_control(str(error))}")
     return 0

@@ -328,11 +328,13 @@ def _segment_table(
     top: Sequence[SegmentChange], names: dict[str, str], keys: Sequence[str]
 ) -> list[str]:
     from steps.gmv.attribution import format_yuan
+    from steps.report.escape import escape_control
 
     headers = ["segment", "GMV before", "GMV after", "ΔGMV", "share", *keys, "driver"]
     rows = []
     for s in top:
         label = f"{s.label} {names[s.label]}" if s.label in names else s.label
+        label = escape_control(label)
         rows.append(
             [
                 label,

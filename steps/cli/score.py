@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from steps.cli._language import add_language_argument
+from steps.report.escape import escape_control
 
 if TYPE_CHECKING:
     from steps.domain.model import Dataset
@@ -213,7 +214,9 @@ def score_blocks(dataset: Dataset, results: ScoreResults, lang: str = "en") -> l
     by_subject: dict[tuple[str, str, str], list[ScoreRow]] = {}
     for card in results.cards:
         by_subject.setdefault((card.brand_id, card.subject_kind.value, card.subject_id), []).append(
-            ScoreRow("", card.scorer, card.score, card.confidence, _weakest(card, lang))
+            ScoreRow(
+                "", card.scorer, card.score, card.confidence, escape_control(_weakest(card, lang))
+            )
         )
     for error in results.errors:
         failed = text("report.score.failed", lang, error_type=error.error_type)
@@ -231,7 +234,7 @@ def score_blocks(dataset: Dataset, results: ScoreResults, lang: str = "en") -> l
             for index, line in enumerate(lines):
                 label = text(f"report.score.{kind}", lang, id=subject_id) if index == 0 else ""
                 rows.append(attrs.evolve(line, subject=label))
-        title = f"{brand.name} ({brand.brand_id}) · {brand.category}"
+        title = escape_control(f"{brand.name} ({brand.brand_id}) · {brand.category}")
         blocks.append(BrandScores(title, tuple(rows)))
     return blocks
 
@@ -281,11 +284,11 @@ def report_failures(
     command: str, errors: Sequence[ScoreError], warnings: Sequence[ScoreWarning]
 ) -> None:
     """Print scorer failures (the first :data:`MAX_PRINTED_ERRORS`, then counts) and
-    warnings to stderr."""
+    warnings to stderr, one line each."""
     from steps.cli._output import warn
 
     for error in errors[:MAX_PRINTED_ERRORS]:
-        warn(f"steps {command}: error: {error}")
+        warn(f"steps {command}: error: {escape_control(str(error))}")
     rest = errors[MAX_PRINTED_ERRORS:]
     if rest:
         per_plugin = Counter((e.scorer, e.plugin) for e in rest)
@@ -295,7 +298,7 @@ def report_failures(
                 "--format json lists them all"
             )
     for warning in warnings:
-        warn(f"steps {command}: warning: {warning}")
+        warn(f"steps {command}: warning: {escape_control(str(warning))}")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -450,7 +453,7 @@ def run_stream(args: argparse.Namespace) -> int:
             f"{run.seconds:,.1f} s)"
         )
     for failure in run.errors[:MAX_PRINTED_ERRORS]:
-        warn(f"steps score: error: {failure}")
+        warn(f"steps score: error: {escape_control(str(failure))}")
     if run.error_count > MAX_PRINTED_ERRORS:
         shown = Counter((e.scorer, e.plugin) for e in run.errors[:MAX_PRINTED_ERRORS])
         for (scorer, plugin), count in sorted(run.error_counts.items()):
@@ -478,7 +481,7 @@ def _report_stream_warnings(warnings: Sequence[Any]) -> None:
         key = (warning.scorer, warning.category)
         if shown[key] < MAX_STREAM_WARNINGS:
             shown[key] += 1
-            warn(f"steps score: warning: {warning}")
+            warn(f"steps score: warning: {escape_control(str(warning))}")
         else:
             rest[key] += warning.count
     for (scorer, category), count in sorted(rest.items()):

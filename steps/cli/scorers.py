@@ -39,9 +39,10 @@ def quiet_plugin_warnings() -> Iterator[None]:
 def report_problems(command: str, host: PluginHost) -> tuple[str, ...]:
     """Print every plugin problem of ``host`` to stderr and return them."""
     from steps.cli._output import warn
+    from steps.report.escape import escape_control
 
     for problem in host.problems:
-        warn(f"steps {command}: warning: {problem}")
+        warn(f"steps {command}: warning: {escape_control(problem)}")
     return host.problems
 
 

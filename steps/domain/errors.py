@@ -86,7 +86,9 @@ class InvalidDataError(ValueError):
             stopped=self.stopped,
         )
 
-    def __str__(self) -> str:
+    def lines(self) -> list[str]:
+        """The report, a line each: a head line naming the source, each problem, then how
+        many more there were (or that checking stopped)."""
         where = f" in {self.source}" if self.source else ""
         count = len(self.problems) + self.omitted
         more = "" if not self.stopped else " or more"
@@ -95,8 +97,11 @@ class InvalidDataError(ValueError):
         if self.omitted:
             lines.append(f"  … and {self.omitted:,} more")
         if self.stopped:
-            lines.append(f"  … checking stopped after {len(self.problems) + self.omitted:,}")
-        return "\n".join(lines)
+            lines.append(f"  … checking stopped after {count:,}")
+        return lines
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines())
 
     def __reduce__(
         self,

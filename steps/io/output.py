@@ -90,9 +90,9 @@ def check_output(
     one of ``inputs``, a parent that is not a folder, or a folder the process cannot write
     in (checked with :func:`os.access`, so a read-only file system counts too).
     """
+    if not os.fspath(path):
+        raise OutputError(path, "no file name given")
     given = Path(path)
-    if not os.fspath(given):
-        raise OutputError(given, "no file name given")
     real = Path(os.path.realpath(given))
     same = _same_file(real, inputs)
     if same is not None:
