@@ -267,7 +267,7 @@ def load_jsonl(stream: IO[bytes] | IO[str], *, source: str | None = None) -> Dat
                 break  # without a header, no line after it can be read
     except InvalidDataError as error:
         problems.extend(error.problems)
-    if records == 0:
+    if records == 0 and not problems:
         problems.append(Problem("", "empty file: expected a header line with schema_version"))
     if problems:
         raise InvalidDataError(problems, source, stopped=stopped)

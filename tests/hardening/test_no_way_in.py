@@ -363,6 +363,11 @@ def _scorers(site: Path, **env: str) -> list[str]:
         ({}, ["a", "b"]),
         ({"STEPS_DISABLE_PLUGIN_AUTOLOAD": "1"}, []),
         ({"STEPS_PLUGINS": "b"}, ["b"]),
+        # A value that names no plugin is the same as none at all (blank = unset).
+        ({"STEPS_PLUGINS": ""}, ["a", "b"]),
+        ({"STEPS_PLUGINS": ","}, ["a", "b"]),
+        ({"STEPS_PLUGINS": " , "}, ["a", "b"]),
+        ({"STEPS_BLOCK_PLUGINS": ","}, ["a", "b"]),
         ({"STEPS_PLUGINS": "a,b", "STEPS_BLOCK_PLUGINS": "a"}, ["b"]),
         ({"STEPS_DISABLE_PLUGIN_AUTOLOAD": "1", "STEPS_PLUGINS": "a"}, []),
     ],
