@@ -6,8 +6,8 @@ What a target path names decides how it is written:
   file beside it (``.NAME.<random>.tmp``) is written, flushed to disk and renamed over it in
   one step, so a reader sees the old file or the complete new one, never part of one;
 * a special file (a character or block device such as ``/dev/null``, a named pipe) is never
-  renamed over: it is opened and written directly, as a shell's ``>`` would (a pipe's reader
-  gets the output as it is written);
+  renamed over: it is opened and written directly, as a shell's ``>`` would (opening a pipe
+  waits for its reader, which then gets the output as it is written);
 * a symbolic link is followed: its target is written (atomically when it is a regular
   file), the link stays a link;
 * a directory, a socket, a path whose parent is not a folder, and a path that is the same

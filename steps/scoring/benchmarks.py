@@ -295,9 +295,11 @@ def indicator_catalogue(scorer: Scorer) -> tuple[tuple[str, Indicator[Any]], ...
         return None
     try:
         declared = components(_probe_subject(scorer.subject), ScoringContext())
-    except Exception:  # a scorer whose components need real data: not declared statically
+        return tuple((c.key, i) for c in declared for i in c.indicators)
+    except KeyboardInterrupt:
+        raise
+    except BaseException:  # a scorer whose components need real data: not declared statically
         return None
-    return tuple((c.key, i) for c in declared for i in c.indicators)
 
 
 def known_indicators(scorers: Iterable[Scorer]) -> dict[str, frozenset[str]]:

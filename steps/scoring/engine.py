@@ -556,10 +556,10 @@ def _text(error: BaseException) -> str:
     except BaseException as failure:  # an exception whose __str__ itself raises
         text = f"(unprintable {type(error).__name__}: str() raised {type(failure).__name__})"
     text = text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
-    return writable(text)
+    return _writable(text)
 
 
-def writable(text: str) -> str:
+def _writable(text: str) -> str:
     """``text`` with each lone surrogate (which no UTF-8 encoder writes) as a ``\\udXXX``
     escape: for messages the engine keeps from a plugin (its exceptions, its warnings)."""
     if text.isascii():
@@ -665,10 +665,10 @@ class _Run:
                 record,
                 subject_id,
                 brand_id,
-                writable(caught.category.__name__),
+                _writable(caught.category.__name__),
                 _text(caught.message)
                 if isinstance(caught.message, BaseException)
-                else writable(str(caught.message)),
+                else _writable(str(caught.message)),
             )
 
     def score_group(
