@@ -41,10 +41,10 @@ import numpy as np
 import numpy.typing as npt
 
 from steps.columnar import StreamTable, read_jsonl
+from steps.columnar.table import EXTRA_SCHEMA
 from steps.domain.model import Dataset
 from steps.plugins.douyin import STREAM_COMPONENTS
 from steps.plugins.stage import COMPONENTS as STAGE_COMPONENTS
-from steps.plugins.stage_batch import EXTRA_COLUMNS
 from steps.sample import generate, write_jsonl
 from steps.scoring import Component, LinearBenchmark, ScoringContext, score
 from steps.scoring.batch import TableCatalog
@@ -115,7 +115,7 @@ def stage_values(table: StreamTable) -> dict[str, Measured]:
     target_ok = plan & c("has_plan_gmv_target_fen")
     spend = c("paid_spend_fen")
     paid = _ratio(c("uv_by_source_paid"), uv, c("has_uv_by_source"))
-    if all(name in table.column_names for name in EXTRA_COLUMNS):
+    if all(column.name in table.column_names for column in EXTRA_SCHEMA):
         roles = c("lineup_roles")
         tiers = ((roles & 1 > 0) * 1 + (roles & 2 > 0) + (roles & 4 > 0)) / 3, roles != 0
         pacing = c("plan_spend_pacing"), c("has_plan_spend_pacing")

@@ -50,7 +50,7 @@ plan's spend by segment), and the *line-up* columns ``lineup_roles``, ``lineup_p
 ``lineup_min_price_fen``, ``lineup_max_price_fen``, ``lineup_list_priced`` and
 ``lineup_discount_sum`` (from the roles and prices of the stream's explained products, looked
 up in its brand's products: :class:`ProductCatalogue`).  STAGE reads them
-(:mod:`steps.plugins.stage_batch`).  :func:`~steps.columnar.read_jsonl` and
+(:mod:`steps.plugins.stage`).  :func:`~steps.columnar.read_jsonl` and
 :meth:`StreamTable.from_dataset` build both groups; ``from_columns``, ``from_arrow``,
 ``read_parquet`` and the frame readers keep a group given as columns, and
 :meth:`StreamTable.to_arrow` writes the groups a table holds.
@@ -259,13 +259,13 @@ _ROLE_MASK: Final = sum(ROLE_BITS.values())
 #: Optional columns: per-stream aggregates of the plan's spend by segment and of the
 #: stream's *line-up* (its products with ``explain_count > 0``, or all its listed products
 #: when none was explained, looked up in the brand's products; an id the brand does not
-#: list is left out).  :func:`steps.plugins.stage_batch.stage_aggregates` is the reference
-#: definition.  A table holds each group (:data:`EXTRA_GROUPS`) whole or not at all.
+#: list is left out), defined once, here (:func:`lineup_columns`, :func:`pacing_columns`).
+#: A table holds each group (:data:`EXTRA_GROUPS`) whole or not at all.
 EXTRA_SCHEMA: Final = (
     Column(
         "plan_spend_pacing",
         "float64",
-        "steps.plugins.stage.spend_pacing(plan.segments): 1 − ½ Σ|a_i/A − p_i/P| over segments "
+        "spend pacing of plan.segments: 1 − ½ Σ|a_i/A − p_i/P| over segments "
         "recording both planned and actual spend, floored at 0 (0.0 where not defined)",
         mask="has_plan_spend_pacing",
         derived=True,
@@ -655,6 +655,18 @@ class StreamTable:
         )  # fmt: skip
 
     @classmethod
+    def from_streams(
+        cls, brands: Sequence[Brand], streams: Iterable[tuple[int, Stream]]
+    ) -> StreamTable:
+        """Chosen streams, in the order given, each with the index in ``brands`` of the
+        brand it belongs to (the line-up of :data:`EXTRA_SCHEMA` from that brand's
+        products).  :meth:`from_dataset` is every stream of every brand."""
+        catalogue = ProductCatalogue.of(brands)
+        return _from_streams(
+            ((index, brands[index].brand_id, stream) for index, stream in streams), catalogue
+        )
+
+    @classmethod
     def from_columns(cls, columns: Mapping[str, Any]) -> StreamTable:
         """A table from plain columns (lists or numpy arrays), with the model's checks.
 
@@ -1005,7 +1017,7 @@ def lineup_columns(
 ) -> dict[str, npt.NDArray[Any]]:
     """The :data:`LINEUP_COLUMNS` of ``n`` rows from their listed products, flattened:
     each item's row (non-decreasing), ``explain_count`` and position in ``catalogue``
-    (-1: not a product of the brand).  The same values as ``stage_aggregates``."""
+    (-1: not a product of the brand)."""
     explained = explain_count > 0
     any_explained = np.bincount(item_row[explained], minlength=n) > 0
     chosen = (explained | ~any_explained[item_row]) & (product >= 0)

@@ -2,10 +2,6 @@
 
 * :func:`linear` builds an indicator's default benchmarks for every platform the built-ins
   ship defaults for (``"kuaishou"``, ``"douyin"`` and ``"*"``), each with its source;
-* :class:`BrandIndex` holds the per-brand lookups a stream scorer needs (the main platform,
-  products by id, content output per account), computed once per brand;
-* :class:`IndexedStreamMethodology` scores a batch of streams reusing that per-brand work, and
-  scores a single stream through the very same path, so ``score_many`` and ``score`` agree;
 * :func:`per_component_recommendations` turns the weakest indicator of each component into
   a concrete recommendation, with a data-derived detail where the scorer supplies one, in
   the context's language (the sentences are in the message catalogue);
@@ -21,35 +17,27 @@ from datetime import date
 from types import MappingProxyType
 from typing import Any, ClassVar, TypeVar
 
-import attrs
-
-from steps.domain import metrics
-from steps.domain.model import Brand, Product
-from steps.scoring.base import ADVICE_THRESHOLD, MethodologyScorer, StreamMethodology
-from steps.scoring.contract import PeerLookup, ScoringContext, StreamSubject
+from steps.domain.model import Brand
+from steps.scoring.base import ADVICE_THRESHOLD, MethodologyScorer
+from steps.scoring.contract import ScoringContext
 from steps.scoring.indicators import (
     Benchmark,
     Component,
     Evaluation,
-    Indicator,
     LinearBenchmark,
 )
 from steps.scoring.messages import display_name
-from steps.scoring.results import Recommendation, ScoreCard, SubjectKind
+from steps.scoring.results import Recommendation
 
 __all__ = [
     "PLATFORMS",
-    "BrandIndex",
     "Detail",
-    "IndexedStreamMethodology",
-    "IndexedSubject",
     "brand_weeks",
-    "index_of",
     "indicator_table",
+    "indicator_value",
     "linear",
     "money",
     "per_component_recommendations",
-    "videos_per_week",
     "window_dates",
     "yuan",
 ]
@@ -126,136 +114,22 @@ def brand_weeks(brand: Brand) -> float | None:
     return max(days, 7) / 7
 
 
-def videos_per_week(brand: Brand, account_id: str | None = None) -> float | None:
-    """Short videos (短视频) posted per week within the window, by one account (or all).
-
-    ``None`` when the brand records no short videos at all: an empty list cannot tell
-    "posted none" from "not exported", and unknown is not zero.
-    """
-    if not brand.short_videos:
-        return None
-    weeks = brand_weeks(brand)
-    if weeks is None:
-        return None
-    window = window_dates(brand)
-    assert window is not None  # noqa: S101  # brand_weeks returned a value
-    start, end = window
-    posted = sum(
-        1
-        for v in brand.short_videos
-        if (account_id is None or v.account_id == account_id) and start <= v.posted_at.date() <= end
-    )
-    return posted / weeks
-
-
-# --------------------------------------------------------------------------- per-brand index
-
-
-def _frozen(mapping: Mapping[Any, Any]) -> Mapping[Any, Any]:
-    return MappingProxyType(dict(mapping))
-
-
-@attrs.frozen
-class BrandIndex:
-    """Per-brand lookups a stream scorer needs, computed once per brand."""
-
-    platform: str | None
-    category: str
-    tier: str | None
-    products: Mapping[str, Product] = attrs.field(converter=_frozen)
-    content_output: Mapping[str, float | None] = attrs.field(converter=_frozen)
-
-    @classmethod
-    def build(cls, brand: Brand) -> BrandIndex:
-        platform = metrics.main_platform(brand)
-        accounts = {a.account_id for a in brand.accounts} | {s.account_id for s in brand.streams}
-        return cls(
-            platform=platform.value if platform is not None else None,
-            category=brand.category,
-            tier=brand.tier,
-            products={p.product_id: p for p in brand.products},
-            content_output={a: videos_per_week(brand, a) for a in sorted(accounts)},
-        )
-
-
-@attrs.frozen
-class IndexedSubject(StreamSubject):
-    """A stream subject carrying its brand's precomputed :class:`BrandIndex`."""
-
-    index: BrandIndex = attrs.field(eq=False, repr=False)
-
-
-def index_of(subject: StreamSubject) -> BrandIndex:
-    """The subject's brand index: the carried one, else built now (a direct call of an
-    indicator's ``measure`` on a plain :class:`StreamSubject`)."""
-    if isinstance(subject, IndexedSubject):
-        return subject.index
-    return BrandIndex.build(subject.brand)
-
-
-@attrs.frozen(eq=False)
-class _MemoPeers:
-    """A peer lookup that answers each question once per batch."""
-
-    peers: PeerLookup
-    _memo: dict[tuple[str, str, str | None, str | None], Benchmark | None] = attrs.field(
-        factory=dict, init=False
-    )
-
-    def lookup(
-        self, scorer: str, indicator: str, *, category: str | None, tier: str | None
-    ) -> Benchmark | None:
-        key = (scorer, indicator, category, tier)
-        if key not in self._memo:
-            self._memo[key] = self.peers.lookup(scorer, indicator, category=category, tier=tier)
-        return self._memo[key]
-
-
-class IndexedStreamMethodology(StreamMethodology):
-    """A stream methodology whose indicators read per-brand lookups from a
-    :class:`BrandIndex`.  ``score`` is ``score_many`` of one subject, so both give exactly
-    the same card; a batch builds each brand's index once and asks peers each question once.
-    """
-
-    def resolve_benchmark(
-        self, subject: StreamSubject, indicator: Indicator[StreamSubject], context: ScoringContext
-    ) -> Benchmark:
-        index = index_of(subject)
-        return context.benchmark_for(
-            self.name,
-            indicator,
-            platform=index.platform,
-            category=index.category,
-            tier=index.tier,
-        )
-
-    def score(self, subject: StreamSubject, context: ScoringContext) -> ScoreCard:
-        return self.score_many((subject,), context)[0]
-
-    def score_many(
-        self, subjects: Sequence[StreamSubject], context: ScoringContext
-    ) -> list[ScoreCard]:
-        """One card per subject, in order; each brand's lookups are computed once."""
-        if context.peers is not None and not isinstance(context.peers, _MemoPeers):
-            context = attrs.evolve(context, peers=_MemoPeers(context.peers))
-        # Keyed by identity: the subjects keep their brands alive for the whole call.
-        indexes: dict[int, BrandIndex] = {}
-        cards = []
-        for subject in subjects:
-            index = indexes.get(id(subject.brand))
-            if index is None:
-                index = indexes[id(subject.brand)] = index_of(subject)
-            indexed = IndexedSubject(subject.stream, subject.brand, subject.account, index)
-            cards.append(self._card(indexed, context, SubjectKind.STREAM))
-        return cards
-
-
 # --------------------------------------------------------------------------- recommendations
 
 
-#: A recommendation's detail from the data: the subject and the language → a sentence, or
-#: ``None`` when the data does not hold it.
-Detail = Callable[[S, str], str | None]
+#: A recommendation's detail from the data: the subject, its evaluation (the measured
+#: indicators) and the language → a sentence, or ``None`` when the data does not hold it.
+Detail = Callable[[S, Evaluation, str], str | None]
+
+
+def indicator_value(evaluation: Evaluation, key: str) -> float | None:
+    """The measured value of the indicator ``key`` in ``evaluation`` (``None``: not
+    available, or no such indicator)."""
+    for component in evaluation.components:
+        for result in component.indicators:
+            if result.key == key:
+                return result.value
+    return None
 
 
 def per_component_recommendations(
@@ -296,7 +170,7 @@ def per_component_recommendations(
             continue
         score, _, result = min(weak, key=lambda item: (item[0], item[1]))
         detail_of = details.get(result.key)
-        detail = detail_of(subject, language) if detail_of is not None else None
+        detail = detail_of(subject, evaluation, language) if detail_of is not None else None
         opening = scorer.message(
             "core.component_says",
             language,

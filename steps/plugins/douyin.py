@@ -9,7 +9,7 @@
   (short videos per week);
 * ``funnel``: the stream funnel exposure → entry → product exposure → click → order created →
   paid, step by step, and its overall conversion, the product of the step rates
-  (:func:`stream_funnel`).
+  (:func:`funnel_rates`).
 
 ``douyin-interest-brand`` (per brand) follows Douyin's FACT matrix (2021), a component per
 letter: ``F`` Field (own stations, self-broadcast), ``A`` Alliance (talent matrix), ``C``
@@ -24,35 +24,31 @@ Advice and details are the ``douyin-interest.*`` and ``douyin-interest-brand.*``
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import attrs
+import numpy as np
 
 from steps.domain import metrics
-from steps.domain.enums import TrafficSource
 from steps.domain.model import Brand, ShortVideo, Stream, TalentCollab
 from steps.plugins._support import (
     Detail,
-    IndexedStreamMethodology,
     PerComponentAdvice,
     brand_weeks,
-    index_of,
+    indicator_value,
     linear,
     window_dates,
     yuan,
 )
 from steps.scoring.base import BrandMethodology
+from steps.scoring.batch import ColumnStreamMethodology, Measured, StreamColumns, ratio
 from steps.scoring.contract import Scorer, ScoringContext, StreamSubject
 from steps.scoring.hookspecs import hookimpl
-from steps.scoring.indicators import Component, Indicator
+from steps.scoring.indicators import Component, Evaluation, Indicator
 from steps.scoring.messages import display_name, text
 
 if TYPE_CHECKING:
-    from steps.columnar.table import StreamTable
-    from steps.domain.model import Dataset
-    from steps.scoring.batch import TableCatalog, TableScores
+    pass
 
 __all__ = [
     "BRAND_COMPONENTS",
@@ -61,11 +57,9 @@ __all__ = [
     "STREAM_COMPONENTS",
     "DouyinBrandScorer",
     "DouyinStreamScorer",
-    "FunnelStep",
     "fact_components",
-    "funnel_conversion",
+    "funnel_rates",
     "steps_register_scorers",
-    "stream_funnel",
 ]
 
 Subject = StreamSubject
@@ -78,114 +72,97 @@ _SCALE = " (absolute level: depends on category and tier; prefer peer benchmarks
 
 # --------------------------------------------------------------------------- the funnel
 
-#: The keys of the funnel steps, in order.
+#: The keys of the funnel steps, in order: exposure → entry → product exposure → click →
+#: order created → paid.
 FUNNEL_STEPS: tuple[str, ...] = ("entry", "product_exposure", "click", "create", "pay")
 
-
-@attrs.frozen
-class FunnelStep:
-    """One step of the stream funnel: ``rate = numerator / denominator`` (``None`` when
-    either is not recorded or the denominator is 0)."""
-
-    key: str
-    name: str
-    name_zh: str
-    numerator: int | None
-    denominator: int | None
-
-    @property
-    def rate(self) -> float | None:
-        return metrics.ratio(self.numerator, self.denominator)
+#: Each step's indicator (the entry rate is part of ``reach``, the others of ``funnel``).
+_STEP_INDICATORS: Mapping[str, str] = {
+    "entry": "entry_rate",
+    "product_exposure": "product_exposure_rate",
+    "click": "click_rate",
+    "create": "create_rate",
+    "pay": "pay_rate",
+}
 
 
-def stream_funnel(stream: Stream) -> tuple[FunnelStep, ...]:
-    """The five steps exposure → entry → product exposure → click → order created → paid.
+def funnel_rates(c: StreamColumns) -> dict[str, Measured]:
+    """The five step rates of every row, by step key (:data:`FUNNEL_STEPS`): each is
+    ``numerator / denominator``, not available where either is not recorded or the
+    denominator is 0.  They multiply to ``orders / exposure``, so the overall conversion
+    decomposes like GMV."""
 
-    Their rates multiply to orders / exposure, so the overall conversion decomposes like GMV.
-    """
-    return (
-        FunnelStep("entry", "Exposure → entry", "曝光进入率", stream.uv, stream.exposure),
-        FunnelStep(
-            "product_exposure",
-            "Entry → product exposure",
-            "商品曝光率",
-            stream.product_exposure_uv,
-            stream.uv,
-        ),
-        FunnelStep(
-            "click",
-            "Product exposure → click",
-            "商品点击率",
-            stream.product_click_uv,
-            stream.product_exposure_uv,
-        ),
-        FunnelStep(
-            "create",
-            "Click → order created",
-            "点击-创单率",
-            stream.orders_created,
-            stream.product_click_uv,
-        ),
-        FunnelStep(
-            "pay", "Order created → paid", "创单-成交率", stream.orders, stream.orders_created
-        ),
-    )
+    def compute() -> dict[str, Measured]:
+        uv = c("uv")
+        exposure_uv, clicks, created = (
+            c("product_exposure_uv"),
+            c("product_click_uv"),
+            c("orders_created"),
+        )
+        has_exposure_uv, has_clicks, has_created = (
+            c("has_product_exposure_uv"),
+            c("has_product_click_uv"),
+            c("has_orders_created"),
+        )
+        return {
+            "entry": ratio(uv, c("exposure"), c("has_exposure")),
+            "product_exposure": ratio(exposure_uv, uv, has_exposure_uv),
+            "click": ratio(clicks, exposure_uv, has_clicks & has_exposure_uv),
+            "create": ratio(created, clicks, has_created & has_clicks),
+            "pay": ratio(c("orders"), created, has_created),
+        }
+
+    return c.memo("douyin.funnel", compute)
 
 
-def funnel_conversion(stream: Stream) -> float | None:
-    """Overall funnel conversion (曝光-成交转化率): the product of the five step rates,
-    which equals ``orders / exposure``.  ``None`` when any step is not available."""
-    rates = [step.rate for step in stream_funnel(stream)]
-    if any(rate is None for rate in rates):
-        return None
-    return math.prod(rate for rate in rates if rate is not None)
+def _step(key: str) -> Callable[[StreamColumns], Measured]:
+    def columns(c: StreamColumns) -> Measured:
+        return funnel_rates(c)[key]
+
+    columns.__name__ = f"funnel_{key}"
+    return columns
 
 
-def _step(key: str) -> Callable[[Subject], float | None]:
-    index = FUNNEL_STEPS.index(key)
-
-    def measure(s: Subject) -> float | None:
-        return stream_funnel(s.stream)[index].rate
-
-    measure.__name__ = f"funnel_{key}"
-    return measure
+def _funnel_conversion(c: StreamColumns) -> Measured:
+    conversion = np.ones(len(c), dtype=np.float64)
+    known = np.ones(len(c), dtype=np.bool_)
+    for value, available in funnel_rates(c).values():
+        conversion = conversion * value
+        known &= available
+    return conversion * known, known
 
 
 # --------------------------------------------------------------------------- stream measures
 
 
-def _gpm(s: Subject) -> float | None:
-    gpm = metrics.gpm_fen(s.stream)
-    return None if gpm is None else yuan(gpm)
+def _gpm(c: StreamColumns) -> Measured:
+    gpm, known = ratio(c("gmv_fen") * 1000, c("views"), c("has_views"))
+    return gpm / 100, known
 
 
-def _uv_value(s: Subject) -> float | None:
-    value = metrics.uv_value_fen(s.stream)
-    return None if value is None else yuan(value)
+def _uv_value(c: StreamColumns) -> Measured:
+    value, known = ratio(c("gmv_fen"), c("uv"))
+    return value / 100, known
 
 
-def _feed_share(s: Subject) -> float | None:
-    return metrics.uv_share(s.stream, TrafficSource.PUBLIC_NATURAL)
+def _feed_share(c: StreamColumns) -> Measured:
+    return ratio(c("uv_by_source_public_natural"), c("uv"), c("has_uv_by_source"))
 
 
-def _short_video_share(s: Subject) -> float | None:
-    return metrics.uv_share(s.stream, TrafficSource.SHORT_VIDEO)
+def _short_video_share(c: StreamColumns) -> Measured:
+    return ratio(c("uv_by_source_short_video"), c("uv"), c("has_uv_by_source"))
 
 
-def _avg_watch(s: Subject) -> float | None:
-    return metrics.avg_watch_minutes(s.stream)
+def _avg_watch(c: StreamColumns) -> Measured:
+    return ratio(c("watch_seconds") / 60, c("uv"))
 
 
-def _interaction(s: Subject) -> float | None:
-    return metrics.interaction_rate(s.stream)
+def _interaction(c: StreamColumns) -> Measured:
+    return ratio(c("comments") + c("likes") + c("shares"), c("uv"))
 
 
-def _content_output(s: Subject) -> float | None:
-    return index_of(s).content_output.get(s.stream.account_id)
-
-
-def _funnel_conversion(s: Subject) -> float | None:
-    return funnel_conversion(s.stream)
+def _content_output(c: StreamColumns) -> Measured:
+    return c.brands.content_output()
 
 
 EFFICIENCY: Component[StreamSubject] = Component(
@@ -198,7 +175,7 @@ EFFICIENCY: Component[StreamSubject] = Component(
             name="GPM, GMV per thousand views",
             name_zh="千次观看成交金额 (GPM)",
             unit="CNY per 1,000 views",
-            measure=_gpm,
+            columns=_gpm,
             defaults=linear(
                 100.0,
                 800.0,
@@ -214,7 +191,7 @@ EFFICIENCY: Component[StreamSubject] = Component(
             name="Value per viewer",
             name_zh="UV价值",
             unit="CNY per viewer",
-            measure=_uv_value,
+            columns=_uv_value,
             defaults=linear(0.3, 3.0, _ASSUME + "3 CNY per viewer is strong" + _SCALE),
             inputs=("uv", "gmv_fen"),
             formula="gmv_fen / 100 / uv",
@@ -232,7 +209,7 @@ REACH: Component[StreamSubject] = Component(
             name="Exposure → entry rate",
             name_zh="曝光进入率",
             unit="share",
-            measure=_step("entry"),
+            columns=_step("entry"),
             defaults=linear(
                 0.05,
                 0.2,
@@ -248,7 +225,7 @@ REACH: Component[StreamSubject] = Component(
             name="Recommendation-feed UV share",
             name_zh="推荐流量占比",
             unit="share",
-            measure=_feed_share,
+            columns=_feed_share,
             defaults=linear(
                 0.1,
                 0.5,
@@ -274,7 +251,7 @@ REACH: Component[StreamSubject] = Component(
             name="Short-video UV share",
             name_zh="短视频引流占比",
             unit="share",
-            measure=_short_video_share,
+            columns=_short_video_share,
             defaults=linear(
                 0.02,
                 0.15,
@@ -296,7 +273,7 @@ ENGAGEMENT: Component[StreamSubject] = Component(
             name="Average watch time",
             name_zh="人均观看时长",
             unit="minutes",
-            measure=_avg_watch,
+            columns=_avg_watch,
             defaults=linear(
                 0.5,
                 2.0,
@@ -311,7 +288,7 @@ ENGAGEMENT: Component[StreamSubject] = Component(
             name="Interaction rate",
             name_zh="互动率",
             unit="per viewer",
-            measure=_interaction,
+            columns=_interaction,
             defaults=linear(0.05, 1.0, _ASSUME + "one interaction (likes included) per viewer"),
             inputs=("uv", "comments", "likes", "shares"),
             formula="(comments + likes + shares) / uv",
@@ -321,7 +298,7 @@ ENGAGEMENT: Component[StreamSubject] = Component(
             name="Short videos per week",
             name_zh="短视频产出(条/周)",
             unit="videos per week",
-            measure=_content_output,
+            columns=_content_output,
             defaults=linear(1.0, 7.0, _ASSUME + "a short video a day feeds the interest graph"),
             inputs=("brand.short_videos", "a brand window or dated records"),
             formula="short videos of the stream's account in the window / window weeks",
@@ -339,7 +316,7 @@ FUNNEL: Component[StreamSubject] = Component(
             name="Entry → product exposure",
             name_zh="商品曝光率",
             unit="share",
-            measure=_step("product_exposure"),
+            columns=_step("product_exposure"),
             defaults=linear(0.3, 0.7, _ASSUME + "70% of viewers seeing a product card"),
             inputs=("uv", "product_exposure_uv"),
             formula="product_exposure_uv / uv",
@@ -349,7 +326,7 @@ FUNNEL: Component[StreamSubject] = Component(
             name="Product exposure → click",
             name_zh="商品点击率",
             unit="share",
-            measure=_step("click"),
+            columns=_step("click"),
             defaults=linear(0.05, 0.2, _ASSUME + "one in five product viewers clicking"),
             inputs=("product_exposure_uv", "product_click_uv"),
             formula="product_click_uv / product_exposure_uv",
@@ -359,7 +336,7 @@ FUNNEL: Component[StreamSubject] = Component(
             name="Click → order created",
             name_zh="点击-创单率",
             unit="orders per clicker",
-            measure=_step("create"),
+            columns=_step("create"),
             defaults=linear(0.1, 0.4, _ASSUME + "four orders created per ten clickers"),
             inputs=("product_click_uv", "orders_created"),
             formula="orders_created / product_click_uv",
@@ -369,7 +346,7 @@ FUNNEL: Component[StreamSubject] = Component(
             name="Order created → paid",
             name_zh="创单-成交率",
             unit="share",
-            measure=_step("pay"),
+            columns=_step("pay"),
             defaults=linear(0.5, 0.85, _ASSUME + "85% of created orders paid"),
             inputs=("orders_created", "orders"),
             formula="orders / orders_created",
@@ -379,7 +356,7 @@ FUNNEL: Component[StreamSubject] = Component(
             name="Exposure → paid order (overall)",
             name_zh="曝光-成交转化率",
             unit="orders per exposure",
-            measure=_funnel_conversion,
+            columns=_funnel_conversion,
             defaults=linear(0.0005, 0.005, _ASSUME + "5 paid orders per thousand exposures"),
             weight=2.0,
             inputs=(
@@ -399,7 +376,7 @@ FUNNEL: Component[StreamSubject] = Component(
 STREAM_COMPONENTS: tuple[Component[StreamSubject], ...] = (EFFICIENCY, REACH, ENGAGEMENT, FUNNEL)
 
 
-def _detail_gpm(s: Subject, language: str) -> str | None:
+def _detail_gpm(s: Subject, evaluation: Evaluation, language: str) -> str | None:
     views = s.stream.views
     if not views:
         return None
@@ -412,18 +389,31 @@ def _detail_gpm(s: Subject, language: str) -> str | None:
     )
 
 
-def _detail_funnel(s: Subject, language: str) -> str | None:
-    steps = [(step, step.rate) for step in stream_funnel(s.stream)]
-    known = [(step, rate) for step, rate in steps if rate is not None]
-    if not known:
+_STEP_NAMES: Mapping[str, tuple[str, str]] = {
+    "entry": ("Exposure → entry", "曝光进入率"),
+    "product_exposure": ("Entry → product exposure", "商品曝光率"),
+    "click": ("Product exposure → click", "商品点击率"),
+    "create": ("Click → order created", "点击-创单率"),
+    "pay": ("Order created → paid", "创单-成交率"),
+}
+
+
+def _detail_funnel(s: Subject, evaluation: Evaluation, language: str) -> str | None:
+    # The weakest step, read from the measured step indicators.
+    rates = [
+        (rate, step)
+        for step in FUNNEL_STEPS
+        if (rate := indicator_value(evaluation, _STEP_INDICATORS[step])) is not None
+    ]
+    if not rates:
         return None
-    weakest, rate = min(known, key=lambda item: item[1])
-    name = display_name(weakest.name, weakest.name_zh, language)
+    rate, weakest = min(rates)
+    name = display_name(*_STEP_NAMES[weakest], language)
     return text("douyin-interest.funnel_conversion.detail", language, step=name, rate=rate)
 
 
-def _detail_content(s: Subject, language: str) -> str | None:
-    output = index_of(s).content_output.get(s.stream.account_id)
+def _detail_content(s: Subject, evaluation: Evaluation, language: str) -> str | None:
+    output = indicator_value(evaluation, "content_output")
     if output is None:
         return None
     return text("douyin-interest.content_output.detail", language, videos=output)
@@ -436,8 +426,11 @@ _STREAM_DETAILS: Mapping[str, Detail[Subject]] = {
 }
 
 
-class DouyinStreamScorer(PerComponentAdvice[StreamSubject], IndexedStreamMethodology):
-    """Douyin interest e-commerce, per stream: efficiency, reach, engagement, funnel."""
+class DouyinStreamScorer(PerComponentAdvice[StreamSubject], ColumnStreamMethodology):
+    """Douyin interest e-commerce, per stream: efficiency, reach, engagement, funnel.
+
+    Every indicator is defined over columns: a table of a million streams and a single
+    stream (a table of one row) go through the same computation."""
 
     name: ClassVar[str] = "douyin-interest"
     version: ClassVar[str] = "0.1"
@@ -447,31 +440,12 @@ class DouyinStreamScorer(PerComponentAdvice[StreamSubject], IndexedStreamMethodo
         "value per viewer, entry rate, feed and short-video traffic, watch time, interaction, "
         "content output and the exposure → paid funnel."
     )
+    COMPONENTS: ClassVar[tuple[Component[StreamSubject], ...]] = STREAM_COMPONENTS
     max_recommendations: ClassVar[int] = len(STREAM_COMPONENTS)
     details: ClassVar[Mapping[str, Detail[Any]]] = _STREAM_DETAILS
 
-    def components(
-        self, subject: StreamSubject, context: ScoringContext
-    ) -> Sequence[Component[StreamSubject]]:
-        return STREAM_COMPONENTS
-
-    def notes(self, subject: StreamSubject, context: ScoringContext) -> Mapping[str, str]:
-        notes: dict[str, str] = {}
-        for step in stream_funnel(subject.stream):
-            if step.rate is not None:
-                notes[f"funnel.{step.key}"] = f"{step.rate:.4f}"
-        return notes
-
-    def score_table(
-        self, table: StreamTable, catalog: Dataset | TableCatalog, context: ScoringContext
-    ) -> TableScores:
-        """Every stream of ``table`` at once, with numpy (the same scores as :meth:`score`;
-        see :mod:`steps.plugins.douyin_batch`).  Recommendations are made by
-        :meth:`TableScores.to_cards <steps.scoring.batch.TableScores.to_cards>` for the
-        rows whose subjects it is given."""
-        from steps.plugins.douyin_batch import score_table
-
-        return score_table(self, table, catalog, context)
+    def table_notes(self, columns: StreamColumns) -> Mapping[str, Measured]:
+        return {f"funnel.{key}": rate for key, rate in funnel_rates(columns).items()}
 
 
 # --------------------------------------------------------------------------- FACT (brand)

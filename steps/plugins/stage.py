@@ -22,38 +22,36 @@ the ``stage.*`` messages of ``steps/data/messages``.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+import warnings
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
+import numpy as np
+import numpy.typing as npt
+
+from steps.columnar.table import EXTRA_SCHEMA, LINEUP_COLUMNS, PACING_COLUMNS, ROLE_BITS
 from steps.domain import metrics
 from steps.domain.enums import ProductRole, TrafficSource
-from steps.domain.model import Product, ShowSegment, Stream
-from steps.plugins._support import (
-    Detail,
-    IndexedStreamMethodology,
-    PerComponentAdvice,
-    index_of,
-    linear,
-    money,
-    yuan,
+from steps.domain.model import Brand, Product, Stream
+from steps.plugins._support import Detail, PerComponentAdvice, linear, money, yuan
+from steps.scoring.batch import (
+    BoolArray,
+    ColumnStreamMethodology,
+    FloatArray,
+    Measured,
+    StreamColumns,
+    ratio,
 )
-from steps.scoring.contract import Scorer, ScoringContext, StreamSubject
+from steps.scoring.contract import Scorer, StreamSubject
 from steps.scoring.hookspecs import hookimpl
-from steps.scoring.indicators import Component, Indicator
+from steps.scoring.indicators import Component, Evaluation, Indicator
 from steps.scoring.messages import join, text
 
 if TYPE_CHECKING:
     from steps.columnar.table import StreamTable
-    from steps.domain.model import Dataset
-    from steps.scoring.batch import TableCatalog, TableScores
+    from steps.scoring.batch import TableCatalog
 
-__all__ = [
-    "COMPONENTS",
-    "StageScorer",
-    "spend_pacing",
-    "steps_register_scorers",
-    "timing_adherence",
-]
+__all__ = ["COMPONENTS", "StageScorer", "steps_register_scorers"]
 
 Subject = StreamSubject
 Ind = Indicator[StreamSubject]
@@ -63,211 +61,244 @@ _CHEN = (
     "DOMAIN.md §6 (Chen, Dou & Xiao 2023: more products per show and more time per product "
     "raise GMV); level: assumption"
 )
+_EXTRA_DTYPES: Final = {c.name: c.dtype for c in EXTRA_SCHEMA}
 
 
-def _hours(stream: Stream) -> float | None:
-    return stream.duration_seconds / 3600 if stream.duration_seconds > 0 else None
+# Every indicator is defined once, over the columns of a table of streams
+# (:class:`~steps.scoring.batch.StreamColumns`): a single stream is a table of one row.
+
+
+def _hours(c: StreamColumns) -> FloatArray:
+    return c.memo("hours", lambda: c("duration_seconds") / 3600)
+
+
+def _listed(c: StreamColumns) -> BoolArray:
+    return c.memo("listed", lambda: c("products_listed") > 0)
+
+
+def _gmv_target_known(c: StreamColumns) -> BoolArray:
+    return c.memo(
+        "gmv_target_known",
+        lambda: c("has_plan") & c("has_plan_gmv_target_fen") & (c("plan_gmv_target_fen") != 0),
+    )
 
 
 # --------------------------------------------------------------------------- script (直播脚本)
 
 
-def plan_completeness(s: Subject) -> float | None:
-    """Share of the three planning elements present: segments, a GMV target, a paid-UV plan.
-
-    A stream without a recorded plan scores 0 here: the plan is what this indicator judges.
-    """
-    plan = s.stream.plan
-    if plan is None:
-        return 0.0
+def _plan_completeness(c: StreamColumns) -> Measured:
+    # A stream without a recorded plan scores 0 here: the plan is what this indicator judges.
     present = (
-        bool(plan.segments),
-        plan.gmv_target_fen is not None,
-        plan.planned_paid_uv_share is not None,
+        (c("plan_segments") > 0).astype(np.int64)
+        + c("has_plan_gmv_target_fen")
+        + c("has_plan_planned_paid_uv_share")
     )
-    return sum(present) / len(present)
+    return present / 3 * c("has_plan"), c.everywhere
 
 
-def timing_adherence(segments: Sequence[ShowSegment]) -> float | None:
-    """``1 − Σ|actual − planned| / Σ planned`` over segments whose actual time was recorded,
-    floored at 0.  ``None`` without such segments or planned time."""
-    timed = [g for g in segments if g.actual_seconds is not None]
-    planned = sum(g.planned_seconds for g in timed)
-    if not timed or planned == 0:
-        return None
-    deviation = sum(abs((g.actual_seconds or 0) - g.planned_seconds) for g in timed)
-    return max(0.0, 1.0 - deviation / planned)
+def _segment_adherence(c: StreamColumns) -> Measured:
+    planned = c("plan_timed_planned_seconds")
+    known = c("has_plan") & (c("plan_timed_segments") > 0) & (planned != 0)
+    deviation, _ = ratio(c("plan_timing_deviation_seconds"), planned, known)
+    return c.where(known, np.maximum(1.0 - deviation, 0.0))
 
 
-def _segment_adherence(s: Subject) -> float | None:
-    plan = s.stream.plan
-    return None if plan is None else timing_adherence(plan.segments)
+def _products_per_hour(c: StreamColumns) -> Measured:
+    return ratio(c("products_explained"), _hours(c), _listed(c))
 
 
-def _products_per_hour(s: Subject) -> float | None:
-    stream = s.stream
-    if not stream.products:
-        return None
-    explained = sum(1 for p in stream.products if p.explain_count > 0)
-    return metrics.ratio(explained, _hours(stream))
+def _explain_share(c: StreamColumns) -> Measured:
+    share, known = ratio(c("products_explain_seconds"), c("duration_seconds"), _listed(c))
+    return c.where(known, np.minimum(share, 1.0))
 
 
-def _explain_share(s: Subject) -> float | None:
-    stream = s.stream
-    if not stream.products or stream.duration_seconds == 0:
-        return None
-    seconds = sum(p.explain_seconds for p in stream.products)
-    return min(1.0, seconds / stream.duration_seconds)
-
-
-def _hosts(s: Subject) -> float | None:
-    return None if s.stream.hosts is None else float(s.stream.hosts)
+def _hosts(c: StreamColumns) -> Measured:
+    return c.where(c("has_hosts"), c("hosts"))
 
 
 # --------------------------------------------------------------------------- traffic (商业化)
 
 
-def _gmv_target(s: Subject) -> int | None:
-    plan = s.stream.plan
-    if plan is None or not plan.gmv_target_fen:
-        return None
-    return plan.gmv_target_fen
+def _target_attainment(c: StreamColumns) -> Measured:
+    return ratio(c("gmv_fen"), c("plan_gmv_target_fen"), _gmv_target_known(c))
 
 
-def _target_attainment(s: Subject) -> float | None:
-    return metrics.ratio(s.stream.gmv_fen, _gmv_target(s))
+def _spend_to_target(c: StreamColumns) -> Measured:
+    spend = c("paid_spend_fen")
+    return ratio(spend, c("plan_gmv_target_fen"), _gmv_target_known(c) & (spend != 0))
 
 
-def _spend_to_target(s: Subject) -> float | None:
-    if s.stream.paid_spend_fen == 0:
-        return None
-    return metrics.ratio(s.stream.paid_spend_fen, _gmv_target(s))
+def _paid_roi(c: StreamColumns) -> Measured:
+    return ratio(c("gmv_by_source_paid"), c("paid_spend_fen"), c("has_gmv_by_source"))
 
 
-def _paid_roi(s: Subject) -> float | None:
-    return metrics.paid_roi((s.stream,))
+def _paid_share(c: StreamColumns) -> Measured:
+    return c.memo(
+        "paid_share", lambda: ratio(c("uv_by_source_paid"), c("uv"), c("has_uv_by_source"))
+    )
 
 
-def _paid_share(stream: Stream) -> float | None:
-    return metrics.uv_share(stream, TrafficSource.PAID)
+def _paid_share_gap(c: StreamColumns) -> Measured:
+    share, known = _paid_share(c)
+    known = known & c("has_plan") & c("has_plan_planned_paid_uv_share")
+    return c.where(known, np.abs(share - c("plan_planned_paid_uv_share")))
 
 
-def _paid_share_gap(s: Subject) -> float | None:
-    plan = s.stream.plan
-    actual = _paid_share(s.stream)
-    if plan is None or plan.planned_paid_uv_share is None or actual is None:
-        return None
-    return abs(actual - plan.planned_paid_uv_share)
-
-
-def spend_pacing(segments: Sequence[ShowSegment]) -> float | None:
-    """How closely spend followed the plan over time: ``1 − ½ Σ |a_i/A − p_i/P|`` (one
-    minus the total-variation distance between the actual and planned spend shares) over
-    segments with both planned and actual spend.  ``None`` unless both totals are positive."""
-    paced = [
-        (g.planned_spend_fen, g.actual_spend_fen)
-        for g in segments
-        if g.planned_spend_fen is not None and g.actual_spend_fen is not None
-    ]
-    planned = sum(p for p, _ in paced)
-    actual = sum(a for _, a in paced)
-    if planned == 0 or actual == 0:
-        return None
-    distance = math.fsum(abs(a / actual - p / planned) for p, a in paced) / 2
-    return max(0.0, 1.0 - distance)
-
-
-def _spend_pacing(s: Subject) -> float | None:
-    plan = s.stream.plan
-    return None if plan is None else spend_pacing(plan.segments)
+def _spend_pacing(c: StreamColumns) -> Measured:
+    extra, known = _extra(c)
+    return c.where(
+        known["plan_spend_pacing"] & extra["has_plan_spend_pacing"], extra["plan_spend_pacing"]
+    )
 
 
 # --------------------------------------------------------------------------- goods (货品)
+# The line-up of a stream is its explained products (讲解), or all its listed products when
+# none was explained, looked up in the brand's products (the ``lineup_*`` columns).
 
 
-def _catalogue(s: Subject) -> list[Product]:
-    """The catalogue entries of the stream's line-up: the products explained (讲解), or all
-    listed products when the stream records no explanation."""
-    products = index_of(s).products
-    listed = s.stream.products
-    explained = [p for p in listed if p.explain_count > 0] or listed
-    return [products[p.product_id] for p in explained if p.product_id in products]
+def _extra(c: StreamColumns) -> tuple[dict[str, npt.NDArray[Any]], dict[str, BoolArray]]:
+    return c.memo("stage.extra", lambda: _extra_columns(c.table, c.brands.catalog))
 
 
-def _tier_coverage(s: Subject) -> float | None:
-    roles = {p.role for p in _catalogue(s) if p.role is not None}
-    if not roles:
-        return None
-    return len(roles) / len(ProductRole)
+def _tier_coverage(c: StreamColumns) -> Measured:
+    extra, known = _extra(c)
+    roles = extra["lineup_roles"].astype(np.int64)
+    count = sum(((roles & bit) != 0).astype(np.int64) for bit in ROLE_BITS.values())
+    return c.where(known["lineup_roles"] & (roles != 0), count / len(ProductRole))
 
 
-def _price_spread(s: Subject) -> float | None:
-    prices = [p.price_fen for p in _catalogue(s) if p.price_fen > 0]
-    if len(prices) < 2:
-        return None
-    return max(prices) / min(prices)
+def _price_spread(c: StreamColumns) -> Measured:
+    extra, known = _extra(c)
+    return ratio(
+        extra["lineup_max_price_fen"],
+        extra["lineup_min_price_fen"],
+        known["lineup_priced"] & (extra["lineup_priced"] >= 2),
+    )
 
 
-def _discount_depth(s: Subject) -> float | None:
-    depths = [1 - p.price_fen / p.list_price_fen for p in _catalogue(s) if p.list_price_fen]
-    if not depths:
-        return None
-    return math.fsum(depths) / len(depths)
+def _discount_depth(c: StreamColumns) -> Measured:
+    extra, known = _extra(c)
+    counted = extra["lineup_list_priced"]
+    return ratio(extra["lineup_discount_sum"], counted, known["lineup_list_priced"] & (counted > 0))
 
 
-def _hit_concentration(s: Subject) -> float | None:
-    gmvs = sorted((p.gmv_fen for p in s.stream.products), reverse=True)
-    total = sum(gmvs)
-    if total == 0:
-        return None
-    top = max(1, math.ceil(len(gmvs) / 5))
-    return sum(gmvs[:top]) / total
+def _hit_concentration(c: StreamColumns) -> Measured:
+    return ratio(c("products_top_fifth_gmv_fen"), c("products_gmv_fen"))
 
 
 # --------------------------------------------------------------------------- welfare (福利)
 
 
-def _coupon_use(s: Subject) -> float | None:
-    return metrics.ratio(s.stream.coupons_used, s.stream.coupons_issued)
+def _coupon_use(c: StreamColumns) -> Measured:
+    return ratio(c("coupons_used"), c("coupons_issued"))
 
 
-def _giveaways_per_hour(s: Subject) -> float | None:
-    return metrics.ratio(s.stream.giveaways, _hours(s.stream))
+def _giveaways_per_hour(c: StreamColumns) -> Measured:
+    return ratio(c("giveaways"), _hours(c))
 
 
-def _avg_watch(s: Subject) -> float | None:
-    return metrics.avg_watch_minutes(s.stream)
+def _avg_watch(c: StreamColumns) -> Measured:
+    return ratio(c("watch_seconds") / 60, c("uv"))
 
 
-def _interaction(s: Subject) -> float | None:
-    return metrics.interaction_rate(s.stream)
+def _interaction(c: StreamColumns) -> Measured:
+    return ratio(c("comments") + c("likes") + c("shares"), c("uv"))
 
 
-def _conversion(s: Subject) -> float | None:
-    return metrics.conversion_rate(s.stream)
+def _conversion(c: StreamColumns) -> Measured:
+    return ratio(c("buyers"), c("uv"))
 
 
 # --------------------------------------------------------------------------- warm-up (预热)
 
 
-def _preheat_videos(s: Subject) -> float | None:
-    return float(s.stream.preheat_videos)
+def _preheat_videos(c: StreamColumns) -> Measured:
+    return c("preheat_videos").astype(np.float64), c.everywhere
 
 
-def _preheat_views(s: Subject) -> float | None:
-    return metrics.ratio(s.stream.preheat_video_views, s.stream.uv)
+def _preheat_views(c: StreamColumns) -> Measured:
+    return ratio(c("preheat_video_views"), c("uv"))
 
 
-def _reservations(s: Subject) -> float | None:
-    return metrics.ratio(s.stream.reservations, s.stream.uv)
+def _reservations(c: StreamColumns) -> Measured:
+    return ratio(c("reservations"), c("uv"))
 
 
-def _reserved_attendance(s: Subject) -> float | None:
-    return metrics.ratio(s.stream.reserved_attendees, s.stream.uv)
+def _reserved_attendance(c: StreamColumns) -> Measured:
+    return ratio(c("reserved_attendees"), c("uv"), c("has_reserved_attendees"))
 
 
-def _first_minutes(s: Subject) -> float | None:
-    return metrics.ratio(s.stream.first_minutes_uv, s.stream.uv)
+def _first_minutes(c: StreamColumns) -> Measured:
+    return ratio(c("first_minutes_uv"), c("uv"), c("has_first_minutes_uv"))
+
+
+def _extra_columns(
+    table: StreamTable, catalog: TableCatalog
+) -> tuple[dict[str, npt.NDArray[Any]], dict[str, BoolArray]]:
+    """The line-up and spend-pacing columns (:data:`~steps.columnar.table.EXTRA_SCHEMA`) of
+    every row and, per column, where they are known: from the table for each group it
+    holds, else built from the catalog's stream objects (for the rows whose streams the
+    catalog holds; the other rows are not known, and a warning says why)."""
+    n = len(table)
+    names = set(table.column_names)
+    columns: dict[str, npt.NDArray[Any]] = {}
+    known: dict[str, BoolArray] = {}
+    missing: list[str] = []
+    for group in (PACING_COLUMNS, LINEUP_COLUMNS):
+        if names.issuperset(group):
+            columns.update({name: table.column(name) for name in group})
+            known.update(dict.fromkeys(group, np.ones(n, dtype=np.bool_)))
+        else:
+            missing += group
+    if not missing:
+        return columns, known
+    bridged = np.zeros(n, dtype=np.bool_)
+    for name in missing:
+        columns[name] = np.zeros(n, dtype=_EXTRA_DTYPES[name])
+        known[name] = bridged
+    brand_ids = table.dictionary("brand_id")
+    stream_ids = table.dictionary("stream_id")
+    brands: list[Brand] = []
+    position: dict[str, int] = {}
+    rows: list[int] = []
+    streams: list[tuple[int, Stream]] = []
+    unknown: set[str] = set()
+    pairs = zip(table.column("brand_id").tolist(), table.column("stream_id").tolist(), strict=True)
+    for row, (brand_code, stream_code) in enumerate(pairs):
+        brand_id = brand_ids[brand_code]
+        stream = catalog.stream_objects(brand_id).get(stream_ids[stream_code])
+        if stream is None:
+            unknown.add(brand_id)
+            continue
+        index = position.get(brand_id)
+        if index is None:
+            index = position[brand_id] = len(brands)
+            brands.append(catalog.brand(brand_id))
+        rows.append(row)
+        streams.append((index, stream))
+    if rows:
+        rebuilt = type(table).from_streams(brands, streams)
+        at = np.array(rows, dtype=np.intp)
+        bridged[at] = True
+        for name in missing:
+            columns[name][at] = rebuilt.column(name)
+    if unknown:
+        lost = ", ".join(
+            key
+            for key, group in (
+                ("spend_pacing", PACING_COLUMNS),
+                ("tier_coverage, price_spread, discount_depth", LINEUP_COLUMNS),
+            )
+            if group[0] in missing
+        )
+        warnings.warn(
+            f"the table has no column {', '.join(missing)} (read_jsonl and "
+            "StreamTable.from_dataset build them; give them as columns to from_columns, "
+            "from_arrow or read_parquet) and the catalog does not hold the streams of "
+            f"{len(unknown)} brand(s) (e.g. {min(unknown)!r}): {lost} not available there",
+            stacklevel=2,
+        )
+    return columns, known
 
 
 # --------------------------------------------------------------------------- definitions
@@ -282,7 +313,7 @@ SCRIPT: Component[StreamSubject] = Component(
             name="Run-of-show planned",
             name_zh="直播脚本完整度",
             unit="share",
-            measure=plan_completeness,
+            columns=_plan_completeness,
             defaults=linear(
                 0.0,
                 1.0,
@@ -297,7 +328,7 @@ SCRIPT: Component[StreamSubject] = Component(
             name="Timing adherence",
             name_zh="节奏执行度",
             unit="share",
-            measure=_segment_adherence,
+            columns=_segment_adherence,
             defaults=linear(
                 0.5,
                 0.9,
@@ -312,7 +343,7 @@ SCRIPT: Component[StreamSubject] = Component(
             name="Products explained per hour",
             name_zh="每小时讲解商品数",
             unit="products per hour",
-            measure=_products_per_hour,
+            columns=_products_per_hour,
             defaults=linear(1.0, 6.0, _CHEN + " (one product every 10 minutes is the target)"),
             inputs=("products[].explain_count", "duration_seconds"),
             formula="count(products with explain_count > 0) / (duration_seconds / 3600)",
@@ -322,7 +353,7 @@ SCRIPT: Component[StreamSubject] = Component(
             name="Airtime spent explaining",
             name_zh="讲解时长占比",
             unit="share",
-            measure=_explain_share,
+            columns=_explain_share,
             defaults=linear(0.3, 0.8, _CHEN + " (most airtime on products is the target)"),
             weight=0.5,
             inputs=("products[].explain_seconds", "duration_seconds"),
@@ -333,7 +364,7 @@ SCRIPT: Component[StreamSubject] = Component(
             name="Hosts on air",
             name_zh="主播配置",
             unit="hosts",
-            measure=_hosts,
+            columns=_hosts,
             defaults=linear(
                 0.0,
                 2.0,
@@ -357,7 +388,7 @@ TRAFFIC: Component[StreamSubject] = Component(
             name="GMV against target",
             name_zh="GMV目标达成率",
             unit="share",
-            measure=_target_attainment,
+            columns=_target_attainment,
             defaults=linear(
                 0.5, 1.0, _ASSUME + "meeting the stream's own GMV target is the target"
             ),
@@ -369,7 +400,7 @@ TRAFFIC: Component[StreamSubject] = Component(
             name="Paid spend against GMV target",
             name_zh="投放费比(计划)",
             unit="share",
-            measure=_spend_to_target,
+            columns=_spend_to_target,
             defaults=linear(
                 0.4,
                 0.1,
@@ -384,7 +415,7 @@ TRAFFIC: Component[StreamSubject] = Component(
             name="Paid ROI",
             name_zh="投放ROI",
             unit="×",
-            measure=_paid_roi,
+            columns=_paid_roi,
             defaults=linear(
                 1.0,
                 3.0,
@@ -399,7 +430,7 @@ TRAFFIC: Component[StreamSubject] = Component(
             name="Paid UV share off plan",
             name_zh="付费流量占比偏差",
             unit="share points",
-            measure=_paid_share_gap,
+            columns=_paid_share_gap,
             defaults=linear(
                 0.2,
                 0.02,
@@ -414,7 +445,7 @@ TRAFFIC: Component[StreamSubject] = Component(
             name="Spend spread as planned",
             name_zh="分时段投放执行度",
             unit="share",
-            measure=_spend_pacing,
+            columns=_spend_pacing,
             defaults=linear(
                 0.6,
                 0.9,
@@ -436,7 +467,7 @@ GOODS: Component[StreamSubject] = Component(
             name="Traffic / hero / profit tiers",
             name_zh="货品结构完整度",
             unit="share",
-            measure=_tier_coverage,
+            columns=_tier_coverage,
             defaults=linear(
                 1 / 3,
                 1.0,
@@ -451,7 +482,7 @@ GOODS: Component[StreamSubject] = Component(
             name="Price-band spread",
             name_zh="价格带宽度",
             unit="× (max / min price)",
-            measure=_price_spread,
+            columns=_price_spread,
             defaults=linear(
                 1.5,
                 6.0,
@@ -466,7 +497,7 @@ GOODS: Component[StreamSubject] = Component(
             name="Discount depth",
             name_zh="优惠力度",
             unit="share of list price",
-            measure=_discount_depth,
+            columns=_discount_depth,
             defaults=linear(
                 0.0,
                 0.3,
@@ -482,7 +513,7 @@ GOODS: Component[StreamSubject] = Component(
             name="GMV concentration in hit items",
             name_zh="爆款集中度",
             unit="share",
-            measure=_hit_concentration,
+            columns=_hit_concentration,
             defaults=linear(
                 0.2,
                 0.6,
@@ -505,7 +536,7 @@ WELFARE: Component[StreamSubject] = Component(
             name="Coupon use rate",
             name_zh="优惠券核销率",
             unit="share",
-            measure=_coupon_use,
+            columns=_coupon_use,
             defaults=linear(0.1, 0.5, _ASSUME + "half of the issued coupons used is strong"),
             inputs=("coupons_issued > 0", "coupons_used"),
             formula="coupons_used / coupons_issued",
@@ -515,7 +546,7 @@ WELFARE: Component[StreamSubject] = Component(
             name="Giveaways per hour",
             name_zh="每小时福袋数",
             unit="per hour",
-            measure=_giveaways_per_hour,
+            columns=_giveaways_per_hour,
             defaults=linear(0.0, 4.0, _ASSUME + "a giveaway (福袋) every 15 minutes"),
             weight=0.5,
             inputs=("duration_seconds",),
@@ -526,7 +557,7 @@ WELFARE: Component[StreamSubject] = Component(
             name="Average watch time",
             name_zh="人均观看时长",
             unit="minutes",
-            measure=_avg_watch,
+            columns=_avg_watch,
             defaults=linear(
                 0.5,
                 3.0,
@@ -541,7 +572,7 @@ WELFARE: Component[StreamSubject] = Component(
             name="Interaction rate",
             name_zh="互动率",
             unit="per viewer",
-            measure=_interaction,
+            columns=_interaction,
             defaults=linear(0.1, 2.0, _ASSUME + "two interactions (likes included) per viewer"),
             weight=0.5,
             inputs=("uv", "comments", "likes", "shares"),
@@ -552,7 +583,7 @@ WELFARE: Component[StreamSubject] = Component(
             name="Viewer → buyer conversion",
             name_zh="观看-成交转化率",
             unit="share",
-            measure=_conversion,
+            columns=_conversion,
             defaults=linear(0.005, 0.05, _ASSUME + "5% of viewers buying is a strong live room"),
             inputs=("uv", "buyers"),
             formula="buyers / uv",
@@ -570,7 +601,7 @@ WARMUP: Component[StreamSubject] = Component(
             name="Preheat videos",
             name_zh="预热短视频数",
             unit="videos",
-            measure=_preheat_videos,
+            columns=_preheat_videos,
             defaults=linear(0.0, 3.0, _ASSUME + "three preheat videos in the days before"),
             weight=0.5,
             inputs=("preheat_videos",),
@@ -581,7 +612,7 @@ WARMUP: Component[StreamSubject] = Component(
             name="Preheat views per viewer",
             name_zh="预热视频播放/观看人数",
             unit="views per viewer",
-            measure=_preheat_views,
+            columns=_preheat_views,
             defaults=linear(0.0, 1.0, _ASSUME + "preheat views matching the stream's UV"),
             weight=0.5,
             inputs=("uv", "preheat_video_views"),
@@ -592,7 +623,7 @@ WARMUP: Component[StreamSubject] = Component(
             name="Reservations per viewer",
             name_zh="预约率",
             unit="per viewer",
-            measure=_reservations,
+            columns=_reservations,
             defaults=linear(0.0, 0.1, _ASSUME + "reservations equal to 10% of the viewers"),
             inputs=("uv", "reservations"),
             formula="reservations / uv",
@@ -602,7 +633,7 @@ WARMUP: Component[StreamSubject] = Component(
             name="Reserved viewers who came",
             name_zh="预约到场占比",
             unit="share of viewers",
-            measure=_reserved_attendance,
+            columns=_reserved_attendance,
             defaults=linear(
                 0.0,
                 0.05,
@@ -617,7 +648,7 @@ WARMUP: Component[StreamSubject] = Component(
             name="Viewers in the first minutes",
             name_zh="开播前段UV占比",
             unit="share",
-            measure=_first_minutes,
+            columns=_first_minutes,
             defaults=linear(
                 0.05,
                 0.3,
@@ -640,7 +671,19 @@ COMPONENTS: tuple[Component[StreamSubject], ...] = (SCRIPT, TRAFFIC, GOODS, WELF
 # sentences are the catalogue's "stage.<indicator>.detail" (or named variants).
 
 
-def _detail_adherence(s: Subject, language: str) -> str | None:
+def _stream_hours(stream: Stream) -> float | None:
+    return stream.duration_seconds / 3600 if stream.duration_seconds > 0 else None
+
+
+def _lineup(s: Subject) -> list[Product]:
+    """The catalogue entries of the stream's line-up, for the sentences that name them."""
+    products = {p.product_id: p for p in s.brand.products}
+    listed = s.stream.products
+    explained = [p for p in listed if p.explain_count > 0] or listed
+    return [products[p.product_id] for p in explained if p.product_id in products]
+
+
+def _detail_adherence(s: Subject, evaluation: Evaluation, language: str) -> str | None:
     plan = s.stream.plan
     if plan is None:
         return None
@@ -653,8 +696,8 @@ def _detail_adherence(s: Subject, language: str) -> str | None:
     return text(f"stage.segment_adherence.{key}", language, segment=worst.name, minutes=abs(off))
 
 
-def _detail_products(s: Subject, language: str) -> str | None:
-    hours = _hours(s.stream)
+def _detail_products(s: Subject, evaluation: Evaluation, language: str) -> str | None:
+    hours = _stream_hours(s.stream)
     if hours is None:
         return None
     explained = sum(1 for p in s.stream.products if p.explain_count > 0)
@@ -668,7 +711,7 @@ def _detail_products(s: Subject, language: str) -> str | None:
     )
 
 
-def _detail_roi(s: Subject, language: str) -> str | None:
+def _detail_roi(s: Subject, evaluation: Evaluation, language: str) -> str | None:
     stream = s.stream
     paid = stream.gmv_by_source.get(TrafficSource.PAID, 0)
     return text(
@@ -679,9 +722,10 @@ def _detail_roi(s: Subject, language: str) -> str | None:
     )
 
 
-def _detail_spend_target(s: Subject, language: str) -> str | None:
-    target = _gmv_target(s)
-    if target is None:
+def _detail_spend_target(s: Subject, evaluation: Evaluation, language: str) -> str | None:
+    plan = s.stream.plan
+    target = None if plan is None else plan.gmv_target_fen
+    if not target:
         return None
     return text(
         "stage.spend_to_target.detail",
@@ -692,25 +736,25 @@ def _detail_spend_target(s: Subject, language: str) -> str | None:
     )
 
 
-def _detail_tiers(s: Subject, language: str) -> str | None:
-    roles = {p.role for p in _catalogue(s) if p.role is not None}
+def _detail_tiers(s: Subject, evaluation: Evaluation, language: str) -> str | None:
+    roles = {p.role for p in _lineup(s) if p.role is not None}
     missing = [text(f"stage.role.{r.value}", language) for r in ProductRole if r not in roles]
     if not missing:
         return None
     return text("stage.tier_coverage.detail", language, tiers=join(missing, language))
 
 
-def _detail_hits(s: Subject, language: str) -> str | None:
+def _detail_hits(s: Subject, evaluation: Evaluation, language: str) -> str | None:
     items = sorted(s.stream.products, key=lambda p: (-p.gmv_fen, p.product_id))
     if not items:
         return None
     top = items[0]
-    products = index_of(s).products
+    products = {p.product_id: p for p in s.brand.products}
     name = products[top.product_id].name if top.product_id in products else top.product_id
     return text("stage.hit_concentration.detail", language, product=name, times=top.explain_count)
 
 
-def _detail_reservations(s: Subject, language: str) -> str | None:
+def _detail_reservations(s: Subject, evaluation: Evaluation, language: str) -> str | None:
     stream = s.stream
     if stream.uv == 0:
         return None
@@ -724,7 +768,7 @@ def _detail_reservations(s: Subject, language: str) -> str | None:
     )
 
 
-def _detail_attendance(s: Subject, language: str) -> str | None:
+def _detail_attendance(s: Subject, evaluation: Evaluation, language: str) -> str | None:
     rate = metrics.reservation_attendance_rate(s.stream)
     if rate is None:
         return None
@@ -736,7 +780,7 @@ def _detail_attendance(s: Subject, language: str) -> str | None:
     )
 
 
-def _detail_conversion(s: Subject, language: str) -> str | None:
+def _detail_conversion(s: Subject, evaluation: Evaluation, language: str) -> str | None:
     stream = s.stream
     if stream.uv == 0:
         return None
@@ -759,8 +803,11 @@ _DETAILS: Mapping[str, Detail[Subject]] = {
 # --------------------------------------------------------------------------- the scorer
 
 
-class StageScorer(PerComponentAdvice[StreamSubject], IndexedStreamMethodology):
-    """STAGE, per stream: script, traffic, goods, welfare and warm-up (equal weights)."""
+class StageScorer(PerComponentAdvice[StreamSubject], ColumnStreamMethodology):
+    """STAGE, per stream: script, traffic, goods, welfare and warm-up (equal weights).
+
+    Every indicator is defined over columns: a table of a million streams and a single
+    stream (a table of one row) go through the same computation."""
 
     name: ClassVar[str] = "stage"
     version: ClassVar[str] = "0.1"
@@ -770,34 +817,19 @@ class StageScorer(PerComponentAdvice[StreamSubject], IndexedStreamMethodology):
         "gifts and welfare, early warm-up; one recommendation per weak part for the next "
         "stream."
     )
+    COMPONENTS: ClassVar[tuple[Component[StreamSubject], ...]] = COMPONENTS
     max_recommendations: ClassVar[int] = len(COMPONENTS)
     details: ClassVar[Mapping[str, Detail[Any]]] = _DETAILS
 
-    def components(
-        self, subject: StreamSubject, context: ScoringContext
-    ) -> Sequence[Component[StreamSubject]]:
-        return COMPONENTS
-
-    def notes(self, subject: StreamSubject, context: ScoringContext) -> Mapping[str, str]:
-        notes: dict[str, str] = {}
-        attendance = metrics.reservation_attendance_rate(subject.stream)
-        if attendance is not None:
-            notes["reservation_attendance_rate"] = f"{attendance:.4f}"
-        paid = _paid_share(subject.stream)
-        if paid is not None:
-            notes["paid_uv_share"] = f"{paid:.4f}"
-        return notes
-
-    def score_table(
-        self, table: StreamTable, catalog: Dataset | TableCatalog, context: ScoringContext
-    ) -> TableScores:
-        """Every stream of ``table`` at once, with numpy (the same scores as :meth:`score`;
-        see :mod:`steps.plugins.stage_batch`).  Recommendations are made by
-        :meth:`TableScores.to_cards <steps.scoring.batch.TableScores.to_cards>` for the
-        rows whose subjects it is given."""
-        from steps.plugins.stage_batch import score_table
-
-        return score_table(self, table, catalog, context)
+    def table_notes(self, columns: StreamColumns) -> Mapping[str, Measured]:
+        return {
+            "reservation_attendance_rate": ratio(
+                columns("reserved_attendees"),
+                columns("reservations"),
+                columns("has_reserved_attendees"),
+            ),
+            "paid_uv_share": _paid_share(columns),
+        }
 
 
 @hookimpl

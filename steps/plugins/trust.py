@@ -31,7 +31,7 @@ from steps.plugins._support import Detail, PerComponentAdvice, linear
 from steps.scoring.base import BrandMethodology
 from steps.scoring.contract import Scorer, ScoringContext
 from steps.scoring.hookspecs import hookimpl
-from steps.scoring.indicators import Component, Indicator
+from steps.scoring.indicators import Component, Evaluation, Indicator
 from steps.scoring.messages import text
 
 __all__ = [
@@ -326,7 +326,7 @@ COMPONENTS: tuple[Component[Brand], ...] = (PROMISES, EXPERIENCE, AFTER_SALES)
 _CATEGORY_SPECIFIC = frozenset(CATEGORY_WORDS)
 
 
-def _detail_refund(brand: Brand, language: str) -> str | None:
+def _detail_refund(brand: Brand, evaluation: Evaluation, language: str) -> str | None:
     measured = measured_refund_rate(brand)
     if measured is None:
         return None

@@ -89,15 +89,20 @@ class MethodologyScorer(ABC, Generic[S]):
     @abstractmethod
     def _subject_id(self, subject: S) -> str: ...
 
+    def _platform(self, subject: S) -> str | None:
+        """The platform whose default benchmarks judge ``subject``: its brand's main
+        platform (a stream methodology takes the stream's account's)."""
+        platform = metrics.main_platform(self._brand(subject))
+        return platform.value if platform else None
+
     def resolve_benchmark(
         self, subject: S, indicator: Indicator[S], context: ScoringContext
     ) -> Benchmark:
         brand = self._brand(subject)
-        platform = metrics.main_platform(brand)
         return context.benchmark_for(
             self.name,
             indicator,
-            platform=platform.value if platform else None,
+            platform=self._platform(subject),
             category=brand.category,
             tier=brand.tier,
         )
@@ -187,6 +192,11 @@ class StreamMethodology(MethodologyScorer[StreamSubject]):
 
     def _subject_id(self, subject: StreamSubject) -> str:
         return subject.stream.stream_id
+
+    def _platform(self, subject: StreamSubject) -> str | None:
+        if subject.account is not None:
+            return subject.account.platform.value
+        return super()._platform(subject)
 
     def score(self, subject: StreamSubject, context: ScoringContext) -> ScoreCard:
         return self._card(subject, context, SubjectKind.STREAM)

@@ -52,7 +52,16 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Final, Protocol, TypeAlias, runtime_checkable
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Final,
+    Protocol,
+    TypeAlias,
+    TypeVar,
+    runtime_checkable,
+)
 
 import attrs
 import numpy as np
@@ -61,6 +70,7 @@ import numpy.typing as npt
 from steps.domain import metrics
 from steps.domain.enums import Platform
 from steps.domain.model import Brand, Dataset, RunOfShow, Stream
+from steps.scoring.base import StreamMethodology
 from steps.scoring.contract import ScoringContext, StreamScorer, StreamSubject
 from steps.scoring.indicators import (
     Benchmark,
@@ -97,9 +107,11 @@ __all__ = [
     "BenchmarkColumn",
     "BrandFacts",
     "ColumnEvaluation",
+    "ColumnStreamMethodology",
     "ComponentColumns",
     "IndicatorColumns",
     "Measured",
+    "StreamColumns",
     "StreamFacts",
     "TableBrands",
     "TableCatalog",
@@ -112,6 +124,7 @@ __all__ = [
     "ratio",
     "score_methodology_table",
     "stream_days",
+    "subjects_table",
 ]
 
 FloatArray: TypeAlias = npt.NDArray[np.float64]
@@ -790,16 +803,22 @@ class StreamFacts:
 
 @attrs.frozen
 class BrandFacts:
-    """The per-brand context of a stream scorer (what :class:`~steps.plugins._support.
-    BrandIndex` computes): the brand's main platform, category and tier, its window in
-    weeks and its short videos in the window by account (``None`` when the brand records
-    no short video)."""
+    """The per-brand context of a stream scorer: the brand's main platform, category and
+    tier, its window in weeks, its short videos in the window by account (``None`` when
+    the brand records no short video) and the platform of each of its accounts."""
 
     platform: str | None
     category: str
     tier: str | None
     weeks: float | None
     videos: Mapping[str, int] | None
+    #: Each account's platform, by account id: a stream is judged by its account's platform.
+    accounts: Mapping[str, str] = attrs.field(factory=dict)
+
+    def platform_of(self, account_id: str) -> str | None:
+        """The platform a stream of ``account_id`` is judged by: its account's, else the
+        brand's main platform (an account the brand does not list)."""
+        return self.accounts.get(account_id, self.platform)
 
 
 def _main_platform(brand: Brand, votes: Mapping[str, int]) -> Platform | None:
@@ -869,6 +888,7 @@ def brand_facts(brand: Brand, streams: StreamFacts | None = None) -> BrandFacts:
         tier=brand.tier,
         weeks=weeks,
         videos=videos,
+        accounts={a.account_id: a.platform.value for a in brand.accounts},
     )
 
 
@@ -946,6 +966,9 @@ class TableBrands:
     catalog: TableCatalog
     facts: tuple[BrandFacts | None, ...]
     _cache: dict[str, Measured] = attrs.field(factory=dict, init=False, repr=False)
+    _scope_cache: list[tuple[IndexArray, list[tuple[str | None, str, str | None]]]] = attrs.field(
+        factory=list, init=False, repr=False
+    )
 
     @classmethod
     def build(cls, catalog: TableCatalog, table: StreamTable) -> TableBrands:
@@ -969,39 +992,60 @@ class TableBrands:
     def _per_brand(self, choose: Callable[[BrandFacts], object]) -> list[object]:
         return [None if f is None else choose(f) for f in self.facts]
 
+    def _scopes(self) -> tuple[IndexArray, list[tuple[str | None, str, str | None]]]:
+        """Each row's benchmark scope and the distinct scopes ``(platform, category,
+        tier)``: the platform of the row's account (:meth:`BrandFacts.platform_of`), the
+        category and tier of its brand."""
+        cached = self._scope_cache
+        if cached:
+            return cached[0]
+        account_ids = self.table.dictionary("account_id")
+        index, pair_brand, pair_account, _ = _pairs(
+            self.table.column("brand_id"), self.table.column("account_id"), len(account_ids)
+        )
+        scopes: dict[tuple[str | None, str, str | None], int] = {}
+        of_pair = np.zeros(len(pair_brand), dtype=np.intp)
+        for pair, (b, a) in enumerate(zip(pair_brand.tolist(), pair_account.tolist(), strict=True)):
+            facts = self.facts[b]
+            if facts is None:
+                continue
+            scope = (facts.platform_of(account_ids[a]), facts.category, facts.tier)
+            of_pair[pair] = scopes.setdefault(scope, len(scopes))
+        found = (of_pair[index], list(scopes))
+        cached.append(found)
+        return found
+
     def benchmarks(
         self, scorer: str, indicator: Indicator[Any], context: ScoringContext
     ) -> BenchmarkColumn:
         """The benchmark of ``indicator`` for each row: ``context.benchmark_for`` with the
-        platform, category and tier of the row's brand."""
+        platform of the row's account (the brand's main platform for an account the brand
+        does not list) and the category and tier of the row's brand, as
+        :meth:`~steps.scoring.base.StreamMethodology.resolve_benchmark` picks it for one
+        stream."""
+        rows, scopes = self._scopes()
         choices: list[Benchmark] = []
-        of_brand = np.zeros(len(self.facts), dtype=np.intp)
-        for code, facts in enumerate(self.facts):
-            if facts is None:
-                continue
+        of_scope = np.zeros(max(len(scopes), 1), dtype=np.intp)
+        for code, (platform, category, tier) in enumerate(scopes):
             chosen = context.benchmark_for(
-                scorer,
-                indicator,
-                platform=facts.platform,
-                category=facts.category,
-                tier=facts.tier,
+                scorer, indicator, platform=platform, category=category, tier=tier
             )
             for index, known in enumerate(choices):
                 if known is chosen:
-                    of_brand[code] = index
+                    of_scope[code] = index
                     break
             else:
-                of_brand[code] = len(choices)
+                of_scope[code] = len(choices)
                 choices.append(chosen)
         if not choices:
             return BenchmarkColumn.single(indicator.default_benchmark(None))
         if len(choices) == 1:
             return BenchmarkColumn.single(choices[0])
-        return BenchmarkColumn(tuple(choices), of_brand[self.table.column("brand_id")])
+        return BenchmarkColumn(tuple(choices), of_scope[rows])
 
     def content_output(self) -> Measured:
         """Short videos per week of each row's account in its brand's window
-        (:func:`steps.plugins._support.videos_per_week`); not available where the brand
+        (posted in the window / the window's weeks); not available where the brand
         records no short video."""
         cached = self._cache.get("content_output")
         if cached is not None:
@@ -1447,6 +1491,47 @@ class TableScores:
 # --------------------------------------------------------------------------- scorers
 
 
+T = TypeVar("T")
+
+
+class StreamColumns:
+    """What an indicator defined over columns reads (:attr:`Indicator.columns
+    <steps.scoring.indicators.Indicator.columns>`): the columns of a table
+    (``columns("uv")``), the brand context of its rows (:attr:`brands`) and values derived
+    once per table and shared by the indicators that need them (:meth:`memo`)."""
+
+    __slots__ = ("_memo", "brands", "table")
+
+    def __init__(self, table: StreamTable, brands: TableBrands) -> None:
+        self.table = table
+        self.brands = brands
+        self._memo: dict[str, Any] = {}
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def __call__(self, name: str) -> npt.NDArray[Any]:
+        """The column ``name`` of the table (see :data:`steps.columnar.SCHEMA`)."""
+        return self.table.column(name)
+
+    def memo(self, key: str, compute: Callable[[], T]) -> T:
+        """``compute()``, computed once for this table whichever indicator asks first."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        found: T = self._memo[key]
+        return found
+
+    @property
+    def everywhere(self) -> BoolArray:
+        """Every row available."""
+        return self.memo("everywhere", lambda: np.ones(len(self.table), dtype=np.bool_))
+
+    def where(self, condition: npt.ArrayLike, values: npt.ArrayLike) -> Measured:
+        """``values`` (finite) where ``condition`` holds, else not available."""
+        ok = np.asarray(condition, dtype=np.bool_)
+        return np.asarray(values, dtype=np.float64) * ok, ok
+
+
 @runtime_checkable
 class TableScorer(StreamScorer, Protocol):
     """A stream scorer that also scores a whole :class:`~steps.columnar.StreamTable`."""
@@ -1494,6 +1579,106 @@ def score_methodology_table(
         advisor=advise,
         language=context.language,
     )
+
+
+def _consistent_batches(subjects: Sequence[StreamSubject]) -> Iterator[list[StreamSubject]]:
+    """``subjects`` in order, cut where a brand id would stand for two different brand
+    objects in one table (a catalog holds one brand per id)."""
+    batch: list[StreamSubject] = []
+    seen: dict[str, Brand] = {}
+    for subject in subjects:
+        brand = subject.brand
+        known = seen.setdefault(brand.brand_id, brand)
+        if known is not brand:
+            yield batch
+            batch, seen = [], {brand.brand_id: brand}
+        batch.append(subject)
+    if batch:
+        yield batch
+
+
+def subjects_table(subjects: Sequence[StreamSubject]) -> tuple[StreamTable, TableCatalog]:
+    """The streams of ``subjects`` as a table, one row each in order, with the catalog of
+    their brands (a brand id must name one brand object throughout)."""
+    from steps.columnar.table import StreamTable
+
+    brands: list[Brand] = []
+    position: dict[str, int] = {}
+    rows: list[tuple[int, Stream]] = []
+    for subject in subjects:
+        brand = subject.brand
+        index = position.get(brand.brand_id)
+        if index is None:
+            index = position[brand.brand_id] = len(brands)
+            brands.append(brand)
+        elif brands[index] is not brand:
+            raise ValueError(f"two different brands with id {brand.brand_id!r} in one table")
+        rows.append((index, subject.stream))
+    table = StreamTable.from_streams(brands, rows)
+    return table, TableCatalog(Dataset(brands=tuple(brands)))
+
+
+class ColumnStreamMethodology(StreamMethodology):
+    """A stream methodology whose indicators are defined over columns
+    (:attr:`Indicator.columns <steps.scoring.indicators.Indicator.columns>`), once.
+
+    :meth:`score_table` scores every row of a table at once; :meth:`score` and
+    :meth:`score_many` are the same computation over a table of the subjects' streams, so
+    one subject, a batch and a million-row table give the same card.  Subclasses set
+    :attr:`COMPONENTS` and may give :meth:`table_notes` and recommendations
+    (:meth:`~steps.scoring.base.MethodologyScorer.recommendations`, from the subject and
+    its evaluation)."""
+
+    #: The scorer's components, the same for every stream.
+    COMPONENTS: ClassVar[tuple[Component[StreamSubject], ...]] = ()
+
+    def components(
+        self, subject: StreamSubject, context: ScoringContext
+    ) -> Sequence[Component[StreamSubject]]:
+        return self.COMPONENTS
+
+    def table_notes(self, columns: StreamColumns) -> Mapping[str, Measured]:
+        """The card's notes as measured columns (shown as ``f"{value:.4f}"`` where
+        available); none by default."""
+        return {}
+
+    def score(self, subject: StreamSubject, context: ScoringContext) -> ScoreCard:
+        return self.score_many((subject,), context)[0]
+
+    def score_many(
+        self, subjects: Sequence[StreamSubject], context: ScoringContext
+    ) -> list[ScoreCard]:
+        """One card per subject, in order: :meth:`score_table` of their streams."""
+        cards: list[ScoreCard] = []
+        for batch in _consistent_batches(subjects):
+            table, catalog = subjects_table(batch)
+            cards += self.score_table(table, catalog, context).to_cards(subjects=batch)
+        return cards
+
+    def score_table(
+        self, table: StreamTable, catalog: Dataset | TableCatalog, context: ScoringContext
+    ) -> TableScores:
+        """Every row of ``table`` at once.  Recommendations are made by
+        :meth:`TableScores.to_cards` for the rows whose subjects it is given."""
+        cat = TableCatalog.of(catalog)
+        columns = StreamColumns(table, cat.brands(table))
+        measured: dict[str, Measured] = {}
+        for component in self.COMPONENTS:
+            for indicator in component.indicators:
+                if indicator.columns is None:
+                    raise TypeError(
+                        f"{self.name}: indicator {indicator.key} has no columns definition"
+                    )
+                measured[f"{component.key}.{indicator.key}"] = indicator.columns(columns)
+        return score_methodology_table(
+            self,
+            table,
+            cat,
+            context,
+            components=self.COMPONENTS,
+            values=measured,
+            notes=self.table_notes(columns),
+        )
 
 
 # --------------------------------------------------------------------------- materialising
@@ -1780,7 +1965,7 @@ def _call_table(
     context: ScoringContext,
     into: dict[str, TableScores],
 ) -> str | None:
-    from steps.scoring.engine import _text, table_text_problem
+    from steps.scoring.engine import _text
 
     try:
         result = method(table, catalog, context)
@@ -1788,10 +1973,22 @@ def _call_table(
         raise
     except BaseException as error:  # SystemExit too: nothing a plugin raises escapes
         return f"raised {type(error).__name__}: {_text(error)}"
+    problem = check_table_scores(result, record.name, table)
+    if problem is not None:
+        return problem
+    into[record.name] = result  # type: ignore[assignment]  # checked above
+    return None
+
+
+def check_table_scores(result: object, scorer: str, table: StreamTable) -> str | None:
+    """What is wrong with ``result`` as the :class:`TableScores` of ``scorer`` over
+    ``table`` (``None``: nothing)."""
+    from steps.scoring.engine import _text, table_text_problem
+
     if not isinstance(result, TableScores):
         return f"returned {type(result).__name__}, not TableScores"
-    if result.scorer != record.name:
-        return f"returned scores of scorer {result.scorer!r}, expected {record.name!r}"
+    if result.scorer != scorer:
+        return f"returned scores of scorer {result.scorer!r}, expected {scorer!r}"
     if result.table is not table:
         return "returned scores of another table"
     try:
@@ -1800,7 +1997,4 @@ def _call_table(
         raise
     except BaseException as error:
         problem = f"broken TableScores ({type(error).__name__}: {_text(error)})"
-    if problem is not None:
-        return f"returned {problem}"
-    into[record.name] = result
-    return None
+    return None if problem is None else f"returned {problem}"

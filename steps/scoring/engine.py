@@ -677,8 +677,12 @@ class _Run:
         brand: Brand,
         subjects: Sequence[Brand] | Sequence[StreamSubject],
         ids: Sequence[str],
+        table: Callable[[], tuple[StreamTable, TableCatalog]] | None = None,
     ) -> None:
-        """Score one brand's subjects with one scorer."""
+        """Score one brand's subjects with one scorer: as a table (``table`` gives the
+        brand's streams as one) when the scorer has ``score_table``, else with
+        ``score_many`` when it has it, else one subject at a time; a batch that fails is
+        scored again one subject at a time."""
         brand_id = brand.brand_id
         budget = self.time_budget
         if budget is not None and self.spent.get(record.name, 0.0) > budget:
@@ -687,9 +691,12 @@ class _Run:
             return
         with warnings.catch_warnings(record=True) as log:
             warnings.simplefilter("always")
-            if record.batch:
+            if record.batch or (record.table and table is not None):
                 started = time.perf_counter()
-                reason = self._batch(record, subjects, ids, brand_id)
+                if record.table and table is not None:
+                    reason = self._table(record, table, subjects, ids, brand_id)
+                else:
+                    reason = self._batch(record, subjects, ids, brand_id)
                 if budget is not None:
                     self.spend(record, None, brand_id, time.perf_counter() - started)
                 if reason is None:
@@ -702,7 +709,7 @@ class _Run:
                     None,
                     brand_id,
                     BATCH_FALLBACK,
-                    f"score_many {reason}; scored one subject at a time instead",
+                    f"{reason}; scored one subject at a time instead",
                 )
             score, context, keep = record.scorer.score, self.context, self.cards.append
             for subject, subject_id in zip(subjects, ids, strict=True):
@@ -744,17 +751,60 @@ class _Run:
             cards = list(itertools.islice(returned, len(subjects) + 1))
         except KeyboardInterrupt:
             raise
-        except BaseException as error:
-            return f"raised {type(error).__name__}: {_text(error)}"
+        except BaseException as error:  # SystemExit too: no plugin ends the run
+            return f"score_many raised {type(error).__name__}: {_text(error)}"
         if len(cards) != len(subjects):
             count = f"more than {len(subjects)}" if len(cards) > len(subjects) else len(cards)
-            return f"returned {count} cards for {len(subjects)} subjects"
+            return f"score_many returned {count} cards for {len(subjects)} subjects"
+        return self._keep(record, cards, ids, brand_id, "score_many")
+
+    def _keep(
+        self,
+        record: ScorerRecord,
+        cards: Sequence[object],
+        ids: Sequence[str],
+        brand_id: str,
+        method: str,
+    ) -> str | None:
+        """Keep ``cards`` (one per subject) if every one is valid; else why not."""
         for card, subject_id in zip(cards, ids, strict=True):
             problem = _checked(card, record, subject_id, brand_id)
             if problem is not None:
-                return f"on {subject_id!r}: {problem}"
-        self.cards.extend(cards)
+                return f"{method} on {subject_id!r}: {problem}"
+        self.cards.extend(cards)  # type: ignore[arg-type]  # each was checked above
         return None
+
+    def _table(
+        self,
+        record: ScorerRecord,
+        table: Callable[[], tuple[StreamTable, TableCatalog]],
+        subjects: Sequence[Brand] | Sequence[StreamSubject],
+        ids: Sequence[str],
+        brand_id: str,
+    ) -> str | None:
+        """Score a brand's streams with ``score_table`` over the brand's table; the reason
+        it failed, or ``None`` when every card was valid (and has been kept)."""
+        from steps.scoring.batch import check_table_scores
+
+        streams, catalog = table()
+        try:
+            scores = record.scorer.score_table(  # type: ignore[union-attr]
+                streams, catalog, self.context
+            )
+        except KeyboardInterrupt:
+            raise
+        except BaseException as error:  # SystemExit too: no plugin ends the run
+            return f"score_table raised {type(error).__name__}: {_text(error)}"
+        problem = check_table_scores(scores, record.name, streams)
+        if problem is not None:
+            return f"score_table {problem}"
+        try:
+            cards = scores.to_cards(subjects=subjects)
+        except KeyboardInterrupt:
+            raise
+        except BaseException as error:  # the scorer's advisor runs here
+            return f"score_table's cards raised {type(error).__name__}: {_text(error)}"
+        return self._keep(record, cards, ids, brand_id, "score_table")
 
     def results(self, records: Iterable[ScorerRecord]) -> ScoreResults:
         warned = tuple(attrs.evolve(first, count=count) for first, count in self._warnings.values())
@@ -776,6 +826,24 @@ class _Run:
                 for r in records
             ),
         )
+
+
+def _brand_table(
+    brand: Brand, subjects: Sequence[StreamSubject]
+) -> Callable[[], tuple[StreamTable, TableCatalog]]:
+    """The brand's streams as a table, built when a scorer first asks and then shared."""
+    built: list[tuple[StreamTable, TableCatalog]] = []
+
+    def table() -> tuple[StreamTable, TableCatalog]:
+        if not built:
+            from steps.columnar.table import StreamTable
+            from steps.scoring.batch import TableCatalog
+
+            streams = StreamTable.from_streams([brand], [(0, s.stream) for s in subjects])
+            built.append((streams, TableCatalog(Dataset(brands=(brand,)))))
+        return built[0]
+
+    return table
 
 
 def _stream_subjects(brand: Brand) -> tuple[list[StreamSubject], list[str]]:
@@ -840,7 +908,8 @@ def score(
             else:
                 if streams is None:
                     streams = _stream_subjects(brand)
-                run.score_group(record, brand, *streams)
+                    table = _brand_table(brand, streams[0])
+                run.score_group(record, brand, *streams, table=table)
                 done += len(streams[1])
             if progress is not None:
                 progress(done, total)

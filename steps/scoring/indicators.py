@@ -29,12 +29,15 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import attrs
 
 from steps.scoring.messages import builtin_catalogue, display_name, join, text
 from steps.scoring.results import ComponentResult, IndicatorResult
+
+if TYPE_CHECKING:
+    from steps.scoring.batch import Measured, StreamColumns
 
 __all__ = [
     "Benchmark",
@@ -159,7 +162,15 @@ class PeerBenchmark:
 class Indicator(Generic[S_contra]):
     """A measured quantity of a subject, its default benchmarks and its weight.
 
-    ``measure`` returns ``None`` when its inputs are missing (then ``inputs`` names them).
+    An indicator is defined once, in one of two ways:
+
+    * ``columns``, a function of a :class:`~steps.scoring.batch.StreamColumns` view that
+      returns the indicator of every row of a table at once (``(values, available)``); this is
+      how stream indicators scale, and a single stream is the same computation over a table
+      of one row (:class:`~steps.scoring.batch.ColumnStreamMethodology`);
+    * ``measure``, a function of one subject that returns the value or ``None`` when its
+      inputs are missing (then ``inputs`` names them).
+
     ``defaults`` maps a platform value (``"kuaishou"``) or ``"*"`` to the default benchmark.
     ``advice`` is the next move to suggest when the indicator scores low, as written (the
     built-in indicators leave it empty: their advice is the catalogue's
@@ -171,14 +182,17 @@ class Indicator(Generic[S_contra]):
     name: str
     name_zh: str
     unit: str
-    measure: Callable[[S_contra], float | None]
-    defaults: Mapping[str, Benchmark]
-    weight: float = 1.0
-    inputs: tuple[str, ...] = ()
-    formula: str = ""
-    advice: str = ""
+    defaults: Mapping[str, Benchmark] = attrs.field(kw_only=True)
+    measure: Callable[[S_contra], float | None] | None = attrs.field(default=None, kw_only=True)
+    columns: Callable[[StreamColumns], Measured] | None = attrs.field(default=None, kw_only=True)
+    weight: float = attrs.field(default=1.0, kw_only=True)
+    inputs: tuple[str, ...] = attrs.field(default=(), kw_only=True)
+    formula: str = attrs.field(default="", kw_only=True)
+    advice: str = attrs.field(default="", kw_only=True)
 
     def __attrs_post_init__(self) -> None:
+        if self.measure is None and self.columns is None:
+            raise ValueError(f"indicator {self.key}: give measure or columns")
         if not (math.isfinite(self.weight) and self.weight > 0):
             raise ValueError(f"indicator {self.key}: weight must be > 0, got {self.weight}")
         if "*" not in self.defaults:
@@ -372,6 +386,11 @@ def evaluate(
         indicator_total = math.fsum(i.weight for i in component.indicators)
         for indicator in component.indicators:
             benchmark = resolve(indicator)
+            if indicator.measure is None:
+                raise TypeError(
+                    f"indicator {indicator.key} is defined over columns: score it with a "
+                    "table scorer (steps.scoring.batch.ColumnStreamMethodology)"
+                )
             value = indicator.measure(subject)
             if value is not None and not math.isfinite(value):
                 value = None

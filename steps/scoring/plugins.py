@@ -406,6 +406,9 @@ class ScorerRecord:
     plugin: PluginInfo
     #: The scorer offers ``score_many`` (the engine scores a brand's subjects at once).
     batch: bool = False
+    #: A stream scorer that offers ``score_table`` (the engine scores a brand's streams as
+    #: a table, built once per brand and shared by every such scorer).
+    table: bool = False
 
     @property
     def plugin_name(self) -> str:
@@ -659,6 +662,8 @@ class PluginHost:
                     scorer=scorer,
                     plugin=info,
                     batch=callable(getattr(obj, "score_many", None)),
+                    table=scorer.subject is SubjectKind.STREAM
+                    and callable(getattr(obj, "score_table", None)),
                 )
             )
         return records

@@ -46,8 +46,8 @@ from steps.domain import (
 from steps.domain.fields import MAX_MONEY_FEN
 from steps.domain.model import RunOfShow, ShowSegment, StreamProduct
 from steps.io.files import dump, iter_jsonl, load
-from steps.plugins.stage_batch import stage_aggregates
 from steps.testing import datasets
+from tests.columnar.oracle import stage_aggregates
 
 CST = timezone(timedelta(hours=8))
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

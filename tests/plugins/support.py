@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from steps.domain.enums import Platform
 from steps.domain.model import Account, Brand, Stream
+from steps.scoring.batch import StreamColumns, subjects_table
 from steps.scoring.contract import StreamSubject
 from steps.scoring.indicators import Component
 from steps.scoring.messages import LANGUAGES, builtin_catalogue
@@ -98,10 +99,22 @@ def check_definitions(components: Sequence[Component[Any]], scorer: str) -> None
 
 
 def check_measures(subject: Any, components: Sequence[Component[Any]]) -> None:
-    """Each measure returns ``None`` or a finite float: never NaN or infinity."""
+    """Each indicator gives ``None`` or a finite float for ``subject``, never NaN or
+    infinity: its ``measure``, or its ``columns`` over a table of the one stream."""
+    columns = None
     for component in components:
         for indicator in component.indicators:
-            value = indicator.measure(subject)
+            if indicator.columns is not None:
+                if columns is None:
+                    table, catalog = subjects_table([subject])
+                    columns = StreamColumns(table, catalog.brands(table))
+                values, available = indicator.columns(columns)
+                assert values.shape == available.shape == (1,), indicator.key
+                value = float(values[0]) if available[0] else None
+                assert values[0] == 0.0 or available[0], (indicator.key, values[0])
+            else:
+                assert indicator.measure is not None, indicator.key
+                value = indicator.measure(subject)
             assert value is None or (isinstance(value, float | int) and math.isfinite(value)), (
                 indicator.key,
                 value,

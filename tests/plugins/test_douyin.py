@@ -20,7 +20,7 @@ from steps.domain.model import (
     TalentCollab,
 )
 from steps.plugins import BUILTIN_PLUGINS, douyin
-from steps.plugins._support import brand_weeks, indicator_table, videos_per_week
+from steps.plugins._support import brand_weeks, indicator_table
 from steps.plugins.douyin import (
     BRAND_COMPONENTS,
     FUNNEL_STEPS,
@@ -28,11 +28,10 @@ from steps.plugins.douyin import (
     DouyinBrandScorer,
     DouyinStreamScorer,
     fact_components,
-    funnel_conversion,
-    stream_funnel,
 )
 from steps.scoring import hookspecs
 from steps.scoring.contract import BrandScorer, ScoringContext, StreamScorer
+from steps.scoring.results import ScoreCard
 from steps.testing import strategies
 from tests.plugins.support import (
     brand_with_stream,
@@ -44,6 +43,7 @@ from tests.plugins.support import (
     example_block,
     minimal_brand,
     subjects_of,
+    with_stream,
 )
 
 STREAM = DouyinStreamScorer()
@@ -102,23 +102,33 @@ def test_gpm_is_gmv_per_thousand_views_by_hand() -> None:
     assert "engagement.content_output: needs brand.short_videos" in card.missing[0]
 
 
+def _funnel(card: ScoreCard) -> list[float | None]:
+    rates = [card.notes.get(f"funnel.{step}") for step in FUNNEL_STEPS]
+    return [None if rate is None else float(rate) for rate in rates]
+
+
 def test_funnel_steps_and_overall_by_hand() -> None:
     stream = funnel_stream()
-    steps = stream_funnel(stream)
-    assert tuple(s.key for s in steps) == FUNNEL_STEPS
-    assert [s.rate for s in steps] == pytest.approx([0.2, 0.6, 0.15, 500 / 1800, 0.8])
-    assert funnel_conversion(stream) == pytest.approx(0.004)
     card = STREAM.score(subjects_of(minimal_brand(stream))[0], CONTEXT)
+    assert _funnel(card) == pytest.approx([0.2, 0.6, 0.15, 0.2778, 0.8])
+    assert card.indicator("entry_rate").value == pytest.approx(0.2)
+    assert card.indicator("create_rate").value == pytest.approx(500 / 1800)
     assert card.indicator("funnel_conversion").value == pytest.approx(400 / 100_000)
     assert card.notes["funnel.click"] == "0.1500"
-    assert funnel_conversion(attrs.evolve(stream, orders_created=None)) is None
+    unknown = attrs.evolve(stream, orders_created=None)
+    card = STREAM.score(subjects_of(minimal_brand(unknown))[0], CONTEXT)
+    assert card.indicator("funnel_conversion").value is None
+    assert card.indicator("pay_rate").value is None
+    assert "funnel.pay" not in card.notes
 
 
 @given(brand_with_stream())
 def test_overall_conversion_is_the_product_of_the_steps(drawn: tuple[Brand, Stream]) -> None:
-    _, stream = drawn
-    overall = funnel_conversion(stream)
-    rates = [s.rate for s in stream_funnel(stream)]
+    brand, stream = drawn
+    card = STREAM.score(with_stream(brand, stream), CONTEXT)
+    overall = card.indicator("funnel_conversion").value
+    keys = ("entry_rate", "product_exposure_rate", "click_rate", "create_rate", "pay_rate")
+    rates = [card.indicator(key).value for key in keys]
     if any(r is None for r in rates):
         assert overall is None
     else:
@@ -130,10 +140,8 @@ def test_overall_conversion_is_the_product_of_the_steps(drawn: tuple[Brand, Stre
 def test_content_output_counts_the_accounts_videos_per_week() -> None:
     brand = fact_brand()
     assert brand_weeks(brand) == 4.0
-    assert videos_per_week(brand, "a1") == pytest.approx(0.25)  # v3 lies outside the window
-    assert videos_per_week(brand, "a2") == pytest.approx(0.25)
-    assert videos_per_week(brand) == pytest.approx(0.5)
     cards = STREAM.score_many(subjects_of(brand), CONTEXT)
+    # One video of each account inside the four-week window (v3 lies outside it).
     assert [c.indicator("content_output").value for c in cards] == pytest.approx([0.25] * 4)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
+from typing import Any
 
 import attrs
 import pluggy
@@ -25,10 +26,11 @@ from steps.domain.model import (
 )
 from steps.plugins import BUILTIN_PLUGINS, stage
 from steps.plugins._support import indicator_table
-from steps.plugins.stage import COMPONENTS, StageScorer, spend_pacing, timing_adherence
+from steps.plugins.stage import COMPONENTS, StageScorer
 from steps.scoring import hookspecs
 from steps.scoring.contract import ScoringContext, StreamScorer
 from steps.scoring.indicators import BenchmarkOverrides, LinearBenchmark
+from steps.scoring.results import ScoreCard
 from steps.testing import strategies
 from tests.plugins.support import (
     brand_with_stream,
@@ -178,21 +180,29 @@ def test_worked_stream_scores_by_hand() -> None:
     assert card.score == pytest.approx(math.fsum(c.score or 0 for c in card.components) / 5)
 
 
-def test_timing_adherence_and_pacing_helpers() -> None:
+def _planned(*segments: ShowSegment) -> ScoreCard:
+    brand = worked_brand()
+    stream = attrs.evolve(brand.streams[0], plan=RunOfShow(segments=segments))
+    return SCORER.score(with_stream(brand, stream), CONTEXT)
+
+
+def test_timing_adherence_and_pacing_by_hand() -> None:
     segments = (
         ShowSegment("a", 600, 900, 10, 0),
         ShowSegment("b", 600, None, 10, 20),
         ShowSegment("c", 600, 300),
     )
+    card = _planned(*segments)
     # only a and c are timed: |900-600| + |300-600| over 1200 planned
-    assert timing_adherence(segments) == pytest.approx(0.5)
-    assert timing_adherence((ShowSegment("x", 60, 600),)) == 0.0  # floored, never negative
-    assert timing_adherence((ShowSegment("x", 60),)) is None
-    assert timing_adherence((ShowSegment("x", 0, 10),)) is None
+    assert card.indicator("segment_adherence").value == pytest.approx(0.5)
     # a and b have both spends: planned 50/50, actual 0/100 -> distance 0.5
-    assert spend_pacing(segments) == pytest.approx(0.5)
-    assert spend_pacing((ShowSegment("x", 1, 1, 0, 0),)) is None
-    assert spend_pacing(()) is None
+    assert card.indicator("spend_pacing").value == pytest.approx(0.5)
+    # floored, never negative
+    assert _planned(ShowSegment("x", 60, 600)).indicator("segment_adherence").value == 0.0
+    assert _planned(ShowSegment("x", 60)).indicator("segment_adherence").value is None
+    assert _planned(ShowSegment("x", 0, 10)).indicator("segment_adherence").value is None
+    assert _planned(ShowSegment("x", 1, 1, 0, 0)).indicator("spend_pacing").value is None
+    assert _planned().indicator("spend_pacing").value is None
 
 
 def test_lineup_uses_explained_products_else_all_listed() -> None:
@@ -330,17 +340,17 @@ def test_more_reservations_never_lower_warmup(drawn: tuple[Brand, Stream], extra
     assert after.score >= before.score - 1e-9
 
 
-def test_score_many_builds_each_brands_lookups_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    from steps.plugins import _support
+def test_score_many_builds_each_brands_context_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from steps.scoring import batch
 
     built: list[str] = []
-    original = _support.BrandIndex.build.__func__  # type: ignore[attr-defined]
+    original = batch.brand_facts
 
-    def counting(cls: type[_support.BrandIndex], brand: Brand) -> _support.BrandIndex:
+    def counting(brand: Brand, streams: Any = None) -> batch.BrandFacts:
         built.append(brand.brand_id)
-        return original(cls, brand)  # type: ignore[no-any-return]
+        return original(brand, streams)
 
-    monkeypatch.setattr(_support.BrandIndex, "build", classmethod(counting))
+    monkeypatch.setattr(batch, "brand_facts", counting)
     one = worked_brand()
     stream = one.streams[0]
     many = attrs.evolve(
@@ -469,3 +479,32 @@ def test_doc_worked_example_matches_the_sample() -> None:
     subject = subjects_of(brand)[0]
     card = SCORER.score(subject, CONTEXT)
     assert doc_block("stage.md", "example") == example_block(card, brand, subject.stream.stream_id)
+
+
+def test_a_stream_is_judged_by_its_accounts_platform_on_every_path() -> None:
+    from steps.columnar import StreamTable
+    from steps.scoring.engine import score_table
+
+    stream = worked_brand().streams[0]  # 3 minutes per viewer
+    watch = 120_000  # 2 minutes per viewer: Douyin's target, 60 points on Kuaishou's
+    brand = attrs.evolve(
+        worked_brand(),
+        accounts=(
+            Account(account_id="acc", platform=Platform.KUAISHOU, name="K"),
+            Account(account_id="dy", platform=Platform.DOUYIN, name="D"),
+        ),
+        streams=(
+            attrs.evolve(stream, stream_id="k1", watch_seconds=watch),
+            attrs.evolve(stream, stream_id="k2", watch_seconds=watch),
+            attrs.evolve(stream, stream_id="d1", account_id="dy", watch_seconds=watch),
+        ),
+    )
+    by_object = {
+        s.stream.stream_id: SCORER.score(s, CONTEXT).indicator("avg_watch_minutes").score
+        for s in subjects_of(brand)
+    }
+    assert by_object == pytest.approx({"k1": 60.0, "k2": 60.0, "d1": 100.0})
+    dataset = Dataset(brands=(brand,))
+    table = StreamTable.from_dataset(dataset)
+    cards = score_table(table, dataset, "stage", CONTEXT).to_results().cards
+    assert {c.subject_id: c.indicator("avg_watch_minutes").score for c in cards} == by_object

@@ -11,6 +11,7 @@ import pytest
 
 import steps
 from steps.domain import Dataset
+from steps.plugins.stage import StageScorer
 from steps.scoring import (
     ScoreCard,
     ScoreError,
@@ -368,3 +369,63 @@ def test_a_failing_progress_callback_is_the_callers_error() -> None:
 
     with pytest.raises(KeyboardInterrupt):
         score(make_dataset(), host=isolated_host(Plugin("p", FakeScorer("s"))), progress=broken)
+
+
+# -- tables -------------------------------------------------------------------------------
+
+
+class _TableScorer(StageScorer):
+    """STAGE under another name, whose ``score_table`` can be made to misbehave."""
+
+    name = "tabled"
+
+    def __init__(self, broken: Any = None) -> None:
+        self.broken = broken
+        self.tables: list[int] = []
+
+    def score_table(self, table: Any, catalog: Any, context: Any) -> Any:
+        self.tables.append(len(table))
+        scores = super().score_table(table, catalog, context)
+        # Broken on a brand's whole table only: one stream (a table of one) still scores.
+        return scores if self.broken is None or len(table) == 1 else self.broken(scores)
+
+
+def _subjects(brand: Any) -> list[StreamSubject]:
+    accounts = {a.account_id: a for a in brand.accounts}
+    return [StreamSubject(s, brand, accounts.get(s.account_id)) for s in brand.streams]
+
+
+def _sample() -> Any:
+    from steps.sample import generate
+
+    return generate(2, seed=5, streams_per_brand=4)
+
+
+def test_a_table_scorer_scores_each_brands_streams_as_one_table():
+    dataset = _sample()
+    scorer = _TableScorer()
+    results = score(dataset, host=isolated_host(Plugin("p", scorer)))
+    assert results.ok
+    assert not results.warnings
+    assert scorer.tables == [len(b.streams) for b in dataset.brands]
+    # The same cards as scoring each stream on its own (a table of one).
+    direct = [scorer.score(s, ScoringContext()) for b in dataset.brands for s in _subjects(b)]
+    assert list(results.cards) == direct
+
+
+@pytest.mark.parametrize(
+    ("broken", "reason"),
+    [
+        (lambda scores: None, "score_table returned NoneType, not TableScores"),
+        (lambda scores: attrs.evolve(scores, scorer="other"), "scores of scorer 'other'"),
+        (lambda scores: 1 / 0, "score_table raised ZeroDivisionError"),
+    ],
+)
+def test_a_misbehaving_table_falls_back_to_one_subject_at_a_time(broken: Any, reason: str):
+    dataset = _sample()
+    results = score(dataset, host=isolated_host(Plugin("p", _TableScorer(broken))))
+    assert results.ok
+    assert len(results.cards) == sum(len(b.streams) for b in dataset.brands)
+    fallback = [w for w in results.warnings if w.category == BATCH_FALLBACK]
+    assert fallback
+    assert reason in fallback[0].message
