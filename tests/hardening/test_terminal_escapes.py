@@ -24,6 +24,8 @@ from steps.domain.model import Dataset
 from steps.io.files import dump
 from steps.report.escape import escape_control
 from steps.sample import generate
+from steps.testing.plugins import isolated_host
+from tests.scoring.support import FakeScorer, Plugin
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 CLEAR, TITLE, CSI, BIDI = "\x1b[2J", "\x1b]0;owned\x07", "\x9b31m", "\u202e"
@@ -160,14 +162,12 @@ def test_the_import_report_escapes_headers_and_cells(
 def test_a_plugins_error_message_is_escaped(
     data: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from steps.plugins import stage
-
-    def explode(*args: Any, **kwargs: Any) -> Any:
+    def explode(scorer: FakeScorer, subject: Any) -> Any:
         raise RuntimeError(f"boom {CLEAR}\nsteps score: forged line")
 
-    monkeypatch.setattr(stage.StageScorer, "score", explode)
-    monkeypatch.setattr(stage.StageScorer, "score_many", None, raising=False)
-    assert main(["score", str(data), "--scorer", "stage"]) == 0
+    host = isolated_host(Plugin("loud-plugin", FakeScorer("loud", answer=explode)))
+    monkeypatch.setattr("steps.cli.scorers.command_host", lambda: host)
+    assert main(["score", str(data)]) == 0
     err = capsys.readouterr().err
     _clean(err)
     forged = [line for line in err.splitlines() if line.startswith("steps score: forged")]
