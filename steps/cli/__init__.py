@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -46,21 +47,57 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from steps.cli._output import StdoutError, commands_stdout, warn
+    from steps.report.escape import escape_control
+
     parser = build_parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "run"):
         parser.print_help()
         return 2
     try:
-        code: int = args.run(args)
+        with commands_stdout() as stdout:
+            code: int = args.run(args)
+            stdout.flush()  # a full disk or a closed pipe shows here, not at exit
     except InvalidDataError as error:
-        print(f"steps {args.command}: {error}", file=sys.stderr)
+        # One line per problem, whatever its path or message holds (a key with a newline).
+        lines = [escape_control(line) for line in error.lines()]
+        warn("\n".join([f"steps {args.command}: {lines[0]}", *lines[1:]]))
         return 1
     except BrokenPipeError:
         # The reader went away (``steps ... | head``): not an error of ours.
+        _discard_stdout()
         sys.stderr.close()
         return 0
     except KeyboardInterrupt:
-        print(f"steps {args.command}: interrupted", file=sys.stderr)
+        warn(f"steps {args.command}: interrupted")
         return 130
+    except StdoutError as error:
+        _discard_stdout()
+        warn(f"steps {args.command}: cannot write to standard output: {_os_error_text(error)}")
+        return 1
+    except OSError as error:  # an output that cannot be written (OutputError), a full disk
+        warn(f"steps {args.command}: {escape_control(_os_error_text(error))}")
+        return 1
     return code
+
+
+def _os_error_text(error: OSError) -> str:
+    from steps.io.output import OutputError
+
+    if isinstance(error, OutputError):
+        return str(error)
+    reason = error.strerror or str(error) or type(error).__name__
+    return f"{reason}: {error.filename!r}" if error.filename else reason
+
+
+def _discard_stdout() -> None:
+    """Point standard output at ``/dev/null``: what is still buffered for it can never be
+    written, and the interpreter's final flush must not fail again."""
+    try:
+        fd = sys.stdout.fileno()
+    except (OSError, ValueError):  # not a real file (a test's capture)
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, fd)
+    os.close(null)

@@ -23,7 +23,9 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from steps.cli._output import say, warn
     from steps.io.files import load
+    from steps.report.escape import escape_control
     from steps.report.text import compare_report
     from steps.scoring.contract import ScoringContext
     from steps.scoring.engine import score
@@ -34,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
         scorers=["steps", "douyin-interest-brand", "douyin-interest"],
         context=ScoringContext(language=args.lang),
     )
-    print(compare_report(dataset, results, lang=args.lang))
+    say(compare_report(dataset, results, lang=args.lang))
     for error in results.errors:
-        print(f"steps compare: {error}")
+        warn(f"steps compare: {escape_control(str(error))}")
     return 0

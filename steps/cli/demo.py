@@ -25,8 +25,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import sys
-
+    from steps.cli._output import say, stdout
     from steps.report.terminal import console_for, print_demo
     from steps.report.text import demo_report
     from steps.sample import sample_dataset
@@ -35,9 +34,9 @@ def run(args: argparse.Namespace) -> int:
 
     dataset = sample_dataset()
     results = score(dataset, context=ScoringContext(language=args.lang))
-    console = console_for(sys.stdout, args.color)
+    console = console_for(stdout(), args.color)
     if console is None:
-        print(demo_report(dataset, results, lang=args.lang))
+        say(demo_report(dataset, results, lang=args.lang))
     else:
         print_demo(console, dataset, results, lang=args.lang)
     return 0

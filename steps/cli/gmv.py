@@ -18,10 +18,10 @@ an unknown identity or brand, a dimension that does not fit the identity).
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from steps.cli._output import say, stdout, warn
 from steps.cli._periods import USAGE_ERROR, UsageError, parse_period
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         return _run(args)
     except UsageError as error:
-        print(f"steps gmv: {error}", file=sys.stderr)
+        warn(f"steps gmv: {error}")
         return USAGE_ERROR
 
 
@@ -116,7 +116,7 @@ def _run(args: argparse.Namespace) -> int:
         result = attribute(identity, selected[0], selected[1], method=args.method, by=by)
     except ValueError as error:
         if isinstance(error, AttributionError):
-            print(f"steps gmv: {error}", file=sys.stderr)
+            warn(f"steps gmv: {error}")
             return _DATA_ERROR
         raise UsageError(str(error)) from None
     sources = uv_by_source_change(selected[0], selected[1])
@@ -126,13 +126,13 @@ def _run(args: argparse.Namespace) -> int:
             args, brands=brands, periods=(period0, period1), selected=selected, result=result,
             sources=sources, names=names,
         )  # fmt: skip
-        print(json.dumps(document, ensure_ascii=False, indent=2, allow_nan=False))
+        print(json.dumps(document, ensure_ascii=False, indent=2, allow_nan=False), file=stdout())
     else:
         report = _report(
             args, brands=brands, periods=(period0, period1), selected=selected, result=result,
             sources=sources, names=names,
         )  # fmt: skip
-        print(report)
+        say(report)
     return 0
 
 
@@ -328,11 +328,13 @@ def _segment_table(
     top: Sequence[SegmentChange], names: dict[str, str], keys: Sequence[str]
 ) -> list[str]:
     from steps.gmv.attribution import format_yuan
+    from steps.report.escape import escape_control
 
     headers = ["segment", "GMV before", "GMV after", "ΔGMV", "share", *keys, "driver"]
     rows = []
     for s in top:
         label = f"{s.label} {names[s.label]}" if s.label in names else s.label
+        label = escape_control(label)
         rows.append(
             [
                 label,

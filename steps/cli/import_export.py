@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 
@@ -28,14 +27,16 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from steps.cli._output import say, warn
     from steps.domain.errors import InvalidDataError, Problem
     from steps.io.exports import builtin_profiles, load_profile, read_export
     from steps.io.files import dump
+    from steps.io.output import check_output
 
     profiles = builtin_profiles()
     if args.list_profiles:
         for name, profile in profiles.items():
-            print(f"{name}\t{profile.platform.value}\t{profile.description}")
+            say(f"{name}\t{profile.platform.value}\t{profile.description}")
         return 0
     if args.mapping:
         profile = load_profile(args.mapping)
@@ -50,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidDataError([Problem("file", "give the export file to read")])
     if not args.output:
         raise InvalidDataError([Problem("-o", "give the dataset file to write")])
+    check_output(args.output, inputs=[args.file, args.mapping])
     result = read_export(
         args.file,
         profile,
@@ -59,6 +61,6 @@ def run(args: argparse.Namespace) -> int:
     )
     dump(result.dataset, args.output)
     for line in result.report.lines():
-        print(line, file=sys.stderr)
-    print(f"wrote {args.output}", file=sys.stderr)
+        warn(line)
+    warn(f"wrote {args.output}")
     return 0

@@ -26,18 +26,58 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--min-group-size",
-        type=int,
+        type=_positive,
         default=5,
-        help="smallest group used before falling back to a wider one (default: 5)",
+        help="smallest group used before falling back to a wider one (at least 1; default: 5)",
+    )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 when any scorer failed on any subject or any plugin was skipped",
     )
     parser.set_defaults(run=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    from steps.cli.scorers import command_host
-    from steps.scoring.peers import peers_command
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
 
-    records = command_host().scorers()
-    chosen = [r.scorer for r in records if not args.scorers or r.name in args.scorers]
-    print(peers_command(args.file, args.output, chosen, min_group_size=args.min_group_size))
-    return 0
+
+def run(args: argparse.Namespace) -> int:
+    from steps.cli._output import say, warn
+    from steps.cli.score import report_failures
+    from steps.cli.scorers import command_host, quiet_plugin_warnings, report_problems
+    from steps.io.output import check_output
+    from steps.scoring.peers import peers_run
+    from steps.scoring.plugins import PluginError, UnknownScorerError
+
+    check_output(args.output, inputs=[args.file])
+    try:
+        with quiet_plugin_warnings():
+            host = command_host()
+            try:
+                host.scorers()
+                report, measured = peers_run(
+                    args.file,
+                    args.output,
+                    host=host,
+                    names=args.scorers,
+                    min_group_size=args.min_group_size,
+                )
+            finally:
+                problems = report_problems("peers", host)
+    except UnknownScorerError as error:
+        warn(f"steps peers: {error}")
+        return 2
+    except PluginError as error:
+        warn(f"steps peers: plugin error: {error}")
+        return 1
+    say(report)
+    report_failures("peers", measured.errors, measured.warnings)
+    failed = bool(measured.errors or problems)
+    return 1 if args.strict and failed else 0

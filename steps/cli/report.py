@@ -19,10 +19,10 @@ and on stderr), 1 when the file is invalid or plotly is missing, 2 for bad argum
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 from steps.cli._language import add_language_argument
+from steps.cli._output import say, warn
 from steps.cli._periods import USAGE_ERROR, UsageError, parse_period
 
 _DATA_ERROR = 1
@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         return _run(args)
     except UsageError as error:
-        print(f"steps report: {error}", file=sys.stderr)
+        warn(f"steps report: {error}")
         return USAGE_ERROR
 
 
@@ -85,14 +85,16 @@ def _run(args: argparse.Namespace) -> int:
     try:
         import plotly  # type: ignore[import-untyped]  # noqa: F401
     except ImportError:
-        print("steps report: needs plotly: pip install 'steps-commerce[report]'", file=sys.stderr)
+        warn("steps report: needs plotly: pip install 'steps-commerce[report]'")
         return _DATA_ERROR
 
     from steps.cli.scorers import command_host, quiet_plugin_warnings, report_problems
     from steps.io.files import load
+    from steps.io.output import check_output
     from steps.report.html import write_report
     from steps.scoring.plugins import PluginError
 
+    check_output(args.output, inputs=[args.file])
     dataset = load(args.file)
     if args.brands:
         known = {brand.brand_id for brand in dataset.brands}
@@ -113,17 +115,16 @@ def _run(args: argparse.Namespace) -> int:
             finally:
                 report_problems("report", host)
     except PluginError as error:
-        print(f"steps report: plugin error: {error}", file=sys.stderr)
+        warn(f"steps report: plugin error: {error}")
         return _DATA_ERROR
-    print(
+    say(
         f"wrote {summary.path} ({summary.brands} brands, {summary.charts} charts, "
         f"{summary.cards} cards, {summary.errors} scorer errors, "
         f"{summary.bytes / 1_000_000:.1f} MB)"
     )
     if summary.errors:
-        print(
+        warn(
             f"steps report: {summary.errors} scorer errors; the report names them "
-            "(see `steps score` for the details)",
-            file=sys.stderr,
+            "(see `steps score` for the details)"
         )
     return 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 
@@ -57,7 +56,9 @@ def run(args: argparse.Namespace) -> int:
     import time
     from pathlib import Path
 
+    from steps.cli._output import warn
     from steps.domain.errors import InvalidDataError, Problem
+    from steps.io.output import check_output
 
     path = Path(args.output)
     suffix = path.suffix.lower()
@@ -66,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
             [Problem("", f"unknown file type {suffix or '(none)'!r}: use .json or .jsonl")],
             str(path),
         )
+    check_output(path)
     started = time.perf_counter()
     if suffix == ".json":
         from steps.io.files import dump
@@ -95,9 +97,8 @@ def run(args: argparse.Namespace) -> int:
             orders=args.orders,
         )
     seconds = time.perf_counter() - started
-    print(
+    warn(
         f"{path}: {args.brands} brands, {counts.get('stream', 0):,} streams, "
-        f"{counts.get('order', 0):,} orders (seed {args.seed}, {seconds:.1f} s)",
-        file=sys.stderr,
+        f"{counts.get('order', 0):,} orders (seed {args.seed}, {seconds:.1f} s)"
     )
     return 0

@@ -19,7 +19,8 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from steps.cli._output import stdout
     from steps.io.schema import json_schema
 
-    print(json.dumps(json_schema(args.format), ensure_ascii=False, indent=2))
+    print(json.dumps(json_schema(args.format), ensure_ascii=False, indent=2), file=stdout())
     return 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -11,13 +10,14 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from steps.cli._language import add_language_argument
+from steps.report.escape import escape_control
 
 if TYPE_CHECKING:
     from steps.domain.model import Dataset
     from steps.report.text import BrandScores
     from steps.scoring.contract import Scorer, ScoringContext
-    from steps.scoring.engine import ScoreResults
-    from steps.scoring.results import ScoreCard
+    from steps.scoring.engine import ScoreResults, ScoreWarning
+    from steps.scoring.results import ScoreCard, ScoreError
 
 #: Errors printed to stderr before the rest are summarised (all are in the JSON output).
 MAX_PRINTED_ERRORS = 20
@@ -214,7 +214,9 @@ def score_blocks(dataset: Dataset, results: ScoreResults, lang: str = "en") -> l
     by_subject: dict[tuple[str, str, str], list[ScoreRow]] = {}
     for card in results.cards:
         by_subject.setdefault((card.brand_id, card.subject_kind.value, card.subject_id), []).append(
-            ScoreRow("", card.scorer, card.score, card.confidence, _weakest(card, lang))
+            ScoreRow(
+                "", card.scorer, card.score, card.confidence, escape_control(_weakest(card, lang))
+            )
         )
     for error in results.errors:
         failed = text("report.score.failed", lang, error_type=error.error_type)
@@ -232,7 +234,7 @@ def score_blocks(dataset: Dataset, results: ScoreResults, lang: str = "en") -> l
             for index, line in enumerate(lines):
                 label = text(f"report.score.{kind}", lang, id=subject_id) if index == 0 else ""
                 rows.append(attrs.evolve(line, subject=label))
-        title = f"{brand.name} ({brand.brand_id}) · {brand.category}"
+        title = escape_control(f"{brand.name} ({brand.brand_id}) · {brand.category}")
         blocks.append(BrandScores(title, tuple(rows)))
     return blocks
 
@@ -278,33 +280,43 @@ def render_csv(results: ScoreResults) -> str:
     return buffer.getvalue()
 
 
-def _report(results: ScoreResults) -> None:
-    for error in results.errors[:MAX_PRINTED_ERRORS]:
-        print(f"steps score: error: {error}", file=sys.stderr)
-    rest = results.errors[MAX_PRINTED_ERRORS:]
+def report_failures(
+    command: str, errors: Sequence[ScoreError], warnings: Sequence[ScoreWarning]
+) -> None:
+    """Print scorer failures (the first :data:`MAX_PRINTED_ERRORS`, then counts) and
+    warnings to stderr, one line each."""
+    from steps.cli._output import warn
+
+    for error in errors[:MAX_PRINTED_ERRORS]:
+        warn(f"steps {command}: error: {escape_control(str(error))}")
+    rest = errors[MAX_PRINTED_ERRORS:]
     if rest:
         per_plugin = Counter((e.scorer, e.plugin) for e in rest)
         for (scorer, plugin), count in sorted(per_plugin.items()):
-            print(
-                f"steps score: error: … and {count} more of {scorer} (plugin {plugin}); "
-                "--format json lists them all",
-                file=sys.stderr,
+            warn(
+                f"steps {command}: error: … and {count} more of {scorer} (plugin {plugin}); "
+                "--format json lists them all"
             )
-    for warning in results.warnings:
-        print(f"steps score: warning: {warning}", file=sys.stderr)
+    for warning in warnings:
+        warn(f"steps {command}: warning: {escape_control(str(warning))}")
 
 
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from steps.cli._output import say, stdout, warn
     from steps.cli.scorers import command_host, quiet_plugin_warnings, report_problems
     from steps.io.files import atomic_writer, load
+    from steps.io.output import check_output
     from steps.report.terminal import console_for, phases
     from steps.scoring.engine import score
     from steps.scoring.plugins import PluginError, UnknownScorerError
 
     if args.stream or args.rows or args.chunk_rows or args.catalog:
         return run_stream(args)
+    inputs = [args.file, args.benchmarks, args.peers]
+    if args.output:
+        check_output(args.output, inputs=inputs)
     with phases(quiet=args.quiet, color=args.color) as phase:
         with phase(f"loading {Path(args.file).name}"):
             dataset = load(args.file)
@@ -332,12 +344,12 @@ def run(args: argparse.Namespace) -> int:
                 finally:
                     problems = report_problems("score", host)
         except UnknownScorerError as error:
-            print(f"steps score: {error}", file=sys.stderr)
+            warn(f"steps score: {error}")
             return 2
         except PluginError as error:
-            print(f"steps score: plugin error: {error}", file=sys.stderr)
+            warn(f"steps score: plugin error: {error}")
             return 1
-    console = None if args.output or args.format != "table" else console_for(sys.stdout, args.color)
+    console = None if args.output or args.format != "table" else console_for(stdout(), args.color)
     if console is not None:
         from steps.report.terminal import print_score_tables
 
@@ -355,16 +367,18 @@ def run(args: argparse.Namespace) -> int:
         else:
             text = render_table(dataset, results, args.lang)
         if args.output:
-            with atomic_writer(args.output) as stream:
+            with atomic_writer(args.output, inputs=inputs) as stream:
                 stream.write(text)
             if not args.quiet:
-                print(
+                say(
                     f"wrote {args.output} ({len(results.cards)} cards, "
                     f"{len(results.errors)} errors)"
                 )
+        elif args.format == "table":
+            say(text.removesuffix("\n"))
         else:
-            sys.stdout.write(text)
-    _report(results)
+            stdout().write(text)
+    report_failures("score", results.errors, results.warnings)
     failed = bool(results.errors or problems)
     return 1 if args.strict and failed else 0
 
@@ -373,12 +387,14 @@ def run_stream(args: argparse.Namespace) -> int:
     """``steps score FILE --stream``: :func:`steps.scoring.streaming.score_file`."""
     from pathlib import Path
 
+    from steps.cli._output import say, stdout, warn
     from steps.cli.scorers import command_host, quiet_plugin_warnings, report_problems
+    from steps.io.output import check_output
     from steps.scoring.plugins import PluginError, UnknownScorerError
     from steps.scoring.streaming import CHUNK_ROWS, default_progress, score_file
 
     def usage(message: str) -> int:
-        print(f"steps score: {message}", file=sys.stderr)
+        warn(f"steps score: {message}")
         return 2
 
     if not args.stream:
@@ -395,6 +411,10 @@ def run_stream(args: argparse.Namespace) -> int:
         return usage(f"--stream reads a .jsonl or .parquet file, not {args.file}")
     if (suffix == ".parquet") != bool(args.catalog):
         return usage("--catalog FILE is needed with a .parquet FILE, and only then")
+    inputs = [args.file, args.catalog, args.benchmarks, args.peers]
+    if args.output:
+        # Before any work: a target that cannot be written would lose the whole run.
+        check_output(args.output, inputs=inputs)
     catalog = _stream_catalog(args.catalog) if args.catalog else None
     bar = default_progress(quiet=args.quiet)
     try:
@@ -407,7 +427,7 @@ def run_stream(args: argparse.Namespace) -> int:
                 context = build_context(args, chosen)
                 run = score_file(
                     args.file,
-                    args.output if args.output else sys.stdout,
+                    args.output if args.output else stdout(),
                     scorers=args.scorers,
                     context=context,
                     host=host,
@@ -421,31 +441,28 @@ def run_stream(args: argparse.Namespace) -> int:
                     bar.close()
                 problems = report_problems("score", host)
     except UnknownScorerError as error:
-        print(f"steps score: {error}", file=sys.stderr)
+        warn(f"steps score: {error}")
         return 2
     except PluginError as error:
-        print(f"steps score: plugin error: {error}", file=sys.stderr)
+        warn(f"steps score: plugin error: {error}")
         return 1
     if args.output and not args.quiet:
-        print(
+        say(
             f"wrote {args.output} ({run.rows:,} rows, {run.cards:,} cards, "
             f"{run.error_count:,} errors; {run.streams:,} streams in {run.chunks:,} chunks, "
             f"{run.seconds:,.1f} s)"
         )
     for failure in run.errors[:MAX_PRINTED_ERRORS]:
-        print(f"steps score: error: {failure}", file=sys.stderr)
+        warn(f"steps score: error: {escape_control(str(failure))}")
     if run.error_count > MAX_PRINTED_ERRORS:
         shown = Counter((e.scorer, e.plugin) for e in run.errors[:MAX_PRINTED_ERRORS])
         for (scorer, plugin), count in sorted(run.error_counts.items()):
             rest = count - shown[(scorer, plugin)]
             if rest:
-                print(
-                    f"steps score: error: … and {rest} more of {scorer} (plugin {plugin})",
-                    file=sys.stderr,
-                )
+                warn(f"steps score: error: … and {rest} more of {scorer} (plugin {plugin})")
     _report_stream_warnings(run.warnings)
     for note in run.notes:
-        print(f"steps score: note: {note}", file=sys.stderr)
+        warn(f"steps score: note: {note}")
     failed = bool(run.error_count or problems)
     return 1 if args.strict and failed else 0
 
@@ -456,20 +473,19 @@ MAX_STREAM_WARNINGS = 3
 
 
 def _report_stream_warnings(warnings: Sequence[Any]) -> None:
+    from steps.cli._output import warn
+
     shown: Counter[tuple[str, str]] = Counter()
     rest: Counter[tuple[str, str]] = Counter()
     for warning in warnings:
         key = (warning.scorer, warning.category)
         if shown[key] < MAX_STREAM_WARNINGS:
             shown[key] += 1
-            print(f"steps score: warning: {warning}", file=sys.stderr)
+            warn(f"steps score: warning: {escape_control(str(warning))}")
         else:
             rest[key] += warning.count
     for (scorer, category), count in sorted(rest.items()):
-        print(
-            f"steps score: warning: … and {count} more {category} of {scorer} like these",
-            file=sys.stderr,
-        )
+        warn(f"steps score: warning: … and {count} more {category} of {scorer} like these")
 
 
 def _stream_catalog(path: str) -> Dataset:

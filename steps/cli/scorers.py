@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -39,8 +38,11 @@ def quiet_plugin_warnings() -> Iterator[None]:
 
 def report_problems(command: str, host: PluginHost) -> tuple[str, ...]:
     """Print every plugin problem of ``host`` to stderr and return them."""
+    from steps.cli._output import warn
+    from steps.report.escape import escape_control
+
     for problem in host.problems:
-        print(f"steps {command}: warning: {problem}", file=sys.stderr)
+        warn(f"steps {command}: warning: {escape_control(problem)}")
     return host.problems
 
 
@@ -82,6 +84,7 @@ def scorer_dict(record: ScorerRecord) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from steps.cli._output import say, stdout, warn
     from steps.scoring.plugins import PluginError
 
     try:
@@ -92,14 +95,15 @@ def run(args: argparse.Namespace) -> int:
             finally:
                 report_problems("scorers", host)
     except PluginError as error:
-        print(f"steps scorers: plugin error: {error}", file=sys.stderr)
+        warn(f"steps scorers: plugin error: {error}")
         return 1
     if args.format == "json":
-        print(json.dumps([scorer_dict(r) for r in records], ensure_ascii=False, indent=1))
+        text = json.dumps([scorer_dict(r) for r in records], ensure_ascii=False, indent=1)
+        print(text, file=stdout())
         return 0
     if not records:
-        print("no scorers installed")
+        say("no scorers installed")
         return 0
     rows = [(r.name, r.version, r.subject.value, r.plugin.name, r.plugin.source) for r in records]
-    print(format_table(("NAME", "VERSION", "SUBJECT", "PLUGIN", "SOURCE"), rows))
+    say(format_table(("NAME", "VERSION", "SUBJECT", "PLUGIN", "SOURCE"), rows))
     return 0

@@ -21,13 +21,14 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from steps.cli._output import say
     from steps.io.files import load
 
     dataset = load(args.file)
     streams = sum(len(b.streams) for b in dataset.brands)
-    print(f"{args.file}: valid ({len(dataset.brands)} brands, {streams} streams)")
+    say(f"{args.file}: valid ({len(dataset.brands)} brands, {streams} streams)")
     for brand in dataset.brands:
-        print(f"  {brand.brand_id}: {coverage_text(brand)}")
+        say(f"  {brand.brand_id}: {coverage_text(brand)}")
     return 0
 
 

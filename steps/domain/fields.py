@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import math
+import re
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from typing import Any, Final
@@ -130,6 +131,11 @@ def _fmt(bound: float) -> str:
     return str(int(bound)) if float(bound).is_integer() else str(bound)
 
 
+#: What an identifier may not hold: C0 and C1 control characters and DEL.  An id is a key,
+#: printed on its own line in reports and errors: an escape sequence in one is never data.
+_ID_CONTROL: Final = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
 def _check_string(value: object, limit: int, *, allow_blank: bool) -> str | None:
     if not isinstance(value, str):
         return f"must be a string, got {type(value).__name__}"
@@ -137,6 +143,11 @@ def _check_string(value: object, limit: int, *, allow_blank: bool) -> str | None
         return "must not be empty"
     if len(value) > limit:
         return f"must be at most {limit} characters, got {len(value)}"
+    if not allow_blank:
+        control = _ID_CONTROL.search(value)
+        if control is not None:
+            code = ord(control.group())
+            return f"must not hold control characters, got U+{code:04X} at {control.start()}"
     if not value.isascii():
         try:
             value.encode("utf-8")

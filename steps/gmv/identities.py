@@ -311,9 +311,9 @@ class Identity:
         try:
             raw = factor.compute(totals.columns)
             column = np.asarray(raw, dtype=np.float64)
-        except IdentityError:
+        except (IdentityError, KeyboardInterrupt):
             raise
-        except Exception as error:
+        except BaseException as error:  # SystemExit too: a plugin never ends the run
             raise IdentityError(f"{where} failed: {type(error).__name__}: {error}") from error
         if column.ndim == 0:
             column = np.full(k, float(column))
@@ -931,7 +931,9 @@ def collect_identities(
         arguments: dict[str, object] = {"register": registered.append}
         try:
             impl.function(*(arguments[name] for name in impl.argnames))
-        except Exception as error:
+        except KeyboardInterrupt:
+            raise
+        except BaseException as error:  # SystemExit too: a plugin never ends the run
             problem(
                 f"{info.describe()}: steps_register_identities raised "
                 f"{type(error).__name__}: {error}; its identities were skipped",

@@ -13,6 +13,7 @@ import math
 import re
 import typing
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from datetime import date, datetime
 from types import MappingProxyType, NoneType, UnionType
 from typing import Any, TypeVar, Union
@@ -22,7 +23,7 @@ import cattrs
 from cattrs.gen import make_dict_unstructure_fn
 
 from steps.domain import enums
-from steps.domain.errors import InvalidDataError, Problem
+from steps.domain.errors import MAX_PROBLEMS, InvalidDataError, Problem
 from steps.domain.fields import value_problems
 
 __all__ = ["CONVERTER", "register_enum", "structure", "unstructure"]
@@ -40,6 +41,23 @@ class _PartialError(InvalidDataError):
         super().__init__(problems)
         self.partial = partial
         self.positions = positions
+
+
+#: Set by :func:`structure` for one call: once a collection has gathered
+#: :data:`~steps.domain.errors.MAX_PROBLEMS` problems, every collection stops checking (a
+#: document of a million broken records costs a thousand problems, not a million).
+_STOPPED: ContextVar[list[bool] | None] = ContextVar("steps_structure_stopped", default=None)
+
+
+def _stop() -> None:
+    flag = _STOPPED.get()
+    if flag is not None:
+        flag[0] = True
+
+
+def _stopping() -> bool:
+    flag = _STOPPED.get()
+    return flag is not None and flag[0]
 
 
 def _json_type(value: object) -> str:
@@ -185,6 +203,10 @@ def _tuple_hook(type_: Any) -> Callable[[object, type], tuple[Any, ...]]:
         positions: list[int] = []
         problems: list[Problem] = []
         for index, element in enumerate(value):
+            if len(problems) >= MAX_PROBLEMS:
+                _stop()
+            if _stopping():
+                break
             try:
                 items.append(_structure_value(element, item_type, ""))
                 positions.append(index)
@@ -210,6 +232,10 @@ def _mapping_hook(type_: Any) -> Callable[[object, type], Mapping[Any, Any]]:
         result: dict[Any, Any] = {}
         problems: list[Problem] = []
         for raw_key, raw_value in value.items():
+            if len(problems) >= MAX_PROBLEMS:
+                _stop()
+            if _stopping():
+                break
             try:
                 key = _structure_value(raw_key, key_type, "")
             except InvalidDataError as error:
@@ -284,7 +310,10 @@ def _attrs_hook(cls: type[T]) -> Callable[[object, type], T]:
         if not isinstance(data, dict):
             raise _fail(f"must be an object, got {_json_type(data)}")
         # An empty key still gets a path ('""'), so the problem says where it is.
-        problems = [Problem(str(key) or '""', "unknown field") for key in data if key not in names]
+        unknown = [key for key in data if key not in names]
+        if len(unknown) > MAX_PROBLEMS:
+            _stop()
+        problems = [Problem(str(key) or '""', "unknown field") for key in unknown[:MAX_PROBLEMS]]
         kwargs: dict[str, Any] = {}
         constructible = True
         partial_positions: dict[str, tuple[int, ...]] = {}
@@ -303,7 +332,7 @@ def _attrs_hook(cls: type[T]) -> Callable[[object, type], T]:
             except InvalidDataError as error:
                 problems.extend(_under(error, field.name))
                 constructible = False
-        if constructible:
+        if constructible and not _stopping():
             try:
                 instance = cls(**kwargs)
             except InvalidDataError as error:
@@ -387,10 +416,14 @@ def structure(data: object, cls: type[T]) -> T:
 
     Raises :class:`~steps.domain.errors.InvalidDataError` listing every problem.
     """
+    flag = [False]
+    token = _STOPPED.set(flag)
     try:
         return _structure_value(data, cls, "")  # type: ignore[no-any-return]
-    except _PartialError as error:
-        raise InvalidDataError(error.problems) from None
+    except InvalidDataError as error:
+        raise InvalidDataError(error.problems, omitted=error.omitted, stopped=flag[0]) from None
+    finally:
+        _STOPPED.reset(token)
 
 
 def unstructure(obj: object) -> Any:

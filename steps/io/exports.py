@@ -7,7 +7,21 @@ and time zone.  Profiles for the Kuaishou and Douyin exports ship in ``steps/dat
 users write their own without code.
 
 An import reports what it could and could not map: columns no profile entry knows, fields
-no column provides, and every unreadable cell with its row and column.
+no column provides, and every unreadable cell with its row and column.  Nothing is guessed:
+
+* two columns of one export that fill the same field are read in the order the profile's
+  ``[prefer]`` table declares (the column read and the one ignored are both reported); with
+  no declared order, they are an error, never resolved by their place in the file;
+* numbers use ``.`` as the decimal point and ``,`` only between thousands (``1,234,567.89``)
+  unless the profile declares ``decimal = ","`` (then ``1.234.567,89``); an ambiguous
+  number (``1.234,56`` under the default) is an error naming its row and column;
+* a date-time format is checked when the profile loads (known directives, none twice, at
+  most :data:`MAX_FORMAT_LENGTH` characters).
+
+Excel files are read with limits checked before the work they bound: the unpacked size of
+the archive (and each member's compression ratio, against zip bombs), the number of columns
+of each row as it is read (the sheet's own ``dimension`` claim is ignored) and of rows.
+Every problem, a corrupt file included, is an :class:`InvalidDataError`.
 """
 
 from __future__ import annotations
@@ -17,6 +31,8 @@ import io
 import json
 import re
 import tomllib
+import warnings
+import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
@@ -27,10 +43,19 @@ from typing import Any, Final
 import attrs
 
 from steps.domain.enums import Platform
-from steps.domain.errors import InvalidDataError, Problem
+from steps.domain.errors import MAX_PROBLEMS, InvalidDataError, Problem
 from steps.domain.model import Account, Brand, Dataset, Stream
+from steps.io.files import read_capped
+from steps.report.escape import escape_control
 
 __all__ = [
+    "MAX_COLUMNS",
+    "MAX_EXCEL_RATIO",
+    "MAX_EXCEL_UNPACKED_BYTES",
+    "MAX_EXPORT_BYTES",
+    "MAX_FORMAT_LENGTH",
+    "MAX_PROFILE_BYTES",
+    "MAX_ROWS",
     "ImportReport",
     "ImportResult",
     "MappingProfile",
@@ -56,8 +81,18 @@ REQUIRED_FIELDS: Final = (
     "started_at", "duration_seconds", "uv", "watch_seconds", "orders", "buyers", "gmv_fen",
 )  # fmt: skip
 MAX_ROWS: Final = 1_000_000
+#: The most columns an export row may have (live-session lists have a few dozen).
+MAX_COLUMNS: Final = 1_000
 #: The largest export file read (it is read whole): 512 MiB, ample for :data:`MAX_ROWS` rows.
 MAX_EXPORT_BYTES: Final = 512 * 1024**2
+#: The most an Excel file may unpack to (the sum of its archive members' sizes): 1 GiB,
+#: ample for :data:`MAX_ROWS` rows of a few dozen columns.
+MAX_EXCEL_UNPACKED_BYTES: Final = 1024**3
+#: The highest compression ratio of an Excel archive member over 1 MiB: sheets compress
+#: about 15 to 1; a zip bomb, a thousand to 1.
+MAX_EXCEL_RATIO: Final = 100
+#: The longest date-time format a mapping profile may give.
+MAX_FORMAT_LENGTH: Final = 64
 #: The largest mapping profile read: a profile is a few kilobytes of TOML.
 MAX_PROFILE_BYTES: Final = 1024**2
 #: Fields read from text cells and the one read from a date-time; every other field is a
@@ -78,13 +113,20 @@ class ColumnRule:
 
 @attrs.frozen
 class MappingProfile:
-    """A named mapping from export column headers to stream fields."""
+    """A named mapping from export column headers to stream fields.
+
+    ``prefer`` lists, for a field more than one column can fill, those columns in the order
+    they are read: when an export has several of them, the first present one is used.
+    ``decimal`` is the decimal separator of the export's numbers (``"."`` or ``","``).
+    """
 
     name: str
     platform: Platform
     columns: Mapping[str, ColumnRule]
     description: str = ""
     timezone: timezone = UTC
+    prefer: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
+    decimal: str = "."
 
 
 _OFFSET = re.compile(r"^([+-])(\d{2}):(\d{2})$")
@@ -98,14 +140,18 @@ def _key(key: str) -> str:
     return json.dumps(key, ensure_ascii=False)
 
 
+_PROFILE_KEYS: Final = frozenset({"name", "platform", "description", "timezone", "decimal"})
+_RULE_KEYS: Final = frozenset({"field", "type", "format", "unit"})
+
+
 def _parse_profile(document: Mapping[str, Any], source: str) -> MappingProfile:
     problems: list[Problem] = []
     head = document.get("profile")
     if not isinstance(head, dict):
         raise InvalidDataError([Problem("profile", "a [profile] table is required")], source)
-    for key in sorted(set(document) - {"profile", "columns"}):
+    for key in sorted(set(document) - {"profile", "columns", "prefer"}):
         problems.append(Problem(_key(key), "unknown table"))
-    for key in sorted(set(head) - {"name", "platform", "description", "timezone"}):
+    for key in sorted(set(head) - _PROFILE_KEYS):
         problems.append(Problem(f"profile.{_key(key)}", "unknown key"))
     name = head.get("name")
     if not isinstance(name, str) or not name:
@@ -127,6 +173,10 @@ def _parse_profile(document: Mapping[str, Any], source: str) -> MappingProfile:
     else:
         sign = -1 if match.group(1) == "-" else 1
         zone = timezone(sign * timedelta(hours=hours, minutes=minutes))
+    decimal = head.get("decimal", ".")
+    if decimal not in (".", ","):
+        problems.append(Problem("profile.decimal", "must be '.' or ','"))
+        decimal = "."
     columns: dict[str, ColumnRule] = {}
     raw_columns = document.get("columns")
     if not isinstance(raw_columns, dict) or not raw_columns:
@@ -139,7 +189,7 @@ def _parse_profile(document: Mapping[str, Any], source: str) -> MappingProfile:
                 Problem(path, "must be a table such as { field = 'uv', type = 'count' }")
             )
             continue
-        for key in sorted(set(rule) - {"field", "type", "format", "unit"}):
+        for key in sorted(set(rule) - _RULE_KEYS):
             problems.append(Problem(f"{path}.{_key(key)}", "unknown key"))
         field, kind = rule.get("field"), rule.get("type")
         if not isinstance(field, str) or field not in IMPORTABLE_FIELDS:
@@ -156,10 +206,19 @@ def _parse_profile(document: Mapping[str, Any], source: str) -> MappingProfile:
         if unit not in ("seconds", "minutes"):
             problems.append(Problem(f"{path}.unit", "must be 'seconds' or 'minutes'"))
         fmt = rule.get("format")
-        if fmt is not None and not isinstance(fmt, str):
-            problems.append(Problem(f"{path}.format", "must be a strptime format string"))
+        if fmt is not None:
+            reason = (
+                "must be a strptime format string"
+                if not isinstance(fmt, str)
+                else "applies to datetime columns only"
+                if kind != "datetime"
+                else _format_problem(fmt)
+            )
+            if reason is not None:
+                problems.append(Problem(f"{path}.format", reason))
         if isinstance(field, str) and isinstance(kind, str):
             columns[header.strip()] = ColumnRule(field, kind, fmt, unit)
+    prefer = _parse_prefer(document.get("prefer", {}), columns, problems)
     if problems:
         raise InvalidDataError(problems, source)
     assert isinstance(name, str)  # noqa: S101  # checked above: problems would have raised
@@ -169,7 +228,75 @@ def _parse_profile(document: Mapping[str, Any], source: str) -> MappingProfile:
         columns=columns,
         description=str(head.get("description", "")),
         timezone=zone,
+        prefer=prefer,
+        decimal=decimal,
     )
+
+
+def _parse_prefer(
+    table: object, columns: Mapping[str, ColumnRule], problems: list[Problem]
+) -> dict[str, tuple[str, ...]]:
+    """The ``[prefer]`` table: field → the columns filling it, in the order they are read."""
+    if not isinstance(table, dict):
+        problems.append(Problem("prefer", "must be a table of field = [column, ...]"))
+        return {}
+    prefer: dict[str, tuple[str, ...]] = {}
+    for field, order in table.items():
+        path = f"prefer.{_key(field)}"
+        if field not in IMPORTABLE_FIELDS:
+            problems.append(Problem(path, f"unknown stream field {field!r:.60}"))
+            continue
+        if not isinstance(order, list) or not all(isinstance(h, str) for h in order):
+            problems.append(Problem(path, "must be a list of column headers"))
+            continue
+        headers = [h.strip() for h in order]
+        filling = sorted(h for h, rule in columns.items() if rule.field == field)
+        if len(set(headers)) != len(headers):
+            problems.append(Problem(path, "names a column twice"))
+        strangers = [h for h in headers if h not in filling]
+        if strangers:
+            problems.append(
+                Problem(path, f"names columns that do not fill {field}: {', '.join(strangers)}")
+            )
+        left_out = [h for h in filling if h not in headers]
+        if left_out:
+            problems.append(
+                Problem(path, f"leaves out columns that fill {field}: {', '.join(left_out)}")
+            )
+        prefer[field] = tuple(headers)
+    return prefer
+
+
+#: The directives of :meth:`datetime.strptime` (``%%`` included).
+_DIRECTIVES: Final = frozenset("aAwdbBmyYHIpMSfzZjUWcxXGuV%")
+
+
+def _format_problem(fmt: str) -> str | None:
+    """Why ``fmt`` is not a date-time format a column can use (``None``: it is): longer than
+    :data:`MAX_FORMAT_LENGTH`, an unknown or unfinished directive, or a directive given
+    twice (``%c``, ``%x`` and ``%X`` count as the directives they stand for)."""
+    if len(fmt) > MAX_FORMAT_LENGTH:
+        return f"must be at most {MAX_FORMAT_LENGTH} characters, got {len(fmt)}"
+    if not fmt.strip():
+        return "must not be empty"
+    index = 0
+    while index < len(fmt):
+        if fmt[index] != "%":
+            index += 1
+            continue
+        directive = fmt[index + 1 : index + 2]
+        if not directive:
+            return "ends with a lone '%' (write '%%' for a percent sign)"
+        if directive not in _DIRECTIVES:
+            return f"has an unknown directive %{directive} (see Python's strptime directives)"
+        index += 2
+    try:
+        datetime.strptime("", fmt)
+    except re.error:
+        return "gives a directive twice"
+    except ValueError:
+        pass  # "" does not match the format: the format itself is fine
+    return None
 
 
 def _type_mismatch(field: str, kind: str) -> str | None:
@@ -186,17 +313,17 @@ def _type_mismatch(field: str, kind: str) -> str | None:
 def load_profile(path: str | Path) -> MappingProfile:
     """Read a mapping profile from a TOML file; every problem is reported with its key."""
     try:
-        size = Path(path).stat().st_size
+        raw = read_capped(path, MAX_PROFILE_BYTES)
     except OSError as error:
-        raise InvalidDataError([Problem("", f"cannot read: {error}")], str(path)) from None
-    if size > MAX_PROFILE_BYTES:
         raise InvalidDataError(
-            [Problem("", f"file is {size} bytes; the limit is {MAX_PROFILE_BYTES}")], str(path)
-        )
+            [Problem("", f"cannot read: {error.strerror or error}")], str(path)
+        ) from None
     try:
-        document = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as error:
-        raise InvalidDataError([Problem("", f"cannot read: {error}")], str(path)) from None
+        document = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise InvalidDataError(
+            [Problem("", f"not valid UTF-8 at byte {error.start}")], str(path)
+        ) from None
     except ValueError as error:  # TOMLDecodeError, or an integer of over 4300 digits
         raise InvalidDataError([Problem("", f"not valid TOML: {error}")], str(path)) from None
     except RecursionError:
@@ -221,26 +348,40 @@ def builtin_profiles() -> dict[str, MappingProfile]:
 # Excel) and returns the field's value or raises ValueError with a reader-facing message.
 
 _UNITS = {"万": Decimal(10_000), "亿": Decimal(100_000_000)}
-_NUMBER = re.compile(r"^([+-]?\d+(?:\.\d+)?)(万|亿)?$")
+#: A number as exports write it, for each decimal separator: digits, or thousands groups
+#: (``1,234,567`` / ``1.234.567``), then an optional fraction and a 万/亿 unit.
+_NUMBERS: Final = {
+    ".": re.compile(r"^([+-]?)(\d+|\d{1,3}(?:,\d{3})+)(?:\.(\d+))?(万|亿)?$"),
+    ",": re.compile(r"^([+-]?)(\d+|\d{1,3}(?:\.\d{3})+)(?:,(\d+))?(万|亿)?$"),
+}
+_EXAMPLES: Final = {".": "1,234,567.89", ",": "1.234.567,89"}
 
 
-def _decimal(cell: object) -> Decimal:
+def _decimal(cell: object, decimal: str = ".") -> Decimal:
+    """The number in ``cell``: a number from Excel, or text with the profile's ``decimal``
+    separator, thousands separators only between groups of three digits, an optional
+    ``¥``, a 万/亿 unit and a 元/人/次 suffix."""
     if isinstance(cell, bool):
         raise ValueError("must be a number")
     if isinstance(cell, int | float):
         return Decimal(str(cell))
-    text = str(cell).strip().replace(",", "").replace("，", "")
+    text = str(cell).strip().replace("，", ",")
     for prefix in ("¥", "￥"):
         text = text.removeprefix(prefix)
     text = text.removesuffix("元").removesuffix("人").removesuffix("次").strip()
-    match = _NUMBER.match(text)
+    match = _NUMBERS[decimal].match(text)
     if match is None:
-        raise ValueError(f"must be a number (万 and 亿 allowed), got {cell!r:.40}")
+        raise ValueError(
+            f"must be a number written like {_EXAMPLES[decimal]} (万 and 亿 allowed), "
+            f"got {cell!r:.40}"
+        )
+    sign, whole, fraction, unit = match.groups()
+    digits = whole.replace("," if decimal == "." else ".", "")
     try:
-        value = Decimal(match.group(1))
+        value = Decimal(f"{sign}{digits}.{fraction or 0}")
     except InvalidOperation:
         raise ValueError(f"must be a number, got {cell!r:.40}") from None
-    return value * _UNITS.get(match.group(2) or "", Decimal(1))
+    return value * _UNITS.get(unit or "", Decimal(1))
 
 
 #: Far beyond any count or amount the model accepts (10^15): a larger cell is refused before
@@ -255,24 +396,24 @@ def _whole(value: Decimal, cell: object) -> int:
     return int(value.quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
 
 
-def _count(cell: object) -> int:
-    value = _decimal(cell)
+def _count(cell: object, decimal: str = ".") -> int:
+    value = _decimal(cell, decimal)
     if value < 0:
         raise ValueError(f"must be >= 0, got {cell!r:.40}")
     # Exports show 万-rounded figures ("1.2万"); the nearest whole count is the honest reading.
     return _whole(value, cell)
 
 
-def _money_fen(cell: object) -> int:
-    value = _decimal(cell)
+def _money_fen(cell: object, decimal: str = ".") -> int:
+    value = _decimal(cell, decimal)
     if value < 0:
         raise ValueError(f"must be >= 0, got {cell!r:.40}")
     return _whole(value * 100, cell)
 
 
-def _rate(cell: object) -> float:
+def _rate(cell: object, decimal: str = ".") -> float:
     text = str(cell).strip()
-    value = _decimal(text[:-1]) / 100 if text.endswith("%") else _decimal(cell)
+    value = _decimal(text[:-1], decimal) / 100 if text.endswith("%") else _decimal(cell, decimal)
     if not 0 <= value <= 1:
         raise ValueError(f"must be a rate in [0, 1] or a percentage, got {cell!r:.40}")
     return float(value)
@@ -284,22 +425,22 @@ _CHINESE_DURATION = re.compile(
 )
 
 
-def _seconds(cell: object, unit: str) -> Decimal:
+def _seconds(cell: object, unit: str, decimal: str = ".") -> Decimal:
     text = str(cell).strip().replace(" ", "")
     clock = _CLOCK.match(text)
     if clock:
         hours, minutes, seconds = clock.groups()
         return Decimal(int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds))
-    chinese = _CHINESE_DURATION.match(text)
+    chinese = _CHINESE_DURATION.match(text.replace(",", ".") if decimal == "," else text)
     if chinese and any(chinese.groups()):
         hours, minutes, seconds = (Decimal(g) if g else Decimal(0) for g in chinese.groups())
         return hours * 3600 + minutes * 60 + seconds
-    value = _decimal(cell)
+    value = _decimal(cell, decimal)
     return value * 60 if unit == "minutes" else value
 
 
-def _duration(cell: object, unit: str) -> int:
-    value = _seconds(cell, unit)
+def _duration(cell: object, unit: str, decimal: str = ".") -> int:
+    value = _seconds(cell, unit, decimal)
     if value < 0:
         raise ValueError(f"must be a duration >= 0, got {cell!r:.40}")
     return _whole(value, cell)
@@ -320,7 +461,12 @@ def _datetime(cell: object, fmt: str | None, zone: timezone) -> datetime:
 
 @attrs.frozen
 class ImportReport:
-    """What an import could and could not map."""
+    """What an import could and could not map.
+
+    ``mapped`` is each column read → the field it filled; ``ignored`` each column that
+    could fill a field another column filled instead → that column (the profile prefers
+    it, see :attr:`MappingProfile.prefer`).
+    """
 
     profile: str
     mapped: Mapping[str, str]
@@ -328,17 +474,29 @@ class ImportReport:
     missing_fields: tuple[str, ...]
     rows: int
     generated_ids: bool
+    ignored: Mapping[str, str] = attrs.field(factory=dict)
 
     def lines(self) -> list[str]:
-        out = [f"profile {self.profile}: {self.rows} rows"]
-        out.append("mapped: " + ", ".join(f"{h} → {f}" for h, f in self.mapped.items()))
+        out = [f"profile {escape_control(self.profile)}: {self.rows} rows"]
+        out.append("mapped: " + ", ".join(f"{_shown(h)} → {f}" for h, f in self.mapped.items()))
+        for column, used in self.ignored.items():
+            field = self.mapped[used]
+            out.append(
+                f"ignored: {_shown(column)} ({field} is read from {_shown(used)}, which the "
+                "profile prefers)"
+            )
         if self.unknown_columns:
-            out.append("not mapped (ignored): " + ", ".join(self.unknown_columns))
+            out.append("not mapped (ignored): " + ", ".join(map(_shown, self.unknown_columns)))
         if self.missing_fields:
             out.append("no column for: " + ", ".join(self.missing_fields))
         if self.generated_ids:
             out.append("no stream id column: ids were made from account and start time")
         return out
+
+
+def _shown(header: str) -> str:
+    """A column header as a report line shows it: on one line, control characters escaped."""
+    return escape_control(header)
 
 
 @attrs.frozen
@@ -347,15 +505,16 @@ class ImportResult:
     report: ImportReport
 
 
-def _read_table(path: Path) -> tuple[list[str], Iterator[tuple[int, Sequence[object]]]]:
-    size = path.stat().st_size
-    if size > MAX_EXPORT_BYTES:
-        raise InvalidDataError(
-            [Problem("", f"file is {size} bytes; the limit is {MAX_EXPORT_BYTES}")], str(path)
-        )
+Rows = Iterator[tuple[int, Sequence[object]]]
+
+
+def _read_table(path: Path) -> tuple[list[str], Rows]:
+    """The header of the export and an iterator of ``(line, row)``: the file's physical line
+    for CSV (the header is line 1; a quoted cell may span lines), the sheet's row number for
+    Excel."""
+    raw = read_capped(path, MAX_EXPORT_BYTES)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return _read_excel(path)
-    raw = path.read_bytes()
+        return _read_excel(raw, str(path))
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = raw.decode(encoding)
@@ -364,6 +523,7 @@ def _read_table(path: Path) -> tuple[list[str], Iterator[tuple[int, Sequence[obj
             continue
     else:  # pragma: no cover - gb18030 decodes any byte string
         raise InvalidDataError([Problem("", "not UTF-8 or GB18030 text")], str(path))
+    del raw
     reader = csv.reader(io.StringIO(text, newline=""))
     rows = _csv_rows(reader, str(path))
     try:
@@ -375,10 +535,11 @@ def _read_table(path: Path) -> tuple[list[str], Iterator[tuple[int, Sequence[obj
     return [str(h).strip() for h in header], rows
 
 
-def _csv_rows(reader: Any, source: str) -> Iterator[tuple[int, Sequence[object]]]:
-    """``(line, row)`` of each CSV row; a malformed row (a cell longer than the csv module's
-    field size limit) raises :class:`InvalidDataError` with its line."""
-    number = 0
+def _csv_rows(reader: Any, source: str) -> Rows:
+    """``(line, row)`` of each CSV row, ``line`` the physical line the row starts on; a
+    malformed row (a cell longer than the csv module's field size limit) raises
+    :class:`InvalidDataError` with its line."""
+    ended = 0  # the line the previous row ended on
     while True:
         try:
             row = next(reader)
@@ -386,28 +547,122 @@ def _csv_rows(reader: Any, source: str) -> Iterator[tuple[int, Sequence[object]]
             return
         except csv.Error as error:
             raise InvalidDataError(
-                [Problem("", f"not valid CSV: {error}", reader.line_num)], source
+                [Problem("", f"not valid CSV: {error}", ended + 1)], source
             ) from None
-        number += 1
-        yield number, row
+        start, ended = ended + 1, reader.line_num
+        yield start, row
 
 
-def _read_excel(path: Path) -> tuple[list[str], Iterator[tuple[int, Sequence[object]]]]:
+class _ExcelError(Exception):
+    """Anything a spreadsheet library raised on a file it could not read."""
+
+
+def _excel_problem(error: BaseException) -> str:
+    text = " ".join(str(error).split())
+    text = text if len(text) <= 200 else text[:199] + "…"
+    return f"not a valid Excel file (.xlsx): {type(error).__name__}" + (f": {text}" if text else "")
+
+
+def _check_archive(raw: bytes, source: str) -> None:
+    """Refuse, before any member is unpacked, an archive that is not a zip file or unpacks
+    to more than :data:`MAX_EXCEL_UNPACKED_BYTES` or has a member compressed more than
+    :data:`MAX_EXCEL_RATIO` to 1.  (:mod:`zipfile` then reads no member beyond the size it
+    declares: the bytes actually unpacked are capped too.)"""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            members = archive.infolist()
+    except Exception as error:  # BadZipFile, and what a forged directory raises
+        raise InvalidDataError([Problem("", _excel_problem(error))], source) from None
+    total = sum(m.file_size for m in members)
+    if total > MAX_EXCEL_UNPACKED_BYTES:
+        raise InvalidDataError(
+            [
+                Problem(
+                    "",
+                    f"not a valid Excel file (.xlsx): it unpacks to {total} bytes; the limit "
+                    f"is {MAX_EXCEL_UNPACKED_BYTES}",
+                )
+            ],
+            source,
+        )
+    for member in members:
+        if member.file_size > 1024**2 and member.file_size > MAX_EXCEL_RATIO * max(
+            member.compress_size, 1
+        ):
+            raise InvalidDataError(
+                [
+                    Problem(
+                        "",
+                        f"not a valid Excel file (.xlsx): {member.filename!r:.80} is compressed "
+                        f"{member.file_size // max(member.compress_size, 1)} to 1 (more than "
+                        f"{MAX_EXCEL_RATIO} to 1: a zip bomb)",
+                    )
+                ],
+                source,
+            )
+
+
+def _read_excel(raw: bytes, source: str) -> tuple[list[str], Rows]:
     try:
         import openpyxl  # type: ignore[import-untyped,unused-ignore]
     except ImportError:
         raise InvalidDataError(
             [Problem("", "reading Excel needs openpyxl: pip install 'steps-commerce[excel]'")],
-            str(path),
+            source,
         ) from None
-    sheet = openpyxl.load_workbook(path, read_only=True, data_only=True).active
-    if sheet is None:
-        raise InvalidDataError([Problem("", "the workbook has no sheet")], str(path))
-    rows = sheet.iter_rows(values_only=True)
-    header = next(rows, None)
+    _check_archive(raw, source)
+    try:
+        with warnings.catch_warnings():
+            # openpyxl warns about styles and extensions it does not read: not our concern.
+            warnings.simplefilter("ignore")
+            book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+            sheet = book.active
+            if sheet is None:
+                raise InvalidDataError([Problem("", "the workbook has no sheet")], source)
+            # The sheet's <dimension> is a claim, not a fact: a forged A1:XFD1048576 would
+            # pad every row to 16,384 cells.  Rows are read as they are.
+            sheet.reset_dimensions()
+            rows = _sheet_rows(sheet.iter_rows(values_only=True), source)
+            header = next(rows, None)
+    except InvalidDataError:
+        raise
+    except Exception as error:
+        raise InvalidDataError([Problem("", _excel_problem(error))], source) from None
     if header is None:
-        raise InvalidDataError([Problem("", "empty sheet: expected a header row")], str(path))
-    return [str(h or "").strip() for h in header], ((n, row) for n, row in enumerate(rows, start=2))
+        raise InvalidDataError([Problem("", "empty sheet: expected a header row")], source)
+    return [str(h or "").strip() for h in header[1]], rows
+
+
+def _sheet_rows(rows: Iterator[tuple[object, ...]], source: str) -> Rows:
+    """``(row number, cells)`` of each sheet row; a row of more than :data:`MAX_COLUMNS`
+    cells, or any error of the spreadsheet library while reading, raises
+    :class:`InvalidDataError`."""
+    number = 0
+    while True:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                row = next(rows)
+        except StopIteration:
+            return
+        except Exception as error:
+            raise InvalidDataError(
+                [Problem("", _excel_problem(error), number + 1)], source
+            ) from None
+        number += 1
+        if len(row) > MAX_COLUMNS:
+            last = max(i for i, cell in enumerate(row) if cell is not None) + 1
+            if last > MAX_COLUMNS:
+                raise InvalidDataError(
+                    [
+                        Problem(
+                            "", f"more than {MAX_COLUMNS} columns (a cell in column {last})", number
+                        )
+                    ],
+                    source,
+                )
+            row = row[:MAX_COLUMNS]
+        yield number, row
 
 
 def read_export(
@@ -421,7 +676,9 @@ def read_export(
     """Read a live-session export into a one-brand :class:`Dataset`.
 
     Raises :class:`InvalidDataError` listing every unreadable cell (``rows[3].观看人数``,
-    with the file's line) and every required field no column provides.
+    with the file's line), every required field no column provides, and every field two
+    columns of the export fill without the profile saying which to read; after
+    :data:`~steps.domain.errors.MAX_PROBLEMS` problems the reading stops.
     """
     file = Path(path)
     try:
@@ -430,7 +687,10 @@ def read_export(
         raise InvalidDataError(
             [Problem("", f"cannot read: {error.strerror or error}")], str(file)
         ) from None
-    mapped = {h: profile.columns[h].field for h in header if h in profile.columns}
+    columns, ignored, clashes = _choose_columns(header, profile)
+    if clashes:
+        raise InvalidDataError(clashes, str(file))
+    mapped = {header[i]: profile.columns[header[i]].field for i in sorted(columns.values())}
     unknown = tuple(h for h in header if h and h not in profile.columns)
     provided = set(mapped.values())
     generated_ids = "stream_id" not in provided
@@ -442,16 +702,23 @@ def read_export(
             [Problem(f, "no column maps to this required field") for f in missing], str(file)
         )
     problems: list[Problem] = []
+    stopped = False
     streams: list[Stream] = []
     accounts: dict[str, str] = {}
-    # A row the csv module cannot read raises InvalidDataError (with its line) from here.
+    # A row the csv module or the spreadsheet library cannot read raises InvalidDataError
+    # (with its line) from here.
     for index, (line, row) in enumerate(rows):
         if index >= MAX_ROWS:
             problems.append(Problem("", f"more than {MAX_ROWS} rows", line))
             break
+        if len(problems) >= MAX_PROBLEMS:
+            stopped = True
+            break
         if not any(str(c).strip() for c in row if c is not None):
             continue
-        values, row_problems = _read_row(header, row, profile, index, line)
+        values, row_problems = _read_row(
+            header, columns, row, profile=profile, index=index, line=line
+        )
         problems.extend(row_problems)
         if row_problems:
             continue
@@ -465,8 +732,16 @@ def read_export(
         except InvalidDataError as error:
             problems.extend(p.under(f"rows[{index}]").at_line(line) for p in error.problems)
     if problems:
-        raise InvalidDataError(problems, str(file))
-    report = ImportReport(profile.name, mapped, unknown, (), len(streams), generated_ids)
+        raise InvalidDataError(problems, str(file), stopped=stopped)
+    report = ImportReport(
+        profile.name,
+        mapped,
+        unknown,
+        (),
+        len(streams),
+        generated_ids,
+        {header[i]: header[columns[field]] for i, field in ignored.items()},
+    )
     try:
         brand = Brand(
             brand_id=brand_id,
@@ -483,9 +758,56 @@ def read_export(
     return ImportResult(Dataset(brands=(brand,)), report)
 
 
+def _choose_columns(
+    header: Sequence[str], profile: MappingProfile
+) -> tuple[dict[str, int], dict[int, str], list[Problem]]:
+    """Which column fills each field: ``field → column index``; the columns left out because
+    the profile prefers another for their field (``index → field``); and a problem for each
+    field several columns fill with no order declared.  A header given twice is a problem
+    too."""
+    by_field: dict[str, list[int]] = {}
+    seen: dict[str, int] = {}
+    problems: list[Problem] = []
+    for index, name in enumerate(header):
+        rule = profile.columns.get(name)
+        if rule is None:
+            continue
+        if name in seen:
+            problems.append(
+                Problem(_key(name), f"the header is in columns {seen[name] + 1} and {index + 1}")
+            )
+            continue
+        seen[name] = index
+        by_field.setdefault(rule.field, []).append(index)
+    chosen: dict[str, int] = {}
+    ignored: dict[int, str] = {}
+    for field, indices in by_field.items():
+        if len(indices) == 1:
+            chosen[field] = indices[0]
+            continue
+        order = profile.prefer.get(field)
+        if order is None:
+            names = " and ".join(header[i] for i in indices)
+            problems.append(
+                Problem(
+                    field,
+                    f"columns {names} both fill it and the profile does not say which to read "
+                    f"(add {field} = [...] to its [prefer] table)",
+                )
+            )
+            continue
+        rank = {name: position for position, name in enumerate(order)}
+        best = min(indices, key=lambda i: rank[header[i]])
+        chosen[field] = best
+        ignored.update((i, field) for i in indices if i != best)
+    return chosen, ignored, problems
+
+
 def _read_row(
     header: Sequence[str],
+    columns: Mapping[str, int],
     row: Sequence[object],
+    *,
     profile: MappingProfile,
     index: int,
     line: int,
@@ -493,62 +815,62 @@ def _read_row(
     values: dict[str, Any] = {}
     problems: list[Problem] = []
     per_viewer: tuple[str, object, ColumnRule] | None = None
-    for column, cell in zip(header, row, strict=False):
-        rule = profile.columns.get(column)
-        if rule is None or cell is None or str(cell).strip() in ("", "-", "--"):
+    decimal = profile.decimal
+    for position in columns.values():
+        cell = row[position] if position < len(row) else None
+        column = header[position]
+        rule = profile.columns[column]
+        if cell is None or str(cell).strip() in ("", "-", "--"):
             continue
         try:
             if rule.type == "per_viewer_duration":
                 per_viewer = (column, cell, rule)
                 continue
-            values[rule.field] = _cell(cell, rule, profile.timezone)
+            values[rule.field] = _cell(cell, rule, profile.timezone, decimal)
         except ValueError as error:
-            problems.append(Problem(f"rows[{index}].{column}", str(error), line))
+            problems.append(Problem(f"rows[{index}].{_key(column)}", str(error), line))
     if per_viewer is not None and not problems:
         column, cell, rule = per_viewer
         try:
             # An average per viewer: the total is average × viewers, capped by what the
             # stream's length allows (exports round the average).
             uv = values.get("uv", 0)
-            total = _seconds(cell, rule.unit) * Decimal(str(uv))
+            total = _seconds(cell, rule.unit, decimal) * Decimal(str(uv))
             cap = uv * values.get("duration_seconds", 0)
             values[rule.field] = min(cap, _whole(total, cell))
         except ValueError as error:
-            problems.append(Problem(f"rows[{index}].{column}", str(error), line))
+            problems.append(Problem(f"rows[{index}].{_key(column)}", str(error), line))
     if not problems:
         # A required field whose cell is empty ("", "-", "--"): the stream cannot be built.
         # (Without a stream id column, ids are made from the account and the start.)
         needed = list(REQUIRED_FIELDS)
-        if any(profile.columns[h].field == "stream_id" for h in header if h in profile.columns):
+        if "stream_id" in columns:
             needed.append("stream_id")
         required = [f for f in needed if f not in values]
         if "account_id" not in values and "account_name" not in values:
             required.append("account_id")
         for field in required:
-            columns = [h for h in header if h in profile.columns and _fills(profile, h, field)]
-            where = columns[0] if columns else field
+            filled_by = columns.get(field)
+            if filled_by is None and field == "account_id":
+                filled_by = columns.get("account_name")
+            where = _key(header[filled_by]) if filled_by is not None else field
             problems.append(
                 Problem(f"rows[{index}].{where}", f"is empty: {field} is required", line)
             )
     return values, problems
 
 
-def _fills(profile: MappingProfile, column: str, field: str) -> bool:
-    filled = profile.columns[column].field
-    return filled == field or (field == "account_id" and filled == "account_name")
-
-
-def _cell(cell: object, rule: ColumnRule, zone: timezone) -> object:
+def _cell(cell: object, rule: ColumnRule, zone: timezone, decimal: str = ".") -> object:
     if rule.type == "text":
         return str(cell).strip()
     if rule.type == "count":
-        return _count(cell)
+        return _count(cell, decimal)
     if rule.type == "money":
-        return _money_fen(cell)
+        return _money_fen(cell, decimal)
     if rule.type == "rate":
-        return _rate(cell)
+        return _rate(cell, decimal)
     if rule.type == "duration":
-        return _duration(cell, rule.unit)
+        return _duration(cell, rule.unit, decimal)
     if rule.type == "datetime":
         return _datetime(cell, rule.format, zone)
     raise ValueError(f"unknown cell type {rule.type!r}")

@@ -12,24 +12,26 @@ brand names its brand, so a large file streams in any order of brands::
     {"record": "account", "brand_id": "b1", "account_id": "a1", ...}
     {"record": "stream", "brand_id": "b1", "stream_id": "s1", ...}
 
-Writes are atomic: a temporary file beside the target, then a rename, so a reader (or a run
-that is interrupted) sees the old file or the new one, never half of one.
+Writes go through :func:`steps.io.output.open_output`: atomic for a regular file (a
+temporary file beside the target, then a rename, so a reader or an interrupted run sees the
+old file or the new one, never half of one), direct into a special file such as a pipe.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, Final
 
-from steps.domain.errors import InvalidDataError, Problem
+from steps.domain.errors import MAX_PROBLEMS, InvalidDataError, Problem
 from steps.domain.model import Dataset
 from steps.io.converter import structure, unstructure
+from steps.io.output import open_output
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -40,7 +42,10 @@ __all__ = [
     "dump",
     "dumps",
     "load",
+    "load_jsonl",
     "loads",
+    "parse_json_file",
+    "read_capped",
 ]
 
 #: The version of the data format written by this library; files carry it.
@@ -66,6 +71,30 @@ RECORD_FIELDS: Final = {
 }
 
 
+def read_capped(path: str | os.PathLike[str], limit: int) -> bytes:
+    """The bytes of ``path``, refused with :class:`InvalidDataError` when there are more than
+    ``limit``.  The cap counts the bytes actually read, never trusting the size the file
+    system reports (a device such as ``/dev/zero``, a ``/proc`` file or a named pipe reports
+    0): at most ``limit + 1`` bytes are ever read.  A regular file whose reported size is
+    over the cap is refused before it is read.  ``OSError`` when it cannot be opened."""
+    source = os.fspath(path)
+    with open(path, "rb") as stream:
+        try:
+            size = os.fstat(stream.fileno()).st_size
+        except OSError:
+            size = 0
+        if size > limit:
+            raise InvalidDataError(
+                [Problem("", f"file is {size} bytes; the limit is {limit}")], source
+            )
+        data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise InvalidDataError(
+            [Problem("", f"file is {limit + 1} bytes or more; the limit is {limit}")], source
+        )
+    return data
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 
@@ -89,6 +118,47 @@ def _syntax_problem(error: Exception) -> str:
     if isinstance(error, RecursionError):
         return "not valid JSON: nested too deeply"
     return f"not valid JSON: {error}"
+
+
+def parse_json_file(raw: bytes, source: str) -> Any:
+    """The JSON document in ``raw`` (a whole file's bytes), for the loaders of small JSON
+    files (benchmark profiles, peers files): UTF-8, no ``NaN``, no key given twice in one
+    object, no string holding a lone surrogate; anything else raises
+    :class:`InvalidDataError` with one problem."""
+    try:
+        document = _parse_json(raw.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise InvalidDataError(
+            [Problem("", f"not valid UTF-8 at byte {error.start}")], source
+        ) from None
+    except (ValueError, RecursionError) as error:
+        raise InvalidDataError([Problem("", _syntax_problem(error))], source) from None
+    try:
+        lone = next(_lone_surrogates(document, ""), None)
+    except RecursionError:
+        raise InvalidDataError([Problem("", "not valid JSON: nested too deeply")], source) from None
+    if lone is not None:
+        raise InvalidDataError([lone], source)
+    return document
+
+
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
+
+
+def _lone_surrogates(tree: object, path: str) -> Iterator[Problem]:
+    """A problem for each string of ``tree`` (a key or a value) holding a lone surrogate,
+    which ``\\ud800`` in JSON makes and no UTF-8 writer can write back."""
+    if isinstance(tree, str):
+        if not tree.isascii() and _SURROGATE.search(tree):
+            yield Problem(path, "holds a lone surrogate (not valid Unicode text)")
+    elif isinstance(tree, dict):
+        for key, value in tree.items():
+            where = f"{path}[{json.dumps(key)}]"
+            yield from _lone_surrogates(key, where)
+            yield from _lone_surrogates(value, where)
+    elif isinstance(tree, list):
+        for index, value in enumerate(tree):
+            yield from _lone_surrogates(value, f"{path}[{index}]")
 
 
 def _check_version(document: object, where: str) -> list[Problem]:
@@ -124,15 +194,19 @@ def loads(text: str | bytes, *, source: str | None = None) -> Dataset:
     try:
         return structure(body, Dataset)
     except InvalidDataError as error:
-        raise InvalidDataError(error.problems, source) from None
+        raise InvalidDataError(
+            error.problems, source, omitted=error.omitted, stopped=error.stopped
+        ) from None
 
 
-def _read_lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
+def _read_lines(stream: IO[bytes] | IO[str]) -> Iterator[tuple[int, bytes]]:
     number = 0
     while True:
         line = stream.readline(MAX_LINE_BYTES + 1)
         if not line:
             return
+        if isinstance(line, str):  # a text stream: its lines are read the same way
+            line = line.encode("utf-8", "surrogatepass")
         number += 1
         if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
             raise InvalidDataError(
@@ -141,14 +215,28 @@ def _read_lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
         yield number, line
 
 
-def load_jsonl(stream: IO[bytes], *, source: str | None = None) -> Dataset:
-    """Parse a JSON Lines dataset (header line, then records) into a :class:`Dataset`."""
+#: The keys of the header line of a JSON Lines file.
+HEADER_KEYS: Final = frozenset({"record", "schema_version"})
+
+
+def load_jsonl(stream: IO[bytes] | IO[str], *, source: str | None = None) -> Dataset:
+    """Parse a JSON Lines dataset (header line, then records) into a :class:`Dataset`.
+
+    ``stream`` is a binary stream (a file opened with ``"rb"``) or a text one.  Problems
+    beyond :data:`~steps.domain.errors.MAX_PROBLEMS` stop the reading.
+    """
+    if not callable(getattr(stream, "readline", None)):
+        raise TypeError(
+            f"load_jsonl reads an open file (binary or text), got {type(stream).__name__}; "
+            "use steps.load(path) for a path"
+        )
     problems: list[Problem] = []
     brands: dict[str, dict[str, Any]] = {}
     brand_lines: dict[str, int] = {}
     # For each (brand, collection, index): the line it came from, to point problems at it.
     origin: dict[tuple[str, str, int], int] = {}
     saw_header = False
+    stopped = False
     records = 0
     try:
         for number, raw in _read_lines(stream):
@@ -158,38 +246,46 @@ def load_jsonl(stream: IO[bytes], *, source: str | None = None) -> Dataset:
             if records > MAX_RECORDS:
                 problems.append(Problem("", f"more than {MAX_RECORDS} records", number))
                 break
+            if len(problems) >= MAX_PROBLEMS:
+                stopped = True
+                break
             try:
                 record = _parse_json(raw.decode("utf-8"))
             except UnicodeDecodeError as error:
                 problems.append(Problem("", f"not valid UTF-8 at byte {error.start}", number))
-                continue
             except (ValueError, RecursionError) as error:
                 problems.append(Problem("", _syntax_problem(error), number))
-                continue
+            else:
+                if saw_header:
+                    problems.extend(_add_record(record, number, brands, brand_lines, origin))
+                    continue
+                header = _header_problems(record, number)
+                if not header:
+                    saw_header = True
+                    continue
+                problems.extend(header)
             if not saw_header:
-                saw_header = True
-                header = _check_version(record, "the header line")
-                if header:
-                    problems.extend(p.at_line(number) for p in header)
-                    break
-                if record.get("record") != "header":
-                    problems.append(
-                        Problem(
-                            "record",
-                            'the first line must be the header ("record": "header")',
-                            number,
-                        )
-                    )
-                    break
-                continue
-            problems.extend(_add_record(record, number, brands, brand_lines, origin))
+                break  # without a header, no line after it can be read
     except InvalidDataError as error:
         problems.extend(error.problems)
-    if not saw_header:
+    if records == 0 and not problems:
         problems.append(Problem("", "empty file: expected a header line with schema_version"))
     if problems:
-        raise InvalidDataError(problems, source)
+        raise InvalidDataError(problems, source, stopped=stopped)
     return _structure_brands(brands, brand_lines, origin, source)
+
+
+def _header_problems(record: object, number: int) -> list[Problem]:
+    header = _check_version(record, "the header line")
+    if header:
+        return [p.at_line(number) for p in header]
+    assert isinstance(record, dict)  # noqa: S101  # _check_version refuses anything else
+    if record.get("record") != "header":
+        return [Problem("record", 'the first line must be the header ("record": "header")', number)]
+    return [
+        Problem(str(key) or '""', "unknown key in the header line", number)
+        for key in sorted(set(record) - HEADER_KEYS)
+    ]
 
 
 def _add_record(
@@ -244,19 +340,22 @@ def _structure_brands(
     origin: dict[tuple[str, str, int], int],
     source: str | None,
 ) -> Dataset:
-    orphans = [
+    orphans = (
         Problem("brand_id", f"records name brand {brand_id!r}, which has no brand record")
         for brand_id in brands
         if brand_id not in brand_lines
-    ]
-    if orphans:
-        raise InvalidDataError(orphans, source)
+    )
+    first = list(itertools.islice(orphans, MAX_PROBLEMS))
+    if first:
+        raise InvalidDataError(first, source, omitted=sum(1 for _ in orphans))
     order = sorted(brand_lines, key=brand_lines.__getitem__)
     try:
         return structure({"brands": [brands[b] for b in order]}, Dataset)
     except InvalidDataError as error:
         located = [_locate(p, order, brand_lines, origin) for p in error.problems]
-        raise InvalidDataError(located, source) from None
+        raise InvalidDataError(
+            located, source, omitted=error.omitted, stopped=error.stopped
+        ) from None
 
 
 _BRAND_ITEM = re.compile(r"^brands\[(\d+)\](?:\.(\w+)\[(\d+)\])?")
@@ -300,17 +399,12 @@ def load(path: str | os.PathLike[str]) -> Dataset:
     file = Path(path)
     kind = _format_of(file)
     try:
-        size = file.stat().st_size
-        # A JSON document is parsed whole, so its size is capped; JSON Lines is read a
-        # bounded line at a time.
-        if kind == "json" and size > MAX_FILE_BYTES:
-            raise InvalidDataError(
-                [Problem("", f"file is {size} bytes; the limit is {MAX_FILE_BYTES}")], str(file)
-            )
+        # A JSON document is parsed whole, so its size is capped (on the bytes read); JSON
+        # Lines is read a bounded line at a time.
+        if kind == "json":
+            return loads(read_capped(file, MAX_FILE_BYTES), source=str(file))
         with file.open("rb") as stream:
-            if kind == "jsonl":
-                return load_jsonl(stream, source=str(file))
-            return loads(stream.read(), source=str(file))
+            return load_jsonl(stream, source=str(file))
     except OSError as error:
         raise InvalidDataError(
             [Problem("", f"cannot read: {error.strerror or error}")], str(file)
@@ -339,36 +433,16 @@ def _line(record: dict[str, Any]) -> str:
     return json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n"
 
 
-def _mode_for(target: Path) -> int:
-    """The permissions a plain ``open(target, "w")`` would give: the existing file's, or
-    0666 less the umask (``mkstemp`` alone would leave the file readable by its owner only)."""
-    try:
-        return target.stat().st_mode & 0o777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
 @contextmanager
-def atomic_writer(path: str | os.PathLike[str]) -> Iterator[IO[str]]:
-    """Open a temporary file beside ``path`` for writing; on success it replaces ``path``
-    atomically, on failure it is removed and ``path`` is untouched."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
-    )
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            yield stream
-            stream.flush()
-            os.fchmod(stream.fileno(), _mode_for(target))
-            os.fsync(stream.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+def atomic_writer(
+    path: str | os.PathLike[str], *, inputs: Iterable[str | os.PathLike[str] | None] = ()
+) -> Iterator[IO[str]]:
+    """Open ``path`` for writing through :func:`steps.io.output.open_output`: a regular file
+    is replaced atomically (on failure it is untouched), a special file is written directly,
+    a symbolic link is followed; :class:`~steps.io.output.OutputError` for a target that
+    cannot be written or is the same file as one of ``inputs``."""
+    with open_output(path, inputs=inputs) as stream:
+        yield stream
 
 
 def dump(dataset: Dataset, path: str | os.PathLike[str]) -> None:

@@ -44,7 +44,12 @@ def _kind_schema(kind: Kind | None) -> dict[str, Any]:
     elif kind.name in ("rate", "number"):
         schema = {"type": "number", "minimum": kind.minimum, "maximum": kind.maximum}
     elif kind.name == "identifier":
-        schema = {"type": "string", "minLength": 1, "maxLength": 128}
+        schema = {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 128,
+            "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$",
+        }
     elif kind.name == "text":
         schema = {"type": "string", "maxLength": 1000}
     return schema

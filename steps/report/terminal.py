@@ -3,8 +3,9 @@ coloured by band, and a transient progress display on stderr.
 
 Whether a stream gets this or the plain text of :mod:`steps.report.text` is decided here, once:
 see :func:`console_for`.  Every piece of data goes through :class:`rich.text.Text` (never
-console markup), so a brand named ``[red]x`` prints as itself and control characters in the
-data are dropped rather than sent to the terminal.
+console markup), so a brand named ``[red]x`` prints as itself, and control characters in the
+data are shown as escapes (:func:`steps.report.escape.escape_control`) rather than sent to
+the terminal.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from rich.table import Table
 from rich.text import Text
 
 from steps.domain.model import Brand, Dataset
+from steps.report.escape import escape_control
 from steps.report.summary import brand_summary_lines
 from steps.report.text import (
     BAR_WIDTH,
@@ -124,11 +126,6 @@ def console_for(stream: IO[str], color: Color = "auto") -> Console | None:
     )
 
 
-#: Control characters but tab and newline: data holding them (an escape sequence in a brand
-#: name) would drive the terminal instead of being read.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
 def _text(value: str, style: str = "") -> Text:
     """``value`` as rich text, its control characters shown as ``\\xNN``."""
     # A span, not the Text's base style, which would spill onto whatever is appended.
@@ -142,7 +139,9 @@ _SLOT = re.compile("\x00(\\d+)\x00")
 
 
 def _clean(value: str) -> str:
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+    # Data holding control characters (an escape sequence in a brand name) would drive the
+    # terminal instead of being read; rich lays out tabs and newlines itself.
+    return escape_control(value, keep="\t\n")
 
 
 def _message(key: str, lang: str, /, **params: str | int | float | Text) -> Text:

@@ -13,6 +13,7 @@ import attrs
 
 from steps.domain import metrics
 from steps.domain.model import Brand, Dataset
+from steps.report.escape import escape_control
 from steps.report.summary import brand_summary, platform_name
 from steps.scoring.engine import ScoreResults
 from steps.scoring.messages import builtin_catalogue, join, text
@@ -29,6 +30,7 @@ __all__ = [
     "compare_report",
     "demo_report",
     "display_width",
+    "escape_control",
     "label",
     "pad",
     "part_name",
@@ -172,7 +174,11 @@ def _component_lines(card: ScoreCard, lang: str) -> list[str]:
 
 
 def _failures(results: ScoreResults, brand: Brand) -> list[str]:
-    return [f"  ! {error}" for error in results.errors if error.brand_id == brand.brand_id]
+    return [
+        f"  ! {escape_control(str(error))}"
+        for error in results.errors
+        if error.brand_id == brand.brand_id
+    ]
 
 
 @attrs.frozen
@@ -330,7 +336,7 @@ def compare_report(dataset: Dataset, results: ScoreResults, *, lang: str = "en")
             if platform
             else text("report.summary.no_platform", lang)
         )
-        head = f"{brand.name} ({brand.brand_id}) · {where}"
+        head = escape_control(f"{brand.name} ({brand.brand_id}) · {where}")
         if steps_card is None or fact_card is None:
             missing = [
                 n

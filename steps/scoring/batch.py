@@ -2027,7 +2027,9 @@ def _call_table(
 
     try:
         result = method(table, catalog, context)
-    except Exception as error:
+    except KeyboardInterrupt:
+        raise
+    except BaseException as error:  # SystemExit too: nothing a plugin raises escapes
         return f"raised {type(error).__name__}: {_text(error)}"
     problem = check_table_scores(result, record.name, table)
     if problem is not None:
@@ -2039,7 +2041,7 @@ def _call_table(
 def check_table_scores(result: object, scorer: str, table: StreamTable) -> str | None:
     """What is wrong with ``result`` as the :class:`TableScores` of ``scorer`` over
     ``table`` (``None``: nothing)."""
-    from steps.scoring.engine import _text
+    from steps.scoring.engine import _text, table_text_problem
 
     if not isinstance(result, TableScores):
         return f"returned {type(result).__name__}, not TableScores"
@@ -2048,7 +2050,9 @@ def check_table_scores(result: object, scorer: str, table: StreamTable) -> str |
     if result.table is not table:
         return "returned scores of another table"
     try:
-        problem = result.problem(len(table))
-    except Exception as error:
+        problem = result.problem(len(table)) or table_text_problem(result)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as error:
         problem = f"broken TableScores ({type(error).__name__}: {_text(error)})"
     return None if problem is None else f"returned {problem}"

@@ -66,6 +66,8 @@ __all__ = [
 BENCHMARK_KEYS: Final = ("floor", "target", "source")
 #: The largest benchmark profile read: a profile is kilobytes of TOML or JSON.
 MAX_BENCHMARK_BYTES: Final = 16 * 1024**2
+#: The longest ``source`` a benchmark may give.
+MAX_SOURCE_LENGTH: Final = 1_000
 _CATEGORY: Final = "category:"
 
 
@@ -131,8 +133,27 @@ def _benchmark_problems(entry: object, path: str) -> Iterator[Problem]:
             f"{path}.target", f"must differ from floor (both are {entry['floor']}): nothing scores"
         )
     source = entry.get("source")
-    if source is not None and (not isinstance(source, str) or not source.strip()):
-        yield Problem(f"{path}.source", f"must be a non-empty string, got {source!r}")
+    if source is not None:
+        reason = _source_problem(source)
+        if reason is not None:
+            yield Problem(f"{path}.source", reason)
+
+
+#: What a benchmark's ``source`` may not hold: control characters (it is printed beside
+#: every score judged by the benchmark) and lone surrogates (no UTF-8 writer writes them).
+_BAD_SOURCE: Final = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _source_problem(source: object) -> str | None:
+    if not isinstance(source, str) or not source.strip():
+        return f"must be a non-empty string, got {source!r:.60}"
+    if len(source) > MAX_SOURCE_LENGTH:
+        return f"must be at most {MAX_SOURCE_LENGTH} characters, got {len(source)}"
+    bad = _BAD_SOURCE.search(source)
+    if bad is not None:
+        kind = "a lone surrogate" if bad.group() >= "\ud800" else "a control character"
+        return f"must be plain text, got {kind} (U+{ord(bad.group()):04X}) at {bad.start()}"
+    return None
 
 
 def _check_profile(data: object, known: Mapping[str, Collection[str]] | None) -> Iterator[Problem]:
@@ -195,10 +216,6 @@ def parse_benchmarks(
     return BenchmarkOverrides(entries)
 
 
-def _reject_constant(name: str) -> float:
-    raise ValueError(f"{name} is not a number (JSON has no NaN or Infinity)")
-
-
 def load_benchmarks(
     path: str | os.PathLike[str],
     *,
@@ -217,36 +234,32 @@ def load_benchmarks(
             [Problem("", f"unsupported file type {suffix or '(none)'!r}: use .toml or .json")],
             label,
         )
+    from steps.io.files import parse_json_file, read_capped
+
     try:
-        size = file.stat().st_size
-        if size > MAX_BENCHMARK_BYTES:
-            raise InvalidDataError(
-                [Problem("", f"file is {size} bytes; the limit is {MAX_BENCHMARK_BYTES}")], label
-            )
-        raw = file.read_bytes()
+        raw = read_capped(file, MAX_BENCHMARK_BYTES)
     except OSError as error:
-        raise InvalidDataError([Problem("", f"cannot read: {error.strerror}")], label) from error
-    try:
-        if suffix == ".toml":
-            data: Any = tomllib.loads(raw.decode("utf-8"))
-        else:
-            data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
-    except UnicodeDecodeError as error:
-        raise InvalidDataError([Problem("", f"not UTF-8 text: {error}")], label) from error
-    except tomllib.TOMLDecodeError as error:
-        raise InvalidDataError([Problem("", f"not valid TOML: {error}")], label) from error
-    except json.JSONDecodeError as error:
-        problem = Problem("", f"not valid JSON: {error.msg} (column {error.colno})", error.lineno)
-        raise InvalidDataError([problem], label) from error
-    except ValueError as error:  # NaN in JSON; in TOML, an integer of over 4300 digits
-        kind = "TOML" if suffix == ".toml" else "JSON"
-        raise InvalidDataError([Problem("", f"not valid {kind}: {error}")], label) from error
-    except RecursionError:
-        kind = "TOML" if suffix == ".toml" else "JSON"
         raise InvalidDataError(
-            [Problem("", f"not valid {kind}: nested too deeply")], label
+            [Problem("", f"cannot read: {error.strerror or error}")], label
         ) from None
-    return parse_benchmarks(data, source=f"user benchmarks: {file.name}", known=known)
+    if suffix == ".json":
+        data: Any = parse_json_file(raw, label)
+    else:
+        try:
+            data = tomllib.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError as error:
+            raise InvalidDataError(
+                [Problem("", f"not UTF-8 text (at byte {error.start})")], label
+            ) from None
+        except ValueError as error:  # TOMLDecodeError, or an integer of over 4300 digits
+            raise InvalidDataError([Problem("", f"not valid TOML: {error}")], label) from None
+        except RecursionError:
+            raise InvalidDataError(
+                [Problem("", "not valid TOML: nested too deeply")], label
+            ) from None
+    # The file's name labels its benchmarks: as plain text (a name need not be valid UTF-8).
+    name = _BAD_SOURCE.sub(lambda m: f"\\x{ord(m.group()) & 0xFF:02x}", file.name)
+    return parse_benchmarks(data, source=f"user benchmarks: {name}", known=known)
 
 
 # --------------------------------------------------------------------------------------------
@@ -282,9 +295,11 @@ def indicator_catalogue(scorer: Scorer) -> tuple[tuple[str, Indicator[Any]], ...
         return None
     try:
         declared = components(_probe_subject(scorer.subject), ScoringContext())
-    except Exception:  # a scorer whose components need real data: not declared statically
+        return tuple((c.key, i) for c in declared for i in c.indicators)
+    except KeyboardInterrupt:
+        raise
+    except BaseException:  # a scorer whose components need real data: not declared statically
         return None
-    return tuple((c.key, i) for c in declared for i in c.indicators)
 
 
 def known_indicators(scorers: Iterable[Scorer]) -> dict[str, frozenset[str]]:

@@ -36,16 +36,25 @@ import functools
 import itertools
 import json
 import math
+import operator
+import re
 import time
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
 from steps.domain.model import Brand, Dataset
 from steps.scoring.contract import ScoringContext, StreamSubject
-from steps.scoring.results import ScoreCard, ScoreError, SubjectKind
+from steps.scoring.results import (
+    ComponentResult,
+    IndicatorResult,
+    Recommendation,
+    ScoreCard,
+    ScoreError,
+    SubjectKind,
+)
 
 if TYPE_CHECKING:
     from steps.columnar.table import StreamTable
@@ -324,6 +333,136 @@ def _not_finite(value: object) -> bool:
     return not math.isfinite(value)
 
 
+#: What no text of a card may hold: a lone surrogate, which no UTF-8 encoder writes (one would
+#: make ``--format json`` fail for every scorer's results).  Control characters are allowed:
+#: JSON and CSV carry them escaped, and the terminal output escapes them (see
+#: :func:`steps.report.text.escape_control`).
+_BAD_TEXT: Final = re.compile("[\ud800-\udfff]")
+
+
+def _bad_string(value: object, where: str) -> str | None:
+    if not isinstance(value, str):
+        return f"{where} must be a str, got {type(value).__name__}"
+    found = _BAD_TEXT.search(value)
+    if found is None:
+        return None
+    return f"{where} holds a lone surrogate (U+{ord(found.group()):04X}) at {found.start()}"
+
+
+_COMPONENT_TEXTS: Final = ("key", "name", "name_zh")
+_INDICATOR_TEXTS: Final = (
+    "key",
+    "name",
+    "name_zh",
+    "component",
+    "unit",
+    "benchmark",
+    "benchmark_source",
+    "explanation",
+)
+_component_texts = operator.attrgetter(*_COMPONENT_TEXTS)
+_indicator_texts = operator.attrgetter(*_INDICATOR_TEXTS)
+
+
+def _text_values(card: ScoreCard) -> list[Any]:
+    """Every text of ``card``, fast: no record of where each came from."""
+    values: list[Any] = [card.scorer_version]
+    notes = card.notes
+    values.extend(notes.keys())
+    values.extend(notes.values())
+    values.extend(card.missing)
+    for recommendation in card.recommendations:
+        values.append(recommendation.text)
+        if recommendation.component is not None:
+            values.append(recommendation.component)
+        if recommendation.indicator is not None:
+            values.append(recommendation.indicator)
+    for component in card.components:
+        values.extend(_component_texts(component))
+        for indicator in component.indicators:
+            values.extend(_indicator_texts(indicator))
+            values.extend(indicator.missing)
+    return values
+
+
+def _located_texts(card: ScoreCard) -> Iterator[tuple[str, object]]:
+    """Every text of ``card`` with where it is (the slow path, for the message)."""
+    yield "scorer_version", card.scorer_version
+    notes: object = card.notes
+    if not isinstance(notes, Mapping):
+        yield "notes", notes
+        return
+    for key, value in notes.items():
+        yield "a key of notes", key
+        yield f"notes[{key!r:.40}]", value
+    yield from (("missing", item) for item in card.missing)
+    for recommendation in card.recommendations:
+        yield "a recommendation's text", recommendation.text
+        for name in ("component", "indicator"):
+            value = getattr(recommendation, name)
+            if value is not None:
+                yield f"a recommendation's {name}", value
+    for component in card.components:
+        for name in _COMPONENT_TEXTS:
+            yield f"component {component.key!r:.40}: {name}", getattr(component, name)
+        for indicator in component.indicators:
+            where = f"indicator {indicator.key!r:.40}"
+            for name in _INDICATOR_TEXTS:
+                yield f"{where}: {name}", getattr(indicator, name)
+            yield from ((f"{where}: missing", item) for item in indicator.missing)
+
+
+def _text_problem(card: ScoreCard) -> str | None:
+    """The first text of ``card`` that is not a valid string (``None``: all are)."""
+    try:
+        # One pass over everything, in C: encoding fails on a lone surrogate (and is skipped
+        # for ASCII).  Cheap on the valid cards that are nearly all of them.
+        joined = "\t".join(_text_values(card))
+        if joined.isascii() or joined.encode("utf-8"):
+            return None
+    except (TypeError, UnicodeEncodeError):  # not a str, or a lone surrogate: find it
+        pass
+    for where, value in _located_texts(card):
+        problem = _bad_string(value, where)
+        if problem is not None:
+            return problem
+    missing: object = card.missing
+    if not isinstance(missing, tuple):
+        return f"missing must be a tuple of str, got {type(missing).__name__}"
+    return "holds a text that is not a str"
+
+
+def table_text_problem(scores: Any) -> str | None:
+    """The first text of a :class:`~steps.scoring.batch.TableScores` that is not a valid
+    string (``None``: all are): the texts its cards will carry, checked once per table."""
+    texts: list[tuple[str, object]] = [("version", scores.version)]
+    texts.extend(("a key of notes", key) for key in scores.notes)
+    for component in scores.components:
+        definition = component.definition
+        texts.extend(
+            (f"component {definition.key!r:.40}: {name}", getattr(definition, name))
+            for name in ("key", "name", "name_zh")
+        )
+        for indicator in component.indicators:
+            definition = indicator.definition
+            where = f"indicator {definition.key!r:.40}"
+            texts.append((f"{where}: component", indicator.component))
+            texts.extend(
+                (f"{where}: {name}", getattr(definition, name))
+                for name in ("key", "name", "name_zh", "unit")
+            )
+            texts.extend((f"{where}: inputs", item) for item in definition.inputs)
+            texts.extend(
+                (f"{where}: benchmark source", getattr(benchmark, "source", ""))
+                for benchmark in indicator.benchmark.choices
+            )
+    for where, value in texts:
+        problem = _bad_string(value, where)
+        if problem is not None:
+            return problem
+    return None
+
+
 def _card_problem(card: object, record: ScorerRecord, subject_id: str, brand_id: str) -> str | None:
     """Why ``card`` is not an acceptable answer for this subject (``None``: it is)."""
     if not isinstance(card, ScoreCard):
@@ -341,14 +480,26 @@ def _card_problem(card: object, record: ScorerRecord, subject_id: str, brand_id:
         return f"score must be a finite number in [0, 100], got {card.score!r}"
     if _out_of_range(card.confidence, 0.0, 1.0):
         return f"confidence must be a finite number in [0, 1], got {card.confidence!r}"
-    for component in card.components:
+    for name in ("components", "recommendations"):
+        if not isinstance(getattr(card, name), tuple):
+            return f"{name} must be a tuple, got {type(getattr(card, name)).__name__}"
+    for item in card.components:
+        component: object = item
+        if not isinstance(component, ComponentResult):
+            return f"components must hold ComponentResult, got {type(component).__name__}"
+        indicators: object = component.indicators
+        if not isinstance(indicators, tuple):
+            return f"component {component.key!r:.40}: indicators must be a tuple"
         if (
             _out_of_range(component.score, 0.0, 100.0, optional=True)
             or _out_of_range(component.weight, 0.0, 1.0)
             or _out_of_range(component.contribution, 0.0, 100.0)
         ):
             return f"component {component.key!r} has a number out of range or not finite"
-        for indicator in component.indicators:
+        for entry in component.indicators:
+            indicator: object = entry
+            if not isinstance(indicator, IndicatorResult):
+                return f"indicators must hold IndicatorResult, got {type(indicator).__name__}"
             if (
                 _not_finite(indicator.value)
                 or _out_of_range(indicator.score, 0.0, 100.0, optional=True)
@@ -356,7 +507,13 @@ def _card_problem(card: object, record: ScorerRecord, subject_id: str, brand_id:
                 or _out_of_range(indicator.contribution, 0.0, 100.0)
             ):
                 return f"indicator {indicator.key!r} has a number out of range or not finite"
-    return None
+    for advice in card.recommendations:
+        recommendation: object = advice
+        if not isinstance(recommendation, Recommendation):
+            return f"recommendations must hold Recommendation, got {type(recommendation).__name__}"
+        if type(recommendation.priority) is not int or recommendation.priority not in (1, 2, 3):
+            return f"a recommendation's priority must be 1, 2 or 3, got {recommendation.priority!r}"
+    return _text_problem(card)
 
 
 def _checked(card: object, record: ScorerRecord, subject_id: str, brand_id: str) -> str | None:
@@ -366,6 +523,9 @@ def _checked(card: object, record: ScorerRecord, subject_id: str, brand_id: str)
         if (
             type(card) is ScoreCard
             and not card.components
+            and not card.recommendations
+            and not card.missing
+            and not card.notes
             and card.subject_id == subject_id
             and card.brand_id == brand_id
             and card.scorer == record.name
@@ -374,19 +534,37 @@ def _checked(card: object, record: ScorerRecord, subject_id: str, brand_id: str)
             and 0.0 <= card.score <= 100.0
             and type(card.confidence) is float
             and 0.0 <= card.confidence <= 1.0
+            and type(card.scorer_version) is str
+            and _BAD_TEXT.search(card.scorer_version) is None
         ):
             return None
         return _card_problem(card, record, subject_id, brand_id)
-    except Exception as error:  # a card missing its attributes (object.__new__)
-        return f"returned a broken ScoreCard ({type(error).__name__}: {error})"
+    except KeyboardInterrupt:
+        raise
+    except BaseException as error:  # a card missing its attributes (object.__new__), a
+        # mapping or a number whose methods raise: the plugin's code, running here
+        return f"returned a broken ScoreCard ({type(error).__name__}: {_text(error)})"
 
 
 def _text(error: BaseException) -> str:
+    """The message of ``error``, cut to :data:`MAX_MESSAGE` and made writable: a lone
+    surrogate in it becomes a ``\\udXXX`` escape."""
     try:
         text = str(error)
-    except Exception as failure:  # an exception whose __str__ itself raises
+    except KeyboardInterrupt:
+        raise
+    except BaseException as failure:  # an exception whose __str__ itself raises
         text = f"(unprintable {type(error).__name__}: str() raised {type(failure).__name__})"
-    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
+    text = text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
+    return _writable(text)
+
+
+def _writable(text: str) -> str:
+    """``text`` with each lone surrogate (which no UTF-8 encoder writes) as a ``\\udXXX``
+    escape: for messages the engine keeps from a plugin (its exceptions, its warnings)."""
+    if text.isascii():
+        return text
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 # -- the run -------------------------------------------------------------------------------
@@ -483,7 +661,15 @@ class _Run:
         start: int,
     ) -> None:
         for caught in log[start:]:
-            self.warn(record, subject_id, brand_id, caught.category.__name__, str(caught.message))
+            self.warn(
+                record,
+                subject_id,
+                brand_id,
+                _writable(caught.category.__name__),
+                _text(caught.message)
+                if isinstance(caught.message, BaseException)
+                else _writable(str(caught.message)),
+            )
 
     def score_group(
         self,
@@ -534,7 +720,9 @@ class _Run:
                 mark = len(log)
                 try:
                     card = score(subject, context)  # type: ignore[arg-type]
-                except Exception as error:
+                except KeyboardInterrupt:
+                    raise
+                except BaseException as error:  # SystemExit too: no plugin ends the run
                     self.error(record, subject_id, brand_id, type(error).__name__, _text(error))
                 else:
                     problem = _checked(card, record, subject_id, brand_id)
@@ -561,7 +749,9 @@ class _Run:
             returned = record.scorer.score_many(subjects, self.context)  # type: ignore[union-attr]
             # One card more than asked for is enough to refuse: an endless iterator ends here.
             cards = list(itertools.islice(returned, len(subjects) + 1))
-        except Exception as error:
+        except KeyboardInterrupt:
+            raise
+        except BaseException as error:  # SystemExit too: no plugin ends the run
             return f"score_many raised {type(error).__name__}: {_text(error)}"
         if len(cards) != len(subjects):
             count = f"more than {len(subjects)}" if len(cards) > len(subjects) else len(cards)
@@ -601,14 +791,18 @@ class _Run:
             scores = record.scorer.score_table(  # type: ignore[union-attr]
                 streams, catalog, self.context
             )
-        except Exception as error:
+        except KeyboardInterrupt:
+            raise
+        except BaseException as error:  # SystemExit too: no plugin ends the run
             return f"score_table raised {type(error).__name__}: {_text(error)}"
         problem = check_table_scores(scores, record.name, streams)
         if problem is not None:
             return f"score_table {problem}"
         try:
             cards = scores.to_cards(subjects=subjects)
-        except Exception as error:
+        except KeyboardInterrupt:
+            raise
+        except BaseException as error:  # the scorer's advisor runs here
             return f"score_table's cards raised {type(error).__name__}: {_text(error)}"
         return self._keep(record, cards, ids, brand_id, "score_table")
 

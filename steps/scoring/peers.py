@@ -30,20 +30,23 @@ import json
 import math
 import os
 import re
-import tempfile
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
 from steps.domain.errors import InvalidDataError, Problem
 from steps.domain.model import Brand, Dataset
 from steps.scoring.contract import Scorer, ScoringContext, StreamSubject
+from steps.scoring.hookspecs import hookimpl
 from steps.scoring.indicators import Direction, LinearBenchmark, PeerBenchmark
-from steps.scoring.results import ScoreCard, SubjectKind
+from steps.scoring.results import ScoreCard, ScoreError, SubjectKind
+
+if TYPE_CHECKING:
+    from steps.scoring.engine import ScorerInfo, ScoreWarning
+    from steps.scoring.plugins import PluginHost
 
 __all__ = [
     "DEFAULT_GROUP_BY",
@@ -52,11 +55,14 @@ __all__ = [
     "PEERS_FORMAT",
     "PEERS_VERSION",
     "PeerBenchmarks",
+    "PeersMeasured",
     "build_peers",
     "describe_peers",
     "group_key",
     "load_peers",
+    "measure_peers",
     "peers_command",
+    "peers_run",
     "save_peers",
 ]
 
@@ -235,28 +241,45 @@ class PeerBenchmarks:
         """Measure every indicator of ``scorers`` over a population: each brand for a brand
         scorer, each stream (as a :class:`StreamSubject`) for a stream scorer.
 
-        Values are read from the scorers' own cards (``score_many`` when a scorer offers it),
-        so any scorer whose cards list indicators works, not only methodology scorers.  The
-        direction of an indicator comes from its default benchmark (``components()`` of a
-        methodology scorer), else from the benchmark the card reports.
+        Values are read from the scorers' own cards, scored by the engine exactly as
+        :func:`steps.score` scores them (``score_many`` when a scorer offers it, every
+        failure isolated), so any scorer whose cards list indicators works, not only
+        methodology scorers.  A scorer that fails on a subject contributes nothing for it;
+        :func:`measure_peers` also returns those failures.  The direction of an indicator
+        comes from its default benchmark (``components()`` of a methodology scorer), else
+        from the benchmark the card reports.
         """
-        brands = tuple(dataset.brands if isinstance(dataset, Dataset) else dataset)
-        context = context if context is not None else ScoringContext()
+        return measure_peers(
+            dataset, scorers, group_by=group_by, min_group_size=min_group_size, context=context
+        ).peers
+
+    @classmethod
+    def from_results(
+        cls,
+        brands: Iterable[tuple[Brand, Iterable[ScoreCard]]],
+        *,
+        directions: Mapping[str, Direction] | None = None,
+        group_by: Sequence[str] = DEFAULT_GROUP_BY,
+        min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+    ) -> PeerBenchmarks:
+        """Peers from scored cards, each with the brand it belongs to: every available
+        indicator value joins its brand's groups.  An indicator's direction is taken from
+        ``directions``, else from the benchmark its first card reports."""
         samples: list[tuple[str, str, str | None, str | None, float]] = []
-        directions: dict[str, Direction] = {}
-        for scorer in scorers:
-            for brand, card in _cards(scorer, brands, context):
+        found: dict[str, Direction] = {}
+        for brand, cards in brands:
+            for card in cards:
                 for result in card.indicators():
-                    key = f"{scorer.name}.{result.key}"
-                    if key not in directions:
-                        directions[key] = _direction_from_text(result.benchmark)
+                    key = f"{card.scorer}.{result.key}"
+                    if key not in found:
+                        found[key] = _direction_from_text(result.benchmark)
                     if result.value is not None:
                         samples.append(
-                            (scorer.name, result.key, brand.category, brand.tier, result.value)
+                            (card.scorer, result.key, brand.category, brand.tier, result.value)
                         )
-            directions.update(_declared_directions(scorer, brands, context))
+        found.update(directions or {})
         return cls.from_values(
-            samples, directions=directions, group_by=group_by, min_group_size=min_group_size
+            samples, directions=found, group_by=group_by, min_group_size=min_group_size
         )
 
     # ---- inspection and persistence ----------------------------------------------------------
@@ -304,31 +327,100 @@ class PeerBenchmarks:
         )
 
 
-def _cards(
-    scorer: Scorer, brands: Sequence[Brand], context: ScoringContext
-) -> Iterator[tuple[Brand, ScoreCard]]:
-    """Every card of ``scorer`` over the population, with the brand it belongs to."""
-    batch = getattr(scorer, "score_many", None)
-    if scorer.subject is SubjectKind.BRAND:
-        brand_cards = (
-            list(batch(brands, context))
-            if callable(batch)
-            else [scorer.score(b, context) for b in brands]
-        )
-        yield from zip(brands, brand_cards, strict=True)
-        return
-    for brand in brands:
-        accounts = {a.account_id: a for a in brand.accounts}
-        subjects = [StreamSubject(s, brand, accounts.get(s.account_id)) for s in brand.streams]
-        if not subjects:
-            continue
-        stream_cards = (
-            list(batch(subjects, context))
-            if callable(batch)
-            else [scorer.score(s, context) for s in subjects]
-        )
-        for card in stream_cards:
-            yield brand, card
+@attrs.frozen
+class PeersMeasured:
+    """What :func:`measure_peers` found: the peers, and the scorers' failures and warnings
+    (one :class:`~steps.scoring.results.ScoreError` per subject a scorer failed on, as
+    ``steps score`` reports them)."""
+
+    peers: PeerBenchmarks
+    errors: tuple[ScoreError, ...] = ()
+    warnings: tuple[ScoreWarning, ...] = ()
+    scorers: tuple[ScorerInfo, ...] = ()
+
+
+def measure_peers(
+    dataset: Dataset | Iterable[Brand],
+    scorers: Iterable[Scorer] | None = None,
+    *,
+    host: PluginHost | None = None,
+    names: Sequence[str] | None = None,
+    group_by: Sequence[str] = DEFAULT_GROUP_BY,
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+    context: ScoringContext | None = None,
+) -> PeersMeasured:
+    """Measure a population with the engine, brand by brand (so that only one brand's cards
+    are held at a time), every scorer failure isolated as in :func:`steps.score`.
+
+    The scorers are either ``scorers`` (objects, registered on a host of their own; one
+    that is not a valid scorer raises :class:`~steps.scoring.plugins.PluginError`) or the
+    scorers ``names`` of ``host`` (every scorer of the process-wide host by default; an
+    unknown name raises :class:`~steps.scoring.plugins.UnknownScorerError`)."""
+    from steps.scoring.engine import score
+
+    if scorers is not None:
+        if host is not None or names is not None:
+            raise ValueError("give scorers, or a host (and names), not both")
+        host, names = _host_of(scorers)
+    elif host is None:
+        from steps.scoring.plugins import default_host
+
+        host = default_host()
+    records = host.select(names)
+    chosen = [r.name for r in records]
+    brands = tuple(dataset.brands if isinstance(dataset, Dataset) else dataset)
+    context = context if context is not None else ScoringContext()
+    errors: list[ScoreError] = []
+    warned: dict[tuple[str, str, str], ScoreWarning] = {}
+
+    def scored() -> Iterator[tuple[Brand, tuple[ScoreCard, ...]]]:
+        for brand in brands:
+            results = score(Dataset(brands=(brand,)), chosen, context, host=host)
+            errors.extend(results.errors)
+            for warning in results.warnings:
+                key = (warning.scorer, warning.category, warning.message)
+                first = warned.get(key)
+                warned[key] = (
+                    warning
+                    if first is None
+                    else attrs.evolve(first, count=first.count + warning.count)
+                )
+            yield brand, results.cards
+
+    directions: dict[str, Direction] = {}
+    for record in records:
+        directions.update(_declared_directions(record.scorer, brands, context))
+    peers = PeerBenchmarks.from_results(
+        scored(), directions=directions, group_by=group_by, min_group_size=min_group_size
+    )
+    infos = score(Dataset(), chosen, context, host=host).scorers
+    return PeersMeasured(peers, tuple(errors), tuple(warned.values()), infos)
+
+
+class _GivenScorers:
+    """A plugin registering the scorer objects :func:`measure_peers` was given."""
+
+    __name__ = "peers-scorers"
+
+    def __init__(self, scorers: tuple[Scorer, ...]) -> None:
+        self.scorers = scorers
+
+    @hookimpl
+    def steps_register_scorers(self, register: Callable[[Scorer], None]) -> None:
+        for scorer in self.scorers:
+            register(scorer)
+
+
+def _host_of(scorers: Iterable[Scorer]) -> tuple[PluginHost, list[str]]:
+    from steps.scoring.plugins import PluginHost, make_plugin_manager
+
+    given = tuple(scorers)
+    pm = make_plugin_manager(
+        load_entrypoints=False, allow=None, block=(), strict=True, builtins=False, environ={}
+    )
+    host = PluginHost(pm)
+    host.register(_GivenScorers(given))
+    return host, [record.name for record in host.scorers()]
 
 
 def _declared_directions(
@@ -347,9 +439,15 @@ def _declared_directions(
         stream = brand.streams[0]
         subject = StreamSubject(stream, brand, accounts.get(stream.account_id))
     out: dict[str, Direction] = {}
-    for component in components(subject, context):
-        for indicator in component.indicators:
-            out[f"{scorer.name}.{indicator.key}"] = direction_of(indicator.default_benchmark(None))
+    try:
+        for component in components(subject, context):
+            for indicator in component.indicators:
+                key = f"{scorer.name}.{indicator.key}"
+                out[key] = direction_of(indicator.default_benchmark(None))
+    except KeyboardInterrupt:
+        raise
+    except BaseException:  # a plugin's code: its cards' benchmarks give the direction instead
+        return {}
     return out
 
 
@@ -420,52 +518,35 @@ def _finite(value: float) -> bool:
 # --------------------------------------------------------------------------------------------
 
 
-def save_peers(peers: PeerBenchmarks, path: str | os.PathLike[str]) -> None:
-    """Write ``peers`` as JSON, atomically (a temporary file renamed over ``path``)."""
-    target = Path(path)
+def save_peers(
+    peers: PeerBenchmarks,
+    path: str | os.PathLike[str],
+    *,
+    inputs: Iterable[str | os.PathLike[str] | None] = (),
+) -> None:
+    """Write ``peers`` as JSON through :func:`steps.io.output.open_output` (atomically for a
+    regular file; :class:`~steps.io.output.OutputError` for a target that cannot be written
+    or is the same file as one of ``inputs``)."""
+    from steps.io.output import open_output
+
     text = json.dumps(peers.to_dict(), ensure_ascii=False, indent=1, allow_nan=False) + "\n"
-    handle, temporary = tempfile.mkstemp(
-        dir=target.parent or Path("."), prefix=f".{target.name}.", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def _reject_constant(name: str) -> float:
-    raise ValueError(f"{name} is not a number")
+    with open_output(path, inputs=inputs) as stream:
+        stream.write(text)
 
 
 def load_peers(path: str | os.PathLike[str]) -> PeerBenchmarks:
     """Read a peers file written by :func:`save_peers`.  A file that does not parse or does
     not hold valid peers raises :class:`~steps.domain.errors.InvalidDataError`."""
-    from steps.io.files import MAX_FILE_BYTES
+    from steps.io.files import MAX_FILE_BYTES, parse_json_file, read_capped
 
     source = str(path)
     try:
-        size = Path(path).stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise InvalidDataError(
-                [Problem("", f"file is {size} bytes; the limit is {MAX_FILE_BYTES}")], source
-            )
-        text = Path(path).read_text(encoding="utf-8")
+        raw = read_capped(path, MAX_FILE_BYTES)
     except OSError as error:
-        raise InvalidDataError([Problem("", f"cannot read: {error.strerror}")], source) from error
-    except UnicodeDecodeError as error:
-        raise InvalidDataError([Problem("", f"not UTF-8 text: {error}")], source) from None
-    try:
-        data = json.loads(text, parse_constant=_reject_constant)
-    except json.JSONDecodeError as error:
-        problem = Problem("", f"not valid JSON: {error.msg} (column {error.colno})", error.lineno)
-        raise InvalidDataError([problem], source) from error
-    except ValueError as error:
-        raise InvalidDataError([Problem("", f"not valid JSON: {error}")], source) from error
-    except RecursionError:
-        raise InvalidDataError([Problem("", "not valid JSON: nested too deeply")], source) from None
+        raise InvalidDataError(
+            [Problem("", f"cannot read: {error.strerror or error}")], source
+        ) from None
+    data = parse_json_file(raw, source)
     return PeerBenchmarks.from_dict(data, source=source)
 
 
@@ -500,21 +581,61 @@ def describe_peers(peers: PeerBenchmarks) -> list[str]:
 def peers_command(
     data: str | os.PathLike[str],
     output: str | os.PathLike[str],
-    scorers: Iterable[Scorer],
+    scorers: Iterable[Scorer] | None = None,
     *,
+    host: PluginHost | None = None,
+    names: Sequence[str] | None = None,
     group_by: Sequence[str] = DEFAULT_GROUP_BY,
     min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
 ) -> str:
-    """What ``steps peers DATA -o OUTPUT`` does: load a dataset, measure the scorers' indicators
-    over it, save the peers file and return a short report."""
-    from steps.io.files import load
+    """What ``steps peers DATA -o OUTPUT`` does: refuse an output it cannot write, load a
+    dataset, measure the scorers' indicators over it (:func:`measure_peers`), save the peers
+    file and return a short report (its last line counts the scorers' failures, if any)."""
+    report, _ = peers_run(
+        data,
+        output,
+        scorers,
+        host=host,
+        names=names,
+        group_by=group_by,
+        min_group_size=min_group_size,
+    )
+    return report
 
+
+def peers_run(
+    data: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    scorers: Iterable[Scorer] | None = None,
+    *,
+    host: PluginHost | None = None,
+    names: Sequence[str] | None = None,
+    group_by: Sequence[str] = DEFAULT_GROUP_BY,
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+) -> tuple[str, PeersMeasured]:
+    """:func:`peers_command`, also returning what was measured (with every failure)."""
+    from steps.io.files import load
+    from steps.io.output import check_output
+
+    check_output(output, inputs=[data])
     dataset = load(data)
-    peers = build_peers(dataset, scorers, group_by=group_by, min_group_size=min_group_size)
-    save_peers(peers, output)
+    measured = measure_peers(
+        dataset,
+        scorers,
+        host=host,
+        names=names,
+        group_by=group_by,
+        min_group_size=min_group_size,
+    )
+    peers = measured.peers
+    save_peers(peers, output, inputs=[data])
     head = (
-        f"wrote {output}: {len(peers.indicators())} indicators over {len(dataset.brands)} "
-        f"brands, grouped by {', '.join(peers.group_by) or 'nothing'} "
+        f"wrote {os.fspath(output)}: {len(peers.indicators())} indicators over "
+        f"{len(dataset.brands)} brands, grouped by {', '.join(peers.group_by) or 'nothing'} "
         f"(groups of fewer than {peers.min_group_size} fall back to a wider group)"
     )
-    return "\n".join([head, *describe_peers(peers)])
+    lines = [head, *describe_peers(peers)]
+    if measured.errors:
+        count = len(measured.errors)
+        lines.append(f"{count} scorer failure{'s' if count != 1 else ''}: left out of the peers")
+    return "\n".join(lines), measured

@@ -23,7 +23,8 @@ Environment controls, in the pytest/tox tradition (keyword arguments override th
 ``STEPS_DISABLE_PLUGIN_AUTOLOAD=1``
     load no entry-point plugins (built-ins still load);
 ``STEPS_PLUGINS=a,b``
-    load only these entry-point plugins (built-ins are always allowed unless blocked);
+    load only these entry-point plugins (built-ins are always allowed unless blocked); a
+    value that names no plugin (blank, ``,``) is the same as unset;
 ``STEPS_BLOCK_PLUGINS=x,y``
     never load these plugins: entry-point names or built-in module names;
 ``STEPS_STRICT_PLUGINS=1``
@@ -118,10 +119,13 @@ def _truthy(value: str | None) -> bool:
 
 
 def _names(value: str | None) -> frozenset[str] | None:
-    """``"a, b,,c"`` → ``{"a", "b", "c"}``; unset or blank → ``None``."""
-    if value is None or not value.strip():
+    """``"a, b,,c"`` → ``{"a", "b", "c"}``; unset, or a value that names nothing (blank,
+    ``","``) → ``None``, as if unset: an empty allow-list would silently load no plugin
+    (``STEPS_DISABLE_PLUGIN_AUTOLOAD=1`` says that)."""
+    if value is None:
         return None
-    return frozenset(part.strip() for part in value.split(",") if part.strip())
+    names = frozenset(part.strip() for part in value.split(",") if part.strip())
+    return names or None
 
 
 @attrs.frozen
@@ -251,7 +255,9 @@ def _problem(message: str, *, strict: bool, log: list[str], plugins: Sequence[st
 
 
 def _exception_text(error: BaseException) -> str:
-    text = str(error).strip()
+    from steps.scoring.engine import _text
+
+    text = _text(error).strip()
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
@@ -265,7 +271,9 @@ def _load_builtins(pm: StepsPluginManager) -> None:
         try:
             module = importlib.import_module(module_name)
             pm.register_plugin(module, info)
-        except Exception as error:
+        except KeyboardInterrupt:
+            raise
+        except BaseException as error:  # SystemExit too: a plugin never ends the run
             _problem(
                 f"{info.describe()} failed to load and was skipped: {_exception_text(error)}",
                 strict=pm.strict,
@@ -323,7 +331,9 @@ def _load_entry_points(pm: StepsPluginManager) -> None:
         try:
             plugin = entry_point.load()
             pm.register_plugin(plugin, info)
-        except Exception as error:
+        except KeyboardInterrupt:
+            raise
+        except BaseException as error:  # SystemExit too: a plugin never ends the run
             _problem(
                 f"{info.describe()} failed to load and was skipped: {_exception_text(error)}",
                 strict=pm.strict,
@@ -419,7 +429,9 @@ def _shape_problems(obj: object) -> list[str]:
     for attribute in ("name", "version", "title", "description"):
         try:
             value = getattr(obj, attribute)
-        except Exception as error:
+        except KeyboardInterrupt:
+            raise
+        except BaseException as error:  # SystemExit too: a plugin never ends the run
             problems.append(f"{attribute} is missing ({_exception_text(error)})")
             continue
         if not isinstance(value, str):
@@ -431,26 +443,38 @@ def _shape_problems(obj: object) -> list[str]:
             )
     try:
         subject = getattr(obj, "subject")  # noqa: B009  # a property of a foreign object
-    except Exception as error:
+    except KeyboardInterrupt:
+        raise
+    except BaseException as error:  # SystemExit too: a plugin never ends the run
         problems.append(f"subject is missing ({_exception_text(error)})")
     else:
         if not isinstance(subject, SubjectKind):
             problems.append(
                 f"subject must be SubjectKind.BRAND or SubjectKind.STREAM, got {subject!r}"
             )
-    if not callable(getattr(obj, "score", None)):
-        problems.append("score(subject, context) is missing or not callable")
-    score_many = getattr(obj, "score_many", None)
-    if score_many is not None and not callable(score_many):
-        problems.append("score_many is not callable")
+    try:
+        if not callable(getattr(obj, "score", None)):
+            problems.append("score(subject, context) is missing or not callable")
+        score_many = getattr(obj, "score_many", None)
+        if score_many is not None and not callable(score_many):
+            problems.append("score_many is not callable")
+    except KeyboardInterrupt:
+        raise
+    except BaseException as error:  # a property of a foreign object that raises
+        problems.append(f"score is unreadable ({_exception_text(error)})")
     return problems
 
 
 def _label(obj: object) -> str:
-    name = getattr(obj, "name", None)
-    if isinstance(name, str):
-        return repr(name)
-    text = repr(obj)
+    try:
+        name = getattr(obj, "name", None)
+        if isinstance(name, str):
+            return repr(name)
+        text = repr(obj)
+    except KeyboardInterrupt:
+        raise
+    except BaseException:  # a foreign object whose repr raises
+        return f"a {type(obj).__name__} object"
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -604,7 +628,9 @@ class PluginHost:
         arguments: dict[str, object] = {"register": register}
         try:
             impl.function(*(arguments[name] for name in impl.argnames))
-        except Exception as error:
+        except KeyboardInterrupt:
+            raise
+        except BaseException as error:  # SystemExit too: a plugin never ends the run
             _problem(
                 f"{info.describe()}: steps_register_scorers raised {_exception_text(error)}; "
                 "its scorers were skipped",

@@ -39,6 +39,7 @@ import pytest
 from steps.cli import main
 from steps.domain.errors import InvalidDataError
 from steps.domain.model import Dataset, Order
+from steps.frames import write_csv
 from steps.io.files import dump, dumps, load_jsonl, loads
 from steps.scoring import score
 from steps.testing.plugins import isolated_host
@@ -257,7 +258,11 @@ def test_the_notebook_views_escape_user_strings() -> None:
 
 # -- CSV formula injection ---------------------------------------------------------------------
 
-FORMULAS = ("=1+2", "+SUM(A1:A9)", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd", '=HYPERLINK("x")')
+#: Formulas a data value can carry into ``steps score --format csv`` (ids refuse the tab and
+#: carriage return starters, see below).
+FORMULAS = ("=1+2", "+SUM(A1:A9)", "-2+3", "@SUM(A1)", '=HYPERLINK("x")')
+#: Starters only a text cell can carry.
+TEXT_FORMULAS = ("\tcmd", "\rcmd")
 
 
 def test_score_csv_neutralises_formulas(
@@ -289,6 +294,20 @@ def test_score_csv_neutralises_formulas(
     for cell in cells:
         if cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
             float(cell)  # only a number may start like a formula
+
+
+def test_csv_neutralises_tab_and_carriage_return_formulas() -> None:
+    buffer = io.StringIO(newline="")
+    write_csv([{"explanation": formula} for formula in TEXT_FORMULAS], buffer)
+    cells = [row[-1] for row in csv.reader(io.StringIO(buffer.getvalue(), newline=""))][1:]
+    assert cells == ["'" + formula for formula in TEXT_FORMULAS]
+
+
+@pytest.mark.parametrize("formula", TEXT_FORMULAS)
+def test_an_id_cannot_start_a_formula_with_a_control_character(formula: str) -> None:
+    stream = loads(SAMPLE.read_bytes()).brands[0].streams[0]
+    with pytest.raises(InvalidDataError, match="must not hold control characters"):
+        attrs.evolve(stream, stream_id=formula)
 
 
 # -- plugin trust -----------------------------------------------------------------------------
@@ -344,6 +363,11 @@ def _scorers(site: Path, **env: str) -> list[str]:
         ({}, ["a", "b"]),
         ({"STEPS_DISABLE_PLUGIN_AUTOLOAD": "1"}, []),
         ({"STEPS_PLUGINS": "b"}, ["b"]),
+        # A value that names no plugin is the same as none at all (blank = unset).
+        ({"STEPS_PLUGINS": ""}, ["a", "b"]),
+        ({"STEPS_PLUGINS": ","}, ["a", "b"]),
+        ({"STEPS_PLUGINS": " , "}, ["a", "b"]),
+        ({"STEPS_BLOCK_PLUGINS": ","}, ["a", "b"]),
         ({"STEPS_PLUGINS": "a,b", "STEPS_BLOCK_PLUGINS": "a"}, ["b"]),
         ({"STEPS_DISABLE_PLUGIN_AUTOLOAD": "1", "STEPS_PLUGINS": "a"}, []),
     ],

@@ -22,20 +22,29 @@ the faults injected (calls into faulty code); the last test prints the count.
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import math
+import os
+import subprocess
+import sys
 import time
 import warnings
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import attrs
 import pytest
 
+from steps.columnar import StreamTable
 from steps.domain.model import Dataset
 from steps.io.converter import unstructure
-from steps.io.files import dumps, loads
+from steps.io.files import dump, dumps, loads
 from steps.scoring import (
+    Recommendation,
     ScoreCard,
     ScoringContext,
     StreamSubject,
@@ -43,11 +52,27 @@ from steps.scoring import (
     hookimpl,
     score,
 )
-from steps.scoring.engine import BATCH_FALLBACK, MAX_MESSAGE, OVER_BUDGET, ScoreResults
+from steps.scoring.engine import (
+    BATCH_FALLBACK,
+    MAX_MESSAGE,
+    OVER_BUDGET,
+    ScoreResults,
+    score_table,
+)
 from steps.scoring.plugins import StepsPluginWarning
 from steps.testing.plugins import isolated_host
-from tests.scoring.support import Plugin, card_for, ids_of, indicator_card, make_dataset
+from tests.scoring.support import (
+    FakeScorer,
+    Plugin,
+    card_for,
+    ids_of,
+    indicator_card,
+    install_fake_distribution,
+    make_dataset,
+    unique,
+)
 
+REPO = Path(__file__).resolve().parents[2]
 FAULTY_PLUGIN = "faulty-plugin"
 WITNESS = "zz-witness"
 #: Fault kind (the faulty scorer's name) → times the fault was injected.
@@ -224,7 +249,17 @@ def _divide(scorer: Faulty, subject: Any, context: ScoringContext) -> Any:
 
 Fault = Callable[[Faulty, Any, ScoringContext], Any]
 
+
+class Escape(BaseException):  # a BaseException of a plugin's own
+    """Not an Exception: an ``except Exception`` would let it end the run."""
+
+
 RAISING: dict[str, tuple[Fault, str]] = {
+    "system-exit-0": (_raise(SystemExit(0)), "SystemExit"),
+    "system-exit-1": (_raise(SystemExit(1)), "SystemExit"),
+    "generator-exit": (_raise(GeneratorExit()), "GeneratorExit"),
+    "own-base-exception": (_raise(Escape("out")), "Escape"),
+    "surrogate-message": (_raise(ValueError("bad \ud800 text")), "ValueError"),
     "runtime": (_raise(RuntimeError("boom")), "RuntimeError"),
     "key": (_raise(KeyError("uv")), "KeyError"),
     "zero-division": (_divide, "ZeroDivisionError"),
@@ -246,6 +281,16 @@ def test_a_scorer_that_raises(case: str, kind: SubjectKind) -> None:
         assert "unprintable Unprintable" in results.errors[0].message
     if case == "huge-message":
         assert results.errors[0].message.endswith("…")
+    if case == "surrogate-message":
+        assert results.errors[0].message == "bad \\ud800 text"
+    results.to_json().encode("utf-8")  # every result is still written
+
+
+def test_keyboard_interrupt_still_stops_the_run() -> None:
+    bad = Faulty("aa-interrupted", _raise(KeyboardInterrupt()))
+    host = isolated_host(Plugin(FAULTY_PLUGIN, bad), builtins=True)
+    with pytest.raises(KeyboardInterrupt):
+        score(make_dataset(), host=host)
 
 
 # -- returning the wrong thing ----------------------------------------------------------------
@@ -329,6 +374,96 @@ def test_a_scorer_that_smuggles_bad_numbers(case: str) -> None:
     results = run_with_fault(bad)
     assert_failed_everywhere(results, bad, "ValueError")
     assert "finite" in results.errors[0].message or "range" in results.errors[0].message
+
+
+def _noted(notes: dict[Any, Any]) -> Fault:
+    """A card built with ``notes`` (the card's converter takes any mapping)."""
+
+    def fault(scorer: Faulty, subject: Any, context: ScoringContext) -> Any:
+        return attrs.evolve(indicator_card(scorer, subject), notes=notes)
+
+    return fault
+
+
+def _patched(where: str, value: object) -> Fault:
+    """A card with one text replaced by ``value`` behind the validators' back."""
+
+    def fault(scorer: Faulty, subject: Any, context: ScoringContext) -> Any:
+        card = indicator_card(scorer, subject)
+        if where == "recommendations":
+            object.__setattr__(card, "recommendations", (Recommendation(text="x"),))
+            object.__setattr__(card.recommendations[0], "text", value)
+        elif where in ("scorer_version", "missing", "notes"):
+            object.__setattr__(card, where, value)
+        else:
+            object.__setattr__(card.components[0].indicators[0], where, value)
+        return card
+
+    return fault
+
+
+class Unreadable(Mapping[str, str]):
+    """Notes whose every access raises a BaseException."""
+
+    def __getitem__(self, key: str) -> str:
+        raise SystemExit(2)
+
+    def __iter__(self) -> Iterator[str]:
+        raise SystemExit(2)
+
+    def __len__(self) -> int:
+        raise SystemExit(2)
+
+
+TEXTS: dict[str, Fault] = {
+    "note-nan": _noted({"stage": math.nan}),
+    "note-object": _noted({"stage": object()}),
+    "note-none": _noted({"stage": None}),
+    "note-surrogate": _noted({"stage": "launch\udc80"}),
+    "note-key-int": _noted({1: "launch"}),
+    "note-key-surrogate": _noted({"\ud800": "launch"}),
+    "notes-unreadable": _patched("notes", Unreadable()),
+    "notes-a-list": _patched("notes", ["stage"]),
+    "explanation-surrogate": _patched("explanation", "\udfff"),
+    "explanation-bytes": _patched("explanation", b"bytes"),
+    "unit-none": _patched("unit", None),
+    "benchmark-source-number": _patched("benchmark_source", 3.0),
+    "missing-not-str": _patched("missing", (1,)),
+    "version-surrogate": _patched("scorer_version", "1\ud800"),
+    "recommendation-int": _patched("recommendations", 42),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TEXTS))
+def test_a_scorer_that_returns_bad_texts(case: str) -> None:
+    bad = Faulty(f"aa-texts-{case}", TEXTS[case])
+    results = run_with_fault(bad)
+    assert_failed_everywhere(results, bad, "ValueError")
+    text = results.to_json()  # the other scorers' results are all written
+    assert ScoreResults.from_json(text.encode("utf-8")) == results
+
+
+def test_control_characters_in_texts_are_kept_and_written_escaped() -> None:
+    def fault(scorer: Faulty, subject: Any, context: ScoringContext) -> Any:
+        card = indicator_card(scorer, subject)
+        return attrs.evolve(card, notes={"stage": "\x1b[2Jlaunch\tnow"})
+
+    bad = Faulty("aa-texts-control", fault)
+    results = run_with_fault(bad)
+    assert results.for_scorer(bad.name)
+    assert "\\u001b[2Jlaunch\\tnow" in results.to_json()
+
+
+def test_a_warning_with_a_lone_surrogate_is_kept_writable() -> None:
+    def fault(scorer: Faulty, subject: Any, context: ScoringContext) -> Any:
+        warnings.warn("odd \udcff text", UserWarning, stacklevel=1)
+        return scorer.card(subject)
+
+    bad = Faulty("aa-warns-surrogate", fault)
+    results = run_with_fault(bad)
+    [warning] = [w for w in results.warnings if w.scorer == bad.name]
+    assert warning.message == "odd \\udcff text"
+    results.to_json().encode("utf-8")
     results.to_json()  # nothing non-finite reached the results (to_json refuses NaN)
 
 
@@ -533,7 +668,18 @@ def _endless(scorer: FaultyBatch, subjects: Sequence[Any]) -> Iterator[ScoreCard
         yield scorer.card(subjects[0])
 
 
+def _exits(scorer: FaultyBatch, subjects: Sequence[Any]) -> Any:
+    raise SystemExit(0)
+
+
+def _exits_midway(scorer: FaultyBatch, subjects: Sequence[Any]) -> Iterator[ScoreCard]:
+    yield scorer.card(subjects[0])
+    raise Escape("half way")
+
+
 BATCHES: dict[str, Callable[[FaultyBatch, Sequence[Any]], Any]] = {
+    "exits": _exits,
+    "exits-midway": _exits_midway,
     "raises": lambda scorer, subjects: 1 / 0,
     "none": lambda scorer, subjects: None,
     "too-few": lambda scorer, subjects: [scorer.card(subjects[0])],
@@ -569,11 +715,30 @@ class BrokenHook:
         raise RuntimeError("cannot register")
 
 
+class ExitingHook:
+    __name__ = "exiting-hook-plugin"
+
+    @hookimpl
+    def steps_register_scorers(self, register: Callable[[Any], None]) -> None:
+        FAULTS["registration-exits"] += 1
+        raise SystemExit(0)
+
+
 class NotAScorer:
     name = "aa-not-a-scorer"
 
 
+class ExitingName:
+    """A scorer whose ``name`` ends the process when read."""
+
+    @property
+    def name(self) -> str:
+        raise SystemExit(0)
+
+
 REGISTRATION: dict[str, object] = {
+    "hook-exits": ExitingHook(),
+    "name-exits": Plugin("name-exits-plugin", ExitingName()),
     "hook-raises": BrokenHook(),
     "not-a-scorer": Plugin("not-a-scorer-plugin", NotAScorer()),
     "bad-name": Plugin("bad-name-plugin", Faulty("Not A Valid Name!", _fine)),
@@ -602,3 +767,133 @@ def test_zz_faults_injected() -> None:
     """Print how many faults were injected (``pytest -s``)."""
     kinds = len(FAULTS)
     print(f"\nplugin faults injected: {sum(FAULTS.values())} calls, {kinds} kinds of fault")
+
+
+# -- score_table ------------------------------------------------------------------------------
+
+
+@attrs.define
+class ExitingTable(FakeScorer):
+    """A scorer whose ``score_table`` ends the process; ``score`` works."""
+
+    def score_table(self, table: StreamTable, catalog: Any, context: Any) -> Any:
+        FAULTS["score-table-exits"] += 1
+        raise SystemExit(0)
+
+
+def test_a_score_table_that_exits_falls_back_to_one_subject_at_a_time() -> None:
+    dataset = make_dataset()
+    host = isolated_host(Plugin(FAULTY_PLUGIN, ExitingTable("aa-table-exits")))
+    results = score_table(StreamTable.from_dataset(dataset), dataset, host=host)
+    assert results.ok
+    assert results.cards == score(dataset, host=host).cards
+    [warning] = results.warnings
+    assert warning.category == BATCH_FALLBACK
+    assert "raised SystemExit: 0" in warning.message
+
+
+# -- plugins that print or exit while the command line runs -----------------------------------
+
+PRINTING_PLUGIN = """
+import sys
+import steps
+from steps.scoring import ScoreCard, SubjectKind
+
+print("imported: hello from the plugin")
+
+
+class Scorer:
+    name = {scorer!r}
+    version = "1.0"
+    subject = SubjectKind.STREAM
+    title = "Printing"
+    description = "Prints while it scores."
+
+    def score(self, subject, context):
+        print("scoring", subject.stream.stream_id)
+        sys.stdout.write("and writing to sys.stdout\\n")
+        return ScoreCard(
+            scorer=self.name, scorer_version=self.version, subject_kind=SubjectKind.STREAM,
+            subject_id=subject.stream.stream_id, brand_id=subject.brand.brand_id,
+            score=50.0, confidence=1.0,
+        )
+
+
+@steps.hookimpl
+def steps_register_scorers(register):
+    print("registering")
+    register(Scorer())
+"""
+
+EXITING_PLUGIN = """
+raise SystemExit(0)
+"""
+
+
+@pytest.fixture(scope="module")
+def printing_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A site with a plugin that prints at import, registration and scoring, and one that
+    exits at import; and a small dataset (as JSON Lines) to score."""
+    site = tmp_path_factory.mktemp("site")
+    printing, exiting = unique("printing_plugin"), unique("exiting_plugin")
+    install_fake_distribution(
+        site, "printing", {"printing": printing}, {printing: PRINTING_PLUGIN.format(scorer="pr")}
+    )
+    install_fake_distribution(site, "exiting", {"exiting": exiting}, {exiting: EXITING_PLUGIN})
+    data = site / "brands.jsonl"
+    dump(make_dataset(), data)
+    return site, data
+
+
+def _cli(site: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("STEPS_")}
+    environment["PYTHONPATH"] = os.pathsep.join([str(REPO), str(site)])
+    return subprocess.run(
+        [sys.executable, "-m", "steps.cli", *argv],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=REPO,
+        check=False,
+        timeout=300,
+    )
+
+
+@pytest.mark.parametrize(
+    "form", ["json", "csv", "stream", "scorers", "scorers-table", "score-table"]
+)
+def test_a_plugins_output_never_reaches_standard_output(
+    printing_site: tuple[Path, Path], form: str
+) -> None:
+    site, data = printing_site
+    argv = {
+        "json": ["score", str(data), "--format", "json"],
+        "csv": ["score", str(data), "--format", "csv"],
+        "stream": ["score", str(data), "--stream"],
+        "scorers": ["scorers", "--format", "json"],
+        "scorers-table": ["scorers"],
+        "score-table": ["score", str(data)],
+    }[form]
+    result = _cli(site, *argv)
+    assert result.returncode == 0, result.stderr
+    assert "hello from the plugin" not in result.stdout
+    assert "scoring s" not in result.stdout
+    assert "and writing to sys.stdout" not in result.stdout
+    assert "imported: hello from the plugin" in result.stderr  # shown, on stderr
+    # The plugin that exits at import is skipped, by name; the run goes on.
+    assert "plugin 'exiting'" in result.stderr
+    assert "SystemExit" in result.stderr
+    if form == "json":
+        document = json.loads(result.stdout)
+        assert {card["scorer"] for card in document["cards"]} >= {"pr", "stage"}
+    elif form == "csv":
+        rows = list(csv.reader(io.StringIO(result.stdout, newline="")))
+        assert rows[0][0] == "scorer"
+        assert {row[0] for row in rows[1:]} >= {"pr", "stage"}
+    elif form == "stream":
+        rows = [json.loads(line) for line in result.stdout.splitlines()]
+        assert {row["scorer"] for row in rows} >= {"pr", "stage"}
+    elif form == "scorers":
+        assert "pr" in {s["name"] for s in json.loads(result.stdout)}
+    if form in ("json", "stream", "score-table"):
+        assert "scoring s3" in result.stderr

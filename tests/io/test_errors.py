@@ -140,7 +140,9 @@ def buyers_above_orders(
 def unknown_account(
     data: st.DataObject, stream: dict[str, Any], accounts: set[str]
 ) -> tuple[str, str]:
-    ghost = data.draw(st.text(min_size=1, max_size=12).map(lambda t: "ghost-" + t))
+    # Any text an id may hold (ids refuse control characters: that is another problem).
+    letters = st.characters(exclude_categories=("Cc", "Cs"))
+    ghost = data.draw(st.text(letters, min_size=1, max_size=12).map(lambda t: "ghost-" + t))
     assume(ghost not in accounts)
     stream["account_id"] = ghost
     return "account_id", "unknown account"
