@@ -26,6 +26,8 @@ COMMANDS = (
     "compare",
     "peers",
     "gmv",
+    "trend",
+    "plan",
     "import_export",
     "report",
 )
