@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
@@ -9,9 +10,28 @@ import attrs
 from hypothesis import strategies as st
 
 from steps.domain.enums import Platform, TrafficSource
-from steps.domain.model import Account, Brand, Order, Stream
+from steps.domain.model import Account, Brand, Dataset, Order, Stream
 
 CST = timezone(timedelta(hours=8))
+#: Codes a Chinese text may carry as they are: the metrics' and methodologies' names, and
+#: the STEPS pillars' letters.
+CODES = frozenset({"GMV", "UV", "ROI", "GPM", "STEPS", "STAGE", "FACT", "SS"})
+
+
+def english_words(text: str, dataset: Dataset) -> list[str]:
+    """Latin words of ``text`` once the dataset's ids and names and the allowed codes are
+    taken out: what a Chinese reader would find in English."""
+    ids: set[str] = set()
+    for brand in dataset.brands:
+        ids |= {brand.brand_id, brand.name}
+        ids |= {a.account_id for a in brand.accounts} | {a.name for a in brand.accounts}
+        ids |= {s.stream_id for s in brand.streams}
+        ids |= {p.product_id for p in brand.products} | {p.name for p in brand.products}
+        ids |= {c.talent_name for c in brand.talent_collabs}
+    for name in sorted(ids, key=len, reverse=True):
+        text = text.replace(name, " ")
+    return [w for w in re.findall(r"[A-Za-z]{2,}", text) if w not in CODES]
+
 
 #: The five-factor case of tests/gmv/test_decompose.py and docs/gmv.md, as one stream per
 #: period: UV, watch minutes, buyers, orders, GMV in yuan.

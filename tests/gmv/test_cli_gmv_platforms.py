@@ -13,25 +13,9 @@ from steps.cli import main
 from steps.domain import metrics
 from steps.domain.model import Dataset
 from steps.io.files import dump
-from tests.gmv.support import douyin_brand, kuaishou_brand, with_order_details
+from tests.gmv.support import douyin_brand, english_words, kuaishou_brand, with_order_details
 
 MONTHS = ["--from", "2021-08-01..2021-08-31", "--to", "2021-09-01..2021-09-30"]
-#: Codes a Chinese text may carry as they are.
-CODES = frozenset({"GMV", "UV", "ROI", "GPM", "STEPS", "STAGE", "FACT"})
-
-
-def english_words(text: str, dataset: Dataset) -> list[str]:
-    """Latin words of ``text`` once the dataset's ids and names and the allowed codes are
-    taken out."""
-    ids: set[str] = set()
-    for brand in dataset.brands:
-        ids |= {brand.brand_id, brand.name}
-        ids |= {a.account_id for a in brand.accounts} | {a.name for a in brand.accounts}
-        ids |= {s.stream_id for s in brand.streams}
-        ids |= {p.product_id for p in brand.products} | {p.name for p in brand.products}
-    for name in sorted(ids, key=len, reverse=True):
-        text = text.replace(name, " ")
-    return [w for w in re.findall(r"[A-Za-z]{2,}", text) if w not in CODES]
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
