@@ -120,6 +120,9 @@ class _Section:
     result: Attribution
     sources: UVBySourceChange
     talent_fen: tuple[int, int]
+    #: Segments by traffic source were asked for but the platform's identity cannot split
+    #: UV by source (it does not start with UV).
+    no_source_split: bool = False
 
 
 @attrs.frozen
@@ -172,10 +175,15 @@ def _run(args: argparse.Namespace) -> int:
             choice = choose_identity(platform, [s0, s1], identity=identity)
             basis = buyer_basis(brand.orders, [s0, s1])
             buyers = (basis.buyers[0], basis.buyers[1]) if basis.distinct else None
+            # an identity chosen per platform may not start with UV: its section says so
+            # instead of failing the others
+            no_split = identity is None and args.by == "traffic_source"
+            no_split = no_split and not choice.identity.uv_first
             try:
                 result = attribute(
-                    choice.identity, s0, s1, method=args.method, by=args.by, buyers=buyers
-                )
+                    choice.identity, s0, s1, method=args.method,
+                    by=None if no_split else args.by, buyers=buyers,
+                )  # fmt: skip
             except ValueError as error:
                 if isinstance(error, AttributionError):
                     print(f"steps gmv: {brand.brand_id}: {error}", file=sys.stderr)
@@ -187,6 +195,7 @@ def _run(args: argparse.Namespace) -> int:
                     brand, platform, (s0, s1), choice, basis, result,
                     uv_by_source_change(s0, s1),
                     (talent_gmv_fen(collabs, periods[0]), talent_gmv_fen(collabs, periods[1])),
+                    no_split,
                 )
             )  # fmt: skip
     if not sections:
@@ -330,7 +339,7 @@ def _document(
     skipped: Sequence[dict[str, str]],
     warnings: Sequence[str],
 ) -> dict[str, Any]:
-    from steps.gmv.text import buyers_text, message, method_name
+    from steps.gmv.text import buyers_text, factor_name, message, method_name
 
     lang = args.lang
     return {
@@ -370,6 +379,15 @@ def _document(
                 "uv_by_source": s.sources.to_dict(lang),
                 "product_note": (
                     _product_note(s.choice.identity, lang) if args.by == "product" else None
+                ),
+                "segments_note": (
+                    message(
+                        "gmv.no_source_split",
+                        lang,
+                        factor=factor_name(s.choice.identity.factors[0], lang),
+                    )
+                    if s.no_source_split
+                    else None
                 ),
             }
             for s in sections
@@ -525,6 +543,9 @@ def _segments(args: argparse.Namespace, section: _Section) -> list[str]:
 
     lang = args.lang
     result = section.result
+    if section.no_source_split:
+        first = factor_name(result.identity.factors[0], lang)
+        return ["", message("gmv.no_source_split", lang, factor=first)]
     matrix = result.segments
     if matrix is None or args.top <= 0:
         return []

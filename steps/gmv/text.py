@@ -93,9 +93,14 @@ def method_name(method: str, lang: str) -> str:
 
 
 def platform_name(platform: Platform | str | None, lang: str) -> str:
+    """A platform as the reports name it (``report.platform.*``: 快手, 抖音)."""
+    from steps.scoring.messages import builtin_catalogue
+
     if platform is None:
         return message("gmv.none", lang)
-    return message(f"report.platform.{platform}", lang)
+    value = str(getattr(platform, "value", platform))
+    shown = builtin_catalogue().template(f"report.platform.{value}", lang)
+    return shown if shown is not None else value
 
 
 def unit_text(unit: str, lang: str) -> str:

@@ -140,7 +140,7 @@ def test_chinese_output_is_chinese(
     capsys: pytest.CaptureFixture[str], mixed: tuple[Path, Dataset], by: str | None
 ) -> None:
     path, dataset = mixed
-    extra = ["--by", by, "--identity", "kuaishou"] if by is not None else []
+    extra = ["--by", by] if by is not None else []
     code, out, err = run(capsys, str(path), *MONTHS, "--lang", "zh", *extra)
     assert code == 0, err
     assert "品牌自播" in out
@@ -162,3 +162,21 @@ def test_english_output_has_no_chinese_of_its_own(
     for name in names:
         out = out.replace(name, "")
     assert re.findall(r"[\u4e00-\u9fff]+", out) == []
+
+
+def test_segments_by_source_where_the_identity_starts_with_uv(
+    capsys: pytest.CaptureFixture[str], mixed: tuple[Path, Dataset]
+) -> None:
+    path, _ = mixed
+    code, out, _ = run(capsys, str(path), *MONTHS, "--by", "traffic_source", "--format", "json")
+    assert code == 0
+    kuaishou, douyin = json.loads(out)["sections"]
+    assert kuaishou["attribution"]["segments"]["dimension"] == "traffic_source"
+    assert kuaishou["segments_note"] is None
+    assert douyin["attribution"]["segments"] is None
+    assert douyin["segments_note"].endswith("this one starts with content width (exposure).")
+    # an identity asked for by name must fit every brand
+    code, _, err = run(capsys, str(path), *MONTHS, "--by", "traffic_source", "--identity",
+                       "douyin-fact-plus")  # fmt: skip
+    assert code == 2
+    assert "needs an identity whose first factor is UV" in err
