@@ -27,6 +27,8 @@ COMMANDS = (
     "compare",
     "peers",
     "gmv",
+    "trend",
+    "plan",
     "import_export",
     "report",
 )

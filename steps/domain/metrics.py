@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from datetime import date
 
 from steps.domain.enums import PUBLIC_SOURCES, Platform, TrafficSource
 from steps.domain.model import Brand, Order, Stream
@@ -18,6 +19,7 @@ __all__ = [
     "avg_watch_minutes",
     "buyer_order_counts",
     "conversion_rate",
+    "distinct_buyers",
     "entry_rate",
     "gmv_share_from",
     "gpm_fen",
@@ -26,8 +28,11 @@ __all__ = [
     "known_sum",
     "main_platform",
     "orders_per_buyer",
+    "paid_orders",
+    "paid_repurchase_rate",
     "paid_roi",
     "public_uv",
+    "purchase_frequency",
     "ratio",
     "repurchase_rate",
     "reservation_attendance_rate",
@@ -178,6 +183,51 @@ def repurchase_rate(orders: Iterable[Order]) -> float | None:
     """Repurchase rate (复购率): buyers with two or more orders / buyers."""
     counts = buyer_order_counts(orders)
     return ratio(sum(1 for n in counts.values() if n >= 2), len(counts))
+
+
+def paid_orders(
+    orders: Iterable[Order], window: tuple[date, date] | None = None
+) -> tuple[Order, ...]:
+    """The orders that count as paid (:attr:`Order.paid <steps.domain.model.Order.paid>`:
+    not fully refunded, ``refunded_fen < amount_fen``), placed within ``window`` (inclusive
+    dates, each order's date in its own UTC offset) when one is given.
+
+    A partly refunded order is still a purchase; one refunded in full is not; one whose
+    refunds were not exported counts as paid.  An order of 0 fen (a free gift) is never paid.
+    """
+    start, end = window if window is not None else (None, None)
+    return tuple(
+        o
+        for o in orders
+        if o.paid
+        and (start is None or start <= o.placed_at.date())
+        and (end is None or o.placed_at.date() <= end)
+    )
+
+
+def distinct_buyers(orders: Iterable[Order], window: tuple[date, date] | None = None) -> int:
+    """Distinct buyers: the number of buyer keys with at least one paid order
+    (:func:`paid_orders`) in ``window``."""
+    return len({o.buyer_key for o in paid_orders(orders, window)})
+
+
+def paid_repurchase_rate(
+    orders: Iterable[Order], window: tuple[date, date] | None = None
+) -> float | None:
+    """Repurchase rate (复购率) over a window, as the article means it: distinct buyers with
+    two or more paid orders (:func:`paid_orders`) in ``window`` ÷ distinct buyers.  ``None``
+    without a paid order."""
+    counts = Counter(o.buyer_key for o in paid_orders(orders, window))
+    return ratio(sum(1 for n in counts.values() if n >= 2), len(counts))
+
+
+def purchase_frequency(
+    orders: Iterable[Order], window: tuple[date, date] | None = None
+) -> float | None:
+    """Purchase frequency (购买频次): paid orders (:func:`paid_orders`) in ``window`` ÷
+    distinct buyers; at least 1 when defined.  ``None`` without a paid order."""
+    paid = paid_orders(orders, window)
+    return ratio(len(paid), len({o.buyer_key for o in paid}))
 
 
 def main_platform(brand: Brand) -> Platform | None:

@@ -377,9 +377,11 @@ class Order(_Model):
 
     @property
     def paid(self) -> bool:
-        """Whether the order counts as paid: not refunded in full (an order whose refunds
-        were not exported counts as paid)."""
-        return self.refunded_fen is None or self.refunded_fen < self.amount_fen
+        """Whether the order counts as paid: an amount above 0 not refunded in full (an
+        order whose refunds were not exported counts as paid; a free gift never does)."""
+        return self.amount_fen > 0 and (
+            self.refunded_fen is None or self.refunded_fen < self.amount_fen
+        )
 
     def _relations(self) -> Iterator[Problem]:
         problem = _buyer_key_problem(self.buyer_key)

@@ -1,1 +1,1 @@
-"""GMV identities and their exact period-over-period attribution."""
+"""GMV identities, their exact period-over-period attribution, trends and plans."""

@@ -283,31 +283,35 @@ class Attribution:
         return self.segments.top(n) if self.segments is not None else ()
 
     def driver(self) -> FactorChange | None:
-        """The factor with the largest absolute contribution (``None`` if nothing moved)."""
+        """The factor with the largest absolute contribution, up or down (``None`` if
+        nothing moved); :meth:`largest_driver` and :meth:`largest_drag` tell them apart."""
         if not any(f.contribution for f in self.factors):
             return None
         return max(self.factors, key=lambda f: abs(f.contribution))
 
-    def summary(self) -> str:
-        """One sentence: how GMV moved and which factor drove it most."""
-        before, after = format_yuan(self.gmv_before_fen), format_yuan(self.gmv_after_fen)
-        if self.delta_fen == 0:
-            return f"GMV was unchanged at {after} yuan."
-        verb = "rose" if self.delta_fen > 0 else "fell"
-        change = self.change
-        by = f" {abs(change):.1%}" if change is not None else ""
-        text = f"GMV {verb}{by} ({before} → {after} yuan)"
-        driver = self.driver()
-        if driver is not None and driver.share is not None:
-            text += (
-                f"; the largest contribution came from {driver.name} "
-                f"({format_yuan(driver.contribution_fen, signed=True)} yuan, "
-                f"{driver.share:.1%} of the change)"
-            )
-        return text + "."
+    def largest_driver(self) -> FactorChange | None:
+        """The factor that added most to GMV (the largest positive contribution), ``None``
+        when no factor added anything."""
+        up = [f for f in self.factors if f.contribution > 0]
+        return max(up, key=lambda f: f.contribution) if up else None
 
-    def to_dict(self, *, top: int | None = 10) -> dict[str, Any]:
-        """A JSON-ready dict (money in fen); ``top`` segments (all with ``None``)."""
+    def largest_drag(self) -> FactorChange | None:
+        """The factor that took most off GMV (the most negative contribution), ``None``
+        when no factor took anything off.  Never called the largest contribution."""
+        down = [f for f in self.factors if f.contribution < 0]
+        return min(down, key=lambda f: f.contribution) if down else None
+
+    def summary(self, lang: str = "en") -> str:
+        """One sentence in ``lang`` (``"en"`` or ``"zh"``): how GMV moved, its largest
+        positive driver and its largest drag, named apart."""
+        from steps.gmv.text import summary
+
+        return summary(self, lang)
+
+    def to_dict(self, *, top: int | None = 10, lang: str = "en") -> dict[str, Any]:
+        """A JSON-ready dict (money in fen); ``top`` segments (all with ``None``); the
+        summary in ``lang``."""
+        driver, drag = self.largest_driver(), self.largest_drag()
         out: dict[str, Any] = {
             "identity": {
                 "key": self.identity.key,
@@ -320,7 +324,9 @@ class Attribution:
             "gmv_after_fen": self.gmv_after_fen,
             "delta_fen": self.delta_fen,
             "change": self.change,
-            "summary": self.summary(),
+            "summary": self.summary(lang),
+            "largest_driver": driver.key if driver is not None else None,
+            "largest_drag": drag.key if drag is not None else None,
             "factors": [
                 {
                     "key": f.key,
@@ -416,6 +422,7 @@ def attribute(
     *,
     method: Method = "lmdi",
     by: By = None,
+    buyers: tuple[int, int] | None = None,
 ) -> Attribution:
     """Attribute the GMV change from ``before`` to ``after`` to the factors of ``identity``.
 
@@ -430,6 +437,9 @@ def attribute(
         by: a dimension of :data:`DIMENSIONS` or a function of a stream (or talent
             collaboration) returning its segment label.  Segmented ``StreamTotals`` are
             attributed by their rows, with ``by=None``.
+        buyers: the buyers of each period counted once over the period (distinct buyers,
+            :func:`steps.gmv.scope.buyer_basis`), replacing the streams' summed buyers in
+            the factor table; segments keep their own summed buyers.
 
     Raises:
         IdentityError: an input the identity needs is missing (the message names the
@@ -448,6 +458,9 @@ def attribute(
     kind = _kind(side0, side1, by)
     _check_dimension(identity, kind, by)
     agg0, agg1 = _aggregate(side0, kind), _aggregate(side1, kind)
+    if buyers is not None:
+        agg0 = agg0.with_columns(agg0.labels, buyers=[buyers[0]])
+        agg1 = agg1.with_columns(agg1.labels, buyers=[buyers[1]])
     x0 = identity.factor_values(agg0)[0]
     x1 = identity.factor_values(agg1)[0]
     gmv0, gmv1 = int(agg0.gmv_fen_exact[0]), int(agg1.gmv_fen_exact[0])
@@ -824,10 +837,14 @@ class UVBySourceChange:
         delta = self.uv_after - self.uv_before
         return delta / self.uv_before if self.uv_before else None
 
-    def sentence(self) -> str:
+    def sentence(self, lang: str = "en") -> str:
         """The change in words, largest moves first: "Viewers rose 20.0% (1,000 →
         1,200): paid viewers rose 30.0% (200 → 260), private-domain viewers fell 12.0%
-        (500 → 440)."."""
+        (500 → 440)."; in Chinese with ``lang="zh"``."""
+        if lang != "en":
+            from steps.gmv.text import uv_sentence
+
+            return uv_sentence(self, lang)
         if not self.uv_before and not self.uv_after:
             return "No viewers in either period."
         b, a = f"{self.uv_before:,}", f"{self.uv_after:,}"
@@ -846,12 +863,12 @@ class UVBySourceChange:
             return head + "; no stream splits UV by source."
         return head + ": " + ", ".join(parts) + "."
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, lang: str = "en") -> dict[str, Any]:
         return {
             "uv_before": self.uv_before,
             "uv_after": self.uv_after,
             "change": self.change,
-            "sentence": self.sentence(),
+            "sentence": self.sentence(lang),
             "sources": [
                 {
                     "source": s.source,

@@ -12,10 +12,15 @@ Per brand the report shows
   100), with the stage, its evidence, the weakest pillar and the next moves;
 * the **Douyin interest view** beside it: a second radar of the FACT matrix (Field, Alliance,
   Campaign, Top-KOL) and the mean per-stream interest score;
-* a **GMV attribution waterfall**: Kuaishou's five-factor identity
-  (UV × minutes per viewer × buyers per watch-minute × orders per buyer × AOV) attributed
-  with the additive LMDI, the first half of the brand's window against the second half
-  (or the periods given), so the bars sum exactly to the change;
+* a **GMV attribution waterfall** per platform the brand streams on, of its
+  self-broadcast streams under that platform's identity (Kuaishou's five factors: UV ×
+  minutes per viewer × buyers per watch-minute × orders per buyer × AOV; Douyin's FACT+)
+  attributed with the additive LMDI, the first half of the brand's window against the
+  second half (or the periods given), so the bars sum exactly to the change; the talent
+  GMV of the same periods beside it;
+* a **GMV trend**: self-broadcast GMV per week or month as a chart (talent GMV as a line
+  for context) and a table of its change on the period before and a year back, the
+  identity's factors and the STEPS pillars scored on each period's data;
 * the **trust card**: every trust indicator with its value, score and benchmark;
 * a **STAGE table**: one row per stream, each of the five parts scored, the weakest part
   highlighted.
@@ -62,6 +67,7 @@ import attrs
 if TYPE_CHECKING:
     from steps.domain.model import Brand, Dataset, Stream
     from steps.gmv.attribution import Attribution
+    from steps.gmv.trends import Trend
     from steps.scoring.engine import ScoreResults
     from steps.scoring.plugins import PluginHost
     from steps.scoring.results import ComponentResult, IndicatorResult, ScoreCard, ScoreError
@@ -129,14 +135,8 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
         "gmv_caption": "{identity}, {method}: {before} → {after}",
         "gmv_before": "GMV before",
         "gmv_after": "GMV after",
-        "gmv_rose": "GMV rose {change} ({before} → {after})",
-        "gmv_fell": "GMV fell {change} ({before} → {after})",
-        "gmv_moved": "GMV moved from {before} to {after}",
-        "gmv_same": "GMV was unchanged at {after}",
-        "gmv_driver": (
-            "; the largest contribution came from {factor} ({amount}, {share} of the change)"
-        ),
         "gmv_no_streams": "No streams in either period: nothing to attribute.",
+        "gmv_one_empty": "One of the periods has no self-broadcast streams: nothing to attribute.",
         "gmv_failed": "The GMV attribution could not be computed: {error}",
         "stage_title": "Streams (STAGE)",
         "stage_hint": "Each part scored 0–100; the weakest part of each stream is highlighted.",
@@ -170,9 +170,6 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
         "launch": "launch",
         "growth": "growth",
         "mature": "mature",
-        "lmdi": "additive LMDI",
-        "shapley": "Shapley",
-        "multiplicative": "multiplicative LMDI",
         "yes": "yes",
         "no": "no",
     },
@@ -206,12 +203,8 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
         "gmv_caption": "{identity}，{method}：{before} → {after}",
         "gmv_before": "前期 GMV",
         "gmv_after": "后期 GMV",
-        "gmv_rose": "GMV 增长 {change}（{before} → {after}）",
-        "gmv_fell": "GMV 下降 {change}（{before} → {after}）",
-        "gmv_moved": "GMV 从 {before} 变为 {after}",
-        "gmv_same": "GMV 持平，为 {after}",
-        "gmv_driver": "；贡献最大的是{factor}（{amount}，占变化的 {share}）",
         "gmv_no_streams": "两个时期都没有直播：无可归因。",
+        "gmv_one_empty": "其中一个时期没有品牌自播直播：无可归因。",
         "gmv_failed": "无法计算 GMV 归因：{error}",
         "stage_title": "单场直播（STAGE）",
         "stage_hint": "各部分按 0–100 打分；每场最弱的部分已高亮。",
@@ -245,9 +238,6 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
         "launch": "起步期",
         "growth": "成长期",
         "mature": "成熟期",
-        "lmdi": "加法 LMDI",
-        "shapley": "Shapley 分解",
-        "multiplicative": "乘法 LMDI",
         "yes": "是",
         "no": "否",
     },
@@ -583,12 +573,17 @@ def _douyin_figure(card: ScoreCard, words: _Words) -> Any:
     return figure
 
 
-def _waterfall_figure(result: Attribution, periods: tuple[Period, Period], words: _Words) -> Any:
+def _waterfall_figure(
+    result: Attribution, periods: tuple[Period, Period], words: _Words, title: str
+) -> Any:
+    from steps.gmv.text import factor_name, unit_text, value_text
+
     go = _plotly()
-    zh = words.lang == "zh"
+    lang = words.lang
+    zh = lang == "zh"
     labels = [
         _wrap_label(words("gmv_before")),
-        *(_wrap_label(f.name_zh if zh and f.name_zh.strip() else f.name) for f in result.factors),
+        *(_wrap_label(factor_name(f, lang)) for f in result.factors),
         _wrap_label(words("gmv_after")),
     ]
     values = [
@@ -605,8 +600,8 @@ def _waterfall_figure(result: Attribution, periods: tuple[Period, Period], words
         _plot_text(f"{_period_text(periods[0])}: {_yuan(result.gmv_before_fen)}"),
         *(
             _plot_text(
-                f"{_number(f.before)} → {_number(f.after)} {f.unit}: "
-                f"{_signed_yuan(f.contribution_fen)}"
+                f"{value_text(f.before, f.unit, lang)} → {value_text(f.after, f.unit, lang)} "
+                f"{unit_text(f.unit, lang)}: {_signed_yuan(f.contribution_fen)}"
             )
             for f in result.factors
         ),
@@ -631,11 +626,60 @@ def _waterfall_figure(result: Attribution, periods: tuple[Period, Period], words
             )
         ],
         layout=_layout(
+            title={"text": _plot_text(title), "x": 0, "xanchor": "left", "font": {"size": 14}},
             yaxis={"title": {"text": "CNY" if not zh else "元"}, "tickformat": ",.0f"},
             xaxis={"tickangle": 0, "automargin": True, "tickfont": {"size": 12}},
-            margin={"l": 70, "r": 30, "t": 40, "b": 60},
-            height=460,
+            margin={"l": 70, "r": 30, "t": 60, "b": 60},
+            height=480,
             showlegend=False,
+        ),
+    )
+    return figure
+
+
+def _trend_figure(series: Trend, words: _Words) -> Any:
+    """Self-broadcast GMV per period as bars (partly covered periods paler), talent GMV
+    as a line beside them for context."""
+    from steps.gmv.text import message, percent
+
+    go = _plotly()
+    lang = words.lang
+    labels = [p.label for p in series.periods]
+    colours = [_COLOURS["score"] if p.complete else _COLOURS["score_fill"] for p in series.periods]
+    hover = []
+    for p in series.periods:
+        text = f"{p.label}: {_yuan(p.gmv_fen)}"
+        if p.previous is not None:
+            text += f" ({message('trend.column.previous', lang)} "
+            text += f"{percent(p.previous.change, lang, signed=True)})"
+        if not p.complete:
+            text += " · " + message("trend.partial", lang).lstrip("* ")
+        hover.append(_plot_text(text))
+    figure = go.Figure(
+        data=[
+            go.Bar(
+                x=labels,
+                y=[p.gmv_fen / 100 for p in series.periods],
+                name=_plot_text(message("gmv.scope_short", lang)),
+                marker={"color": colours},
+                hovertext=hover,
+                hoverinfo="text",
+            ),
+            go.Scatter(
+                x=labels,
+                y=[p.talent_gmv_fen / 100 for p in series.periods],
+                name=_plot_text(message("trend.column.talent", lang)),
+                mode="lines+markers",
+                line={"color": _COLOURS["stage"], "dash": "dot", "width": 2},
+                hoverinfo="x+y",
+            ),
+        ],
+        layout=_layout(
+            yaxis={"title": {"text": "CNY" if lang != "zh" else "元"}, "tickformat": ",.0f"},
+            xaxis={"type": "category", "automargin": True},
+            margin={"l": 70, "r": 30, "t": 30, "b": 60},
+            height=380,
+            showlegend=True,
         ),
     )
     return figure
@@ -866,62 +910,170 @@ def _trust_section(data: _BrandCards, installed: frozenset[str], words: _Words) 
     return f'<div class="panel">{"".join(parts)}</div>'
 
 
-def _gmv_sentence(result: Attribution, words: _Words) -> str:
-    before, after = _yuan(result.gmv_before_fen), _yuan(result.gmv_after_fen)
-    change = result.change
-    if result.delta_fen == 0:
-        text = words("gmv_same", after=after)
-    elif change is None:
-        text = words("gmv_moved", before=before, after=after)
-    else:
-        key = "gmv_rose" if result.delta_fen > 0 else "gmv_fell"
-        text = words(key, change=f"{abs(change):.1%}", before=before, after=after)
-    driver = result.driver()
-    if driver is not None and driver.share is not None:
-        name = driver.name_zh if words.lang == "zh" and driver.name_zh.strip() else driver.name
-        text += words(
-            "gmv_driver",
-            factor=name,
-            amount=_signed_yuan(driver.contribution_fen),
-            share=f"{driver.share:.1%}",
-        )
-    return text + ("。" if words.lang == "zh" else ".")
-
-
 def _gmv_section(
     brand: Brand, periods: tuple[Period, Period] | None, page: _Page, words: _Words
 ) -> str:
+    """One waterfall per platform the brand streams on, each under that platform's
+    identity, titled with its scope (self-broadcast streams) and the talent GMV beside it."""
     from steps.gmv.attribution import attribute
-    from steps.gmv.identities import KUAISHOU
+    from steps.gmv.periods import CalendarPeriod, talent_gmv_fen
+    from steps.gmv.scope import buyer_basis, choose_identity, streams_by_platform
+    from steps.gmv.text import (
+        buyers_text,
+        fallback_text,
+        identity_name,
+        message,
+        method_name,
+        money,
+        platform_name,
+    )
 
+    lang = words.lang
     parts = [f"<h3>{_e(words('gmv_title'))}</h3>"]
     chosen = periods if periods is not None else default_periods(brand)
-    if chosen is None:
+    groups = streams_by_platform(brand)
+    if chosen is None or not groups:
         parts.append(_notice(words("gmv_no_streams"), "warning"))
         return f'<div class="panel">{"".join(parts)}</div>'
-    before = [s for s in brand.streams if _in_period(s, chosen[0])]
-    after = [s for s in brand.streams if _in_period(s, chosen[1])]
-    identity_name = KUAISHOU.name_zh if words.lang == "zh" else KUAISHOU.name
-    caption = words(
-        "gmv_caption",
-        identity=identity_name,
-        method=words("lmdi"),
-        before=_period_text(chosen[0]),
-        after=_period_text(chosen[1]),
-    )
-    parts.append(f'<p class="muted">{_e(caption)}</p>')
-    if not before and not after:
-        parts.append(_notice(words("gmv_no_streams"), "warning"))
-        return f'<div class="panel">{"".join(parts)}</div>'
-    try:
-        result = attribute(KUAISHOU, before, after, method="lmdi")
-        figure = _waterfall_figure(result, chosen, words)
-    except Exception as error:  # a report shows what it cannot compute, it does not crash
-        parts.append(_notice(words("gmv_failed", error=f"{type(error).__name__}: {error}")))
-        return f'<div class="panel">{"".join(parts)}</div>'
-    parts.append(page.chart(figure, words("gmv_title")))
-    parts.append(f'<p class="sentence">{_e(_gmv_sentence(result, words))}</p>')
+    parts.append(f'<p class="muted">{_e(message("gmv.scope", lang))}</p>')
+    for platform, streams in groups.items():
+        before = [s for s in streams if _in_period(s, chosen[0])]
+        after = [s for s in streams if _in_period(s, chosen[1])]
+        if len(groups) > 1:
+            parts.append(f"<h4>{_e(platform_name(platform, lang))}</h4>")
+        choice = choose_identity(platform, [before, after])
+        caption = words(
+            "gmv_caption",
+            identity=identity_name(choice.identity, lang),
+            method=method_name("lmdi", lang),
+            before=_period_text(chosen[0]),
+            after=_period_text(chosen[1]),
+        )
+        parts.append(f'<p class="muted">{_e(caption)}</p>')
+        if not before or not after:
+            key = "gmv_one_empty" if before or after else "gmv_no_streams"
+            parts.append(_notice(words(key), "warning"))
+            continue
+        basis = buyer_basis(brand.orders, [before, after])
+        try:
+            result = attribute(
+                choice.identity, before, after, method="lmdi",
+                buyers=(basis.buyers[0], basis.buyers[1]) if basis.distinct else None,
+            )  # fmt: skip
+            title = message(
+                "gmv.waterfall_title", lang, identity=identity_name(choice.identity, lang)
+            )
+            figure = _waterfall_figure(result, chosen, words, title)
+        except Exception as error:  # a report shows what it cannot compute, it does not crash
+            parts.append(_notice(words("gmv_failed", error=f"{type(error).__name__}: {error}")))
+            continue
+        parts.append(page.chart(figure, title))
+        parts.append(f'<p class="sentence">{_e(result.summary(lang))}</p>')
+        collabs = [c for c in brand.talent_collabs if c.platform == platform]
+        talent = message(
+            "gmv.talent", lang,
+            before=money(talent_gmv_fen(collabs, CalendarPeriod(*chosen[0])), lang),
+            after=money(talent_gmv_fen(collabs, CalendarPeriod(*chosen[1])), lang),
+        )  # fmt: skip
+        notes = [buyers_text(basis, lang), talent]
+        fallback = fallback_text(choice, lang)
+        if fallback is not None:
+            notes.insert(0, fallback)
+        parts.append(f'<ul class="notes">{"".join(f"<li>{_e(n)}</li>" for n in notes)}</ul>')
     return f'<div class="panel">{"".join(parts)}</div>'
+
+
+def _cell(tag: str, text: str, numeric: bool) -> str:
+    kind = ' class="num"' if numeric else ""
+    return f"<{tag}{kind}>{_e(text)}</{tag}>"
+
+
+def _trend_by(brand: Brand) -> Literal["week", "month"]:
+    """Months when the data spans three or more of them, else weeks."""
+    from steps.gmv.periods import coverage, periods_between
+
+    span = coverage(brand)
+    if span is not None and len(periods_between(span[0], span[1], "month")) >= 3:
+        return "month"
+    return "week"
+
+
+def _trend_section(
+    brand: Brand,
+    page: _Page,
+    words: _Words,
+    host: PluginHost | None,
+    by: Literal["week", "month"] | None,
+) -> str:
+    """GMV per period as a chart, and a table of GMV, its change, the factors and the
+    STEPS pillars per period (:func:`steps.gmv.trends.trend`)."""
+    from steps.gmv.scope import streams_by_platform
+    from steps.gmv.text import (
+        factor_name,
+        identity_name,
+        message,
+        percent,
+        platform_name,
+        value_text,
+    )
+    from steps.gmv.trends import trend
+
+    lang = words.lang
+    chosen_by = by if by is not None else _trend_by(brand)
+    heading = message("trend.report_title", lang, by=message(f"trend.{chosen_by}", lang))
+    parts = [f"<h3>{_e(heading)}</h3>"]
+    groups = list(streams_by_platform(brand))
+    if not groups:
+        parts.append(_notice(words("no_streams"), "warning"))
+        return f'<div class="panel wide">{"".join(parts)}</div>'
+    na = message("gmv.none", lang)
+    for platform in groups:
+        try:
+            series = trend(brand, by=chosen_by, platform=platform, lang=lang, host=host)
+        except Exception as error:  # a report shows what it cannot compute
+            parts.append(_notice(words("gmv_failed", error=f"{type(error).__name__}: {error}")))
+            continue
+        identity = series.identity
+        caption = f"{platform_name(platform, lang)} · {identity_name(identity, lang)}"
+        parts.append(f'<p class="muted">{_e(caption)}</p>')
+        parts.append(page.chart(_trend_figure(series, words), heading))
+        year = any(p.year_ago is not None for p in series.periods)
+        pillars = series.pillar_keys
+        head = [
+            message("trend.column.period", lang), message("trend.column.gmv", lang),
+            message("trend.column.previous", lang),
+            *([message("trend.column.year_ago", lang)] if year else []),
+            *(factor_name(f, lang) for f in identity.factors), "STEPS", *pillars,
+        ]  # fmt: skip
+        rows = []
+        for p in series.periods:
+            cells = [
+                p.label + ("" if p.complete else "*"),
+                f"{p.gmv_fen / 100:,.2f}",
+                percent(p.previous.change if p.previous else None, lang, signed=True),
+            ]
+            if year:
+                cells.append(percent(p.year_ago.change if p.year_ago else None, lang, signed=True))
+            pairs = zip(p.factors, identity.factors, strict=True)
+            cells += [value_text(v, f.unit, lang) for v, f in pairs]
+            cells.append(na if p.steps_score is None else f"{p.steps_score:.0f}")
+            for key in pillars:
+                found = p.pillar(key)
+                score = found.score if found is not None else None
+                cells.append(na if score is None else f"{score:.0f}")
+            row = "".join(_cell("td", c, i > 0) for i, c in enumerate(cells))
+            rows.append(f"<tr>{row}</tr>")
+        header = "".join(_cell("th", h, i > 0) for i, h in enumerate(head))
+        parts.append(
+            '<div class="scroll"><table class="trend"><thead><tr>'
+            + header
+            + "</tr></thead><tbody>"
+            + "".join(rows)
+            + "</tbody></table></div>"
+        )
+        if any(not p.complete for p in series.periods):
+            parts.append(f'<p class="muted">{_e(message("trend.partial", lang))}</p>')
+    return f'<div class="panel wide">{"".join(parts)}</div>'
 
 
 def _stage_section(data: _BrandCards, installed: frozenset[str], words: _Words) -> str:
@@ -1189,6 +1341,7 @@ def build_report(
     brands: Sequence[str] | None = None,
     host: PluginHost | None = None,
     source: str | None = None,
+    trend_by: Literal["week", "month"] | None = None,
 ) -> str:
     """The report as one HTML document (a string).
 
@@ -1203,6 +1356,8 @@ def build_report(
         brands: brand ids to include (default: all, in dataset order).
         host: the plugin host to run scorers from (default: the process-wide one).
         source: a name for the data (e.g. the file name), shown in the header.
+        trend_by: the periods of the trend section, ``"week"`` or ``"month"``; by default
+            months when a brand's data spans three or more, else weeks.
 
     Raises:
         ValueError: an unknown language.
@@ -1235,6 +1390,7 @@ def build_report(
             + _douyin_section(data, page, installed, words)
             + _gmv_section(brand, periods, page, words)
             + _trust_section(data, installed, words)
+            + _trend_section(brand, page, words, host, trend_by)
             + _stage_section(data, installed, words)
             + "</div></section>"
         )
@@ -1310,6 +1466,7 @@ def write_report(
     brands: Sequence[str] | None = None,
     host: PluginHost | None = None,
     source: str | None = None,
+    trend_by: Literal["week", "month"] | None = None,
 ) -> ReportSummary:
     """Build the report (see :func:`build_report`) and write it to ``path`` atomically."""
     from steps.io.files import atomic_writer
@@ -1318,7 +1475,7 @@ def write_report(
         results = _run_scorers(dataset, brands, host, lang)
     text = build_report(
         dataset, results=results, lang=lang, periods=periods, brands=brands, host=host,
-        source=source,
+        source=source, trend_by=trend_by,
     )  # fmt: skip
     with atomic_writer(path) as stream:
         stream.write(text)

@@ -2,15 +2,36 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
+import attrs
 from hypothesis import strategies as st
 
-from steps.domain.enums import TrafficSource
-from steps.domain.model import Stream
+from steps.domain.enums import Platform, TrafficSource
+from steps.domain.model import Account, Brand, Dataset, Order, Stream
 
 CST = timezone(timedelta(hours=8))
+#: Codes a Chinese text may carry as they are: the metrics' and methodologies' names, and
+#: the STEPS pillars' letters.
+CODES = frozenset({"GMV", "UV", "ROI", "GPM", "STEPS", "STAGE", "FACT", "SS"})
+
+
+def english_words(text: str, dataset: Dataset) -> list[str]:
+    """Latin words of ``text`` once the dataset's ids and names and the allowed codes are
+    taken out: what a Chinese reader would find in English."""
+    ids: set[str] = set()
+    for brand in dataset.brands:
+        ids |= {brand.brand_id, brand.name}
+        ids |= {a.account_id for a in brand.accounts} | {a.name for a in brand.accounts}
+        ids |= {s.stream_id for s in brand.streams}
+        ids |= {p.product_id for p in brand.products} | {p.name for p in brand.products}
+        ids |= {c.talent_name for c in brand.talent_collabs}
+    for name in sorted(ids, key=len, reverse=True):
+        text = text.replace(name, " ")
+    return [w for w in re.findall(r"[A-Za-z]{2,}", text) if w not in CODES]
+
 
 #: The five-factor case of tests/gmv/test_decompose.py and docs/gmv.md, as one stream per
 #: period: UV, watch minutes, buyers, orders, GMV in yuan.
@@ -117,3 +138,97 @@ def stream_lists(
         max_size=max_size,
         unique_by=lambda s: s.stream_id,
     )
+
+
+# -- whole brands: one on Kuaishou, one on Douyin --------------------------------------------
+
+
+def weekly_streams(
+    prefix: str,
+    account: str,
+    first: date,
+    weeks: int,
+    *,
+    douyin: bool = False,
+    exposure: bool = True,
+) -> list[Stream]:
+    """One stream a week from ``first``, with counts that move from week to week (no two
+    weeks alike) so that every factor changes; Douyin streams carry the funnel FACT+
+    reads (exposure, product clicks) unless ``exposure`` is false."""
+    out = []
+    for i in range(weeks):
+        uv = 1_000 + 97 * i + (i % 3) * 150
+        buyers = 40 + 3 * i + (i % 4) * 5
+        orders = buyers + 4 + i % 5
+        extra: dict[str, Any] = {}
+        if douyin and exposure:
+            extra = {
+                "exposure": uv * (8 + i % 3),
+                "product_exposure_uv": uv // 2,
+                "product_click_uv": uv // (4 + i % 2),
+            }
+        out.append(
+            make_stream(
+                f"{prefix}{i:03d}", account=account, day=first + timedelta(weeks=i), uv=uv,
+                watch_minutes=uv * (3 + i % 4), buyers=buyers, orders=orders,
+                gmv_yuan=orders * (80 + 7 * (i % 6)), **extra,
+            )
+        )  # fmt: skip
+    return out
+
+
+def kuaishou_brand(
+    brand_id: str = "ks", *, first: date = date(2021, 8, 2), weeks: int = 9
+) -> Brand:
+    return Brand(
+        brand_id=brand_id,
+        name="快手茶饮",
+        category="food",
+        accounts=(Account(account_id=f"{brand_id}-a", platform=Platform.KUAISHOU, name="茶饮号"),),
+        streams=tuple(weekly_streams(f"{brand_id}-s", f"{brand_id}-a", first, weeks)),
+    )
+
+
+def douyin_brand(
+    brand_id: str = "dy",
+    *,
+    first: date = date(2021, 8, 2),
+    weeks: int = 9,
+    exposure: bool = True,
+) -> Brand:
+    streams = weekly_streams(
+        f"{brand_id}-s", f"{brand_id}-a", first, weeks, douyin=True, exposure=exposure
+    )
+    return Brand(
+        brand_id=brand_id,
+        name="抖音美妆",
+        category="beauty",
+        accounts=(Account(account_id=f"{brand_id}-a", platform=Platform.DOUYIN, name="美妆号"),),
+        streams=tuple(streams),
+    )
+
+
+def with_order_details(brand: Brand, *, pool: int = 200) -> Brand:
+    """The brand with order details that itemise every order of every stream: buyer keys
+    drawn in turn from a pool, so that buyers come back across streams, and each stream's
+    ``buyers`` set to its own distinct buyers.  Amounts share the stream's GMV out."""
+    streams, orders = [], []
+    turn = 0
+    for stream in brand.streams:
+        keys = []
+        for _ in range(stream.orders):
+            keys.append(f"u{turn % pool:04d}")
+            turn += 7
+        share, rest = divmod(stream.gmv_fen, stream.orders)
+        for j, key in enumerate(keys):
+            orders.append(
+                Order(
+                    order_id=f"{stream.stream_id}-o{j}",
+                    buyer_key=key,
+                    placed_at=stream.started_at + timedelta(minutes=5 + j),
+                    amount_fen=share + (rest if j == 0 else 0),
+                    stream_id=stream.stream_id,
+                )
+            )
+        streams.append(attrs.evolve(stream, buyers=len(set(keys))))
+    return attrs.evolve(brand, streams=tuple(streams), orders=tuple(orders))

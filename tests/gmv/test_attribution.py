@@ -120,9 +120,24 @@ def test_five_factor_example_lmdi() -> None:
     assert result.change == pytest.approx(844_000 / 1_100_000)
     assert all(f.index is None for f in result.factors)
     _check_sums(result)
+    # the largest positive driver and the largest drag, named apart
+    assert result.largest_driver() is result.factors[2]
+    assert result.largest_drag() is result.factors[4]
     assert result.summary() == (
-        "GMV rose 76.7% (11,000.00 → 19,440.00 yuan); the largest contribution came from "
-        "buyers per watch-minute (+3,307.35 yuan, 39.2% of the change)."
+        "GMV rose 76.7% (11,000.00 yuan → 19,440.00 yuan); largest positive driver: "
+        "buyers per watch-minute (+3,307.35 yuan, 39.2% of the change); largest drag: "
+        "AOV per order (-1,561.62 yuan)."
+    )
+    assert result.summary("zh") == (
+        "GMV 增长 76.7%（1.10万元 → 1.94万元）；最大正向驱动：单位时长成交转化（+3,307.35 元，"
+        "占变化的 39.2%）；最大拖累：客单价（-1,561.62 元）。"
+    )
+    # the other way round: the drag leads, with its share of the fall
+    back = attribute(KUAISHOU, after, before)
+    assert back.summary() == (
+        "GMV fell 43.4% (19,440.00 yuan → 11,000.00 yuan); largest drag: "
+        "buyers per watch-minute (-3,307.35 yuan, 39.2% of the change); largest positive "
+        "driver: AOV per order (+1,561.62 yuan)."
     )
 
 

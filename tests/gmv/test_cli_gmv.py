@@ -70,13 +70,24 @@ def test_gmv_is_a_command(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_table(capsys: pytest.CaptureFixture[str], data_file: Path) -> None:
-    code, out, err = _run(capsys, str(data_file), *PERIODS, "--by", "account")
+    code, out, err = _run(capsys, str(data_file), *PERIODS, "--by", "account", "--lang", "en")
     assert code == 0, err
     assert err == ""
-    assert "identity 'kuaishou', method lmdi" in out
+    assert "Periods: 2021-08-01..2021-08-31 → 2021-09-01..2021-09-30 · method: additive LMDI" in out
+    # the scope is stated: self-broadcast streams, talent GMV beside it
+    assert "Scope: self-broadcast streams" in out
+    assert "Talent distribution: no collaborations on this platform recorded" in out
+    assert "b1 茶饮旗舰 · kuaishou · Kuaishou content form, five factors" in out
     # the worked example plus 1,000 yuan on the side account in each period (no change)
-    assert "2021-08-01..2021-08-31 (2 streams) → 2021-09-01..2021-09-30 (2 streams)" in out
-    assert "GMV rose 70.3% (12,000.00 → 20,440.00 yuan)" in out
+    assert "streams: 2 → 2" in out
+    assert "GMV rose 70.3% (12,000.00 yuan → 20,440.00 yuan)" in out
+    # the largest positive driver and the largest drag are named apart
+    assert (
+        "largest positive driver: buyers per watch-minute (+3,245.41 yuan, 38.5% of the change)"
+        in out
+    )
+    assert "largest drag: AOV per order (-1,591.94 yuan)" in out
+    assert "largest contribution" not in out
     lines = out.splitlines()
     table = lines[lines.index(next(line for line in lines if line.startswith("factor "))) :]
     uv = next(line for line in table if line.startswith("viewers (UV)"))
@@ -87,80 +98,146 @@ def test_table(capsys: pytest.CaptureFixture[str], data_file: Path) -> None:
     assert "Viewers rose 16.7% (1,200 → 1,400): public natural viewers rose 50.0%" in out
     assert "Top 2 of 2 segments by account" in out
     main_row = next(line for line in lines if line.startswith("main 官方旗舰店"))
-    # the main account carries the worked example's contributions exactly
-    assert main_row.split()[2:] == [
+    # the main account carries the worked example's contributions exactly, and its driver is
+    # named, not keyed
+    assert main_row.split()[2:11] == [
         "11,000.00", "19,440.00", "+8,440.00", "100.0%",
-        "+2,702.31", "+2,702.31", "+3,307.35", "+1,289.65", "-1,561.62", "buyers_per_minute",
+        "+2,702.31", "+2,702.31", "+3,307.35", "+1,289.65", "-1,561.62",
     ]  # fmt: skip
+    assert main_row.endswith("buyers per watch-minute")
     side_row = next(line for line in lines if line.startswith("side 福利号"))
     assert side_row.split()[-1] == "-"  # nothing moved on the side account
-    assert "Factor totals over all segments: uv +2,702.31" in out
+    assert "Factor totals over all segments: viewers (UV) +2,702.31" in out
+    assert "buyers_per_minute" not in out
+    assert "gmv_fen" not in out
 
 
 def test_json(capsys: pytest.CaptureFixture[str], data_file: Path) -> None:
     code, out, _ = _run(
         capsys, str(data_file), *PERIODS, "--by", "traffic_source", "--top", "2",
-        "--format", "json", "--method", "multiplicative",
+        "--format", "json", "--method", "multiplicative", "--lang", "en",
     )  # fmt: skip
     assert code == 0
     document = json.loads(out)
-    assert document["brands"] == ["b1"]
-    assert document["periods"]["from"] == {"period": "2021-08-01..2021-08-31", "streams": 2}
-    attribution = document["attribution"]
+    assert document["scope"] == "self_broadcast"
+    assert document["periods"] == {"from": "2021-08-01..2021-08-31", "to": "2021-09-01..2021-09-30"}
+    assert document["warnings"] == []
+    assert document["pooled"] == []
+    (section,) = document["sections"]
+    assert section["brand_id"] == "b1"
+    assert section["platform"] == "kuaishou"
+    assert section["identity"]["key"] == "kuaishou"
+    assert section["streams"] == {"from": 2, "to": 2}
+    assert section["buyers"]["definition"] == "per_stream"
+    attribution = section["attribution"]
     assert attribution["method"] == "multiplicative"
     assert attribution["delta_fen"] == 844_000
     assert sum(f["contribution_fen"] for f in attribution["factors"]) == 844_000
+    assert attribution["largest_driver"] == "buyers_per_minute"
+    assert attribution["largest_drag"] == "aov"
     assert next(f["key"] for f in attribution["factors"]) == "uv"
     assert all(f["index"] is not None for f in attribution["factors"])
     segments = attribution["segments"]
     assert segments["dimension"] == "traffic_source"
     assert len(segments["top"]) == 2
+    assert segments["top"][0]["display_label"] == "public natural viewers"
     assert sum(segments["column_totals_fen"].values()) == 844_000
-    assert document["uv_by_source"]["uv_before"] == 1200
-    assert document["uv_by_source"]["sentence"].startswith("Viewers rose 16.7%")
+    assert section["uv_by_source"]["uv_before"] == 1200
+    assert section["uv_by_source"]["sentence"].startswith("Viewers rose 16.7%")
 
 
-def test_product_and_stream_segments(capsys: pytest.CaptureFixture[str], data_file: Path) -> None:
-    code, out, _ = _run(capsys, str(data_file), *PERIODS, "--by", "product", "--top", "5")
-    assert code == 0
-    assert "p1 乌龙茶" in out
-    assert "(not itemised)" in out
+def test_product_segments_explain_their_factors(
+    capsys: pytest.CaptureFixture[str], data_file: Path
+) -> None:
+    for lang, note, rest in (
+        ("en", "By product: each product row carries", "(not itemised)"),
+        ("zh", "按商品：每个商品行沿用", "（未逐项记录）"),
+    ):
+        code, out, _ = _run(
+            capsys, str(data_file), *PERIODS, "--by", "product", "--top", "5", "--lang", lang
+        )
+        assert code == 0
+        assert "p1 乌龙茶" in out
+        assert rest in out
+        assert note in out
+        # the note names the factors a product's own orders and GMV move, by their names
+        named = "orders per buyer, AOV per order" if lang == "en" else "购买频次（复购）、客单价"
+        assert named in out
+        for key in ("orders_per_buyer", "aov", "buyers_per_minute", "minutes_per_viewer"):
+            assert key not in out
     code, out, _ = _run(
-        capsys, str(data_file), *PERIODS, "--by", "stream", "--method", "shapley", "--top", "0"
-    )
+        capsys, str(data_file), *PERIODS, "--by", "stream", "--method", "shapley", "--top", "0",
+        "--lang", "en",
+    )  # fmt: skip
     assert code == 0
-    assert "method shapley" in out
+    assert "method: Shapley" in out
     assert "segments by" not in out
 
 
-def test_several_brands_keep_ids_apart(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_several_brands_are_shown_each_and_pooled(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     path = tmp_path / "two.jsonl"
     dump(Dataset(brands=(_brand("b1"), _brand("b2"))), path)
     code, out, _ = _run(capsys, str(path), *PERIODS, "--by", "account", "--format", "json")
     assert code == 0
     document = json.loads(out)
-    assert document["attribution"]["delta_fen"] == 2 * 844_000
-    labels = {s["label"] for s in document["attribution"]["segments"]["top"]}
-    assert labels == {"b1/main", "b2/main", "b1/side", "b2/side"}
-    names = {s["label"]: s["name"] for s in document["attribution"]["segments"]["top"]}
-    assert names["b2/main"] == "官方旗舰店"
+    assert [s["brand_id"] for s in document["sections"]] == ["b1", "b2"]
+    for section in document["sections"]:
+        assert section["attribution"]["delta_fen"] == 844_000
+        labels = {s["label"] for s in section["attribution"]["segments"]["top"]}
+        assert labels == {"main", "side"}
+        names = {s["label"]: s["name"] for s in section["attribution"]["segments"]["top"]}
+        assert names["main"] == "官方旗舰店"
+    # one identity for both: a pooled total beside them
+    (pooled,) = document["pooled"]
+    assert pooled["brands"] == ["b1", "b2"]
+    assert pooled["identity"]["key"] == "kuaishou"
+    assert pooled["attribution"]["delta_fen"] == 2 * 844_000
     code, out, _ = _run(capsys, str(path), *PERIODS, "--brand", "b2", "--format", "json")
-    assert json.loads(out)["attribution"]["delta_fen"] == 844_000
+    document = json.loads(out)
+    assert [s["brand_id"] for s in document["sections"]] == ["b2"]
+    assert document["pooled"] == []
 
 
-def test_empty_period_is_noted(capsys: pytest.CaptureFixture[str], data_file: Path) -> None:
-    code, out, _ = _run(
-        capsys, str(data_file), "--from", "2020-01-01..2020-01-31", "--to", "2021-09-10"
-    )
-    assert code == 0
-    assert "(0 streams)" in out
-    assert "note: no streams in the --from period" in out
-    code, _, err = _run(
-        capsys, str(data_file), "--from", "2020-01-01", "--to", "2021-09-10",
-        "--method", "multiplicative",
+def test_a_period_without_data_is_an_error(
+    capsys: pytest.CaptureFixture[str], data_file: Path
+) -> None:
+    code, out, err = _run(
+        capsys, str(data_file), "--from", "2020-01-01..2020-01-31", "--to", "2021-09-10",
+        "--lang", "en",
     )  # fmt: skip
     assert code == 1
-    assert "undefined" in err
+    assert out == ""
+    assert err == (
+        "steps gmv: no self-broadcast streams in the --from period 2020-01-01..2020-01-31 "
+        "(brand b1)\n"
+    )
+    code, out, err = _run(
+        capsys, str(data_file), "--from", "2021-08-01..2021-08-31", "--to", "2022-01-01",
+        "--lang", "zh",
+    )  # fmt: skip
+    assert code == 1
+    assert err == "steps gmv: 对比期 2022-01-01 没有品牌自播直播（品牌 b1）\n"
+
+
+def test_overlapping_periods_are_a_warning(
+    capsys: pytest.CaptureFixture[str], data_file: Path
+) -> None:
+    code, out, err = _run(
+        capsys, str(data_file), "--from", "2021-08-01..2021-09-05", "--to",
+        "2021-09-01..2021-09-30", "--lang", "en",
+    )  # fmt: skip
+    assert code == 0
+    assert err == (
+        "warning: the periods overlap on 2021-09-01..2021-09-05; streams in both count in each\n"
+    )
+    assert "streams: 3 → 2" in out
+    code, out, _ = _run(
+        capsys, str(data_file), "--from", "2021-08-01..2021-09-05", "--to",
+        "2021-09-01..2021-09-30", "--format", "json", "--lang", "en",
+    )  # fmt: skip
+    assert json.loads(out)["warnings"] == [err.strip()]
 
 
 @pytest.mark.parametrize(

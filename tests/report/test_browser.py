@@ -163,7 +163,7 @@ def parse(dom: str) -> Dom:
 def test_every_chart_is_drawn_without_errors(rendered: Rendered) -> None:
     dom, expected = rendered.dom, rendered.charts
     parsed = parse(dom)
-    assert expected == 9  # three brands: STEPS radar, FACT radar, GMV waterfall
+    assert expected == 12  # three brands: STEPS radar, FACT radar, GMV waterfall, GMV trend
     assert parsed.body.get("data-charts-expected") == str(expected)
     assert parsed.body.get("data-charts-rendered") == str(expected), parsed.body
     assert parsed.body.get("data-errors") == "0", "".join(parsed.text)[-2000:]

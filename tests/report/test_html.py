@@ -201,7 +201,7 @@ def test_chart_data_is_safe_inside_script(report_en: str) -> None:
     (body,) = [s for a, s in page.scripts if a.get("id") == "steps-figures"]
     for bad in ("</", "<!--", "\u2028", "\u2029", "<"):
         assert bad not in body
-    assert len(json.loads(body)) == 9
+    assert len(json.loads(body)) == 12
 
 
 @given(st.text())
@@ -229,6 +229,7 @@ def test_every_brand_has_its_charts(report_en: str, dataset: Dataset) -> None:
     kinds = [f["figure"]["data"][0]["type"] for f in figs]
     assert kinds.count("scatterpolar") == 2 * len(dataset.brands)  # STEPS and FACT radars
     assert kinds.count("waterfall") == len(dataset.brands)
+    assert kinds.count("bar") == len(dataset.brands)  # the GMV trends
     assert f'data-charts-expected="{len(figs)}"' in report_en
     for fig in figs:
         assert fig["figure"]["layout"]["font"]["family"] == FONT_FAMILY
@@ -326,7 +327,7 @@ def test_a_failed_scorer_is_named_not_fatal(dataset: Dataset, results: Any) -> N
     assert "STAGE failed on 1 of the brand&#x27;s streams" in text
     assert "<b>division" not in text
     figs = figures(text)
-    assert len(figs) == 8  # one radar fewer, everything else still drawn
+    assert len(figs) == 11  # one radar fewer, everything else still drawn
     zh = build_report(dataset, results=broken, lang="zh")
     assert "STEPS 评分失败：ZeroDivisionError" in zh
 
@@ -349,7 +350,7 @@ def test_periods_without_streams(dataset: Dataset, results: Any) -> None:
     text = build_report(dataset, results=results, periods=periods, brands=["b01"])
     assert "No streams in either period" in text
     assert "2020-01-01..2020-01-31" in text
-    assert len(figures(text)) == 2
+    assert len(figures(text)) == 3  # the radars and the trend
 
 
 def test_unknown_language() -> None:
@@ -365,7 +366,7 @@ def test_write_report_is_atomic(tmp_path: Path, dataset: Dataset, results: Any) 
     summary = write_report(out, dataset, results=results, lang="zh", brands=["b02"])
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert summary.brands == 1
-    assert summary.charts == 3
+    assert summary.charts == 4
     assert [p.name for p in out.parent.iterdir()] == ["report.html"]  # no temporary left
 
 
