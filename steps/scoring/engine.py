@@ -48,6 +48,10 @@ from steps.scoring.contract import ScoringContext, StreamSubject
 from steps.scoring.results import ScoreCard, ScoreError, SubjectKind
 
 if TYPE_CHECKING:
+    import pandas as pd
+    import polars as pl
+    import pyarrow as pa
+
     from steps.columnar.table import StreamTable
     from steps.scoring.batch import TableCatalog, TableResults
     from steps.scoring.plugins import PluginHost, ScorerRecord
@@ -278,21 +282,21 @@ class ScoreResults:
             raise InvalidDataError([Problem("", f"not valid JSON: {error}")]) from None
         return cls.from_dict(data)
 
-    def to_pandas(self) -> Any:
+    def to_pandas(self) -> pd.DataFrame:
         """:meth:`to_rows` as a ``pandas.DataFrame`` (columns :data:`ROW_COLUMNS`; a missing
         number is NaN).  Needs the ``pandas`` extra; see :mod:`steps.frames`."""
         from steps.frames import results_to_frame
 
         return results_to_frame(self, "pandas")
 
-    def to_polars(self) -> Any:
+    def to_polars(self) -> pl.DataFrame:
         """:meth:`to_rows` as a ``polars.DataFrame`` (columns :data:`ROW_COLUMNS`, nulls for
         missing values).  Needs the ``polars`` extra; see :mod:`steps.frames`."""
         from steps.frames import results_to_frame
 
         return results_to_frame(self, "polars")
 
-    def to_arrow(self) -> Any:
+    def to_arrow(self) -> pa.Table:
         """:meth:`to_rows` as a ``pyarrow.Table`` (columns :data:`ROW_COLUMNS`, nulls for
         missing values).  Needs the ``arrow`` extra; see :mod:`steps.frames`."""
         from steps.frames import results_to_frame

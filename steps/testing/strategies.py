@@ -214,7 +214,8 @@ def _pick(draw: st.DrawFn, low: int, high: int) -> int:
         return low
     if which == 1:
         return high
-    return draw(st.integers(low, high))
+    picked: int = draw(st.integers(low, high))
+    return picked
 
 
 def _index(draw: st.DrawFn, size: int) -> int:
@@ -228,7 +229,8 @@ def _choice(draw: st.DrawFn, items: Sequence[T]) -> T:
 
 def _maybe(draw: st.DrawFn) -> bool:
     """Whether to fill an optional field (shrinks towards ``None``)."""
-    return draw(_COIN)
+    fill: bool = draw(_COIN)
+    return fill
 
 
 def _opt_pick(draw: st.DrawFn, low: int, high: int) -> int | None:
