@@ -18,8 +18,13 @@ another scorer or subject, or a card whose numbers are out of range (a card buil
 ``object.__new__`` or patched with ``object.__setattr__`` escapes the card's own checks) yields
 a :class:`ScoreError`, and every other card is still produced.  Warnings a scorer emits are
 captured into :attr:`ScoreResults.warnings` (identical ones counted, not repeated), never
-printed.  Capturing uses :func:`warnings.catch_warnings`, which is process-global: do not run
-:func:`score` in several threads at once.
+printed.
+
+:func:`score` may be called from several threads at once, with one host or several: each
+call gives the results a single-threaded call would.  Capturing warnings changes
+process-wide state, so each (brand, scorer) step of a run holds a process-wide lock while it
+captures; runs in other threads take turns between steps.  A scorer must therefore not wait
+for a :func:`score` running in another thread.
 
 A time budget (``score(..., time_budget=seconds)``) bounds how long each scorer may spend in
 one run, over all its subjects.  The engine measures each call; once a scorer's total passes
@@ -44,6 +49,7 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from steps.domain.model import Brand, Dataset
+from steps.scoring._capture import captured_warnings
 from steps.scoring.contract import ScoringContext, StreamSubject
 from steps.scoring.results import ScoreCard, ScoreError, SubjectKind
 
@@ -503,8 +509,7 @@ class _Run:
             for subject_id in ids:  # skipped, one error each
                 self.over_budget(record, subject_id, brand_id)
             return
-        with warnings.catch_warnings(record=True) as log:
-            warnings.simplefilter("always")
+        with captured_warnings() as log:
             if record.batch:
                 started = time.perf_counter()
                 reason = self._batch(record, subjects, ids, brand_id)
