@@ -21,6 +21,9 @@ Plugin authors can property-test a scorer with them::
 
 Sizes are small by default (a hundred brands take a second or two to generate); raise the
 ``max_*`` arguments for bigger objects.
+
+This module needs Hypothesis, which steps does not install by itself: depend on
+``steps-commerce[test]``.
 """
 
 from __future__ import annotations
@@ -32,8 +35,17 @@ from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from enum import Enum
 from typing import Any, TypeVar
 
-from hypothesis import strategies as st
-from hypothesis.errors import InvalidArgument
+try:
+    from hypothesis import strategies as st
+    from hypothesis.errors import InvalidArgument
+except ModuleNotFoundError as missing:
+    if missing.name != "hypothesis":
+        raise
+    raise ModuleNotFoundError(
+        "steps.testing.strategies needs Hypothesis, which the test extra installs: "
+        "pip install 'steps-commerce[test]'",
+        name="hypothesis",
+    ) from missing
 
 from steps.domain.enums import (
     AgeBand,
