@@ -79,9 +79,9 @@ def number(minimum: float, maximum: float) -> dict[str, Kind]:
 
 
 def enum_of(enum_type: type[enum.Enum]) -> dict[str, Kind]:
-    """An enumeration field.  Give it a converter as well (:func:`member` through a named
-    function such as :func:`to_platform`), so that the constructor takes a value too:
-    ``Account(..., platform="kuaishou")``."""
+    """An enumeration field.  Give it a converter as well (`member` through a named function
+    such as `to_platform`), so that the constructor takes a value too:
+    `Account(..., platform="kuaishou")`."""
     return {METADATA_KEY: Kind("enum", item=enum_type)}
 
 
@@ -89,9 +89,9 @@ E = TypeVar("E", bound=enum.Enum)
 
 
 def member(enum_type: type[E], value: object) -> E:
-    """``value`` as a member of ``enum_type``: a member stays as it is, a plain string that
-    is one of the values becomes its member.  Anything else comes back unchanged, for the
-    field check to report with the enumeration's name and values."""
+    """`value` as a member of `enum_type`: a member stays as it is, a plain string that is
+    one of the values becomes its member.  Anything else comes back unchanged, for the field
+    check to report with the enumeration's name and values."""
     if type(value) is str:  # not a member of another enumeration that happens to share a value
         try:
             return enum_type(value)
@@ -105,17 +105,17 @@ def member(enum_type: type[E], value: object) -> E:
 
 
 def to_platform(value: Platform | str) -> Platform:
-    """A :class:`~steps.domain.enums.Platform` or its value (``"kuaishou"``)."""
+    """A `Platform` or its value (`"kuaishou"`)."""
     return member(Platform, value)
 
 
 def to_product_role(value: ProductRole | str | None) -> ProductRole | None:
-    """A :class:`~steps.domain.enums.ProductRole`, its value (``"hero"``) or ``None``."""
+    """A `ProductRole`, its value (`"hero"`) or `None`."""
     return None if value is None else member(ProductRole, value)
 
 
 def to_trust_signal_kind(value: TrustSignalKind | str) -> TrustSignalKind:
-    """A :class:`~steps.domain.enums.TrustSignalKind` or its value (``"trust_buy"``)."""
+    """A `TrustSignalKind` or its value (`"trust_buy"`)."""
     return member(TrustSignalKind, value)
 
 

@@ -3,7 +3,7 @@
 ::
 
     results = steps.score(dataset)                       # every registered scorer
-    results = steps.score(dataset, ["steps.brand"])      # some of them
+    results = steps.score(dataset, ["steps", "stage"])   # some of them, by name
     for card in results.cards: ...
     for error in results.errors: print(error)            # names the scorer and its plugin
 
@@ -20,11 +20,11 @@ a :class:`ScoreError`, and every other card is still produced.  Warnings a score
 captured into :attr:`ScoreResults.warnings` (identical ones counted, not repeated), never
 printed.
 
-:func:`score` may be called from several threads at once, with one host or several: each
-call gives the results a single-threaded call would.  Capturing warnings changes
-process-wide state, so each (brand, scorer) step of a run holds a process-wide lock while it
-captures; runs in other threads take turns between steps.  A scorer must therefore not wait
-for a :func:`score` running in another thread.
+`score` may be called from several threads at once, with one host or several: each call
+gives the results a single-threaded call would.  Capturing warnings changes process-wide
+state, so each (brand, scorer) step of a run holds a process-wide lock while it captures;
+runs in other threads take turns between steps.  A scorer must therefore not wait for a
+`score` running in another thread.
 
 A time budget (``score(..., time_budget=seconds)``) bounds how long each scorer may spend in
 one run, over all its subjects.  The engine measures each call; once a scorer's total passes
