@@ -32,7 +32,6 @@ STRAY = re.compile(r"(?:^|(?<=[\s\w.)]))::(?=\s|$)")
 PENDING = frozenset(
     {
         "api/columnar/index.html",
-        "api/domain-metrics/index.html",
         "api/domain-model/index.html",
         "api/frames/index.html",
         "api/gmv/index.html",
