@@ -1,14 +1,18 @@
 """steps: typed models and plugin scorers for live-stream e-commerce (直播电商).
 
-The public API::
+The public API:
 
-    import steps
+```python
+import steps
 
-    dataset = steps.load("brands.json")      # or .jsonl
-    steps.dump(dataset, "copy.jsonl")
-    results = steps.score(dataset)           # every installed scorer, failures isolated
+dataset = steps.load("brands.json")      # or .jsonl
+steps.dump(dataset, "copy.jsonl")
+results = steps.score(dataset)           # every installed scorer, failures isolated
+```
 
-Names are imported on first use, so ``import steps`` (and ``steps --help``) stays fast.
+Every model class and enumeration is here too (`steps.Brand`, `steps.Stream`,
+`steps.Platform`, ...).  Names are imported on first use, so `import steps` (and
+`steps --help`) stays fast.
 """
 
 from __future__ import annotations
@@ -21,17 +25,28 @@ from steps._version import __version__
 if TYPE_CHECKING:
     from steps.domain import (
         Account,
+        AgeBand,
         AudienceProfile,
         Brand,
+        CityTier,
         Dataset,
         FanGroup,
         InvalidDataError,
+        LifecycleStage,
         Order,
+        Platform,
         Problem,
         Product,
+        ProductRole,
+        RunOfShow,
+        ShortVideo,
+        ShowSegment,
         Stream,
+        StreamProduct,
         TalentCollab,
+        TrafficSource,
         TrustSignal,
+        TrustSignalKind,
     )
     from steps.io.files import SCHEMA_VERSION, dump, load
     from steps.sample import generate, sample_dataset
@@ -40,48 +55,70 @@ if TYPE_CHECKING:
     from steps.scoring.hookspecs import hookimpl
     from steps.scoring.results import ScoreCard
 
-_LAZY = {
-    "Account": "steps.domain",
-    "AudienceProfile": "steps.domain",
-    "Brand": "steps.domain",
-    "Dataset": "steps.domain",
-    "FanGroup": "steps.domain",
-    "InvalidDataError": "steps.domain",
-    "Order": "steps.domain",
-    "Problem": "steps.domain",
-    "Product": "steps.domain",
-    "Stream": "steps.domain",
-    "TalentCollab": "steps.domain",
-    "TrustSignal": "steps.domain",
-    "SCHEMA_VERSION": "steps.io.files",
-    "dump": "steps.io.files",
-    "load": "steps.io.files",
-    "generate": "steps.sample",
-    "sample_dataset": "steps.sample",
-    "ScoringContext": "steps.scoring.contract",
-    "ScoreResults": "steps.scoring.engine",
-    "score": "steps.scoring.engine",
-    "hookimpl": "steps.scoring.hookspecs",
-    "ScoreCard": "steps.scoring.results",
+_MODULES: dict[str, tuple[str, ...]] = {
+    "steps.domain": (
+        "Account",
+        "AgeBand",
+        "AudienceProfile",
+        "Brand",
+        "CityTier",
+        "Dataset",
+        "FanGroup",
+        "InvalidDataError",
+        "LifecycleStage",
+        "Order",
+        "Platform",
+        "Problem",
+        "Product",
+        "ProductRole",
+        "RunOfShow",
+        "ShortVideo",
+        "ShowSegment",
+        "Stream",
+        "StreamProduct",
+        "TalentCollab",
+        "TrafficSource",
+        "TrustSignal",
+        "TrustSignalKind",
+    ),
+    "steps.io.files": ("SCHEMA_VERSION", "dump", "load"),
+    "steps.sample": ("generate", "sample_dataset"),
+    "steps.scoring.contract": ("ScoringContext",),
+    "steps.scoring.engine": ("ScoreResults", "score"),
+    "steps.scoring.hookspecs": ("hookimpl",),
+    "steps.scoring.results": ("ScoreCard",),
 }
+#: The module each lazily imported name comes from.
+_LAZY = {name: module for module, names in _MODULES.items() for name in names}
 
 __all__ = [
     "SCHEMA_VERSION",
     "Account",
+    "AgeBand",
     "AudienceProfile",
     "Brand",
+    "CityTier",
     "Dataset",
     "FanGroup",
     "InvalidDataError",
+    "LifecycleStage",
     "Order",
+    "Platform",
     "Problem",
     "Product",
+    "ProductRole",
+    "RunOfShow",
     "ScoreCard",
     "ScoreResults",
     "ScoringContext",
+    "ShortVideo",
+    "ShowSegment",
     "Stream",
+    "StreamProduct",
     "TalentCollab",
+    "TrafficSource",
     "TrustSignal",
+    "TrustSignalKind",
     "__version__",
     "dump",
     "generate",

@@ -51,7 +51,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta, timezone
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Final, Protocol, cast
+from typing import TYPE_CHECKING, Any, Final, Literal, Protocol, TypeAlias, cast, overload
 
 import attrs
 
@@ -74,6 +74,12 @@ from steps.domain.model import (
 )
 
 if TYPE_CHECKING:
+    # Only for the annotations: none of the three is needed to import this module, and the
+    # types check without them (they are then Any).
+    import pandas as pd
+    import polars as pl
+    import pyarrow as pa
+
     from steps.scoring.engine import ScoreResults
     from steps.scoring.results import ScoreCard
 
@@ -81,6 +87,7 @@ __all__ = [
     "BACKENDS",
     "HTML_MAX_ROWS",
     "TABLES",
+    "Backend",
     "FrameColumn",
     "FrameTable",
     "card_html",
@@ -93,8 +100,11 @@ __all__ = [
     "write_csv",
 ]
 
+#: The name of a data frame library: ``"pandas"`` (a ``pandas.DataFrame``), ``"polars"`` (a
+#: ``polars.DataFrame``) or ``"arrow"`` (a ``pyarrow.Table``).
+Backend: TypeAlias = Literal["pandas", "polars", "arrow"]
 #: The data frame libraries supported, by the name :func:`dataset_to_frames` takes.
-BACKENDS: Final = ("pandas", "polars", "arrow")
+BACKENDS: Final[tuple[Backend, ...]] = ("pandas", "polars", "arrow")
 #: The rows :meth:`ScoreResults._repr_html_ <steps.scoring.ScoreResults>` shows before
 #: "… N more".
 HTML_MAX_ROWS: Final = 20
@@ -424,9 +434,20 @@ class _HasRows(Protocol):
     def to_rows(self) -> list[dict[str, Any]]: ...
 
 
+_Results: TypeAlias = _HasRows | Iterable[Mapping[str, Any]]
+
+
+@overload
+def results_to_frame(results: _Results, backend: Literal["pandas"] = "pandas") -> pd.DataFrame: ...
+@overload
+def results_to_frame(results: _Results, backend: Literal["polars"]) -> pl.DataFrame: ...
+@overload
+def results_to_frame(results: _Results, backend: Literal["arrow"]) -> pa.Table: ...
+@overload
 def results_to_frame(
-    results: _HasRows | Iterable[Mapping[str, Any]], backend: str = "pandas"
-) -> Any:
+    results: _Results, backend: Backend
+) -> pd.DataFrame | pl.DataFrame | pa.Table: ...
+def results_to_frame(results: _Results, backend: Backend = "pandas") -> Any:
     """The rows of :meth:`ScoreResults.to_rows <steps.scoring.ScoreResults.to_rows>` (one per
     card × indicator) as a data frame with the columns :func:`result_columns`, in order:
     a ``pandas.DataFrame``, a ``polars.DataFrame`` or a ``pyarrow.Table`` (``backend``
@@ -527,7 +548,19 @@ def _dataset_columns(dataset: Dataset) -> dict[str, dict[str, list[Any]]]:
     return data
 
 
-def dataset_to_frames(dataset: Dataset, backend: str = "pandas") -> dict[str, Any]:
+@overload
+def dataset_to_frames(
+    dataset: Dataset, backend: Literal["pandas"] = "pandas"
+) -> dict[str, pd.DataFrame]: ...
+@overload
+def dataset_to_frames(dataset: Dataset, backend: Literal["polars"]) -> dict[str, pl.DataFrame]: ...
+@overload
+def dataset_to_frames(dataset: Dataset, backend: Literal["arrow"]) -> dict[str, pa.Table]: ...
+@overload
+def dataset_to_frames(
+    dataset: Dataset, backend: Backend
+) -> dict[str, pd.DataFrame] | dict[str, pl.DataFrame] | dict[str, pa.Table]: ...
+def dataset_to_frames(dataset: Dataset, backend: Backend = "pandas") -> dict[str, Any]:
     """The dataset as one frame per entity (:data:`TABLES`, in order): ``brands``,
     ``accounts``, ``products``, ``streams``, ``stream_products``, ``plan_segments``,
     ``talent_collabs``, ``collab_products``, ``orders``, ``trust_signals`` and

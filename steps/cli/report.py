@@ -83,7 +83,7 @@ def _run(args: argparse.Namespace) -> int:
             parse_period(args.period_to, "--to"),
         )
     try:
-        import plotly  # type: ignore[import-untyped]  # noqa: F401
+        import plotly  # type: ignore[import-untyped,unused-ignore]  # noqa: F401
     except ImportError:
         warn("steps report: needs plotly: pip install 'steps-commerce[report]'")
         return _DATA_ERROR

@@ -12,10 +12,11 @@ import math
 import re
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import attrs
 
+from steps.domain.enums import Platform, ProductRole, TrustSignalKind
 from steps.domain.errors import InvalidDataError, Problem
 
 __all__ = [
@@ -34,9 +35,13 @@ __all__ = [
     "count_map",
     "enum_of",
     "many",
+    "member",
     "nested",
     "number",
     "share_map",
+    "to_platform",
+    "to_product_role",
+    "to_trust_signal_kind",
 ]
 
 METADATA_KEY: Final = "steps"
@@ -75,7 +80,44 @@ def number(minimum: float, maximum: float) -> dict[str, Kind]:
 
 
 def enum_of(enum_type: type[enum.Enum]) -> dict[str, Kind]:
+    """An enumeration field.  Give it a converter as well (`member` through a named function
+    such as `to_platform`), so that the constructor takes a value too:
+    `Account(..., platform="kuaishou")`."""
     return {METADATA_KEY: Kind("enum", item=enum_type)}
+
+
+E = TypeVar("E", bound=enum.Enum)
+
+
+def member(enum_type: type[E], value: object) -> E:
+    """`value` as a member of `enum_type`: a member stays as it is, a plain string that is
+    one of the values becomes its member.  Anything else comes back unchanged, for the field
+    check to report with the enumeration's name and values."""
+    if type(value) is str:  # not a member of another enumeration that happens to share a value
+        try:
+            return enum_type(value)
+        except ValueError:
+            pass
+    return value  # type: ignore[return-value]  # rejected by the field check with its type
+
+
+# Named converters, one per enumeration a model field holds: attrs' mypy plugin types a
+# constructor's argument from a named function's parameter, so ``role="hero"`` type-checks.
+
+
+def to_platform(value: Platform | str) -> Platform:
+    """A `Platform` or its value (`"kuaishou"`)."""
+    return member(Platform, value)
+
+
+def to_product_role(value: ProductRole | str | None) -> ProductRole | None:
+    """A `ProductRole`, its value (`"hero"`) or `None`."""
+    return None if value is None else member(ProductRole, value)
+
+
+def to_trust_signal_kind(value: TrustSignalKind | str) -> TrustSignalKind:
+    """A `TrustSignalKind` or its value (`"trust_buy"`)."""
+    return member(TrustSignalKind, value)
 
 
 def nested(cls: type) -> dict[str, Kind]:
@@ -163,7 +205,7 @@ def _check_map(value: object, kind: Kind) -> Iterator[tuple[str, str]]:
         return
     for key, item in value.items():
         if not isinstance(key, kind.item):
-            yield "", f"unknown key {key!r}"
+            yield "", _key_problem(key, kind.item)
             continue
         sub = f"{key.value}"
         if kind.name == "count_map":
@@ -176,6 +218,25 @@ def _check_map(value: object, kind: Kind) -> Iterator[tuple[str, str]]:
         total = math.fsum(value.values())
         if total > 1.0 + SHARE_TOLERANCE:
             yield "", f"shares must add up to at most 1, got {total:.6g}"
+
+
+def _values(enum_type: type[enum.Enum]) -> str:
+    return ", ".join(repr(m.value) for m in enum_type)
+
+
+def _enum_problem(value: object, enum_type: type[enum.Enum]) -> str:
+    return (
+        f"must be a {enum_type.__name__} or one of its values ({_values(enum_type)}), "
+        f"got {value!r:.60}"
+    )
+
+
+def _key_problem(key: object, enum_type: type[enum.Enum]) -> str:
+    name = enum_type.__name__
+    if type(key) is str and key in enum_type._value2member_map_:
+        found = enum_type(key)
+        return f"key {key!r} must be the member {name}.{found.name}, not its value"
+    return f"unknown key {key!r:.60}: keys are {name} members ({_values(enum_type)})"
 
 
 def _problems_for(value: object, kind: Kind) -> Iterator[tuple[str, str]]:
@@ -204,7 +265,7 @@ def _problems_for(value: object, kind: Kind) -> Iterator[tuple[str, str]]:
             error = f"must be a date, got {type(value).__name__}"
     elif name == "enum":
         if not isinstance(value, kind.item):
-            error = f"must be one of {', '.join(repr(m.value) for m in kind.item)}"
+            error = _enum_problem(value, kind.item)
     elif name == "nested":
         if not isinstance(value, kind.item):
             error = f"must be a {kind.item.__name__}, got {type(value).__name__}"

@@ -44,6 +44,9 @@ from steps.domain.fields import (
     nested,
     number,
     share_map,
+    to_platform,
+    to_product_role,
+    to_trust_signal_kind,
 )
 
 __all__ = [
@@ -149,7 +152,7 @@ class Account(_Model):
     """A live-stream account (账号) the brand broadcasts from itself (自播)."""
 
     account_id: str = attrs.field(metadata=IDENTIFIER)
-    platform: Platform = attrs.field(metadata=enum_of(Platform))
+    platform: Platform = attrs.field(converter=to_platform, metadata=enum_of(Platform))
     name: str = attrs.field(metadata=TEXT)
     followers: int | None = attrs.field(default=None, metadata=COUNT)
     opened_on: date | None = attrs.field(default=None, metadata=DATE)
@@ -166,7 +169,9 @@ class Product(_Model):
     category: str = attrs.field(metadata=TEXT)
     price_fen: int = attrs.field(metadata=MONEY)
     list_price_fen: int | None = attrs.field(default=None, metadata=MONEY)
-    role: ProductRole | None = attrs.field(default=None, metadata=enum_of(ProductRole))
+    role: ProductRole | None = attrs.field(
+        default=None, converter=to_product_role, metadata=enum_of(ProductRole)
+    )
     channel_exclusive: bool = attrs.field(default=False, metadata=BOOL)
 
     def _relations(self) -> Iterator[Problem]:
@@ -319,7 +324,7 @@ class TalentCollab(_Model):
     collab_id: str = attrs.field(metadata=IDENTIFIER)
     talent_id: str = attrs.field(metadata=IDENTIFIER)
     talent_name: str = attrs.field(metadata=TEXT)
-    platform: Platform = attrs.field(metadata=enum_of(Platform))
+    platform: Platform = attrs.field(converter=to_platform, metadata=enum_of(Platform))
     talent_followers: int = attrs.field(metadata=COUNT)
     started_on: date = attrs.field(metadata=DATE)
     ended_on: date = attrs.field(metadata=DATE)
@@ -397,7 +402,9 @@ class TrustSignal(_Model):
     """Evidence of trust (信任信号).  Flags (enrolments) take 1 or 0; rates lie in [0, 1];
     the store experience score is on a 0–100 scale (multiply a 5-point score by 20)."""
 
-    kind: TrustSignalKind = attrs.field(metadata=enum_of(TrustSignalKind))
+    kind: TrustSignalKind = attrs.field(
+        converter=to_trust_signal_kind, metadata=enum_of(TrustSignalKind)
+    )
     value: float = attrs.field(metadata=number(0, 100))
     observed_on: date | None = attrs.field(default=None, metadata=DATE)
     source: str | None = attrs.field(default=None, metadata=TEXT)

@@ -403,7 +403,7 @@ def _in_period(stream: Stream, period: Period) -> bool:
 
 
 def _plotly() -> Any:
-    import plotly.graph_objects as go  # type: ignore[import-untyped]
+    import plotly.graph_objects as go  # type: ignore[import-untyped,unused-ignore]
 
     return go
 
@@ -1299,7 +1299,7 @@ _RENDER_JS: Final = """(function () {
 
 
 def _plotly_bundle() -> str:
-    import plotly.offline  # type: ignore[import-untyped]
+    import plotly.offline  # type: ignore[import-untyped,unused-ignore]
 
     bundle: str = plotly.offline.get_plotlyjs()
     # Defensive: the bundle contains none of these today, but they would end its <script>.

@@ -47,7 +47,6 @@ a data frame.
 from __future__ import annotations
 
 import math
-import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -70,6 +69,7 @@ import numpy.typing as npt
 from steps.domain import metrics
 from steps.domain.enums import Platform, Section
 from steps.domain.model import Brand, Dataset, RunOfShow, Stream
+from steps.scoring._capture import captured_warnings
 from steps.scoring.base import StreamMethodology
 from steps.scoring.contract import ScoringContext, StreamScorer, StreamSubject
 from steps.scoring.indicators import (
@@ -1973,8 +1973,7 @@ def run_table(
     for record in records:
         method = getattr(record.scorer, "score_table", None)
         if callable(method):
-            with warnings.catch_warnings(record=True) as log:
-                warnings.simplefilter("always")
+            with captured_warnings() as log:
                 problem = _call_table(method, record, table, cat, context=run.context, into=scores)
                 if problem is None:
                     run.captured(record, None, ALL_BRANDS, log, 0)

@@ -3,7 +3,7 @@
 ::
 
     results = steps.score(dataset)                       # every registered scorer
-    results = steps.score(dataset, ["steps.brand"])      # some of them
+    results = steps.score(dataset, ["steps", "stage"])   # some of them, by name
     for card in results.cards: ...
     for error in results.errors: print(error)            # names the scorer and its plugin
 
@@ -18,8 +18,13 @@ another scorer or subject, or a card whose numbers are out of range (a card buil
 ``object.__new__`` or patched with ``object.__setattr__`` escapes the card's own checks) yields
 a :class:`ScoreError`, and every other card is still produced.  Warnings a scorer emits are
 captured into :attr:`ScoreResults.warnings` (identical ones counted, not repeated), never
-printed.  Capturing uses :func:`warnings.catch_warnings`, which is process-global: do not run
-:func:`score` in several threads at once.
+printed.
+
+`score` may be called from several threads at once, with one host or several: each call
+gives the results a single-threaded call would.  Capturing warnings changes process-wide
+state, so each (brand, scorer) step of a run holds a process-wide lock while it captures;
+runs in other threads take turns between steps.  A scorer must therefore not wait for a
+`score` running in another thread.
 
 A time budget (``score(..., time_budget=seconds)``) bounds how long each scorer may spend in
 one run, over all its subjects.  The engine measures each call; once a scorer's total passes
@@ -46,6 +51,7 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from steps.domain.model import Brand, Dataset
+from steps.scoring._capture import captured_warnings
 from steps.scoring.contract import ScoringContext, StreamSubject
 from steps.scoring.results import (
     ComponentResult,
@@ -57,6 +63,10 @@ from steps.scoring.results import (
 )
 
 if TYPE_CHECKING:
+    import pandas as pd
+    import polars as pl
+    import pyarrow as pa
+
     from steps.columnar.table import StreamTable
     from steps.scoring.batch import TableCatalog, TableResults
     from steps.scoring.plugins import PluginHost, ScorerRecord
@@ -287,21 +297,21 @@ class ScoreResults:
             raise InvalidDataError([Problem("", f"not valid JSON: {error}")]) from None
         return cls.from_dict(data)
 
-    def to_pandas(self) -> Any:
+    def to_pandas(self) -> pd.DataFrame:
         """:meth:`to_rows` as a ``pandas.DataFrame`` (columns :data:`ROW_COLUMNS`; a missing
         number is NaN).  Needs the ``pandas`` extra; see :mod:`steps.frames`."""
         from steps.frames import results_to_frame
 
         return results_to_frame(self, "pandas")
 
-    def to_polars(self) -> Any:
+    def to_polars(self) -> pl.DataFrame:
         """:meth:`to_rows` as a ``polars.DataFrame`` (columns :data:`ROW_COLUMNS`, nulls for
         missing values).  Needs the ``polars`` extra; see :mod:`steps.frames`."""
         from steps.frames import results_to_frame
 
         return results_to_frame(self, "polars")
 
-    def to_arrow(self) -> Any:
+    def to_arrow(self) -> pa.Table:
         """:meth:`to_rows` as a ``pyarrow.Table`` (columns :data:`ROW_COLUMNS`, nulls for
         missing values).  Needs the ``arrow`` extra; see :mod:`steps.frames`."""
         from steps.frames import results_to_frame
@@ -689,8 +699,7 @@ class _Run:
             for subject_id in ids:  # skipped, one error each
                 self.over_budget(record, subject_id, brand_id)
             return
-        with warnings.catch_warnings(record=True) as log:
-            warnings.simplefilter("always")
+        with captured_warnings() as log:
             if record.batch or (record.table and table is not None):
                 started = time.perf_counter()
                 if record.table and table is not None:

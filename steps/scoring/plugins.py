@@ -707,7 +707,22 @@ def _plugin_name(plugin: object) -> str:
 
 
 @functools.cache
+def _default_host() -> PluginHost:
+    return PluginHost(make_plugin_manager())
+
+
+# Threads that ask for the default host together get one host, its plugins loaded once.
+_DEFAULT_HOST_LOCK = threading.RLock()
+
+
 def default_host() -> PluginHost:
     """The process-wide host the command line and :func:`steps.score` use, built on first
-    use from the environment controls.  Embedders build their own :class:`PluginHost`."""
-    return PluginHost(make_plugin_manager())
+    use from the environment controls (once, even when several threads ask at the same
+    time).  Embedders build their own :class:`PluginHost`."""
+    with _DEFAULT_HOST_LOCK:
+        return _default_host()
+
+
+# What functools.cache gave default_host before it took the lock; tests use them.
+default_host.cache_clear = _default_host.cache_clear  # type: ignore[attr-defined]
+default_host.cache_info = _default_host.cache_info  # type: ignore[attr-defined]

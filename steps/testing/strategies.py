@@ -21,6 +21,9 @@ Plugin authors can property-test a scorer with them::
 
 Sizes are small by default (a hundred brands take a second or two to generate); raise the
 ``max_*`` arguments for bigger objects.
+
+This module needs Hypothesis, which steps does not install by itself: depend on
+``steps-commerce[test]``.
 """
 
 from __future__ import annotations
@@ -33,8 +36,18 @@ from enum import Enum
 from typing import Any, TypeVar
 
 import attrs
-from hypothesis import strategies as st
-from hypothesis.errors import InvalidArgument
+
+try:
+    from hypothesis import strategies as st
+    from hypothesis.errors import InvalidArgument
+except ModuleNotFoundError as missing:
+    if missing.name != "hypothesis":
+        raise
+    raise ModuleNotFoundError(
+        "steps.testing.strategies needs Hypothesis, which the test extra installs: "
+        "pip install 'steps-commerce[test]'",
+        name="hypothesis",
+    ) from missing
 
 from steps.domain.enums import (
     AgeBand,
@@ -218,7 +231,8 @@ def _pick(draw: st.DrawFn, low: int, high: int) -> int:
         return low
     if which == 1:
         return high
-    return draw(st.integers(low, high))
+    picked: int = draw(st.integers(low, high))
+    return picked
 
 
 def _index(draw: st.DrawFn, size: int) -> int:
@@ -232,7 +246,8 @@ def _choice(draw: st.DrawFn, items: Sequence[T]) -> T:
 
 def _maybe(draw: st.DrawFn) -> bool:
     """Whether to fill an optional field (shrinks towards ``None``)."""
-    return draw(_COIN)
+    fill: bool = draw(_COIN)
+    return fill
 
 
 def _opt_pick(draw: st.DrawFn, low: int, high: int) -> int | None:

@@ -17,8 +17,9 @@ loader is interrupted where it stands).  A result must be complete: a dataset su
 round trip through :func:`dumps`, and a document cut short never loads.
 
 :data:`TRIED` counts the inputs, and :data:`MALFORMED` those that differ from the valid
-document they came from; the last test prints the totals (``pytest -s``) and checks that at
-least :data:`MINIMUM_MALFORMED` malformed documents were tried when the whole module ran.
+document they came from.  Each property checks, when it has run, that it tried its share of
+:data:`MINIMUM_MALFORMED` malformed documents (``pytest -s`` prints the counts), so the whole
+module tries at least that many.
 
 The second half checks the documented limits: file size, line length, record count, id and
 text lengths, the money cap and nesting depth.
@@ -29,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import csv
+import functools
 import io
 import json
 import math
@@ -41,7 +43,7 @@ from collections.abc import Callable, Iterator
 from importlib import resources
 from pathlib import Path
 from types import FrameType
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeVar, cast
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -60,6 +62,7 @@ from steps.scoring.peers import PeerBenchmarks, load_peers
 from steps.testing.strategies import datasets
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., None])
 
 #: Seconds one input may take before the test fails as a hang.
 TIME_LIMIT: Final = 10.0
@@ -86,15 +89,43 @@ EXAMPLES: Final = {
 SCALE: Final = float(os.environ.get("STEPS_FUZZ_SCALE", "1"))
 
 
-def fuzz(name: str) -> settings:
+def malformed_share(name: str) -> int:
+    """The malformed inputs property ``name`` must try: its share of :data:`MINIMUM_MALFORMED`
+    (in proportion to its examples, and to :data:`SCALE`)."""
+    return math.ceil(MINIMUM_MALFORMED * SCALE * EXAMPLES[name] / sum(EXAMPLES.values()))
+
+
+def fuzz(name: str) -> Callable[[F], F]:
     """Settings for one property: its share of the examples, no deadline (the SIGALRM guard
-    catches hangs; a deadline would only be flaky on a loaded machine)."""
-    return settings(
+    catches hangs; a deadline would only be flaky on a loaded machine).  Once the property
+    has run, it checks that it tried its :func:`malformed_share` of malformed inputs, counted
+    from its own run: so the module as a whole tries at least :data:`MINIMUM_MALFORMED`,
+    whichever of its tests run and in whatever order."""
+    chosen = settings(
         max_examples=max(1, round(EXAMPLES[name] * SCALE)),
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
         print_blob=True,
     )
+    share = malformed_share(name)
+
+    def decorate(test: F) -> F:
+        tested = chosen(test)
+
+        @functools.wraps(tested)
+        def run(*args: Any, **kwargs: Any) -> None:
+            tried, malformed = sum(TRIED.values()), sum(MALFORMED.values())
+            tested(*args, **kwargs)
+            tried, malformed = sum(TRIED.values()) - tried, sum(MALFORMED.values()) - malformed
+            print(f"\nfuzzed {name}: {malformed} malformed of {tried} inputs")
+            assert malformed >= share, (
+                f"{name}: only {malformed} malformed inputs of {tried} (at least {share})"
+            )
+
+        run.fuzz_name = name  # type: ignore[attr-defined]
+        return cast(F, run)
+
+    return decorate
 
 
 # -- the oracle -------------------------------------------------------------------------------
@@ -970,17 +1001,17 @@ def test_peers_files(
 # -- the count --------------------------------------------------------------------------------
 
 
-def test_zz_inputs_tried(request: pytest.FixtureRequest) -> None:
-    """Print the number of inputs tried (``pytest -s``); when every property of the module
-    ran, at least :data:`MINIMUM_MALFORMED` of them were malformed."""
-    total, malformed = sum(TRIED.values()), sum(MALFORMED.values())
-    per_loader = ", ".join(f"{name} {MALFORMED[name]}/{TRIED[name]}" for name in sorted(TRIED))
-    print(f"\nfuzzed loaders: {malformed} malformed of {total} inputs ({per_loader})")
-    properties = {name for name, value in globals().items() if hasattr(value, "hypothesis")}
-    ran = {getattr(item, "originalname", item.name) for item in request.session.items}
-    assert len(properties) == len(EXAMPLES)
-    if properties <= ran and SCALE >= 1:
-        assert malformed >= MINIMUM_MALFORMED, f"only {malformed} malformed inputs were tried"
+def test_inputs_tried() -> None:
+    """Every property runs under :func:`fuzz`, each with its own share of the examples, and
+    the shares add up to :data:`MINIMUM_MALFORMED` malformed inputs: each property checks
+    its own share when it has run."""
+    properties = {name: value for name, value in globals().items() if hasattr(value, "hypothesis")}
+    names = [getattr(value, "fuzz_name", None) for value in properties.values()]
+    assert None not in names, f"properties without @fuzz: {sorted(properties)}"
+    assert sorted(names) == sorted(EXAMPLES)  # one property per entry, none shared
+    assert sum(malformed_share(name) for name in EXAMPLES) >= MINIMUM_MALFORMED * SCALE
+    for name in EXAMPLES:
+        assert malformed_share(name) <= round(EXAMPLES[name] * SCALE), name
 
 
 # -- the documented limits ------------------------------------------------------------------

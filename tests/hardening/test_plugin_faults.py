@@ -17,7 +17,8 @@ and out-of-range numbers past a card's validators with ``object.__setattr__``, t
 mutate the frozen model or a read-only mapping, taking far too long (the engine's time
 budget), emitting warnings (repeated ones, odd categories, a scorer that turns warnings into
 errors), batches that fail, and plugins that fail at registration.  :data:`FAULTS` counts
-the faults injected (calls into faulty code); the last test prints the count.
+the faults injected (calls into faulty code); ``test_faults_injected`` injects every fault
+once more and checks the count of its own calls.
 """
 
 from __future__ import annotations
@@ -763,10 +764,65 @@ def test_a_plugin_that_fails_to_register_is_skipped_by_name(case: str) -> None:
 # -- the count --------------------------------------------------------------------------------
 
 
-def test_zz_faults_injected() -> None:
-    """Print how many faults were injected (``pytest -s``)."""
-    kinds = len(FAULTS)
-    print(f"\nplugin faults injected: {sum(FAULTS.values())} calls, {kinds} kinds of fault")
+def _every_fault() -> list[tuple[Faulty, str]]:
+    """Every fault of the tables above, as a faulty scorer and how it must show: ``error``
+    (one error per subject), ``warning`` (captured, a card per subject) or ``fallback`` (a
+    failing batch, then each subject on its own)."""
+    faults: list[tuple[Faulty, str]] = []
+    for case, (fault, _) in sorted(RAISING.items()):
+        for kind in (SubjectKind.STREAM, SubjectKind.BRAND):
+            faults.append((Faulty(f"aa-raises-{case}-{kind.value}", fault, subject=kind), "error"))
+    for table, prefix in ((WRONG, "returns"), (MUTATING, "mutates")):
+        for case, (fault, _) in sorted(table.items()):
+            faults.append((Faulty(f"aa-{prefix}-{case}", fault), "error"))
+    for case, smuggle in sorted(SMUGGLED.items()):
+        faults.append((Faulty(f"aa-smuggles-{case}", smuggle), "error"))
+    for case, (category, times) in sorted(WARNING_CASES.items()):
+        faults.append((Faulty(f"aa-warns-{case}", _warn(category, times=times)), "warning"))
+    for case, batch in sorted(BATCHES.items()):
+        faults.append((FaultyBatch(f"aa-batch-{case}", _fine, batch=batch), "fallback"))
+    return faults
+
+
+def test_faults_injected() -> None:
+    """Every fault reaches the faulty code exactly as often as the engine must call it (once
+    per subject; a batch once per brand, then each subject once) and shows in the results.
+    Counted from what this test runs, whatever ran before it; ``pytest -s`` prints the total.
+    """
+    dataset = make_dataset()
+    brands = len(dataset.brands)
+    injected = 0
+    for bad, shows in _every_fault():
+        subjects = len(_subjects(dataset, bad.subject))
+        before = FAULTS[bad.name]
+        results = score(dataset, host=isolated_host(Plugin(FAULTY_PLUGIN, bad)))
+        calls = FAULTS[bad.name] - before
+        errors = [e for e in results.errors if e.scorer == bad.name]
+        if shows == "error":
+            assert calls == subjects, bad.name
+            assert len(errors) == subjects, bad.name
+            assert results.for_scorer(bad.name) == ()
+        elif shows == "warning":
+            assert calls == subjects, bad.name
+            assert not errors
+            assert len(results.for_scorer(bad.name)) == subjects
+            assert sum(w.count for w in results.warnings) >= subjects, bad.name
+        else:
+            assert calls == brands + subjects, bad.name
+            assert not errors
+            assert len(results.for_scorer(bad.name)) == subjects
+            fallbacks = [w for w in results.warnings if w.category == BATCH_FALLBACK]
+            assert sum(w.count for w in fallbacks) == brands, bad.name
+        injected += calls
+
+    before = FAULTS["registration-raises"]
+    with pytest.warns(StepsPluginWarning, match="cannot register"):
+        assert isolated_host(BrokenHook(), strict=False).scorers() == ()
+    assert FAULTS["registration-raises"] - before == 1
+    injected += 1
+
+    kinds = len(_every_fault()) + 1
+    print(f"\nplugin faults injected: {injected} calls, {kinds} kinds of fault")
 
 
 # -- score_table ------------------------------------------------------------------------------
