@@ -304,16 +304,17 @@ _FLOAT_RESULT_COLUMNS: Final = frozenset(
         "contribution",
     }
 )
-#: The card's columns: never missing.
+#: The card's columns that are never missing (``score`` is, where it was withheld).
 _CARD_RESULT_COLUMNS: Final = frozenset(
-    {"scorer", "scorer_version", "subject_kind", "subject_id", "brand_id", "score", "confidence"}
+    {"scorer", "scorer_version", "subject_kind", "subject_id", "brand_id", "confidence"}
 )
 
 
 def result_columns() -> tuple[FrameColumn, ...]:
     """The columns of :func:`results_to_frame`: :data:`steps.scoring.ROW_COLUMNS` in order,
     each with its logical type (``string`` or ``float``); the card's columns (``scorer``
-    to ``confidence``) are never missing."""
+    to ``confidence``) are never missing but ``score``, which is where it was withheld
+    (``withheld`` then says why)."""
     from steps.scoring.engine import ROW_COLUMNS
 
     return tuple(
@@ -1035,9 +1036,9 @@ def results_html(results: ScoreResults, max_rows: int = HTML_MAX_ROWS) -> str:
             + _cells(
                 (f"{_e(card.subject_kind.value)} {_e(card.subject_id)}", False),
                 (_e(card.scorer), False),
-                (f"{_bar(card.score)} {card.score:.1f}", True),
+                (f"{_bar(card.score)} {_number(card.score)}", True),
                 (f"{card.confidence:.2f}", True),
-                (_e(_weakest(card)), False),
+                (_e(_weakest(card)) if card.score is not None else _withheld_html(card), False),
             )
             + "</tr>"
         )
@@ -1071,6 +1072,13 @@ def results_html(results: ScoreResults, max_rows: int = HTML_MAX_ROWS) -> str:
     )
 
 
+def _withheld_html(card: ScoreCard) -> str:
+    """ "insufficient data — provide …", the full reason on hover."""
+    from steps.scoring.confidence import insufficient_text
+
+    return f'<span title="{_e(card.withheld or "")}">{_e(insufficient_text(card))}</span>'
+
+
 def _short(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -1082,9 +1090,11 @@ def card_html(card: ScoreCard) -> str:
     parts = [
         f'<div class="steps-card"><p><strong>{_e(card.scorer)}</strong> {_e(card.scorer_version)}'
         f" · {_e(card.subject_kind.value)} <code>{_e(card.subject_id)}</code>"
-        f" (brand <code>{_e(card.brand_id)}</code>) · score <strong>{card.score:.1f}</strong>"
+        f" (brand <code>{_e(card.brand_id)}</code>) · score <strong>{_number(card.score)}</strong>"
         f" {_bar(card.score)} · confidence {card.confidence:.2f}</p>"
     ]
+    if card.withheld is not None:
+        parts.append(f"<p>{_withheld_html(card)}: {_e(card.withheld)}</p>")
     if card.notes:
         notes = "; ".join(f"{_e(k)}: {_e(v)}" for k, v in card.notes.items())
         parts.append(f"<p>{notes}</p>")

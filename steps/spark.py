@@ -39,11 +39,12 @@ brand needs them (:func:`steps.scoring.streaming.needs_stream_facts`),
 :func:`stream_facts` gathers them with one aggregation before scoring.
 
 **Output.**  One row per stream × scorer (:func:`scores_schema`): ``scorer``,
-``scorer_version``, ``brand_id``, ``subject_id`` (the stream id), ``score``,
-``confidence``, ``components`` (a map from component key to its score, null where the
-component was not available) and ``error`` (null, or the error of a scorer that failed on
-that stream, whose ``score`` and ``confidence`` are then null).  Only stream scorers run on
-Spark: brand scorers need whole brands (use :func:`steps.score` per brand).
+``scorer_version``, ``brand_id``, ``subject_id`` (the stream id), ``score`` (null where it
+was withheld: the confidence is below the scorer's minimum), ``confidence``, ``withheld``
+(why, and what data to provide, else null), ``components`` (a map from component key to its
+score, null where the component was not available) and ``error`` (null, or the error of a
+scorer that failed on that stream, whose ``score`` and ``confidence`` are then null).  Only
+stream scorers run on Spark: brand scorers need whole brands (use :func:`steps.score` per brand).
 
 Every executor needs ``steps-commerce`` (and any scorer plugin) installed in the Python that
 ``PYSPARK_PYTHON`` names, with ``pyarrow``; ``pip install 'steps-commerce[spark]'``.
@@ -95,6 +96,7 @@ SCORES_COLUMNS: Final = (
     "subject_id",
     "score",
     "confidence",
+    "withheld",
     "components",
     "error",
 )
@@ -163,6 +165,7 @@ def scores_schema() -> Any:
             types.StructField("subject_id", types.StringType(), False),
             types.StructField("score", types.DoubleType(), True),
             types.StructField("confidence", types.DoubleType(), True),
+            types.StructField("withheld", types.StringType(), True),
             types.StructField(
                 "components", types.MapType(types.StringType(), types.DoubleType(), True), True
             ),
@@ -180,6 +183,7 @@ def _arrow_scores_schema(pa: Any) -> Any:
             pa.field("subject_id", pa.string(), False),
             pa.field("score", pa.float64()),
             pa.field("confidence", pa.float64()),
+            pa.field("withheld", pa.string()),
             pa.field("components", pa.map_(pa.string(), pa.float64())),
             pa.field("error", pa.string()),
         ]
@@ -404,6 +408,7 @@ def _error_row(error: Any) -> dict[str, Any]:
         "subject_id": error.subject_id,
         "score": None,
         "confidence": None,
+        "withheld": None,
         "components": None,
         "error": f"{error.error_type}: {error.message}",
     }
@@ -461,6 +466,7 @@ def score_batches(
                 "subject_id": row["subject_id"],
                 "score": row["score"],
                 "confidence": row["confidence"],
+                "withheld": row["withheld"],
                 "components": row["components"],
                 "error": None,
             }

@@ -153,7 +153,15 @@ def test_result_columns_are_the_row_columns():
         "weight",
         "contribution",
     }
-    assert [c.name for c in columns if not c.nullable] == list(ROW_COLUMNS[:7])
+    # The card's columns are never missing but its score, where it was withheld.
+    assert [c.name for c in columns if not c.nullable] == [
+        "scorer",
+        "scorer_version",
+        "subject_kind",
+        "subject_id",
+        "brand_id",
+        "confidence",
+    ]
 
 
 def as_records(frame: Any, backend: str) -> list[dict[str, Any]]:
@@ -698,7 +706,12 @@ def test_cli_score_csv(tmp_path: Path, monkeypatch, capsys):
     column = {name: i for i, name in enumerate(rows[0])}
     assert {row[column["brand_id"]] for row in rows[1:]} == {"'" + EVIL_BRAND}
     assert {row[column["subject_id"]] for row in rows[1:]} == {"'=1+1"}
-    assert all(float(row[column["score"]]) >= 0 for row in rows[1:])
+    # A stream with only the live-session counts: STAGE's score is withheld, an empty cell
+    # beside the reason.
+    assert {row[column["score"]] for row in rows[1:]} == {""}
+    assert all(
+        row[column["withheld"]].startswith("insufficient data: confidence") for row in rows[1:]
+    )
 
     out_file = tmp_path / "scores.csv"
     assert (

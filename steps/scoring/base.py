@@ -52,6 +52,10 @@ class MethodologyScorer(ABC, Generic[S]):
     #: The scorer's own messages, looked up before the built-in catalogue (``None``: the
     #: built-in catalogue only).  See "Languages" in docs/plugins.md.
     messages: ClassVar[Catalogue | None] = None
+    #: The confidence below which the engine withholds a card's score (a number in [0, 1];
+    #: ``None``: not declared, the built-in default applies).  The option
+    #: ``<scorer>.min_confidence`` overrides it; see :mod:`steps.scoring.confidence`.
+    min_confidence: ClassVar[float | None] = None
 
     @abstractmethod
     def components(self, subject: S, context: ScoringContext) -> Sequence[Component[S]]:

@@ -1197,6 +1197,12 @@ class TableScores:
     :class:`Evaluation` (they need the stream's nested details, so :meth:`to_cards` makes
     them only when given the subjects).  ``language`` is the language of the explanations,
     benchmark descriptions and missing-data notes (the scoring context's).
+
+    ``score`` holds every row's computed score; where the row's confidence is below
+    ``min_confidence`` (:attr:`withheld`) the score is withheld: its card has ``score``
+    ``None`` (:func:`steps.scoring.confidence.withhold`), its rows ``None``, and
+    :meth:`to_columns` masks it.  The engine sets ``min_confidence`` to the scorer's
+    minimum (:mod:`steps.scoring.confidence`); a scorer leaves it at 0.
     """
 
     scorer: str
@@ -1208,6 +1214,13 @@ class TableScores:
     notes: Mapping[str, Measured] = attrs.field(factory=dict, converter=_frozen)
     advisor: Advisor | None = None
     language: Language = "en"
+    min_confidence: float = 0.0
+
+    @property
+    def withheld(self) -> BoolArray:
+        """Per row: the score is withheld (the confidence is below :attr:`min_confidence`)."""
+        withheld: BoolArray = self.confidence < self.min_confidence
+        return withheld
 
     def __len__(self) -> int:
         return len(self.score)
@@ -1241,6 +1254,38 @@ class TableScores:
             if component.key == key:
                 return component
         raise KeyError(f"{self.scorer} has no component {key!r}")
+
+    def withheld_reasons(
+        self, rows: npt.ArrayLike | None = None
+    ) -> list[tuple[str, tuple[str, ...]] | None]:
+        """Per chosen row (all rows by default): ``None`` where the score stands, else the
+        card's ``withheld`` reason and ``provide`` (as :meth:`to_cards` gives them, made
+        from the columns: once per pattern of unavailable indicators)."""
+        from steps.scoring.confidence import provide_from, withheld_reason
+
+        index = self._rows(rows)
+        out: list[tuple[str, tuple[str, ...]] | None] = [None] * len(index)
+        chosen = np.flatnonzero(self.withheld[index])
+        if not len(chosen):
+            return out
+        indicators = list(self.indicators())
+        inputs = [i.definition.inputs for i in indicators]
+        available = [i.available[index[chosen]] for i in indicators]
+        confidence = self.confidence[index[chosen]].tolist()
+        known: dict[tuple[bool, ...], tuple[str, ...]] = {}
+        for position, k in enumerate(chosen.tolist()):
+            pattern = tuple(bool(a[position]) for a in available)
+            provide = known.get(pattern)
+            if provide is None:
+                provide = known[pattern] = provide_from(
+                    (needs for needs, ok in zip(inputs, pattern, strict=True) if not ok),
+                    SubjectKind.STREAM,
+                )
+            reason = withheld_reason(
+                self.scorer, confidence[position], self.min_confidence, provide, self.language
+            )
+            out[k] = (reason, provide)
+        return out
 
     def indicators(self) -> Iterator[IndicatorColumns]:
         for component in self.components:
@@ -1349,26 +1394,28 @@ class TableScores:
             (key, values[index].tolist(), available[index].tolist())
             for key, (values, available) in self.notes.items()
         ]
+        from steps.scoring.confidence import withhold
+
+        minimum, language = self.min_confidence, self.language
         cards = []
         for k, evaluation in enumerate(evaluations):
             advice: Sequence[Recommendation] = ()
             if subjects is not None and self.advisor is not None:
                 advice = self.advisor(subjects[k], evaluation)
-            cards.append(
-                ScoreCard(
-                    scorer=self.scorer,
-                    scorer_version=self.version,
-                    subject_kind=SubjectKind.STREAM,
-                    subject_id=stream_ids[k],
-                    brand_id=brand_ids[k],
-                    score=evaluation.score,
-                    confidence=evaluation.confidence,
-                    components=evaluation.components,
-                    missing=evaluation.missing,
-                    recommendations=tuple(advice),
-                    notes={key: f"{v[k]:.4f}" for key, v, ok in notes if ok[k]},
-                )
+            card = ScoreCard(
+                scorer=self.scorer,
+                scorer_version=self.version,
+                subject_kind=SubjectKind.STREAM,
+                subject_id=stream_ids[k],
+                brand_id=brand_ids[k],
+                score=evaluation.score,
+                confidence=evaluation.confidence,
+                components=evaluation.components,
+                missing=evaluation.missing,
+                recommendations=tuple(advice),
+                notes={key: f"{v[k]:.4f}" for key, v, ok in notes if ok[k]},
             )
+            cards.append(withhold(card, minimum, language) if card.confidence < minimum else card)
         return cards
 
     def to_rows(self, rows: npt.ArrayLike | None = None) -> list[dict[str, Any]]:
@@ -1382,8 +1429,10 @@ class TableScores:
     def to_columns(self) -> dict[str, npt.NDArray[Any]]:
         """Long-format columns, one row per stream × indicator in card order, for a data
         frame (``pandas.DataFrame(scores.to_columns())``): the columns of
-        :meth:`to_rows` but ``explanation``, with ``NaN`` where a value or a score is not
-        available, plus ``available``."""
+        :meth:`to_rows` but ``explanation``, with ``NaN`` where a value or an indicator's or
+        component's score is not available, plus ``available``.  ``score`` is a masked
+        array, masked where the score is withheld (null in polars, NaN in pandas), and
+        ``withheld`` is a flag there (:meth:`to_rows` gives the reason)."""
         indicators = list(self.indicators())
         k = len(indicators)
         n = len(self)
@@ -1414,6 +1463,7 @@ class TableScores:
             return stack(columns)
 
         components = {c.key: c for c in self.components}
+        withheld = self.withheld
         subject_ids = np.empty(n, dtype=object)
         subject_ids[:] = self.subject_ids()
         brand_ids = np.empty(n, dtype=object)
@@ -1424,8 +1474,9 @@ class TableScores:
             "subject_kind": np.full(n * k, SubjectKind.STREAM.value, dtype=object),
             "subject_id": np.repeat(subject_ids, k),
             "brand_id": np.repeat(brand_ids, k),
-            "score": np.repeat(self.score, k),
+            "score": np.ma.masked_array(np.repeat(self.score, k), mask=np.repeat(withheld, k)),
             "confidence": np.repeat(self.confidence, k),
+            "withheld": np.repeat(withheld, k),
             "component": per_indicator([i.component for i in indicators]),
             "component_score": stack(
                 [
@@ -1967,7 +2018,7 @@ def run_table(
     cat = TableCatalog.of(catalog)
     for brand_id in table.brand_ids:
         cat.brand(brand_id)  # ValueError, before any scoring, for a brand it does not hold
-    run = _Run(context if context is not None else ScoringContext())
+    run = _Run(context if context is not None else ScoringContext(), records=records)
     scores: dict[str, TableScores] = {}
     groups: list[_Group] | None = None
     for record in records:
@@ -1977,6 +2028,11 @@ def run_table(
                 problem = _call_table(method, record, table, cat, context=run.context, into=scores)
                 if problem is None:
                     run.captured(record, None, ALL_BRANDS, log, 0)
+                    # Withheld where the confidence is below the minimum, as the engine
+                    # withholds cards (TableScores.withheld).
+                    scores[record.name] = attrs.evolve(
+                        scores[record.name], min_confidence=run.minimums[record.name]
+                    )
                     continue
             run.warn(
                 record,

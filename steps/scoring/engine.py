@@ -26,6 +26,13 @@ state, so each (brand, scorer) step of a run holds a process-wide lock while it 
 runs in other threads take turns between steps.  A scorer must therefore not wait for a
 `score` running in another thread.
 
+A card whose confidence is below its scorer's minimum has its score withheld here, for every
+path (one subject at a time, ``score_many``, ``score_table``), so a third-party scorer's cards
+are held to it too: ``score`` becomes ``None`` and ``withheld`` and ``provide`` say why and
+what data would produce one (:mod:`steps.scoring.confidence`; the option
+``<scorer>.min_confidence`` overrides the minimum, and a value that is not a number in [0, 1]
+raises :class:`ValueError` before anything is scored).
+
 A time budget (``score(..., time_budget=seconds)``) bounds how long each scorer may spend in
 one run, over all its subjects.  The engine measures each call; once a scorer's total passes
 the budget, an :data:`OVER_BUDGET` warning names it, its plugin and the time it took, and
@@ -72,7 +79,9 @@ if TYPE_CHECKING:
     from steps.scoring.plugins import PluginHost, ScorerRecord
 
 __all__ = [
+    "BAD_MINIMUM",
     "BATCH_FALLBACK",
+    "CARD_COLUMNS",
     "OVER_BUDGET",
     "ROW_COLUMNS",
     "ScoreResults",
@@ -89,6 +98,9 @@ BATCH_FALLBACK: Final = "BatchFallback"
 OVER_BUDGET: Final = "OverBudget"
 #: The longest exception message kept in a :class:`ScoreError` (the rest is cut).
 MAX_MESSAGE: Final = 2_000
+#: :attr:`ScoreWarning.category` of a scorer whose ``min_confidence`` is not a number in
+#: [0, 1] (the default minimum applies instead).
+BAD_MINIMUM: Final = "BadMinConfidence"
 
 #: The columns of :meth:`ScoreResults.to_rows`, in order.
 ROW_COLUMNS: Final = (
@@ -99,6 +111,7 @@ ROW_COLUMNS: Final = (
     "brand_id",
     "score",
     "confidence",
+    "withheld",
     "component",
     "component_score",
     "indicator",
@@ -111,6 +124,8 @@ ROW_COLUMNS: Final = (
     "benchmark_source",
     "explanation",
 )
+#: How many of :data:`ROW_COLUMNS` describe the card (the rest describe an indicator).
+CARD_COLUMNS: Final = ROW_COLUMNS.index("component")
 
 
 @attrs.frozen
@@ -215,7 +230,9 @@ class ScoreResults:
 
         The keys are :data:`ROW_COLUMNS`: the card's ``scorer``, ``scorer_version``,
         ``subject_kind`` (``"brand"`` or ``"stream"``), ``subject_id``, ``brand_id``,
-        ``score`` and ``confidence``, repeated on each of its rows; then the indicator's
+        ``score`` (``None`` when it was withheld), ``confidence`` and ``withheld`` (why the
+        score was withheld and what to provide, else ``None``), repeated on each of its
+        rows; then the indicator's
         ``component`` key and that component's ``component_score``, the ``indicator`` key,
         its measured ``value`` and ``unit``, its normalised ``indicator_score`` (0–100),
         its ``weight`` within the component (0–1), its ``contribution`` (points of the
@@ -234,8 +251,9 @@ class ScoreResults:
                 "brand_id": card.brand_id,
                 "score": card.score,
                 "confidence": card.confidence,
+                "withheld": card.withheld,
             }
-            empty = dict.fromkeys(ROW_COLUMNS[7:])
+            empty = dict.fromkeys(ROW_COLUMNS[CARD_COLUMNS:])
             if not card.components:
                 rows.append({**head, **empty})
             for component in card.components:
@@ -381,6 +399,9 @@ def _text_values(card: ScoreCard) -> list[Any]:
     values.extend(notes.keys())
     values.extend(notes.values())
     values.extend(card.missing)
+    if card.withheld is not None:
+        values.append(card.withheld)
+    values.extend(card.provide)
     for recommendation in card.recommendations:
         values.append(recommendation.text)
         if recommendation.component is not None:
@@ -406,6 +427,9 @@ def _located_texts(card: ScoreCard) -> Iterator[tuple[str, object]]:
         yield "a key of notes", key
         yield f"notes[{key!r:.40}]", value
     yield from (("missing", item) for item in card.missing)
+    if card.withheld is not None:
+        yield "withheld", card.withheld
+    yield from (("provide", item) for item in card.provide)
     for recommendation in card.recommendations:
         yield "a recommendation's text", recommendation.text
         for name in ("component", "indicator"):
@@ -436,9 +460,10 @@ def _text_problem(card: ScoreCard) -> str | None:
         problem = _bad_string(value, where)
         if problem is not None:
             return problem
-    missing: object = card.missing
-    if not isinstance(missing, tuple):
-        return f"missing must be a tuple of str, got {type(missing).__name__}"
+    for name in ("missing", "provide"):
+        items: object = getattr(card, name)
+        if not isinstance(items, tuple):
+            return f"{name} must be a tuple of str, got {type(items).__name__}"
     return "holds a text that is not a str"
 
 
@@ -486,8 +511,14 @@ def _card_problem(card: object, record: ScorerRecord, subject_id: str, brand_id:
             f"returned a card for {card.subject_id!r} of brand {card.brand_id!r}, expected "
             f"{subject_id!r} of brand {brand_id!r}"
         )
-    if _out_of_range(card.score, 0.0, 100.0):
+    if card.score is None:
+        withheld: object = card.withheld
+        if not isinstance(withheld, str) or not withheld:
+            return "a card without a score must say why in withheld"
+    elif _out_of_range(card.score, 0.0, 100.0):
         return f"score must be a finite number in [0, 100], got {card.score!r}"
+    elif card.withheld is not None or card.provide:
+        return "a card with a score has no withheld reason and nothing to provide"
     if _out_of_range(card.confidence, 0.0, 1.0):
         return f"confidence must be a finite number in [0, 1], got {card.confidence!r}"
     for name in ("components", "recommendations"):
@@ -581,7 +612,12 @@ def _writable(text: str) -> str:
 
 
 class _Run:
-    def __init__(self, context: ScoringContext, time_budget: float | None = None) -> None:
+    def __init__(
+        self,
+        context: ScoringContext,
+        time_budget: float | None = None,
+        records: Iterable[ScorerRecord] = (),
+    ) -> None:
         self.context = context
         self.cards: list[ScoreCard] = []
         self.errors: list[ScoreError] = []
@@ -589,6 +625,40 @@ class _Run:
         self.time_budget = time_budget
         #: Seconds each scorer has spent so far (measured only under a time budget).
         self.spent: dict[str, float] = {}
+        #: Each scorer's minimum confidence (:mod:`steps.scoring.confidence`).
+        self.minimums: dict[str, float] = {}
+        for record in records:
+            self.minimums[record.name] = self._minimum(record)
+
+    def _minimum(self, record: ScorerRecord) -> float:
+        """``record``'s minimum confidence: the option (a bad value raises
+        :class:`ValueError`), else what the scorer declares (a bad declaration is warned
+        about and the default applies)."""
+        from steps.scoring.confidence import declared_minimum, option_minimum
+
+        chosen = option_minimum(self.context.options, record.name)
+        if chosen is not None:
+            return chosen
+        chosen, problem = declared_minimum(record.scorer, record.name)
+        if problem is not None:
+            self.warn(record, None, "*", BAD_MINIMUM, f"{problem}; {chosen:g} applies")
+        return chosen
+
+    def withheld(self, record: ScorerRecord, cards: Iterable[ScoreCard]) -> list[ScoreCard]:
+        """``cards`` (each checked), with the score of each whose confidence is below
+        ``record``'s minimum withheld."""
+        from steps.scoring.confidence import withhold
+
+        minimum = self.minimums.get(record.name)
+        if minimum is None:
+            minimum = self.minimums[record.name] = self._minimum(record)
+        language = self.context.language
+        return [
+            withhold(card, minimum, language)
+            if card.score is not None and card.confidence < minimum
+            else card
+            for card in cards
+        ]
 
     def over_budget(self, record: ScorerRecord, subject_id: str, brand_id: str) -> bool:
         """Whether ``record`` has used up its time budget; if so, the subject is skipped
@@ -720,7 +790,15 @@ class _Run:
                     BATCH_FALLBACK,
                     f"{reason}; scored one subject at a time instead",
                 )
-            score, context, keep = record.scorer.score, self.context, self.cards.append
+            score, context = record.scorer.score, self.context
+            minimum = self.minimums.get(record.name)
+
+            def keep(card: ScoreCard) -> None:
+                if minimum is None or (card.score is not None and card.confidence < minimum):
+                    self.cards.extend(self.withheld(record, (card,)))
+                else:
+                    self.cards.append(card)
+
             for subject, subject_id in zip(subjects, ids, strict=True):
                 if budget is not None:
                     if self.over_budget(record, subject_id, brand_id):
@@ -780,7 +858,7 @@ class _Run:
             problem = _checked(card, record, subject_id, brand_id)
             if problem is not None:
                 return f"{method} on {subject_id!r}: {problem}"
-        self.cards.extend(cards)  # type: ignore[arg-type]  # each was checked above
+        self.cards.extend(self.withheld(record, cards))  # type: ignore[arg-type]  # checked
         return None
 
     def _table(
@@ -901,7 +979,7 @@ def score(
         host = default_host()
     names = [scorers] if isinstance(scorers, str) else scorers
     records = host.select(names)
-    run = _Run(context if context is not None else ScoringContext(), time_budget)
+    run = _Run(context if context is not None else ScoringContext(), time_budget, records)
     done = total = 0
     if progress is not None:
         per_brand = sum(r.subject is SubjectKind.BRAND for r in records)

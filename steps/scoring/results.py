@@ -4,12 +4,16 @@ A :class:`ScoreCard` explains itself: each indicator says which value was measur
 which benchmark, with what weight, how much it contributed, and in one line what it means.
 Contributions add up to the overall score; ``confidence`` is the share of the card's nominal
 weight whose inputs were available, and ``missing`` lists what was not.
+
+A card whose confidence is below its scorer's minimum has no score (``score`` is ``None``):
+``withheld`` says why and ``provide`` what data would produce one (see
+:mod:`steps.scoring.confidence`).  Its components and indicators stay as measured.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
@@ -46,6 +50,10 @@ def _score_range(_: Any, attribute: attrs.Attribute[Any], value: float | None) -
 def _unit_range(_: Any, attribute: attrs.Attribute[Any], value: float) -> None:
     if not (math.isfinite(value) and 0.0 <= value <= 1.0):
         raise ValueError(f"{attribute.name} must lie in [0, 1], got {value}")
+
+
+def _strings(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
 
 
 def _frozen_map(value: Mapping[str, str]) -> Mapping[str, str]:
@@ -106,20 +114,42 @@ class Recommendation:
 
 @attrs.frozen
 class ScoreCard:
-    """One scorer's verdict on one subject (a brand, or a stream of a brand)."""
+    """One scorer's verdict on one subject (a brand, or a stream of a brand).
+
+    ``score`` is ``None`` when the score was withheld: the card's confidence is below its
+    scorer's minimum (:mod:`steps.scoring.confidence`).  ``withheld`` then gives the
+    reason, in the language the card was scored in, and ``provide`` what data would
+    produce a score: the :class:`~steps.domain.Section` values of the sections its
+    unavailable indicators need (``"talent_collabs"``), and the stream fields they need
+    (``"streams[].comments"``) where the section holding them is the streams."""
 
     scorer: str
     scorer_version: str
     subject_kind: SubjectKind
     subject_id: str
     brand_id: str
-    score: float = attrs.field(validator=_score_range)
+    score: float | None = attrs.field(validator=_score_range)
     confidence: float = attrs.field(validator=_unit_range)
     components: tuple[ComponentResult, ...] = ()
     missing: tuple[str, ...] = ()
     recommendations: tuple[Recommendation, ...] = ()
     #: Labels a scorer wants to show beside the score (e.g. the inferred lifecycle stage).
     notes: Mapping[str, str] = attrs.field(factory=dict, converter=_frozen_map)
+    #: Why the card has no score (``None``: it has one).
+    withheld: str | None = None
+    #: What data would produce the withheld score (empty when the card has a score).
+    provide: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+
+    def __attrs_post_init__(self) -> None:
+        if self.score is None and not self.withheld:
+            raise ValueError("a card without a score needs the reason it was withheld")
+        if self.score is not None and (self.withheld is not None or self.provide):
+            raise ValueError("a card with a score has no withheld reason and nothing to provide")
+
+    @property
+    def scored(self) -> bool:
+        """Whether the card has a score (``False``: it was withheld)."""
+        return self.score is not None
 
     def component(self, key: str) -> ComponentResult:
         for component in self.components:

@@ -25,8 +25,9 @@ before the first chunk.  A Parquet file carries them when it was written with th
 JSON Lines); without them, those four indicators are not available and a warning says so.
 
 **Output.**  One row per subject × scorer (:data:`SUMMARY_COLUMNS`: the scorer and its
-version, the subject, ``score``, ``confidence`` and ``components``, each component's score
-by key, ``None`` where a component was not available); or, with ``rows=True``, the full
+version, the subject, ``score`` (``None`` where it was withheld), ``confidence``, ``withheld``
+(the reason, else ``None``) and ``components``, each component's score by key, ``None`` where
+a component was not available); or, with ``rows=True``, the full
 indicator rows of :meth:`ScoreResults.to_rows <steps.scoring.engine.ScoreResults.to_rows>`
 (:data:`~steps.scoring.engine.ROW_COLUMNS`).  Rows come chunk by chunk, in file order,
 scorer by scorer (by name) within a chunk.  A path ending in ``.parquet`` is written as
@@ -74,11 +75,13 @@ import numpy as np
 from steps.domain.model import Dataset
 from steps.scoring.batch import StreamFacts, TableCatalog, TableResults, TableScores
 from steps.scoring.contract import ScoringContext
-from steps.scoring.engine import ROW_COLUMNS, ScoreResults, ScorerInfo, ScoreWarning
+from steps.scoring.engine import CARD_COLUMNS, ROW_COLUMNS, ScoreResults, ScorerInfo, ScoreWarning
 from steps.scoring.indicators import describe_benchmark, explanation_text, unavailable_text
 from steps.scoring.results import ScoreCard, ScoreError, SubjectKind
 
 if TYPE_CHECKING:
+    import numpy.typing as npt
+
     from steps.columnar.table import StreamTable
     from steps.scoring.plugins import PluginHost
 
@@ -113,6 +116,7 @@ SUMMARY_COLUMNS: Final = (
     "brand_id",
     "score",
     "confidence",
+    "withheld",
     "components",
 )
 #: Rows handed to the writer at once (bounds the Python objects of a chunk's output).
@@ -145,15 +149,28 @@ def _card_summary(card: ScoreCard) -> dict[str, Any]:
         "brand_id": card.brand_id,
         "score": card.score,
         "confidence": card.confidence,
+        "withheld": card.withheld,
         "components": {c.key: c.score for c in card.components},
     }
+
+
+def _scores(scores: TableScores, rows: npt.NDArray[np.intp]) -> tuple[list[Any], list[Any]]:
+    """The card score of each row (``None`` where withheld) and the withheld reason."""
+    score: list[Any] = scores.score[rows].tolist()
+    reasons = scores.withheld_reasons(rows)
+    withheld: list[Any] = [None] * len(reasons)
+    for k, found in enumerate(reasons):
+        if found is not None:
+            score[k] = None
+            withheld[k] = found[0]
+    return score, withheld
 
 
 def _table_summary(scores: TableScores, start: int, stop: int) -> list[dict[str, Any]]:
     rows = np.arange(start, stop, dtype=np.intp)
     subject_ids = scores.subject_ids(rows)
     brand_ids = scores.brand_ids(rows)
-    score = scores.score[start:stop].tolist()
+    score, withheld = _scores(scores, rows)
     confidence = scores.confidence[start:stop].tolist()
     components = [
         (c.key, c.score[start:stop].tolist(), c.available[start:stop].tolist())
@@ -169,6 +186,7 @@ def _table_summary(scores: TableScores, start: int, stop: int) -> list[dict[str,
             "brand_id": brand_ids[k],
             "score": score[k],
             "confidence": confidence[k],
+            "withheld": withheld[k],
             "components": {key: s[k] if ok[k] else None for key, s, ok in components},
         }
         for k in range(stop - start)
@@ -182,9 +200,9 @@ def _table_indicator_rows(scores: TableScores, start: int, stop: int) -> list[di
     index = np.arange(start, stop, dtype=np.intp)
     subject_ids = scores.subject_ids(index)
     brand_ids = scores.brand_ids(index)
-    score = scores.score[start:stop].tolist()
+    score, withheld = _scores(scores, index)
     confidence = scores.confidence[start:stop].tolist()
-    empty = dict.fromkeys(ROW_COLUMNS[7:])
+    empty = dict.fromkeys(ROW_COLUMNS[CARD_COLUMNS:])
     parts: list[tuple[str, list[float], list[bool], list[Any]]] = []
     for component in scores.components:
         indicators: list[Any] = []
@@ -223,6 +241,7 @@ def _table_indicator_rows(scores: TableScores, start: int, stop: int) -> list[di
             "brand_id": brand_ids[k],
             "score": score[k],
             "confidence": confidence[k],
+            "withheld": withheld[k],
         }
         if not parts:
             out.append({**head, **empty})

@@ -72,6 +72,7 @@ def test_rows_have_the_documented_columns(results: ScoreResults):
         "brand_id": "b2",
         "score": 80.0,
         "confidence": 1.0,
+        "withheld": None,
         "component": "reach",
         "component_score": 80.0,
         "indicator": "uv",
