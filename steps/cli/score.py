@@ -208,14 +208,21 @@ def _weakest(card: ScoreCard, lang: str) -> str:
 def score_blocks(dataset: Dataset, results: ScoreResults, lang: str = "en") -> list[BrandScores]:
     """The rows of the table, one block per brand in dataset order; within it the brand's own
     cards, then each stream's, a subject's rows ordered by scorer."""
-    from steps.report.text import BrandScores, ScoreRow
+    from steps.report.text import BrandScores, ScoreRow, withheld_text
     from steps.scoring.messages import text
 
     by_subject: dict[tuple[str, str, str], list[ScoreRow]] = {}
     for card in results.cards:
+        # A withheld score says what data would produce it where the weakest part would be.
+        detail = _weakest(card, lang) if card.score is not None else withheld_text(card, lang)
         by_subject.setdefault((card.brand_id, card.subject_kind.value, card.subject_id), []).append(
             ScoreRow(
-                "", card.scorer, card.score, card.confidence, escape_control(_weakest(card, lang))
+                "",
+                card.scorer,
+                card.score,
+                card.confidence,
+                escape_control(detail),
+                withheld=card.score is None,
             )
         )
     for error in results.errors:

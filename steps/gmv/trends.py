@@ -142,7 +142,9 @@ class TrendPeriod:
     talent_gmv_fen: int
     steps_score: float | None
     pillars: tuple[Pillar, ...]
-    #: Why the pillars are unavailable (the scorer is missing or failed), else ``None``.
+    #: Why the pillars are unavailable (the scorer is missing or failed), or why the STEPS
+    #: score was withheld (the period's data is too thin: ``steps_score`` is ``None`` and
+    #: the pillars measured are kept), else ``None``.
     pillars_note: str | None
     #: The change from the period before (环比); ``None`` for the first period.
     previous: Change | None
@@ -272,7 +274,7 @@ def _scores(brand: Brand, stage: str | None, lang: Language, host: PluginHost | 
         if card.scorer == PILLAR_SCORER and card.subject_id == brand.brand_id:
             score: float | None = card.score
             pillars = tuple(Pillar(c.key, c.name, c.name_zh, c.score) for c in card.components)
-            return _Scores(score, pillars, None)
+            return _Scores(score, pillars, card.withheld)
     errors = [e for e in results.errors if e.scorer == PILLAR_SCORER]
     note = f"{errors[0].error_type}: {errors[0].message}" if errors else "no card"
     return _Scores(None, (), note)

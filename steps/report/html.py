@@ -129,6 +129,7 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
         "douyin_score": "FACT score",
         "douyin_trace": "FACT score",
         "douyin_streams": "Mean interest score of the streams",
+        "streams_withheld": "Streams without a score ({count})",
         "trust_title": "Trust card",
         "trust_score": "Trust score",
         "gmv_title": "GMV attribution",
@@ -197,6 +198,7 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
         "douyin_score": "FACT 得分",
         "douyin_trace": "FACT 得分",
         "douyin_streams": "各场直播兴趣电商平均分",
+        "streams_withheld": "没有得分的直播（{count} 场）",
         "trust_title": "信任卡",
         "trust_score": "信任得分",
         "gmv_title": "GMV 归因",
@@ -371,6 +373,32 @@ def _value_text(value: float | None, unit: str, words: _Words) -> str:
 
 def _score_text(value: float | None) -> str:
     return _EMPTY if value is None else f"{value:.0f}"
+
+
+def _withheld(card: ScoreCard, words: _Words) -> str:
+    """What the report shows instead of a withheld score: "insufficient data — provide …"."""
+    from steps.report.text import withheld_text
+
+    return withheld_text(card, words.lang)
+
+
+def _withheld_notice(card: ScoreCard, words: _Words) -> str:
+    """The notice a withheld card shows instead of its chart: what to provide, and (on
+    hover) the reason with its confidence and minimum."""
+    return (
+        f'<p class="notice warning withheld" role="status" title="{_e(card.withheld or "")}">'
+        f"{_e(_withheld(card, words))}</p>"
+    )
+
+
+def _components_table(card: ScoreCard, words: _Words) -> str:
+    """The card's parts and their scores (a part not measured shows —)."""
+    rows = "".join(
+        f"<tr><td>{_e(c.key)} · {_e(words.name(c))}</td>"
+        f'<td class="num">{_score_text(c.score)}</td></tr>'
+        for c in card.components
+    )
+    return f'<table class="compact"><tbody>{rows}</tbody></table>'
 
 
 # --------------------------------------------------------------------------- periods
@@ -778,6 +806,8 @@ def _brand_header(brand: Brand, data: _BrandCards, index: int, words: _Words) ->
         window = f"{brand.window_start or '…'}..{brand.window_end or '…'}"
     else:
         window = words("no_window")
+    from steps.report.summary import coverage_lines
+
     gmv = sum(s.gmv_fen for s in brand.streams)
     facts = [
         f"{words('category')}: {brand.category}",
@@ -786,6 +816,7 @@ def _brand_header(brand: Brand, data: _BrandCards, index: int, words: _Words) ->
         f"{len(brand.streams)} {words('streams')}",
         f"{words('gmv_total')}: {_yuan(gmv)}",
     ]
+    coverage = "".join(f"<li>{_e(line)}</li>" for line in coverage_lines(brand, lang=words.lang))
     kpis: list[str] = []
     for scorer, label in (
         ("steps", "steps_score"),
@@ -793,16 +824,22 @@ def _brand_header(brand: Brand, data: _BrandCards, index: int, words: _Words) ->
         ("trust", "trust_score"),
     ):
         card = data.cards.get(scorer)
-        value = _EMPTY if card is None else f"{card.score:.0f}"
+        value = _EMPTY if card is None or card.score is None else f"{card.score:.0f}"
         title = "" if card is None else f' title="{_e(words("confidence"))} {card.confidence:.2f}"'
+        note = (
+            f'<span class="kpi-note">{_e(_withheld(card, words))}</span>'
+            if card is not None and card.score is None
+            else ""
+        )
         kpis.append(
             f'<div class="kpi"{title}><span class="kpi-value">{_e(value)}</span>'
-            f'<span class="kpi-label">{_e(words(label))}</span></div>'
+            f'<span class="kpi-label">{_e(words(label))}</span>{note}</div>'
         )
     return (
         f'<h2 id="brand-{index}"><span class="brand-name">{_e(brand.name)}</span> '
         f'<span class="muted">({_e(brand.brand_id)})</span></h2>'
         f'<p class="facts">{" · ".join(_e(f) for f in facts)}</p>'
+        f'<ul class="coverage">{coverage}</ul>'
         f'<div class="kpis">{"".join(kpis)}</div>'
     )
 
@@ -813,7 +850,12 @@ def _steps_section(data: _BrandCards, page: _Page, installed: frozenset[str], wo
     if card is None or not card.components:
         parts.append(_missing_card("steps", data, installed, words))
         return f'<div class="panel">{"".join(parts)}</div>'
-    parts.append(page.chart(_steps_figure(card, words), words("steps_title")))
+    if card.score is None:
+        # No radar: a radar of a withheld card reads as a brand at zero.
+        parts.append(_withheld_notice(card, words))
+        parts.append(_components_table(card, words))
+    else:
+        parts.append(page.chart(_steps_figure(card, words), words("steps_title")))
     from steps.report.text import stage_source
 
     notes = card.notes
@@ -860,19 +902,24 @@ def _douyin_section(
     if card is None or not card.components:
         parts.append(_missing_card("douyin-interest-brand", data, installed, words))
     else:
-        parts.append(page.chart(_douyin_figure(card, words), words("douyin_title")))
-        rows = "".join(
-            f"<tr><td>{_e(c.key)} · {_e(words.name(c))}</td>"
-            f'<td class="num">{_score_text(c.score)}</td></tr>'
-            for c in card.components
-        )
-        parts.append(f'<table class="compact"><tbody>{rows}</tbody></table>')
+        if card.score is None:
+            parts.append(_withheld_notice(card, words))
+        else:
+            parts.append(page.chart(_douyin_figure(card, words), words("douyin_title")))
+        parts.append(_components_table(card, words))
     stream_cards = data.stream_cards.get("douyin-interest", {})
-    if stream_cards:
-        mean = sum(c.score for c in stream_cards.values()) / len(stream_cards)
+    scored = [c.score for c in stream_cards.values() if c.score is not None]
+    if scored:
+        mean = sum(scored) / len(scored)
         parts.append(
             f'<p class="muted">{_e(words("douyin_streams"))}: <b>{mean:.0f}</b> '
-            f"({len(stream_cards)} {_e(words('streams'))})</p>"
+            f"({len(scored)} {_e(words('streams'))})</p>"
+        )
+    withheld = [c for c in stream_cards.values() if c.score is None]
+    if withheld:
+        parts.append(
+            f'<p class="muted withheld">{_e(words("streams_withheld", count=len(withheld)))}: '
+            f"{_e(_withheld(withheld[0], words))}</p>"
         )
     return f'<div class="panel">{"".join(parts)}</div>'
 
@@ -883,10 +930,14 @@ def _trust_section(data: _BrandCards, installed: frozenset[str], words: _Words) 
     if card is None:
         parts.append(_missing_card("trust", data, installed, words))
         return f'<div class="panel">{"".join(parts)}</div>'
-    parts.append(
-        f'<p><span class="big">{card.score:.0f}</span> {_e(words("trust_score"))} · '
-        f"{_e(words('confidence'))} {card.confidence:.2f}</p>"
-    )
+    if card.score is None:
+        parts.append(_withheld_notice(card, words))
+        parts.append(f'<p class="muted">{_e(words("confidence"))} {card.confidence:.2f}</p>')
+    else:
+        parts.append(
+            f'<p><span class="big">{card.score:.0f}</span> {_e(words("trust_score"))} · '
+            f"{_e(words('confidence'))} {card.confidence:.2f}</p>"
+        )
     head = "".join(f"<th>{_e(words(k))}</th>" for k in ("indicator", "value", "score", "benchmark"))
     rows: list[str] = []
     for component in card.components:
@@ -1111,6 +1162,15 @@ def _stage_section(data: _BrandCards, installed: frozenset[str], words: _Words) 
         streams = streams[-MAX_STREAM_ROWS:]
         parts.append(_notice(words("more_streams", shown=MAX_STREAM_ROWS, total=total), "info"))
     parts.append(f'<p class="muted">{_e(words("stage_hint"))}</p>')
+    unscored = [c for c in stage_cards.values() if c.score is None]
+    if unscored:
+        parts.append(
+            _notice(
+                f"{words('streams_withheld', count=len(unscored))}: "
+                f"{_withheld(unscored[0], words)}",
+                "warning",
+            )
+        )
     accounts = {a.account_id: a.name for a in brand.accounts}
     head = [
         f"<th>{_e(words('stream'))}</th>",
@@ -1140,7 +1200,12 @@ def _stage_section(data: _BrandCards, installed: frozenset[str], words: _Words) 
         else:
             weakest = card.weakest_component
             by_key = {c.key: c for c in card.components}
-            cells.append(f'<td class="num"><b>{card.score:.0f}</b></td>')
+            if card.score is None:
+                cells.append(
+                    f'<td class="num withheld" title="{_e(_withheld(card, words))}">{_EMPTY}</td>'
+                )
+            else:
+                cells.append(f'<td class="num"><b>{card.score:.0f}</b></td>')
             for column in columns:
                 part = by_key.get(column.key)
                 score = part.score if part is not None else None
@@ -1158,8 +1223,13 @@ def _stage_section(data: _BrandCards, installed: frozenset[str], words: _Words) 
             )
         if interest_cards:
             interest = interest_cards.get(stream.stream_id)
+            title = (
+                f' title="{_e(_withheld(interest, words))}"'
+                if interest is not None and interest.score is None
+                else ""
+            )
             cells.append(
-                f'<td class="num">{_score_text(interest.score if interest else None)}</td>'
+                f'<td class="num"{title}>{_score_text(interest.score if interest else None)}</td>'
             )
         rows.append(f"<tr>{''.join(cells)}</tr>")
     parts.append(
@@ -1194,6 +1264,9 @@ h4 { margin: 12px 0 4px; font-size: 14px; }
 .kpi { background: #eef3f9; border-radius: 8px; padding: 8px 16px; min-width: 120px; }
 .kpi-value { display: block; font-size: 26px; font-weight: 700; color: #1f4e79; }
 .kpi-label { color: #555; font-size: 12px; }
+.kpi-note { display: block; color: #7a5400; font-size: 12px; max-width: 260px; }
+ul.coverage { margin: 0 0 10px; padding-left: 18px; color: #444; font-size: 13px; }
+td.withheld { color: #7a5400; }
 .grid { display: grid; grid-template-columns: 1fr 1fr; gap: 18px; margin-bottom: 18px; }
 .panel { border: 1px solid #e3e6ea; border-radius: 8px; padding: 12px 14px; min-width: 0; }
 .panel.wide { grid-column: 1 / -1; }

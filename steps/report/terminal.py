@@ -48,6 +48,7 @@ from steps.report.text import (
     stage_name,
     stage_overview,
     stage_source,
+    withheld_text,
 )
 from steps.scoring.engine import ScoreResults
 from steps.scoring.messages import text
@@ -234,6 +235,9 @@ def _score_table(rows: Sequence[ScoreRow], lang: str) -> Table:
         if row.failed:
             score = _text("    —", style="red")
             weakest = _text(row.weakest, style="red")
+        elif row.withheld:
+            score = _text("    —", style="yellow")
+            weakest = _text(row.weakest, style="yellow")
         else:
             score = _score(row.score, "5.1f", lang)
             score.append(" ")
@@ -275,7 +279,7 @@ def print_demo(console: Console, dataset: Dataset, results: ScoreResults, *, lan
                 parts.append(separator if index else "")
                 parts.append_text(_text(f"{part_name(component, lang)} "))
                 parts.append_text(_score(component.score, ".0f", lang))
-            console.print(_indent(_headline(text(title, lang), card.score, parts)))
+            console.print(_indent(_card_headline(text(title, lang), card, parts, lang)))
             if card.recommendations:
                 next_label = text("report.card.next", lang)
                 console.print(_indent(_labelled(next_label, card.recommendations[0].text), 4))
@@ -288,6 +292,18 @@ def print_demo(console: Console, dataset: Dataset, results: ScoreResults, *, lan
 def _labelled(label_text: str, body: str, style: str = "") -> Text:
     text = _text(label_text, style="bold")
     text.append_text(_text(body, style=style))
+    return text
+
+
+def _card_headline(title: str, card: ScoreCard, detail: Text, lang: str) -> Text:
+    """A card's headline: its score and bar, or (withheld) what data to provide."""
+    if card.score is not None:
+        return _headline(title, card.score, detail)
+    text = _text(title, style="bold")
+    text.append(" ")
+    text.append_text(_text(withheld_text(card, lang), style="yellow"))
+    text.append("  ")
+    text.append_text(detail)
     return text
 
 
@@ -313,7 +329,7 @@ def _print_steps(console: Console, card: ScoreCard, lang: str) -> None:
         stage=stage_name(notes.get("stage"), lang),
         source=stage_source(notes.get("stage_source"), lang),
     )
-    console.print(_indent(_headline("STEPS", card.score, detail)))
+    console.print(_indent(_card_headline("STEPS", card, detail, lang)))
     if "stage_evidence" in notes:
         evidence = _labelled(
             text("report.steps.evidence", lang), str(notes["stage_evidence"]), "dim"
@@ -359,16 +375,34 @@ def _print_stage(console: Console, results: ScoreResults, brand: Brand, lang: st
     if overview is None:
         return
     best, worst = overview.best, overview.worst
-    detail = _message(
-        "report.stage.extremes",
-        lang,
-        best=best.subject_id,
-        best_score=_score(best.score, ".0f", lang),
-        worst=worst.subject_id,
-        worst_score=_score(worst.score, ".0f", lang),
-    )
-    title = text("report.stage.headline", lang, streams=overview.streams)
-    console.print(_indent(_headline(title, overview.average, detail)))
+    if overview.average is None or best is None or worst is None:
+        all_withheld = _message(
+            "report.stage.all_withheld",
+            lang,
+            streams=overview.streams,
+            withheld=_text(overview.withheld_text or "", style="yellow"),
+        )
+        console.print(_indent(all_withheld))
+    else:
+        detail = _message(
+            "report.stage.extremes",
+            lang,
+            best=best.subject_id,
+            best_score=_score(best.score, ".0f", lang),
+            worst=worst.subject_id,
+            worst_score=_score(worst.score, ".0f", lang),
+        )
+        title = text("report.stage.headline", lang, streams=overview.streams - overview.withheld)
+        console.print(_indent(_headline(title, overview.average, detail)))
+        if overview.withheld:
+            withheld = _message(
+                "report.stage.withheld",
+                lang,
+                count=overview.withheld,
+                streams=overview.streams,
+                withheld=_text(overview.withheld_text or "", style="yellow"),
+            )
+            console.print(_indent(withheld, 4))
     if overview.weakest_part is not None:
         count = text(
             "report.stage.weakest_count",

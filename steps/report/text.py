@@ -15,6 +15,7 @@ from steps.domain import metrics
 from steps.domain.model import Brand, Dataset
 from steps.report.escape import escape_control
 from steps.report.summary import brand_summary, platform_name
+from steps.scoring.confidence import insufficient_text
 from steps.scoring.engine import ScoreResults
 from steps.scoring.messages import builtin_catalogue, join, text
 from steps.scoring.results import ComponentResult, ScoreCard
@@ -35,10 +36,12 @@ __all__ = [
     "pad",
     "part_name",
     "score_header",
+    "score_text",
     "stage_name",
     "stage_overview",
     "stage_source",
     "truncate",
+    "withheld_text",
 ]
 
 BAR_WIDTH = 20
@@ -51,14 +54,16 @@ class ScoreRow:
     #: ``brand ID`` or ``stream ID`` on the subject's first line, empty on the next ones.
     subject: str
     scorer: str
-    #: ``None`` when the scorer failed (then ``weakest`` names the error).
+    #: ``None`` when the scorer failed (then ``weakest`` names the error) or the score was
+    #: withheld (then ``weakest`` says what data to provide).
     score: float | None
     confidence: float | None
     weakest: str
+    withheld: bool = False
 
     @property
     def failed(self) -> bool:
-        return self.score is None
+        return self.score is None and not self.withheld
 
     def cells(self) -> tuple[str, str, str, str]:
         """SCORER, SCORE, CONF, WEAKEST as the plain table prints them."""
@@ -147,6 +152,19 @@ def stage_source(source: str | None, lang: str) -> str:
     return text(key, lang) if key in builtin_catalogue() else source
 
 
+def withheld_text(card: ScoreCard, lang: str) -> str:
+    """What an output shows instead of a withheld score: "insufficient data — provide …"
+    in ``lang`` (:func:`steps.scoring.confidence.insufficient_text`)."""
+    return insufficient_text(card, lang)
+
+
+def score_text(card: ScoreCard, lang: str) -> str:
+    """A card's score as a one-line summary shows it: ``57/100``, or what to provide."""
+    if card.score is None:
+        return withheld_text(card, lang)
+    return f"{card.score:.0f}/100"
+
+
 def card_for(
     results: ScoreResults, scorer: str, subject_id: str, brand_id: str
 ) -> ScoreCard | None:
@@ -183,16 +201,21 @@ def _failures(results: ScoreResults, brand: Brand) -> list[str]:
 
 @attrs.frozen
 class StageOverview:
-    """The STAGE cards of one brand's streams, in brief: the average, the best and worst
-    stream, the part most often weakest and the move for the worst stream."""
+    """The STAGE cards of one brand's streams, in brief: the average of the scored ones, the
+    best and worst stream, the part most often weakest and the move for the worst stream;
+    how many streams have no score (withheld) and what they need."""
 
     streams: int
-    average: float
-    best: ScoreCard
-    worst: ScoreCard
+    #: ``None`` (and ``best``, ``worst`` too) when no stream has a score.
+    average: float | None
+    best: ScoreCard | None
+    worst: ScoreCard | None
     weakest_part: str | None
     weakest_count: int
     next_move: str | None
+    #: Streams whose score was withheld, and what the first of them needs.
+    withheld: int = 0
+    withheld_text: str | None = None
 
 
 def stage_overview(results: ScoreResults, brand: Brand, lang: str) -> StageOverview | None:
@@ -203,15 +226,19 @@ def stage_overview(results: ScoreResults, brand: Brand, lang: str) -> StageOverv
     weakest = Counter(
         label(w, lang) for c in cards if (w := c.weakest_component) is not None
     ).most_common(1)
-    worst = min(cards, key=lambda c: (c.score, c.subject_id))
+    scored = [(c.score, c) for c in cards if c.score is not None]
+    withheld = [c for c in cards if c.score is None]
+    worst = min(scored, key=lambda p: (p[0], p[1].subject_id))[1] if scored else None
     return StageOverview(
         streams=len(cards),
-        average=sum(c.score for c in cards) / len(cards),
-        best=max(cards, key=lambda c: (c.score, c.subject_id)),
+        average=sum(score for score, _ in scored) / len(scored) if scored else None,
+        best=max(scored, key=lambda p: (p[0], p[1].subject_id))[1] if scored else None,
         worst=worst,
         weakest_part=weakest[0][0] if weakest else None,
         weakest_count=weakest[0][1] if weakest else 0,
-        next_move=worst.recommendations[0].text if worst.recommendations else None,
+        next_move=worst.recommendations[0].text if worst and worst.recommendations else None,
+        withheld=len(withheld),
+        withheld_text=withheld_text(withheld[0], lang) if withheld else None,
     )
 
 
@@ -220,22 +247,35 @@ def _stream_lines(results: ScoreResults, brand: Brand, lang: str) -> list[str]:
     if overview is None:
         return []
     best, worst = overview.best, overview.worst
-    extremes = text(
-        "report.stage.extremes",
-        lang,
-        best=best.subject_id,
-        best_score=f"{best.score:.0f}",
-        worst=worst.subject_id,
-        worst_score=f"{worst.score:.0f}",
-    )
-    overview_line = text(
-        "report.stage.overview",
-        lang,
-        streams=overview.streams,
-        average=overview.average,
-        extremes=extremes,
-    )
-    lines = [f"  {overview_line}"]
+    if overview.average is None or best is None or worst is None:
+        lines = [
+            "  "
+            + text(
+                "report.stage.all_withheld",
+                lang,
+                streams=overview.streams,
+                withheld=overview.withheld_text,
+            )
+        ]
+    else:
+        extremes = text(
+            "report.stage.extremes",
+            lang,
+            best=best.subject_id,
+            best_score=f"{best.score:.0f}",
+            worst=worst.subject_id,
+            worst_score=f"{worst.score:.0f}",
+        )
+        overview_line = text(
+            "report.stage.overview",
+            lang,
+            streams=overview.streams - overview.withheld,
+            average=overview.average,
+            extremes=extremes,
+        )
+        lines = [f"  {overview_line}"]
+        if overview.withheld:
+            lines.append("    " + _stage_withheld(overview, lang))
     if overview.weakest_part is not None:
         count = text(
             "report.stage.weakest_count",
@@ -248,6 +288,16 @@ def _stream_lines(results: ScoreResults, brand: Brand, lang: str) -> list[str]:
     if overview.next_move is not None:
         lines.append(f"    {text('report.stage.next', lang)}{overview.next_move}")
     return lines
+
+
+def _stage_withheld(overview: StageOverview, lang: str) -> str:
+    return text(
+        "report.stage.withheld",
+        lang,
+        count=overview.withheld,
+        streams=overview.streams,
+        withheld=overview.withheld_text,
+    )
 
 
 #: The brand cards ``steps demo`` shows in one line each after STEPS, with the message keys
@@ -268,9 +318,10 @@ def demo_report(dataset: Dataset, results: ScoreResults, *, lang: str = "en") ->
         if steps_card is not None:
             notes = steps_card.notes
             headline = text(
-                "report.steps.plain",
+                "report.steps.plain" if steps_card.score is not None else "report.steps.withheld",
                 lang,
                 score=steps_card.score,
+                withheld=withheld_text(steps_card, lang),
                 confidence=steps_card.confidence,
                 stage=stage_name(notes.get("stage"), lang),
                 source=stage_source(notes.get("stage_source"), lang),
@@ -302,7 +353,7 @@ def demo_report(dataset: Dataset, results: ScoreResults, *, lang: str = "en") ->
                 ),
                 lang,
             )
-            lines.append(f"  {text(title, lang)} {card.score:.0f}/100 · {parts}")
+            lines.append(f"  {text(title, lang)} {score_text(card, lang)} · {parts}")
             if card.recommendations:
                 lines.append(f"    {text('report.card.next', lang)}{card.recommendations[0].text}")
         lines.extend(_stream_lines(results, brand, lang))
@@ -348,9 +399,18 @@ def compare_report(dataset: Dataset, results: ScoreResults, *, lang: str = "en")
             continue
         lines = [
             head,
-            f"  {pad(text('report.compare.steps', lang), 38)} {steps_card.score:5.0f}   "
-            f"{pad(text('report.compare.fact', lang), 38)} {fact_card.score:5.0f}",
+            f"  {pad(text('report.compare.steps', lang), 38)} {_compare_score(steps_card)}   "
+            f"{pad(text('report.compare.fact', lang), 38)} {_compare_score(fact_card)}",
         ]
+        lines.extend(
+            "  "
+            + text("report.compare.withheld", lang, scorer=name, withheld=withheld_text(c, lang))
+            for name, c in (
+                (text("report.compare.steps", lang), steps_card),
+                (text("report.compare.fact", lang), fact_card),
+            )
+            if c.score is None
+        )
         for left, right, theme in COMPARISON:
             left_text = _side(steps_card, left, lang)
             right_text = _side(fact_card, right, lang)
@@ -358,15 +418,26 @@ def compare_report(dataset: Dataset, results: ScoreResults, *, lang: str = "en")
                 f"  {pad(left_text, 44)}   {pad(right_text, 44)}  "
                 f"{text(f'report.compare.theme.{theme}', lang)}"
             )
-        stream_scores = [
-            c.score
+        stream_cards = [
+            c
             for c in results.cards
             if c.scorer == "douyin-interest" and c.brand_id == brand.brand_id
         ]
+        stream_scores = [c.score for c in stream_cards if c.score is not None]
         if stream_scores:
             average = sum(stream_scores) / len(stream_scores)
             per_stream = text(
                 "report.compare.per_stream", lang, average=average, streams=len(stream_scores)
+            )
+            lines.append(f"  {per_stream}")
+        unscored = [c for c in stream_cards if c.score is None]
+        if unscored:
+            per_stream = text(
+                "report.compare.streams_withheld",
+                lang,
+                count=len(unscored),
+                streams=len(stream_cards),
+                withheld=withheld_text(unscored[0], lang),
             )
             lines.append(f"  {per_stream}")
         lines.append(
@@ -374,6 +445,10 @@ def compare_report(dataset: Dataset, results: ScoreResults, *, lang: str = "en")
         )
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) if blocks else text("report.no_brands", lang)
+
+
+def _compare_score(card: ScoreCard) -> str:
+    return "    —" if card.score is None else f"{card.score:5.0f}"
 
 
 def _side(card: ScoreCard, key: str | None, lang: str) -> str:
@@ -388,6 +463,8 @@ def _side(card: ScoreCard, key: str | None, lang: str) -> str:
 
 
 def _verdict(steps_card: ScoreCard, fact_card: ScoreCard, lang: str) -> str:
+    if steps_card.score is None or fact_card.score is None:
+        return text("report.compare.no_verdict", lang)
     gap = steps_card.score - fact_card.score
     strongest = max(
         (c for c in steps_card.components if c.score is not None),

@@ -105,9 +105,11 @@ def test_the_chinese_demo_names_stage_source_counts_and_platform(
     assert "阶段:起步期(推断)" in out
     assert "阶段:成长期(推断)" in out
     assert "阶段:成熟期(推断)" in out
-    assert "1 个账号、13 场直播、9 个商品、24 笔订单" in out
+    assert "1 个账号、13 场直播、直播成交 1,115 笔订单" in out
+    assert "订单明细 24 条(2021-08-08..2021-09-30)" in out
+    assert "未提供:粉丝团成员、投流报告" in out
     assert "· 快手 ·" in out
-    assert "复购率 10%,私域GMV占比 29%,投放ROI 1.72" in out
+    assert "复购率 11%(基于 24 条订单明细),私域GMV占比 29%,投放ROI 1.72" in out
     assert out.count("下一步行动:") == 3
     # Trust's parts by their Chinese names, FACT's by the article's letters.
     assert re.search(r"信任电商 \d+/100 · 服务承诺 \d+、", out)
@@ -126,7 +128,11 @@ def test_a_forced_stage_is_named_as_set_by_hand() -> None:
 def test_summary_lines_in_both_languages() -> None:
     brand = sample().brands[0]
     english = brand_summary_lines(brand)
-    assert english[2] == "  1 account, 13 streams, 9 products, 24 orders"
+    # The orders the streams sold, not the 24 order details beside them.
+    assert english[2] == "  1 account, 13 streams, 1,115 orders in streams"
+    assert "order details 24 over 2021-08-08..2021-09-30" in english[3]
+    assert english[4] == "  not provided: fan-group members, paid-campaign reports"
+    assert english[5].startswith("  repurchase rate 11% over 24 order details, ")
     chinese = brand_summary_lines(brand, lang="zh")
     assert chinese[0] == english[0].replace("kuaishou", "快手")
     assert "自播" in chinese[1]
