@@ -11,9 +11,11 @@ def register(subparsers: Any) -> None:
         "peers",
         help="build a peers file: indicator percentiles of a population",
         description="Measure every indicator of the chosen scorers over the brands and streams "
-        "of FILE, grouped by category and tier, and save the values to PEERS. "
-        "`steps score --peers PEERS` then scores each value as its percentile among "
-        "comparable peers ('better than 80%% of comparable streams').",
+        "of FILE, grouped by category, tier and lifecycle stage (as the STEPS card infers "
+        "it), and save the values to PEERS.  A card whose score was withheld for want of "
+        "data gives no values.  `steps score --peers PEERS` then scores each value as its "
+        "percentile among comparable peers ('better than 80%% of comparable streams'; a "
+        "value no peer beats scores 100).",
     )
     parser.add_argument("file", help="dataset file with the population (.json, .jsonl)")
     parser.add_argument("-o", "--output", required=True, help="peers file to write (.json)")

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import ClassVar, Generic, Literal, TypeVar
 
 from steps.domain import metrics
+from steps.domain.enums import LifecycleStage
 from steps.domain.model import Brand
 from steps.scoring.contract import ScoringContext, StreamSubject
 from steps.scoring.indicators import Benchmark, Component, Evaluation, Indicator, evaluate
@@ -30,6 +31,7 @@ S = TypeVar("S")
 
 #: An indicator scoring below this is a candidate for a recommendation.
 ADVICE_THRESHOLD = 60.0
+_STAGES = frozenset(stage.value for stage in LifecycleStage)
 
 
 def _sentence(explanation: str, advice: str, catalogue: Catalogue, language: str) -> str:
@@ -99,8 +101,21 @@ class MethodologyScorer(ABC, Generic[S]):
         platform = metrics.main_platform(self._brand(subject))
         return platform.value if platform else None
 
+    def peer_stage(self, subject: S, context: ScoringContext) -> str | None:
+        """The brand's lifecycle stage for peer groups (``None``: not known, the peers of
+        the brand's category and tier judge it): by default the ``stage`` note of
+        :meth:`notes` when it names a :class:`~steps.domain.enums.LifecycleStage` (the
+        STEPS scorer notes it).  Asked once per card, and only when peers are given."""
+        stage = self.notes(subject, context).get("stage")
+        return stage if stage in _STAGES else None
+
     def resolve_benchmark(
-        self, subject: S, indicator: Indicator[S], context: ScoringContext
+        self,
+        subject: S,
+        indicator: Indicator[S],
+        context: ScoringContext,
+        *,
+        stage: str | None = None,
     ) -> Benchmark:
         brand = self._brand(subject)
         return context.benchmark_for(
@@ -109,6 +124,7 @@ class MethodologyScorer(ABC, Generic[S]):
             platform=self._platform(subject),
             category=brand.category,
             tier=brand.tier,
+            stage=stage,
         )
 
     def recommendations(
@@ -149,10 +165,18 @@ class MethodologyScorer(ABC, Generic[S]):
 
     def _card(self, subject: S, context: ScoringContext, kind: SubjectKind) -> ScoreCard:
         components = self.components(subject, context)
+        stage = self.peer_stage(subject, context) if context.peers is not None else None
+        resolve = (
+            (lambda indicator: self.resolve_benchmark(subject, indicator, context))
+            if stage is None  # an override of resolve_benchmark need not take a stage
+            else (
+                lambda indicator: self.resolve_benchmark(subject, indicator, context, stage=stage)
+            )
+        )
         evaluation = evaluate(
             subject,
             components,
-            lambda indicator: self.resolve_benchmark(subject, indicator, context),
+            resolve,
             component_weights=self.component_weights(subject, context),
             language=context.language,
         )

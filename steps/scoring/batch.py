@@ -32,9 +32,9 @@ score) are taken in indicator order, which agrees with ``math.fsum`` to within a
 in the last place (far below the 1e-9 the parity tests ask).
 
 :class:`LinearBenchmark` and :class:`PeerBenchmark` normalise whole columns (the peers
-through :func:`numpy.searchsorted`, with the same mid-rank convention as
-:func:`bisect.bisect_left` / :func:`bisect.bisect_right`); any other benchmark is called
-value by value.  Benchmarks are resolved per brand (user overrides, peers, the default of
+through :func:`numpy.searchsorted`, with the rule of :class:`PeerBenchmark` and the same
+arithmetic as :func:`bisect.bisect_left` / :func:`bisect.bisect_right`); any other benchmark
+is called value by value.  Benchmarks are resolved per brand (user overrides, peers, the default of
 the brand's main platform), as :class:`~steps.scoring.base.MethodologyScorer` does per
 stream.
 
@@ -254,12 +254,16 @@ def normalise_column(benchmark: Benchmark, values: FloatArray) -> FloatArray:
         return _linear(values, benchmark.floor, benchmark.target - benchmark.floor)
     if type(benchmark) is PeerBenchmark:
         peers = np.asarray(benchmark.values, dtype=np.float64)
+        count = len(peers)
         below = np.searchsorted(peers, values, side="left")
-        below += np.searchsorted(peers, values, side="right")
-        share = below / (2 * len(peers))
+        at_or_below = np.searchsorted(peers, values, side="right")
         if benchmark.direction is Direction.LOWER_IS_BETTER:
-            share = 1.0 - share
-        share *= 100.0
+            worse, better = count - at_or_below, below
+        else:
+            worse, better = below, count - at_or_below
+        # The same sums as PeerBenchmark.normalise, in the same order.
+        share = 100.0 * (worse + (at_or_below - below) / 2) / count
+        share = np.where(better == 0, 100.0, np.where(worse == 0, 0.0, share))
         return share
     return _clamp_scores(
         np.fromiter(

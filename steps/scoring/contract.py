@@ -49,7 +49,10 @@ class StreamSubject:
 
 
 class PeerLookup(Protocol):
-    """Peer benchmarks: the population of comparable subjects for an indicator."""
+    """Peer benchmarks: the population of comparable subjects for an indicator.
+
+    ``stage`` (the brand's lifecycle stage) is passed only when the scorer knows it, so a
+    lookup written without it keeps working."""
 
     def lookup(
         self, scorer: str, indicator: str, *, category: str | None, tier: str | None
@@ -86,12 +89,18 @@ class ScoringContext:
         platform: str | None,
         category: str | None,
         tier: str | None = None,
+        stage: str | None = None,
     ) -> Benchmark:
-        """The benchmark to judge ``indicator`` by: a user override first, then peers, then
-        the indicator's default for the platform."""
+        """The benchmark to judge ``indicator`` by: a user override first, then peers (of
+        the brand's category, tier and, when given, lifecycle stage), then the indicator's
+        default for the platform."""
         chosen = self.benchmarks.lookup(scorer, indicator.key, platform=platform, category=category)
         if chosen is None and self.peers is not None:
-            chosen = self.peers.lookup(scorer, indicator.key, category=category, tier=tier)
+            if stage is None:
+                chosen = self.peers.lookup(scorer, indicator.key, category=category, tier=tier)
+            else:
+                lookup: Any = self.peers.lookup  # takes stage: PeerBenchmarks does
+                chosen = lookup(scorer, indicator.key, category=category, tier=tier, stage=stage)
         return chosen if chosen is not None else indicator.default_benchmark(platform)
 
 

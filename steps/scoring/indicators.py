@@ -167,7 +167,19 @@ def _sorted_finite(values: Iterable[float]) -> tuple[float, ...]:
 @attrs.frozen
 class PeerBenchmark:
     """The value's percentile among peers: a score of 80 reads "better than 80% of
-    comparable subjects" (ties count half, the mid-rank convention)."""
+    comparable subjects".
+
+    The rule, for ``n`` peer values (the direction says which end is better):
+
+    * a value no peer beats (as good as the best peer or better, ties included) scores 100;
+    * a value that beats no peer, while some peer beats it, scores 0;
+    * any other value scores the share of peers it beats, ties counted half (mid-rank):
+      ``100 × (worse + equal / 2) / n``.
+
+    So a value tied at the top scores 100 however many peers share it (a population where
+    every peer has the same value gives its value 100), one tied at the bottom 0, and in
+    between a value at the p-th mid-rank percentile scores p (docs/benchmarks.md, "Peers").
+    """
 
     values: tuple[float, ...] = attrs.field(converter=_sorted_finite)
     direction: Direction = Direction.HIGHER_IS_BETTER
@@ -182,12 +194,18 @@ class PeerBenchmark:
         return f"{self.label}: {len(self.values)} comparable"
 
     def normalise(self, value: float) -> float:
+        count = len(self.values)
         below = bisect.bisect_left(self.values, value)
         at_or_below = bisect.bisect_right(self.values, value)
-        share = (below + at_or_below) / (2 * len(self.values))
         if self.direction is Direction.LOWER_IS_BETTER:
-            share = 1.0 - share
-        return 100.0 * share
+            worse, better = count - at_or_below, below
+        else:
+            worse, better = below, count - at_or_below
+        if better == 0:
+            return 100.0
+        if worse == 0:
+            return 0.0
+        return 100.0 * (worse + (at_or_below - below) / 2) / count
 
     def describe(self, language: str = "en") -> str:
         median = self.values[len(self.values) // 2]

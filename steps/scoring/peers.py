@@ -4,24 +4,35 @@ The platforms' merchant dashboards compare a merchant with peers of the same cat
 tier (同行同层) rather than with fixed cut-offs.  :class:`PeerBenchmarks` does the same from a
 population of your own: it measures every indicator of the given scorers over every brand
 (brand scorers) or every stream (stream scorers) of a dataset, groups the values by the
-brand's category and tier, and answers :meth:`PeerBenchmarks.lookup` with a
+brand's category, tier and lifecycle stage, and answers :meth:`PeerBenchmarks.lookup` with a
 :class:`~steps.scoring.indicators.PeerBenchmark`, so that a score of 80 reads "better than
-80% of comparable subjects".
+80% of comparable subjects" (ties: see :class:`~steps.scoring.indicators.PeerBenchmark`).
+
+A brand's lifecycle stage is what one of its brand cards notes as ``stage`` (the STEPS card
+does, from its inferred or overridden stage): it joins the groups only when a scorer that
+notes it was measured.  A card whose score was withheld (too little data) gives no peer
+values.  At lookup, a scorer gives the stage when it knows it
+(:meth:`~steps.scoring.base.MethodologyScorer.peer_stage`); the others are judged by
+category and tier.
 
 A group is used only when it holds at least ``min_group_size`` values; otherwise the lookup
-falls back to the category alone, then to the whole population (``"*"``), then to the
-scorer's own default benchmark.  The direction (is lower better?) comes from the indicator's
-default benchmark: a :class:`~steps.scoring.indicators.LinearBenchmark` whose target lies
-below its floor.
+falls back to a wider group (the last field of ``group_by`` dropped, then the next: with the
+default, category and tier, then the category alone), then to the whole population
+(``"*"``), then to the scorer's own default benchmark.  A field the subject's brand does not
+have (no tier, no stage) is left out of its groups.  The direction (is lower better?) comes
+from the indicator's default benchmark: a :class:`~steps.scoring.indicators.LinearBenchmark`
+whose target lies below its floor.
 
 Peers are saved as plain JSON (:func:`save_peers`, :func:`load_peers`)::
 
-    {"format": "steps-peers", "version": 1, "group_by": ["category", "tier"],
+    {"format": "steps-peers", "version": 1, "group_by": ["category", "tier", "stage"],
      "min_group_size": 5,
      "indicators": {"steps.repurchase_rate": {"direction": "higher",
                                               "groups": {"*": [0.12, 0.4, ...],
                                                          "category:beauty": [...],
-                                                         "category:beauty/tier:L1": [...]}}}}
+                                                         "category:beauty/tier:L1": [...],
+                                                         "category:beauty/tier:L1/stage:growth":
+                                                             [...]}}}}
 """
 
 from __future__ import annotations
@@ -33,10 +44,11 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
 import attrs
 
+from steps.domain.enums import LifecycleStage
 from steps.domain.errors import InvalidDataError, Problem
 from steps.domain.model import Brand, Dataset
 from steps.scoring.contract import Scorer, ScoringContext, StreamSubject
@@ -56,7 +68,9 @@ __all__ = [
     "PEERS_VERSION",
     "PeerBenchmarks",
     "PeersMeasured",
+    "Sample",
     "build_peers",
+    "card_stage",
     "describe_peers",
     "group_key",
     "load_peers",
@@ -68,13 +82,20 @@ __all__ = [
 
 PEERS_FORMAT: Final = "steps-peers"
 PEERS_VERSION: Final = 1
-#: The brand fields peers may be grouped by, in the order of a group key.
-GROUP_FIELDS: Final = ("category", "tier")
-DEFAULT_GROUP_BY: Final = ("category", "tier")
+#: The brand fields peers may be grouped by, in the order of a group key (``stage``: the
+#: brand's lifecycle stage, as its STEPS card notes it).
+GROUP_FIELDS: Final = ("category", "tier", "stage")
+DEFAULT_GROUP_BY: Final = ("category", "tier", "stage")
 #: A group smaller than this is not used; the lookup falls back to a wider group.
 DEFAULT_MIN_GROUP_SIZE: Final = 5
 #: The key of the whole population.
 ALL: Final = "*"
+#: A measured value: ``(scorer, indicator, category, tier, value)``, or with the brand's
+#: lifecycle stage after the value.
+Sample: TypeAlias = (
+    tuple[str, str, str | None, str | None, float]
+    | tuple[str, str, str | None, str | None, float, str | None]
+)
 
 
 def group_key(**fields: str | None) -> str:
@@ -84,16 +105,31 @@ def group_key(**fields: str | None) -> str:
     return "/".join(parts) if parts else ALL
 
 
-def _levels(group_by: Sequence[str], category: str | None, tier: str | None) -> list[str]:
-    """Group keys from the most specific to the whole population."""
-    values = {"category": category, "tier": tier}
+def _levels(group_by: Sequence[str], values: Mapping[str, str | None]) -> list[str]:
+    """Group keys from the most specific to the whole population: the fields of
+    ``group_by``, dropped from the last, each level without the fields ``values`` lacks."""
     keys: list[str] = []
     for depth in range(len(group_by), 0, -1):
-        fields = group_by[:depth]
-        if all(values[f] is not None for f in fields):
-            keys.append(group_key(**{f: values[f] for f in fields}))
+        known = {f: values.get(f) for f in group_by[:depth] if values.get(f) is not None}
+        key = group_key(**known)
+        if key != ALL and key not in keys:
+            keys.append(key)
     keys.append(ALL)
     return keys
+
+
+def card_stage(cards: Iterable[ScoreCard]) -> str | None:
+    """A brand's lifecycle stage as its cards note it (a brand card's ``stage`` note that
+    names a :class:`~steps.domain.enums.LifecycleStage`), else ``None``."""
+    for card in cards:
+        if card.subject_kind is SubjectKind.BRAND:
+            stage = card.notes.get("stage")
+            if stage in _STAGES:
+                return stage
+    return None
+
+
+_STAGES: Final = frozenset(s.value for s in LifecycleStage)
 
 
 def _check_group_by(group_by: Sequence[str]) -> tuple[str, ...]:
@@ -174,14 +210,22 @@ class PeerBenchmarks:
     # ---- the PeerLookup protocol -------------------------------------------------------------
 
     def lookup(
-        self, scorer: str, indicator: str, *, category: str | None, tier: str | None
+        self,
+        scorer: str,
+        indicator: str,
+        *,
+        category: str | None,
+        tier: str | None,
+        stage: str | None = None,
     ) -> PeerBenchmark | None:
-        """The peer benchmark of the most specific group with enough values, else ``None``."""
+        """The peer benchmark of the most specific group with enough values, else ``None``
+        (``stage``: the brand's lifecycle stage, when the scorer knows it)."""
         key = f"{scorer}.{indicator}"
         groups = self.values.get(key)
         if not groups:
             return None
-        for group in _levels(self.group_by, category, tier):
+        levels = _levels(self.group_by, {"category": category, "tier": tier, "stage": stage})
+        for group in levels:
             values = groups.get(group, ())
             if len(values) >= self.min_group_size:
                 return self._benchmark(key, group, values)
@@ -204,21 +248,25 @@ class PeerBenchmarks:
     @classmethod
     def from_values(
         cls,
-        samples: Iterable[tuple[str, str, str | None, str | None, float]],
+        samples: Iterable[Sample],
         *,
         directions: Mapping[str, Direction] | None = None,
         group_by: Sequence[str] = DEFAULT_GROUP_BY,
         min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
     ) -> PeerBenchmarks:
-        """Peers from ``(scorer, indicator, category, tier, value)`` samples: each value joins
-        its group at every level (``category/tier``, ``category``, ``*``).  Non-finite values
-        are dropped."""
+        """Peers from ``(scorer, indicator, category, tier, value)`` samples, or
+        ``(scorer, indicator, category, tier, value, stage)``: each value joins its group at
+        every level (``category/tier/stage``, ``category/tier``, ``category``, ``*``).
+        Non-finite values are dropped."""
         fields = _check_group_by(group_by)
         values: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
-        for scorer, indicator, category, tier, value in samples:
+        for sample in samples:
+            scorer, indicator, category, tier, value = sample[:5]
+            stage = sample[5] if len(sample) > 5 else None
             if not math.isfinite(value):
                 continue
-            for group in _levels(fields, category, tier):
+            known = {"category": category, "tier": tier, "stage": stage}
+            for group in _levels(fields, known):
                 values[f"{scorer}.{indicator}"][group].append(float(value))
         declared = directions or {}
         return cls(
@@ -263,19 +311,32 @@ class PeerBenchmarks:
         min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
     ) -> PeerBenchmarks:
         """Peers from scored cards, each with the brand it belongs to: every available
-        indicator value joins its brand's groups.  An indicator's direction is taken from
-        ``directions``, else from the benchmark its first card reports."""
-        samples: list[tuple[str, str, str | None, str | None, float]] = []
+        indicator value of a card with a score joins its brand's groups (a card whose score
+        was withheld gives none), the brand's stage being what its cards note
+        (:func:`card_stage`).  An indicator's direction is taken from ``directions``, else
+        from the benchmark its first card reports."""
+        samples: list[Sample] = []
         found: dict[str, Direction] = {}
-        for brand, cards in brands:
+        for brand, given in brands:
+            cards = tuple(given)
+            stage = card_stage(cards)
             for card in cards:
+                if card.score is None:
+                    continue
                 for result in card.indicators():
                     key = f"{card.scorer}.{result.key}"
                     if key not in found:
                         found[key] = _direction_from_text(result.benchmark)
                     if result.value is not None:
                         samples.append(
-                            (card.scorer, result.key, brand.category, brand.tier, result.value)
+                            (
+                                card.scorer,
+                                result.key,
+                                brand.category,
+                                brand.tier,
+                                result.value,
+                                stage,
+                            )
                         )
         found.update(directions or {})
         return cls.from_values(
@@ -337,6 +398,8 @@ class PeersMeasured:
     errors: tuple[ScoreError, ...] = ()
     warnings: tuple[ScoreWarning, ...] = ()
     scorers: tuple[ScorerInfo, ...] = ()
+    #: Cards whose score was withheld (too little data): they gave no peer values.
+    withheld: int = 0
 
 
 def measure_peers(
@@ -372,10 +435,13 @@ def measure_peers(
     context = context if context is not None else ScoringContext()
     errors: list[ScoreError] = []
     warned: dict[tuple[str, str, str], ScoreWarning] = {}
+    withheld = 0
 
     def scored() -> Iterator[tuple[Brand, tuple[ScoreCard, ...]]]:
+        nonlocal withheld
         for brand in brands:
             results = score(Dataset(brands=(brand,)), chosen, context, host=host)
+            withheld += sum(1 for card in results.cards if card.score is None)
             errors.extend(results.errors)
             for warning in results.warnings:
                 key = (warning.scorer, warning.category, warning.message)
@@ -394,7 +460,7 @@ def measure_peers(
         scored(), directions=directions, group_by=group_by, min_group_size=min_group_size
     )
     infos = score(Dataset(), chosen, context, host=host).scorers
-    return PeersMeasured(peers, tuple(errors), tuple(warned.values()), infos)
+    return PeersMeasured(peers, tuple(errors), tuple(warned.values()), infos, withheld)
 
 
 class _GivenScorers:
@@ -635,6 +701,12 @@ def peers_run(
         f"(groups of fewer than {peers.min_group_size} fall back to a wider group)"
     )
     lines = [head, *describe_peers(peers)]
+    if measured.withheld:
+        count = measured.withheld
+        lines.append(
+            f"{count} card{'s' if count != 1 else ''} without a score (insufficient data): "
+            "left out of the peers"
+        )
     if measured.errors:
         count = len(measured.errors)
         lines.append(f"{count} scorer failure{'s' if count != 1 else ''}: left out of the peers")
