@@ -151,7 +151,8 @@ def add_context_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="SCORER.NAME=VALUE",
-        help="a scorer option, e.g. steps.stage=launch to override the inferred stage",
+        help="a scorer option, e.g. steps.stage=launch to override the inferred stage, or "
+        "stage.min_confidence=0.3 to score STAGE cards from less data (0: never withhold)",
     )
 
     add_language_argument(parser, "explanations and advice")
@@ -162,6 +163,7 @@ def build_context(args: argparse.Namespace, scorers: Sequence[Scorer]) -> Scorin
     :class:`InvalidDataError` naming the problem."""
     from steps.domain.errors import InvalidDataError, Problem
     from steps.scoring.benchmarks import known_indicators, load_benchmarks
+    from steps.scoring.confidence import OPTION, option_minimum
     from steps.scoring.contract import ScoringContext
     from steps.scoring.indicators import BenchmarkOverrides
     from steps.scoring.peers import load_peers
@@ -174,8 +176,16 @@ def build_context(args: argparse.Namespace, scorers: Sequence[Scorer]) -> Scorin
             problems.append(
                 Problem(f"--option[{index}]", f"expected SCORER.NAME=VALUE, got {item!r}")
             )
-        else:
-            options[key.strip()] = value.strip()
+            continue
+        key, value = key.strip(), value.strip()
+        scorer, _, name = key.rpartition(".")
+        if name == OPTION:
+            try:
+                option_minimum({key: value}, scorer)
+            except ValueError as error:
+                problems.append(Problem(f"--option[{index}]", str(error)))
+                continue
+        options[key] = value
     if problems:
         raise InvalidDataError(problems)
     overrides = (

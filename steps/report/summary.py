@@ -121,15 +121,18 @@ def brand_summary_lines(brand: Brand, *, lang: str = "en") -> list[str]:
     where = join((platform_name(p, lang) for p in platforms), lang) or text(
         "report.summary.no_platform", lang
     )
-    gmv = text(
-        "report.summary.gmv",
-        lang,
-        total=yuan(own + talent),
-        own=yuan(own),
-        own_share=_percent(metrics.ratio(own, own + talent), lang),
-        talent=yuan(talent),
-        collaborations=len(brand.talent_collabs),
-    )
+    if brand.provided(Section.TALENT_COLLABS):
+        gmv = text(
+            "report.summary.gmv",
+            lang,
+            total=yuan(own + talent),
+            own=yuan(own),
+            own_share=_percent(metrics.ratio(own, own + talent), lang),
+            talent=yuan(talent),
+            collaborations=len(brand.talent_collabs),
+        )
+    else:  # the talents' GMV is unknown, not ¥0: no total, no share
+        gmv = text("report.summary.gmv_own", lang, own=yuan(own))
     # The orders the streams count, not the order details: a sample of 24 order details
     # beside 1,115 orders sold on air is not "24 orders".
     counts = join(

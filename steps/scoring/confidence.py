@@ -1,7 +1,7 @@
 """Minimum confidence: a card built mostly on data that was not provided has no score.
 
 A card's ``confidence`` is the share of its nominal weight whose inputs were available
-(:func:`~steps.scoring.indicators.evaluate`).  Below its scorer's minimum the engine withholds
+(`steps.scoring.indicators.evaluate`).  Below its scorer's minimum the engine withholds
 the score: ``score`` becomes ``None``, ``withheld`` says why (the confidence and the minimum)
 and ``provide`` lists what data would produce a score (the sections its unavailable
 indicators need, and the stream fields they need when the section is the streams).  The
@@ -13,12 +13,12 @@ The minimum of a scorer is, first to last:
    stage.min_confidence=0.3``), a number in [0, 1]; ``0`` never withholds;
 2. the scorer's own ``min_confidence`` attribute (a number in [0, 1]; ``None`` or absent:
    not declared);
-3. for a built-in scorer (its class is defined in :mod:`steps.plugins`), its entry in
-   :data:`BUILTIN_MIN_CONFIDENCE`;
-4. :data:`DEFAULT_MIN_CONFIDENCE`.
+3. for a built-in scorer (its class is defined in `steps.plugins`), its entry in
+   `BUILTIN_MIN_CONFIDENCE`;
+4. `DEFAULT_MIN_CONFIDENCE`.
 
-The engine applies it in one place for every path (:func:`steps.score`,
-:func:`steps.scoring.engine.score_table`, streaming, Spark), so a third-party scorer gets it
+The engine applies it in one place for every path (`steps.score`,
+`steps.scoring.engine.score_table`, streaming, Spark), so a third-party scorer gets it
 too.  docs/concepts.md ("Unknown is unknown") has the table of the built-in minimums and the
 confidences they were chosen from.
 """
@@ -125,7 +125,7 @@ def _unit(value: object) -> float | None:
 
 def option_minimum(options: Mapping[str, object], scorer: str) -> float | None:
     """The option ``<scorer>.min_confidence`` of ``options`` (``None``: not set).  A value
-    that is not a number in [0, 1] raises :class:`ValueError` naming the option."""
+    that is not a number in [0, 1] raises `ValueError` naming the option."""
     key = f"{scorer}.{OPTION}"
     if key not in options:
         return None
@@ -137,14 +137,14 @@ def option_minimum(options: Mapping[str, object], scorer: str) -> float | None:
 
 def _builtin(scorer: object) -> bool:
     """Whether ``scorer`` is one of the built-in scorers (its class is defined in
-    :mod:`steps.plugins`), on whichever host it was registered."""
+    `steps.plugins`), on whichever host it was registered."""
     return type(scorer).__module__.startswith("steps.plugins.")
 
 
 def declared_minimum(scorer: object, name: str) -> tuple[float, str | None]:
     """The minimum ``scorer`` declares (its ``min_confidence``), else, for a built-in
-    scorer, its entry in :data:`BUILTIN_MIN_CONFIDENCE`, else
-    :data:`DEFAULT_MIN_CONFIDENCE`; and what was wrong with a declared value that is not a
+    scorer, its entry in `BUILTIN_MIN_CONFIDENCE`, else
+    `DEFAULT_MIN_CONFIDENCE`; and what was wrong with a declared value that is not a
     number in [0, 1] (``None``: nothing), which is then ignored."""
     problem: str | None = None
     try:
@@ -214,7 +214,7 @@ def _segments(path: str) -> list[str]:
 
 
 def section_of(item: str, kind: SubjectKind) -> Section | str | None:
-    """What an indicator input names: the :class:`~steps.domain.Section` that holds it when
+    """What an indicator input names: the `Section` that holds it when
     that is not the streams (``"talent_collabs[].gmv_fen"`` → talent collaborations), the
     stream field as ``"streams[].<field>"`` (a stream scorer's ``"comments"``, a brand
     scorer's ``"streams[].comments"``), or ``None`` for an input that is not a path of the
@@ -249,7 +249,7 @@ def section_of(item: str, kind: SubjectKind) -> Section | str | None:
 
 def provide_from(inputs: Iterable[Iterable[str]], kind: SubjectKind) -> tuple[str, ...]:
     """What data would produce a score, from the inputs of each unavailable indicator: the
-    sections (their values, in :class:`~steps.domain.Section` order), then the stream
+    sections (their values, in `Section` order), then the stream
     fields and any other input they name, as written, in order."""
     sections: set[Section] = set()
     others: dict[str, None] = {}
@@ -268,7 +268,7 @@ def provide_from(inputs: Iterable[Iterable[str]], kind: SubjectKind) -> tuple[st
 
 
 def provide_for(card: ScoreCard) -> tuple[str, ...]:
-    """What data would produce ``card``'s score (:func:`provide_from` of its unavailable
+    """What data would produce ``card``'s score (`provide_from` of its unavailable
     indicators' inputs)."""
     return provide_from(
         (i.missing for i in card.indicators() if i.score is None), card.subject_kind
