@@ -332,3 +332,22 @@ def test_the_sample_loses_no_score() -> None:
     """The bundled sample has every section a scorer needs: nothing is withheld."""
     results = steps.score(steps.sample_dataset())
     assert all(c.score is not None for c in results.cards)
+
+
+def test_results_read_back_refuse_a_card_without_a_score_or_a_reason() -> None:
+    from steps.domain import InvalidDataError
+
+    card = {
+        "scorer": "x",
+        "scorer_version": "1",
+        "subject_kind": "brand",
+        "subject_id": "b",
+        "brand_id": "b",
+        "score": None,
+        "confidence": 0.1,
+    }
+    data = {"scorers": [], "errors": [], "warnings": [], "cards": [card]}
+    with pytest.raises(InvalidDataError, match=r"cards\[0\]: a card without a score needs"):
+        ScoreResults.from_dict(data)
+    card["withheld"] = "insufficient data"
+    assert ScoreResults.from_dict(data).cards[0].score is None
