@@ -89,9 +89,7 @@ DOC = DOCS / "scorers" / "steps.md"
 TZ = UTC
 TOLERANCE = 1e-9
 #: A placeholder of a move template left unfilled.
-UNFILLED = re.compile(
-    r"\{(value|benchmark|[a-z]+_[a-z_]+|heroes|hero|tool|talents|exclusive)\}"
-)
+UNFILLED = re.compile(r"\{(value|benchmark|[a-z]+_[a-z_]+|heroes|hero|tool|talents|exclusive)\}")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -198,9 +196,7 @@ def collab(
     return TalentCollab(**values)  # type: ignore[arg-type]
 
 
-def order(
-    order_id: str, buyer: str, day: int, amount: int = 10_000, **fields: object
-) -> Order:
+def order(order_id: str, buyer: str, day: int, amount: int = 10_000, **fields: object) -> Order:
     values: dict[str, object] = {
         "order_id": order_id,
         "buyer_key": buyer,
@@ -651,8 +647,7 @@ def test_an_account_opening_date_dates_the_start():
     assert inference.source == "inferred"
     # 2022-02-16 .. 2022-03-06: 19 days.
     assert inference.reason == (
-        "self-broadcast began 3 weeks ago (the earliest account that streams opened on "
-        "2022-02-16)"
+        "self-broadcast began 3 weeks ago (the earliest account that streams opened on 2022-02-16)"
     )
     assert "self-broadcast 3 weeks (since 2022-02-16)" in inference.evidence
 
@@ -680,9 +675,7 @@ def test_a_window_without_streams_measures_zero_cadence_only_when_streams_were_p
     talent_only = brand(talent_collabs=(collab("c1", 5_000_000),), **window)
     assert measure("streaming_days_per_week", talent_only) is None
     assert measure("talent_gmv_share", talent_only) is None  # self-broadcast GMV unknown
-    declared = attrs.evolve(
-        talent_only, coverage=covering(Section.STREAMS, Section.TALENT_COLLABS)
-    )
+    declared = attrs.evolve(talent_only, coverage=covering(Section.STREAMS, Section.TALENT_COLLABS))
     assert measure("streaming_days_per_week", declared) == 0.0
     assert measure("active_matrix_accounts", declared) == 0.0
     assert measure("talent_gmv_share", declared) == 1.0
@@ -848,9 +841,7 @@ def test_lower_costs_per_fan_score_higher():
 
 def test_a_campaign_report_measures_paid_traffic_before_the_streams():
     def campaign(campaign_id: str, spend: int, gmv: int | None, fans: int | None) -> PaidCampaign:
-        return PaidCampaign(
-            campaign_id, START, START, spend, gmv_fen=gmv, new_followers=fans
-        )
+        return PaidCampaign(campaign_id, START, START, spend, gmv_fen=gmv, new_followers=fans)
 
     streams = (
         stream(
@@ -907,9 +898,7 @@ def test_exclusive_items_raise_special_supply():
 
 def test_a_live_session_export_never_scores_special_supply_from_gmv_per_hour():
     # The old generic "GMV per stream hour" made SS 100 from a live-session list alone.
-    assert all(
-        Section.PRODUCTS in indicator_sections(i.key)[0] for i in COMPONENTS[4].indicators
-    )
+    assert all(Section.PRODUCTS in indicator_sections(i.key)[0] for i in COMPONENTS[4].indicators)
     assert pillar(score(live_sessions_only()), "SS") is None
 
 
@@ -924,9 +913,7 @@ def test_fan_group_measures():
     assert measure("fan_group_activity", subject) == pytest.approx(0.4)
     assert measure("fan_group_growth", subject) == pytest.approx(0.1 / 2)
     # Fan groups provided and none held: the brand has no fan group, a real zero.
-    none = brand(
-        accounts=(account(followers=20_000),), coverage=covering(Section.FAN_GROUPS)
-    )
+    none = brand(accounts=(account(followers=20_000),), coverage=covering(Section.FAN_GROUPS))
     assert measure("fan_group_size", none) == 0.0
 
 
@@ -1077,9 +1064,7 @@ def test_the_card_says_how_repurchase_was_counted_and_lowers_confidence_for_few_
     assert p_weights == 9.5
     share = 0.15 * 5.0 / 9.5
     assert card.confidence == pytest.approx(share - share * (1 - 4 / 100))
-    assert {i.key for i in card.component("P").indicators if i.available} == set(
-        ORDER_INDICATORS
-    )
+    assert {i.key for i in card.component("P").indicators if i.available} == set(ORDER_INDICATORS)
 
 
 def test_enough_buyers_keep_full_confidence():
@@ -1132,9 +1117,7 @@ def test_a_talent_led_brand_is_at_launch_until_its_distribution_reaches_100w():
     assert "(¥999,999) is below 100w+" in below.reason
     past = infer_stage(staged(talent_gmv=HUNDRED_W_FEN, self_gmv=1_000_000))
     assert past.stage is LifecycleStage.GROWTH
-    assert "reached 100w+ (¥1,000,000), after which the article has self-broadcast" in (
-        past.reason
-    )
+    assert "reached 100w+ (¥1,000,000), after which the article has self-broadcast" in (past.reason)
     assert "talent distribution ¥1,000,000 (100w+ reached)" in past.evidence
 
 
@@ -1173,9 +1156,7 @@ def test_a_mature_brand_needs_two_signals_at_the_articles_repurchase_average():
     )
     inference = infer_stage(mature)
     assert inference.stage is LifecycleStage.MATURE
-    assert inference.reason == (
-        "40 weeks of self-broadcast and a strong repurchase and fan group"
-    )
+    assert inference.reason == ("40 weeks of self-broadcast and a strong repurchase and fan group")
     below = attrs.evolve(mature, orders=buyers(64, 36))
     assert infer_stage(below).stage is LifecycleStage.GROWTH
 
