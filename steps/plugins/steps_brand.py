@@ -2728,7 +2728,7 @@ def worked_example(brands: Iterable[Brand], context: ScoringContext | None = Non
         if "repurchase_basis" in notes:
             lines.append(f"- Repurchase: {notes['repurchase_basis']}.")
         lines += [
-            f"- Score **{card.score:.1f}**, confidence {card.confidence:.2f}.",
+            f"- Score **{_score_text(card.score)}**, confidence {card.confidence:.2f}.",
             "",
             "| Pillar | Score | Stage weight | Points |",
             "| --- | ---: | ---: | ---: |",
