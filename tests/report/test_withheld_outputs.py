@@ -209,9 +209,17 @@ def test_the_report_shows_the_message_not_a_zero_radar(
     douyin = page.split("Douyin interest (FACT matrix)", 1)[1].split('<div class="panel">', 1)[0]
     assert 'class="chart"' not in douyin
     assert 'class="notice warning withheld"' in douyin
-    # STEPS is scored: its radar is drawn.
+    # STEPS too: the pillars it measured are listed, no radar.
     steps_panel = page.split("STEPS (brand pillars)</h3>", 1)[1].split("</div>", 1)[0]
-    assert 'class="chart"' in steps_panel
+    assert 'class="chart"' not in steps_panel
+    assert re.search(r"<td>S · Self-broadcast</td><td class=\"num\">\d+</td>", steps_panel)
+    assert '<td>E · Elite / talent distribution</td><td class="num">—</td>' in steps_panel
+    # The scored sample draws its radars.
+    from steps.sample import sample_dataset
+
+    sample = build_report(sample_dataset(), lang="en", brands=["b00"])
+    scored_panel = sample.split("STEPS (brand pillars)</h3>", 1)[1].split("</div>", 1)[0]
+    assert 'class="chart"' in scored_panel
     assert "<li>data provided: live sessions 3 over 2021-09-02..2021-09-07</li>" in page
     zh = build_report(live_sessions, results=score(live_sessions, context=_zh()), lang="zh")
     assert "数据不足 — 请提供信任指标" in zh

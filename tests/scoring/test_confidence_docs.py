@@ -139,10 +139,11 @@ def test_the_measured_confidences_are_what_the_scorers_reach() -> None:
     assert _block(PAGE.read_text(encoding="utf-8"), "confidence-measured") == measured_table()
 
 
-def test_a_live_session_list_alone_withholds_trust_and_scores_steps() -> None:
+def test_a_live_session_list_alone_scores_douyin_interest_and_withholds_the_rest() -> None:
     live = steps.score(live_sessions_only(steps.sample_dataset()))
-    assert all(c.score is None for c in live.cards if c.scorer in ("trust", "stage"))
-    assert all(c.score is not None for c in live.cards if c.scorer == "steps")
+    withheld = {"trust", "stage", "steps", "douyin-interest-brand"}
+    assert all(c.score is None for c in live.cards if c.scorer in withheld)
+    assert all(c.score is not None for c in live.cards if c.scorer == "douyin-interest")
 
 
 def _regenerate() -> None:

@@ -80,7 +80,7 @@ def test_a_card_without_a_score_must_say_why() -> None:
 # --------------------------------------------------------------------------- a real export
 
 
-def test_a_live_session_export_scores_steps_and_withholds_trust(
+def test_a_live_session_export_withholds_what_it_cannot_support(
     live_results: ScoreResults,
 ) -> None:
     assert live_results.ok
@@ -97,9 +97,18 @@ def test_a_live_session_export_scores_steps_and_withholds_trust(
     measured = [i for i in trust.indicators() if i.score is not None]
     assert measured
     assert all(0 <= i.score <= 100 for i in measured if i.score is not None)
+    # STEPS keeps the pillars it measured and marks the others unavailable, not 0; its
+    # overall score would rest on a fifth of its weight.
     steps_card = by_scorer["steps"]
-    assert steps_card.score is not None
-    assert steps_card.confidence >= BUILTIN_MIN_CONFIDENCE["steps"].value
+    assert steps_card.score is None
+    assert steps_card.confidence < BUILTIN_MIN_CONFIDENCE["steps"].value
+    assert steps_card.component("S").score is not None
+    assert steps_card.component("E").score is None
+    assert "talent_collabs" in steps_card.provide
+    # Douyin interest per stream rests on what a live-session list carries: it stands.
+    interest = [c for c in live_results.cards if c.scorer == "douyin-interest"]
+    assert interest
+    assert all(c.score is not None for c in interest)
     stage_cards = [c for c in live_results.cards if c.scorer == "stage"]
     assert len(stage_cards) == 3
     assert all(c.score is None for c in stage_cards)
@@ -116,8 +125,9 @@ def test_json_says_score_null_with_the_reason(live_results: ScoreResults) -> Non
     assert trust["score"] is None
     assert trust["withheld"].startswith("insufficient data: confidence 8%")
     assert trust["provide"] == ["trust_signals"]
-    scored = next(c for c in data["cards"] if c["scorer"] == "steps")
+    scored = next(c for c in data["cards"] if c["scorer"] == "douyin-interest")
     assert "withheld" not in scored  # at its default, omitted
+    assert "provide" not in scored
     assert ScoreResults.from_json(live_results.to_json()) == live_results
 
 
