@@ -33,7 +33,9 @@ Columns (:data:`SCHEMA` lists them in order, each with its dtype and meaning):
   ``products_max_gmv_fen`` (the largest ``gmv_fen``), ``products_top_fifth_gmv_fen`` (sum
   of the ``ceil(n / 5)`` largest ``gmv_fen``: the numerator of hit concentration), and
   ``products_max_gmv_share`` (``float64``: ``products_max_gmv_fen / products_gmv_fen``,
-  NaN where the products' GMV is 0, the one column where NaN means "undefined");
+  NaN where the products' GMV is 0, the one column where NaN means "undefined"),
+  ``products_stocked`` (how many record both ``stock_units`` and ``units_sold``) and
+  ``products_sold_out`` (how many of those sold out: ``units_sold >= stock_units``);
 * **aggregates of** ``plan`` (:class:`~steps.domain.model.RunOfShow`): ``has_plan``;
   ``plan_segments`` (how many); ``plan_planned_seconds`` (sum over all segments);
   ``plan_actual_seconds``, ``plan_timed_segments``, ``plan_timed_planned_seconds`` and
@@ -41,7 +43,8 @@ Columns (:data:`SCHEMA` lists them in order, each with its dtype and meaning):
   ``planned_seconds`` and sum of ``|actual − planned|`` over segments that record
   ``actual_seconds``); ``plan_planned_spend_fen`` and ``plan_actual_spend_fen`` (sums over
   segments that record them); ``plan_gmv_target_fen`` with ``has_plan_gmv_target_fen``;
-  ``plan_planned_paid_uv_share`` (``float64``) with ``has_plan_planned_paid_uv_share``.
+  ``plan_planned_paid_uv_share`` (``float64``) with ``has_plan_planned_paid_uv_share``;
+  ``plan_planned_returning_share`` (``float64``) with ``has_plan_planned_returning_share``.
   All are 0 (false) without a plan.
 
 **Optional columns** (:data:`EXTRA_SCHEMA`, in two groups a table holds whole or not at
@@ -173,6 +176,12 @@ _PRODUCT_AGGREGATES: Final = (
         "float64",
         "products_max_gmv_fen / products_gmv_fen; NaN where products_gmv_fen is 0",
     ),
+    ("products_stocked", "int64", "number of products recording stock_units and units_sold"),
+    (
+        "products_sold_out",
+        "int64",
+        "number of those products whose units_sold reached stock_units (sold out)",
+    ),
 )
 _PLAN_AGGREGATES: Final = (
     ("has_plan", "bool", "whether the stream records a plan (run-of-show)"),
@@ -243,6 +252,19 @@ def _schema() -> tuple[Column, ...]:
             "has_plan_planned_paid_uv_share",
             "bool",
             "whether plan.planned_paid_uv_share is set",
+            derived=True,
+        ),
+        Column(
+            "plan_planned_returning_share",
+            "float64",
+            "plan.planned_returning_share (0.0 where missing)",
+            mask="has_plan_planned_returning_share",
+            derived=True,
+        ),
+        Column(
+            "has_plan_planned_returning_share",
+            "bool",
+            "whether plan.planned_returning_share is set",
             derived=True,
         ),
     ]
@@ -911,6 +933,8 @@ def _product_aggregates(stream: Stream) -> dict[str, Any]:
         "products_max_gmv_fen": top,
         "products_top_fifth_gmv_fen": sum(gmvs[: math.ceil(len(gmvs) / 5)]),
         "products_max_gmv_share": top / total if total else math.nan,
+        "products_stocked": sum(1 for p in stream.products if p.sold_out is not None),
+        "products_sold_out": sum(1 for p in stream.products if p.sold_out),
     }
 
 
@@ -920,6 +944,7 @@ def _plan_aggregates(stream: Stream) -> dict[str, Any]:
     timed = [g for g in segments if g.actual_seconds is not None]
     target = None if plan is None else plan.gmv_target_fen
     share = None if plan is None else plan.planned_paid_uv_share
+    returning = None if plan is None else plan.planned_returning_share
     return {
         "has_plan": plan is not None,
         "plan_segments": len(segments),
@@ -936,6 +961,8 @@ def _plan_aggregates(stream: Stream) -> dict[str, Any]:
         "has_plan_gmv_target_fen": target is not None,
         "plan_planned_paid_uv_share": share or 0.0,
         "has_plan_planned_paid_uv_share": share is not None,
+        "plan_planned_returning_share": returning or 0.0,
+        "has_plan_planned_returning_share": returning is not None,
     }
 
 

@@ -1775,6 +1775,8 @@ def _row_streams(table: StreamTable, rows: Sequence[int]) -> list[Stream]:
             "has_plan_gmv_target_fen",
             "plan_planned_paid_uv_share",
             "has_plan_planned_paid_uv_share",
+            "plan_planned_returning_share",
+            "has_plan_planned_returning_share",
         )
     }
     epoch = datetime(1970, 1, 1, tzinfo=UTC)
@@ -1800,6 +1802,11 @@ def _row_streams(table: StreamTable, rows: Sequence[int]) -> list[Stream]:
                 planned_paid_uv_share=(
                     plan["plan_planned_paid_uv_share"][k]
                     if plan["has_plan_planned_paid_uv_share"][k]
+                    else None
+                ),
+                planned_returning_share=(
+                    plan["plan_planned_returning_share"][k]
+                    if plan["has_plan_planned_returning_share"][k]
                     else None
                 ),
             )
@@ -1862,7 +1869,7 @@ def _groups(table: StreamTable, catalog: Dataset | TableCatalog) -> list[_Group]
             made = iter(_row_streams(table, missing))
             full = [s if s is not None else next(made) for s in streams]
             if not known:
-                brand = attrs.evolve(brand, streams=full)
+                brand = _with_streams(brand, full)
             else:
                 brand = attrs.evolve(brand, streams=(*brand.streams, *_only(full, known)))
         else:
@@ -1871,6 +1878,27 @@ def _groups(table: StreamTable, catalog: Dataset | TableCatalog) -> list[_Group]
         subjects = tuple(StreamSubject(s, brand, accounts.get(s.account_id)) for s in full)
         groups.append(_Group(brand, tuple(rows), subjects, rebuilt))
     return groups
+
+
+def _with_streams(brand: Brand, streams: Sequence[Stream]) -> Brand:
+    """The catalog's brand (which holds no streams) with ``streams``: the orders and paid
+    campaigns naming its other streams are left out and the short videos naming them are
+    unlinked, so that every reference resolves."""
+    ids = {s.stream_id for s in streams}
+
+    def ours(stream_id: str | None) -> bool:
+        return stream_id is None or stream_id in ids
+
+    return attrs.evolve(
+        brand,
+        streams=tuple(streams),
+        orders=tuple(o for o in brand.orders if ours(o.stream_id)),
+        paid_campaigns=tuple(c for c in brand.paid_campaigns if ours(c.stream_id)),
+        short_videos=tuple(
+            v if ours(v.for_stream_id) else attrs.evolve(v, for_stream_id=None)
+            for v in brand.short_videos
+        ),
+    )
 
 
 def _only(streams: Sequence[Stream], known: Mapping[str, Stream]) -> list[Stream]:

@@ -268,7 +268,7 @@ def test_parity_on_json_lines_chunks(
 
 
 def _catalog_without_streams(dataset: Dataset) -> Dataset:
-    return Dataset(brands=tuple(attrs.evolve(b, streams=(), orders=()) for b in dataset.brands))
+    return Dataset(brands=tuple(attrs.evolve(b, streams=()) for b in dataset.brands))
 
 
 @given(datasets(max_brands=2, max_streams=4))
