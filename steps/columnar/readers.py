@@ -2635,7 +2635,13 @@ def _extra_inputs(
         report(has & ~columns["has_plan"], "has_plan_spend_pacing", "must be false without a plan")
         columns["has_plan_spend_pacing"], columns["plan_spend_pacing"] = has, pacing
     if "lineup_roles" in names:
-        for name in ("lineup_roles", "lineup_priced", "lineup_list_priced"):
+        for name in (
+            "lineup_roles",
+            "lineup_priced",
+            "lineup_list_priced",
+            "lineup_heroes_listed",
+            "lineup_heroes_explained",
+        ):
             columns[name], _ = column_ints(name, "default", "count")
         for name in ("lineup_min_price_fen", "lineup_max_price_fen"):
             columns[name], _ = column_ints(name, "default", "money")
@@ -2651,6 +2657,11 @@ def _extra_inputs(
         bad = ~((depth >= 0.0) & (depth <= list_priced))
         report(bad, "lineup_discount_sum", "must lie in [0, lineup_list_priced]")
         columns["lineup_discount_sum"] = np.where(bad, 0.0, depth)
+        heroes = columns["lineup_heroes_listed"]
+        report(heroes > columns["products_listed"], "lineup_heroes_listed",
+               "must be <= products_listed")  # fmt: skip
+        report(columns["lineup_heroes_explained"] > heroes, "lineup_heroes_explained",
+               "must be <= lineup_heroes_listed")  # fmt: skip
     return kept
 
 

@@ -52,8 +52,9 @@ all, :data:`EXTRA_GROUPS`): ``plan_spend_pacing`` with ``has_plan_spend_pacing``
 plan's spend by segment), and the *line-up* columns ``lineup_roles``, ``lineup_priced``,
 ``lineup_min_price_fen``, ``lineup_max_price_fen``, ``lineup_list_priced`` and
 ``lineup_discount_sum`` (from the roles and prices of the stream's explained products, looked
-up in its brand's products: :class:`ProductCatalogue`).  STAGE reads them
-(:mod:`steps.plugins.stage`).  :func:`~steps.columnar.read_jsonl` and
+up in its brand's products: :class:`ProductCatalogue`), ``lineup_heroes_listed`` and
+``lineup_heroes_explained`` (the listed hero items, and how many of them were explained).
+STAGE reads them (:mod:`steps.plugins.stage`).  :func:`~steps.columnar.read_jsonl` and
 :meth:`StreamTable.from_dataset` build both groups; ``from_columns``, ``from_arrow``,
 ``read_parquet`` and the frame readers keep a group given as columns, and
 :meth:`StreamTable.to_arrow` writes the groups a table holds.
@@ -322,6 +323,18 @@ EXTRA_SCHEMA: Final = (
         "lineup_discount_sum",
         "float64",
         "math.fsum of 1 − price_fen / list_price_fen over those products (0.0: none)",
+        derived=True,
+    ),
+    Column(
+        "lineup_heroes_listed",
+        "int64",
+        "listed products (explained or not) whose role in the brand's products is hero",
+        derived=True,
+    ),
+    Column(
+        "lineup_heroes_explained",
+        "int64",
+        "of those, products with explain_count > 0",
         derived=True,
     ),
 )
@@ -1061,6 +1074,9 @@ def lineup_columns(
     np.minimum.at(low, priced_rows, priced_values)
     np.maximum.at(high, priced_rows, priced_values)
     count = np.bincount(priced_rows, minlength=n).astype(np.int64)
+    known = product >= 0
+    hero = np.zeros(len(product), dtype=np.bool_)
+    hero[known] = catalogue.roles[product[known]] == ROLE_BITS[ProductRole.HERO]
     listing = catalogue.list_prices[picked]
     listed = listing != 0
     # Each price is below 2**53, so the float division is Python's int / int exactly.
@@ -1072,6 +1088,10 @@ def lineup_columns(
         "lineup_max_price_fen": high,
         "lineup_list_priced": np.bincount(rows[listed], minlength=n).astype(np.int64),
         "lineup_discount_sum": row_fsum(depth, rows[listed], n),
+        "lineup_heroes_listed": np.bincount(item_row[hero], minlength=n).astype(np.int64),
+        "lineup_heroes_explained": np.bincount(item_row[hero & explained], minlength=n).astype(
+            np.int64
+        ),
     }
 
 

@@ -153,6 +153,9 @@ _ALL_PATTERNS: Final = 6
 # --------------------------------------------------------------------------- columns
 
 
+T = TypeVar("T")
+_MISSING: Final = object()
+
 #: Integers from here on are not all exact as float64.
 _EXACT: Final = 2**53
 
@@ -947,6 +950,7 @@ class TableCatalog:
         self._facts: dict[str, BrandFacts] = {}
         self._objects: dict[str, dict[str, Stream]] = {}
         self._last: tuple[StreamTable, TableBrands] | None = None
+        self._memo: dict[tuple[str, str], Any] = {}
 
     @classmethod
     def of(cls, catalog: Dataset | TableCatalog) -> TableCatalog:
@@ -969,6 +973,16 @@ class TableCatalog:
         if found is None:
             streams = self.brand(brand_id).streams
             found = self._objects[brand_id] = {s.stream_id: s for s in streams}
+        return found
+
+    def memo(self, key: str, brand_id: str, compute: Callable[[Brand], T]) -> T:
+        """``compute(brand)`` of the brand ``brand_id``, computed once per catalog: per-brand
+        work that columnar indicators share across the tables (chunks) and scorers of a
+        run, such as an index of the brand's orders by stream."""
+        cached = self._memo.get((key, brand_id), _MISSING)
+        if cached is _MISSING:
+            cached = self._memo[key, brand_id] = compute(self.brand(brand_id))
+        found: T = cached
         return found
 
     def facts(self, brand_id: str, table: StreamTable | None = None) -> BrandFacts:
@@ -999,7 +1013,7 @@ class TableBrands:
     table: StreamTable
     catalog: TableCatalog
     facts: tuple[BrandFacts | None, ...]
-    _cache: dict[str, Measured] = attrs.field(factory=dict, init=False, repr=False)
+    _cache: dict[str, Any] = attrs.field(factory=dict, init=False, repr=False)
     _scope_cache: list[tuple[IndexArray, list[tuple[str | None, str, str | None]]]] = attrs.field(
         factory=list, init=False, repr=False
     )
@@ -1022,6 +1036,14 @@ class TableBrands:
                     own = StreamFacts.of(table)
                 facts.append(brand_facts(brand, own))
         return cls(table, catalog, tuple(facts))
+
+    def memo(self, key: str, compute: Callable[[], T]) -> T:
+        """``compute()``, computed once for this table whichever scorer asks first (the
+        catalog keeps the lookups of the last table it was asked about)."""
+        if key not in self._cache:
+            self._cache[key] = compute()
+        found: T = self._cache[key]
+        return found
 
     def _per_brand(self, choose: Callable[[BrandFacts], object]) -> list[object]:
         return [None if f is None else choose(f) for f in self.facts]
@@ -1081,7 +1103,7 @@ class TableBrands:
         """Short videos per week of each row's account in its brand's window
         (posted in the window / the window's weeks); not available where the brand
         records no short video."""
-        cached = self._cache.get("content_output")
+        cached: Measured | None = self._cache.get("content_output")
         if cached is not None:
             return cached
         account_ids = self.table.dictionary("account_id")
@@ -1523,9 +1545,6 @@ class TableScores:
 
 
 # --------------------------------------------------------------------------- scorers
-
-
-T = TypeVar("T")
 
 
 class StreamColumns:
