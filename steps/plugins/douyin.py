@@ -282,7 +282,7 @@ REACH: Component[StreamSubject] = Component(
                     _ASSUME + "Kuaishou rooms lean on followers more; the trade press puts "
                     "public-domain traffic at about 70% of Kuaishou live traffic, feed and "
                     "short video together (no primary source found: "
-                    "sources.md#kuaishou-public-traffic)",
+                    "sources.md#douyin-kuaishou-public-traffic)",
                 ),
                 douyin=(
                     0.1,
@@ -851,7 +851,7 @@ def fact_components(
                     10.0,
                     _ASSUME + "the score stops rising at 10 because more streamers help a "
                     "brand's live sales only up to a point (published: an inverted-U effect, "
-                    "Li & Tang 2024, sources.md#li-tang-2024); the level is ours",
+                    "Li & Tang 2024, sources.md#douyin-li-tang-2024); the level is ours",
                 ),
                 weight=0.5,
                 inputs=("talent_collabs",),

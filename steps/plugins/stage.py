@@ -83,7 +83,7 @@ Ind = Indicator[StreamSubject]
 _ASSUME = "assumption: "
 _CHEN = (
     " (the direction is published: Chen, Dou & Xiao 2023 found that more products per show "
-    "and more time per product drive GMV, sources.md#chen-dou-xiao-2023)"
+    "and more time per product drive GMV, sources.md#stage-chen-dou-xiao-2023)"
 )
 _EXTRA_DTYPES: Final = {c.name: c.dtype for c in EXTRA_SCHEMA}
 
@@ -443,7 +443,7 @@ SCRIPT: Component[StreamSubject] = Component(
             inputs=("products[].explain_count", "duration_seconds"),
             formula="count(products with explain_count > 0) / (duration_seconds / 3600)",
             provenance=published(
-                "chen-dou-xiao-2023",
+                "stage-chen-dou-xiao-2023",
                 "Selling more products in a show drives GMV (Chen, Dou & Xiao 2023); it gives "
                 "the article's rhythm (「明确直播节奏」) a measure.",
             ),
@@ -459,7 +459,7 @@ SCRIPT: Component[StreamSubject] = Component(
             inputs=("products[].explain_seconds", "duration_seconds"),
             formula="min(1, Σ products[].explain_seconds / duration_seconds)",
             provenance=published(
-                "chen-dou-xiao-2023",
+                "stage-chen-dou-xiao-2023",
                 "Spending more time on each product drives GMV (Chen, Dou & Xiao 2023).",
             ),
         ),

@@ -265,7 +265,7 @@ PROMISES: Component[Brand] = Component(
             "信任购",
             weight=2.0,
             source="published: stores with trust benefits saw repurchase rise 20% (Kuaishou, "
-            "November 2021, sources.md#kuaishou-trust-buy-2021); enrolled (1) is the target",
+            "November 2021, sources.md#trust-kuaishou-trust-buy-2021); enrolled (1) is the target",
             douyin=_ASSUME + "Douyin's counterpart guarantee (安心购) plays the same role; "
             "enrolled (1) is the target",
             provenance=article(
@@ -320,7 +320,7 @@ BUYER_TRUST: Component[Brand] = Component(
             "退款不退货",
             weight=1.0,
             source="published: refund without return lifted consumers' willingness to order "
-            "by over 20% (Kuaishou, November 2021, sources.md#kuaishou-trust-buy-2021); "
+            "by over 20% (Kuaishou, November 2021, sources.md#trust-kuaishou-trust-buy-2021); "
             "enrolled (1) is the target",
             provenance=article(
                 "通过“退款不退货”和粉丝团运营等方式",
