@@ -63,7 +63,9 @@ from tests.scoring.support import FakeScorer, Plugin, make_dataset
 SCORERS = ("douyin-interest", "stage")
 TOLERANCE = 1e-9
 #: STAGE indicators computed from the optional columns (steps.columnar.table.EXTRA_SCHEMA).
-NEEDS_EXTRA = frozenset({"spend_pacing", "tier_coverage", "price_spread", "discount_depth"})
+NEEDS_EXTRA = frozenset(
+    {"spend_pacing", "tier_coverage", "price_spread", "discount_depth", "heroes_explained"}
+)
 
 
 # -- comparing cards ----------------------------------------------------------------------
