@@ -46,6 +46,8 @@ from steps.domain.fields import (
     share_map,
     to_platform,
     to_product_role,
+    to_section,
+    to_traffic_source,
     to_trust_signal_kind,
 )
 
@@ -390,7 +392,7 @@ class Order(_Model):
     refunded_fen: int | None = attrs.field(default=None, metadata=MONEY)
     #: Where the buyer came from (流量来源), when the export says.
     traffic_source: TrafficSource | None = attrs.field(
-        default=None, metadata=enum_of(TrafficSource)
+        default=None, converter=to_traffic_source, metadata=enum_of(TrafficSource)
     )
     #: Whether the buyer was a member of the account's fan group (粉丝团) when ordering.
     fan_group_member: bool | None = attrs.field(default=None, metadata=BOOL)
@@ -478,7 +480,7 @@ class SectionCoverage(_Model):
     dates it covers when known (inclusive).  A section a brand's ``coverage`` does not
     list was not provided: what would be computed from it is unknown, never zero."""
 
-    section: Section = attrs.field(metadata=enum_of(Section))
+    section: Section = attrs.field(converter=to_section, metadata=enum_of(Section))
     start: date | None = attrs.field(default=None, metadata=DATE)
     end: date | None = attrs.field(default=None, metadata=DATE)
 

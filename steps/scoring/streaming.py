@@ -367,10 +367,10 @@ class _JsonlInput:
         return self._source.chunks()
 
     def stream_facts(self) -> StreamFacts:
-        """Streams per account, first and last local start date and the stream sections
-        held (plans, stream products) per brand, from a light pass that parses only the
-        stream records and reads a few of their keys (a line that does not parse or misses
-        one is left to the chunks, which report it)."""
+        """Streams per account, first and last local start date and the stream sections held
+        (plans, products) per brand, from a light pass that parses only the stream records
+        and reads five of their keys (a line that does not parse or misses one is left to
+        the chunks, which report it)."""
         loads = _json_loads()
         accounts: dict[str, Counter[str]] = {}
         days: dict[str, tuple[int, int]] = {}
@@ -405,21 +405,23 @@ class _JsonlInput:
                 counts = accounts.get(brand)
                 if counts is None:
                     counts = accounts[brand] = Counter()
-                    sections[brand] = {Section.STREAMS}
                 counts[account] += 1
-                if record.get("plan") is not None:
-                    sections[brand].add(Section.PLANS)
-                if record.get("products"):
-                    sections[brand].add(Section.STREAM_PRODUCTS)
                 span = days.get(brand)
                 if span is None:
                     days[brand] = (day, day)
                 elif day < span[0] or day > span[1]:
                     days[brand] = (min(span[0], day), max(span[1], day))
+                held = sections.get(brand)
+                if held is None:
+                    held = sections[brand] = {Section.STREAMS}
+                if record.get("plan") is not None:
+                    held.add(Section.PLANS)
+                if record.get("products"):
+                    held.add(Section.STREAM_PRODUCTS)
         return StreamFacts(
             {b: dict(c) for b, c in accounts.items()},
             days,
-            {b: frozenset(held) for b, held in sections.items()},
+            {b: frozenset(s) for b, s in sections.items()},
         )
 
 
