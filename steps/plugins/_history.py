@@ -17,7 +17,7 @@ before the stream (the start of the orders' declared coverage, else the earliest
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
@@ -172,6 +172,20 @@ ORDER_COLUMNS: Final = (
 )
 
 
+def _linked_rows(
+    c: StreamColumns, rows: npt.NDArray[np.intp], stream_ids: Iterable[str]
+) -> list[int]:
+    """The ``rows`` (of one brand) whose stream id is one of ``stream_ids``: only the
+    streams a brand's records name are looked at, not every row."""
+    codes = c.brands.memo(
+        "history.stream_codes",
+        lambda: {sid: k for k, sid in enumerate(c.table.dictionary("stream_id"))},
+    )
+    wanted = np.array([codes.get(sid, -1) for sid in stream_ids], dtype=np.int64)
+    picked: list[int] = rows[np.isin(c("stream_id")[rows], wanted)].tolist()
+    return picked
+
+
 def _by_brand(c: StreamColumns) -> list[tuple[int, npt.NDArray[np.intp]]]:
     """The rows of each brand code the table uses, as (code, rows)."""
     codes = c("brand_id")
@@ -207,10 +221,8 @@ def order_columns(c: StreamColumns) -> tuple[dict[str, IntArray], BoolArray, Boo
                 history[rows] = days[rows] - orders.history_start >= LOOKBACK_DAYS
             if not orders.streams:
                 continue
-            for row in rows.tolist():
-                facts = orders.streams.get(stream_ids[stream_codes[row]])
-                if facts is None:
-                    continue
+            for row in _linked_rows(c, rows, orders.streams):
+                facts = orders.streams[stream_ids[stream_codes[row]]]
                 union = facts.new_products | facts.returning_products
                 split = facts.new_products ^ facts.returning_products
                 for name, value in (
@@ -293,10 +305,8 @@ def preheat_days(c: StreamColumns) -> tuple[npt.NDArray[np.float64], BoolArray]:
             if videos.history_start is not None:
                 ok = days[rows] - videos.history_start >= PREHEAT_DAYS
             known[rows] = ok
-            for row in rows[ok].tolist():
-                times = videos.posted.get(stream_ids[stream_codes[row]])
-                if not times:
-                    continue
+            for row in _linked_rows(c, rows[ok], videos.posted):
+                times = videos.posted[stream_ids[stream_codes[row]]]
                 start, offset = int(started[row]), int(offsets[row])
                 local = {(t + offset) // _DAY_US for t in times if start - span <= t < start}
                 values[row] = len(local)

@@ -923,7 +923,11 @@ def _provided(brand: Brand, streams: StreamFacts | None) -> frozenset[Section]:
     """:meth:`Brand.provided <steps.domain.model.Brand.provided>` of every section; a
     brand whose streams the catalog does not hold and that declares no coverage has its
     stream sections inferred from ``streams``."""
-    provided = frozenset(s for s in Section if brand.provided(s))
+    # Brand.provided of each section, with the records counted once, not once a section.
+    if brand.coverage is not None:
+        provided = frozenset(c.section for c in brand.coverage)
+    else:
+        provided = frozenset(s for s, held in brand.held().items() if held)
     if brand.coverage is None and not brand.streams and streams is not None:
         provided |= streams.sections.get(brand.brand_id, frozenset())
     return provided
