@@ -175,6 +175,9 @@ class Product(_Model):
         default=None, converter=to_product_role, metadata=enum_of(ProductRole)
     )
     channel_exclusive: bool = attrs.field(default=False, metadata=BOOL)
+    #: Whether the product is a set (套装) of several items, such as a hero bundle; ``None``:
+    #: the product list does not say.
+    bundle: bool | None = attrs.field(default=None, metadata=BOOL)
 
     def _relations(self) -> Iterator[Problem]:
         if self.list_price_fen is not None and self.list_price_fen < self.price_fen:
@@ -354,6 +357,8 @@ class TalentCollab(_Model):
     new_followers_for_brand: int | None = attrs.field(default=None, metadata=COUNT)
     product_ids: tuple[str, ...] = attrs.field(default=(), converter=_tuple, metadata=many(str))
     audience: AudienceProfile | None = attrs.field(default=None, metadata=nested(AudienceProfile))
+    #: Fixed fees paid whatever sells (坑位费, slot fees); ``None``: not recorded.
+    fixed_fee_fen: int | None = attrs.field(default=None, metadata=MONEY)
 
     def _relations(self) -> Iterator[Problem]:
         if self.ended_on < self.started_on:
