@@ -690,7 +690,13 @@ _PRODUCT_INTS: Final = (
     IntField("orders", "count", "default"),
     IntField("gmv_fen", "money", "default"),
 )
-_PRODUCT_KEYS: Final = ("product_id", *(f.name for f in _PRODUCT_INTS))
+#: Product fields a record may leave out whatever its shape (later additions to the model).
+_PRODUCT_STOCK: Final = (
+    IntField("stock_units", "count", "optional"),
+    IntField("units_sold", "count", "optional"),
+)
+_PRODUCT_BASE_KEYS: Final = ("product_id", *(f.name for f in _PRODUCT_INTS))
+_PRODUCT_KEYS: Final = (*_PRODUCT_BASE_KEYS, *(f.name for f in _PRODUCT_STOCK))
 _SEGMENT_INTS: Final = (
     IntField("planned_seconds", "count", "required"),
     IntField("actual_seconds", "count", "optional"),
@@ -698,7 +704,10 @@ _SEGMENT_INTS: Final = (
     IntField("actual_spend_fen", "money", "optional"),
 )
 _SEGMENT_KEYS: Final = ("name", *(f.name for f in _SEGMENT_INTS))
-_PLAN_KEYS: Final = ("segments", "gmv_target_fen", "planned_paid_uv_share")
+_PLAN_BASE_KEYS: Final = ("segments", "gmv_target_fen", "planned_paid_uv_share")
+#: The plan key a record may leave out whatever its shape (a later addition to the model).
+_PLAN_RETURNING: Final = "planned_returning_share"
+_PLAN_KEYS: Final = (*_PLAN_BASE_KEYS, _PLAN_RETURNING)
 
 
 @attrs.define
@@ -908,7 +917,7 @@ _FAST_OTHER: Final = itemgetter(*_OTHER_KEYS)
 _FAST_SOURCES: Final = itemgetter(*_SOURCE_KEYS)
 _FAST_PRODUCT_INTS: Final = itemgetter(*(f.name for f in _PRODUCT_INTS))
 _FAST_PRODUCT_ID: Final = itemgetter("product_id")
-_FAST_PLAN: Final = itemgetter(*_PLAN_KEYS)
+_FAST_PLAN: Final = itemgetter(*_PLAN_BASE_KEYS)
 _FAST_SEGMENT_INTS: Final = itemgetter(*(f.name for f in _SEGMENT_INTS))
 _FAST_SEGMENT_NAME: Final = itemgetter("name")
 #: Keys of a stream record in the usual shape: "record", every int field, _OTHER_KEYS.
@@ -933,11 +942,13 @@ class _FastRows:
     targets: list[IntArray]
     segment_ints: list[IntArray]
     shares: list[float]
+    returning: list[float | int | None]
     segment_names: list[Any]
     ints: list[IntArray]
     splits: list[IntArray]
     product_counts: list[IntArray]
     product_ints: list[IntArray]
+    stock: dict[str, list[Any]]
     raw: dict[str, list[Any]]
 
     def __init__(self) -> None:
@@ -959,8 +970,14 @@ class _FastRows:
         items = list(chain.from_iterable(products))
         if items and set(map(type, items)) != {dict}:
             return False
-        if sum(map(len, items)) != len(items) * len(_PRODUCT_KEYS):
+        stock_keys = _keys_held(items, _PRODUCT_STOCK)
+        if sum(map(len, items)) != len(items) * len(_PRODUCT_BASE_KEYS) + stock_keys:
             return False
+        stock: list[list[Any]] | None = None
+        if stock_keys:
+            stock = [_get_all(items, f.name, None) for f in _PRODUCT_STOCK]
+            if not set(map(type, chain.from_iterable(stock))) <= {int, NoneType}:
+                return False
         try:
             splits = list(map(_FAST_SOURCES, maps))
             product_ints = list(map(_FAST_PRODUCT_INTS, items))
@@ -972,7 +989,11 @@ class _FastRows:
         if planned:
             if set(map(type, planned)) != {dict}:
                 return False
-            if sum(map(len, planned)) != len(planned) * len(_PLAN_KEYS):
+            returning = _get_all(planned, _PLAN_RETURNING, None)
+            held = sum(map(dict.__contains__, planned, repeat(_PLAN_RETURNING)))
+            if sum(map(len, planned)) != len(planned) * len(_PLAN_BASE_KEYS) + held:
+                return False
+            if not set(map(type, returning)) <= {float, int, NoneType}:
                 return False
             try:
                 segment_lists, targets, shares = zip(*map(_FAST_PLAN, planned), strict=True)
@@ -994,6 +1015,7 @@ class _FastRows:
                 return False
         else:
             segment_lists, targets, shares, segment_ints, segment_names = (), (), (), [], []
+            returning = []
         campaigns = _get_all(records, "campaign", None)
         optional = sum(map(dict.__contains__, records, repeat("plan")))
         optional += sum(map(dict.__contains__, records, repeat("campaign")))
@@ -1031,6 +1053,7 @@ class _FastRows:
             self.plan_rows.extend(i + self.size for i, plan in enumerate(plans) if plan is not None)
             self.targets.append(target_block)
             self.shares.extend(shares)
+            self.returning.extend(returning)
             self.segment_counts.extend(map(len, segment_lists))
             self.segment_ints.append(segment_block)
             self.segment_names.extend(segment_names)
@@ -1038,6 +1061,10 @@ class _FastRows:
         self.splits.append(split_block.reshape(2, n, len(_SOURCE_KEYS)))
         self.product_counts.append(np.fromiter(map(len, products), np.int64, n))
         self.product_ints.append(product_block)
+        for values, field in zip(
+            stock or [[None] * len(items)] * len(_PRODUCT_STOCK), _PRODUCT_STOCK, strict=True
+        ):
+            self.stock[field.name].extend(values)
         raw = self.raw
         raw["brand_id"].extend(brand_ids)
         raw["stream_id"].extend(stream_ids)
@@ -1089,6 +1116,14 @@ class _FastRows:
             values_of,
         )
         present_of = {"exposures": nested.ok, "clicks": nested.ok}
+        for field in _PRODUCT_STOCK:
+            values_of[field.name], present_of[field.name] = _checked_ints(
+                self.stock[field.name],
+                field,
+                np.arange(items, dtype=np.int64),
+                item_problems,
+                path(field.name),
+            )
         product_ids = _finish_products(
             self.raw["products"], values_of, present_of, nested, item_problems, rows, problems,
             columns,
@@ -1117,6 +1152,9 @@ class _FastRows:
                 "plan.planned_paid_uv_share",
                 f"must lie in [0, 1], got {share[i]}",
             )
+        returning, returning_present, errors = _json_rates(self.returning)
+        for i, message in errors:
+            problems.add(int(plan_rows[i]), f"plan.{_PLAN_RETURNING}", message)
         nested = _layout(np.array(self.segment_counts, dtype=np.int64))
         segments = (
             np.concatenate(self.segment_ints)
@@ -1138,7 +1176,8 @@ class _FastRows:
         present_of = {f.name: every for f in _SEGMENT_INTS}
         return _PlanParts(
             has_plan, plan_rows, target, np.ones(plans, np.bool_), share, np.ones(plans, np.bool_),
-            self.segment_names, values_of, present_of, nested, segment_problems,
+            returning, returning_present, self.segment_names, values_of, present_of, nested,
+            segment_problems,
         )  # fmt: skip
 
     def clear(self) -> None:
@@ -1148,6 +1187,8 @@ class _FastRows:
         self.plan_rows, self.segment_counts = [], []
         self.targets, self.segment_ints = [], []
         self.shares, self.segment_names = [], []
+        self.returning = []
+        self.stock = {f.name: [] for f in _PRODUCT_STOCK}
 
 
 def _block_columns(  # noqa: PLR0917 - the columns of one block
@@ -1219,7 +1260,13 @@ def _products(
     values_of, present_of, complete = _read_ints(
         items, _PRODUCT_INTS, item_rows, item_problems, _product_path(position)
     )
+    stock_of, stock_present, _ = _read_ints(
+        items, _PRODUCT_STOCK, item_rows, item_problems, _product_path(position)
+    )
+    values_of.update(stock_of)
+    present_of.update(stock_present)
     known = len(items) * len(_PRODUCT_INTS) + len(items) - raw_ids.count(_ABSENT)
+    known += _keys_held(items, _PRODUCT_STOCK)
     _unknown_keys(
         items,
         frozenset(_PRODUCT_KEYS),
@@ -1229,6 +1276,11 @@ def _products(
     return _finish_products(
         raw_ids, values_of, present_of, nested, item_problems, rows, problems, columns
     )
+
+
+def _keys_held(items: Sequence[dict[str, Any]], fields: Sequence[IntField]) -> int:
+    """How many of ``fields`` the items hold, counted over all items."""
+    return sum(sum(map(dict.__contains__, items, repeat(f.name))) for f in fields)
 
 
 def _product_path(position: IntArray) -> Callable[[str], Callable[[int], str]]:
@@ -1292,6 +1344,10 @@ def _finish_products(  # noqa: PLR0917 - one step of a pipeline, called twice
         columns["products_max_gmv_share"] = np.where(
             total > 0, top / np.where(total > 0, total, 1), np.nan
         )
+    stocked = present_of["stock_units"] & present_of["units_sold"]
+    sold_out = stocked & (values_of["units_sold"] >= values_of["stock_units"])
+    columns["products_stocked"], _ = _segment_sums(stocked.astype(np.int64), starts, counts)
+    columns["products_sold_out"], _ = _segment_sums(sold_out.astype(np.int64), starts, counts)
     _report_overflow(overflow, rows, problems, "products")
     if not len(gmv):
         return None
@@ -1350,6 +1406,11 @@ def _plan(
     )
     for i, message in errors:
         problems.add(int(plan_rows[i]), "plan.planned_paid_uv_share", message)
+    returning, returning_present, errors = _json_rates(
+        [None if v is _ABSENT else v for v in raw[_PLAN_RETURNING]]
+    )
+    for i, message in errors:
+        problems.add(int(plan_rows[i]), f"plan.{_PLAN_RETURNING}", message)
     lists = _lists_of(raw["segments"], problems, plan_rows, _const("plan.segments"))
     nested = _flatten(lists, plan_rows, problems, "plan.segments")
     items, position = nested.items, nested.position
@@ -1369,8 +1430,8 @@ def _plan(
         ),
     )
     parts = _PlanParts(
-        has_plan, plan_rows, target, target_present, share, share_present, raw_names,
-        values_of, present_of, nested, segment_problems,
+        has_plan, plan_rows, target, target_present, share, share_present, returning,
+        returning_present, raw_names, values_of, present_of, nested, segment_problems,
     )  # fmt: skip
     _finish_plan(parts, problems, columns)
 
@@ -1392,6 +1453,8 @@ class _PlanParts:
     target_present: BoolArray
     share: FloatArray
     share_present: BoolArray
+    returning: FloatArray
+    returning_present: BoolArray
     raw_names: Sequence[object]  # per segment
     values_of: Mapping[str, IntArray]
     present_of: Mapping[str, BoolArray]
@@ -1422,6 +1485,8 @@ def _finish_plan(
     columns["has_plan_gmv_target_fen"] = np.zeros(n, dtype=np.bool_)
     columns["plan_planned_paid_uv_share"] = np.zeros(n, dtype=np.float64)
     columns["has_plan_planned_paid_uv_share"] = np.zeros(n, dtype=np.bool_)
+    columns["plan_planned_returning_share"] = np.zeros(n, dtype=np.float64)
+    columns["has_plan_planned_returning_share"] = np.zeros(n, dtype=np.bool_)
     columns.update(
         pacing_columns(
             n,
@@ -1437,6 +1502,8 @@ def _finish_plan(
     columns["has_plan_gmv_target_fen"][plan_rows] = parts.target_present
     columns["plan_planned_paid_uv_share"][plan_rows] = parts.share
     columns["has_plan_planned_paid_uv_share"][plan_rows] = parts.share_present
+    columns["plan_planned_returning_share"][plan_rows] = parts.returning
+    columns["has_plan_planned_returning_share"][plan_rows] = parts.returning_present
     position = nested.position
     _, errors = _json_strings(
         parts.raw_names, "required", MAX_TEXT_LENGTH, allow_blank=True, repeats=True
@@ -1855,10 +1922,11 @@ class JsonlStreamSource:
 
     @property
     def catalog(self) -> Dataset:
-        """The brands with everything but their streams and orders: accounts, products,
-        talent collaborations, trust signals, short videos (read on first use).  Orders
-        are in :attr:`orders`: a brand's orders may name its streams, which the catalog
-        does not hold."""
+        """The brands with everything but their streams: accounts, products, talent
+        collaborations, orders, trust signals, short videos (read on first use).  The
+        orders' streams are checked against the stream records once a full pass of
+        :meth:`chunks` has been read (the catalog's brands hold no streams to check them
+        against); :attr:`orders` holds the same orders by brand id."""
         if self._catalog is None:
             self._catalog, self._orders = self._read(full=True)
             if self._seen is not None:
@@ -1918,7 +1986,10 @@ class JsonlStreamSource:
         orders = self._structure_orders(dataset, order, raw_orders, origin, problems)
         if problems:
             raise InvalidDataError(problems, source)
-        return dataset, orders
+        try:
+            return _with_orders(dataset, orders), orders
+        except InvalidDataError as error:
+            raise InvalidDataError(error.problems, source) from None
 
     def _read_compact(self) -> tuple[Dataset, dict[str, tuple[Order, ...]]] | None:
         """What ``_read(full=True)`` returns, holding only model objects: each record is
@@ -1998,7 +2069,12 @@ class JsonlStreamSource:
         orders = self._structure_orders(
             dataset, order, {b: raw_orders.get(b, []) for b in order}, origin, problems
         )
-        return None if problems else (dataset, orders)
+        if problems:
+            return None
+        try:
+            return _with_orders(dataset, orders), orders
+        except (InvalidDataError, ValueError, TypeError):
+            return None
 
     def _scan(
         self,
@@ -2276,6 +2352,27 @@ class JsonlStreamSource:
             raise InvalidDataError(problems, str(self.path))
 
 
+def _with_orders(dataset: Dataset, orders: Mapping[str, tuple[Order, ...]]) -> Dataset:
+    """The brands of ``dataset`` holding their orders; a brand they make invalid (its
+    declared coverage does not list orders, say) raises with the brand's path."""
+    if not any(orders.values()):
+        return dataset
+    brands: list[Brand] = []
+    problems: list[Problem] = []
+    for k, brand in enumerate(dataset.brands):
+        placed = orders.get(brand.brand_id)
+        if not placed:
+            brands.append(brand)
+            continue
+        try:
+            brands.append(attrs.evolve(brand, orders=placed))
+        except InvalidDataError as error:
+            problems.extend(p.under(f"brands[{k}]") for p in error.problems)
+    if problems:
+        raise InvalidDataError(problems)
+    return Dataset(brands=tuple(brands))
+
+
 def _no_header(line: int) -> Problem:
     return Problem("record", 'the first line must be the header ("record": "header")', line)
 
@@ -2470,9 +2567,8 @@ def _from_inputs(inputs: Mapping[str, _Input], catalog: Dataset | None) -> Strea
     columns["plan_gmv_target_fen"] = np.where(
         columns["has_plan_gmv_target_fen"], columns["plan_gmv_target_fen"], 0
     )
-    columns["plan_planned_paid_uv_share"] = _input_rates(
-        "plan_planned_paid_uv_share", inputs, columns["has_plan_planned_paid_uv_share"], found
-    )
+    for share in ("plan_planned_paid_uv_share", "plan_planned_returning_share"):
+        columns[share] = _input_rates(share, inputs, columns[f"has_{share}"], found)
     total, top = columns["products_gmv_fen"], columns["products_max_gmv_fen"]
     with np.errstate(divide="ignore", invalid="ignore"):
         columns["products_max_gmv_share"] = np.where(
@@ -2539,7 +2635,13 @@ def _extra_inputs(
         report(has & ~columns["has_plan"], "has_plan_spend_pacing", "must be false without a plan")
         columns["has_plan_spend_pacing"], columns["plan_spend_pacing"] = has, pacing
     if "lineup_roles" in names:
-        for name in ("lineup_roles", "lineup_priced", "lineup_list_priced"):
+        for name in (
+            "lineup_roles",
+            "lineup_priced",
+            "lineup_list_priced",
+            "lineup_heroes_listed",
+            "lineup_heroes_explained",
+        ):
             columns[name], _ = column_ints(name, "default", "count")
         for name in ("lineup_min_price_fen", "lineup_max_price_fen"):
             columns[name], _ = column_ints(name, "default", "money")
@@ -2555,6 +2657,11 @@ def _extra_inputs(
         bad = ~((depth >= 0.0) & (depth <= list_priced))
         report(bad, "lineup_discount_sum", "must lie in [0, lineup_list_priced]")
         columns["lineup_discount_sum"] = np.where(bad, 0.0, depth)
+        heroes = columns["lineup_heroes_listed"]
+        report(heroes > columns["products_listed"], "lineup_heroes_listed",
+               "must be <= products_listed")  # fmt: skip
+        report(columns["lineup_heroes_explained"] > heroes, "lineup_heroes_explained",
+               "must be <= lineup_heroes_listed")  # fmt: skip
     return kept
 
 
@@ -2714,6 +2821,8 @@ def _check_aggregates(
             )
 
     at_most("products_explained", "products_listed")
+    at_most("products_stocked", "products_listed")
+    at_most("products_sold_out", "products_stocked")
     at_most("products_max_gmv_fen", "products_top_fifth_gmv_fen")
     at_most("products_top_fifth_gmv_fen", "products_gmv_fen")
     at_most("plan_timed_segments", "plan_segments")

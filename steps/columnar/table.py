@@ -33,7 +33,9 @@ Columns (:data:`SCHEMA` lists them in order, each with its dtype and meaning):
   ``products_max_gmv_fen`` (the largest ``gmv_fen``), ``products_top_fifth_gmv_fen`` (sum
   of the ``ceil(n / 5)`` largest ``gmv_fen``: the numerator of hit concentration), and
   ``products_max_gmv_share`` (``float64``: ``products_max_gmv_fen / products_gmv_fen``,
-  NaN where the products' GMV is 0, the one column where NaN means "undefined");
+  NaN where the products' GMV is 0, the one column where NaN means "undefined"),
+  ``products_stocked`` (how many record both ``stock_units`` and ``units_sold``) and
+  ``products_sold_out`` (how many of those sold out: ``units_sold >= stock_units``);
 * **aggregates of** ``plan`` (:class:`~steps.domain.model.RunOfShow`): ``has_plan``;
   ``plan_segments`` (how many); ``plan_planned_seconds`` (sum over all segments);
   ``plan_actual_seconds``, ``plan_timed_segments``, ``plan_timed_planned_seconds`` and
@@ -41,7 +43,8 @@ Columns (:data:`SCHEMA` lists them in order, each with its dtype and meaning):
   ``planned_seconds`` and sum of ``|actual − planned|`` over segments that record
   ``actual_seconds``); ``plan_planned_spend_fen`` and ``plan_actual_spend_fen`` (sums over
   segments that record them); ``plan_gmv_target_fen`` with ``has_plan_gmv_target_fen``;
-  ``plan_planned_paid_uv_share`` (``float64``) with ``has_plan_planned_paid_uv_share``.
+  ``plan_planned_paid_uv_share`` (``float64``) with ``has_plan_planned_paid_uv_share``;
+  ``plan_planned_returning_share`` (``float64``) with ``has_plan_planned_returning_share``.
   All are 0 (false) without a plan.
 
 **Optional columns** (:data:`EXTRA_SCHEMA`, in two groups a table holds whole or not at
@@ -49,8 +52,9 @@ all, :data:`EXTRA_GROUPS`): ``plan_spend_pacing`` with ``has_plan_spend_pacing``
 plan's spend by segment), and the *line-up* columns ``lineup_roles``, ``lineup_priced``,
 ``lineup_min_price_fen``, ``lineup_max_price_fen``, ``lineup_list_priced`` and
 ``lineup_discount_sum`` (from the roles and prices of the stream's explained products, looked
-up in its brand's products: :class:`ProductCatalogue`).  STAGE reads them
-(:mod:`steps.plugins.stage`).  :func:`~steps.columnar.read_jsonl` and
+up in its brand's products: :class:`ProductCatalogue`), ``lineup_heroes_listed`` and
+``lineup_heroes_explained`` (the listed hero items, and how many of them were explained).
+STAGE reads them (:mod:`steps.plugins.stage`).  :func:`~steps.columnar.read_jsonl` and
 :meth:`StreamTable.from_dataset` build both groups; ``from_columns``, ``from_arrow``,
 ``read_parquet`` and the frame readers keep a group given as columns, and
 :meth:`StreamTable.to_arrow` writes the groups a table holds.
@@ -173,6 +177,12 @@ _PRODUCT_AGGREGATES: Final = (
         "float64",
         "products_max_gmv_fen / products_gmv_fen; NaN where products_gmv_fen is 0",
     ),
+    ("products_stocked", "int64", "number of products recording stock_units and units_sold"),
+    (
+        "products_sold_out",
+        "int64",
+        "number of those products whose units_sold reached stock_units (sold out)",
+    ),
 )
 _PLAN_AGGREGATES: Final = (
     ("has_plan", "bool", "whether the stream records a plan (run-of-show)"),
@@ -245,6 +255,19 @@ def _schema() -> tuple[Column, ...]:
             "whether plan.planned_paid_uv_share is set",
             derived=True,
         ),
+        Column(
+            "plan_planned_returning_share",
+            "float64",
+            "plan.planned_returning_share (0.0 where missing)",
+            mask="has_plan_planned_returning_share",
+            derived=True,
+        ),
+        Column(
+            "has_plan_planned_returning_share",
+            "bool",
+            "whether plan.planned_returning_share is set",
+            derived=True,
+        ),
     ]
     return tuple(columns)
 
@@ -300,6 +323,18 @@ EXTRA_SCHEMA: Final = (
         "lineup_discount_sum",
         "float64",
         "math.fsum of 1 − price_fen / list_price_fen over those products (0.0: none)",
+        derived=True,
+    ),
+    Column(
+        "lineup_heroes_listed",
+        "int64",
+        "listed products (explained or not) whose role in the brand's products is hero",
+        derived=True,
+    ),
+    Column(
+        "lineup_heroes_explained",
+        "int64",
+        "of those, products with explain_count > 0",
         derived=True,
     ),
 )
@@ -911,6 +946,8 @@ def _product_aggregates(stream: Stream) -> dict[str, Any]:
         "products_max_gmv_fen": top,
         "products_top_fifth_gmv_fen": sum(gmvs[: math.ceil(len(gmvs) / 5)]),
         "products_max_gmv_share": top / total if total else math.nan,
+        "products_stocked": sum(1 for p in stream.products if p.sold_out is not None),
+        "products_sold_out": sum(1 for p in stream.products if p.sold_out),
     }
 
 
@@ -920,6 +957,7 @@ def _plan_aggregates(stream: Stream) -> dict[str, Any]:
     timed = [g for g in segments if g.actual_seconds is not None]
     target = None if plan is None else plan.gmv_target_fen
     share = None if plan is None else plan.planned_paid_uv_share
+    returning = None if plan is None else plan.planned_returning_share
     return {
         "has_plan": plan is not None,
         "plan_segments": len(segments),
@@ -936,6 +974,8 @@ def _plan_aggregates(stream: Stream) -> dict[str, Any]:
         "has_plan_gmv_target_fen": target is not None,
         "plan_planned_paid_uv_share": share or 0.0,
         "has_plan_planned_paid_uv_share": share is not None,
+        "plan_planned_returning_share": returning or 0.0,
+        "has_plan_planned_returning_share": returning is not None,
     }
 
 
@@ -1034,6 +1074,9 @@ def lineup_columns(
     np.minimum.at(low, priced_rows, priced_values)
     np.maximum.at(high, priced_rows, priced_values)
     count = np.bincount(priced_rows, minlength=n).astype(np.int64)
+    known = product >= 0
+    hero = np.zeros(len(product), dtype=np.bool_)
+    hero[known] = catalogue.roles[product[known]] == ROLE_BITS[ProductRole.HERO]
     listing = catalogue.list_prices[picked]
     listed = listing != 0
     # Each price is below 2**53, so the float division is Python's int / int exactly.
@@ -1045,6 +1088,10 @@ def lineup_columns(
         "lineup_max_price_fen": high,
         "lineup_list_priced": np.bincount(rows[listed], minlength=n).astype(np.int64),
         "lineup_discount_sum": row_fsum(depth, rows[listed], n),
+        "lineup_heroes_listed": np.bincount(item_row[hero], minlength=n).astype(np.int64),
+        "lineup_heroes_explained": np.bincount(item_row[hero & explained], minlength=n).astype(
+            np.int64
+        ),
     }
 
 

@@ -198,9 +198,21 @@ class StreamProduct(_Model):
     clicks: int | None = attrs.field(default=None, metadata=COUNT)
     orders: int = attrs.field(default=0, metadata=COUNT)
     gmv_fen: int = attrs.field(default=0, metadata=MONEY)
+    #: Units made available to the stream (库存), when the product export says.
+    stock_units: int | None = attrs.field(default=None, metadata=COUNT)
+    #: Units sold in the stream (成交件数), when the product export says.
+    units_sold: int | None = attrs.field(default=None, metadata=COUNT)
 
     def _relations(self) -> Iterator[Problem]:
         yield from _at_most("clicks", self.clicks, self.exposures, "exposures")
+
+    @property
+    def sold_out(self) -> bool | None:
+        """Whether the stock ran out (``units_sold >= stock_units``); ``None`` unless both
+        are recorded."""
+        if self.stock_units is None or self.units_sold is None:
+            return None
+        return self.units_sold >= self.stock_units
 
 
 @attrs.frozen
@@ -223,6 +235,9 @@ class RunOfShow(_Model):
     )
     gmv_target_fen: int | None = attrs.field(default=None, metadata=MONEY)
     planned_paid_uv_share: float | None = attrs.field(default=None, metadata=RATE)
+    #: The share of the GMV target planned to come from returning buyers (老客), the rest
+    #: from new ones: the audience mix behind the target (客群构成).
+    planned_returning_share: float | None = attrs.field(default=None, metadata=RATE)
 
 
 @attrs.frozen
@@ -386,6 +401,9 @@ class Order(_Model):
     )
     #: Whether the buyer was a member of the account's fan group (粉丝团) when ordering.
     fan_group_member: bool | None = attrs.field(default=None, metadata=BOOL)
+    #: Whether the buyer held the platform's trust card (信任卡), a benefit for honest
+    #: consumers, when ordering.
+    trust_card: bool | None = attrs.field(default=None, metadata=BOOL)
 
     @property
     def paid(self) -> bool:
@@ -432,6 +450,8 @@ class ShortVideo(_Model):
     posted_at: datetime = attrs.field(metadata=AWARE_DATETIME)
     views: int | None = attrs.field(default=None, metadata=COUNT)
     likes: int | None = attrs.field(default=None, metadata=COUNT)
+    #: The stream this video warms up (预热视频), when the brand links them.
+    for_stream_id: str | None = attrs.field(default=None, metadata=IDENTIFIER)
 
 
 @attrs.frozen
@@ -639,11 +659,13 @@ class Brand(_Model):
             products,
             "product",
         )
-        for what, known, attr in (
-            ("stream", streams, "stream_id"),
-            ("product", products, "product_id"),
-            ("collab", collabs, "collab_id"),
-        ):
+        # Orders, short videos and campaigns name streams only where the brand holds its
+        # streams: the columnar reader builds a brand's catalogue without them (the streams
+        # are its table's rows) and checks those references against the rows it reads.
+        order_refs = [("product", products, "product_id"), ("collab", collabs, "collab_id")]
+        if self.streams:
+            order_refs.insert(0, ("stream", streams, "stream_id"))
+        for what, known, attr in order_refs:
             yield from _missing(
                 "orders",
                 ((f"[{i}].{attr}", getattr(o, attr)) for i, o in enumerate(self.orders)),
@@ -656,8 +678,16 @@ class Brand(_Model):
             accounts,
             "account",
         )
-        # Campaigns name streams only where the brand holds its streams: the columnar reader
-        # builds a brand's catalogue without them (the streams are its table's rows).
+        if self.streams:
+            yield from _missing(
+                "short_videos",
+                (
+                    (f"[{i}].for_stream_id", v.for_stream_id)
+                    for i, v in enumerate(self.short_videos)
+                ),
+                streams,
+                "stream",
+            )
         references = [("account", accounts, "account_id")]
         if self.streams:
             references.append(("stream", streams, "stream_id"))

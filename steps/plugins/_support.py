@@ -6,6 +6,8 @@
   a concrete recommendation, with a data-derived detail where the scorer supplies one, in
   the context's language (the sentences are in the message catalogue);
 * :func:`money` shows an amount the way details quote it;
+* :func:`article`, :func:`published` and :func:`assumption` say where an indicator comes from
+  (:class:`~steps.scoring.indicators.Provenance`);
 * :func:`indicator_table` renders the Markdown table the scorer pages document.
 """
 
@@ -24,20 +26,27 @@ from steps.scoring.indicators import (
     Benchmark,
     Component,
     Evaluation,
+    Indicator,
     LinearBenchmark,
+    Origin,
+    Provenance,
 )
 from steps.scoring.messages import display_name
 from steps.scoring.results import Recommendation
 
 __all__ = [
     "PLATFORMS",
+    "SOURCES_PAGE",
     "Detail",
+    "article",
+    "assumption",
     "brand_weeks",
     "indicator_table",
     "indicator_value",
     "linear",
     "money",
     "per_component_recommendations",
+    "published",
     "window_dates",
     "yuan",
 ]
@@ -68,6 +77,25 @@ def linear(
             "*": star,
         }
     )
+
+
+#: The docs page that cites the published sources of the built-in scorers.
+SOURCES_PAGE = "sources.md"
+
+
+def article(quote: str, note: str) -> Provenance:
+    """From the source article: ``quote`` is the Chinese phrase the indicator implements."""
+    return Provenance(Origin.ARTICLE, note, quote=quote)
+
+
+def published(anchor: str, note: str) -> Provenance:
+    """From a published source, cited on the sources page under ``anchor``."""
+    return Provenance(Origin.PUBLISHED, note, citation=f"{SOURCES_PAGE}#{anchor}")
+
+
+def assumption(note: str) -> Provenance:
+    """The library's own modelling choice, said as such."""
+    return Provenance(Origin.ASSUMPTION, note)
 
 
 def yuan(fen: float) -> float:
@@ -232,6 +260,19 @@ def _num(value: float) -> str:
     return f"{value:g}"
 
 
+def _origin_cell(indicator: Indicator[Any]) -> str:
+    provenance = indicator.provenance
+    if provenance is None:
+        return "not said"
+    if provenance.origin is Origin.ARTICLE:
+        head = f"article 「{provenance.quote}」"
+    elif provenance.origin is Origin.PUBLISHED and provenance.citation:
+        head = f"published ([source](../{provenance.citation}))"
+    else:
+        head = "assumption"
+    return f"{head}: {_cell(provenance.note)}"
+
+
 def _benchmark_cell(benchmark: Benchmark) -> str:
     if isinstance(benchmark, LinearBenchmark):
         better = "lower" if benchmark.target < benchmark.floor else "higher"
@@ -241,8 +282,9 @@ def _benchmark_cell(benchmark: Benchmark) -> str:
 
 def indicator_table(components: Iterable[Component[Any]]) -> str:
     """The Markdown tables documenting ``components``: one row per indicator with its
-    formula, unit, weight and inputs, then its default benchmarks with their sources (one
-    row per distinct benchmark; ``all`` when Kuaishou, Douyin and any platform share one)."""
+    formula, unit, weight and inputs, then where each comes from (its provenance), then its
+    default benchmarks with their sources (one row per distinct benchmark; ``all`` when
+    Kuaishou, Douyin and any platform share one)."""
     lines: list[str] = []
     for component in components:
         lines += [
@@ -256,6 +298,8 @@ def indicator_table(components: Iterable[Component[Any]]) -> str:
                 f"| `{i.key}` {_cell(i.name)} ({_cell(i.name_zh)}) | `{_cell(i.formula)}` "
                 f"| {_cell(i.unit)} | {_num(i.weight)} | {_cell(', '.join(i.inputs))} |"
             )
+        lines += ["", "| Indicator | Where it comes from |", "|---|---|"]
+        lines += [f"| `{i.key}` | {_origin_cell(i)} |" for i in component.indicators]
         lines += [
             "",
             "| Indicator | Platform | Default benchmark | Source |",

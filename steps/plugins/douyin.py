@@ -1,6 +1,7 @@
 """Douyin interest e-commerce (抖音兴趣电商), as two scorer plugins.
 
-``douyin-interest`` (per stream) judges public-domain efficiency (DOMAIN.md section 5):
+``douyin-interest`` (per stream) judges public-domain efficiency, which the source article
+says Douyin's interest e-commerce stresses (「强调对公共领域流量的运营和调控」):
 
 * ``efficiency``: GPM, GMV per thousand views (千次观看成交金额; not "gifts per minute"), and
   value per viewer (UV价值);
@@ -9,14 +10,22 @@
   (short videos per week);
 * ``funnel``: the stream funnel exposure → entry → product exposure → click → order created →
   paid, step by step, and its overall conversion, the product of the step rates
-  (:func:`funnel_rates`).
+  (:func:`funnel_rates`);
+* ``demand``: hidden demand found (「发现用户隐藏的消费需求」): the stream's buyers new to the
+  brand, and those who did not come from the private domain, from the order details.
 
 ``douyin-interest-brand`` (per brand) follows Douyin's FACT matrix (2021), a component per
 letter: ``F`` Field (own stations, self-broadcast), ``A`` Alliance (talent matrix), ``C``
 Campaign (platform events, streams tagged with ``Stream.campaign``) and ``T`` Top-KOL (big
 talents).  Each is measured the FACT+ way (May 2022): its share of GMV, its content width
 (exposure per week) and its conversion depth (GMV per thousand exposures), so that
-``width × depth / 1000`` gives back the GMV per week of what was measured.
+``width × depth / 1000`` gives back the GMV per week of what was measured.  FACT and FACT+
+are Douyin's published frameworks, not the article's (the sources are on
+``docs/sources.md``).
+
+Every indicator says where it comes from (:attr:`Indicator.provenance
+<steps.scoring.indicators.Indicator.provenance>`) and reads only the sections of data the
+brand provided: a share of GMV needs both the streams and the talent collaborations.
 
 Advice and details are the ``douyin-interest.*`` and ``douyin-interest-brand.*`` messages of
 ``steps/data/messages``, written in the context's language.
@@ -25,18 +34,23 @@ Advice and details are the ``douyin-interest.*`` and ``douyin-interest-brand.*``
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar, Final
 
 import numpy as np
 
 from steps.domain import metrics
+from steps.domain.enums import Section
 from steps.domain.model import Brand, ShortVideo, Stream, TalentCollab
+from steps.plugins._history import LOOKBACK_DAYS, order_columns
 from steps.plugins._support import (
     Detail,
     PerComponentAdvice,
+    article,
+    assumption,
     brand_weeks,
     indicator_value,
     linear,
+    published,
     window_dates,
     yuan,
 )
@@ -50,17 +64,15 @@ from steps.scoring.batch import (
 )
 from steps.scoring.contract import Scorer, ScoringContext, StreamSubject
 from steps.scoring.hookspecs import hookimpl
-from steps.scoring.indicators import Component, Evaluation, Indicator
+from steps.scoring.indicators import Component, Evaluation, Indicator, Provenance
 from steps.scoring.messages import display_name, text
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = [
     "BRAND_COMPONENTS",
     "DEFAULT_TOP_KOL_FOLLOWERS",
     "FUNNEL_STEPS",
     "STREAM_COMPONENTS",
+    "WEIGHTS",
     "DouyinBrandScorer",
     "DouyinStreamScorer",
     "fact_components",
@@ -168,7 +180,25 @@ def _interaction(c: StreamColumns) -> Measured:
 
 
 def _content_output(c: StreamColumns) -> Measured:
-    return c.brands.content_output()
+    values, known = c.brands.content_output()
+    return c.where(known & c.provided(Section.SHORT_VIDEOS), values)
+
+
+def _first_time_buyers(c: StreamColumns) -> Measured:
+    counts, _, history = order_columns(c)
+    return ratio(counts["new_buyers"], counts["buyers"], history)
+
+
+def _public_buyers(c: StreamColumns) -> Measured:
+    counts, provided, _ = order_columns(c)
+    return ratio(counts["public_buyers"], counts["sourced_buyers"], provided)
+
+
+_PUBLIC: Final = "强调对公共领域流量的运营和调控"
+_FUNNEL: Final = assumption(
+    "The in-room funnel of the platforms' dashboards (曝光-进入-商品曝光-点击-创单-成交); "
+    "the article does not name it."
+)
 
 
 EFFICIENCY: Component[StreamSubject] = Component(
@@ -191,6 +221,11 @@ EFFICIENCY: Component[StreamSubject] = Component(
             weight=2.0,
             inputs=("views", "gmv_fen"),
             formula="gmv_fen / 100 × 1000 / views (GMV per thousand views; not gifts per minute)",
+            provenance=article(
+                _PUBLIC,
+                "GPM (千次观看成交金额) is how Douyin's dashboards state what that traffic "
+                "returns.",
+            ),
         ),
         Ind(
             key="uv_value",
@@ -201,6 +236,9 @@ EFFICIENCY: Component[StreamSubject] = Component(
             defaults=linear(0.3, 3.0, _ASSUME + "3 CNY per viewer is strong" + _SCALE),
             inputs=("uv", "gmv_fen"),
             formula="gmv_fen / 100 / uv",
+            provenance=article(
+                _PUBLIC, "What each viewer the public domain sent was worth (UV价值)."
+            ),
         ),
     ),
 )
@@ -225,6 +263,7 @@ REACH: Component[StreamSubject] = Component(
             weight=2.0,
             inputs=("exposure", "uv"),
             formula="uv / exposure",
+            provenance=article(_PUBLIC, "The share of feed exposures that entered the room."),
         ),
         Ind(
             key="feed_share",
@@ -240,17 +279,23 @@ REACH: Component[StreamSubject] = Component(
                 kuaishou=(
                     0.1,
                     0.4,
-                    "DOMAIN.md §6: public-domain traffic is about 70% of Kuaishou live "
-                    "traffic (feed and short video together); feed alone: assumption",
+                    _ASSUME + "Kuaishou rooms lean on followers more; the trade press puts "
+                    "public-domain traffic at about 70% of Kuaishou live traffic, feed and "
+                    "short video together (no primary source found: "
+                    "sources.md#douyin-kuaishou-public-traffic)",
                 ),
                 douyin=(
                     0.1,
                     0.6,
-                    _ASSUME + "Douyin's interest e-commerce is driven by the feed (DOMAIN.md §5)",
+                    _ASSUME + "the article says Douyin leans on interest recommendation "
+                    "(「算法的主要兴趣推荐」): 60% from the feed is the target there",
                 ),
             ),
             inputs=("uv_by_source",),
             formula="uv_by_source[public_natural] / uv",
+            provenance=article(
+                "算法的主要兴趣推荐", "Viewers the interest recommendation (the feed) sent."
+            ),
         ),
         Ind(
             key="short_video_share",
@@ -265,6 +310,9 @@ REACH: Component[StreamSubject] = Component(
             ),
             inputs=("uv_by_source",),
             formula="uv_by_source[short_video] / uv",
+            provenance=article(
+                "通过优质内容", "Viewers that short-video content brought to the room."
+            ),
         ),
     ),
 )
@@ -288,6 +336,9 @@ ENGAGEMENT: Component[StreamSubject] = Component(
             ),
             inputs=("uv", "watch_seconds"),
             formula="watch_seconds / 60 / uv",
+            provenance=article(
+                "内容消费的转型", "Content consumption, measured as watch time per viewer."
+            ),
         ),
         Ind(
             key="interaction_rate",
@@ -298,6 +349,10 @@ ENGAGEMENT: Component[StreamSubject] = Component(
             defaults=linear(0.05, 1.0, _ASSUME + "one interaction (likes included) per viewer"),
             inputs=("uv", "comments", "likes", "shares"),
             formula="(comments + likes + shares) / uv",
+            provenance=assumption(
+                "The article does not name interaction; the recommender reads it as a "
+                "signal of interest."
+            ),
         ),
         Ind(
             key="content_output",
@@ -308,6 +363,9 @@ ENGAGEMENT: Component[StreamSubject] = Component(
             defaults=linear(1.0, 7.0, _ASSUME + "a short video a day feeds the interest graph"),
             inputs=("brand.short_videos", "a brand window or dated records"),
             formula="short videos of the stream's account in the window / window weeks",
+            provenance=article(
+                "通过优质内容", "The content the account puts out, as short videos per week."
+            ),
         ),
     ),
 )
@@ -326,6 +384,7 @@ FUNNEL: Component[StreamSubject] = Component(
             defaults=linear(0.3, 0.7, _ASSUME + "70% of viewers seeing a product card"),
             inputs=("uv", "product_exposure_uv"),
             formula="product_exposure_uv / uv",
+            provenance=_FUNNEL,
         ),
         Ind(
             key="click_rate",
@@ -336,6 +395,7 @@ FUNNEL: Component[StreamSubject] = Component(
             defaults=linear(0.05, 0.2, _ASSUME + "one in five product viewers clicking"),
             inputs=("product_exposure_uv", "product_click_uv"),
             formula="product_click_uv / product_exposure_uv",
+            provenance=_FUNNEL,
         ),
         Ind(
             key="create_rate",
@@ -346,6 +406,7 @@ FUNNEL: Component[StreamSubject] = Component(
             defaults=linear(0.1, 0.4, _ASSUME + "four orders created per ten clickers"),
             inputs=("product_click_uv", "orders_created"),
             formula="orders_created / product_click_uv",
+            provenance=_FUNNEL,
         ),
         Ind(
             key="pay_rate",
@@ -356,6 +417,7 @@ FUNNEL: Component[StreamSubject] = Component(
             defaults=linear(0.5, 0.85, _ASSUME + "85% of created orders paid"),
             inputs=("orders_created", "orders"),
             formula="orders / orders_created",
+            provenance=_FUNNEL,
         ),
         Ind(
             key="funnel_conversion",
@@ -374,12 +436,80 @@ FUNNEL: Component[StreamSubject] = Component(
                 "orders",
             ),
             formula="product of the five step rates (= orders / exposure)",
+            provenance=_FUNNEL,
+        ),
+    ),
+)
+
+DEMAND: Component[StreamSubject] = Component(
+    key="demand",
+    name="Hidden demand found",
+    name_zh="发现隐藏需求",
+    indicators=(
+        Ind(
+            key="first_time_buyer_share",
+            name="Buyers new to the brand",
+            name_zh="新客占比",
+            unit="share",
+            columns=_first_time_buyers,
+            defaults=linear(
+                0.2,
+                0.6,
+                _ASSUME + "six in ten of a stream's buyers buying from the brand for the "
+                "first time shows the room reaching demand beyond the existing customers",
+            ),
+            inputs=("orders[].stream_id", f"{LOOKBACK_DAYS} days of orders before the stream"),
+            formula=(
+                "buyers without an earlier paid order with the brand / buyers of the "
+                "stream's paid orders"
+            ),
+            provenance=article(
+                "发现用户隐藏的消费需求",
+                "Demand found, read as buyers the brand had not sold to before.",
+            ),
+        ),
+        Ind(
+            key="non_follower_buyer_share",
+            name="Buyers from outside the private domain",
+            name_zh="非粉成交人数占比",
+            unit="share",
+            columns=_public_buyers,
+            defaults=linear(
+                0.2,
+                0.7,
+                _ASSUME + "seven in ten buyers arriving through recommendation, search, "
+                "short videos, paid traffic or talents rather than as followers",
+            ),
+            inputs=("orders[].stream_id", "orders[].traffic_source"),
+            formula=(
+                "buyers none of whose orders came from the private domain / buyers with a "
+                "recorded traffic source, over the stream's paid orders"
+            ),
+            provenance=article(
+                "帮助商家真正将产品推荐给感兴趣的人",
+                "Products recommended to interested people who did not follow the account: "
+                "buyers from outside the private domain (followers, fan group).",
+            ),
         ),
     ),
 )
 
 #: The stream scorer's components.
-STREAM_COMPONENTS: tuple[Component[StreamSubject], ...] = (EFFICIENCY, REACH, ENGAGEMENT, FUNNEL)
+STREAM_COMPONENTS: tuple[Component[StreamSubject], ...] = (
+    EFFICIENCY,
+    REACH,
+    ENGAGEMENT,
+    FUNNEL,
+    DEMAND,
+)
+
+#: Where the weights come from: the article gives none.
+WEIGHTS: Final = Provenance(
+    origin="assumption",
+    note="Neither the article nor FACT gives weights: the components weigh equally and, "
+    "inside a component, the headline measure weighs 2 (GPM, entry rate, overall "
+    "conversion) or 1, supporting ones 0.5 (active accounts, talents in the matrix).",
+)
 
 
 def _detail_gpm(s: Subject, evaluation: Evaluation, language: str) -> str | None:
@@ -433,7 +563,8 @@ _STREAM_DETAILS: Mapping[str, Detail[Subject]] = {
 
 
 class DouyinStreamScorer(PerComponentAdvice[StreamSubject], ColumnStreamMethodology):
-    """Douyin interest e-commerce, per stream: efficiency, reach, engagement, funnel.
+    """Douyin interest e-commerce, per stream: efficiency, reach, engagement, funnel and
+    hidden demand.
 
     Every indicator is defined over columns: a table of a million streams and a single
     stream (a table of one row) go through the same computation."""
@@ -444,9 +575,12 @@ class DouyinStreamScorer(PerComponentAdvice[StreamSubject], ColumnStreamMethodol
     description: ClassVar[str] = (
         "Public-domain efficiency of a stream: GPM (GMV per thousand views, 千次观看成交金额), "
         "value per viewer, entry rate, feed and short-video traffic, watch time, interaction, "
-        "content output and the exposure → paid funnel."
+        "content output, the exposure → paid funnel, and the buyers new to the brand or "
+        "from outside its private domain."
     )
     COMPONENTS: ClassVar[tuple[Component[StreamSubject], ...]] = STREAM_COMPONENTS
+    #: Where the weights of its components and indicators come from.
+    weights_provenance: ClassVar[Provenance] = WEIGHTS
     max_recommendations: ClassVar[int] = len(STREAM_COMPONENTS)
     details: ClassVar[Mapping[str, Detail[Any]]] = _STREAM_DETAILS
 
@@ -465,8 +599,21 @@ def _self_gmv(brand: Brand) -> int:
     return metrics.self_broadcast_gmv_fen(brand)
 
 
-def _total_gmv(brand: Brand) -> int:
+def _both_channels(brand: Brand) -> bool:
+    """Whether both channels' GMV is known: a share of the brand's total needs the streams
+    and the talent collaborations (without one, its GMV is unknown, not 0)."""
+    return brand.provided(Section.STREAMS) and brand.provided(Section.TALENT_COLLABS)
+
+
+def _total_gmv(brand: Brand) -> int | None:
+    if not _both_channels(brand):
+        return None
     return metrics.self_broadcast_gmv_fen(brand) + metrics.talent_gmv_fen(brand)
+
+
+def _share_of_total(brand: Brand, part: int) -> float | None:
+    total = _total_gmv(brand)
+    return None if total is None else metrics.ratio(part, total)
 
 
 def _videos_in_window(brand: Brand) -> list[ShortVideo]:
@@ -489,11 +636,11 @@ def _field_reach(brand: Brand) -> tuple[int, int] | None:
 
 
 def _field_gmv_share(brand: Brand) -> float | None:
-    return metrics.ratio(_self_gmv(brand), _total_gmv(brand))
+    return _share_of_total(brand, _self_gmv(brand))
 
 
 def _field_accounts(brand: Brand) -> float | None:
-    if not brand.streams:
+    if not brand.provided(Section.STREAMS) or not brand.streams:
         return None
     return float(len({s.account_id for s in brand.streams}))
 
@@ -516,11 +663,12 @@ def _reached(collabs: Sequence[TalentCollab]) -> list[TalentCollab]:
 
 
 def _alliance_gmv_share(brand: Brand) -> float | None:
-    return metrics.ratio(metrics.talent_gmv_fen(brand), _total_gmv(brand))
+    return _share_of_total(brand, metrics.talent_gmv_fen(brand))
 
 
 def _alliance_talents(brand: Brand) -> float | None:
-    if not brand.talent_collabs:
+    # Provided and empty is a measured "no talents"; not provided is unknown.
+    if not brand.provided(Section.TALENT_COLLABS):
         return None
     return float(len({c.talent_id for c in brand.talent_collabs}))
 
@@ -550,8 +698,12 @@ def _is_campaign(stream: Stream) -> bool:
 
 
 def _campaign_gmv_share(brand: Brand) -> float | None:
-    part = sum(s.gmv_fen for s in brand.streams if _is_campaign(s))
-    return metrics.ratio(part, _self_gmv(brand))
+    # An export that tags no stream with a campaign cannot tell "no events" from "not
+    # tagged": the share is known only where some stream is tagged.
+    tagged = [s for s in brand.streams if _is_campaign(s)]
+    if not tagged:
+        return None
+    return metrics.ratio(sum(s.gmv_fen for s in tagged), _self_gmv(brand))
 
 
 def _campaign_split(brand: Brand) -> tuple[list[Stream], list[Stream]]:
@@ -592,7 +744,7 @@ def fact_components(
         return [c for c in brand.talent_collabs if c.talent_followers >= top_kol_followers]
 
     def top_gmv_share(brand: Brand) -> float | None:
-        return metrics.ratio(sum(c.gmv_fen for c in top(brand)), _total_gmv(brand))
+        return _share_of_total(brand, sum(c.gmv_fen for c in top(brand)))
 
     def top_width(brand: Brand) -> float | None:
         if not _reached(brand.talent_collabs):
@@ -617,8 +769,12 @@ def fact_components(
                 defaults=linear(
                     0.1, 0.5, _ASSUME + "half of GMV from own stations is a strong Field"
                 ),
-                inputs=("streams[].gmv_fen or talent_collabs[].gmv_fen",),
+                inputs=("streams[].gmv_fen and talent_collabs[].gmv_fen",),
                 formula="Σ streams.gmv_fen / (Σ streams.gmv_fen + Σ talent_collabs.gmv_fen)",
+                provenance=published(
+                    "douyin-fact-2021",
+                    "FACT's Field (阵地自营): the share of GMV the brand's own stations bring.",
+                ),
             ),
             BInd(
                 key="field_accounts",
@@ -630,6 +786,9 @@ def fact_components(
                 weight=0.5,
                 inputs=("streams",),
                 formula="|distinct streams[].account_id|",
+                provenance=published(
+                    "douyin-fact-2021", "FACT's Field: the own accounts (a matrix, 矩阵) streaming."
+                ),
             ),
             BInd(
                 key="field_width",
@@ -640,6 +799,10 @@ def fact_components(
                 defaults=linear(10_000.0, 1_000_000.0, _ASSUME + "FACT+ content width" + _SCALE),
                 inputs=("streams[].exposure", "a brand window or dated records"),
                 formula="(Σ exposure of streams recording it + Σ short-video views) / weeks",
+                provenance=published(
+                    "douyin-fact-plus-2022",
+                    "FACT+ content width (内容宽度) of the own stations: their exposure per week.",
+                ),
             ),
             BInd(
                 key="field_depth",
@@ -650,6 +813,11 @@ def fact_components(
                 defaults=linear(20.0, 200.0, _ASSUME + "FACT+ conversion depth" + _SCALE),
                 inputs=("streams[].exposure",),
                 formula="Σ gmv of streams recording exposure / 100 × 1000 / content exposure",
+                provenance=published(
+                    "douyin-fact-plus-2022",
+                    "FACT+ conversion depth (转化深度) of the own stations: GMV per "
+                    "thousand exposures.",
+                ),
             ),
         ),
     )
@@ -665,8 +833,12 @@ def fact_components(
                 unit="share",
                 measure=_alliance_gmv_share,
                 defaults=linear(0.05, 0.4, _ASSUME + "40% of GMV through the talent matrix"),
-                inputs=("streams[].gmv_fen or talent_collabs[].gmv_fen",),
+                inputs=("streams[].gmv_fen and talent_collabs[].gmv_fen",),
                 formula="Σ talent_collabs.gmv_fen / (Σ streams.gmv_fen + Σ talent_collabs.gmv_fen)",
+                provenance=published(
+                    "douyin-fact-2021",
+                    "FACT's Alliance (达人矩阵): the share of GMV through talents.",
+                ),
             ),
             BInd(
                 key="alliance_talents",
@@ -677,13 +849,16 @@ def fact_components(
                 defaults=linear(
                     0.0,
                     10.0,
-                    "DOMAIN.md §6 (Chen, Dou & Xiao 2023: the number of streamers has an "
-                    "inverted-U effect on sales, so the score stops rising at 10); level: "
-                    "assumption",
+                    _ASSUME + "the score stops rising at 10 because more streamers help a "
+                    "brand's live sales only up to a point (published: an inverted-U effect, "
+                    "Li & Tang 2024, sources.md#douyin-li-tang-2024); the level is ours",
                 ),
                 weight=0.5,
                 inputs=("talent_collabs",),
                 formula="|distinct talent_collabs[].talent_id|",
+                provenance=published(
+                    "douyin-fact-2021", "FACT's Alliance: the talents in the matrix."
+                ),
             ),
             BInd(
                 key="alliance_width",
@@ -694,6 +869,10 @@ def fact_components(
                 defaults=linear(10_000.0, 500_000.0, _ASSUME + "FACT+ content width" + _SCALE),
                 inputs=("talent_collabs[].audience_reached", "a brand window or dated records"),
                 formula="Σ audience_reached / weeks",
+                provenance=published(
+                    "douyin-fact-plus-2022",
+                    "FACT+ content width of the talent matrix: audience reached per week.",
+                ),
             ),
             BInd(
                 key="alliance_depth",
@@ -704,6 +883,10 @@ def fact_components(
                 defaults=linear(20.0, 200.0, _ASSUME + "FACT+ conversion depth" + _SCALE),
                 inputs=("talent_collabs[].audience_reached",),
                 formula="Σ gmv_fen / 100 × 1000 / Σ audience_reached (collabs recording reach)",
+                provenance=published(
+                    "douyin-fact-plus-2022",
+                    "FACT+ conversion depth of the talent matrix: GMV per thousand reached.",
+                ),
             ),
         ),
     )
@@ -719,8 +902,12 @@ def fact_components(
                 unit="share",
                 measure=_campaign_gmv_share,
                 defaults=linear(0.0, 0.3, _ASSUME + "30% of own GMV from platform events"),
-                inputs=("streams[].gmv_fen", "streams[].campaign"),
+                inputs=("streams[].gmv_fen", "streams[].campaign (at least one stream tagged)"),
                 formula="Σ gmv of streams with a campaign / Σ streams.gmv_fen",
+                provenance=published(
+                    "douyin-fact-2021",
+                    "FACT's Campaign (营销活动): the share of own GMV from platform events.",
+                ),
             ),
             BInd(
                 key="campaign_width",
@@ -731,6 +918,10 @@ def fact_components(
                 defaults=linear(1.0, 2.0, _ASSUME + "an event doubling a stream's exposure"),
                 inputs=("campaign and regular streams with exposure",),
                 formula="mean exposure per campaign stream / mean exposure per regular stream",
+                provenance=published(
+                    "douyin-fact-plus-2022",
+                    "FACT+ content width of events, against regular streams.",
+                ),
             ),
             BInd(
                 key="campaign_depth",
@@ -743,6 +934,10 @@ def fact_components(
                 ),
                 inputs=("campaign and regular streams with exposure and GMV",),
                 formula="(GMV / exposure on campaign streams) / (GMV / exposure on regular)",
+                provenance=published(
+                    "douyin-fact-plus-2022",
+                    "FACT+ conversion depth of events, against regular streams.",
+                ),
             ),
         ),
     )
@@ -758,8 +953,12 @@ def fact_components(
                 unit="share",
                 measure=top_gmv_share,
                 defaults=linear(0.0, 0.2, _ASSUME + "20% of GMV through big talents"),
-                inputs=("streams[].gmv_fen or talent_collabs[].gmv_fen",),
+                inputs=("streams[].gmv_fen and talent_collabs[].gmv_fen",),
                 formula=f"Σ gmv of {kol} / (Σ streams.gmv_fen + Σ talent_collabs.gmv_fen)",
+                provenance=published(
+                    "douyin-fact-2021",
+                    "FACT's Top-KOL (头部达人): the share of GMV through big talents.",
+                ),
             ),
             BInd(
                 key="top_kol_width",
@@ -770,6 +969,10 @@ def fact_components(
                 defaults=linear(0.0, 1_000_000.0, _ASSUME + "FACT+ content width" + _SCALE),
                 inputs=("talent_collabs[].audience_reached",),
                 formula=f"Σ audience_reached of {kol} / weeks",
+                provenance=published(
+                    "douyin-fact-plus-2022",
+                    "FACT+ content width of the big talents: audience reached per week.",
+                ),
             ),
             BInd(
                 key="top_kol_depth",
@@ -783,6 +986,10 @@ def fact_components(
                     "talent_collabs[].audience_reached",
                 ),
                 formula=f"Σ gmv_fen / 100 × 1000 / Σ audience_reached of {kol}",
+                provenance=published(
+                    "douyin-fact-plus-2022",
+                    "FACT+ conversion depth of the big talents: GMV per thousand reached.",
+                ),
             ),
         ),
     )
@@ -804,6 +1011,8 @@ class DouyinBrandScorer(PerComponentAdvice[Brand], BrandMethodology):
         "Campaign (platform events), Top-KOL (big talents), each by GMV share, content "
         "width and conversion depth (FACT+)."
     )
+    #: Where the weights of its components and indicators come from.
+    weights_provenance: ClassVar[Provenance] = WEIGHTS
     max_recommendations: ClassVar[int] = len(BRAND_COMPONENTS)
 
     def _threshold(self, context: ScoringContext) -> int:

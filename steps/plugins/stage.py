@@ -1,18 +1,25 @@
 """STAGE: Kuaishou's per-stream operating method (STAGE 直播运营方法论), as a scorer plugin.
 
-One stream is judged on the five parts of the method (DOMAIN.md section 4), each a
-component of indicators:
+One stream is judged on the five parts of the method as the source article describes them
+(see ``docs/scorers/stage.md``), each a component of indicators:
 
 * ``script``: script and rhythm (直播脚本、节奏): a run-of-show, timing against it, products
   explained per hour, airtime spent explaining, hosts on air;
 * ``traffic``: commercial traffic (商业化投放): GMV against target, spend against target,
-  realised paid ROI, paid share of UV against the plan, spend spread over segments as planned;
-* ``goods``: assortment (货品): traffic / hero / profit tiers, price-band spread, discount
-  depth, GMV concentration in the hit items;
+  realised paid ROI, paid share of UV against the plan, spend spread over segments as planned,
+  the returning buyers' share of GMV against the planned audience mix;
+* ``goods``: assortment (货品): product structure, price-band spread, discount depth, GMV
+  concentration in the hit items, different products for new and returning buyers, the same
+  item bought again within a week (purchase fatigue), items that sold out (supply readiness);
 * ``welfare``: gifts and welfare (福利): coupon use, giveaways, retention, interaction,
-  viewer → buyer conversion;
-* ``warmup``: early warm-up (预热): preheat videos and their views, reservations, reserved
-  viewers who came, the share of viewers in the first minutes.
+  selling points stated on the hero items, viewer → buyer conversion;
+* ``warmup``: early warm-up (预热): preheat videos and their views, the days they were posted
+  on (rhythm), reservations, reserved viewers who came, the share of viewers in the first
+  minutes.
+
+Every indicator says where it comes from (:attr:`Indicator.provenance
+<steps.scoring.indicators.Indicator.provenance>`): the article's phrase it implements, a
+published source, or our assumption; every default threshold says so in its source.
 
 Each card carries one recommendation per weak part for the next stream, with the numbers
 from this stream that justify it, in the context's language: the advice and the details are
@@ -33,7 +40,23 @@ from steps.columnar.table import EXTRA_SCHEMA, LINEUP_COLUMNS, PACING_COLUMNS, R
 from steps.domain import metrics
 from steps.domain.enums import ProductRole, Section, TrafficSource
 from steps.domain.model import Brand, Product, Stream
-from steps.plugins._support import Detail, PerComponentAdvice, linear, money, yuan
+from steps.plugins._history import (
+    FATIGUE_DAYS,
+    LOOKBACK_DAYS,
+    PREHEAT_DAYS,
+    order_columns,
+    preheat_days,
+)
+from steps.plugins._support import (
+    Detail,
+    PerComponentAdvice,
+    article,
+    assumption,
+    linear,
+    money,
+    published,
+    yuan,
+)
 from steps.scoring.batch import (
     BoolArray,
     ColumnStreamMethodology,
@@ -45,22 +68,22 @@ from steps.scoring.batch import (
 )
 from steps.scoring.contract import Scorer, StreamSubject
 from steps.scoring.hookspecs import hookimpl
-from steps.scoring.indicators import Component, Evaluation, Indicator
+from steps.scoring.indicators import Component, Evaluation, Indicator, Provenance
 from steps.scoring.messages import join, text
 
 if TYPE_CHECKING:
     from steps.columnar.table import StreamTable
     from steps.scoring.batch import TableCatalog
 
-__all__ = ["COMPONENTS", "StageScorer", "steps_register_scorers"]
+__all__ = ["COMPONENTS", "WEIGHTS", "StageScorer", "steps_register_scorers"]
 
 Subject = StreamSubject
 Ind = Indicator[StreamSubject]
 
 _ASSUME = "assumption: "
 _CHEN = (
-    "DOMAIN.md §6 (Chen, Dou & Xiao 2023: more products per show and more time per product "
-    "raise GMV); level: assumption"
+    " (the direction is published: Chen, Dou & Xiao 2023 found that more products per show "
+    "and more time per product drive GMV, sources.md#stage-chen-dou-xiao-2023)"
 )
 _EXTRA_DTYPES: Final = {c.name: c.dtype for c in EXTRA_SCHEMA}
 
@@ -74,13 +97,27 @@ def _hours(c: StreamColumns) -> FloatArray:
 
 
 def _listed(c: StreamColumns) -> BoolArray:
-    return c.memo("listed", lambda: c("products_listed") > 0)
+    return c.memo(
+        "listed",
+        lambda: c.provided(Section.STREAM_PRODUCTS) & (c("products_listed") > 0),
+    )
+
+
+def _planned(c: StreamColumns) -> BoolArray:
+    return c.memo("planned", lambda: c.provided(Section.PLANS) & c("has_plan"))
 
 
 def _gmv_target_known(c: StreamColumns) -> BoolArray:
     return c.memo(
         "gmv_target_known",
-        lambda: c("has_plan") & c("has_plan_gmv_target_fen") & (c("plan_gmv_target_fen") != 0),
+        lambda: _planned(c) & c("has_plan_gmv_target_fen") & (c("plan_gmv_target_fen") != 0),
+    )
+
+
+def _catalogued(c: StreamColumns) -> BoolArray:
+    """Where the line-up can be looked up: stream products and the brand's products given."""
+    return c.memo(
+        "catalogued", lambda: c.provided(Section.PRODUCTS) & c.provided(Section.STREAM_PRODUCTS)
     )
 
 
@@ -100,7 +137,7 @@ def _plan_completeness(c: StreamColumns) -> Measured:
 
 def _segment_adherence(c: StreamColumns) -> Measured:
     planned = c("plan_timed_planned_seconds")
-    known = c("has_plan") & (c("plan_timed_segments") > 0) & (planned != 0)
+    known = _planned(c) & (c("plan_timed_segments") > 0) & (planned != 0)
     deviation, _ = ratio(c("plan_timing_deviation_seconds"), planned, known)
     return c.where(known, np.maximum(1.0 - deviation, 0.0))
 
@@ -143,15 +180,21 @@ def _paid_share(c: StreamColumns) -> Measured:
 
 def _paid_share_gap(c: StreamColumns) -> Measured:
     share, known = _paid_share(c)
-    known = known & c("has_plan") & c("has_plan_planned_paid_uv_share")
+    known = known & _planned(c) & c("has_plan_planned_paid_uv_share")
     return c.where(known, np.abs(share - c("plan_planned_paid_uv_share")))
 
 
 def _spend_pacing(c: StreamColumns) -> Measured:
     extra, known = _extra(c)
-    return c.where(
-        known["plan_spend_pacing"] & extra["has_plan_spend_pacing"], extra["plan_spend_pacing"]
-    )
+    known = known["plan_spend_pacing"] & extra["has_plan_spend_pacing"] & _planned(c)
+    return c.where(known, extra["plan_spend_pacing"])
+
+
+def _audience_mix_gap(c: StreamColumns) -> Measured:
+    counts, _, history = order_columns(c)
+    share, known = ratio(counts["returning_gmv_fen"], counts["gmv_fen"], history)
+    known = known & _planned(c) & c("has_plan_planned_returning_share")
+    return c.where(known, np.abs(share - c("plan_planned_returning_share")))
 
 
 # --------------------------------------------------------------------------- goods (货品)
@@ -167,7 +210,8 @@ def _tier_coverage(c: StreamColumns) -> Measured:
     extra, known = _extra(c)
     roles = extra["lineup_roles"].astype(np.int64)
     count = sum(((roles & bit) != 0).astype(np.int64) for bit in ROLE_BITS.values())
-    return c.where(known["lineup_roles"] & (roles != 0), count / len(ProductRole))
+    known = known["lineup_roles"] & (roles != 0) & _catalogued(c)
+    return c.where(known, count / len(ProductRole))
 
 
 def _price_spread(c: StreamColumns) -> Measured:
@@ -175,18 +219,38 @@ def _price_spread(c: StreamColumns) -> Measured:
     return ratio(
         extra["lineup_max_price_fen"],
         extra["lineup_min_price_fen"],
-        known["lineup_priced"] & (extra["lineup_priced"] >= 2),
+        known["lineup_priced"] & (extra["lineup_priced"] >= 2) & _catalogued(c),
     )
 
 
 def _discount_depth(c: StreamColumns) -> Measured:
     extra, known = _extra(c)
     counted = extra["lineup_list_priced"]
-    return ratio(extra["lineup_discount_sum"], counted, known["lineup_list_priced"] & (counted > 0))
+    return ratio(
+        extra["lineup_discount_sum"],
+        counted,
+        known["lineup_list_priced"] & (counted > 0) & _catalogued(c),
+    )
 
 
 def _hit_concentration(c: StreamColumns) -> Measured:
-    return ratio(c("products_top_fifth_gmv_fen"), c("products_gmv_fen"))
+    return ratio(c("products_top_fifth_gmv_fen"), c("products_gmv_fen"), _listed(c))
+
+
+def _fan_assortment_split(c: StreamColumns) -> Measured:
+    counts, _, history = order_columns(c)
+    # Both groups must have bought a recorded product for their line-ups to differ.
+    both = (counts["new_products"] > 0) & (counts["returning_products"] > 0)
+    return ratio(counts["split_products"], counts["bought_products"], history & both)
+
+
+def _repeat_product_share(c: StreamColumns) -> Measured:
+    counts, _, history = order_columns(c)
+    return ratio(counts["repeat_product_orders"], counts["product_orders"], history)
+
+
+def _sold_out_share(c: StreamColumns) -> Measured:
+    return ratio(c("products_sold_out"), c("products_stocked"), _listed(c))
 
 
 # --------------------------------------------------------------------------- welfare (福利)
@@ -213,6 +277,15 @@ def _conversion(c: StreamColumns) -> Measured:
     return ratio(c("buyers"), c("uv"))
 
 
+def _heroes_explained(c: StreamColumns) -> Measured:
+    extra, known = _extra(c)
+    return ratio(
+        extra["lineup_heroes_explained"],
+        extra["lineup_heroes_listed"],
+        known["lineup_heroes_listed"] & _catalogued(c),
+    )
+
+
 # --------------------------------------------------------------------------- warm-up (预热)
 
 
@@ -234,6 +307,10 @@ def _reserved_attendance(c: StreamColumns) -> Measured:
 
 def _first_minutes(c: StreamColumns) -> Measured:
     return ratio(c("first_minutes_uv"), c("uv"), c("has_first_minutes_uv"))
+
+
+def _preheat_rhythm(c: StreamColumns) -> Measured:
+    return preheat_days(c)
 
 
 def _extra_columns(
@@ -291,7 +368,7 @@ def _extra_columns(
             key
             for key, group in (
                 ("spend_pacing", PACING_COLUMNS),
-                ("tier_coverage, price_spread, discount_depth", LINEUP_COLUMNS),
+                ("tier_coverage, price_spread, discount_depth, heroes_explained", LINEUP_COLUMNS),
             )
             if group[0] in missing
         )
@@ -321,13 +398,19 @@ SCRIPT: Component[StreamSubject] = Component(
             defaults=linear(
                 0.0,
                 1.0,
-                _ASSUME + "the article asks for a script, a GMV target and a traffic plan "
-                "before every stream; all three present is the target",
+                _ASSUME + "a script, a GMV target and a traffic plan before every stream; all "
+                "three present is the target",
             ),
             inputs=("plan",),
             formula=(
                 "(segments? + gmv_target? + planned_paid_uv_share?) / 3; "
                 "0 without a plan where plans were provided"
+            ),
+            provenance=article(
+                "制作直播脚本",
+                "The article asks for a script before the stream; the GMV target and the paid "
+                "share it counts come from the commercial part (「盘点每场直播的GMV目标」, "
+                "「初步设定投放比例」).",
             ),
         ),
         Ind(
@@ -344,6 +427,9 @@ SCRIPT: Component[StreamSubject] = Component(
             ),
             inputs=("plan.segments[].planned_seconds", "plan.segments[].actual_seconds"),
             formula="1 − Σ|actual_seconds − planned_seconds| / Σ planned_seconds",
+            provenance=article(
+                "控制活动节奏", "Controlling the rhythm, read as keeping to the planned timing."
+            ),
         ),
         Ind(
             key="products_per_hour",
@@ -351,9 +437,16 @@ SCRIPT: Component[StreamSubject] = Component(
             name_zh="每小时讲解商品数",
             unit="products per hour",
             columns=_products_per_hour,
-            defaults=linear(1.0, 6.0, _CHEN + " (one product every 10 minutes is the target)"),
+            defaults=linear(
+                1.0, 6.0, _ASSUME + "one product every 10 minutes is the target" + _CHEN
+            ),
             inputs=("products[].explain_count", "duration_seconds"),
             formula="count(products with explain_count > 0) / (duration_seconds / 3600)",
+            provenance=published(
+                "stage-chen-dou-xiao-2023",
+                "Selling more products in a show drives GMV (Chen, Dou & Xiao 2023); it gives "
+                "the article's rhythm (「明确直播节奏」) a measure.",
+            ),
         ),
         Ind(
             key="explain_share",
@@ -361,10 +454,14 @@ SCRIPT: Component[StreamSubject] = Component(
             name_zh="讲解时长占比",
             unit="share",
             columns=_explain_share,
-            defaults=linear(0.3, 0.8, _CHEN + " (most airtime on products is the target)"),
+            defaults=linear(0.3, 0.8, _ASSUME + "most airtime on products is the target" + _CHEN),
             weight=0.5,
             inputs=("products[].explain_seconds", "duration_seconds"),
             formula="min(1, Σ products[].explain_seconds / duration_seconds)",
+            provenance=published(
+                "stage-chen-dou-xiao-2023",
+                "Spending more time on each product drives GMV (Chen, Dou & Xiao 2023).",
+            ),
         ),
         Ind(
             key="hosts",
@@ -376,11 +473,12 @@ SCRIPT: Component[StreamSubject] = Component(
                 0.0,
                 2.0,
                 _ASSUME + "a main host plus an assistant host (主播 + 副播) is the usual "
-                "minimum staffing the article's 人员设计 calls for",
+                "minimum staffing",
             ),
             weight=0.5,
             inputs=("hosts",),
             formula="hosts",
+            provenance=article("加强人员设计", "Staffing the stream, counted as hosts on air."),
         ),
     ),
 )
@@ -401,6 +499,9 @@ TRAFFIC: Component[StreamSubject] = Component(
             ),
             inputs=("plan.gmv_target_fen", "gmv_fen"),
             formula="gmv_fen / plan.gmv_target_fen",
+            provenance=article(
+                "盘点每场直播的GMV目标", "Each stream has a GMV target; this is how far it got."
+            ),
         ),
         Ind(
             key="spend_to_target",
@@ -416,6 +517,10 @@ TRAFFIC: Component[StreamSubject] = Component(
             ),
             inputs=("paid_spend_fen > 0", "plan.gmv_target_fen"),
             formula="paid_spend_fen / plan.gmv_target_fen (lower is better)",
+            provenance=article(
+                "匹配对应的商业投放策略",
+                "Paid placement matched to the GMV target, read as the spend the target carries.",
+            ),
         ),
         Ind(
             key="paid_roi",
@@ -431,6 +536,10 @@ TRAFFIC: Component[StreamSubject] = Component(
             ),
             inputs=("paid_spend_fen > 0", "gmv_by_source[paid]"),
             formula="gmv_by_source[paid] / paid_spend_fen",
+            provenance=assumption(
+                "The article's commercial part does not name a return; what the paid traffic "
+                "brought back is the usual test of whether the placement paid off."
+            ),
         ),
         Ind(
             key="paid_share_gap",
@@ -446,6 +555,9 @@ TRAFFIC: Component[StreamSubject] = Component(
             ),
             inputs=("uv_by_source", "plan.planned_paid_uv_share"),
             formula="|uv_by_source[paid] / uv − plan.planned_paid_uv_share|",
+            provenance=article(
+                "初步设定投放比例", "The planned paid share, against the share it reached."
+            ),
         ),
         Ind(
             key="spend_pacing",
@@ -460,6 +572,38 @@ TRAFFIC: Component[StreamSubject] = Component(
             ),
             inputs=("plan.segments[].planned_spend_fen", "plan.segments[].actual_spend_fen"),
             formula="1 − ½ Σ_i |actual_i / Σ actual − planned_i / Σ planned| over segments",
+            provenance=article(
+                "初步设定投放比例不同的时间段",
+                "Spend set by time slot, against where it was spent.",
+            ),
+        ),
+        Ind(
+            key="audience_mix_gap",
+            name="Buyer mix off plan",
+            name_zh="客群构成偏差",
+            unit="share points",
+            columns=_audience_mix_gap,
+            defaults=linear(
+                0.3,
+                0.05,
+                _ASSUME + "the returning buyers' share of GMV within 5 points of the plan "
+                "is on plan; 30 points off means the traffic bought another audience",
+            ),
+            inputs=(
+                "plan.planned_returning_share",
+                "orders[].stream_id",
+                f"{LOOKBACK_DAYS} days of orders before the stream",
+            ),
+            formula=(
+                "|returning buyers' Σ amount_fen / Σ amount_fen − "
+                "plan.planned_returning_share| over the stream's paid orders"
+            ),
+            provenance=article(
+                "盘点每场直播的GMV目标对应的客群构成",
+                "The audience mix behind the GMV target, as the planned share of it from "
+                "returning buyers (the rest from new ones) against the share their paid "
+                "orders brought.",
+            ),
         ),
     ),
 )
@@ -478,11 +622,17 @@ GOODS: Component[StreamSubject] = Component(
             defaults=linear(
                 1 / 3,
                 1.0,
-                _ASSUME + "the article's product structure: traffic (引流款), hero (爆款) and "
-                "profit (利润款) items in every show",
+                _ASSUME + "traffic (引流款), hero (爆款) and profit (利润款) items in every "
+                "show, the usual live-commerce structure",
             ),
             inputs=("products[].product_id", "brand.products[].role"),
             formula="|roles among the explained products| / 3",
+            provenance=article(
+                "设计直播产品结构",
+                "The article asks for a designed product structure without saying which; the "
+                "traffic / hero / profit tiers measured here are common live-commerce practice, "
+                "not the article's.",
+            ),
         ),
         Ind(
             key="price_spread",
@@ -498,6 +648,10 @@ GOODS: Component[StreamSubject] = Component(
             weight=0.5,
             inputs=("at least 2 priced products", "brand.products[].price_fen"),
             formula="max(price_fen) / min(price_fen) over the explained products",
+            provenance=article(
+                "确定付款、数量、定价、优惠策略",
+                "Pricing decided for the line-up, measured as the width of its price bands.",
+            ),
         ),
         Ind(
             key="discount_depth",
@@ -514,6 +668,10 @@ GOODS: Component[StreamSubject] = Component(
             weight=0.5,
             inputs=("brand.products[].list_price_fen",),
             formula="mean(1 − price_fen / list_price_fen) over the explained products",
+            provenance=article(
+                "确定付款、数量、定价、优惠策略",
+                "The discount strategy, measured as the depth of the deal against list price.",
+            ),
         ),
         Ind(
             key="hit_concentration",
@@ -529,6 +687,85 @@ GOODS: Component[StreamSubject] = Component(
             ),
             inputs=("products[].gmv_fen",),
             formula="Σ gmv of the top ⌈n/5⌉ products / Σ products[].gmv_fen",
+            provenance=article(
+                "制造爆炸", "Making hits (爆款), seen as GMV gathered on a few items."
+            ),
+        ),
+        Ind(
+            key="fan_assortment_split",
+            name="Different products for new and returning buyers",
+            name_zh="新老客商品区分度",
+            unit="share",
+            columns=_fan_assortment_split,
+            defaults=linear(
+                0.1,
+                0.6,
+                _ASSUME + "six in ten products bought by only one of the two groups shows a "
+                "line-up grouped for them; one in ten, the same goods for everyone",
+            ),
+            inputs=(
+                "orders[].stream_id",
+                "orders[].product_id",
+                f"{LOOKBACK_DAYS} days of orders before the stream",
+            ),
+            formula=(
+                "|products bought by new buyers △ products bought by returning buyers| / "
+                "|their union| over the stream's paid orders"
+            ),
+            provenance=article(
+                "为新老粉丝提供不同的商品",
+                "New and returning fans are read from the order details as first-time and "
+                "returning buyers of the brand.",
+            ),
+        ),
+        Ind(
+            key="repeat_product_share",
+            name="Same item re-bought within a week",
+            name_zh="7日内重复购买同款占比",
+            unit="share of orders",
+            columns=_repeat_product_share,
+            defaults=linear(
+                0.3,
+                0.05,
+                _ASSUME + "one order in twenty repeating an item the buyer took in the week "
+                "before is normal replenishment; three in ten is the same offer pushed again",
+            ),
+            inputs=(
+                "orders[].stream_id",
+                "orders[].product_id",
+                f"{LOOKBACK_DAYS} days of orders before the stream",
+            ),
+            formula=(
+                f"paid orders of a product the buyer bought within {FATIGUE_DAYS} days before "
+                "/ paid orders naming a product (lower is better)"
+            ),
+            provenance=article(
+                "以免让粉丝购买疲劳",
+                "Purchase fatigue, read as the same buyers offered and buying the same item "
+                f"again within {FATIGUE_DAYS} days.",
+            ),
+        ),
+        Ind(
+            key="sold_out_share",
+            name="Items that sold out",
+            name_zh="售罄商品占比",
+            unit="share",
+            columns=_sold_out_share,
+            defaults=linear(
+                0.5,
+                0.0,
+                _ASSUME + "stock that lasts the stream is ready supply; half the items "
+                "selling out means sales were turned away",
+            ),
+            weight=0.5,
+            inputs=("products[].stock_units", "products[].units_sold"),
+            formula=(
+                "products with units_sold ≥ stock_units / products recording both (lower is better)"
+            ),
+            provenance=article(
+                "做好准备从供应链端推进",
+                "Supply readiness, read as the stream's stock outlasting its sales.",
+            ),
         ),
     ),
 )
@@ -547,6 +784,9 @@ WELFARE: Component[StreamSubject] = Component(
             defaults=linear(0.1, 0.5, _ASSUME + "half of the issued coupons used is strong"),
             inputs=("coupons_issued > 0", "coupons_used"),
             formula="coupons_used / coupons_issued",
+            provenance=article(
+                "利用好直播中的营销工具", "Coupons, the marketing tool measured, and their use."
+            ),
         ),
         Ind(
             key="giveaways_per_hour",
@@ -558,6 +798,7 @@ WELFARE: Component[StreamSubject] = Component(
             weight=0.5,
             inputs=("duration_seconds",),
             formula="giveaways / (duration_seconds / 3600)",
+            provenance=article("提前做好福利营销准备", "Welfare prepared, counted as giveaways."),
         ),
         Ind(
             key="avg_watch_minutes",
@@ -573,6 +814,7 @@ WELFARE: Component[StreamSubject] = Component(
             ),
             inputs=("uv", "watch_seconds"),
             formula="watch_seconds / 60 / uv",
+            provenance=article("留住用户在直播间", "Keeping users in the room: watch time."),
         ),
         Ind(
             key="interaction_rate",
@@ -584,6 +826,26 @@ WELFARE: Component[StreamSubject] = Component(
             weight=0.5,
             inputs=("uv", "comments", "likes", "shares"),
             formula="(comments + likes + shares) / uv",
+            provenance=assumption(
+                "The article does not name interaction; it is where welfare conditions "
+                "(comment to enter a giveaway) show in the data."
+            ),
+        ),
+        Ind(
+            key="heroes_explained",
+            name="Selling points stated on the hero items",
+            name_zh="爆款讲解覆盖率",
+            unit="share",
+            columns=_heroes_explained,
+            defaults=linear(0.5, 1.0, _ASSUME + "every hero item on sale explained at least once"),
+            weight=0.5,
+            inputs=("products[].explain_count", "brand.products[].role"),
+            formula="hero items explained / hero items listed in the stream",
+            provenance=article(
+                "明确产品卖点",
+                "Selling points stated, read as the hero items (role hero) explained on air "
+                "(讲解) at least once.",
+            ),
         ),
         Ind(
             key="conversion_rate",
@@ -594,6 +856,7 @@ WELFARE: Component[StreamSubject] = Component(
             defaults=linear(0.005, 0.05, _ASSUME + "5% of viewers buying is a strong live room"),
             inputs=("uv", "buyers"),
             formula="buyers / uv",
+            provenance=article("接收用户流量实现转化", "Traffic turned into buyers."),
         ),
     ),
 )
@@ -613,6 +876,31 @@ WARMUP: Component[StreamSubject] = Component(
             weight=0.5,
             inputs=("preheat_videos",),
             formula="preheat_videos",
+            provenance=article("策划预热内容", "Warm-up content, counted as preheat videos."),
+        ),
+        Ind(
+            key="preheat_rhythm",
+            name="Days with warm-up videos",
+            name_zh="预热节奏(天数)",
+            unit="days",
+            columns=_preheat_rhythm,
+            defaults=linear(
+                0.0,
+                3.0,
+                _ASSUME + "warm-up videos on three of the days before the stream (for "
+                "instance three days before, the day before and the day itself) is a rhythm",
+            ),
+            weight=0.5,
+            inputs=("short_videos[].for_stream_id", "short_videos[].posted_at"),
+            formula=(
+                "distinct days (in the stream's UTC offset) with a video linked to the stream "
+                f"posted in the {PREHEAT_DAYS} days before it started"
+            ),
+            provenance=article(
+                "制定预热节奏",
+                "The warm-up rhythm, read as warm-up videos spread over the days before the "
+                "stream rather than posted at once.",
+            ),
         ),
         Ind(
             key="preheat_views_per_viewer",
@@ -624,6 +912,9 @@ WARMUP: Component[StreamSubject] = Component(
             weight=0.5,
             inputs=("uv", "preheat_video_views"),
             formula="preheat_video_views / uv",
+            provenance=article(
+                "通过公共领域曝光锁定用户", "Public exposure before the stream: preheat views."
+            ),
         ),
         Ind(
             key="reservations_per_viewer",
@@ -634,6 +925,7 @@ WARMUP: Component[StreamSubject] = Component(
             defaults=linear(0.0, 0.1, _ASSUME + "reservations equal to 10% of the viewers"),
             inputs=("uv", "reservations"),
             formula="reservations / uv",
+            provenance=article("吸引更多消费者预订直播", "Reservations (预约) of the stream."),
         ),
         Ind(
             key="reserved_attendance",
@@ -649,6 +941,7 @@ WARMUP: Component[StreamSubject] = Component(
             ),
             inputs=("uv", "reserved_attendees"),
             formula="reserved_attendees / uv (= reservations per viewer × attendance rate)",
+            provenance=article("吸引更多消费者预订直播", "Reservations that turned into viewers."),
         ),
         Ind(
             key="first_minutes_share",
@@ -664,12 +957,24 @@ WARMUP: Component[StreamSubject] = Component(
             ),
             inputs=("uv", "first_minutes_uv"),
             formula="first_minutes_uv / uv",
+            provenance=assumption(
+                "The article does not name it: viewers at the opening are where a warm-up "
+                "shows in the stream itself."
+            ),
         ),
     ),
 )
 
 #: The five STAGE parts, in the article's order.
 COMPONENTS: tuple[Component[StreamSubject], ...] = (SCRIPT, TRAFFIC, GOODS, WELFARE, WARMUP)
+
+#: Where the weights come from: the parts weigh equally and the weights inside a part are
+#: ours (the article gives none).
+WEIGHTS: Final = Provenance(
+    origin="assumption",
+    note="The article gives no weights: the five parts weigh equally and, inside a part, "
+    "indicators that measure a practice directly weigh 1, supporting ones 0.5.",
+)
 
 
 # --------------------------------------------------------------------------- concrete advice
@@ -827,6 +1132,8 @@ class StageScorer(PerComponentAdvice[StreamSubject], ColumnStreamMethodology):
         "stream."
     )
     COMPONENTS: ClassVar[tuple[Component[StreamSubject], ...]] = COMPONENTS
+    #: Where the weights of its components and indicators come from.
+    weights_provenance: ClassVar[Provenance] = WEIGHTS
     max_recommendations: ClassVar[int] = len(COMPONENTS)
     details: ClassVar[Mapping[str, Detail[Any]]] = _DETAILS
 

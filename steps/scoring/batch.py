@@ -153,6 +153,9 @@ _ALL_PATTERNS: Final = 6
 # --------------------------------------------------------------------------- columns
 
 
+T = TypeVar("T")
+_MISSING: Final = object()
+
 #: Integers from here on are not all exact as float64.
 _EXACT: Final = 2**53
 
@@ -924,7 +927,11 @@ def _provided(brand: Brand, streams: StreamFacts | None) -> frozenset[Section]:
     """:meth:`Brand.provided <steps.domain.model.Brand.provided>` of every section; a
     brand whose streams the catalog does not hold and that declares no coverage has its
     stream sections inferred from ``streams``."""
-    provided = frozenset(s for s in Section if brand.provided(s))
+    # Brand.provided of each section, with the records counted once, not once a section.
+    if brand.coverage is not None:
+        provided = frozenset(c.section for c in brand.coverage)
+    else:
+        provided = frozenset(s for s, held in brand.held().items() if held)
     if brand.coverage is None and not brand.streams and streams is not None:
         provided |= streams.sections.get(brand.brand_id, frozenset())
     return provided
@@ -951,6 +958,7 @@ class TableCatalog:
         self._facts: dict[str, BrandFacts] = {}
         self._objects: dict[str, dict[str, Stream]] = {}
         self._last: tuple[StreamTable, TableBrands] | None = None
+        self._memo: dict[tuple[str, str], Any] = {}
 
     @classmethod
     def of(cls, catalog: Dataset | TableCatalog) -> TableCatalog:
@@ -973,6 +981,16 @@ class TableCatalog:
         if found is None:
             streams = self.brand(brand_id).streams
             found = self._objects[brand_id] = {s.stream_id: s for s in streams}
+        return found
+
+    def memo(self, key: str, brand_id: str, compute: Callable[[Brand], T]) -> T:
+        """``compute(brand)`` of the brand ``brand_id``, computed once per catalog: per-brand
+        work that columnar indicators share across the tables (chunks) and scorers of a
+        run, such as an index of the brand's orders by stream."""
+        cached = self._memo.get((key, brand_id), _MISSING)
+        if cached is _MISSING:
+            cached = self._memo[key, brand_id] = compute(self.brand(brand_id))
+        found: T = cached
         return found
 
     def facts(self, brand_id: str, table: StreamTable | None = None) -> BrandFacts:
@@ -1003,7 +1021,7 @@ class TableBrands:
     table: StreamTable
     catalog: TableCatalog
     facts: tuple[BrandFacts | None, ...]
-    _cache: dict[str, Measured] = attrs.field(factory=dict, init=False, repr=False)
+    _cache: dict[str, Any] = attrs.field(factory=dict, init=False, repr=False)
     _scope_cache: list[tuple[IndexArray, list[tuple[str | None, str, str | None]]]] = attrs.field(
         factory=list, init=False, repr=False
     )
@@ -1026,6 +1044,14 @@ class TableBrands:
                     own = StreamFacts.of(table)
                 facts.append(brand_facts(brand, own))
         return cls(table, catalog, tuple(facts))
+
+    def memo(self, key: str, compute: Callable[[], T]) -> T:
+        """``compute()``, computed once for this table whichever scorer asks first (the
+        catalog keeps the lookups of the last table it was asked about)."""
+        if key not in self._cache:
+            self._cache[key] = compute()
+        found: T = self._cache[key]
+        return found
 
     def _per_brand(self, choose: Callable[[BrandFacts], object]) -> list[object]:
         return [None if f is None else choose(f) for f in self.facts]
@@ -1085,7 +1111,7 @@ class TableBrands:
         """Short videos per week of each row's account in its brand's window
         (posted in the window / the window's weeks); not available where the brand
         records no short video."""
-        cached = self._cache.get("content_output")
+        cached: Measured | None = self._cache.get("content_output")
         if cached is not None:
             return cached
         account_ids = self.table.dictionary("account_id")
@@ -1580,9 +1606,6 @@ class TableScores:
 # --------------------------------------------------------------------------- scorers
 
 
-T = TypeVar("T")
-
-
 class StreamColumns:
     """What an indicator defined over columns reads (:attr:`Indicator.columns
     <steps.scoring.indicators.Indicator.columns>`): the columns of a table
@@ -1830,6 +1853,8 @@ def _row_streams(table: StreamTable, rows: Sequence[int]) -> list[Stream]:
             "has_plan_gmv_target_fen",
             "plan_planned_paid_uv_share",
             "has_plan_planned_paid_uv_share",
+            "plan_planned_returning_share",
+            "has_plan_planned_returning_share",
         )
     }
     epoch = datetime(1970, 1, 1, tzinfo=UTC)
@@ -1855,6 +1880,11 @@ def _row_streams(table: StreamTable, rows: Sequence[int]) -> list[Stream]:
                 planned_paid_uv_share=(
                     plan["plan_planned_paid_uv_share"][k]
                     if plan["has_plan_planned_paid_uv_share"][k]
+                    else None
+                ),
+                planned_returning_share=(
+                    plan["plan_planned_returning_share"][k]
+                    if plan["has_plan_planned_returning_share"][k]
                     else None
                 ),
             )
@@ -1917,7 +1947,7 @@ def _groups(table: StreamTable, catalog: Dataset | TableCatalog) -> list[_Group]
             made = iter(_row_streams(table, missing))
             full = [s if s is not None else next(made) for s in streams]
             if not known:
-                brand = attrs.evolve(brand, streams=full)
+                brand = _with_streams(brand, full)
             else:
                 brand = attrs.evolve(brand, streams=(*brand.streams, *_only(full, known)))
         else:
@@ -1926,6 +1956,27 @@ def _groups(table: StreamTable, catalog: Dataset | TableCatalog) -> list[_Group]
         subjects = tuple(StreamSubject(s, brand, accounts.get(s.account_id)) for s in full)
         groups.append(_Group(brand, tuple(rows), subjects, rebuilt))
     return groups
+
+
+def _with_streams(brand: Brand, streams: Sequence[Stream]) -> Brand:
+    """The catalog's brand (which holds no streams) with ``streams``: the orders and paid
+    campaigns naming its other streams are left out and the short videos naming them are
+    unlinked, so that every reference resolves."""
+    ids = {s.stream_id for s in streams}
+
+    def ours(stream_id: str | None) -> bool:
+        return stream_id is None or stream_id in ids
+
+    return attrs.evolve(
+        brand,
+        streams=tuple(streams),
+        orders=tuple(o for o in brand.orders if ours(o.stream_id)),
+        paid_campaigns=tuple(c for c in brand.paid_campaigns if ours(c.stream_id)),
+        short_videos=tuple(
+            v if ours(v.for_stream_id) else attrs.evolve(v, for_stream_id=None)
+            for v in brand.short_videos
+        ),
+    )
 
 
 def _only(streams: Sequence[Stream], known: Mapping[str, Stream]) -> list[Stream]:

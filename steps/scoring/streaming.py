@@ -486,27 +486,50 @@ class _ParquetInput:
             yield from_arrow(self._pa.Table.from_batches([batch]), catalog=self._catalog)
 
     def stream_facts(self) -> StreamFacts:
-        """The facts from four columns (brand, account, start time and its offset)."""
+        """The facts from four columns (brand, account, start time and its offset), and the
+        stream sections held from two more (``has_plan``, ``products_listed``) when the
+        file has them."""
         from steps.scoring.batch import _DAY_US, _EPOCH_ORDINAL, _MINUTE_US
 
         parquet = self._pq.ParquetFile(os.fspath(self.path))
         names = ["brand_id", "account_id", "started_at_us", "started_at_offset_min"]
+        held = [n for n in ("has_plan", "products_listed") if n in parquet.schema_arrow.names]
         facts = StreamFacts()
-        for batch in parquet.iter_batches(batch_size=1_000_000, columns=names):
+        for batch in parquet.iter_batches(batch_size=1_000_000, columns=names + held):
             brand = batch.column(0).cast(self._pa.string()).to_pylist()
             account = batch.column(1).cast(self._pa.string()).to_pylist()
             micros = batch.column(2).to_numpy(zero_copy_only=False).astype(np.int64)
             offsets = batch.column(3).to_numpy(zero_copy_only=False).astype(np.int64)
             ordinal = ((micros + offsets * _MINUTE_US) // _DAY_US + _EPOCH_ORDINAL).tolist()
+            flags = {
+                name: batch.column(4 + k).to_numpy(zero_copy_only=False).astype(np.int64).tolist()
+                for k, name in enumerate(held)
+            }
+            plans = flags.get("has_plan", [0] * len(brand))
+            products = flags.get("products_listed", [0] * len(brand))
             accounts: dict[str, Counter[str]] = {}
             days: dict[str, tuple[int, int]] = {}
-            for b, a, day in zip(brand, account, ordinal, strict=True):
+            sections: dict[str, set[Section]] = {}
+            for b, a, day, plan, listed in zip(
+                brand, account, ordinal, plans, products, strict=True
+            ):
                 if b is None or a is None:
                     continue
                 accounts.setdefault(b, Counter())[a] += 1
                 low, high = days.get(b, (day, day))
                 days[b] = (min(low, day), max(high, day))
-            facts = facts.merge(StreamFacts({b: dict(c) for b, c in accounts.items()}, days))
+                found = sections.setdefault(b, {Section.STREAMS})
+                if plan:
+                    found.add(Section.PLANS)
+                if listed:
+                    found.add(Section.STREAM_PRODUCTS)
+            facts = facts.merge(
+                StreamFacts(
+                    {b: dict(c) for b, c in accounts.items()},
+                    days,
+                    {b: frozenset(f) for b, f in sections.items()},
+                )
+            )
         return facts
 
 

@@ -386,6 +386,8 @@ def _stream_products(
                 clicks=_opt_pick(draw, 0, MAX_COUNT if exposures is None else exposures),
                 orders=draw(_counts()),
                 gmv_fen=gmv,
+                stock_units=_opt(draw, _counts()),
+                units_sold=_opt(draw, _counts()),
             )
         )
     return tuple(items)
@@ -406,6 +408,7 @@ def _run_of_show(draw: st.DrawFn) -> RunOfShow:
         segments=segments,
         gmv_target_fen=_opt(draw, _money()),
         planned_paid_uv_share=_opt(draw, _UNIT),
+        planned_returning_share=_opt(draw, _UNIT),
     )
 
 
@@ -570,6 +573,7 @@ def _order(
         refunded_fen=_opt_pick(draw, 0, amount),
         traffic_source=_opt(draw, st.sampled_from(TrafficSource)),
         fan_group_member=_opt(draw, st.booleans()),
+        trust_card=_opt(draw, st.booleans()),
     )
 
 
@@ -607,13 +611,19 @@ def trust_signals() -> st.SearchStrategy[TrustSignal]:
     return st.composite(_trust_signal)()
 
 
-def _short_video(draw: st.DrawFn, account_ids: Sequence[str], video_id: str | None) -> ShortVideo:
+def _short_video(
+    draw: st.DrawFn,
+    account_ids: Sequence[str],
+    video_id: str | None,
+    stream_ids: Sequence[str] = (),
+) -> ShortVideo:
     return ShortVideo(
         video_id=video_id if video_id is not None else draw(_identifiers()),
         account_id=_choice(draw, account_ids),
         posted_at=draw(_aware_datetimes()),
         views=_opt(draw, _counts()),
         likes=_opt(draw, _counts()),
+        for_stream_id=_choice(draw, stream_ids) if stream_ids and _maybe(draw) else None,
     )
 
 
@@ -682,7 +692,7 @@ def _brand(
         talent_collabs=tuple(_talent_collab(draw, product_ids, c) for c in collab_ids),
         orders=tuple(_order(draw, stream_ids, product_ids, collab_ids, o) for o in order_ids),
         trust_signals=tuple(_trust_signal(draw) for _ in range(_pick(draw, 0, max_trust_signals))),
-        short_videos=tuple(_short_video(draw, account_ids, v) for v in video_ids),
+        short_videos=tuple(_short_video(draw, account_ids, v, stream_ids) for v in video_ids),
         audience=_opt_audience(draw),
         paid_campaigns=tuple(
             _paid_campaign(draw, account_ids, stream_ids, c) for c in campaign_ids

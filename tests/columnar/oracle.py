@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from steps.columnar.table import ROLE_BITS
+from steps.domain.enums import ProductRole
 from steps.domain.model import Product, ShowSegment, Stream
 
 
@@ -39,6 +40,11 @@ def stage_aggregates(stream: Stream, products: Mapping[str, Product]) -> dict[st
             roles |= ROLE_BITS[product.role]
     prices = [p.price_fen for p in lineup if p.price_fen > 0]
     depths = [1 - p.price_fen / p.list_price_fen for p in lineup if p.list_price_fen]
+    heroes = [
+        p
+        for p in listed
+        if p.product_id in products and products[p.product_id].role is ProductRole.HERO
+    ]
     return {
         "plan_spend_pacing": 0.0 if pacing is None else pacing,
         "has_plan_spend_pacing": pacing is not None,
@@ -48,4 +54,6 @@ def stage_aggregates(stream: Stream, products: Mapping[str, Product]) -> dict[st
         "lineup_max_price_fen": max(prices, default=0),
         "lineup_list_priced": len(depths),
         "lineup_discount_sum": math.fsum(depths),
+        "lineup_heroes_listed": len(heroes),
+        "lineup_heroes_explained": sum(1 for p in heroes if p.explain_count > 0),
     }

@@ -87,6 +87,16 @@ def expected_row(brand_id: str, stream: Stream) -> dict[str, Any]:
         products_max_gmv_fen=max(gmvs, default=0),
         products_top_fifth_gmv_fen=sum(ranked[: -(-len(ranked) // 5)]),
         products_max_gmv_share=max(gmvs) / sum(gmvs) if gmvs and sum(gmvs) else math.nan,
+        products_stocked=sum(
+            1 for p in stream.products if p.stock_units is not None and p.units_sold is not None
+        ),
+        products_sold_out=sum(
+            1
+            for p in stream.products
+            if p.stock_units is not None
+            and p.units_sold is not None
+            and p.units_sold >= p.stock_units
+        ),
     )
     plan = stream.plan
     segments = plan.segments if plan else ()
@@ -95,6 +105,7 @@ def expected_row(brand_id: str, stream: Stream) -> dict[str, Any]:
     ]
     target = plan.gmv_target_fen if plan else None
     share = plan.planned_paid_uv_share if plan else None
+    returning = plan.planned_returning_share if plan else None
     row.update(
         {
             "has_plan": plan is not None,
@@ -110,6 +121,8 @@ def expected_row(brand_id: str, stream: Stream) -> dict[str, Any]:
             "plan_gmv_target_fen": target or 0,
             "has_plan_planned_paid_uv_share": share is not None,
             "plan_planned_paid_uv_share": share or 0.0,
+            "has_plan_planned_returning_share": returning is not None,
+            "plan_planned_returning_share": returning or 0.0,
         }
     )
     return row
@@ -320,7 +333,7 @@ def test_jsonl_reader_agrees_with_objects_and_loader() -> None:
         assert_identical(table, StreamTable.from_dataset(load(path)))
         assert_identical(table, StreamTable.from_dataset(dataset))
         assert source.catalog == Dataset(
-            brands=tuple(attrs.evolve(b, streams=(), orders=()) for b in dataset.brands)
+            brands=tuple(attrs.evolve(b, streams=()) for b in dataset.brands)
         )
         assert source.orders == {b.brand_id: b.orders for b in dataset.brands}
 

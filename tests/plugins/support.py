@@ -16,7 +16,7 @@ from steps.domain.enums import Platform
 from steps.domain.model import Account, Brand, Stream
 from steps.scoring.batch import StreamColumns, subjects_table
 from steps.scoring.contract import StreamSubject
-from steps.scoring.indicators import Component
+from steps.scoring.indicators import Component, Origin, Provenance
 from steps.scoring.messages import LANGUAGES, builtin_catalogue
 from steps.scoring.results import ScoreCard
 from steps.testing import strategies
@@ -74,7 +74,7 @@ def check_card(card: ScoreCard, components: Sequence[Component[Any]]) -> None:
 def check_definitions(components: Sequence[Component[Any]], scorer: str) -> None:
     """Every indicator has names, unit, formula, inputs, advice in English and Chinese in the
     message catalogue (none inline), and a default benchmark for Kuaishou, Douyin and any
-    platform, each citing DOMAIN.md section 6 or marked an assumption."""
+    platform, each marked an assumption or citing a published source on the sources page."""
     catalogue = builtin_catalogue()
     keys = [i.key for c in components for i in c.indicators]
     assert len(keys) == len(set(keys)), keys
@@ -92,10 +92,49 @@ def check_definitions(components: Sequence[Component[Any]], scorer: str) -> None
                 assert advice.strip().endswith((".", "。")), (scorer, indicator.key, language)
             assert set(indicator.defaults) == {"kuaishou", "douyin", "*"}, indicator.key
             for benchmark in indicator.defaults.values():
-                assert benchmark.source.startswith(("DOMAIN.md §6", "assumption: ")), (
+                assert benchmark.source.startswith(("published: ", "assumption: ")), (
                     indicator.key,
                     benchmark.source,
                 )
+                if benchmark.source.startswith("published: "):
+                    assert "sources.md#" in benchmark.source, (indicator.key, benchmark.source)
+                for anchor in re.findall(r"sources\.md#([a-z0-9-]+)", benchmark.source):
+                    assert anchor in sources_anchors(), (indicator.key, anchor)
+
+
+SOURCES = DOCS.parent / "sources.md"
+
+
+def sources_anchors() -> set[str]:
+    """The explicit anchors (``{#anchor}``) and heading anchors of docs/sources.md."""
+    text = SOURCES.read_text(encoding="utf-8")
+    anchors = set(re.findall(r"\{#([a-z0-9-]+)\}", text))
+    for heading in re.findall(r"^#{2,3} ([^{\n]+?)\s*$", text, re.M):
+        anchors.add(re.sub(r"[^a-z0-9]+", "-", heading.lower()).strip("-"))
+    return anchors
+
+
+def check_provenance(components: Sequence[Component[Any]], page: str) -> None:
+    """Every indicator says where it comes from: an article provenance quotes words that stand
+    in the article passage its scorer page quotes (between ``<!-- article:start -->`` and
+    ``<!-- article:end -->``), a published one cites an anchor of docs/sources.md, an
+    assumption says why; every note is a sentence."""
+    passage = doc_block(page, "article")
+    for component in components:
+        for indicator in component.indicators:
+            provenance = indicator.provenance
+            assert isinstance(provenance, Provenance), f"{indicator.key} has no provenance"
+            assert provenance.note.strip().endswith("."), (indicator.key, provenance.note)
+            if provenance.origin is Origin.ARTICLE:
+                assert provenance.quote, indicator.key
+                assert provenance.quote in passage, (indicator.key, provenance.quote)
+            elif provenance.origin is Origin.PUBLISHED:
+                assert provenance.citation, indicator.key
+                page_name, _, anchor = provenance.citation.partition("#")
+                assert page_name == "sources.md", provenance.citation
+                assert anchor in sources_anchors(), (indicator.key, anchor)
+            else:
+                assert provenance.quote is None, indicator.key
 
 
 def check_measures(subject: Any, components: Sequence[Component[Any]]) -> None:

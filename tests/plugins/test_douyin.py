@@ -10,11 +10,13 @@ import pluggy
 import pytest
 from hypothesis import given
 
-from steps.domain.enums import Platform, TrafficSource
+from steps.domain.enums import Platform, Section, TrafficSource
 from steps.domain.model import (
     Account,
     Brand,
     Dataset,
+    Order,
+    SectionCoverage,
     ShortVideo,
     Stream,
     TalentCollab,
@@ -31,6 +33,7 @@ from steps.plugins.douyin import (
 )
 from steps.scoring import hookspecs
 from steps.scoring.contract import BrandScorer, ScoringContext, StreamScorer
+from steps.scoring.indicators import Origin
 from steps.scoring.results import ScoreCard
 from steps.testing import strategies
 from tests.plugins.support import (
@@ -38,6 +41,7 @@ from tests.plugins.support import (
     check_card,
     check_definitions,
     check_measures,
+    check_provenance,
     doc_block,
     empty_stream,
     example_block,
@@ -343,6 +347,21 @@ def test_brand_cards_keep_the_invariants(brand: Brand) -> None:
 def test_every_indicator_is_documented_and_benchmarked() -> None:
     check_definitions(STREAM_COMPONENTS, "douyin-interest")
     check_definitions(BRAND_COMPONENTS, "douyin-interest-brand")
+
+
+def test_every_indicator_says_where_it_comes_from() -> None:
+    check_provenance(STREAM_COMPONENTS, "douyin-interest.md")
+    check_provenance(BRAND_COMPONENTS, "douyin-interest.md")
+    # FACT and FACT+ are Douyin's published frameworks, not the article's.
+    for component in BRAND_COMPONENTS:
+        for indicator in component.indicators:
+            assert indicator.provenance is not None
+            assert indicator.provenance.origin is Origin.PUBLISHED, indicator.key
+    demand = next(c for c in STREAM_COMPONENTS if c.key == "demand")
+    quotes = {i.key: i.provenance.quote for i in demand.indicators if i.provenance}
+    assert quotes["first_time_buyer_share"] == "发现用户隐藏的消费需求"
+    assert douyin.WEIGHTS.origin is Origin.ASSUMPTION
+    assert STREAM.weights_provenance is BRAND.weights_provenance is douyin.WEIGHTS
     assert [c.key for c in BRAND_COMPONENTS] == ["F", "A", "C", "T"]
 
 
@@ -382,4 +401,113 @@ def test_doc_worked_examples_match_the_sample() -> None:
     brand_card = BRAND.score(brand, CONTEXT)
     assert doc_block("douyin-interest.md", "brand-example") == example_block(
         brand_card, brand, brand.brand_id
+    )
+
+
+# --------------------------------------------------------------------------- hidden demand
+
+
+def _paid(oid: str, buyer: str, amount: int, source: TrafficSource | None, day: int = 1) -> Order:
+    placed = (
+        datetime(2022, 3, day, 20, 30, tzinfo=UTC) if day else datetime(2022, 1, 20, tzinfo=UTC)
+    )
+    return Order(
+        order_id=oid,
+        buyer_key=buyer,
+        placed_at=placed,
+        amount_fen=amount,
+        stream_id="s1" if day else None,
+        traffic_source=source,
+    )
+
+
+DEMAND_ORDERS = (
+    _paid("o0", "X", 100, None, day=0),  # X bought in January, away from any stream
+    _paid("o1", "X", 500, TrafficSource.PRIVATE),
+    _paid("o2", "Y", 300, TrafficSource.PUBLIC_NATURAL),
+    _paid("o3", "Z", 200, None),
+    _paid("o4", "W", 400, TrafficSource.SHORT_VIDEO),
+    _paid("o5", "W", 100, TrafficSource.PRIVATE),
+)
+
+
+def test_hidden_demand_by_hand() -> None:
+    brand = attrs.evolve(minimal_brand(funnel_stream()), orders=DEMAND_ORDERS)
+    card = STREAM.score(subjects_of(brand)[0], CONTEXT)
+    check_card(card, STREAM_COMPONENTS)
+    # X returning; Y, Z and W new to the brand
+    assert card.indicator("first_time_buyer_share").value == pytest.approx(0.75)
+    # Of X, Y and W (Z records no source), only Y came from outside the private domain.
+    assert card.indicator("non_follower_buyer_share").value == pytest.approx(1 / 3)
+    # 0.75 against floor 0.2, target 0.6: 100; 1/3 against floor 0.2, target 0.7: 26.67
+    assert card.component("demand").score == pytest.approx((100 + (1 / 3 - 0.2) / 0.5 * 100) / 2)
+
+
+def test_hidden_demand_is_unknown_without_orders_or_history() -> None:
+    stream = funnel_stream()
+    keys = ("first_time_buyer_share", "non_follower_buyer_share")
+    card = STREAM.score(subjects_of(minimal_brand(stream))[0], CONTEXT)
+    assert [card.indicator(k).value for k in keys] == [None, None]
+    assert card.component("demand").score is None
+    assert "demand" not in {r.component for r in card.recommendations}
+    # Without January, the details begin on the stream's day: new buyers cannot be told
+    # from returning ones, while the traffic sources still say who came from where.
+    recent = attrs.evolve(minimal_brand(stream), orders=DEMAND_ORDERS[1:])
+    card = STREAM.score(subjects_of(recent)[0], CONTEXT)
+    assert card.indicator("first_time_buyer_share").value is None
+    assert card.indicator("non_follower_buyer_share").value == pytest.approx(1 / 3)
+    # No order records its source: not available, not 0.
+    unsourced = attrs.evolve(
+        minimal_brand(stream),
+        orders=tuple(attrs.evolve(o, traffic_source=None) for o in DEMAND_ORDERS),
+    )
+    card = STREAM.score(subjects_of(unsourced)[0], CONTEXT)
+    assert card.indicator("non_follower_buyer_share").value is None
+    assert card.indicator("first_time_buyer_share").value == pytest.approx(0.75)
+
+
+# --------------------------------------------------------------------------- FACT, unknown
+
+
+def test_shares_need_both_channels() -> None:
+    """A live-session export alone says nothing of talents: the Field's share of GMV is
+    unknown there, not 100%."""
+    brand = attrs.evolve(fact_brand(), talent_collabs=())
+    card = BRAND.score(brand, CONTEXT)
+    check_card(card, BRAND_COMPONENTS)
+    for key in ("field_gmv_share", "alliance_gmv_share", "alliance_talents", "top_kol_gmv_share"):
+        assert card.indicator(key).value is None, key
+    assert card.component("A").score is None
+    assert {r.component for r in card.recommendations} <= {"F", "C"}
+    # Talent collaborations provided, and there were none: a measured 0 and a known share.
+    declared = attrs.evolve(
+        brand, coverage=(*brand.covered(), SectionCoverage(Section.TALENT_COLLABS))
+    )
+    card = BRAND.score(declared, CONTEXT)
+    assert card.indicator("field_gmv_share").value == 1.0
+    assert card.indicator("alliance_talents").value == 0.0
+    assert card.indicator("alliance_gmv_share").value == 0.0
+
+
+def test_campaign_share_needs_tagged_streams() -> None:
+    brand = fact_brand()
+    untagged = attrs.evolve(
+        brand, streams=tuple(attrs.evolve(s, campaign=None) for s in brand.streams)
+    )
+    card = BRAND.score(untagged, CONTEXT)
+    assert card.indicator("campaign_gmv_share").value is None
+    assert card.component("C").score is None
+
+
+def test_content_output_needs_short_videos_provided() -> None:
+    stream = funnel_stream()
+    videos = (ShortVideo("v1", "acc", _at(1)), ShortVideo("v2", "acc", _at(2)))
+    brand = attrs.evolve(minimal_brand(stream), short_videos=videos)
+    value = STREAM.score(subjects_of(brand)[0], CONTEXT).indicator("content_output").value
+    assert value == pytest.approx(2.0)  # two videos over a window of one week (at least)
+    assert (
+        STREAM.score(subjects_of(minimal_brand(stream))[0], CONTEXT)
+        .indicator("content_output")
+        .value
+        is None
     )

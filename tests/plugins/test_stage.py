@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -18,9 +19,11 @@ from steps.domain.model import (
     Account,
     Brand,
     Dataset,
+    Order,
     Product,
     RunOfShow,
     SectionCoverage,
+    ShortVideo,
     ShowSegment,
     Stream,
     StreamProduct,
@@ -30,7 +33,7 @@ from steps.plugins._support import indicator_table
 from steps.plugins.stage import COMPONENTS, StageScorer
 from steps.scoring import hookspecs
 from steps.scoring.contract import ScoringContext, StreamScorer
-from steps.scoring.indicators import BenchmarkOverrides, LinearBenchmark
+from steps.scoring.indicators import BenchmarkOverrides, LinearBenchmark, Origin
 from steps.scoring.results import ScoreCard
 from steps.testing import strategies
 from tests.plugins.support import (
@@ -38,6 +41,7 @@ from tests.plugins.support import (
     check_card,
     check_definitions,
     check_measures,
+    check_provenance,
     doc_block,
     empty_stream,
     example_block,
@@ -93,12 +97,26 @@ def worked_brand() -> Brand:
         giveaways=6,
         hosts=2,
         products=(
-            StreamProduct("p1", explain_count=3, explain_seconds=600, orders=20, gmv_fen=500_000),
             StreamProduct(
-                "p2", explain_count=5, explain_seconds=1800, orders=30, gmv_fen=2_000_000
+                "p1",
+                explain_count=3,
+                explain_seconds=600,
+                orders=20,
+                gmv_fen=500_000,
+                stock_units=100,
+                units_sold=100,
+            ),
+            StreamProduct(
+                "p2",
+                explain_count=5,
+                explain_seconds=1800,
+                orders=30,
+                gmv_fen=2_000_000,
+                stock_units=50,
+                units_sold=30,
             ),
             StreamProduct("p3", explain_count=2, explain_seconds=900, orders=10, gmv_fen=500_000),
-            StreamProduct("p4"),
+            StreamProduct("p4", stock_units=10, units_sold=0),
         ),
         plan=RunOfShow(
             segments=(
@@ -108,6 +126,7 @@ def worked_brand() -> Brand:
             ),
             gmv_target_fen=4_000_000,
             planned_paid_uv_share=0.25,
+            planned_returning_share=0.5,
         ),
     )
     return Brand(
@@ -117,6 +136,62 @@ def worked_brand() -> Brand:
         accounts=(Account(account_id="acc", platform=Platform.KUAISHOU, name="Acc"),),
         products=products,
         streams=(stream,),
+        orders=worked_orders(),
+        short_videos=(
+            video("v1", datetime(2022, 2, 27, 10, tzinfo=UTC), "s1"),
+            video("v2", datetime(2022, 2, 27, 18, tzinfo=UTC), "s1"),  # same day as v1
+            video("v3", datetime(2022, 3, 1, 8, tzinfo=UTC), "s1"),
+            video("v4", datetime(2022, 2, 20, 12, tzinfo=UTC), "s1"),  # 9 days before: out
+            video("v5", datetime(2022, 3, 1, 21, tzinfo=UTC), "s1"),  # after the start: out
+            video("v6", datetime(2022, 2, 28, 12, tzinfo=UTC)),  # linked to no stream
+        ),
+    )
+
+
+def video(video_id: str, posted: datetime, stream_id: str | None = None) -> ShortVideo:
+    return ShortVideo(video_id, "acc", posted, for_stream_id=stream_id)
+
+
+def order(
+    order_id: str,
+    buyer: str,
+    at: datetime,
+    amount: int,
+    product: str | None,
+    *,
+    stream: str | None = "s1",
+    refunded: int = 0,
+    source: TrafficSource | None = None,
+) -> Order:
+    return Order(
+        order_id=order_id,
+        buyer_key=buyer,
+        placed_at=at,
+        amount_fen=amount,
+        product_id=product,
+        stream_id=stream,
+        refunded_fen=refunded,
+        traffic_source=source,
+    )
+
+
+#: During the worked stream (which starts 2022-03-01 20:00 UTC).
+DURING = datetime(2022, 3, 1, 20, 30, tzinfo=UTC)
+
+
+def worked_orders() -> tuple[Order, ...]:
+    """Order details reaching 45 days before the stream.  Its paid orders: buyers A and B are
+    returning (A bought on 15 January, B on 25 February), C and E are new; D's order was
+    refunded in full (not paid)."""
+    return (
+        order("o0", "A", datetime(2022, 1, 15, 12, tzinfo=UTC), 10_000, "p2", stream=None),
+        order("o1", "B", datetime(2022, 2, 25, 12, tzinfo=UTC), 2_000, "p1", stream=None),
+        order("o2", "A", DURING, 9_900, "p2", source=TrafficSource.PRIVATE),
+        order("o3", "B", DURING, 990, "p1"),  # B bought p1 4 days before: a repeat
+        order("o4", "C", DURING, 990, "p1", source=TrafficSource.PUBLIC_NATURAL),
+        order("o5", "C", DURING + timedelta(minutes=10), 19_900, "p3", source=TrafficSource.PAID),
+        order("o6", "D", DURING, 9_900, "p2", refunded=9_900),
+        order("o7", "E", DURING, 19_900, "p3", source=TrafficSource.SHORT_VIDEO),
     )
 
 
@@ -135,12 +210,24 @@ WORKED = {
     "price_spread": 19900 / 990,
     "discount_depth": ((1 - 990 / 1990) + (1 - 9900 / 12900)) / 2,
     "hit_concentration": 2 / 3,
+    # paid: A 9,900 + B 990 (returning) of 9,900 + 990 + 990 + 19,900 + 19,900
+    "audience_mix_gap": 0.5 - 10_890 / 51_680,
+    # new buyers bought {p1, p3}, returning {p2, p1}: p2 and p3 by one group only, of 3
+    "fan_assortment_split": 2 / 3,
+    # o3 repeats p1 within 7 days, of the 5 paid orders naming a product
+    "repeat_product_share": 0.2,
+    # p1 sold out (100 of 100); p2 and p4 did not; p3 records no stock
+    "sold_out_share": 1 / 3,
+    # heroes p2 (explained) and p4 (not)
+    "heroes_explained": 0.5,
     "coupon_use_rate": 0.4,
     "giveaways_per_hour": 3.0,
     "avg_watch_minutes": 3.0,
     "interaction_rate": 1.6,
     "conversion_rate": 0.05,
     "preheat_videos": 2.0,
+    # videos on 27 February (two) and 1 March: two days
+    "preheat_rhythm": 2.0,
     "preheat_views_per_viewer": 0.8,
     "reservations_per_viewer": 0.1,
     "reserved_attendance": 0.04,
@@ -173,9 +260,19 @@ def test_worked_stream_scores_by_hand() -> None:
     assert card.indicator("paid_share_gap").score == pytest.approx(0.15 / 0.18 * 100)
     # pacing 0.8333 against floor 0.6, target 0.9 -> 77.78
     assert card.indicator("spend_pacing").score == pytest.approx((5 / 6 - 0.6) / 0.3 * 100)
+    # buyer mix 0.2893 off plan against floor 0.3, target 0.05 -> 4.29
+    mix = (0.3 - (0.5 - 10_890 / 51_680)) / 0.25 * 100
+    assert card.indicator("audience_mix_gap").score == pytest.approx(mix)
     traffic = card.component("traffic")
-    expected = (50 + 100 + 100 + 0.15 / 0.18 * 100 + (5 / 6 - 0.6) / 0.3 * 100) / 5
+    expected = (50 + 100 + 100 + 0.15 / 0.18 * 100 + (5 / 6 - 0.6) / 0.3 * 100 + mix) / 6
     assert traffic.score == pytest.approx(expected)
+    # lower is better: a fifth of orders repeating an item (floor 0.3, target 0.05) -> 40;
+    # a third of the stocked items sold out (floor 0.5, target 0) -> 33.33
+    assert card.indicator("repeat_product_share").score == pytest.approx(40.0)
+    assert card.indicator("sold_out_share").score == pytest.approx(100 / 3)
+    # two of the three targeted days of warm-up -> 66.67; half the heroes explained -> 0
+    assert card.indicator("preheat_rhythm").score == pytest.approx(200 / 3)
+    assert card.indicator("heroes_explained").score == 0.0
     # equal component weights
     assert [c.weight for c in card.components] == pytest.approx([0.2] * 5)
     assert card.score == pytest.approx(math.fsum(c.score or 0 for c in card.components) / 5)
@@ -441,6 +538,42 @@ def test_every_indicator_is_documented_and_benchmarked() -> None:
     check_definitions(COMPONENTS, "stage")
 
 
+def test_every_indicator_says_where_it_comes_from() -> None:
+    check_provenance(COMPONENTS, "stage.md")
+    origins = {i.key: i.provenance.origin for c in COMPONENTS for i in c.indicators if i.provenance}
+    # The practices the article names come from the article, with its words.
+    for key in (
+        "audience_mix_gap",
+        "fan_assortment_split",
+        "repeat_product_share",
+        "sold_out_share",
+        "heroes_explained",
+        "preheat_rhythm",
+    ):
+        assert origins[key] is Origin.ARTICLE, key
+    # The product tiers are not the article's: the tier indicator cites the words it does
+    # say (a designed product structure) and its note says the tiers are common practice.
+    tiers = next(i for c in COMPONENTS for i in c.indicators if i.key == "tier_coverage")
+    assert tiers.provenance is not None
+    assert tiers.provenance.quote == "设计直播产品结构"
+    assert "not the article's" in tiers.provenance.note
+    assert stage.WEIGHTS.origin is Origin.ASSUMPTION
+    assert SCORER.weights_provenance is stage.WEIGHTS
+
+
+def test_an_indicator_without_provenance_fails_the_check() -> None:
+    bare = attrs.evolve(COMPONENTS[0].indicators[0], provenance=None)
+    component = attrs.evolve(COMPONENTS[0], indicators=(bare,))
+    with pytest.raises(AssertionError, match="no provenance"):
+        check_provenance([component], "stage.md")
+    invented = attrs.evolve(
+        COMPONENTS[0].indicators[0],
+        provenance=attrs.evolve(COMPONENTS[0].indicators[0].provenance, quote="引流款"),
+    )
+    with pytest.raises(AssertionError, match="引流款"):
+        check_provenance([attrs.evolve(COMPONENTS[0], indicators=(invented,))], "stage.md")
+
+
 def test_platform_defaults_and_user_overrides_apply() -> None:
     brand = worked_brand()
     douyin = attrs.evolve(
@@ -510,6 +643,8 @@ def test_a_stream_is_judged_by_its_accounts_platform_on_every_path() -> None:
             attrs.evolve(stream, stream_id="k2", watch_seconds=watch),
             attrs.evolve(stream, stream_id="d1", account_id="dy", watch_seconds=watch),
         ),
+        orders=(),
+        short_videos=(),
     )
     by_object = {
         s.stream.stream_id: SCORER.score(s, CONTEXT).indicator("avg_watch_minutes").score
@@ -520,3 +655,164 @@ def test_a_stream_is_judged_by_its_accounts_platform_on_every_path() -> None:
     table = StreamTable.from_dataset(dataset)
     cards = score_table(table, dataset, "stage", CONTEXT).to_results().cards
     assert {c.subject_id: c.indicator("avg_watch_minutes").score for c in cards} == by_object
+
+
+# --------------------------------------------------------------------------- buyers, stock, warm-up
+
+#: The indicators read from the order details.
+BUYER_KEYS = ("audience_mix_gap", "fan_assortment_split", "repeat_product_share")
+
+
+def _values(brand: Brand, index: int = 0) -> dict[str, float | None]:
+    card = SCORER.score(subjects_of(brand)[index], CONTEXT)
+    check_card(card, COMPONENTS)
+    return {i.key: i.value for i in card.indicators()}
+
+
+def _declared(brand: Brand, **dated: date) -> Brand:
+    """The brand declaring the sections it holds, with a start date for some."""
+    return attrs.evolve(
+        brand,
+        coverage=tuple(
+            SectionCoverage(c.section, start=dated.get(c.section.value)) for c in brand.covered()
+        ),
+    )
+
+
+def test_buyers_are_unknown_without_order_details_or_history() -> None:
+    brand = worked_brand()
+    values = _values(attrs.evolve(brand, orders=()))
+    assert [values[k] for k in BUYER_KEYS] == [None, None, None]
+    # The details begin 4 days before the stream (o0 left out): A would look new, so the
+    # buyers are not split, and nothing is said about them.
+    late = attrs.evolve(brand, orders=brand.orders[1:])
+    card = SCORER.score(subjects_of(late)[0], CONTEXT)
+    assert [card.indicator(k).value for k in BUYER_KEYS] == [None, None, None]
+    assert not {r.indicator for r in card.recommendations} & set(BUYER_KEYS)
+    # Declared coverage saying the details start on 1 January: A is new, B returning.
+    values = _values(_declared(late, orders=date(2022, 1, 1)))
+    assert values["audience_mix_gap"] == pytest.approx(0.5 - 990 / 51_680)
+    # new {p2, p1, p3} against returning {p1}
+    assert values["fan_assortment_split"] == pytest.approx(2 / 3)
+    assert values["repeat_product_share"] == pytest.approx(0.2)
+
+
+def test_buyer_mix_needs_the_planned_share() -> None:
+    brand = worked_brand()
+    stream = brand.streams[0]
+    assert stream.plan is not None
+    unplanned = attrs.evolve(stream, plan=attrs.evolve(stream.plan, planned_returning_share=None))
+    values = _values(with_stream(brand, unplanned).brand)
+    assert values["audience_mix_gap"] is None
+    assert values["fan_assortment_split"] == pytest.approx(2 / 3)
+
+
+def test_assortment_split_needs_both_groups() -> None:
+    brand = worked_brand()
+    # Only new buyers (A and B's earlier orders dropped, the details dated from 1 January).
+    only_new = _declared(attrs.evolve(brand, orders=brand.orders[2:]), orders=date(2022, 1, 1))
+    values = _values(only_new)
+    assert values["fan_assortment_split"] is None
+    assert values["audience_mix_gap"] == pytest.approx(0.5)  # no returning GMV: a real 0
+    assert values["repeat_product_share"] == 0.0
+
+
+def test_same_items_for_both_groups_split_nothing() -> None:
+    later = DURING + timedelta(days=1)
+    orders = (
+        order("h0", "R", datetime(2022, 1, 10, tzinfo=UTC), 100, "p1", stream=None),
+        order("h1", "R", DURING, 100, "p1"),
+        order("h2", "N", DURING, 100, "p1"),
+        order("h3", "N", later, 100, "p2", stream=None),  # after the stream, not in it
+    )
+    values = _values(attrs.evolve(worked_brand(), orders=orders))
+    assert values["fan_assortment_split"] == 0.0
+    # R bought p1 51 days before: not within the week
+    assert values["repeat_product_share"] == 0.0
+
+
+def test_sold_out_share_needs_recorded_stock() -> None:
+    brand = worked_brand()
+    stream = brand.streams[0]
+    unstocked = attrs.evolve(
+        stream,
+        products=tuple(attrs.evolve(p, stock_units=None) for p in stream.products),
+    )
+    assert _values(with_stream(brand, unstocked).brand)["sold_out_share"] is None
+    # Stock topped up during the stream: units sold above the first stock is sold out too.
+    topped = attrs.evolve(
+        stream,
+        products=tuple(
+            attrs.evolve(p, stock_units=5, units_sold=7) if p.product_id == "p2" else p
+            for p in stream.products
+        ),
+    )
+    assert _values(with_stream(brand, topped).brand)["sold_out_share"] == pytest.approx(2 / 3)
+
+
+def test_warmup_rhythm_is_unknown_without_links() -> None:
+    brand = worked_brand()
+    unlinked = attrs.evolve(
+        brand, short_videos=tuple(attrs.evolve(v, for_stream_id=None) for v in brand.short_videos)
+    )
+    assert _values(unlinked)["preheat_rhythm"] is None
+    assert _values(attrs.evolve(brand, short_videos=()))["preheat_rhythm"] is None
+    # A second stream with no video of its own, in a brand that links videos: 0 days.
+    second = attrs.evolve(
+        brand.streams[0], stream_id="s2", started_at=datetime(2022, 3, 5, 20, tzinfo=UTC)
+    )
+    two = attrs.evolve(brand, streams=(*brand.streams, second))
+    assert _values(two, 1)["preheat_rhythm"] == 0.0
+    # Short videos declared from 25 February: 4 days before the stream is too short a look.
+    recent = attrs.evolve(
+        brand, short_videos=tuple(v for v in brand.short_videos if v.video_id != "v4")
+    )
+    assert _values(_declared(recent, short_videos=date(2022, 2, 25)))["preheat_rhythm"] is None
+    assert _values(_declared(brand, short_videos=date(2022, 2, 20)))["preheat_rhythm"] == 2.0
+
+
+def test_warmup_days_follow_the_streams_offset() -> None:
+    brand = worked_brand()
+    china = timezone(timedelta(hours=8))
+    # 27 February 18:00 UTC is 28 February 02:00 in China: three days there.
+    stream = attrs.evolve(brand.streams[0], started_at=datetime(2022, 3, 2, 4, tzinfo=china))
+    assert _values(with_stream(brand, stream).brand)["preheat_rhythm"] == 3.0
+
+
+def test_selling_points_need_a_hero_item() -> None:
+    brand = worked_brand()
+    roleless = attrs.evolve(
+        brand, products=tuple(attrs.evolve(p, role=None) for p in brand.products)
+    )
+    values = _values(roleless)
+    assert values["heroes_explained"] is None
+    assert values["tier_coverage"] is None
+
+
+def test_history_indicators_on_every_path(tmp_path: Path) -> None:
+    """The order and video indicators read from a JSON Lines file (whose catalog holds the
+    orders and videos but no streams), chunk by chunk, equal the per-object card's."""
+    from steps.columnar import read_jsonl
+    from steps.io.files import dump
+    from steps.scoring.batch import TableCatalog
+    from steps.scoring.engine import score_table
+
+    brand = worked_brand()
+    second = attrs.evolve(
+        brand.streams[0], stream_id="s2", started_at=datetime(2022, 3, 5, 20, tzinfo=UTC)
+    )
+    brand = attrs.evolve(brand, streams=(*brand.streams, second))
+    want = {s.stream.stream_id: SCORER.score(s, CONTEXT) for s in subjects_of(brand)}
+    path = tmp_path / "worked.jsonl"
+    dump(Dataset(brands=(brand,)), path)
+    source = read_jsonl(path, chunk_rows=1)
+    catalog = TableCatalog(source.catalog)
+    keys = (*BUYER_KEYS, "preheat_rhythm", "sold_out_share", "heroes_explained")
+    for chunk in source.chunks():
+        for card in score_table(chunk, catalog, "stage", CONTEXT).to_results().cards:
+            expected = want[card.subject_id]
+            for key in keys:
+                assert card.indicator(key).value == expected.indicator(key).value, key
+            assert card.score == pytest.approx(expected.score, abs=1e-9)
+    assert want["s1"].indicator("fan_assortment_split").value == pytest.approx(2 / 3)
+    assert want["s2"].indicator("preheat_rhythm").value == 0.0

@@ -12,25 +12,28 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from steps.domain.enums import Platform, TrustSignalKind
-from steps.domain.model import Account, Brand, Order, TrustSignal
+from steps.domain.enums import Platform, Section, TrustSignalKind
+from steps.domain.model import Account, Brand, FanGroup, Order, SectionCoverage, TrustSignal
 from steps.plugins import BUILTIN_PLUGINS, trust
 from steps.plugins._support import indicator_table
 from steps.plugins.trust import (
     COMPONENTS,
     TrustScorer,
     applies,
+    fan_group_activity,
     measured_refund_rate,
     signal_value,
+    trust_card_buyer_share,
 )
 from steps.scoring import hookspecs
 from steps.scoring.contract import BrandScorer, ScoringContext
-from steps.scoring.indicators import Component
+from steps.scoring.indicators import Component, Origin
 from steps.testing import strategies
 from tests.plugins.support import (
     check_card,
     check_definitions,
     check_measures,
+    check_provenance,
     doc_block,
     empty_stream,
     example_block,
@@ -46,13 +49,14 @@ def signal(kind: TrustSignalKind, value: float, day: int | None = None) -> Trust
     return TrustSignal(kind, value, None if day is None else date(2022, 3, day))
 
 
-def order(oid: str, amount: int, refunded: int, day: int = 1) -> Order:
+def order(oid: str, amount: int, refunded: int, day: int = 1, *, card: bool | None = None) -> Order:
     return Order(
         order_id=oid,
         buyer_key=f"u{oid}",
         placed_at=datetime(2022, 3, day, 12, tzinfo=UTC),
         amount_fen=amount,
         refunded_fen=refunded,
+        trust_card=card,
     )
 
 
@@ -63,8 +67,19 @@ def trusted_brand(category: str = "beauty") -> Brand:
         category=category,
         window_start=date(2022, 3, 1),
         window_end=date(2022, 3, 31),
-        accounts=(Account(account_id="acc", platform=Platform.KUAISHOU, name="Acc"),),
-        orders=(order("o1", 10_000, 1_000), order("o2", 30_000, 0), order("o3", 60_000, 5_000)),
+        accounts=(
+            Account(
+                account_id="acc",
+                platform=Platform.KUAISHOU,
+                name="Acc",
+                fan_group=FanGroup(members=200, active_members=60),
+            ),
+        ),
+        orders=(
+            order("o1", 10_000, 1_000, card=True),
+            order("o2", 30_000, 0, card=False),
+            order("o3", 60_000, 5_000),
+        ),
         trust_signals=(
             signal(K.TRUST_BUY, 1),
             signal(K.REFUND_WITHOUT_RETURN, 0),
@@ -86,8 +101,10 @@ def test_values_and_scores_by_hand() -> None:
     value = {i.key: i.value for i in card.indicators()}
     assert value["trust_buy"] == 1.0
     assert value["refund_without_return"] == 0.0  # recorded "not enrolled": a real zero
-    assert value["trust_card"] is None  # not recorded: not available, never zero
-    assert value["ip_protection"] is None
+    assert value["ip_protection"] is None  # not recorded: not available, never zero
+    # uo1 held the card, uo2 did not, uo3's order does not say: 1 of 2
+    assert value["trust_card_buyers"] == 0.5
+    assert value["fan_group_activity"] == pytest.approx(0.3)
     assert value["measured_refund_rate"] == pytest.approx(6_000 / 100_000)
     # Lower is better: complaint 1.1% between floor 2% and target 0.2% -> 50 points.
     assert card.indicator("complaint_rate").score == pytest.approx(50.0)
@@ -95,10 +112,15 @@ def test_values_and_scores_by_hand() -> None:
     assert card.indicator("measured_refund_rate").score == pytest.approx(100.0)
     assert card.indicator("store_experience_score").score == pytest.approx(50.0)
     assert card.indicator("on_time_shipping_rate").score == pytest.approx(50.0)
-    # Promises: trust-buy (weight 2) at 100, refund without return (weight 1) at 0.
-    assert card.component("promises").score == pytest.approx(200 / 3)
+    # Promises: trust-buy alone (IP protection not recorded) at 100.
+    assert card.component("promises").score == 100.0
+    # Buyer trust: refund without return (weight 1) at 0; fan-group activity 0.3 against
+    # floor 0.1, target 0.5 (weight 1) at 50; card holders 0.5 over target 0.3 (weight 0.5)
+    # at 100.
+    assert card.indicator("fan_group_activity").score == pytest.approx(50.0)
+    assert card.component("buyer_trust").score == pytest.approx((0 + 50 + 50) / 2.5)
     assert card.confidence < 1.0
-    assert "promises.trust_card: needs trust_signals[kind=trust_card]" in card.missing
+    assert "promises.ip_protection: needs trust_signals[kind=ip_protection]" in card.missing
     assert card.notes == {"signals_recorded": "7", "measured_refund_from": "orders"}
 
 
@@ -163,15 +185,15 @@ def test_empty_brand_scores_zero_with_zero_confidence() -> None:
     assert card.score == 0.0
     assert card.confidence == 0.0
     assert card.recommendations == ()
-    assert len(card.missing) == 10  # every indicator but the two category-specific ones
+    assert len(card.missing) == 11  # every indicator but the two category-specific ones
 
 
 def test_a_single_signal_scores_with_low_confidence() -> None:
     brand = Brand(brand_id="e", name="", category="", trust_signals=(signal(K.TRUST_BUY, 1),))
     card = SCORER.score(brand, CONTEXT)
     assert card.score == 100.0
-    # trust-buy is 2 of the 4 weight points of the promises that apply, a third of the card
-    assert card.confidence == pytest.approx((1 / 3) * (2 / 4))
+    # trust-buy is 2 of the 2.5 weight points of the promises that apply, a quarter of the card
+    assert card.confidence == pytest.approx((1 / 4) * (2 / 2.5))
     assert card.component("experience").score is None
 
 
@@ -258,14 +280,30 @@ def test_a_missing_signal_is_never_scored_as_zero(brand: Brand, added: TrustSign
 
 def test_every_indicator_is_documented_and_benchmarked() -> None:
     check_definitions(COMPONENTS, "trust")
-    assert [c.key for c in COMPONENTS] == ["promises", "experience", "after_sales"]
+    assert [c.key for c in COMPONENTS] == ["promises", "buyer_trust", "experience", "after_sales"]
     lower = {"complaint_rate", "negative_review_rate", "refund_rate", "measured_refund_rate"}
-    for indicator in COMPONENTS[2].indicators:
+    for indicator in COMPONENTS[3].indicators:
         benchmark = indicator.defaults["*"]
         assert indicator.key in lower
         assert benchmark.target < benchmark.floor  # type: ignore[attr-defined]
     trust_buy = COMPONENTS[0].indicators[0]
-    assert trust_buy.defaults["kuaishou"].source.startswith("DOMAIN.md §6")
+    assert trust_buy.defaults["kuaishou"].source.startswith("published: ")
+    assert "sources.md#trust-kuaishou-trust-buy-2021" in trust_buy.defaults["kuaishou"].source
+
+
+def test_every_indicator_says_where_it_comes_from() -> None:
+    check_provenance(COMPONENTS, "trust.md")
+    by_key = {i.key: i for c in COMPONENTS for i in c.indicators}
+    # The trust card is a benefit for honest consumers, not a merchant enrolment: no flag.
+    assert "trust_card" not in by_key
+    card = by_key["trust_card_buyers"].provenance
+    assert card is not None
+    assert card.quote == "为诚信消费者推出“信任卡”等权益"
+    # Fan-group operation sits beside refund without return, in the third layer.
+    third = {i.key: i.provenance.quote for i in COMPONENTS[1].indicators if i.provenance}
+    assert third["refund_without_return"] == third["fan_group_activity"]
+    assert "粉丝团运营" in third["fan_group_activity"]
+    assert trust.WEIGHTS.origin is Origin.ASSUMPTION
 
 
 def test_registers_through_the_hook() -> None:
@@ -293,3 +331,80 @@ def test_doc_worked_example_matches_the_sample() -> None:
     brand = sample_dataset().brands[0]
     card = SCORER.score(brand, CONTEXT)
     assert doc_block("trust.md", "example") == example_block(card, brand, brand.brand_id)
+
+
+# --------------------------------------------------------------------------- unknown is unknown
+
+
+def live_sessions_only() -> Brand:
+    """What a live-session export alone gives: streams (with their refunds) and nothing else."""
+    stream = attrs.evolve(
+        empty_stream(), uv=10, orders=2, buyers=1, gmv_fen=50_000, refund_fen=2_000
+    )
+    return attrs.evolve(minimal_brand(stream), coverage=(SectionCoverage(Section.STREAMS),))
+
+
+def test_a_live_session_export_alone_measures_only_its_refunds() -> None:
+    brand = live_sessions_only()
+    card = SCORER.score(brand, CONTEXT)
+    check_card(card, _trust_components(brand))
+    available = {i.key for i in card.indicators() if i.available}
+    assert available == {"measured_refund_rate"}
+    assert card.indicator("measured_refund_rate").value == pytest.approx(0.04)
+    # One of four indicators of one of four components: confidence 1/16, and the three
+    # other components have no score at all (never 0, never 100).
+    assert card.confidence == pytest.approx(1 / 16)
+    assert [c.score is None for c in card.components] == [True, True, True, False]
+    assert card.recommendations == ()
+    assert len(card.missing) == 10
+
+
+def test_signals_and_sections_not_provided_are_not_read() -> None:
+    brand = trusted_brand()
+    # The orders' section and the fan groups stand, the signals were not exported.
+    unsignalled = attrs.evolve(brand, trust_signals=())
+    card = SCORER.score(unsignalled, CONTEXT)
+    assert {i.key for i in card.indicators() if i.available} == {
+        "fan_group_activity",
+        "trust_card_buyers",
+        "measured_refund_rate",
+    }
+    assert card.component("promises").score is None
+    assert card.component("experience").score is None
+    # A trust_card signal (a merchant flag) is not read as the consumer benefit.
+    flagged = attrs.evolve(
+        unsignalled,
+        orders=tuple(attrs.evolve(o, trust_card=None) for o in brand.orders),
+        trust_signals=(signal(K.TRUST_CARD, 1),),
+    )
+    assert trust_card_buyer_share(flagged) is None
+    assert SCORER.score(flagged, CONTEXT).indicator("trust_card_buyers").value is None
+
+
+def test_trust_card_share_counts_buyers_of_paid_orders() -> None:
+    brand = trusted_brand()
+    orders = (
+        order("a1", 100, 0, card=True),
+        attrs.evolve(order("a2", 100, 0, card=False), buyer_key="ua1"),  # same buyer: holds
+        order("b1", 100, 100, card=True),  # refunded in full: not paid, not counted
+        order("c1", 100, 0, card=False),
+        order("d1", 100, 0, 31, card=True),  # outside the window end (30 March)
+    )
+    windowed = attrs.evolve(brand, orders=orders, window_end=date(2022, 3, 30))
+    assert trust_card_buyer_share(windowed) == pytest.approx(1 / 2)
+
+
+def test_fan_group_activity_needs_members() -> None:
+    brand = trusted_brand()
+    assert fan_group_activity(brand) == pytest.approx(0.3)
+    empty = attrs.evolve(
+        brand,
+        accounts=tuple(
+            attrs.evolve(a, fan_group=FanGroup(members=0, active_members=0)) for a in brand.accounts
+        ),
+    )
+    assert fan_group_activity(empty) is None
+    none = attrs.evolve(
+        brand, accounts=tuple(attrs.evolve(a, fan_group=None) for a in brand.accounts)
+    )
+    assert fan_group_activity(none) is None

@@ -142,7 +142,10 @@ def test_the_demo_holds_what_the_plain_report_holds() -> None:
         for scorer, title in SIDE_CARDS:
             card = card_for(results, scorer, brand.brand_id, brand.brand_id)
             assert card is not None
-            parts = ", ".join(f"{c.key} {c.score:.0f}" for c in card.components)
+            parts = ", ".join(
+                f"{c.key} {message('report.na', 'en') if c.score is None else f'{c.score:.0f}'}"
+                for c in card.components
+            )
             assert f"{message(title, 'en')} {card.score:.0f}/100" in words
             assert parts in words
             assert f"next: {' '.join(card.recommendations[0].text.split())}" in words

@@ -63,7 +63,9 @@ from tests.scoring.support import FakeScorer, Plugin, make_dataset
 SCORERS = ("douyin-interest", "stage")
 TOLERANCE = 1e-9
 #: STAGE indicators computed from the optional columns (steps.columnar.table.EXTRA_SCHEMA).
-NEEDS_EXTRA = frozenset({"spend_pacing", "tier_coverage", "price_spread", "discount_depth"})
+NEEDS_EXTRA = frozenset(
+    {"spend_pacing", "tier_coverage", "price_spread", "discount_depth", "heroes_explained"}
+)
 
 
 # -- comparing cards ----------------------------------------------------------------------
@@ -268,7 +270,7 @@ def test_parity_on_json_lines_chunks(
 
 
 def _catalog_without_streams(dataset: Dataset) -> Dataset:
-    return Dataset(brands=tuple(attrs.evolve(b, streams=(), orders=()) for b in dataset.brands))
+    return Dataset(brands=tuple(attrs.evolve(b, streams=()) for b in dataset.brands))
 
 
 @given(datasets(max_brands=2, max_streams=4))

@@ -49,13 +49,20 @@ STREAM_SCORERS = ["douyin-interest", "stage"]
 TOLERANCE = 1e-9
 #: STAGE indicators read from the optional columns a JSON Lines chunk carries (spend pacing
 #: from the plan, the others from the line-up's products: steps.columnar.table.EXTRA_SCHEMA).
-NEEDS_EXTRA = ("spend_pacing", "tier_coverage", "price_spread", "discount_depth")
+NEEDS_EXTRA = (
+    "spend_pacing",
+    "tier_coverage",
+    "price_spread",
+    "discount_depth",
+    "heroes_explained",
+)
 #: The column of steps.columnar.table.EXTRA_SCHEMA each of them needs.
 NEEDS_COLUMN = {
     "spend_pacing": "plan_spend_pacing",
     "tier_coverage": "lineup_roles",
     "price_spread": "lineup_min_price_fen",
     "discount_depth": "lineup_discount_sum",
+    "heroes_explained": "lineup_heroes_listed",
 }
 
 
