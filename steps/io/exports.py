@@ -662,6 +662,8 @@ class Detection:
     profile: str
     matched: int
     fields: int
+    #: Several platforms' profiles fit as well; the platform of the other exports decided.
+    by_platform: bool = False
 
     @property
     def share(self) -> float:
@@ -677,13 +679,20 @@ def _missing_requirements(
     """The requirements of ``section`` that fields ``provided`` do not meet, each as its
     alternatives' fields (the first alternative first)."""
     present = set(provided)
-    if has_period:
-        present.add("period")
-    missing = []
-    for alternatives in _REQUIRED[section]:
-        if not any(all(f in present for f in option) for option in alternatives):
-            missing.append(tuple(f for option in alternatives for f in option))
-    return missing
+    return [
+        tuple(f for option in alternatives for f in option)
+        for alternatives in _REQUIRED[section]
+        if _missing_requirements_of(alternatives, present, has_period)
+    ]
+
+
+def _missing_requirements_of(
+    alternatives: Sequence[Sequence[str]], present: Iterable[str], has_period: bool
+) -> bool:
+    """Whether no alternative of a requirement is met by the fields ``present`` (and
+    ``period`` by a period given for the export)."""
+    fields = set(present) | ({"period"} if has_period else set())
+    return not any(all(f in fields for f in option) for option in alternatives)
 
 
 def detect_profile(
@@ -692,10 +701,13 @@ def detect_profile(
     *,
     source: str | None = None,
     has_period: bool = False,
+    platform: Platform | None = None,
 ) -> tuple[MappingProfile, Detection]:
     """The profile that reads an export with this ``header``: of the profiles whose every
     required field has a column, the one with the largest share of its fields present,
-    provided it leads every other by at least :data:`DETECTION_MARGIN`.
+    provided it leads every other by at least :data:`DETECTION_MARGIN`.  When the profiles
+    that fit about as well are one export of several platforms, the one of ``platform``
+    (the platform of the other exports of a bundle) is taken.
 
     Raises :class:`InvalidDataError` when no profile can read the export (naming the best
     and what it lacks) or when several fit about as well (naming them all: name one with
@@ -724,19 +736,41 @@ def detect_profile(
         )
     best = readable[0]
     rivals = [item for item in readable[1:] if item[1].share > best[1].share - DETECTION_MARGIN]
-    if rivals:
-        listed = ", ".join(str(d) for _, d, _ in (best, *rivals))
-        raise InvalidDataError(
-            [
-                Problem(
-                    "",
-                    f"the headers fit several profiles about as well: {listed}; "
-                    "name the one to use (--profile FILE=NAME)",
-                )
-            ],
-            source,
-        )
-    return best[0], best[1]
+    if not rivals:
+        return best[0], best[1]
+    tied = [best, *rivals]
+    if platform is not None and len({item[0].section for item in tied}) == 1:
+        # The same export of several platforms (a product list is a product list): the
+        # platform of the bundle's other exports decides.
+        same = [item for item in tied if item[0].platform is platform]
+        if len(same) == 1:
+            return same[0][0], attrs.evolve(same[0][1], by_platform=True)
+    listed = ", ".join(str(d) for _, d, _ in tied)
+    raise _AmbiguousError(
+        [
+            Problem(
+                "",
+                f"the headers fit several profiles about as well: {listed}; "
+                "name the one to use (--profile FILE=NAME)",
+            )
+        ],
+        source,
+        profiles=tuple(item[0] for item in tied),
+    )
+
+
+class _AmbiguousError(InvalidDataError):
+    """An export several profiles fit about as well (``profiles``)."""
+
+    def __init__(
+        self,
+        problems: Iterable[Problem],
+        source: str | None = None,
+        *,
+        profiles: tuple[MappingProfile, ...] = (),
+    ) -> None:
+        super().__init__(problems, source)
+        self.profiles = profiles
 
 
 # -- cells -------------------------------------------------------------------------------------
@@ -820,6 +854,7 @@ def _rate_measured(cell: object, decimal: str = ".") -> tuple[Decimal, Decimal]:
     return value, half
 
 
+_MONEY: Final = ColumnRule("amount", "money")
 _CLOCK = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2})$")
 _CHINESE_DURATION = re.compile(
     r"^(?:(\d+(?:\.\d+)?)(?:小时|时))?(?:(\d+(?:\.\d+)?)(?:分钟|分))?(?:(\d+(?:\.\d+)?)秒)?$"
@@ -864,6 +899,12 @@ def _numeric(cell: object, rule: ColumnRule, decimal: str) -> tuple[Decimal, Dec
     return (value * 100, half * 100) if rule.type == "money" else (value, half)
 
 
+def _money_fen(cell: object, decimal: str = ".") -> int:
+    """An amount in yuan as exports write it (``¥1,234.56``, ``1.2万``), in fen; a negative
+    amount is refused.  (Also the reader of amounts typed on the command line.)"""
+    return _whole(_numeric(cell, _MONEY, decimal)[0], cell)
+
+
 def _text(cell: object) -> str:
     # Excel may hold an id as a number: 7012345678901, never "7012345678901.0".
     if isinstance(cell, float) and cell.is_integer():
@@ -874,7 +915,8 @@ def _text(cell: object) -> str:
 _DATE_TEXT: Final = (
     r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?|(\d{4})(\d{2})(\d{2})"
 )
-_DATE: Final = re.compile(rf"^(?:{_DATE_TEXT})$")
+#: A date, perhaps followed by a time of day (exports write ``2021-09-01 00:00:00``).
+_DATE: Final = re.compile(rf"^(?:{_DATE_TEXT})(?:\s+\d{{1,2}}:\d{{2}}(?::\d{{2}})?)?$")
 _PERIOD: Final = re.compile(rf"^({_DATE_TEXT})\s*(?:~|～|至|到|—|–|-)\s*({_DATE_TEXT})$")
 
 
@@ -1027,11 +1069,11 @@ class ImportReport:
     notes: tuple[str, ...] = ()
 
     def lines(self) -> list[str]:
-        how = (
-            f", detected: {self.detected.matched} of {self.detected.fields} fields"
-            if (self.detected)
-            else ""
-        )
+        how = ""
+        if self.detected is not None:
+            how = f", detected: {self.detected.matched} of {self.detected.fields} fields"
+            if self.detected.by_platform:
+                how += " and the platform of the other exports"
         records = "" if self.records == self.rows else f" ({self.records} {self.section.value})"
         out = [
             f"profile {escape_control(self.profile)} ({self.section.value}{how}): "
@@ -1061,12 +1103,25 @@ class ImportReport:
             )
             out.append(f"no {field.replace('_', ' ')} column: ids were made from {how}")
         for reason, count in self.skipped.items():
-            out.append(f"skipped: {count} rows ({reason})")
+            out.append(f"skipped: {_rows(count)} ({reason})")
         if self.start is not None and self.end is not None:
             out.append(f"dates: {self.start}..{self.end}")
         out.extend(f"note: {escape_control(note)}" for note in self.notes)
         out.extend(f"warning: {escape_control(str(w))}" for w in self.warnings)
         return out
+
+
+def _rows(count: int) -> str:
+    return f"{count} row" if count == 1 else f"{count} rows"
+
+
+def _records(count: int, section: Section) -> str:
+    noun = _NOUNS[section]
+    return f"1 {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _name(count: int) -> str:
+    return "names" if count == 1 else "name"
 
 
 def _shown(header: str) -> str:
@@ -1309,7 +1364,9 @@ def _is_empty(cell: object) -> bool:
     return cell is None or (not isinstance(cell, int | float) and str(cell).strip() in _EMPTY)
 
 
-def _read_file(file: ExportFile, candidates: Sequence[MappingProfile]) -> _Read:
+def _read_file(
+    file: ExportFile, candidates: Sequence[MappingProfile], platform: Platform | None = None
+) -> _Read:
     path = Path(file.path)
     name = str(file.path)
     try:
@@ -1322,7 +1379,7 @@ def _read_file(file: ExportFile, candidates: Sequence[MappingProfile]) -> _Read:
     profile = file.profile
     if profile is None:
         profile, detection = detect_profile(
-            header, candidates, source=name, has_period=file.period is not None
+            header, candidates, source=name, has_period=file.period is not None, platform=platform
         )
     section = profile.section
     specs = _FIELDS[section]
@@ -1348,11 +1405,21 @@ def _read_file(file: ExportFile, candidates: Sequence[MappingProfile]) -> _Read:
             name,
         )
     generated = section in _GENERATED_IDS and _GENERATED_IDS[section] not in columns
+    # Fields of a requirement met another way (dates from a period) are not missing.
+    elsewhere = {
+        field
+        for alternatives in _REQUIRED[section]
+        if len(alternatives) > 1 and not _missing_requirements_of(alternatives, columns, has_period)
+        for option in alternatives
+        for field in option
+    }
     missing_fields = tuple(
         dict.fromkeys(
             rule.field
             for rule in profile.columns.values()
-            if rule.field not in chosen and specs[rule.field].kind != "check"
+            if rule.field not in chosen
+            and rule.field not in elsewhere
+            and specs[rule.field].kind != "check"
         )
     )
     problems: list[Problem] = []
@@ -1415,7 +1482,7 @@ def _read_file(file: ExportFile, candidates: Sequence[MappingProfile]) -> _Read:
         raise InvalidDataError(problems, name, stopped=stopped)
     start, end = file.period if file.period is not None else _dates(section, records)
     notes = [
-        f"{count} rows read {_shown(column)} {text!r:.40} as the profile's '*' entry says"
+        f"{_rows(count)} read {_shown(column)} {text!r:.40} as unknown (the profile's '*' entry)"
         for (column, text), count in sorted(fallbacks.items())
     ]
     report = ImportReport(
@@ -1763,6 +1830,8 @@ def _order(values: dict[str, Any], profile: MappingProfile, _: object) -> Made:
         # refund of an unknown amount stays unknown.
         values["refunded_fen"] = {"none": 0, "full": values["amount_fen"]}.get(status)
     values = {k: v for k, v in values.items() if v is not None}
+    if "traffic_source" in values:
+        values["traffic_source"] = TrafficSource(values["traffic_source"])
     return Order(**values), extra
 
 
@@ -1951,24 +2020,25 @@ class _Bundle:
         ids: Sequence[str],
         *,
         lines: Sequence[int] = (),
+        unheld: str = "no imported export holds",
     ) -> None:
         """References no export of the bundle resolves: a warning when the section they
         name was imported (it should hold them), a note when it was not."""
         distinct = list(dict.fromkeys(ids))
         column = read.columns.get(field, field)
         where = f" (first at line {lines[0]})" if lines else ""
+        naming = f"{_records(len(ids), read.profile.section)} {_name(len(ids))} {what}"
         if section in self.provided:
             read.warnings.append(
                 Problem(
                     _key(column),
-                    f"{len(ids)} references to {what} no imported export holds "
-                    f"({_listed(distinct)}) were left out{where}",
+                    f"{naming} {unheld} ({_listed(distinct)}): left out of those records{where}",
                 )
             )
         else:
             read.notes.append(
-                f"{_shown(column)}: {len(ids)} references to {what} left out: no "
-                f"{section.value} export was imported"
+                f"{_shown(column)}: {naming}, left out of those records: no {section.value} "
+                "export was imported"
             )
 
     def orders(
@@ -1980,8 +2050,10 @@ class _Bundle:
         made: list[Order] = []
         seen: dict[str, str] = {}
         for read in self.of(Section.ORDERS):
+            before = len(made)
             grouped = self.lines_of(read)
             lost: dict[str, tuple[list[str], list[int]]] = {}
+            talent_rooms = 0
             for rows in grouped:
                 order = self.merged(read, rows)
                 if order is None:
@@ -1996,42 +2068,52 @@ class _Bundle:
                     continue
                 seen[order.order_id] = _where(read, rows[0])
                 changes: dict[str, Any] = {}
-                for field, known in (("stream_id", streams), ("product_id", products)):
-                    ident = getattr(order, field)
-                    if ident is not None and ident not in known:
-                        changes[field] = None
-                        ids, lines = lost.setdefault(field, ([], []))
-                        ids.append(ident)
-                        lines.append(rows[0].line)
+                lose: list[tuple[str, str]] = []
+                own = order.stream_id is not None and order.stream_id in streams
                 talent = rows[0].extra.get("talent_id")
-                if (
-                    talent is not None
-                    and talent not in self.accounts
-                    and changes.get("stream_id", order.stream_id) is None
-                ):
+                if talent is not None and talent not in self.accounts and not own:
+                    # A talent's order: the live room it names is the talent's, not one of
+                    # the brand's streams.
                     day = order.placed_at.date()
                     match = next(
                         (c for c in by_talent.get(talent, ()) if c.started_on <= day <= c.ended_on),
                         None,
                     )
-                    if match is not None:
-                        changes["collab_id"] = match.collab_id
+                    if match is None:
+                        lose.append(("talent_id", talent))
                     else:
-                        ids, lines = lost.setdefault("talent_id", ([], []))
-                        ids.append(talent)
-                        lines.append(rows[0].line)
+                        changes["collab_id"] = match.collab_id
+                        if order.stream_id is not None:
+                            changes["stream_id"] = None
+                            talent_rooms += 1
+                if order.stream_id is not None and not own and "stream_id" not in changes:
+                    lose.append(("stream_id", order.stream_id))
+                    changes["stream_id"] = None
+                if order.product_id is not None and order.product_id not in products:
+                    lose.append(("product_id", order.product_id))
+                    changes["product_id"] = None
+                for field, ident in lose:
+                    ids, lines = lost.setdefault(field, ([], []))
+                    ids.append(ident)
+                    lines.append(rows[0].line)
                 made.append(attrs.evolve(order, **changes) if changes else order)
             for field, (ids, lines) in lost.items():
-                section, what = {
-                    "stream_id": (Section.STREAMS, "streams"),
-                    "product_id": (Section.PRODUCTS, "products"),
+                section, what, unheld = {
+                    "stream_id": (Section.STREAMS, "streams", "no imported export holds"),
+                    "product_id": (Section.PRODUCTS, "products", "no imported export holds"),
                     "talent_id": (
                         Section.TALENT_COLLABS,
-                        "talents' collaborations on the order's date",
+                        "talents",
+                        "with no imported collaboration on the order's date",
                     ),
                 }[field]
-                self.unresolved(read, field, section, what, ids, lines=lines)
-            read.report = attrs.evolve(read.report, records=len(grouped))
+                self.unresolved(read, field, section, what, ids, lines=lines, unheld=unheld)
+            if talent_rooms:
+                read.notes.append(
+                    f"{talent_rooms} of the orders came through talents' collaborations: the "
+                    "live rooms they name are the talents', not the brand's streams"
+                )
+            read.report = attrs.evolve(read.report, records=len(made) - before)
         return made
 
     def lines_of(self, read: _Read) -> list[list[_Row]]:
@@ -2140,8 +2222,13 @@ class _Bundle:
                     f"campaign {ident!r} names accounts {_listed(sorted(accounts))}",
                 )
                 continue
-            stream_ids = {c.stream_id for c in campaigns}
-            stream = stream_ids.pop() if len(stream_ids) == 1 else None
+            stream_ids = sorted({c.stream_id for c in campaigns if c.stream_id is not None})
+            stream = stream_ids[0] if len(stream_ids) == 1 else None
+            if len(stream_ids) > 1:
+                rows[0][0].notes.append(
+                    f"campaign {escape_control(ident)} runs over several streams "
+                    f"({_listed(stream_ids)}): it is kept without a stream"
+                )
             if stream is not None and Section.STREAMS in self.provided and stream not in streams:
                 read, row = rows[0]
                 entry = lost.setdefault(id(read), (read, [], []))
@@ -2285,18 +2372,31 @@ def import_exports(
     file when there are several).
     """
     candidates = list((profiles if profiles is not None else builtin_profiles()).values())
-    reads: list[_Read] = []
-    failures: list[InvalidDataError] = []
-    for item in files:
-        file = item if isinstance(item, ExportFile) else ExportFile(item)
-        try:
-            reads.append(_read_file(file, candidates))
-        except InvalidDataError as error:
-            failures.append(error)
-    if failures:
-        raise _combined(failures)
-    if not reads:
+    given = [item if isinstance(item, ExportFile) else ExportFile(item) for item in files]
+    if not given:
         raise InvalidDataError([Problem("", "no export to import")])
+    read: dict[int, _Read] = {}
+    failed: dict[int, InvalidDataError] = {}
+    pending: list[int] = []
+    for position, file in enumerate(given):
+        try:
+            read[position] = _read_file(file, candidates)
+        except _AmbiguousError:
+            pending.append(position)
+        except InvalidDataError as error:
+            failed[position] = error
+    # An export several platforms' profiles fit (a product list): read once the platform
+    # of the others is known.
+    platforms = {r.profile.platform for r in read.values()}
+    hint = next(iter(platforms)) if len(platforms) == 1 else None
+    for position in pending:
+        try:
+            read[position] = _read_file(given[position], candidates, hint)
+        except InvalidDataError as error:
+            failed[position] = error
+    if failed:
+        raise _combined([failed[p] for p in sorted(failed)])
+    reads = [read[p] for p in sorted(read)]
     brand = _assemble(reads, brand_id=brand_id, brand_name=brand_name, category=category)
     reports = tuple(
         (
