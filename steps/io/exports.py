@@ -731,7 +731,7 @@ def detect_profile(
                 for _, d, lacking in near
             )
         raise InvalidDataError(
-            [Problem("", f"{reason} (name a profile, or write one: see --list-profiles)")],
+            [Problem("", f"{reason} (name a profile, or write one: see --list-profiles)", 1)],
             source,
         )
     best = readable[0]
@@ -752,6 +752,7 @@ def detect_profile(
                 "",
                 f"the headers fit several profiles about as well: {listed}; "
                 "name the one to use (--profile FILE=NAME)",
+                1,
             )
         ],
         source,
@@ -1954,24 +1955,31 @@ class _Bundle:
             seen.name = name
 
     def unique(self, section: Section, key: str, what: str) -> list[tuple[_Read, _Row]]:
-        """The rows of ``section`` in order; a record whose ``key`` an earlier one has is a
-        problem, unless the two are equal (the same record exported twice)."""
+        """The rows of ``section`` in order.  A record whose ``key`` an earlier one has is a
+        problem, unless the two are equal and come from two exports (exports of overlapping
+        dates): it is then read once, and a note says so."""
         seen: dict[str, tuple[_Read, _Row]] = {}
         kept = []
         for read in self.of(section):
+            again = 0
             for row in read.rows:
                 ident = getattr(row.record, key)
                 first = seen.get(ident)
                 if first is None:
                     seen[ident] = (read, row)
                     kept.append((read, row))
-                elif first[1].record != row.record:
+                elif first[0] is not read and first[1].record == row.record:
+                    again += 1
+                else:
+                    other = "" if first[1].record == row.record else ", with other values"
                     self.problem(
-                        read,
-                        row,
-                        key,
-                        f"{what} {ident!r} is also in {_where(*first)}, with other values",
+                        read, row, key, f"{what} {ident!r} is also in {_where(*first)}{other}"
                     )
+            if again:
+                read.notes.append(
+                    f"{again} of the {what}s are also in an earlier export, the same: read once"
+                )
+                read.report = attrs.evolve(read.report, records=read.report.records - again)
         return kept
 
     # -- sections --------------------------------------------------------------------------
@@ -2374,7 +2382,7 @@ def import_exports(
     candidates = list((profiles if profiles is not None else builtin_profiles()).values())
     given = [item if isinstance(item, ExportFile) else ExportFile(item) for item in files]
     if not given:
-        raise InvalidDataError([Problem("", "no export to import")])
+        raise InvalidDataError([Problem("files", "no export to import")])
     read: dict[int, _Read] = {}
     failed: dict[int, InvalidDataError] = {}
     pending: list[int] = []

@@ -666,6 +666,28 @@ def test_problems_of_several_files_name_each_file(tmp_path: Path) -> None:
     assert f"{bad_fans}: rows[0].粉丝团人数" in paths
 
 
+def test_exports_of_overlapping_dates_read_a_record_once(tmp_path: Path) -> None:
+    copy = tmp_path / "直播明细-2.csv"
+    copy.write_bytes(KUAISHOU_CSV["live_sessions"].read_bytes())
+    result = import_exports(
+        [KUAISHOU_CSV["live_sessions"], copy], brand_id="b", brand_name="n", category="c"
+    )
+    assert len(result.dataset.brands[0].streams) == 6
+    second = result.files[1][1]
+    assert (second.rows, second.records) == (6, 0)
+    assert second.notes == ("6 of the streams are also in an earlier export, the same: read once",)
+    text = copy.read_text(encoding="utf-8-sig").replace("¥186,420.50", "¥186,420.60")
+    copy.write_text(text, encoding="utf-8")
+    with pytest.raises(InvalidDataError) as caught:
+        import_exports(
+            [KUAISHOU_CSV["live_sessions"], copy], brand_id="b", brand_name="n", category="c"
+        )
+    [problem] = caught.value.problems
+    assert problem.path == f"{copy}: rows[0].直播ID"
+    assert problem.message.startswith("stream 'ks-210901' is also in ")
+    assert problem.message.endswith("line 2, with other values")
+
+
 def test_an_account_on_two_platforms_is_a_problem(tmp_path: Path) -> None:
     fans = tmp_path / "fans.csv"
     fans.write_text(
