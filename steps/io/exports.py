@@ -46,6 +46,7 @@ Every problem, a corrupt file included, is an :class:`InvalidDataError`.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import itertools
 import json
@@ -54,12 +55,12 @@ import tomllib
 import warnings
 import zipfile
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import attrs
 
@@ -275,6 +276,12 @@ _REQUIRED: Final[Mapping[Section, tuple[tuple[tuple[str, ...], ...], ...]]] = {
         (("spend_fen",),),
         (("date",), ("started_on", "ended_on"), ("period",)),
     ),
+}
+#: The fields of the first alternative of every requirement: a row that has them all meets
+#: every requirement (required fields are never ``None``: no choice or yes-or-no is required).
+_PRIMARY: Final = {
+    section: frozenset(f for alternatives in required for f in alternatives[0])
+    for section, required in _REQUIRED.items()
 }
 #: The live-session list's required fields (kept for the callers that name them).
 REQUIRED_FIELDS: Final = (
@@ -679,20 +686,18 @@ def _missing_requirements(
     """The requirements of ``section`` that fields ``provided`` do not meet, each as its
     alternatives' fields (the first alternative first)."""
     present = set(provided)
+    if has_period:
+        present.add("period")
     return [
         tuple(f for option in alternatives for f in option)
         for alternatives in _REQUIRED[section]
-        if _missing_requirements_of(alternatives, present, has_period)
+        if _unmet(alternatives, present)
     ]
 
 
-def _missing_requirements_of(
-    alternatives: Sequence[Sequence[str]], present: Iterable[str], has_period: bool
-) -> bool:
-    """Whether no alternative of a requirement is met by the fields ``present`` (and
-    ``period`` by a period given for the export)."""
-    fields = set(present) | ({"period"} if has_period else set())
-    return not any(all(f in fields for f in option) for option in alternatives)
+def _unmet(alternatives: Sequence[Sequence[str]], present: Container[str]) -> bool:
+    """Whether no alternative of a requirement is met by the fields ``present``."""
+    return not any(all(f in present for f in option) for option in alternatives)
 
 
 def detect_profile(
@@ -789,27 +794,29 @@ _NUMBERS: Final = {
 }
 _EXAMPLES: Final = {".": "1,234,567.89", ",": "1.234.567,89"}
 _HALF: Final = Decimal("0.5")
+_ONE: Final = Decimal(1)
 _EMPTY: Final = frozenset({"", "-", "--"})
 
 
-def _measured(cell: object, decimal: str = ".") -> tuple[Decimal, Decimal]:
-    """The number in ``cell`` and half its last digit's unit: a number from Excel, or text
-    with the profile's ``decimal`` separator, thousands separators only between groups of
-    three digits, an optional ``¥``, a 万/亿 unit and a 元/人/次 suffix."""
+def _number(cell: object, decimal: str = ".") -> tuple[Decimal, int, Decimal]:
+    """The number in ``cell``, the decimal places it is written with and its unit (万, 亿):
+    a number from Excel, or text with the profile's ``decimal`` separator, thousands
+    separators only between groups of three digits, an optional ``¥``, a 万/亿 unit and a
+    元/人/次 suffix."""
     if isinstance(cell, bool):
         raise ValueError("must be a number")
     if isinstance(cell, int):
-        return Decimal(cell), _HALF
+        return Decimal(cell), 0, _ONE
     if isinstance(cell, float):
         value = Decimal(str(cell))
         if not value.is_finite():
             raise ValueError(f"must be a number, got {cell!r:.40}")
         exponent = value.as_tuple().exponent
         assert isinstance(exponent, int)  # noqa: S101  # finite: an integer exponent
-        return value, _HALF.scaleb(min(exponent, 0))
+        return value, max(-exponent, 0), _ONE
     text = str(cell).strip().replace("，", ",")
-    for prefix in ("¥", "￥"):
-        text = text.removeprefix(prefix)
+    if text[:1] in ("¥", "￥"):
+        text = text[1:]
     text = text.removesuffix("元").removesuffix("人").removesuffix("次").strip()
     match = _NUMBERS[decimal].match(text)
     if match is None:
@@ -823,12 +830,20 @@ def _measured(cell: object, decimal: str = ".") -> tuple[Decimal, Decimal]:
         value = Decimal(f"{sign}{digits}.{fraction or 0}")
     except InvalidOperation:
         raise ValueError(f"must be a number, got {cell!r:.40}") from None
-    scale = _UNITS.get(unit or "", Decimal(1))
-    return value * scale, _HALF.scaleb(-len(fraction or "")) * scale
+    if unit:
+        scale = _UNITS[unit]
+        return value * scale, len(fraction or ""), scale
+    return value, len(fraction or ""), _ONE
 
 
 def _decimal(cell: object, decimal: str = ".") -> Decimal:
-    return _measured(cell, decimal)[0]
+    return _number(cell, decimal)[0]
+
+
+def _measured(cell: object, decimal: str = ".") -> tuple[Decimal, Decimal]:
+    """The number in ``cell`` and half the unit of its last written digit."""
+    value, places, scale = _number(cell, decimal)
+    return value, _HALF.scaleb(-places) * scale
 
 
 #: Far beyond any count or amount the model accepts (10^15): a larger cell is refused before
@@ -846,13 +861,13 @@ def _whole(value: Decimal, cell: object) -> int:
 def _rate_measured(cell: object, decimal: str = ".") -> tuple[Decimal, Decimal]:
     text = str(cell).strip()
     if text.endswith("%"):
-        value, half = _measured(text[:-1], decimal)
-        value, half = value / 100, half / 100
+        value, places, scale = _number(text[:-1], decimal)
+        value, places = value / 100, places + 2
     else:
-        value, half = _measured(cell, decimal)
+        value, places, scale = _number(cell, decimal)
     if not 0 <= value <= 1:
         raise ValueError(f"must be a rate in [0, 1] or a percentage, got {cell!r:.40}")
-    return value, half
+    return value, _HALF.scaleb(-places) * scale
 
 
 _MONEY: Final = ColumnRule("amount", "money")
@@ -900,10 +915,27 @@ def _numeric(cell: object, rule: ColumnRule, decimal: str) -> tuple[Decimal, Dec
     return (value * 100, half * 100) if rule.type == "money" else (value, half)
 
 
+def _value(cell: object, rule: ColumnRule, decimal: str = ".") -> Decimal:
+    """:func:`_numeric` without the rounding's width: the path every numeric cell of an
+    import takes."""
+    kind = rule.type
+    if kind == "rate":
+        return _rate_measured(cell, decimal)[0]
+    if kind in ("duration", "per_viewer_duration"):
+        value = _seconds(cell, rule.unit, decimal)[0]
+        if value < 0:
+            raise ValueError(f"must be a duration >= 0, got {cell!r:.40}")
+        return value
+    value = _number(cell, decimal)[0]
+    if value < 0 and kind in ("count", "money"):
+        raise ValueError(f"must be >= 0, got {cell!r:.40}")
+    return value * 100 if kind == "money" else value
+
+
 def _money_fen(cell: object, decimal: str = ".") -> int:
     """An amount in yuan as exports write it (``¥1,234.56``, ``1.2万``), in fen; a negative
     amount is refused.  (Also the reader of amounts typed on the command line.)"""
-    return _whole(_numeric(cell, _MONEY, decimal)[0], cell)
+    return _whole(_value(cell, _MONEY, decimal), cell)
 
 
 def _text(cell: object) -> str:
@@ -1012,9 +1044,9 @@ def _cell(cell: object, rule: ColumnRule, zone: timezone, decimal: str = ".") ->
     if kind == "text":
         return _text(cell)
     if kind in ("count", "money", "duration"):
-        return _whole(_numeric(cell, rule, decimal)[0], cell)
+        return _whole(_value(cell, rule, decimal), cell)
     if kind in ("rate", "number"):
-        return float(_numeric(cell, rule, decimal)[0])
+        return float(_value(cell, rule, decimal))
     if kind == "datetime":
         return _datetime(cell, rule.format, zone)
     if kind == "date":
@@ -1325,15 +1357,15 @@ def _sheet_rows(rows: Iterator[tuple[object, ...]], source: str) -> Rows:
 # -- one export --------------------------------------------------------------------------------
 
 
-@attrs.frozen
-class _Row:
+class _Row(NamedTuple):
     """A record read from one row, where it came from, and what the record cannot hold
-    (the account a stream names, the talent an order names ...)."""
+    (the account a stream names, the talent an order names ...).  A named tuple: one is
+    made per row."""
 
     record: Any
-    index: int
+    row_index: int
     line: int
-    extra: Mapping[str, Any] = attrs.field(factory=dict)
+    extra: Mapping[str, Any]
 
 
 @attrs.define
@@ -1362,7 +1394,7 @@ class _Check:
 
 
 def _is_empty(cell: object) -> bool:
-    return cell is None or (not isinstance(cell, int | float) and str(cell).strip() in _EMPTY)
+    return cell is None or (isinstance(cell, str) and cell.strip() in _EMPTY)
 
 
 def _read_file(
@@ -1407,10 +1439,11 @@ def _read_file(
         )
     generated = section in _GENERATED_IDS and _GENERATED_IDS[section] not in columns
     # Fields of a requirement met another way (dates from a period) are not missing.
+    provided = {*columns, *(["period"] if has_period else [])}
     elsewhere = {
         field
         for alternatives in _REQUIRED[section]
-        if len(alternatives) > 1 and not _missing_requirements_of(alternatives, columns, has_period)
+        if len(alternatives) > 1 and not _unmet(alternatives, provided)
         for option in alternatives
         for field in option
     }
@@ -1429,6 +1462,7 @@ def _read_file(
     records: list[_Row] = []
     skipped: Counter[str] = Counter()
     fallbacks: Counter[tuple[str, str]] = Counter()
+    plan = _plan(header, columns, profile, fallbacks)
     for index, (line, row) in enumerate(rows):
         if index >= MAX_ROWS:
             problems.append(Problem("", f"more than {MAX_ROWS} rows", line))
@@ -1438,9 +1472,7 @@ def _read_file(
             break
         if not any(str(c).strip() for c in row if c is not None):
             continue
-        values, row_problems = _read_row(
-            header, columns, row, profile=profile, index=index, line=line, fallbacks=fallbacks
-        )
+        values, row_problems = _read_row(plan, row, index=index, line=line)
         if section is Section.ORDERS and values.get("order_status") == "unpaid":
             skipped[f"{header[columns['order_status']]} says not paid"] += 1
             continue
@@ -1549,56 +1581,111 @@ def _plan_checks(
     return checks, checked, unchecked
 
 
-def _read_row(
+Reader = Callable[[object], object]
+
+
+class _Column(NamedTuple):
+    """How one column of an export is read: where it is, its header, the field it fills
+    and the function that reads a non-empty cell; for an average per viewer, ``read`` is
+    ``None`` and ``average`` reads the seconds (the total needs the row's viewers)."""
+
+    position: int
+    header: str
+    field: str
+    read: Reader | None
+    average: Callable[[object], Decimal] | None = None
+
+
+def _plan(
     header: Sequence[str],
     columns: Mapping[str, int],
+    profile: MappingProfile,
+    fallbacks: Counter[tuple[str, str]],
+) -> list[_Column]:
+    """The columns of an export as :func:`_read_row` reads them, each with its reader made
+    once (per file, not per cell)."""
+    specs = _FIELDS[profile.section]
+    plan = []
+    for position in columns.values():
+        column = header[position]
+        rule = profile.columns[column]
+        if rule.type == "per_viewer_duration":
+            average = functools.partial(_value, rule=rule, decimal=profile.decimal)
+            plan.append(_Column(position, column, rule.field, None, average))
+        else:
+            read = _reader(rule, specs[rule.field], profile, column, fallbacks)
+            plan.append(_Column(position, column, rule.field, read))
+    return plan
+
+
+def _reader(
+    rule: ColumnRule,
+    spec: FieldSpec,
+    profile: MappingProfile,
+    column: str,
+    fallbacks: Counter[tuple[str, str]],
+) -> Reader:
+    decimal, zone = profile.decimal, profile.timezone
+    kind = rule.type
+    if kind in ("count", "money"):
+        money = kind == "money"
+
+        def whole(cell: object) -> object:
+            value = _number(cell, decimal)[0]
+            if value < 0:
+                raise ValueError(f"must be >= 0, got {cell!r:.40}")
+            return _whole(value * 100 if money else value, cell)
+
+        return whole
+    if kind == "datetime" and spec.kind == "date":
+        fmt = rule.format
+        return lambda cell: _datetime(cell, fmt, zone).date()
+    values = rule.values
+    if values is not None and "*" in values:
+        # Cells read through the "*" entry are counted for the report.
+        def chosen(cell: object) -> object:
+            text = _text(cell)
+            if text not in values:
+                fallbacks[(column, text)] += 1
+            return _cell(cell, rule, zone, decimal)
+
+        return chosen
+    return lambda cell: _cell(cell, rule, zone, decimal)
+
+
+def _read_row(
+    plan: Sequence[_Column],
     row: Sequence[object],
     *,
-    profile: MappingProfile,
     index: int,
     line: int,
-    fallbacks: Counter[tuple[str, str]] | None = None,
 ) -> tuple[dict[str, Any], list[Problem]]:
     values: dict[str, Any] = {}
     problems: list[Problem] = []
-    per_viewer: tuple[str, object, ColumnRule] | None = None
-    decimal = profile.decimal
-    specs = _FIELDS[profile.section]
-    for position in columns.values():
-        cell = row[position] if position < len(row) else None
-        column = header[position]
-        rule = profile.columns[column]
-        if _is_empty(cell):
+    per_viewer: _Column | None = None
+    width = len(row)
+    for column in plan:
+        cell = row[column.position] if column.position < width else None
+        if cell is None or (isinstance(cell, str) and cell.strip() in _EMPTY):
+            continue
+        if column.read is None:
+            per_viewer = column
             continue
         try:
-            if rule.type == "per_viewer_duration":
-                per_viewer = (column, cell, rule)
-                continue
-            value = _cell(cell, rule, profile.timezone, decimal)
+            values[column.field] = column.read(cell)
         except ValueError as error:
-            problems.append(Problem(f"rows[{index}].{_key(column)}", str(error), line))
-            continue
-        if isinstance(value, datetime) and specs[rule.field].kind == "date":
-            value = value.date()
-        if (
-            fallbacks is not None
-            and rule.values is not None
-            and "*" in rule.values
-            and _text(cell) not in rule.values
-        ):
-            fallbacks[(column, _text(cell))] += 1
-        values[rule.field] = value
-    if per_viewer is not None and not problems:
-        column, cell, rule = per_viewer
+            problems.append(Problem(f"rows[{index}].{_key(column.header)}", str(error), line))
+    if per_viewer is not None and per_viewer.average is not None and not problems:
+        cell = row[per_viewer.position]
         try:
             # An average per viewer: the total is average × viewers, capped by what the
             # stream's length allows (exports round the average).
             uv = values.get("uv", 0)
-            total = _numeric(cell, rule, decimal)[0] * Decimal(str(uv))
+            total = per_viewer.average(cell) * Decimal(str(uv))
             cap = uv * values.get("duration_seconds", 0)
-            values[rule.field] = min(cap, _whole(total, cell))
+            values[per_viewer.field] = min(cap, _whole(total, cell))
         except ValueError as error:
-            problems.append(Problem(f"rows[{index}].{_key(column)}", str(error), line))
+            problems.append(Problem(f"rows[{index}].{_key(per_viewer.header)}", str(error), line))
     return values, problems
 
 
@@ -1613,9 +1700,15 @@ def _required_problems(
     has_period: bool,
 ) -> list[Problem]:
     """A problem for each required field whose cell is empty ("", "-", "--")."""
-    present = [f for f, v in values.items() if v is not None]
-    needed = _missing_requirements(section, present, has_period=has_period)
     generated = _GENERATED_IDS.get(section)
+    if _PRIMARY[section] <= values.keys() and (
+        generated is None or generated not in columns or generated in values
+    ):
+        return []  # the usual row: every field the first alternatives name (none is None)
+    present = (
+        values if None not in values.values() else {f for f, v in values.items() if v is not None}
+    )
+    needed = _missing_requirements(section, present, has_period=has_period)
     if generated is not None and generated in columns and generated not in present:
         needed.append((generated,))
     problems = []
@@ -1935,7 +2028,7 @@ class _Bundle:
     def problem(self, read: _Read, row: _Row, field: str, message: str) -> None:
         column = read.columns.get(field, field)
         self.problems.append(
-            Problem(f"{read.name}: rows[{row.index}].{_key(column)}", message, row.line)
+            Problem(f"{read.name}: rows[{row.row_index}].{_key(column)}", message, row.line)
         )
 
     def account(self, read: _Read, row: _Row, account_id: str, name: str) -> None:
