@@ -1480,7 +1480,7 @@ def _read_file(
             row_problems = _required_problems(
                 section, values, columns, header, index=index, line=line, has_period=has_period
             )
-        if not row_problems:
+        if checks and not row_problems:
             row_problems, row_warnings = _check_row(
                 checks, header, row, profile=profile, index=index, line=line
             )
@@ -1494,7 +1494,7 @@ def _read_file(
             problems.extend(p.under(f"rows[{index}]").at_line(line) for p in error.problems)
             continue
         record, extra = made
-        outside = _outside(record, file.period)
+        outside = None if file.period is None else _outside(record, file.period)
         if outside is not None:
             field, day = outside
             where = _key(header[columns[field]])
