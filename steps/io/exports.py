@@ -209,13 +209,14 @@ _FIELDS: Final[Mapping[Section, Mapping[str, FieldSpec]]] = {
         **_specs("number", "price_fen list_price_fen"),
         "role": FieldSpec("choice", choices=tuple(r.value for r in ProductRole)),
         "channel_exclusive": FieldSpec("boolean"),
+        "bundle": FieldSpec("boolean"),
     },
     Section.TALENT_COLLABS: {
         **_specs("text", "collab_id talent_id talent_name"),
         **_specs(
             "number",
             "talent_followers streams gmv_fen commission_fen orders buyers audience_reached "
-            "new_followers_for_brand",
+            "new_followers_for_brand fixed_fee_fen",
         ),
         **_specs("date", "started_on ended_on"),
         "period": FieldSpec("period"),

@@ -193,6 +193,7 @@ def test_products_read_prices_exclusivity_and_roles(tmp_path: Path) -> None:
     assert products["p1001"].list_price_fen == 16_900
     assert products["p1003"].list_price_fen is None  # "-"
     assert [p.product_id for p in brand.products if p.channel_exclusive] == ["p1004", "p1005"]
+    assert [p.product_id for p in brand.products if p.bundle] == ["p1004"]  # 是否套装
     assert products["p1002"].role is ProductRole.TRAFFIC
     douyin = {p.product_id: p for p in _import(douyin_bundle(tmp_path)).brands[0].products}
     assert douyin["3304"].channel_exclusive
@@ -213,6 +214,7 @@ def test_talent_results_become_collaborations(tmp_path: Path) -> None:
     assert first.commission_fen == 25_368_000
     assert first.product_ids == ("3301", "3304")
     assert first.audience_reached == 4_125_000
+    assert first.fixed_fee_fen == 2_000_000  # 坑位费
     assert all(c.platform.value == "douyin" for c in brand.talent_collabs)
 
 
@@ -351,6 +353,11 @@ def test_a_live_session_export_alone_covers_streams_only(tmp_path: Path) -> None
     ]
     for section in Section:
         assert brand.provided(section) is (section is Section.STREAMS), section
+    # The pillars computed from exports not given are unavailable, never 0.
+    card = next(c for c in steps.score(result.dataset).cards if c.scorer == "steps")
+    assert card.component("S").score is not None
+    for pillar in ("E", "P", "SS"):
+        assert card.component(pillar).score is None, pillar
 
 
 def test_an_export_without_rows_makes_its_section_provided_and_empty(tmp_path: Path) -> None:
@@ -525,7 +532,7 @@ def test_an_export_both_platforms_profiles_fit_takes_the_bundles_platform(tmp_pa
     with pytest.raises(InvalidDataError) as caught:
         import_exports([products], brand_id="b", brand_name="n", category="c")
     message = caught.value.problems[0].message
-    assert "douyin-products (7 of 7 fields), kuaishou-products (7 of 7 fields)" in message
+    assert "douyin-products (8 of 8 fields), kuaishou-products (8 of 8 fields)" in message
     assert "--profile FILE=NAME" in message
     result = import_exports(
         [products, KUAISHOU_CSV["orders"]], brand_id="b", brand_name="n", category="c"
