@@ -837,10 +837,6 @@ def _number(cell: object, decimal: str = ".") -> tuple[Decimal, int, Decimal]:
     return value, len(fraction or ""), _ONE
 
 
-def _decimal(cell: object, decimal: str = ".") -> Decimal:
-    return _number(cell, decimal)[0]
-
-
 def _measured(cell: object, decimal: str = ".") -> tuple[Decimal, Decimal]:
     """The number in ``cell`` and half the unit of its last written digit."""
     value, places, scale = _number(cell, decimal)

@@ -23,11 +23,12 @@ What the exports hold that an import must handle:
 
 from __future__ import annotations
 
+import importlib.util
 import io
 from pathlib import Path
 from typing import Any
 
-import openpyxl
+import pytest
 
 FOLDER = Path(__file__).resolve().parents[1] / "fixtures" / "exports"
 
@@ -163,8 +164,14 @@ DOUYIN_CAMPAIGNS: list[list[Any]] = [
 ]  # fmt: skip
 
 
+#: Whether Excel files can be written and read here (the ``excel`` extra is installed).
+HAS_EXCEL = importlib.util.find_spec("openpyxl") is not None
+
+
 def workbook(rows: list[list[Any]], title: str = "Sheet1") -> bytes:
-    """An .xlsx holding ``rows`` on its one sheet, cells as given."""
+    """An .xlsx holding ``rows`` on its one sheet, cells as given; the test is skipped where
+    the ``excel`` extra is not installed."""
+    openpyxl = pytest.importorskip("openpyxl")
     book = openpyxl.Workbook()
     sheet = book.active
     assert sheet is not None

@@ -25,6 +25,7 @@ from tests.io.exports_fixtures import (
     DOUYIN_CSV,
     DOUYIN_PRODUCTS,
     DOUYIN_SESSIONS,
+    HAS_EXCEL,
     KUAISHOU_CAMPAIGNS,
     KUAISHOU_CSV,
     KUAISHOU_TALENTS,
@@ -103,7 +104,7 @@ def _write(folder: Path, files: dict[str, tuple[str, list[list[Any]]]]) -> list[
     to write), the others as GB18030 CSV, Excel's typed cells as their text."""
     paths = []
     for number, (name, (kind, rows)) in enumerate(sorted(files.items())):
-        if kind == "xlsx" and number == 0:
+        if kind == "xlsx" and number == 0 and HAS_EXCEL:
             path = folder / f"{name}.xlsx"
             path.write_bytes(workbook(rows))
         else:
