@@ -55,7 +55,7 @@ def test_the_quickstart_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert "gmv_fen - must be >= 0" in lines
     assert "True 221 0" in lines
     assert (
-        "0.52 S.schedule_regularity: needs streams[].started_at (3+ streams on an account)" in lines
+        "0.31 S.schedule_regularity: needs streams[].started_at (3+ streams on an account)" in lines
     )
     # The objects built in code are what the page says they are.
     brand = namespace["mine"].brands[0]

@@ -16,7 +16,7 @@ from typing import Any, Final, TypeVar
 
 import attrs
 
-from steps.domain.enums import Platform, ProductRole, TrustSignalKind
+from steps.domain.enums import Platform, ProductRole, Section, TrafficSource, TrustSignalKind
 from steps.domain.errors import InvalidDataError, Problem
 
 __all__ = [
@@ -41,6 +41,8 @@ __all__ = [
     "share_map",
     "to_platform",
     "to_product_role",
+    "to_section",
+    "to_traffic_source",
     "to_trust_signal_kind",
 ]
 
@@ -118,6 +120,16 @@ def to_product_role(value: ProductRole | str | None) -> ProductRole | None:
 def to_trust_signal_kind(value: TrustSignalKind | str) -> TrustSignalKind:
     """A `TrustSignalKind` or its value (`"trust_buy"`)."""
     return member(TrustSignalKind, value)
+
+
+def to_section(value: Section | str) -> Section:
+    """A `Section` or its value (`"orders"`)."""
+    return member(Section, value)
+
+
+def to_traffic_source(value: TrafficSource | str | None) -> TrafficSource | None:
+    """A `TrafficSource`, its value (`"paid"`) or `None`."""
+    return None if value is None else member(TrafficSource, value)
 
 
 def nested(cls: type) -> dict[str, Kind]:

@@ -188,8 +188,8 @@ def repurchase_rate(orders: Iterable[Order]) -> float | None:
 def paid_orders(
     orders: Iterable[Order], window: tuple[date, date] | None = None
 ) -> tuple[Order, ...]:
-    """The orders that count as paid (:attr:`Order.paid <steps.domain.model.Order.paid>`:
-    not fully refunded, ``refunded_fen < amount_fen``), placed within ``window`` (inclusive
+    """The orders that count as paid (``Order.paid``: not fully refunded,
+    ``refunded_fen < amount_fen``), placed within ``window`` (inclusive
     dates, each order's date in its own UTC offset) when one is given.
 
     A partly refunded order is still a purchase; one refunded in full is not; one whose
@@ -207,7 +207,7 @@ def paid_orders(
 
 def distinct_buyers(orders: Iterable[Order], window: tuple[date, date] | None = None) -> int:
     """Distinct buyers: the number of buyer keys with at least one paid order
-    (:func:`paid_orders`) in ``window``."""
+    (`paid_orders`) in ``window``."""
     return len({o.buyer_key for o in paid_orders(orders, window)})
 
 
@@ -215,7 +215,7 @@ def paid_repurchase_rate(
     orders: Iterable[Order], window: tuple[date, date] | None = None
 ) -> float | None:
     """Repurchase rate (复购率) over a window, as the article means it: distinct buyers with
-    two or more paid orders (:func:`paid_orders`) in ``window`` ÷ distinct buyers.  ``None``
+    two or more paid orders (`paid_orders`) in ``window`` ÷ distinct buyers.  ``None``
     without a paid order."""
     counts = Counter(o.buyer_key for o in paid_orders(orders, window))
     return ratio(sum(1 for n in counts.values() if n >= 2), len(counts))
@@ -224,7 +224,7 @@ def paid_repurchase_rate(
 def purchase_frequency(
     orders: Iterable[Order], window: tuple[date, date] | None = None
 ) -> float | None:
-    """Purchase frequency (购买频次): paid orders (:func:`paid_orders`) in ``window`` ÷
+    """Purchase frequency (购买频次): paid orders (`paid_orders`) in ``window`` ÷
     distinct buyers; at least 1 when defined.  ``None`` without a paid order."""
     paid = paid_orders(orders, window)
     return ratio(len(paid), len({o.buyer_key for o in paid}))

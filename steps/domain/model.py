@@ -46,6 +46,8 @@ from steps.domain.fields import (
     share_map,
     to_platform,
     to_product_role,
+    to_section,
+    to_traffic_source,
     to_trust_signal_kind,
 )
 
@@ -173,6 +175,9 @@ class Product(_Model):
         default=None, converter=to_product_role, metadata=enum_of(ProductRole)
     )
     channel_exclusive: bool = attrs.field(default=False, metadata=BOOL)
+    #: Whether the product is a set (套装) of several items, such as a hero bundle; ``None``:
+    #: the product list does not say.
+    bundle: bool | None = attrs.field(default=None, metadata=BOOL)
 
     def _relations(self) -> Iterator[Problem]:
         if self.list_price_fen is not None and self.list_price_fen < self.price_fen:
@@ -337,6 +342,8 @@ class TalentCollab(_Model):
     new_followers_for_brand: int | None = attrs.field(default=None, metadata=COUNT)
     product_ids: tuple[str, ...] = attrs.field(default=(), converter=_tuple, metadata=many(str))
     audience: AudienceProfile | None = attrs.field(default=None, metadata=nested(AudienceProfile))
+    #: Fixed fees paid whatever sells (坑位费, slot fees); ``None``: not recorded.
+    fixed_fee_fen: int | None = attrs.field(default=None, metadata=MONEY)
 
     def _relations(self) -> Iterator[Problem]:
         if self.ended_on < self.started_on:
@@ -375,7 +382,7 @@ class Order(_Model):
     refunded_fen: int | None = attrs.field(default=None, metadata=MONEY)
     #: Where the buyer came from (流量来源), when the export says.
     traffic_source: TrafficSource | None = attrs.field(
-        default=None, metadata=enum_of(TrafficSource)
+        default=None, converter=to_traffic_source, metadata=enum_of(TrafficSource)
     )
     #: Whether the buyer was a member of the account's fan group (粉丝团) when ordering.
     fan_group_member: bool | None = attrs.field(default=None, metadata=BOOL)
@@ -458,7 +465,7 @@ class SectionCoverage(_Model):
     dates it covers when known (inclusive).  A section a brand's ``coverage`` does not
     list was not provided: what would be computed from it is unknown, never zero."""
 
-    section: Section = attrs.field(metadata=enum_of(Section))
+    section: Section = attrs.field(converter=to_section, metadata=enum_of(Section))
     start: date | None = attrs.field(default=None, metadata=DATE)
     end: date | None = attrs.field(default=None, metadata=DATE)
 

@@ -1,64 +1,107 @@
 """STEPS: Kuaishou's brand methodology, five pillars weighted by the brand's lifecycle stage.
 
-The article behind this library describes a brand's path on a platform: talent distribution
-(达人分销, **E**) takes a new store from zero to one, self-broadcast (品牌自播, **S**) deepens it,
-public-domain traffic (公域流量加持, **T**) boosts it, private-domain operation (私域运营, **P**)
-drives repurchase and channel special supply (渠道特供, **SS**) raises AOV and efficiency.
+The article behind this library names five elements of a brand's operation on Kuaishou:
+self-broadcast (品牌自播, **S**), public-domain traffic boost (公域流量加持, **T**), talent
+distribution (达人分销, **E**), private-domain operation (私域运营, **P**) and channel special
+supply (渠道特供, **SS**).  It gives an order through a brand's life (talents take a new store
+from zero to one; once the brand's distribution through talents reaches 100w+, self-broadcast
+takes over; the private domain and channel supply deepen it) but names no stages, weights or
+thresholds: those are this module's own, and say so (:data:`STAGE_THRESHOLDS`,
+:data:`STAGE_NAMES_PROVENANCE`, :data:`STAGE_WEIGHTS_PROVENANCE`).
 
-:class:`StepsScorer` measures every pillar from several indicators over the brand's window,
-infers the lifecycle stage (:func:`infer_stage`, overridable with the option ``steps.stage``),
-weighs the pillars by :data:`STAGE_WEIGHTS`, names the weakest pillar for the stage and builds
-the next move from the brand's own data (its products, its cadence, its costs).
+:class:`StepsScorer` measures every pillar from several indicators over the brand's window;
+every indicator carries its :class:`~steps.scoring.indicators.Provenance` (the article's
+words it implements, a published source cited on ``docs/sources.md``, or an assumption of
+ours).  It infers the lifecycle stage (:func:`infer_stage`, overridable with the option
+``steps.stage``), weighs the pillars by :data:`STAGE_WEIGHTS`, names the weakest pillar for
+the stage and builds the next move from the brand's own data.
 
-Weekly rates use the brand's window (``window_start..window_end``, inclusive) or, without one,
-the span of its stream dates (at least one week).  Money is shown in yuan.  Every sentence
-(advice, next moves, the stage's evidence and reason) is a ``steps.*`` message of
-``steps/data/messages``, written in the context's language.
+**Unknown is unknown.**  An indicator reads only the sections of data the brand provided
+(:meth:`Brand.provided <steps.domain.model.Brand.provided>`) and the fields recorded in them
+(``None`` is unknown): an indicator whose inputs were not provided is not available, never 0
+or 100, and a pillar with no available indicator is not available.  A section provided and
+empty is a real zero (no talent collaborations provided: E is unknown; provided and empty: the
+brand sells nothing through talents).  Next moves come only from available indicators; a pillar
+that cannot be judged gets a request for the export that would let it be judged.
+
+Weekly rates use the dates the streams cover (their :class:`SectionCoverage
+<steps.domain.model.SectionCoverage>` within the brand's window, each end falling back to the
+window's, then to the first or last stream; at least one week).  Money is shown in yuan.  Every
+sentence (advice, next moves, the stage's evidence and reason, the repurchase note) is a
+``steps.*`` message of ``steps/data/messages``, written in the context's language.
 """
 
 from __future__ import annotations
 
 import bisect
+import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from functools import cached_property
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import attrs
 
 from steps.domain import metrics
-from steps.domain.enums import LifecycleStage, Platform, ProductRole, TrafficSource
-from steps.domain.model import Brand, Product, Stream
+from steps.domain.enums import LifecycleStage, Platform, ProductRole, Section, TrafficSource
+from steps.domain.model import AudienceProfile, Brand, Order, Product, SectionCoverage, Stream
 from steps.scoring.base import ADVICE_THRESHOLD, BrandMethodology
 from steps.scoring.contract import Scorer, ScoringContext
 from steps.scoring.hookspecs import hookimpl
-from steps.scoring.indicators import Component, Evaluation, Indicator, LinearBenchmark, unit_text
+from steps.scoring.indicators import (
+    Component,
+    Evaluation,
+    Indicator,
+    LinearBenchmark,
+    Origin,
+    Provenance,
+    unit_text,
+)
 from steps.scoring.messages import builtin_catalogue, display_name, join, text
 from steps.scoring.results import ComponentResult, IndicatorResult, Recommendation, ScoreCard
 
 __all__ = [
     "COMPONENTS",
+    "CONFIDENT_BUYERS",
     "FOCUS_WEIGHT",
     "HUNDRED_W_FEN",
+    "INDICATOR_WEIGHTS_PROVENANCE",
+    "ORDER_INDICATORS",
     "PILLARS",
+    "SOURCES_PAGE",
+    "STAGE_NAMES_PROVENANCE",
     "STAGE_RULE",
+    "STAGE_THRESHOLDS",
     "STAGE_WEIGHTS",
+    "STAGE_WEIGHTS_PROVENANCE",
     "BrandFacts",
+    "SelfBroadcastHistory",
     "StageInference",
+    "StageThreshold",
     "StepsScorer",
     "all_indicators",
+    "article_map",
     "brand_facts",
+    "indicator_sections",
     "indicator_table",
     "infer_stage",
+    "provenance_text",
     "stage_name",
+    "stage_thresholds_table",
     "stage_weights_table",
     "steps_register_scorers",
     "weakest_pillar",
     "worked_example",
 ]
 
-#: 100w+ (一百万以上): a talent whose distribution GMV for the brand reaches 1,000,000 CNY.
+#: The docs page (relative to the docs root) that cites every published figure and quotes the
+#: article's; provenance citations and benchmark sources point at its anchors.
+SOURCES_PAGE = "sources.md"
+
+#: 100w+ (一百万以上): the brand's distribution level through talents, its GMV through all
+#: its talents reaching 1,000,000 CNY; the article's milestone after which self-broadcast takes
+#: over.  A level of the brand, not of any one talent.
 HUNDRED_W_FEN = 100_000_000
 #: How many top talent products count as the "hits" found in talent streams.
 TALENT_HITS = 3
@@ -70,10 +113,59 @@ COLD_START_OPENED_WITHIN_DAYS = 30
 #: A stream is "on schedule" when it starts within this many minutes of the account's usual
 #: start time.
 SCHEDULE_TOLERANCE_MINUTES = 60
+#: A stream builds the range step by step when it adds at most this many products its
+#: account had not carried before.
+RANGE_STEP_NEW_PRODUCTS = 2
+#: From this many distinct buyers on, the order-detail indicators count at full confidence;
+#: below it their share of the card's confidence shrinks in proportion.
+CONFIDENT_BUYERS = 100
 #: The cap on a ratio whose baseline is zero (growth "from nothing").
 RATIO_CAP = 10.0
+#: The indicators computed from order details, whose confidence depends on the buyer count.
+ORDER_INDICATORS = (
+    "repurchase_rate",
+    "purchase_frequency",
+    "fan_group_buyer_share",
+    "short_video_repurchase",
+)
 
 _MINUTES_PER_DAY = 24 * 60
+
+
+# --------------------------------------------------------------------------------------------
+# Provenance
+# --------------------------------------------------------------------------------------------
+
+
+def _article(quote: str, note: str) -> Provenance:
+    return Provenance(Origin.ARTICLE, note, quote=quote)
+
+
+def _published(note: str, anchor: str) -> Provenance:
+    return Provenance(Origin.PUBLISHED, note, citation=f"{SOURCES_PAGE}#{anchor}")
+
+
+def _assumption(note: str) -> Provenance:
+    return Provenance(Origin.ASSUMPTION, note)
+
+
+# Benchmark sources say where their numbers come from in the same three words.
+_ASSUME = "assumption: "
+
+
+def _from_article(quote: str, rest: str) -> str:
+    return f"article: 「{quote}」{rest}"
+
+
+def _from_published(statement: str, anchor: str) -> str:
+    return f"published: {statement} (see {SOURCES_PAGE}#{anchor})"
+
+
+#: The weights of the indicators within each pillar.
+INDICATOR_WEIGHTS_PROVENANCE = _assumption(
+    "the weights of the indicators within a pillar are the library's own: the article ranks "
+    "none of its practices above another"
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -91,43 +183,97 @@ def _label(product: Product | None, product_id: str) -> str:
     return product_id
 
 
-def _share_text(value: float | None, language: str = "en") -> str:
-    return text("steps.lifecycle.not_recorded", language) if value is None else f"{value:.0%}"
-
-
 def _money_text(fen: float) -> str:
     return f"¥{_yuan(fen):,.0f}"
 
 
+def _declared(brand: Brand, section: Section) -> SectionCoverage | None:
+    for entry in brand.covered():
+        if entry.section is section:
+            return entry
+    return None
+
+
+def _span(brand: Brand, section: Section, days: Sequence[date]) -> tuple[date, date] | None:
+    """The dates a section speaks for: its coverage dates within the brand's window, each end
+    falling back to the window's, then to the first or last of ``days`` (sorted)."""
+    entry = _declared(brand, section)
+    starts = [d for d in (entry.start if entry else None, brand.window_start) if d is not None]
+    ends = [d for d in (entry.end if entry else None, brand.window_end) if d is not None]
+    start = max(starts) if starts else (days[0] if days else None)
+    end = min(ends) if ends else (days[-1] if days else None)
+    if start is None or end is None or end < start:
+        return None
+    return start, end
+
+
+def _weeks(span: tuple[date, date] | None) -> float | None:
+    """Weeks in ``span`` (inclusive days / 7, at least one week)."""
+    if span is None:
+        return None
+    start, end = span
+    return max(1.0, ((end - start).days + 1) / 7)
+
+
+@attrs.frozen
+class SelfBroadcastHistory:
+    """How long the brand has self-broadcast, as far as the data can tell.
+
+    ``known``: ``start`` is when self-broadcast began (the opening date of an account that
+    streams).  Otherwise ``start`` is only the first stream the data holds, and the brand has
+    self-broadcast for *at least* :attr:`weeks`."""
+
+    start: date
+    end: date
+    known: bool
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def weeks(self) -> float:
+        return self.days / 7
+
+
 class BrandFacts:
     """The aggregates of one brand the STEPS indicators read.  Every property is computed on
-    first use; ``None`` means the inputs are missing (never a silent zero)."""
+    first use; ``None`` means the inputs were not provided or not recorded (never a silent
+    zero)."""
 
     def __init__(self, brand: Brand) -> None:
         self.brand = brand
 
+    @cached_property
+    def _provided(self) -> dict[Section, bool]:
+        return {section: self.brand.provided(section) for section in Section}
+
+    def provided(self, *sections: Section) -> bool:
+        """Whether every one of ``sections`` was provided."""
+        return all(self._provided[section] for section in sections)
+
     # ---- GMV split ---------------------------------------------------------------------------
 
     @cached_property
-    def self_gmv_fen(self) -> int:
+    def self_gmv_fen(self) -> int | None:
+        """Self-broadcast GMV, ``None`` when the streams were not provided."""
+        if not self.provided(Section.STREAMS):
+            return None
         return metrics.self_broadcast_gmv_fen(self.brand)
 
     @cached_property
-    def talent_gmv_fen(self) -> int:
+    def talent_gmv_fen(self) -> int | None:
+        """GMV through talents over the collaborations provided, ``None`` when they were not:
+        the brand's distribution level (100w+ is :data:`HUNDRED_W_FEN`)."""
+        if not self.provided(Section.TALENT_COLLABS):
+            return None
         return metrics.talent_gmv_fen(self.brand)
 
     @cached_property
-    def has_activity(self) -> bool:
-        """The brand records any selling activity (streams or talent collaborations)."""
-        return bool(self.brand.streams or self.brand.talent_collabs)
-
-    @cached_property
     def talent_share(self) -> float | None:
+        if self.self_gmv_fen is None or self.talent_gmv_fen is None:
+            return None
         return metrics.ratio(self.talent_gmv_fen, self.self_gmv_fen + self.talent_gmv_fen)
-
-    @cached_property
-    def self_share(self) -> float | None:
-        return metrics.ratio(self.self_gmv_fen, self.self_gmv_fen + self.talent_gmv_fen)
 
     # ---- time --------------------------------------------------------------------------------
 
@@ -141,34 +287,32 @@ class BrandFacts:
 
     @cached_property
     def span(self) -> tuple[date, date] | None:
-        """The window: the brand's ``window_start..window_end``, each end falling back to the
-        first or last stream date."""
-        days = self.stream_dates
-        start = self.brand.window_start or (days[0] if days else None)
-        end = self.brand.window_end or (days[-1] if days else None)
-        if start is None or end is None or end < start:
+        """The dates the streams speak for (see the module's note), ``None`` when the streams
+        were not provided or nothing dates them."""
+        if not self.provided(Section.STREAMS):
             return None
-        return start, end
+        return _span(self.brand, Section.STREAMS, self.stream_dates)
 
     @cached_property
     def weeks(self) -> float | None:
-        """Weeks in the window (inclusive days / 7, at least one week)."""
-        if self.span is None:
-            return None
-        start, end = self.span
-        return max(1.0, ((end - start).days + 1) / 7)
+        """Weeks of :attr:`span` (at least one)."""
+        return _weeks(self.span)
 
     @cached_property
     def talent_weeks(self) -> float | None:
-        """Weeks for talent rates: the window, else the span of the collaborations."""
-        if self.weeks is not None:
-            return self.weeks
-        collabs = self.brand.talent_collabs
-        if not collabs:
+        """Weeks the talent collaborations speak for: their coverage within the window, else
+        the span of the collaborations."""
+        if not self.provided(Section.TALENT_COLLABS):
             return None
-        start = min(c.started_on for c in collabs)
-        end = max(c.ended_on for c in collabs)
-        return max(1.0, ((end - start).days + 1) / 7)
+        days = sorted(d for c in self.brand.talent_collabs for d in (c.started_on, c.ended_on))
+        return _weeks(_span(self.brand, Section.TALENT_COLLABS, days))
+
+    @cached_property
+    def fan_group_weeks(self) -> float | None:
+        """Weeks the fan-group figures speak for: their coverage within the window, else the
+        streams' weeks."""
+        own = _span(self.brand, Section.FAN_GROUPS, ())
+        return _weeks(own) if own is not None else self.weeks
 
     @cached_property
     def account_days(self) -> dict[str, set[date]]:
@@ -185,9 +329,10 @@ class BrandFacts:
         return busiest / self.weeks
 
     @cached_property
-    def self_broadcast_weeks(self) -> float | None:
-        """Weeks since self-broadcast began: from the earlier of the first stream and the
-        opening of the earliest account that streams, to the window's end (or last stream)."""
+    def self_broadcast(self) -> SelfBroadcastHistory | None:
+        """How long the brand has self-broadcast: from the opening of the earliest account that
+        streams (known), else from the first stream the data holds (a lower bound), to the end
+        of the streams' span.  ``None`` without a stream."""
         if not self.brand.streams:
             return None
         streaming = set(self.account_days)
@@ -196,9 +341,57 @@ class BrandFacts:
             for a in self.brand.accounts
             if a.account_id in streaming and a.opened_on is not None
         ]
-        start = min([self.stream_dates[0], *opened])
-        end = max(self.brand.window_end or self.stream_dates[-1], self.stream_dates[-1])
-        return ((end - start).days + 1) / 7
+        first, last = self.stream_dates[0], self.stream_dates[-1]
+        end = max(self.span[1], last) if self.span is not None else last
+        if opened:
+            return SelfBroadcastHistory(min([first, *opened]), end, known=True)
+        return SelfBroadcastHistory(first, end, known=False)
+
+    # ---- orders ------------------------------------------------------------------------------
+
+    @cached_property
+    def order_window(self) -> tuple[date, date] | None:
+        """The dates the order details speak for, ``None`` when they were not provided."""
+        if not self.provided(Section.ORDERS):
+            return None
+        days = sorted(o.placed_at.date() for o in self.brand.orders)
+        return _span(self.brand, Section.ORDERS, days)
+
+    @cached_property
+    def buyer_orders(self) -> dict[str, tuple[Order, ...]]:
+        """Each distinct buyer's paid orders in :attr:`order_window`, in time order."""
+        if not self.provided(Section.ORDERS):
+            return {}
+        grouped: dict[str, list[Order]] = defaultdict(list)
+        for order in metrics.paid_orders(self.brand.orders, self.order_window):
+            grouped[order.buyer_key].append(order)
+        return {
+            buyer: tuple(sorted(orders, key=lambda o: (o.placed_at, o.order_id)))
+            for buyer, orders in grouped.items()
+        }
+
+    @cached_property
+    def buyers(self) -> int:
+        """Distinct buyers with a paid order in the window."""
+        return len(self.buyer_orders)
+
+    @cached_property
+    def repeat_buyers(self) -> int:
+        return sum(1 for orders in self.buyer_orders.values() if len(orders) >= 2)
+
+    @cached_property
+    def repurchase(self) -> float | None:
+        """Distinct buyers with 2+ paid orders ÷ distinct buyers (the article's 复购率)."""
+        if not self.provided(Section.ORDERS):
+            return None
+        return metrics.paid_repurchase_rate(self.brand.orders, self.order_window)
+
+    @cached_property
+    def frequency(self) -> float | None:
+        """Paid orders ÷ distinct buyers (how often buyers come back, 更频繁的回购)."""
+        if not self.provided(Section.ORDERS):
+            return None
+        return metrics.purchase_frequency(self.brand.orders, self.order_window)
 
     # ---- products ----------------------------------------------------------------------------
 
@@ -283,26 +476,29 @@ class BrandFacts:
 
     @cached_property
     def fan_group_accounts(self) -> tuple[tuple[int | None, int, int, int | None], ...]:
-        """(followers, members, active members, new members) of accounts with a fan group
-        (followers and new members ``None`` where not recorded)."""
-        return tuple(
+        """(followers, members, active members, new members) of the accounts with a fan
+        group (followers and new members ``None`` where not recorded); empty when fan groups
+        were not provided.  Provided, with no account holding a group: the brand has none,
+        every account counts with zero members."""
+        if not self.provided(Section.FAN_GROUPS):
+            return ()
+        groups = tuple(
             (a.followers, a.fan_group.members, a.fan_group.active_members, a.fan_group.new_members)
             for a in self.brand.accounts
             if a.fan_group is not None
         )
+        return groups or tuple((a.followers, 0, 0, 0) for a in self.brand.accounts)
 
     @cached_property
     def fan_members(self) -> int | None:
-        if not self.fan_group_accounts:
+        if not self.provided(Section.FAN_GROUPS):
             return None
         return sum(members for _, members, _, _ in self.fan_group_accounts)
 
     @cached_property
-    def repurchase(self) -> float | None:
-        return metrics.repurchase_rate(self.brand.orders)
-
-    @cached_property
     def private_gmv_share(self) -> float | None:
+        if not self.provided(Section.STREAMS):
+            return None
         return metrics.gmv_share_from(self.brand.streams, TrafficSource.PRIVATE)
 
 
@@ -323,14 +519,11 @@ def brand_facts(brand: Brand) -> BrandFacts:
 
 
 # --------------------------------------------------------------------------------------------
-# Measures
+# Measures.  Each reads only what its indicator's sections hold; the sections themselves are
+# checked once, by the indicator (see _indicator).
 # --------------------------------------------------------------------------------------------
 
-# S: self-broadcast (品牌自播)
-
-
-def _self_gmv_share(brand: Brand) -> float | None:
-    return brand_facts(brand).self_share
+# S: self-broadcast (品牌自播): capacity and stability of the brand's own streaming
 
 
 def _streaming_days_per_week(brand: Brand) -> float | None:
@@ -428,11 +621,51 @@ def _cold_start_growth(brand: Brand) -> float | None:
     return min(RATIO_CAP, late / early)
 
 
+def _range_step_share(brand: Brand) -> float | None:
+    by_account: dict[str, list[Stream]] = defaultdict(list)
+    for stream in brand_facts(brand).streams_by_time:
+        if stream.products:
+            by_account[stream.account_id].append(stream)
+    stepwise = later = 0
+    for streams in by_account.values():
+        seen = {item.product_id for item in streams[0].products}
+        for stream in streams[1:]:
+            carried = {item.product_id for item in stream.products}
+            later += 1
+            stepwise += len(carried - seen) <= RANGE_STEP_NEW_PRODUCTS
+            seen |= carried
+    return metrics.ratio(stepwise, later)
+
+
+def _bundle_gmv_share(brand: Brand) -> float | None:
+    facts = brand_facts(brand)
+    bundles = known = 0
+    for product_id, gmv in facts.self_product_gmv.items():
+        product = facts.products.get(product_id)
+        if product is None or product.bundle is None:
+            continue
+        known += gmv
+        if product.bundle:
+            bundles += gmv
+    return metrics.ratio(bundles, known)
+
+
 # T: public-domain traffic boost (公域流量加持)
 
 
 def _paid_roi(brand: Brand) -> float | None:
-    return metrics.paid_roi(brand.streams)
+    facts = brand_facts(brand)
+    # The campaign report is the platform's own attribution: read it first when given.
+    if facts.provided(Section.PAID_CAMPAIGNS):
+        reported = [c for c in brand.paid_campaigns if c.gmv_fen is not None]
+        roi = metrics.ratio(
+            sum(c.gmv_fen or 0 for c in reported), sum(c.spend_fen for c in reported)
+        )
+        if roi is not None:
+            return roi
+    if facts.provided(Section.STREAMS):
+        return metrics.paid_roi(brand.streams)
+    return None
 
 
 def _new_fans_per_paid_viewer(brand: Brand) -> float | None:
@@ -445,33 +678,46 @@ def _new_fans_per_paid_viewer(brand: Brand) -> float | None:
     return metrics.ratio(fans, paid)
 
 
-def _cost_per_fan_fen(streams: Iterable[Stream]) -> float | None:
-    spend = fans = 0
-    for stream in streams:
-        if stream.paid_spend_fen and stream.new_followers is not None:
-            spend += stream.paid_spend_fen
-            fans += stream.new_followers
+def _paid_fan_units(brand: Brand) -> list[tuple[int, int]]:
+    """(spend, new fans) in time order: the campaigns of the campaign report that record the
+    followers they brought, when given; else the streams with spend and recorded new
+    followers (all their new followers, paid or not)."""
+    facts = brand_facts(brand)
+    if facts.provided(Section.PAID_CAMPAIGNS):
+        campaigns = sorted(
+            (c for c in brand.paid_campaigns if c.spend_fen > 0 and c.new_followers is not None),
+            key=lambda c: (c.started_on, c.campaign_id),
+        )
+        if campaigns:
+            return [(c.spend_fen, c.new_followers or 0) for c in campaigns]
+    if facts.provided(Section.STREAMS):
+        return [
+            (s.paid_spend_fen, s.new_followers)
+            for s in facts.streams_by_time
+            if s.paid_spend_fen and s.new_followers is not None
+        ]
+    return []
+
+
+def _cost_per_fan_fen(units: Sequence[tuple[int, int]]) -> float | None:
+    spend = sum(s for s, _ in units)
     if spend == 0:
         return None
-    return spend / max(1, fans)
+    return spend / max(1, sum(f for _, f in units))
 
 
 def _cost_per_new_fan(brand: Brand) -> float | None:
-    cost = _cost_per_fan_fen(brand.streams)
+    cost = _cost_per_fan_fen(_paid_fan_units(brand))
     return None if cost is None else _yuan(cost)
 
 
 def _cost_per_fan_trend(brand: Brand) -> float | None:
-    paid = [
-        s
-        for s in brand_facts(brand).streams_by_time
-        if s.paid_spend_fen and s.new_followers is not None
-    ]
-    if len(paid) < 4:
+    units = _paid_fan_units(brand)
+    if len(units) < 4:
         return None
-    half = len(paid) // 2
-    early = _cost_per_fan_fen(paid[:half])
-    late = _cost_per_fan_fen(paid[half:])
+    half = len(units) // 2
+    early = _cost_per_fan_fen(units[:half])
+    late = _cost_per_fan_fen(units[half:])
     if early is None or late is None:
         return None
     return min(RATIO_CAP, late / early)
@@ -495,18 +741,12 @@ def _talent_gmv_share(brand: Brand) -> float | None:
 
 
 def _talent_count(brand: Brand) -> float | None:
-    if not brand_facts(brand).has_activity:
-        return None
     return float(len({c.talent_id for c in brand.talent_collabs}))
 
 
-def _talents_100w(brand: Brand) -> float | None:
-    if not brand_facts(brand).has_activity:
-        return None
-    totals: dict[str, int] = defaultdict(int)
-    for collab in brand.talent_collabs:
-        totals[collab.talent_id] += collab.gmv_fen
-    return float(sum(1 for gmv in totals.values() if gmv >= HUNDRED_W_FEN))
+def _distribution_level(brand: Brand) -> float | None:
+    gmv = brand_facts(brand).talent_gmv_fen
+    return None if gmv is None else gmv / HUNDRED_W_FEN
 
 
 def _talent_hits_carried(brand: Brand) -> float | None:
@@ -527,8 +767,51 @@ def _talent_reach_per_week(brand: Brand) -> float | None:
 
 def _gmv_per_commission(brand: Brand) -> float | None:
     return metrics.ratio(
-        brand_facts(brand).talent_gmv_fen, sum(c.commission_fen for c in brand.talent_collabs)
+        metrics.talent_gmv_fen(brand), sum(c.commission_fen for c in brand.talent_collabs)
     )
+
+
+def _fixed_fee_share(brand: Brand) -> float | None:
+    recorded = [c for c in brand.talent_collabs if c.fixed_fee_fen is not None]
+    fees = sum(c.fixed_fee_fen or 0 for c in recorded)
+    return metrics.ratio(fees, fees + sum(c.commission_fen for c in recorded))
+
+
+def _shares_overlap(a: Mapping[Any, float], b: Mapping[Any, float]) -> float | None:
+    """Σ min(a, b) over the two distributions, each scaled to add up to 1 (1: the same mix,
+    0: nothing in common); ``None`` when either records nothing."""
+    total_a, total_b = math.fsum(a.values()), math.fsum(b.values())
+    if total_a <= 0 or total_b <= 0:
+        return None
+    return math.fsum(min(a.get(k, 0.0) / total_a, b.get(k, 0.0) / total_b) for k in {*a, *b})
+
+
+def profile_overlap(a: AudienceProfile, b: AudienceProfile) -> float | None:
+    """How alike two audiences are: the mean, over the dimensions both record, of the overlap
+    of their city-tier mix, their age-band mix and (1 − the gap of) their female shares."""
+    parts = [
+        x
+        for x in (
+            _shares_overlap(a.city_tiers, b.city_tiers),
+            _shares_overlap(a.age_bands, b.age_bands),
+        )
+        if x is not None
+    ]
+    if a.female_share is not None and b.female_share is not None:
+        parts.append(1.0 - abs(a.female_share - b.female_share))
+    return math.fsum(parts) / len(parts) if parts else None
+
+
+def _audience_overlap(brand: Brand) -> float | None:
+    own = brand.audience
+    if own is None:
+        return None
+    overlaps = [
+        x
+        for x in (profile_overlap(c.audience, own) for c in brand.talent_collabs if c.audience)
+        if x is not None
+    ]
+    return math.fsum(overlaps) / len(overlaps) if overlaps else None
 
 
 # P: private-domain operation (私域运营)
@@ -536,6 +819,31 @@ def _gmv_per_commission(brand: Brand) -> float | None:
 
 def _repurchase_rate(brand: Brand) -> float | None:
     return brand_facts(brand).repurchase
+
+
+def _purchase_frequency(brand: Brand) -> float | None:
+    return brand_facts(brand).frequency
+
+
+def _fan_group_buyer_share(brand: Brand) -> float | None:
+    members = recorded = 0
+    for orders in brand_facts(brand).buyer_orders.values():
+        known = [o.fan_group_member for o in orders if o.fan_group_member is not None]
+        if known:
+            recorded += 1
+            members += any(known)
+    return metrics.ratio(members, recorded)
+
+
+def _short_video_repurchase(brand: Brand) -> float | None:
+    repeat = [
+        o
+        for orders in brand_facts(brand).buyer_orders.values()
+        for o in orders[1:]
+        if o.traffic_source is not None
+    ]
+    by_video = sum(1 for o in repeat if o.traffic_source is TrafficSource.SHORT_VIDEO)
+    return metrics.ratio(by_video, len(repeat))
 
 
 def _private_gmv_share(brand: Brand) -> float | None:
@@ -555,13 +863,21 @@ def _fan_group_activity(brand: Brand) -> float | None:
 def _fan_group_growth(brand: Brand) -> float | None:
     facts = brand_facts(brand)
     groups = [g for g in facts.fan_group_accounts if g[3] is not None]
-    if facts.weeks is None:
+    if facts.fan_group_weeks is None:
         return None
     share = metrics.ratio(sum(g[3] or 0 for g in groups), sum(g[1] for g in groups))
-    return None if share is None else share / facts.weeks
+    return None if share is None else share / facts.fan_group_weeks
 
 
 def _fan_shares_per_100(brand: Brand) -> float | None:
+    # Every viewer shares, not only fans: the rate supports the private-domain indicators
+    # and never judges the pillar alone.
+    if not any(
+        i.measure is not None and i.measure(brand) is not None
+        for i in PRIVATE.indicators
+        if i.key != "fan_shares_per_100_viewers"
+    ):
+        return None
     recorded = [s for s in brand.streams if s.shares is not None]
     shares = metrics.ratio(sum(s.shares or 0 for s in recorded), sum(s.uv for s in recorded))
     return None if shares is None else 100 * shares
@@ -600,17 +916,17 @@ def _exclusive_aov_ratio(brand: Brand) -> float | None:
     return metrics.ratio(metrics.ratio(ex_gmv, ex_orders), metrics.ratio(re_gmv, re_orders))
 
 
-def _gmv_per_stream_hour(brand: Brand) -> float | None:
-    hours = sum(s.duration_seconds for s in brand.streams) / 3600
-    per_hour = metrics.ratio(brand_facts(brand).self_gmv_fen, hours)
+def _exclusive_gmv_per_hour(brand: Brand) -> float | None:
+    # Hours of the streams whose items are recorded: the others' exclusive sales are unknown.
+    hours = sum(s.duration_seconds for s in brand.streams if s.products) / 3600
+    (ex_gmv, _), _ = _exclusive_split(brand)
+    per_hour = metrics.ratio(ex_gmv, hours)
     return None if per_hour is None else _yuan(per_hour)
 
 
 # --------------------------------------------------------------------------------------------
 # Indicator definitions
 # --------------------------------------------------------------------------------------------
-
-_ASSUME = "assumption: "
 
 
 def _linear(
@@ -630,6 +946,34 @@ def _linear(
     return out
 
 
+#: indicator key → (sections it needs, sections of which it needs one).
+_SECTIONS: dict[str, tuple[tuple[Section, ...], tuple[Section, ...]]] = {}
+
+
+def indicator_sections(key: str) -> tuple[tuple[Section, ...], tuple[Section, ...]]:
+    """The sections of data an indicator reads: those it needs all of, and those it needs
+    one of (either may be empty)."""
+    return _SECTIONS[key]
+
+
+def _gated(
+    measure: Callable[[Brand], float | None],
+    needs: tuple[Section, ...],
+    needs_any: tuple[Section, ...],
+) -> Callable[[Brand], float | None]:
+    def gated(brand: Brand) -> float | None:
+        facts = brand_facts(brand)
+        if not facts.provided(*needs):
+            return None
+        if needs_any and not any(facts.provided(s) for s in needs_any):
+            return None
+        return measure(brand)
+
+    gated.__name__ = gated.__qualname__ = measure.__name__
+    gated.__doc__ = measure.__doc__
+    return gated
+
+
 def _indicator(
     key: str,
     name: str,
@@ -640,42 +984,33 @@ def _indicator(
     defaults: Mapping[str, LinearBenchmark],
     formula: str,
     inputs: tuple[str, ...],
+    provenance: Provenance,
+    needs: tuple[Section, ...] = (),
+    needs_any: tuple[Section, ...] = (),
     weight: float = 1.0,
 ) -> Indicator[Brand]:
+    _SECTIONS[key] = (needs, needs_any)
     return Indicator(
         key=key,
         name=name,
         name_zh=name_zh,
         unit=unit,
-        measure=measure,
+        measure=_gated(measure, needs, needs_any),
         defaults=defaults,
         weight=weight,
         inputs=inputs,
         formula=formula,
+        provenance=provenance,
     )
 
+
+_STABLE = "进行稳定的直播,形成可持续的出货渠道"
 
 SELF_BROADCAST = Component[Brand](
     key="S",
     name="Self-broadcast",
     name_zh="品牌自播",
     indicators=(
-        _indicator(
-            "self_gmv_share",
-            "Self-broadcast share of GMV",
-            "自播GMV占比",
-            "share",
-            measure=_self_gmv_share,
-            defaults=_linear(
-                0.10,
-                0.60,
-                _ASSUME + "a brand selling most of its GMV on its own accounts has a "
-                "sustainable self-broadcast base (自播阵地) that does not depend on talents",
-            ),
-            formula="self-broadcast GMV / (self-broadcast GMV + talent GMV)",
-            inputs=("streams[].gmv_fen", "talent_collabs[].gmv_fen"),
-            weight=3.0,
-        ),
         _indicator(
             "streaming_days_per_week",
             "Streaming days per week",
@@ -685,11 +1020,13 @@ SELF_BROADCAST = Component[Brand](
             defaults=_linear(
                 0.0,
                 5.0,
-                _ASSUME + "stable self-broadcast (稳定的直播, article) means streaming on most "
-                "weekdays",
+                _ASSUME + "stable self-broadcast means streaming on most weekdays; five days a "
+                "week is the target",
             ),
-            formula="distinct self-broadcast stream dates / weeks in the window",
+            formula="distinct self-broadcast stream dates / weeks the streams cover",
             inputs=("streams[].started_at", "window_start..window_end or stream dates"),
+            provenance=_article(_STABLE, "capacity: how often the brand streams on its own"),
+            needs=(Section.STREAMS,),
             weight=2.0,
         ),
         _indicator(
@@ -709,8 +1046,10 @@ SELF_BROADCAST = Component[Brand](
                     "to catch recommendation traffic",
                 ),
             ),
-            formula="Σ self-broadcast stream duration (hours) / weeks in the window",
+            formula="Σ self-broadcast stream duration (hours) / weeks the streams cover",
             inputs=("streams[].duration_seconds", "window_start..window_end or stream dates"),
+            provenance=_article(_STABLE, "capacity: how many hours the brand streams"),
+            needs=(Section.STREAMS,),
             weight=2.0,
         ),
         _indicator(
@@ -728,6 +1067,9 @@ SELF_BROADCAST = Component[Brand](
             formula=f"share of streams starting within ±{SCHEDULE_TOLERANCE_MINUTES} min of "
             "their account's most common start time (accounts with 3+ streams)",
             inputs=("streams[].started_at (3+ streams on an account)",),
+            provenance=_article("进行稳定的直播", "stability: streams at times viewers can expect"),
+            needs=(Section.STREAMS,),
+            weight=2.0,
         ),
         _indicator(
             "active_matrix_accounts",
@@ -738,11 +1080,13 @@ SELF_BROADCAST = Component[Brand](
             defaults=_linear(
                 0.0,
                 3.0,
-                _ASSUME + "the article advises a matrix of accounts (创建矩阵账户); three "
-                "weekly-active accounts is the target",
+                _ASSUME + "three weekly-active accounts make a matrix",
             ),
-            formula="accounts streaming on at least one day per week of the window on average",
+            formula="accounts streaming on at least one day per week of the streams' span on "
+            "average",
             inputs=("accounts", "streams[].started_at", "window_start..window_end or stream dates"),
+            provenance=_article("创建矩阵账户", "one of the article's ways through the cold start"),
+            needs=(Section.STREAMS,),
         ),
         _indicator(
             "hero_explains_per_stream",
@@ -753,12 +1097,17 @@ SELF_BROADCAST = Component[Brand](
             defaults=_linear(
                 1.0,
                 4.0,
-                _ASSUME + "the article advises explaining hero items repeatedly (反复讲解爆款); "
-                "Chen, Dou & Xiao 2023 find more time per product drives GMV",
+                _ASSUME + "four explanations of each hero a stream, about one an hour; the "
+                "direction is published (Chen, Dou & Xiao 2023: more time per product drives "
+                f"GMV; see {SOURCES_PAGE}#chen-dou-xiao-2023)",
             ),
             formula="Σ explain_count of hero products / (streams with product records × "
             "hero products); heroes: role 'hero', else the 3 best-selling items",
             inputs=("streams[].products[].explain_count", "products[].role"),
+            provenance=_article(
+                "反复讲解爆款风格套装", "explaining the hero items again and again"
+            ),
+            needs=(Section.STREAM_PRODUCTS,),
         ),
         _indicator(
             "top3_gmv_share",
@@ -769,10 +1118,15 @@ SELF_BROADCAST = Component[Brand](
             defaults=_linear(
                 0.20,
                 0.60,
-                _ASSUME + "a hero-product strategy (爆款) concentrates GMV in a few items",
+                _ASSUME + "a hero-product strategy concentrates GMV in a few items",
             ),
             formula="GMV of the 3 best-selling items / Σ item GMV in self-broadcast",
             inputs=("streams[].products[].gmv_fen",),
+            provenance=_assumption(
+                "the article builds self-broadcast on hero items (爆款); measuring that by the "
+                "top three items' share of GMV is ours"
+            ),
+            needs=(Section.STREAM_PRODUCTS,),
             weight=0.5,
         ),
         _indicator(
@@ -784,14 +1138,56 @@ SELF_BROADCAST = Component[Brand](
             defaults=_linear(
                 1.0,
                 2.0,
-                _ASSUME + "the article's goal is to pass the cold start fast (快速度过冷启动); "
-                "doubling GMV per stream over the first streams is the target",
+                _ASSUME + "doubling GMV per stream over the first streams passes the cold "
+                "start fast",
             ),
             formula=f"mean GMV of the later half of a new account's first {COLD_START_STREAMS} "
             "streams / mean of the earlier half (accounts opened within "
             f"{COLD_START_OPENED_WITHIN_DAYS} days of their first stream, 4+ streams; "
             f"capped at {RATIO_CAP:g})",
             inputs=("accounts[].opened_on", "streams[].gmv_fen (4+ on a new account)"),
+            provenance=_article(
+                "快速度过冷启动阶段", "how fast a new account passes its cold start"
+            ),
+            needs=(Section.STREAMS,),
+        ),
+        _indicator(
+            "range_step_share",
+            "Range built step by step",
+            "分步组货",
+            "share",
+            measure=_range_step_share,
+            defaults=_linear(
+                0.50,
+                0.90,
+                _ASSUME + f"nine streams in ten add at most {RANGE_STEP_NEW_PRODUCTS} new products",
+            ),
+            formula="share of an account's streams (after its first with product records) that "
+            f"add at most {RANGE_STEP_NEW_PRODUCTS} products the account had not carried before",
+            inputs=("streams[].products[].product_id (2+ streams on an account)",),
+            provenance=_article(
+                "分步组合选择", "choosing the product combination step by step, not all at once"
+            ),
+            needs=(Section.STREAM_PRODUCTS,),
+            weight=0.5,
+        ),
+        _indicator(
+            "bundle_gmv_share",
+            "Bundles' share of self-broadcast GMV",
+            "套装GMV占比",
+            "share",
+            measure=_bundle_gmv_share,
+            defaults=_linear(
+                0.0,
+                0.30,
+                _ASSUME + "hero bundles earning 30% of self-broadcast GMV",
+            ),
+            formula="GMV of products that are sets (bundle) / Σ item GMV of products whose "
+            "bundle flag is recorded, in self-broadcast",
+            inputs=("products[].bundle", "streams[].products[].gmv_fen"),
+            provenance=_article("推出单店防爆套装", "the hero sets (爆款套装) a store launches"),
+            needs=(Section.STREAM_PRODUCTS, Section.PRODUCTS),
+            weight=0.5,
         ),
     ),
 )
@@ -813,8 +1209,18 @@ TRAFFIC = Component[Brand](
                 _ASSUME + "at ROI 1 paid traffic only returns its spend as GMV; 3 leaves room "
                 "for goods cost and commission",
             ),
-            formula="GMV from paid traffic / paid spend (streams with spend and a GMV split)",
-            inputs=("streams[].paid_spend_fen", "streams[].gmv_by_source.paid"),
+            formula="GMV / spend of the campaign report (campaigns that record GMV), else GMV "
+            "from paid traffic / paid spend over streams with spend and a GMV split",
+            inputs=(
+                "paid_campaigns[].gmv_fen",
+                "streams[].paid_spend_fen",
+                "streams[].gmv_by_source.paid",
+            ),
+            provenance=_article(
+                "引导订单转化和支付",
+                "what the article's paid traffic is for: guiding orders and payment",
+            ),
+            needs_any=(Section.PAID_CAMPAIGNS, Section.STREAMS),
             weight=2.0,
         ),
         _indicator(
@@ -826,12 +1232,15 @@ TRAFFIC = Component[Brand](
             defaults=_linear(
                 0.02,
                 0.15,
-                _ASSUME + "the article's aim for paid traffic is to build the fan base "
-                "(建立粉丝群); all new followers count against paid viewers, so 15 per 100 paid "
+                _ASSUME + "all new followers count against paid viewers, so 15 per 100 paid "
                 "viewers is the target",
             ),
             formula="Σ new followers / Σ paid UV, over streams with paid viewers",
             inputs=("streams[].uv_by_source.paid", "streams[].new_followers"),
+            provenance=_article(
+                "建立粉丝群", "the second of T's three values: building the fan base"
+            ),
+            needs=(Section.STREAMS,),
         ),
         _indicator(
             "cost_per_new_fan",
@@ -842,11 +1251,21 @@ TRAFFIC = Component[Brand](
             defaults=_linear(
                 20.0,
                 2.0,
-                _ASSUME + "the article asks to lower the cost (降低成本); ¥2 per fan is good, "
-                "¥20 is too dear (lower is better)",
+                _ASSUME + "¥2 per fan is good, ¥20 is too dear (lower is better)",
             ),
-            formula="Σ paid spend (yuan) / max(1, Σ new followers), over streams with spend",
-            inputs=("streams[].paid_spend_fen", "streams[].new_followers"),
+            formula="Σ spend (yuan) / max(1, Σ new followers): campaigns of the campaign report "
+            "that record the followers they brought, else streams with spend",
+            inputs=(
+                "paid_campaigns[].new_followers",
+                "streams[].paid_spend_fen",
+                "streams[].new_followers",
+            ),
+            provenance=_article(
+                "降低铸造成本",
+                "the third of T's three values, lowering the cost (the article glosses it as "
+                "大大降低流量成本)",
+            ),
+            needs_any=(Section.PAID_CAMPAIGNS, Section.STREAMS),
         ),
         _indicator(
             "cost_per_fan_trend",
@@ -857,13 +1276,19 @@ TRAFFIC = Component[Brand](
             defaults=_linear(
                 1.25,
                 0.80,
-                _ASSUME + "public and private traffic together should lower the cost over time "
-                "(article: 公私域联动 … 降低流量成本); a 20% fall is the target (lower is "
-                "better)",
+                _ASSUME + "a 20% fall is the target (lower is better)",
             ),
-            formula="cost per new fan in the later half of the streams with spend / the "
-            f"earlier half (4+ streams with spend; capped at {RATIO_CAP:g})",
-            inputs=("streams[].paid_spend_fen (4+ streams)", "streams[].new_followers"),
+            formula="cost per new fan in the later half of the campaigns (else streams) with "
+            f"spend / the earlier half (4+ of them; capped at {RATIO_CAP:g})",
+            inputs=(
+                "paid_campaigns[].new_followers (4+ campaigns)",
+                "streams[].paid_spend_fen (4+ streams)",
+                "streams[].new_followers",
+            ),
+            provenance=_article(
+                "大大降低流量成本", "public and private traffic together lower the cost over time"
+            ),
+            needs_any=(Section.PAID_CAMPAIGNS, Section.STREAMS),
         ),
         _indicator(
             "public_uv_share",
@@ -878,7 +1303,11 @@ TRAFFIC = Component[Brand](
                 kuaishou=(
                     0.20,
                     0.70,
-                    "public domain is about 70% of Kuaishou live traffic (industry press)",
+                    _from_published(
+                        "public domain is about 70% of Kuaishou live traffic (industry press); "
+                        "the floor is an assumption",
+                        "public-domain-share",
+                    ),
                 ),
                 douyin=(
                     0.30,
@@ -889,6 +1318,8 @@ TRAFFIC = Component[Brand](
             formula="Σ public UV (recommendation, search, short video) / Σ UV, over streams "
             "with a source split",
             inputs=("streams[].uv_by_source",),
+            provenance=_article("高效获取流量", "the first of T's three values: winning traffic"),
+            needs=(Section.STREAMS,),
         ),
     ),
 )
@@ -911,6 +1342,8 @@ TALENT = Component[Brand](
             ),
             formula="talent GMV / (self-broadcast GMV + talent GMV)",
             inputs=("talent_collabs[].gmv_fen", "streams[].gmv_fen"),
+            provenance=_article("快速传播意识并增加销量", "talents spread awareness and sell fast"),
+            needs=(Section.STREAMS, Section.TALENT_COLLABS),
             weight=2.0,
         ),
         _indicator(
@@ -922,27 +1355,40 @@ TALENT = Component[Brand](
             defaults=_linear(
                 0.0,
                 20.0,
-                _ASSUME + "20 talents; Chen, Dou & Xiao 2023 find an inverted-U effect of the "
-                "number of streamers, so more than the target earns nothing extra",
+                _ASSUME + "20 talents; the score stops rising there since the number of "
+                "streamers has an inverted-U effect on sales (published: Chen, Dou & Xiao "
+                f"2023; see {SOURCES_PAGE}#chen-dou-xiao-2023)",
             ),
             formula="distinct talent_id among the talent collaborations",
             inputs=("talent_collabs[].talent_id",),
+            provenance=_article("与不同的人才合作", "working with different talents"),
+            needs=(Section.TALENT_COLLABS,),
         ),
         _indicator(
-            "talents_100w_plus",
-            "100w+ talents",
-            "百万级达人数",
-            "talents",
-            measure=_talents_100w,
+            "distribution_level",
+            "Distribution level through talents (100w+)",
+            "站内分发等级",
+            "× 100w",
+            measure=_distribution_level,
             defaults=_linear(
                 0.0,
-                2.0,
-                "article: distribution at 100w+ (≥ 1,000,000 CNY) precedes a stronger start of "
-                "self-broadcast; the count of 2 is an assumption",
+                1.0,
+                _from_article(
+                    "站内分发等级达到100w+",
+                    ": the brand's GMV through talents reaching 1,000,000 CNY scores 100; the "
+                    "floor (0) is an assumption",
+                ),
             ),
-            formula="talents whose distribution GMV for the brand is ≥ 100,000,000 fen "
-            "(1,000,000 CNY)",
+            formula="Σ talent GMV over the collaborations provided / 1,000,000 CNY (100w)",
             inputs=("talent_collabs[].gmv_fen",),
+            provenance=_article(
+                "站内分发等级达到100w+时,品牌自播初期表现较好",
+                "the brand's distribution level through talents, the milestone after which "
+                "self-broadcast takes over (a level of the brand, not a count of talents); the "
+                "article does not say over what period, so it is counted over the window",
+            ),
+            needs=(Section.TALENT_COLLABS,),
+            weight=2.0,
         ),
         _indicator(
             "talent_hits_carried",
@@ -953,12 +1399,17 @@ TALENT = Component[Brand](
             defaults=_linear(
                 0.0,
                 1.0,
-                _ASSUME + "the article uses talent streams to test products fast (快速测试); "
-                "every hit found there should be carried in self-broadcast later",
+                _ASSUME + "every hit found in talent streams should be carried in "
+                "self-broadcast later",
             ),
             formula=f"share of the top {TALENT_HITS} products by talent GMV that appear in a "
             "self-broadcast stream on or after their first talent collaboration",
             inputs=("talent_collabs[].product_ids", "streams[].products"),
+            provenance=_article(
+                "识别热门机型,为后续自播群托和目标人群打下基础",
+                "fast testing: the hits talents find carry self-broadcast later",
+            ),
+            needs=(Section.TALENT_COLLABS, Section.STREAM_PRODUCTS),
         ),
         _indicator(
             "talent_reach_per_week",
@@ -969,12 +1420,14 @@ TALENT = Component[Brand](
             defaults=_linear(
                 0.0,
                 200_000.0,
-                _ASSUME + "each talent stream accumulates crowd data (人群包数据, article); "
-                "200,000 viewers a week is the target",
+                _ASSUME + "200,000 viewers a week is the target",
             ),
-            formula="Σ audience reached by talent collaborations / weeks in the window "
-            "(else in the collaborations' span)",
+            formula="Σ audience reached by talent collaborations / weeks the collaborations cover",
             inputs=("talent_collabs[].audience_reached",),
+            provenance=_article(
+                "在每个直播间积累人群包数据", "data accumulation: the crowds reached"
+            ),
+            needs=(Section.TALENT_COLLABS,),
         ),
         _indicator(
             "gmv_per_commission",
@@ -989,6 +1442,51 @@ TALENT = Component[Brand](
             ),
             formula="talent GMV / talent commission",
             inputs=("talent_collabs[].commission_fen",),
+            provenance=_article(
+                "品牌可以低成本尝试新渠道", "low cost: what each unit of commission returns"
+            ),
+            needs=(Section.TALENT_COLLABS,),
+        ),
+        _indicator(
+            "fixed_fee_share",
+            "Fixed fees' share of talent costs",
+            "坑位费占比",
+            "share",
+            measure=_fixed_fee_share,
+            defaults=_linear(
+                0.50,
+                0.10,
+                _ASSUME + "a brand trying talents pays mostly commission; half its talent costs "
+                "in slot fees is too much (lower is better)",
+            ),
+            formula="Σ fixed fees / (Σ fixed fees + Σ commission), over collaborations that "
+            "record their fixed fee",
+            inputs=("talent_collabs[].fixed_fee_fen",),
+            provenance=_article(
+                "初期投资固定成本低",
+                "low fixed cost: slot fees (坑位费) are paid whatever sells, commission only on "
+                "sales",
+            ),
+            needs=(Section.TALENT_COLLABS,),
+        ),
+        _indicator(
+            "audience_overlap",
+            "Talent audiences matching the brand's",
+            "达人受众匹配度",
+            "share",
+            measure=_audience_overlap,
+            defaults=_linear(
+                0.50,
+                0.85,
+                _ASSUME + "audiences of one platform share much by default; 85% overlap is a "
+                "well-anchored talent",
+            ),
+            formula="mean over collaborations with an audience profile of its overlap with the "
+            "brand's audience: the mean, over the dimensions both record, of Σ min(share) of "
+            "the city-tier and age-band mixes and 1 − |female share gap|",
+            inputs=("talent_collabs[].audience", "audience"),
+            provenance=_article("目标受众锚定", "anchoring the target audience through talents"),
+            needs=(Section.TALENT_COLLABS, Section.AUDIENCE),
         ),
     ),
 )
@@ -1011,8 +1509,11 @@ PRIVATE = Component[Brand](
                 kuaishou=(
                     0.30,
                     0.70,
-                    "Kuaishou e-commerce, Sept 2021 (article): above 70% (65% average in 2020); "
-                    "the floor of 0.30 is an assumption",
+                    _from_article(
+                        "2021年9月复购率快手电商突破70%",
+                        " (the platform's average was 65% in 2020): above 70% scores 100; the "
+                        "floor (0.30) is an assumption",
+                    ),
                 ),
                 douyin=(
                     0.15,
@@ -1021,9 +1522,69 @@ PRIVATE = Component[Brand](
                     "Kuaishou's trust e-commerce",
                 ),
             ),
-            formula="buyers with 2+ orders / buyers",
-            inputs=("orders[].buyer_key",),
+            formula="distinct buyers with 2+ paid orders in the window / distinct buyers with a "
+            "paid order (order details)",
+            inputs=("orders[].buyer_key", "orders[].placed_at"),
+            provenance=_article("提高复购率", "the second of P's three values"),
+            needs=(Section.ORDERS,),
             weight=2.0,
+        ),
+        _indicator(
+            "purchase_frequency",
+            "Purchase frequency",
+            "购买频次",
+            "orders/buyer",
+            measure=_purchase_frequency,
+            defaults=_linear(
+                1.0,
+                2.0,
+                _ASSUME + "two paid orders per buyer in the window; consistent with the "
+                "repurchase target (70% of buyers ordering twice or more is at least 1.7)",
+            ),
+            formula="paid orders in the window / distinct buyers with a paid order",
+            inputs=("orders[].buyer_key", "orders[].placed_at"),
+            provenance=_article("带动更频繁的回购", "how often buyers come back"),
+            needs=(Section.ORDERS,),
+            weight=1.5,
+        ),
+        _indicator(
+            "fan_group_buyer_share",
+            "Fan-group share of buyers",
+            "粉丝团买家占比",
+            "share",
+            measure=_fan_group_buyer_share,
+            defaults=_linear(
+                0.05,
+                0.40,
+                _ASSUME + "two buyers in five in the fan group",
+            ),
+            formula="distinct buyers who ordered as fan-group members / distinct buyers whose "
+            "membership the orders record",
+            inputs=("orders[].fan_group_member",),
+            provenance=_article(
+                "粉丝团运营", "operating the fan group, beside refund without return"
+            ),
+            needs=(Section.ORDERS,),
+        ),
+        _indicator(
+            "short_video_repurchase",
+            "Repeat orders through short videos",
+            "短视频复购占比",
+            "share",
+            measure=_short_video_repurchase,
+            defaults=_linear(
+                0.0,
+                0.20,
+                _ASSUME + "one repeat order in five through short videos",
+            ),
+            formula="a buyer's second and later paid orders in the window that came through "
+            "short video / those whose traffic source is recorded",
+            inputs=("orders[].traffic_source",),
+            provenance=_article(
+                "在短视频、直播场景进行回购操作", "repurchase in short-video as well as live scenes"
+            ),
+            needs=(Section.ORDERS,),
+            weight=0.5,
         ),
         _indicator(
             "private_gmv_share",
@@ -1038,9 +1599,9 @@ PRIVATE = Component[Brand](
                 kuaishou=(
                     0.10,
                     0.50,
-                    _ASSUME + "about 80% of Kuaishou repurchases come through the follow page "
-                    "and private traffic converts over 4× public traffic (industry press, "
-                    "2021)",
+                    _ASSUME + "half of GMV; published figures point the same way (about 80% of "
+                    "Kuaishou repurchases come through the follow page; industry press, 2021; "
+                    f"see {SOURCES_PAGE}#follow-page-repurchases)",
                 ),
                 douyin=(
                     0.05,
@@ -1050,6 +1611,8 @@ PRIVATE = Component[Brand](
             ),
             formula="Σ GMV from private traffic / Σ GMV, over streams with a GMV split",
             inputs=("streams[].gmv_by_source.private",),
+            provenance=_article("沉淀私域流量", "private-domain traffic settling around the brand"),
+            needs=(Section.STREAMS,),
         ),
         _indicator(
             "fan_group_size",
@@ -1064,6 +1627,8 @@ PRIVATE = Component[Brand](
             ),
             formula="Σ fan-group members / Σ followers, over accounts with a fan group",
             inputs=("accounts[].fan_group.members", "accounts[].followers"),
+            provenance=_article("与用户紧密联系", "close ties with users"),
+            needs=(Section.FAN_GROUPS,),
         ),
         _indicator(
             "fan_group_activity",
@@ -1078,6 +1643,8 @@ PRIVATE = Component[Brand](
             ),
             formula="Σ active members / Σ members",
             inputs=("accounts[].fan_group.active_members",),
+            provenance=_article("激活现有粉丝", "activating existing fans"),
+            needs=(Section.FAN_GROUPS,),
         ),
         _indicator(
             "fan_group_growth",
@@ -1090,8 +1657,10 @@ PRIVATE = Component[Brand](
                 0.03,
                 _ASSUME + "3% new members a week",
             ),
-            formula="Σ new members / Σ members / weeks in the window",
+            formula="Σ new members / Σ members / weeks the fan-group figures cover",
             inputs=("accounts[].fan_group.new_members", "window_start..window_end or stream dates"),
+            provenance=_article("沉淀私域流量", "private-domain traffic growing"),
+            needs=(Section.FAN_GROUPS,),
         ),
         _indicator(
             "fan_shares_per_100_viewers",
@@ -1102,11 +1671,14 @@ PRIVATE = Component[Brand](
             defaults=_linear(
                 0.2,
                 3.0,
-                _ASSUME + "shares are the recorded proxy for new viewers brought by fans "
-                "(挖掘新流量, article)",
+                _ASSUME + "shares are the recorded proxy for new viewers brought by fans",
             ),
-            formula="100 × Σ shares / Σ UV",
+            formula="100 × Σ shares / Σ UV; measured only beside another private-domain "
+            "indicator (every viewer shares, not only fans)",
             inputs=("streams[].shares", "streams[].uv"),
+            provenance=_article("挖掘新流量", "the third of P's values: new traffic through fans"),
+            needs=(Section.STREAMS,),
+            weight=0.5,
         ),
     ),
 )
@@ -1125,11 +1697,12 @@ SPECIAL_SUPPLY = Component[Brand](
             defaults=_linear(
                 0.0,
                 0.30,
-                _ASSUME + "the article's channel special supply (渠道特供) is developed for the "
-                "channel; 30% of SKUs is the target",
+                _ASSUME + "30% of SKUs developed for the channel is the target",
             ),
             formula="channel-exclusive products / products",
             inputs=("products[].channel_exclusive",),
+            provenance=_article("为快手渠道开发特殊供应产品", "products developed for the channel"),
+            needs=(Section.PRODUCTS,),
         ),
         _indicator(
             "exclusive_gmv_share",
@@ -1144,6 +1717,10 @@ SPECIAL_SUPPLY = Component[Brand](
             ),
             formula="GMV of channel-exclusive items / Σ item GMV in self-broadcast",
             inputs=("streams[].products[].gmv_fen", "products[].channel_exclusive"),
+            provenance=_article(
+                "打造特色产品", "the first of SS's three values: distinctive products"
+            ),
+            needs=(Section.STREAM_PRODUCTS, Section.PRODUCTS),
             weight=1.5,
         ),
         _indicator(
@@ -1155,27 +1732,38 @@ SPECIAL_SUPPLY = Component[Brand](
             defaults=_linear(
                 0.90,
                 1.30,
-                _ASSUME + "the article expects special supply to raise AOV (提高客户单价); "
-                "1.3× regular items is the target",
+                _ASSUME + "1.3× the regular items' order value is the target",
             ),
             formula="(exclusive GMV / exclusive orders) / (regular GMV / regular orders), "
             "self-broadcast items",
             inputs=("streams[].products[].orders", "products[].channel_exclusive"),
+            provenance=_article("提高客户单价", "the second of SS's three values: higher AOV"),
+            needs=(Section.STREAM_PRODUCTS, Section.PRODUCTS),
         ),
         _indicator(
-            "gmv_per_stream_hour",
-            "GMV per stream hour",
-            "时均GMV",
+            "exclusive_gmv_per_hour",
+            "Exclusive items' GMV per stream hour",
+            "特供时均GMV",
             "yuan/hour",
-            measure=_gmv_per_stream_hour,
+            measure=_exclusive_gmv_per_hour,
             defaults=_linear(
-                2_000.0,
-                50_000.0,
-                _ASSUME + "operating efficiency (提高渠道运营效率, article); set a category "
-                "benchmark of your own",
+                0.0,
+                15_000.0,
+                _ASSUME + "exclusive items earning ¥15,000 an hour; set a category benchmark "
+                "of your own",
             ),
-            formula="self-broadcast GMV (yuan) / Σ stream hours",
-            inputs=("streams[].gmv_fen", "streams[].duration_seconds"),
+            formula="GMV of channel-exclusive items (yuan) / Σ hours of the streams whose items "
+            "are recorded",
+            inputs=(
+                "streams[].products[].gmv_fen",
+                "products[].channel_exclusive",
+                "streams[].duration_seconds",
+            ),
+            provenance=_article(
+                "提高渠道运营效率",
+                "the third of SS's three values: operating efficiency, of the exclusive items",
+            ),
+            needs=(Section.STREAMS, Section.STREAM_PRODUCTS, Section.PRODUCTS),
         ),
     ),
 )
@@ -1200,6 +1788,14 @@ def all_indicators() -> tuple[Indicator[Brand], ...]:
 # Lifecycle stage
 # --------------------------------------------------------------------------------------------
 
+#: The stage names.
+STAGE_NAMES_PROVENANCE = _assumption(
+    "launch, growth and mature are the library's names: the article names no stages. It gives "
+    "an order: talents take a new store from zero to one (从零到一); once the brand's "
+    "distribution through talents reaches 100w+, self-broadcast takes over; the private domain "
+    "and channel special supply deepen the operation"
+)
+
 #: Nominal pillar weights by lifecycle stage.  A launch brand is judged mostly on talent
 #: distribution and public traffic, a growing one on self-broadcast and traffic, a mature
 #: one on its private domain and channel special supply.
@@ -1208,43 +1804,150 @@ STAGE_WEIGHTS: Mapping[LifecycleStage, Mapping[str, float]] = {
     LifecycleStage.GROWTH: {"S": 0.30, "T": 0.30, "E": 0.15, "P": 0.15, "SS": 0.10},
     LifecycleStage.MATURE: {"S": 0.20, "T": 0.15, "E": 0.05, "P": 0.35, "SS": 0.25},
 }
+STAGE_WEIGHTS_PROVENANCE = _assumption(
+    "the weights are the library's own, set to follow the article's order through a brand's "
+    "life; the article gives no weights"
+)
 
 #: The pillars a stage weighs at this much or more are its focus: the weakest pillar for the
 #: stage is looked for among them.
 FOCUS_WEIGHT = 0.15
 
-#: Thresholds of the stage rule (all assumptions; override the stage when you know better).
+#: Thresholds of the stage rule (override the stage with ``steps.stage`` when you know better).
 LAUNCH_TALENT_SHARE = 0.60
 LAUNCH_MAX_WEEKS = 8.0
 MATURE_MIN_WEEKS = 26.0
 MATURE_MAX_TALENT_SHARE = 0.50
-MATURE_REPURCHASE = 0.45
+MATURE_REPURCHASE = 0.65
 MATURE_PRIVATE_SHARE = 0.30
 MATURE_FAN_MEMBERS = 5_000
 
+
+@attrs.frozen
+class StageThreshold:
+    """A number the stage rule (or the card around it) uses, with where it comes from."""
+
+    key: str
+    value: float
+    shown: str
+    use: str
+    provenance: Provenance
+
+
+#: Every threshold of the stage rule and of the card, each with its provenance.
+STAGE_THRESHOLDS: tuple[StageThreshold, ...] = (
+    StageThreshold(
+        "HUNDRED_W_FEN",
+        HUNDRED_W_FEN,
+        "100w+ (¥1,000,000 through talents)",
+        "a talent-led brand below it is at launch; past it, at growth",
+        _article(
+            "站内分发等级达到100w+时,品牌自播初期表现较好",
+            "the brand's distribution level through talents; after it the article has "
+            "self-broadcast take over. Counting it over the window is ours",
+        ),
+    ),
+    StageThreshold(
+        "LAUNCH_TALENT_SHARE",
+        LAUNCH_TALENT_SHARE,
+        f"{LAUNCH_TALENT_SHARE:.0%}",
+        "talents selling this share of GMV or more make a brand talent-led",
+        _assumption("talents selling most of the GMV"),
+    ),
+    StageThreshold(
+        "LAUNCH_MAX_WEEKS",
+        LAUNCH_MAX_WEEKS,
+        f"{LAUNCH_MAX_WEEKS:g} weeks",
+        "self-broadcast younger than this is at launch",
+        _assumption(
+            "about two months for a new account's cold start (the article names the cold "
+            "start, 冷启动, not its length)"
+        ),
+    ),
+    StageThreshold(
+        "MATURE_MIN_WEEKS",
+        MATURE_MIN_WEEKS,
+        f"{MATURE_MIN_WEEKS:g} weeks",
+        "a mature brand has self-broadcast this long at least",
+        _assumption("half a year of self-broadcast"),
+    ),
+    StageThreshold(
+        "MATURE_MAX_TALENT_SHARE",
+        MATURE_MAX_TALENT_SHARE,
+        f"{MATURE_MAX_TALENT_SHARE:.0%}",
+        "a mature brand's talents sell at most this share of GMV",
+        _assumption("self-broadcast has taken over: talents sell half or less"),
+    ),
+    StageThreshold(
+        "MATURE_REPURCHASE",
+        MATURE_REPURCHASE,
+        f"{MATURE_REPURCHASE:.0%}",
+        "mature signal: repurchase rate (the scoring definition) at least this",
+        _article(
+            "2020年平台平均复购率高达65%",
+            "the platform's average repurchase rate in 2020; using it as the mature line is "
+            "ours. The article does not say over what period it counts repurchase: a window "
+            "of weeks sees fewer repeat orders than a year, so brands cross it later than the "
+            "platform's figure suggests",
+        ),
+    ),
+    StageThreshold(
+        "MATURE_PRIVATE_SHARE",
+        MATURE_PRIVATE_SHARE,
+        f"{MATURE_PRIVATE_SHARE:.0%}",
+        "mature signal: private-domain GMV share at least this",
+        _assumption("followers and fan-group members bringing close to a third of GMV"),
+    ),
+    StageThreshold(
+        "MATURE_FAN_MEMBERS",
+        MATURE_FAN_MEMBERS,
+        f"{MATURE_FAN_MEMBERS:,}",
+        "mature signal: fan-group members at least this",
+        _assumption("a fan group large enough to carry repurchase"),
+    ),
+    StageThreshold(
+        "FOCUS_WEIGHT",
+        FOCUS_WEIGHT,
+        f"{FOCUS_WEIGHT:.2f}",
+        "pillars a stage weighs at this or more are its focus (the weakest pillar is one of them)",
+        _assumption("the pillars that matter at the stage"),
+    ),
+    StageThreshold(
+        "CONFIDENT_BUYERS",
+        CONFIDENT_BUYERS,
+        f"{CONFIDENT_BUYERS:,} buyers",
+        "below it, the order-detail indicators' share of the card's confidence shrinks in "
+        "proportion",
+        _assumption("a repurchase rate from fewer buyers moves a lot with a few orders"),
+    ),
+)
+
 #: The stage rule, as documented.
 STAGE_RULE = (
-    f"launch if the brand has no self-broadcast, or talents sell ≥ {LAUNCH_TALENT_SHARE:.0%} "
-    f"of GMV, or self-broadcast began < {LAUNCH_MAX_WEEKS:g} weeks ago; "
-    f"mature if self-broadcast began ≥ {MATURE_MIN_WEEKS:g} weeks ago, talents sell "
-    f"≤ {MATURE_MAX_TALENT_SHARE:.0%} of GMV and at least two of: repurchase rate ≥ "
-    f"{MATURE_REPURCHASE:.0%}, private-domain GMV share ≥ {MATURE_PRIVATE_SHARE:.0%}, "
-    f"fan-group members ≥ {MATURE_FAN_MEMBERS:,}; growth otherwise"
+    "launch if the streams were provided and the window holds none, or self-broadcast began "
+    f"less than {LAUNCH_MAX_WEEKS:g} weeks ago (known from the opening date of an account "
+    f"that streams), or talents sell ≥ {LAUNCH_TALENT_SHARE:.0%} of GMV while the brand's "
+    "distribution through talents is below 100w+ (¥1,000,000); mature if at least "
+    f"{MATURE_MIN_WEEKS:g} weeks of self-broadcast, talents sell ≤ "
+    f"{MATURE_MAX_TALENT_SHARE:.0%} of GMV (when known) and at least two of: repurchase rate "
+    f"≥ {MATURE_REPURCHASE:.0%}, private-domain GMV share ≥ {MATURE_PRIVATE_SHARE:.0%}, "
+    f"fan-group members ≥ {MATURE_FAN_MEMBERS:,}; growth otherwise, a talent-led brand past "
+    "100w+ included (after it, self-broadcast takes over). When the data cannot tell (no "
+    f"streams provided, or fewer than {LAUNCH_MAX_WEEKS:g} weeks of self-broadcast seen and "
+    "no account's opening date), the stage is not inferred: it is weighed as growth, with "
+    "the source `default`, until the data says more or the option `steps.stage` sets it"
 )
 
 
 @attrs.frozen
 class StageInference:
-    """A lifecycle stage with the evidence it rests on."""
+    """A lifecycle stage with the evidence it rests on.  ``source`` is ``"inferred"``,
+    ``"override"`` (the option ``steps.stage``) or ``"default"`` (the data cannot tell)."""
 
     stage: LifecycleStage
-    source: str  # "inferred" or "override"
+    source: str
     evidence: str
     reason: str
-
-
-def _weeks_text(weeks: float | None, language: str) -> str:
-    return text("steps.lifecycle.no_weeks", language) if weeks is None else f"{weeks:.0f}"
 
 
 def stage_name(stage: LifecycleStage, language: str = "en") -> str:
@@ -1252,38 +1955,123 @@ def stage_name(stage: LifecycleStage, language: str = "en") -> str:
     return text(f"steps.stage_name.{stage.value}", language)
 
 
+def _share_text(value: float | None, provided: bool, language: str) -> str:
+    if not provided:
+        return text("steps.lifecycle.not_provided", language)
+    if value is None:
+        return text("steps.lifecycle.not_recorded", language)
+    return f"{value:.0%}"
+
+
+def _weeks_text(history: SelfBroadcastHistory, language: str) -> str:
+    """``11 weeks`` or ``at least 3 weeks``, for a reason."""
+    key = "weeks_n" if history.known else "weeks_n_at_least"
+    return text(f"steps.lifecycle.{key}", language, weeks=history.weeks)
+
+
+def _evidence(facts: BrandFacts, language: str) -> str:
+    def part(name: str, value: str) -> str:
+        return text(f"steps.lifecycle.evidence_{name}", language, value=value)
+
+    not_provided = text("steps.lifecycle.not_provided", language)
+    talent = _share_text(
+        facts.talent_share, facts.provided(Section.STREAMS, Section.TALENT_COLLABS), language
+    )
+    level = facts.talent_gmv_fen
+    if level is None:
+        distribution = not_provided
+    else:
+        status = "distribution_reached" if level >= HUNDRED_W_FEN else "distribution_below"
+        distribution = text(
+            "steps.lifecycle.distribution_value",
+            language,
+            gmv=_money_text(level),
+            status=text(f"steps.lifecycle.{status}", language),
+        )
+    history = facts.self_broadcast
+    if not facts.provided(Section.STREAMS):
+        weeks = not_provided
+    elif history is None:
+        weeks = text("steps.lifecycle.no_weeks", language)
+    elif history.known:
+        weeks = text(
+            "steps.lifecycle.weeks_known",
+            language,
+            weeks=history.weeks,
+            start=history.start.isoformat(),
+        )
+    else:
+        weeks = text(
+            "steps.lifecycle.weeks_at_least",
+            language,
+            days=history.days,
+            start=history.start.isoformat(),
+        )
+    if not facts.provided(Section.ORDERS):
+        repurchase = not_provided
+    elif facts.repurchase is None:
+        repurchase = text("steps.lifecycle.not_recorded", language)
+    else:
+        repurchase = text(
+            "steps.lifecycle.repurchase_value",
+            language,
+            rate=facts.repurchase,
+            buyers=facts.buyers,
+        )
+    private = _share_text(facts.private_gmv_share, facts.provided(Section.STREAMS), language)
+    members = not_provided if facts.fan_members is None else f"{facts.fan_members:,}"
+    parts = [
+        part("talent", talent),
+        part("distribution", distribution),
+        part("weeks", weeks),
+        part("repurchase", repurchase),
+        part("private", private),
+        part("members", members),
+    ]
+    return text("steps.lifecycle.evidence_separator", language).join(parts)
+
+
 def infer_stage(brand: Brand, language: str = "en") -> StageInference:
     """Infer the lifecycle stage from the data by :data:`STAGE_RULE`; the evidence and the
     reason are written in ``language``."""
     facts = brand_facts(brand)
+    evidence = _evidence(facts, language)
+
+    def result(
+        stage: LifecycleStage, reason: str, source: str = "inferred", **params: object
+    ) -> StageInference:
+        return StageInference(
+            stage, source, evidence, text(f"steps.lifecycle.{reason}", language, **params)
+        )
+
+    if not facts.provided(Section.STREAMS):
+        return result(LifecycleStage.GROWTH, "undetermined_no_streams", "default")
+    history = facts.self_broadcast
+    if history is None:
+        return result(LifecycleStage.LAUNCH, "no_self_broadcast")
     talent = facts.talent_share
-    weeks = facts.self_broadcast_weeks
+    level = facts.talent_gmv_fen
+    talent_led = talent is not None and talent >= LAUNCH_TALENT_SHARE
+    if talent_led and level is not None and level < HUNDRED_W_FEN:
+        return result(LifecycleStage.LAUNCH, "talent_led", share=talent, gmv=_money_text(level))
+    if history.weeks < LAUNCH_MAX_WEEKS:
+        if history.known:
+            return result(
+                LifecycleStage.LAUNCH,
+                "recent",
+                weeks=history.weeks,
+                start=history.start.isoformat(),
+            )
+        return result(
+            LifecycleStage.GROWTH,
+            "undetermined_short",
+            "default",
+            days=history.days,
+            launch=LAUNCH_MAX_WEEKS,
+        )
     repurchase = facts.repurchase
     private = facts.private_gmv_share
     members = facts.fan_members
-    evidence = text(
-        "steps.lifecycle.evidence",
-        language,
-        talent=_share_text(talent, language),
-        weeks=_weeks_text(weeks, language),
-        repurchase=_share_text(repurchase, language),
-        private=_share_text(private, language),
-        members=(
-            text("steps.lifecycle.not_recorded", language) if members is None else f"{members:,}"
-        ),
-    )
-
-    def result(stage: LifecycleStage, reason: str, **params: object) -> StageInference:
-        return StageInference(
-            stage, "inferred", evidence, text(f"steps.lifecycle.{reason}", language, **params)
-        )
-
-    if weeks is None:
-        return result(LifecycleStage.LAUNCH, "no_self_broadcast")
-    if talent is not None and talent >= LAUNCH_TALENT_SHARE:
-        return result(LifecycleStage.LAUNCH, "talent_led", share=talent)
-    if weeks < LAUNCH_MAX_WEEKS:
-        return result(LifecycleStage.LAUNCH, "recent", weeks=weeks)
     signals = [
         text(f"steps.lifecycle.signal_{name}", language)
         for name, present in (
@@ -1293,14 +2081,18 @@ def infer_stage(brand: Brand, language: str = "en") -> StageInference:
         )
         if present
     ]
+    weeks = _weeks_text(history, language)
     if (
-        weeks >= MATURE_MIN_WEEKS
+        history.weeks >= MATURE_MIN_WEEKS
         and (talent is None or talent <= MATURE_MAX_TALENT_SHARE)
         and len(signals) >= 2
     ):
         joined = text("steps.lifecycle.signal_and", language).join(signals)
         return result(LifecycleStage.MATURE, "mature", weeks=weeks, signals=joined)
-    return result(LifecycleStage.GROWTH, "growth", weeks=weeks, share=_share_text(talent, language))
+    if talent_led and level is not None:
+        return result(LifecycleStage.GROWTH, "past_milestone", share=talent, gmv=_money_text(level))
+    share = _share_text(talent, facts.provided(Section.TALENT_COLLABS), language)
+    return result(LifecycleStage.GROWTH, "growth", weeks=weeks, share=share)
 
 
 def _stage_override(value: object) -> LifecycleStage:
@@ -1398,17 +2190,15 @@ class _MoveFacts:
         return out
 
     @cached_property
-    def near_100w(self) -> str:
-        below = sorted(
-            (v for v in self.talent_gmv.values() if v[1] < HUNDRED_W_FEN),
-            key=lambda v: (-v[1], v[0]),
-        )
+    def top_talents(self) -> str:
+        ranked = sorted(self.talent_gmv.values(), key=lambda v: (-v[1], v[0]))
         return self._names(
             (
                 text("steps.next_move.talent_gmv", self.language, talent=n, gmv=_money_text(g))
-                for n, g, _ in below[:3]
+                for n, g, _ in ranked[:3]
+                if g > 0
             ),
-            "near_100w",
+            "top_talents",
         )
 
     @cached_property
@@ -1460,6 +2250,15 @@ class _MoveFacts:
             total=len(self.brand.products),
         )
 
+    @cached_property
+    def exclusive_names(self) -> str:
+        gmv = self.facts.self_product_gmv
+        ranked = sorted(
+            (p for p in self.brand.products if p.channel_exclusive),
+            key=lambda p: (-gmv.get(p.product_id, 0), p.product_id),
+        )
+        return self._names((_label(p, p.product_id) for p in ranked[:3]), "exclusive_names")
+
     def params(self) -> dict[str, object]:
         """Every fact a next move may quote (the templates pick theirs)."""
         return {name: getattr(self, name) for name in _MOVE_FACTS}
@@ -1471,13 +2270,14 @@ _MOVE_FACTS = (
     "heroes",
     "hero",
     "tool",
-    "near_100w",
+    "top_talents",
     "low_yield",
     "talents",
     "not_carried",
     "regular_aov",
     "new_accounts",
     "exclusive",
+    "exclusive_names",
 )
 
 
@@ -1491,24 +2291,29 @@ def _labelled(component: ComponentResult, language: str) -> str:
 
 def _self_broadcast_move(facts: BrandFacts, moves: _MoveFacts, language: str) -> str | None:
     """The cadence move (the methodology's step after talent distribution), or ``None``
-    when self-broadcast runs more than twice a week on some account."""
-    talent = facts.talent_share
-    talent_text = (
-        text("steps.next_move.talent_share", language, share=talent) if talent is not None else ""
-    )
+    when self-broadcast runs more than twice a week on some account.  It speaks of talents
+    only when their data was provided."""
+    parts = []
+    if facts.talent_share is not None:
+        parts.append(text("steps.next_move.talent_share", language, share=facts.talent_share))
+    from_talents = "_from_talents" if facts.talent_hits else ""
     joiner = text("steps.next_move.situation_and", language)
     if not facts.brand.streams:
-        no_streams = text("steps.next_move.no_self_broadcast", language)
-        situation = joiner.join(filter(None, [talent_text, no_streams]))
+        parts.append(text("steps.next_move.no_self_broadcast", language))
         return text(
-            "steps.next_move.open_account", language, situation=situation, heroes=moves.heroes
+            f"steps.next_move.open_account{from_talents}",
+            language,
+            situation=joiner.join(parts),
+            heroes=moves.heroes,
         )
     busiest = facts.max_account_days_per_week
     if busiest is not None and busiest <= 2:
-        cadence = text("steps.next_move.rare_streams", language)
-        situation = joiner.join(filter(None, [talent_text, cadence]))
+        parts.append(text("steps.next_move.rare_streams", language))
         return text(
-            "steps.next_move.start_schedule", language, situation=situation, heroes=moves.heroes
+            f"steps.next_move.start_schedule{from_talents}",
+            language,
+            situation=joiner.join(parts),
+            heroes=moves.heroes,
         )
     return None
 
@@ -1516,7 +2321,8 @@ def _self_broadcast_move(facts: BrandFacts, moves: _MoveFacts, language: str) ->
 def _pillar_move(
     facts: BrandFacts, component: ComponentResult, language: str = "en"
 ) -> tuple[str, str | None]:
-    """The next move for a weak pillar, built from the data, and the indicator it targets."""
+    """The next move for a weak pillar, built from the data behind its weakest available
+    indicator, and that indicator."""
     moves = _MoveFacts(facts, language)
     weakest = _weakest_indicator(component)
     if weakest is None or weakest.value is None:
@@ -1532,7 +2338,6 @@ def _pillar_move(
                 text(
                     "steps.next_move.more_streaming",
                     language,
-                    share=_share_text(facts.self_share, language),
                     days=facts.max_account_days_per_week or 0.0,
                     heroes=moves.heroes,
                 ),
@@ -1566,8 +2371,91 @@ def _weakest_indicator(component: ComponentResult) -> IndicatorResult | None:
     return min(scored, key=lambda i: (i.score, -i.weight, i.key))
 
 
+def _missing_sections(facts: BrandFacts, component: ComponentResult) -> list[Section]:
+    """The fewest sections not provided that would make one of the pillar's indicators
+    measurable (every such set of that size, merged), in the order of :class:`Section`;
+    empty when every section the pillar reads was provided."""
+    wanted: list[set[Section]] = []
+    for result in component.indicators:
+        needs, needs_any = _SECTIONS.get(result.key, ((), ()))
+        missing = {s for s in needs if not facts.provided(s)}
+        if needs_any and not any(facts.provided(s) for s in needs_any):
+            missing.add(needs_any[0])
+        if missing:
+            wanted.append(missing)
+    if not wanted:
+        return []
+    fewest = min(len(m) for m in wanted)
+    merged = set().union(*(m for m in wanted if len(m) == fewest))
+    return [s for s in Section if s in merged]
+
+
+def _data_request(
+    facts: BrandFacts, component: ComponentResult, weight: float, language: str
+) -> str:
+    """What would let STEPS judge a pillar it cannot: the exports not provided, else the
+    fields to record."""
+    name = _labelled(component, language)
+    sections = _missing_sections(facts, component)
+    if sections:
+        either = text("steps.next_move.either", language)
+        exports = either.join(text(f"steps.section.{s.value}", language) for s in sections)
+        return text("steps.next_move.provide", language, name=name, exports=exports, weight=weight)
+    needs = sorted({m for i in component.indicators for m in i.missing})
+    return text(
+        "steps.next_move.unmeasured",
+        language,
+        name=name,
+        weight=weight,
+        needs=join(needs[:4], language),
+    )
+
+
 def _capitalise(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+def _repurchase_basis(facts: BrandFacts, language: str) -> str | None:
+    """The card's note on repurchase: the definition, the dates and how many buyers it rests
+    on (fewer than :data:`CONFIDENT_BUYERS`: said to lower the confidence)."""
+    window = facts.order_window
+    if not facts.provided(Section.ORDERS):
+        return None
+    dates = (
+        text("steps.notes.no_dates", language)
+        if window is None
+        else f"{window[0].isoformat()}..{window[1].isoformat()}"
+    )
+    if facts.buyers == 0:
+        return text("steps.notes.no_paid_orders", language, dates=dates)
+    basis = text(
+        "steps.notes.repurchase_basis",
+        language,
+        dates=dates,
+        repeat=facts.repeat_buyers,
+        buyers=facts.buyers,
+    )
+    if facts.buyers < CONFIDENT_BUYERS:
+        basis += text(
+            "steps.notes.few_buyers", language, buyers=facts.buyers, confident=CONFIDENT_BUYERS
+        )
+    return basis
+
+
+def _order_confidence(card: ScoreCard, facts: BrandFacts, weights: Mapping[str, float]) -> float:
+    """The card's confidence, with the nominal share of the available order-detail indicators
+    scaled by ``buyers / CONFIDENT_BUYERS`` (at most 1)."""
+    shortfall = 1.0 - min(1.0, facts.buyers / CONFIDENT_BUYERS)
+    if shortfall == 0.0:
+        return card.confidence
+    total = math.fsum(weights.get(c.key, 0.0) for c in COMPONENTS)
+    lost = 0.0
+    for component in COMPONENTS:
+        nominal = math.fsum(i.weight for i in component.indicators)
+        for indicator in component.indicators:
+            if indicator.key in ORDER_INDICATORS and card.indicator(indicator.key).available:
+                lost += weights.get(component.key, 0.0) / total * indicator.weight / nominal
+    return min(1.0, max(0.0, card.confidence - lost * shortfall))
 
 
 # --------------------------------------------------------------------------------------------
@@ -1580,7 +2468,7 @@ class StepsScorer(BrandMethodology):
     and channel special supply, weighted by the brand's lifecycle stage."""
 
     name: ClassVar[str] = "steps"
-    version: ClassVar[str] = "1.0"
+    version: ClassVar[str] = "2.0"
     title: ClassVar[str] = "STEPS brand methodology (品牌经营方法论)"
     description: ClassVar[str] = (
         "Kuaishou's five brand pillars over the brand's window: self-broadcast (S), "
@@ -1609,27 +2497,34 @@ class StepsScorer(BrandMethodology):
     def notes(self, subject: Brand, context: ScoringContext) -> Mapping[str, str]:
         stage = self.stage(subject, context)
         weights = STAGE_WEIGHTS[stage.stage]
-        return {
+        notes = {
             "stage": stage.stage.value,
             "stage_source": stage.source,
             "stage_evidence": stage.evidence,
             "stage_reason": stage.reason,
             "stage_weights": ", ".join(f"{k} {weights[k]:.2f}" for k in PILLARS),
         }
+        basis = _repurchase_basis(brand_facts(subject), context.language)
+        if basis is not None:
+            notes["repurchase_basis"] = basis
+        return notes
 
     def score(self, subject: Brand, context: ScoringContext) -> ScoreCard:
         card = super().score(subject, context)
-        weakest = weakest_pillar(card.components, self.component_weights(subject, context))
+        weights = self.component_weights(subject, context)
+        weakest = weakest_pillar(card.components, weights)
         notes = dict(card.notes)
         notes["weakest_pillar"] = weakest.key if weakest is not None else "none"
-        return attrs.evolve(card, notes=notes)
+        confidence = _order_confidence(card, brand_facts(subject), weights)
+        return attrs.evolve(card, notes=notes, confidence=confidence)
 
     def recommendations(
         self, subject: Brand, evaluation: Evaluation, context: ScoringContext
     ) -> list[Recommendation]:
-        """The weakest pillar's next move first, built from the brand's data; then pillars
-        that cannot be measured but weigh in this stage; then the base class's weakest
-        indicators."""
+        """The weakest pillar's next move first, built from the brand's data; then, for the
+        focus pillars that cannot be judged, the exports (or fields) that would let STEPS
+        judge them; then the base class's weakest indicators.  Only available indicators
+        give moves."""
         facts = brand_facts(subject)
         language = context.language
         out: list[Recommendation] = []
@@ -1646,17 +2541,11 @@ class StepsScorer(BrandMethodology):
                 )
             )
         for component in evaluation.components:
-            if component.score is None and weights.get(component.key, 0.0) >= 0.2:
-                needs = sorted({m for i in component.indicators for m in i.missing})
+            weight = weights.get(component.key, 0.0)
+            if component.score is None and weight >= FOCUS_WEIGHT:
                 out.append(
                     Recommendation(
-                        text=text(
-                            "steps.next_move.unmeasured",
-                            language,
-                            name=_labelled(component, language),
-                            weight=weights[component.key],
-                            needs=join(needs[:4], language),
-                        ),
+                        text=_capitalise(_data_request(facts, component, weight, language)),
                         component=component.key,
                         priority=3,
                     )
@@ -1687,21 +2576,55 @@ def _num(value: float) -> str:
     return f"{value:,.6g}"
 
 
+def provenance_text(provenance: Provenance, link_prefix: str = "../") -> str:
+    """Markdown for a provenance: ``article: 「…」 (note)``, ``published: note`` with a link
+    to the citing docs page (``link_prefix`` leads from the page to the docs root), or
+    ``assumption: note``."""
+    if provenance.origin is Origin.ARTICLE:
+        return f"article: 「{provenance.quote}」 ({provenance.note})"
+    if provenance.origin is Origin.PUBLISHED:
+        return f"published: {provenance.note} ([source]({link_prefix}{provenance.citation}))"
+    return f"assumption: {provenance.note}"
+
+
+def _source_md(source: str) -> str:
+    """A benchmark source with its ``sources.md#anchor`` turned into a link."""
+    marker = f"see {SOURCES_PAGE}#"
+    if marker not in source:
+        return _md(source)
+    head, _, tail = source.partition(marker)
+    anchor, _, rest = tail.partition(")")
+    return _md(f"{head}see [sources](../{SOURCES_PAGE}#{anchor})){rest}")
+
+
+def _needs_md(key: str, inputs: Sequence[str]) -> str:
+    needs, needs_any = _SECTIONS[key]
+    parts = []
+    if needs:
+        parts.append(" + ".join(f"`{s.value}`" for s in needs))
+    if needs_any:
+        parts.append(" or ".join(f"`{s.value}`" for s in needs_any))
+    return f"{' + '.join(parts)}: {_md(', '.join(inputs))}"
+
+
 def indicator_table() -> str:
-    """Markdown: every indicator, pillar by pillar, with its formula, unit, weight and inputs,
-    then its default benchmark on each platform with the source."""
+    """Markdown: every indicator, pillar by pillar, with its formula, unit, weight, the
+    sections and fields it needs and its provenance; then its default benchmark on each
+    platform with the source."""
     lines: list[str] = []
     for component in COMPONENTS:
         lines += [
             f"### {component.key}: {component.name} ({component.name_zh})",
             "",
-            "| Indicator | Formula | Unit | Weight | Needs |",
-            "| --- | --- | --- | ---: | --- |",
+            "| Indicator | Formula | Unit | Weight | Needs (sections: fields) | Provenance |",
+            "| --- | --- | --- | ---: | --- | --- |",
         ]
         for i in component.indicators:
+            assert i.provenance is not None  # noqa: S101  # every built-in indicator says
             lines.append(
                 f"| `{i.key}` {_md(i.name)} ({_md(i.name_zh)}) | {_md(i.formula)} | "
-                f"{_md(i.unit)} | {i.weight:g} | {_md(', '.join(i.inputs))} |"
+                f"{_md(i.unit)} | {i.weight:g} | {_needs_md(i.key, i.inputs)} | "
+                f"{_md(provenance_text(i.provenance))} |"
             )
         lines += [
             "",
@@ -1718,7 +2641,7 @@ def indicator_table() -> str:
             for benchmark, platforms in shared.items():
                 lines.append(
                     f"| `{i.key}` | {', '.join(platforms)} | {_num(benchmark.floor)} | "
-                    f"{_num(benchmark.target)} | {_md(benchmark.source)} |"
+                    f"{_num(benchmark.target)} | {_source_md(benchmark.source)} |"
                 )
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
@@ -1736,6 +2659,48 @@ def stage_weights_table() -> str:
             for k in PILLARS
         ]
         lines.append(f"| {stage.value} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def stage_thresholds_table() -> str:
+    """Markdown: the stage names, the stage weights, the indicator weights and every threshold
+    of the stage rule and the card, each with its provenance."""
+    lines = [
+        "| Constant | Value | Used for | Provenance |",
+        "| --- | --- | --- | --- |",
+        f"| stage names | launch, growth, mature | the lifecycle stages | "
+        f"{_md(provenance_text(STAGE_NAMES_PROVENANCE))} |",
+        f"| `STAGE_WEIGHTS` | the table above | the pillars' weights by stage | "
+        f"{_md(provenance_text(STAGE_WEIGHTS_PROVENANCE))} |",
+        f"| indicator weights | the Weight column below | the indicators' weights in a pillar "
+        f"| {_md(provenance_text(INDICATOR_WEIGHTS_PROVENANCE))} |",
+    ]
+    for threshold in STAGE_THRESHOLDS:
+        lines.append(
+            f"| `{threshold.key}` | {_md(threshold.shown)} | {_md(threshold.use)} | "
+            f"{_md(provenance_text(threshold.provenance))} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def article_map() -> str:
+    """Markdown: for each pillar, the article's words and the indicators that implement them
+    (indicators of our own making listed as such)."""
+    lines = ["| Pillar | The article's words | Indicators |", "| --- | --- | --- |"]
+    for component in COMPONENTS:
+        quoted: dict[str, list[str]] = {}
+        ours: list[str] = []
+        for i in component.indicators:
+            assert i.provenance is not None  # noqa: S101  # every built-in indicator says
+            if i.provenance.origin is Origin.ARTICLE and i.provenance.quote:
+                quoted.setdefault(i.provenance.quote, []).append(f"`{i.key}`")
+            else:
+                ours.append(f"`{i.key}`")
+        pillar = f"{component.key} {component.name_zh}"
+        for quote, keys in quoted.items():
+            lines.append(f"| {pillar} | 「{_md(quote)}」 | {', '.join(keys)} |")
+        if ours:
+            lines.append(f"| {pillar} | (ours, not the article's) | {', '.join(ours)} |")
     return "\n".join(lines) + "\n"
 
 
@@ -1759,7 +2724,11 @@ def worked_example(brands: Iterable[Brand], context: ScoringContext | None = Non
             "",
             f"- Stage: **{notes['stage']}** ({notes['stage_source']}: {notes['stage_reason']}).",
             f"- Evidence: {notes['stage_evidence']}.",
-            f"- Score **{card.score:.1f}**, confidence {card.confidence:.2f}.",
+        ]
+        if "repurchase_basis" in notes:
+            lines.append(f"- Repurchase: {notes['repurchase_basis']}.")
+        lines += [
+            f"- Score **{_score_text(card.score)}**, confidence {card.confidence:.2f}.",
             "",
             "| Pillar | Score | Stage weight | Points |",
             "| --- | ---: | ---: | ---: |",

@@ -324,7 +324,8 @@ def _print_steps(console: Console, card: ScoreCard, lang: str) -> None:
     table.add_column(no_wrap=True)
     table.add_column()
     table.add_column(no_wrap=True, min_width=BAR_WIDTH)
-    table.add_column(justify="right", no_wrap=True)
+    # Three columns for a score of 100, so that every brand's table lines up with the others.
+    table.add_column(justify="right", no_wrap=True, min_width=3)
     table.add_column(no_wrap=True)
     table.add_column(no_wrap=True)
     for component in card.components:

@@ -71,6 +71,7 @@ from typing import IO, TYPE_CHECKING, Any, Final, Protocol, TextIO, cast
 import attrs
 import numpy as np
 
+from steps.domain.enums import Section
 from steps.domain.model import Dataset
 from steps.scoring.batch import StreamFacts, TableCatalog, TableResults, TableScores
 from steps.scoring.contract import ScoringContext
@@ -366,13 +367,15 @@ class _JsonlInput:
         return self._source.chunks()
 
     def stream_facts(self) -> StreamFacts:
-        """Streams per account and first and last local start date per brand, from a light
-        pass that parses only the stream records and reads three of their keys (a line
-        that does not parse or misses one is left to the chunks, which report it)."""
+        """Streams per account, first and last local start date and the stream sections held
+        (plans, products) per brand, from a light pass that parses only the stream records
+        and reads five of their keys (a line that does not parse or misses one is left to
+        the chunks, which report it)."""
         loads = _json_loads()
         accounts: dict[str, Counter[str]] = {}
         days: dict[str, tuple[int, int]] = {}
         ordinals: dict[str, int] = {}
+        sections: dict[str, set[Section]] = {}
         with self.path.open("rb") as lines:
             for line in lines:
                 if not line.startswith(_STREAM_PREFIX) and b'"stream"' not in line:
@@ -408,7 +411,18 @@ class _JsonlInput:
                     days[brand] = (day, day)
                 elif day < span[0] or day > span[1]:
                     days[brand] = (min(span[0], day), max(span[1], day))
-        return StreamFacts({b: dict(c) for b, c in accounts.items()}, days)
+                held = sections.get(brand)
+                if held is None:
+                    held = sections[brand] = {Section.STREAMS}
+                if record.get("plan") is not None:
+                    held.add(Section.PLANS)
+                if record.get("products"):
+                    held.add(Section.STREAM_PRODUCTS)
+        return StreamFacts(
+            {b: dict(c) for b, c in accounts.items()},
+            days,
+            {b: frozenset(s) for b, s in sections.items()},
+        )
 
 
 def _local_ordinal(text: str) -> int | None:

@@ -16,7 +16,7 @@ import pytest
 
 import steps
 from steps.domain import fields, model
-from steps.domain.enums import Platform, ProductRole, TrustSignalKind
+from steps.domain.enums import Platform, ProductRole, Section, TrustSignalKind
 from steps.domain.errors import InvalidDataError
 
 MODEL_CLASSES = [getattr(model, name) for name in model.__all__]
@@ -48,6 +48,13 @@ def _build(cls: type, field: str, value: object) -> Any:
             "buyers": 0,
         },
         model.TrustSignal: {"kind": TrustSignalKind.TRUST_BUY, "value": 1},
+        model.Order: {
+            "order_id": "o",
+            "buyer_key": "u_1",
+            "placed_at": datetime(2024, 5, 1, 20, tzinfo=UTC),
+            "amount_fen": 100,
+        },
+        model.SectionCoverage: {"section": Section.ORDERS},
     }
     if cls not in base:
         raise AssertionError(f"{cls.__name__}.{field}: add a valid object to _build")

@@ -154,6 +154,7 @@ FILE_LEVEL: Final = re.compile(
     r"^(not valid (JSON|UTF-8|TOML|CSV)|not UTF-8|empty (file|sheet)|cannot read|"
     r"file is \d+ bytes|the document must be|must be a (JSON object|table of scorers)|"
     r"more than \d+ (rows|records)|nested too deeply|unknown file type|unsupported file type|"
+    r"holds a lone surrogate|"
     r"not a valid Excel file|the workbook has no sheet)"
 )
 

@@ -272,7 +272,7 @@ def test_chinese_labels(report_zh: str) -> None:
     for label in ("直播电商经营报告", "信任卡", "GMV 归因", "单场直播（STAGE）", "品牌自播"):
         assert label in visible
     labels = json.dumps(figures(report_zh), ensure_ascii=False)
-    for label in ("品牌自播", "私域运营", "达人矩阵", "观看人数", "客单价", "起步期"):
+    for label in ("品牌自播", "私域运营", "达人矩阵", "观看人数", "客单价", "成长期"):
         assert label in labels
     assert "Self-broadcast" not in labels
 

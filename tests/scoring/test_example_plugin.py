@@ -43,18 +43,20 @@ def test_the_example_declares_its_entry_point():
     assert project["project"]["entry-points"]["steps"] == {"example": "steps_plugin_example"}
 
 
-def test_the_example_registers_live_rhythm(example: ModuleType):
-    (record,) = isolated_host(example).scorers()
-    assert (record.name, record.subject, record.batch) == ("live-rhythm", SubjectKind.STREAM, True)
-    assert record.plugin.name == "steps_plugin_example"
+def test_the_example_registers_its_two_scorers(example: ModuleType):
+    hold, rhythm = isolated_host(example).scorers()
+    assert (rhythm.name, rhythm.subject, rhythm.batch) == ("live-rhythm", SubjectKind.STREAM, True)
+    assert (hold.name, hold.subject, hold.table) == ("live-hold", SubjectKind.STREAM, True)
+    assert {hold.plugin.name, rhythm.plugin.name} == {"steps_plugin_example"}
 
 
 def test_the_example_scores_every_stream(example: ModuleType):
     results = score(make_dataset(), host=isolated_host(example))
     assert results.ok, results.errors
-    assert not results.warnings  # score_many returned valid cards: no fallback
-    assert [c.subject_id for c in results.cards] == ["s3", "s1", "s2", "t1", "t2"]
-    card = results.cards[0]
+    assert not results.warnings  # score_many and score_table returned valid cards: no fallback
+    for name in ("live-hold", "live-rhythm"):
+        assert [c.subject_id for c in results.for_scorer(name)] == ["s3", "s1", "s2", "t1", "t2"]
+    card = results.for_scorer("live-rhythm")[0]
     assert [c.key for c in card.components] == ["cadence", "holding"]
     assert card.indicator("watch_minutes_per_viewer").value == pytest.approx(1.5)
     # 3 streams over the 31 days of May
@@ -68,7 +70,7 @@ def test_the_example_batch_agrees_with_single_scoring(example: ModuleType):
         score_many = None  # type: ignore[assignment]
 
     dataset = Dataset(brands=(make_brand("b", [f"s{i}" for i in range(9)]),))
-    batched = score(dataset, host=isolated_host(example))
+    batched = score(dataset, ["live-rhythm"], host=isolated_host(example))
     single = score(dataset, host=isolated_host(_plugin(OneAtATime())))
     assert batched.cards == single.cards
 
@@ -134,11 +136,14 @@ def test_install_the_example_plugin_for_real(tmp_path: Path):
     scored = _run([steps_command, "score", str(data), "--format", "json"], cwd=tmp_path)
     assert scored.returncode == 0, scored.stderr
     results = ScoreResults.from_json(scored.stdout)
-    cards = results.for_scorer("live-rhythm")
-    assert [c.subject_id for c in cards] == ["s3", "s1", "s2", "t1", "t2"]
-    (info,) = [s for s in results.scorers if s.name == "live-rhythm"]
-    assert info.distribution == "steps-plugin-example"
-    assert not [e for e in results.errors if e.scorer == "live-rhythm"]
+    for name in ("live-hold", "live-rhythm"):
+        cards = results.for_scorer(name)
+        assert [c.subject_id for c in cards] == ["s3", "s1", "s2", "t1", "t2"]
+        (info,) = [s for s in results.scorers if s.name == name]
+        assert info.distribution == "steps-plugin-example"
+        assert not [e for e in results.errors if e.scorer == name]
+    # The columnar scorer ran through its score_table, with no fallback to one stream at a time.
+    assert not [w for w in results.warnings if w.scorer == "live-hold"]
 
     disabled = {"STEPS_DISABLE_PLUGIN_AUTOLOAD": "1"}
     listed = _run([steps_command, "scorers", "--format", "json"], cwd=tmp_path, **disabled)

@@ -342,12 +342,15 @@ def test_the_english_run_is_the_one_the_docs_quote(english: ScoreResults) -> Non
     assert [r.text for r in steps_card.recommendations][1:3] == [
         "Paid-traffic ROI: 1.719 × against target 3, floor 1 → 36/100. Move paid budget to the "
         "hero products and time slots with the best GMV per viewer, and cut the rest.",
-        "Repurchase rate: 0.1 share against target 0.7, floor 0.3 → 0/100. Give fan-group "
-        "members a members-only coupon for their next order and invite past buyers before "
-        "each stream.",
+        "Streaming hours per week: 3.571 hours/week against target 20, floor 0 → 18/100. "
+        "Lengthen sessions or add a second daily slot on the matrix accounts.",
     ]
-    assert steps_card.notes["stage_reason"] == "talents sell 93% of GMV"
-    assert steps_card.notes["stage_evidence"].startswith("talent GMV share 93%; weeks of")
+    assert steps_card.notes["stage_reason"].startswith(
+        "talents sell 93% of GMV and the brand's distribution through them reached 100w+"
+    )
+    assert steps_card.notes["stage_evidence"].startswith(
+        "talent GMV share 93%; talent distribution ¥2,056,037 (100w+ reached)"
+    )
 
 
 def test_the_concepts_page_quotes_both_languages(

@@ -119,9 +119,9 @@ def test_a_value_at_the_80th_percentile_scores_about_80(
     population: list[Brand], peers: PeerBenchmarks
 ):
     beauty = [b for b in population if b.category == "beauty"]
-    brand = at_percentile(beauty, "self_gmv_share", 80)
+    brand = at_percentile(beauty, "talent_gmv_share", 80)
     card = STEPS.score(brand, ScoringContext(peers=peers))
-    result = card.indicator("self_gmv_share")
+    result = card.indicator("talent_gmv_share")
     assert result.score == pytest.approx(80, abs=2)
     assert result.benchmark_source == f"peers category:beauty/tier:L1: {len(beauty)} comparable"
 
@@ -131,7 +131,7 @@ def test_lower_is_better_follows_the_default_benchmark(
 ):
     # The default cost per new fan has its target below its floor: lower is better.
     assert peers.directions["steps.cost_per_new_fan"] is Direction.LOWER_IS_BETTER
-    assert peers.directions["steps.self_gmv_share"] is Direction.HIGHER_IS_BETTER
+    assert peers.directions["steps.talent_gmv_share"] is Direction.HIGHER_IS_BETTER
     food = [b for b in population if b.category == "food"]
     brand = at_percentile(food, "cost_per_new_fan", 80)
     result = STEPS.score(brand, ScoringContext(peers=peers)).indicator("cost_per_new_fan")
@@ -269,10 +269,10 @@ def test_stream_scorers_are_measured_over_every_stream():
 def test_brand_scorers_are_measured_over_every_brand():
     dataset = steps.generate(brands=6, seed=3)
     peers = build_peers(dataset, [STEPS])
-    assert len(peers.values["steps.self_gmv_share"]["*"]) == 6
+    assert len(peers.values["steps.talent_gmv_share"]["*"]) == 6
     assert "steps.repurchase_rate" in peers.indicators()
     lookup: PeerLookup = peers  # the contract's protocol
-    assert lookup.lookup("steps", "self_gmv_share", category=None, tier=None) is not None
+    assert lookup.lookup("steps", "talent_gmv_share", category=None, tier=None) is not None
 
 
 # --------------------------------------------------------------------------- files
@@ -288,7 +288,7 @@ def test_save_and_load_round_trip(tmp_path: Path, peers: PeerBenchmarks):
     assert dict(again.directions) == dict(peers.directions)
     data = json.loads(path.read_text(encoding="utf-8"))
     assert data["format"] == "steps-peers"
-    assert set(data["indicators"]["steps.self_gmv_share"]["groups"]) == {
+    assert set(data["indicators"]["steps.talent_gmv_share"]["groups"]) == {
         "*",
         "category:beauty",
         "category:beauty/tier:L1",
@@ -361,7 +361,7 @@ def test_the_peers_command_writes_a_file_and_reports(tmp_path: Path):
     output = tmp_path / "peers.json"
     report = peers_command(data, output, [STEPS], min_group_size=2)
     assert output.exists()
-    assert report.startswith(f"wrote {output}: 29 indicators over 6 brands")
+    assert report.startswith(f"wrote {output}: 31 indicators over 6 brands")
     peers = load_peers(output)
     assert peers.min_group_size == 2
     assert describe_peers(peers)[0].startswith("steps.active_matrix_accounts: 6 values")

@@ -80,6 +80,10 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("streaming") / "streams.jsonl"
     counts = write_jsonl(path, brands=3, seed=0, streams_per_brand=1_000)
     assert counts["stream"] == 3_000
+    # Declared coverage: which stream sections were provided needs no pass over the streams.
+    dataset = load(path)
+    declared = tuple(attrs.evolve(b, coverage=b.covered()) for b in dataset.brands)
+    dump(attrs.evolve(dataset, brands=declared), path)
     return path
 
 

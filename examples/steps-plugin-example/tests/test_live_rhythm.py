@@ -44,7 +44,7 @@ def _brand(*streams: Stream) -> Brand:
 
 def test_the_plugin_registers_live_rhythm(steps_host):
     host = steps_host(steps_plugin_example)
-    assert [record.name for record in host.scorers()] == ["live-rhythm"]
+    assert [record.name for record in host.scorers()] == ["live-hold", "live-rhythm"]
 
 
 def test_every_stream_gets_a_card(steps_host):
@@ -79,4 +79,5 @@ def test_never_fails_on_a_valid_brand(brand):
     # A Hypothesis test cannot take a function-scoped fixture: build the host directly.
     results = steps.score(Dataset(brands=(brand,)), host=isolated_host(steps_plugin_example))
     assert results.ok, results.errors
-    assert len(results.cards) == len(brand.streams)
+    assert len(results.for_scorer("live-rhythm")) == len(brand.streams)
+    assert len(results.for_scorer("live-hold")) == len(brand.streams)
