@@ -2,9 +2,9 @@
 
 No public stream-level dataset of live commerce exists, so this module draws plausible
 brands from a seeded :func:`numpy.random.default_rng`.  Only published *aggregate* figures
-anchor the draws (listed with their sources on the Sample data page of the documentation);
-every other parameter is an assumption, chosen to look like a live-commerce dashboard and
-marked as such below:
+anchor the draws (the Sources page of the documentation gives each one's source); every other
+parameter is an assumption, chosen to look like a live-commerce dashboard and marked as such
+below:
 
 * Kuaishou repurchase rate: 65% on average in 2020, above 70% in September 2021 (the
   article).  A mature Kuaishou brand's orders have a repurchase rate drawn in [0.65, 0.70].
@@ -14,8 +14,9 @@ marked as such below:
   brand's UV is about 70% public (natural, short video and paid).
 * 45% of Kuaishou users live in first- and second-tier cities (the article): Kuaishou
   audience profiles put about 45% in tier 1, new tier 1 and tier 2.
-* "100w+" talents, >= 1,000,000 CNY of distribution GMV, precede a stronger start of
-  self-broadcast: a large growth brand (``scale=20``) has two or three of them.
+* The brand's distribution through talents reaching 100w+ (1,000,000 CNY) precedes a
+  stronger start of self-broadcast (the article): a large growth brand (``scale=20``) sells
+  well beyond it through talents, two or three of whom sell 1,000,000 CNY each.
 * Trust-buy (信任购) launched in November 2021: enrolment is 0 before then.
 * The number of streamers has an inverted-U effect on sales (Chen, Dou & Xiao 2023): a
   mature brand works with fewer talents than a growth brand.
@@ -31,8 +32,8 @@ Brand ``i`` has lifecycle stage ``(launch, growth, mature)[i % 3]``, platform Ku
   repurchase, no or a tiny fan group;
 * **growth** builds self-broadcast: two or three matrix accounts streaming four or five
   times a week (brand level), GMV per stream rising over each account's first streams
-  (cold start), moderate paid traffic at a decent ROI, two or three 100w+ talents when
-  large;
+  (cold start), moderate paid traffic at a decent ROI, talent distribution past 100w+
+  when large;
 * **mature** runs a strong private domain: repurchase near the published 65-70%, a large
   active fan group, most UV and GMV from the private domain, channel-exclusive SKUs with a
   higher price, near-daily streams;

@@ -4,9 +4,11 @@ the streaming JSON Lines path, the CLI and the bundled sample."""
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter, defaultdict
 from datetime import date
 from importlib import resources
+from pathlib import Path
 
 import attrs
 import pytest
@@ -616,3 +618,45 @@ def test_live_exports_fill_only_columns_the_import_profiles_read(name):
     assert profiles
     columns = {rule.field for p in profiles for rule in p.columns.values()}
     assert shape.fields["stream"] <= columns
+
+
+# -- the documentation -----------------------------------------------------------------------
+
+SAMPLE_PAGE = Path(__file__).parents[1] / "docs" / "api" / "sample.md"
+
+
+def bundled_sample_table() -> str:
+    """The Sample data page's table of the bundled sample, from the data."""
+    rows = [
+        "| Brand | Stage | Streams | Orders: streams + talents | Distinct buyers | "
+        "Repurchase rate | GMV: streams + talents |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for index, brand in enumerate(sample_dataset().brands):
+        streams = sum(s.orders for s in brand.streams)
+        talents = sum(c.orders for c in brand.talent_collabs)
+        rate = known(metrics.paid_repurchase_rate(brand.orders))
+        self_gmv = metrics.self_broadcast_gmv_fen(brand) / 100
+        talent_gmv = metrics.talent_gmv_fen(brand) / 100
+        rows.append(
+            f"| `{brand.brand_id}` {brand.name} ({brand.category}) "
+            f"| {brand_spec(index).stage.value} | {len(brand.streams)} "
+            f"| {streams:,} + {talents:,} | {metrics.distinct_buyers(brand.orders):,} "
+            f"| {rate:.0%} | ¥{self_gmv:,.0f} + ¥{talent_gmv:,.0f} |"
+        )
+    return "\n".join(rows) + "\n"
+
+
+def test_the_sample_page_states_the_bundled_sample():
+    text = SAMPLE_PAGE.read_text(encoding="utf-8")
+    match = re.search(
+        r"<!-- bundled-sample:start -->\n(.*?)<!-- bundled-sample:end -->", text, re.S
+    )
+    assert match, "docs/api/sample.md has no bundled-sample block"
+    assert match.group(1) == bundled_sample_table(), (
+        "the bundled-sample block is stale; it should read:\n" + bundled_sample_table()
+    )
+    for name, shape in SHAPES.items():
+        assert f"`{name}`" in text
+        for field in sorted(shape.fields["stream"]):
+            assert f"`{field}`" in text
