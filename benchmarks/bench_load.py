@@ -43,7 +43,7 @@ def generate(path: Path, streams: int, brands: int, seed: int) -> None:
         _write_simple(path, streams, brands)
         return
     per_brand = -(-streams // brands)
-    write_jsonl(path, brands=brands, seed=seed, streams_per_brand=per_brand)
+    write_jsonl(path, brands=brands, seed=seed, streams_per_brand=per_brand, orders=False)
 
 
 def _write_simple(path: Path, streams: int, brands: int) -> None:

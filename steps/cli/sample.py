@@ -20,6 +20,32 @@ def _non_negative(text: str) -> int:
     return value
 
 
+def _scale(text: str) -> float:
+    from steps.sample import MAX_SCALE
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+    if not 0 < value <= MAX_SCALE:
+        raise argparse.ArgumentTypeError(f"must be > 0 and <= {MAX_SCALE:g}, got {text}")
+    return value
+
+
+def _sections(text: str) -> tuple[str, ...]:
+    from steps.domain.enums import Section
+
+    names = tuple(part.strip() for part in text.split(",") if part.strip())
+    known = {s.value for s in Section}
+    unknown = [name for name in names if name not in known]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown section {', '.join(unknown) or '(none)'}: sections are "
+            + ", ".join(s.value for s in Section)
+        )
+    return names
+
+
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "sample",
@@ -27,7 +53,9 @@ def register(subparsers: Any) -> None:
         description="Generate N synthetic brands (launch, growth and mature, Kuaishou and "
         "Douyin, in turn) from seed S and write them to FILE: .json as one document, "
         ".jsonl streamed record by record (fast enough for millions of streams). "
-        "The same arguments always give the same data.",
+        "Every order of every stream and talent is written (--no-orders leaves them out); "
+        "--shape or --sections keep part of the data, as one back-office export would "
+        "hold it. The same arguments always give the same data.",
     )
     parser.add_argument("--brands", type=_non_negative, default=3, metavar="N")
     parser.add_argument("--seed", type=_non_negative, default=0, metavar="S")
@@ -41,10 +69,34 @@ def register(subparsers: Any) -> None:
         "--days", type=_positive, default=61, help="length of the window (default: 61)"
     )
     parser.add_argument(
+        "--scale",
+        type=_scale,
+        default=1.0,
+        metavar="X",
+        help="multiply every brand's audience, and so its orders and GMV "
+        "(default: 1, small merchants; 20: large brands)",
+    )
+    parser.add_argument(
         "--no-orders",
         dest="orders",
         action="store_false",
-        help="leave out the per-brand order sample",
+        help="leave out the order details (every order of every stream and talent)",
+    )
+    from steps._shapes import SHAPES
+
+    part = parser.add_mutually_exclusive_group()
+    part.add_argument(
+        "--shape",
+        choices=sorted(SHAPES),
+        help="keep what one back-office export holds: "
+        + "; ".join(f"{name}: {shape.description}" for name, shape in sorted(SHAPES.items())),
+    )
+    part.add_argument(
+        "--sections",
+        type=_sections,
+        metavar="A,B",
+        help="keep only these sections (streams, plans, stream_products, orders, products, "
+        "talent_collabs, fan_groups, trust_signals, short_videos, paid_campaigns, audience)",
     )
     parser.add_argument(
         "-o", "--output", required=True, metavar="FILE", help="output file (.json, .jsonl)"
@@ -69,17 +121,25 @@ def run(args: argparse.Namespace) -> int:
         )
     check_output(path)
     started = time.perf_counter()
+    options = {
+        "streams_per_brand": args.streams_per_brand,
+        "days": args.days,
+        "orders": args.orders,
+        "scale": args.scale,
+        "shape": args.shape,
+        "sections": args.sections,
+    }
+    from steps.sample import iter_records
+
+    try:
+        iter_records(args.brands, args.seed, **options)  # checks the arguments, draws nothing
+    except ValueError as error:
+        raise InvalidDataError([Problem("", str(error))], str(path)) from None
     if suffix == ".json":
         from steps.io.files import dump
         from steps.sample import generate
 
-        dataset = generate(
-            args.brands,
-            args.seed,
-            streams_per_brand=args.streams_per_brand,
-            days=args.days,
-            orders=args.orders,
-        )
+        dataset = generate(args.brands, args.seed, **options)
         dump(dataset, path)
         counts = {
             "stream": sum(len(b.streams) for b in dataset.brands),
@@ -88,14 +148,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         from steps.sample import write_jsonl
 
-        counts = write_jsonl(
-            path,
-            args.brands,
-            args.seed,
-            streams_per_brand=args.streams_per_brand,
-            days=args.days,
-            orders=args.orders,
-        )
+        counts = write_jsonl(path, args.brands, args.seed, **options)
     seconds = time.perf_counter() - started
     warn(
         f"{path}: {args.brands} brands, {counts.get('stream', 0):,} streams, "

@@ -57,6 +57,7 @@ from steps.columnar.table import (
     recode,
     shared_columns,
 )
+from steps.domain.enums import Section
 from steps.domain.errors import InvalidDataError, Problem, join_path
 from steps.domain.fields import (
     MAX_COUNT,
@@ -721,6 +722,9 @@ class _Brands:
     products: list[frozenset[str]]
     windows: list[tuple[date | None, date | None]]
     catalogue: ProductCatalogue
+    #: The dates the brand's coverage gives its streams, checked (as the loader does) before
+    #: the window.
+    stream_dates: list[tuple[date | None, date | None]] = attrs.field(factory=list)
 
     @classmethod
     def of(cls, dataset: Dataset) -> _Brands:
@@ -730,7 +734,15 @@ class _Brands:
             [frozenset(p.product_id for p in b.products) for b in dataset.brands],
             [(b.window_start, b.window_end) for b in dataset.brands],
             ProductCatalogue.of(dataset.brands),
+            [_stream_dates(b) for b in dataset.brands],
         )
+
+
+def _stream_dates(brand: Brand) -> tuple[date | None, date | None]:
+    for entry in brand.coverage or ():
+        if entry.section is Section.STREAMS:
+            return entry.start, entry.end
+    return None, None
 
 
 @attrs.define
@@ -1666,21 +1678,27 @@ def _window_check(
     ok: BoolArray,
     problems: _Problems,
 ) -> None:
-    if not any(start is not None or end is not None for start, end in brands.windows):
-        return
-    low = np.array(
-        [(s.toordinal() - _EPOCH_DAY) if s else -(2**62) for s, _ in brands.windows] + [0]
-    )
-    high = np.array([(e.toordinal() - _EPOCH_DAY) if e else 2**62 for _, e in brands.windows] + [0])
     local = (
         columns["started_at_us"] + columns["started_at_offset_min"].astype(np.int64) * 60_000_000
     )
     day = local // _DAY_US
-    outside = ok & (brand >= 0) & ((day < low[brand]) | (day > high[brand]))
-    for row in np.flatnonzero(outside).tolist():
-        start, end = brands.windows[brand[row]]
-        when = date.fromordinal(int(day[row]) + _EPOCH_DAY)
-        problems.add(row, "started_at", f"{when} lies outside the brand's window {start}..{end}")
+
+    def coverage(start: date | None, end: date | None) -> str:
+        return f"lies outside the dates coverage gives streams ({start or '…'}..{end or '…'})"
+
+    def window(start: date | None, end: date | None) -> str:
+        return f"lies outside the brand's window {start}..{end}"
+
+    # The loader's order: the coverage's dates, then the window.
+    for spans, message in ((brands.stream_dates, coverage), (brands.windows, window)):
+        if not any(start is not None or end is not None for start, end in spans):
+            continue
+        low = np.array([(s.toordinal() - _EPOCH_DAY) if s else -(2**62) for s, _ in spans] + [0])
+        high = np.array([(e.toordinal() - _EPOCH_DAY) if e else 2**62 for _, e in spans] + [0])
+        outside = ok & (brand >= 0) & ((day < low[brand]) | (day > high[brand]))
+        for row in np.flatnonzero(outside).tolist():
+            when = date.fromordinal(int(day[row]) + _EPOCH_DAY)
+            problems.add(row, "started_at", f"{when} {message(*spans[brand[row]])}")
 
 
 # =========================================================================== chunks

@@ -205,7 +205,8 @@ def _restricted_collab(collab: TalentCollab, period: CalendarPeriod) -> TalentCo
 
 def restrict(brand: Brand, period: CalendarPeriod) -> Brand:
     """The brand within ``period``: its window set to the period; streams, orders and short
-    videos dated in it; talent collaborations cut to the period with their counts spread
+    videos dated in it (a stream's orders with their stream), paid campaigns of its streams
+    or days; talent collaborations cut to the period with their counts spread
     evenly over their days (rounded; a sliver too small to hold an order is dropped);
     trust signals observed after the period left out; accounts and products as they are."""
     streams = tuple(s for s in brand.streams if in_period(s, period))
@@ -214,12 +215,21 @@ def restrict(brand: Brand, period: CalendarPeriod) -> Brand:
         c for c in (_restricted_collab(c, period) for c in brand.talent_collabs) if c is not None
     )
     collab_ids = {c.collab_id for c in collabs}
+    # A stream's orders go with it, those placed after midnight included.
     orders = tuple(
         o
         for o in brand.orders
-        if period.contains(o.placed_at.date())
-        and (o.stream_id is None or o.stream_id in kept)
+        if (o.stream_id in kept if o.stream_id is not None else period.contains(o.placed_at.date()))
         and (o.collab_id is None or o.collab_id in collab_ids)
+    )
+    campaigns = tuple(
+        c
+        for c in brand.paid_campaigns
+        if (
+            c.stream_id in kept
+            if c.stream_id is not None
+            else overlap((c.started_on, c.ended_on), (period.start, period.end)) is not None
+        )
     )
     return attrs.evolve(
         brand,
@@ -228,6 +238,7 @@ def restrict(brand: Brand, period: CalendarPeriod) -> Brand:
         streams=streams,
         talent_collabs=collabs,
         orders=orders,
+        paid_campaigns=campaigns,
         short_videos=tuple(v for v in brand.short_videos if period.contains(v.posted_at.date())),
         trust_signals=tuple(
             t for t in brand.trust_signals if t.observed_on is None or t.observed_on <= period.end

@@ -563,6 +563,11 @@ def _trimmed_sample() -> dict[str, Any]:
                 "orders": orders,
                 "trust_signals": brand["trust_signals"][:2],
                 "short_videos": brand["short_videos"][:2],
+                "paid_campaigns": [
+                    c
+                    for c in brand.get("paid_campaigns", [])
+                    if c.get("stream_id") in (None, *kept_streams)
+                ][:2],
             }
         )
     return {"schema_version": files.SCHEMA_VERSION, "brands": brands}

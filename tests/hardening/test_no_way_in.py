@@ -217,6 +217,7 @@ def hostile_dataset() -> Dataset:
                     for i, s in enumerate(brand.streams)
                 ),
                 orders=tuple(attrs.evolve(o, stream_id=None) for o in brand.orders),
+                paid_campaigns=tuple(attrs.evolve(c, stream_id=None) for c in brand.paid_campaigns),
                 talent_collabs=tuple(
                     attrs.evolve(c, talent_name=SCRIPT) for c in brand.talent_collabs
                 ),
@@ -281,6 +282,7 @@ def test_score_csv_neutralises_formulas(
                 brand_id=FORMULAS[0],
                 streams=streams,
                 orders=tuple(attrs.evolve(o, stream_id=None) for o in brand.orders),
+                paid_campaigns=tuple(attrs.evolve(c, stream_id=None) for c in brand.paid_campaigns),
             ),
         )
     )

@@ -40,6 +40,7 @@ def year_one() -> Dataset:
                 streams=streams,
                 window_start=None,
                 window_end=None,
+                coverage=None,
                 short_videos=(),
                 trust_signals=(),
             ),

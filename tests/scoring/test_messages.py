@@ -340,16 +340,17 @@ def test_a_chinese_run_of_the_sample_reads_as_chinese(sample: Dataset, chinese: 
 def test_the_english_run_is_the_one_the_docs_quote(english: ScoreResults) -> None:
     steps_card = next(c for c in english.cards if c.scorer == "steps" and c.brand_id == "b00")
     assert [r.text for r in steps_card.recommendations][1:3] == [
-        "Paid-traffic ROI: 1.719 × against target 3, floor 1 → 36/100. Move paid budget to the "
+        "Distribution level through talents (100w+): 0.09508 × 100w (¥1,000,000) against "
+        "target 1, floor 0 → 10/100. Concentrate samples and commission on the talents that "
+        "sell most until distribution passes 100w+ (¥1,000,000).",
+        "Paid-traffic ROI: 1.622 × against target 3, floor 1 → 31/100. Move paid budget to the "
         "hero products and time slots with the best GMV per viewer, and cut the rest.",
-        "Streaming hours per week: 3.571 hours/week against target 20, floor 0 → 18/100. "
-        "Lengthen sessions or add a second daily slot on the matrix accounts.",
     ]
     assert steps_card.notes["stage_reason"].startswith(
-        "talents sell 93% of GMV and the brand's distribution through them reached 100w+"
+        "talents sell 93% of GMV and the brand's distribution through them (¥95,078) is below 100w+"
     )
     assert steps_card.notes["stage_evidence"].startswith(
-        "talent GMV share 93%; talent distribution ¥2,056,037 (100w+ reached)"
+        "talent GMV share 93%; talent distribution ¥95,078 (below 100w+)"
     )
 
 
