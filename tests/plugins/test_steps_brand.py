@@ -14,7 +14,7 @@ from typing import Any
 import attrs
 import pluggy
 import pytest
-from hypothesis import assume, given
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import steps
@@ -448,6 +448,9 @@ def test_a_section_not_provided_never_gives_a_value(subject: Brand):
 
 
 @given(SMALL_BRANDS, st.data())
+# Most small brands drawn have no paid order inside their order window, which the property
+# needs; the rejections are expected, not a strategy gone wrong.
+@settings(suppress_health_check=[HealthCheck.filter_too_much])
 def test_adding_repeat_orders_never_lowers_the_private_domain(subject: Brand, data):
     assume(any(o.paid for o in subject.orders))
     base = data.draw(st.sampled_from([o for o in subject.orders if o.paid]))

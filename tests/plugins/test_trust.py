@@ -27,6 +27,7 @@ from steps.plugins.trust import (
 )
 from steps.scoring import hookspecs
 from steps.scoring.contract import BrandScorer, ScoringContext
+from steps.scoring.results import ScoreCard
 from steps.scoring.indicators import Component, Origin
 from steps.testing import strategies
 from tests.plugins.support import (
@@ -241,6 +242,10 @@ def test_lower_reported_refund_rate_never_lowers_trust(
     assert after.confidence == before.confidence
 
 
+def available(card: ScoreCard) -> set[str]:
+    return {i.key for i in card.indicators() if i.available}
+
+
 @given(strategies.brands(max_orders=6, max_streams=3), st.fractions(0, 1))
 def test_lower_measured_refund_rate_never_lowers_trust(brand: Brand, factor: Fraction) -> None:
     lower = attrs.evolve(
@@ -257,7 +262,15 @@ def test_lower_measured_refund_rate_never_lowers_trust(brand: Brand, factor: Fra
         ),
     )
     before, after = SCORER.score(brand, CONTEXT), SCORER.score(lower, CONTEXT)
-    assert after.score >= before.score - 1e-9
+    refund_before = before.indicator("measured_refund_rate").score
+    refund_after = after.indicator("measured_refund_rate").score
+    if refund_before is not None and refund_after is not None:
+        assert refund_after >= refund_before - 1e-9
+    # An order refunded in full is no sale: refunding it less can make it count where other
+    # indicators read paid orders (the trust-card share of buyers), so the card as a whole is
+    # compared only when the same indicators are available on both sides.
+    if available(before) == available(after):
+        assert after.score >= before.score - 1e-9
     rate_before = before.indicator("measured_refund_rate").value
     rate_after = after.indicator("measured_refund_rate").value
     assert (rate_before is None) == (rate_after is None)
