@@ -159,3 +159,13 @@ def test_the_command_counts_the_periods_videos(
         f for f in section["attribution"]["factors"] if f["key"] == "content_views_per_viewer"
     )
     assert factor["after"] == pytest.approx(views / uv)
+
+
+def test_the_gmv_page_describes_the_identity_as_the_code_has_it() -> None:
+    text = (Path(__file__).resolve().parents[2] / "docs" / "gmv.md").read_text(encoding="utf-8")
+    section = text.split("**`kuaishou-content-views`**", 1)[1].split("**`funnel`**", 1)[0]
+    rows = [r for r in section.splitlines() if r.startswith("| `")]
+    assert len(rows) == len(KUAISHOU_CONTENT_VIEWS.factors)
+    for row, factor in zip(rows, KUAISHOU_CONTENT_VIEWS.factors, strict=True):
+        assert row == f"| `{factor.key}` | {factor.name} | {factor.name_zh} | `{factor.formula}` |"
+    assert KUAISHOU_CONTENT_VIEWS.name_zh in text
