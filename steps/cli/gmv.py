@@ -234,15 +234,11 @@ def _period_videos(
     """The brand's short videos on ``platform`` posted in each period (their own date), or
     ``None`` when the brand did not provide its short videos: then their views are unknown,
     not zero."""
-    from steps.domain.enums import Section
+    from steps.gmv.scope import period_videos
 
-    if not brand.provided(Section.SHORT_VIDEOS):
+    first, second = (period_videos(brand, platform, p.start, p.end) for p in periods[:2])
+    if first is None or second is None:
         return None
-    on = {a.account_id for a in brand.accounts if a.platform == platform}
-    mine = [v for v in brand.short_videos if v.account_id in on]
-    first, second = (
-        tuple(v for v in mine if p.start <= v.posted_at.date() <= p.end) for p in periods[:2]
-    )
     return first, second
 
 

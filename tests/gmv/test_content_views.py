@@ -169,3 +169,41 @@ def test_the_gmv_page_describes_the_identity_as_the_code_has_it() -> None:
     for row, factor in zip(rows, KUAISHOU_CONTENT_VIEWS.factors, strict=True):
         assert row == f"| `{factor.key}` | {factor.name} | {factor.name_zh} | `{factor.formula}` |"
     assert KUAISHOU_CONTENT_VIEWS.name_zh in text
+
+
+def test_trends_and_plans_take_each_periods_videos() -> None:
+    from steps.gmv.plans import parse_amount_fen, plan
+    from steps.gmv.trends import trend
+
+    dataset = steps.sample_dataset()
+    brand = dataset.brand("b00")
+    series = trend(dataset, "b00", by="month", identity="kuaishou-content-views", scores=False)
+    september = next(p for p in series.periods if p.period.start == date(2021, 9, 1))
+    streams = [s for s in brand.streams if s.started_at.date() >= date(2021, 9, 1)]
+    videos = [v for v in brand.short_videos if v.posted_at.date() >= date(2021, 9, 1)]
+    views = sum(s.views or 0 for s in streams) + sum(v.views or 0 for v in videos)
+    assert september.factors[1] == pytest.approx(views / sum(s.uv for s in streams))
+    result = plan(
+        dataset, "b00", target_fen=parse_amount_fen("5万"), identity="kuaishou-content-views"
+    )
+    keys = [f.key for f in result.factors]
+    assert keys == list(KUAISHOU_CONTENT_VIEWS.factor_keys)
+    # the factor targets multiply back to the target, as for every identity
+    assert math.prod(f.target for f in result.factors) == pytest.approx(5 * 10_000 * 100)
+
+
+def test_a_brand_without_short_videos_provided_cannot_use_the_identity() -> None:
+    import attrs
+
+    from steps.domain.enums import Section
+    from steps.gmv.scope import period_videos
+
+    brand = steps.sample_dataset().brand("b00")
+    assert brand.coverage is not None
+    bare = attrs.evolve(
+        brand,
+        short_videos=(),
+        coverage=tuple(c for c in brand.coverage if c.section is not Section.SHORT_VIDEOS),
+    )
+    assert period_videos(bare, None, date(2021, 9, 1), date(2021, 9, 30)) is None
+    assert period_videos(brand, None, date(2021, 9, 1), date(2021, 9, 30))
