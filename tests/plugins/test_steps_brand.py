@@ -1037,7 +1037,7 @@ def repurchase_brand(**fields: object) -> Brand:
     return brand(**values)
 
 
-def test_repurchase_follows_the_articles_definition():
+def test_repurchase_follows_one_definition_over_distinct_buyers():
     subject = repurchase_brand()
     # Paid orders in the window: A ×2, B ×1, C ×1, E ×3 → buyers A, B, C, E.
     assert measure("repurchase_rate", subject) == pytest.approx(2 / 4)
