@@ -189,6 +189,9 @@ def test_the_identities_the_page_names_exist() -> None:
 
 
 def test_every_quote_is_a_quote_of_chinese_words() -> None:
+    # a quote kept on one line: a line break inside Chinese renders as a stray space
+    for line in page_text().splitlines():
+        assert line.count("「") == line.count("」"), line
     quotes = re.findall(r"「(.*?)」", page_text())
     assert len(quotes) > 60
     assert all(re.search(r"[\u4e00-\u9fff]", q) for q in quotes)
