@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from steps.domain.enums import Platform
-    from steps.domain.model import Brand, Stream
+    from steps.domain.model import Brand, ShortVideo, Stream
     from steps.gmv.attribution import Attribution, Method, SegmentChange, UVBySourceChange
     from steps.gmv.identities import Identity
     from steps.gmv.periods import CalendarPeriod
@@ -71,7 +71,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--identity",
         default=None,
-        help="identity key for every brand: traditional, kuaishou, funnel, douyin-fact-plus, "
+        help="identity key for every brand: traditional, kuaishou, kuaishou-content-views, "
+        "funnel, douyin-fact-plus, "
         "or one a plugin registers (default: each platform's own: kuaishou for Kuaishou, "
         "douyin-fact-plus for Douyin, traditional for the rest)",
     )
@@ -120,6 +121,9 @@ class _Section:
     result: Attribution
     sources: UVBySourceChange
     talent_fen: tuple[int, int]
+    #: The short videos of each period on the platform, or ``None`` when the brand did not
+    #: provide its short videos.
+    videos: tuple[tuple[ShortVideo, ...], tuple[ShortVideo, ...]] | None = None
     #: Segments by traffic source were asked for but the platform's identity cannot split
     #: UV by source (it does not start with UV).
     no_source_split: bool = False
@@ -173,6 +177,7 @@ def _run(args: argparse.Namespace) -> int:
                 )  # fmt: skip
                 continue
             choice = choose_identity(platform, [s0, s1], identity=identity)
+            videos = _period_videos(brand, platform, periods)
             basis = buyer_basis(brand.orders, [s0, s1])
             buyers = (basis.buyers[0], basis.buyers[1]) if basis.distinct else None
             # an identity chosen per platform may not start with UV: its section says so
@@ -182,7 +187,7 @@ def _run(args: argparse.Namespace) -> int:
             try:
                 result = attribute(
                     choice.identity, s0, s1, method=args.method,
-                    by=None if no_split else args.by, buyers=buyers,
+                    by=None if no_split else args.by, buyers=buyers, short_videos=videos,
                 )  # fmt: skip
             except ValueError as error:
                 if isinstance(error, AttributionError):
@@ -195,7 +200,7 @@ def _run(args: argparse.Namespace) -> int:
                     brand, platform, (s0, s1), choice, basis, result,
                     uv_by_source_change(s0, s1),
                     (talent_gmv_fen(collabs, periods[0]), talent_gmv_fen(collabs, periods[1])),
-                    no_split,
+                    videos, no_split,
                 )
             )  # fmt: skip
     if not sections:
@@ -221,6 +226,20 @@ def _run(args: argparse.Namespace) -> int:
     else:
         say(_report(args, periods=periods, sections=sections, pooled=pooled, skipped=skipped))
     return 0
+
+
+def _period_videos(
+    brand: Brand, platform: Platform, periods: Sequence[Any]
+) -> tuple[tuple[ShortVideo, ...], tuple[ShortVideo, ...]] | None:
+    """The brand's short videos on ``platform`` posted in each period (their own date), or
+    ``None`` when the brand did not provide its short videos: then their views are unknown,
+    not zero."""
+    from steps.gmv.scope import period_videos
+
+    first, second = (period_videos(brand, platform, p.start, p.end) for p in periods[:2])
+    if first is None or second is None:
+        return None
+    return first, second
 
 
 def _brands(dataset: Any, wanted: Sequence[str] | None) -> list[Brand]:
@@ -267,7 +286,16 @@ def _pool(sections: Sequence[_Section], method: Method) -> list[_Pooled]:
                 sum(section.basis.buyers[0] for section in group),
                 sum(section.basis.buyers[1] for section in group),
             )
-        result = attribute(group[0].choice.identity, s0, s1, method=method, buyers=buyers)
+        videos = None
+        if all(section.videos is not None for section in group):
+            videos = tuple(
+                [v for section in group if section.videos is not None for v in section.videos[i]]
+                for i in (0, 1)
+            )
+        result = attribute(
+            group[0].choice.identity, s0, s1, method=method, buyers=buyers,
+            short_videos=(videos[0], videos[1]) if videos is not None else None,
+        )  # fmt: skip
         brands = tuple(dict.fromkeys(section.brand.brand_id for section in group))
         out.append(_Pooled(brands, group[0].choice.identity, distinct, result))
     return out

@@ -214,9 +214,9 @@ def distinct_buyers(orders: Iterable[Order], window: tuple[date, date] | None = 
 def paid_repurchase_rate(
     orders: Iterable[Order], window: tuple[date, date] | None = None
 ) -> float | None:
-    """Repurchase rate (复购率) over a window, as the article means it: distinct buyers with
-    two or more paid orders (`paid_orders`) in ``window`` ÷ distinct buyers.  ``None``
-    without a paid order."""
+    """Repurchase rate (复购率) over a window: distinct buyers with two or more paid orders
+    (`paid_orders`) in ``window`` ÷ distinct buyers.  The article quotes the platform's rate
+    without defining it; this definition is the library's.  ``None`` without a paid order."""
     counts = Counter(o.buyer_key for o in paid_orders(orders, window))
     return ratio(sum(1 for n in counts.values() if n >= 2), len(counts))
 

@@ -55,7 +55,7 @@ import numpy as np
 import numpy.typing as npt
 
 from steps.domain.enums import TrafficSource
-from steps.domain.model import Stream, TalentCollab
+from steps.domain.model import ShortVideo, Stream, TalentCollab
 from steps.gmv.decompose import (
     AttributionError,
     allocate_exact,
@@ -374,6 +374,8 @@ class _Side:
     streams: tuple[Stream, ...] = ()
     collabs: tuple[TalentCollab, ...] = ()
     totals: StreamTotals | None = None
+    #: The period's short videos, when given (``None``: not given).
+    videos: tuple[ShortVideo, ...] | None = None
 
 
 def _side(items: Inputs, which: str) -> _Side:
@@ -409,7 +411,7 @@ def _aggregate(side: _Side, kind: str) -> StreamTotals:
         return side.totals.total()
     if kind == "collabs":
         return StreamTotals.from_collabs(side.collabs)
-    return StreamTotals.from_streams(side.streams)
+    return StreamTotals.from_streams(side.streams, short_videos=side.videos)
 
 
 # ------------------------------------------------------------------------------ attribute
@@ -423,6 +425,7 @@ def attribute(
     method: Method = "lmdi",
     by: By = None,
     buyers: tuple[int, int] | None = None,
+    short_videos: tuple[Iterable[ShortVideo], Iterable[ShortVideo]] | None = None,
 ) -> Attribution:
     """Attribute the GMV change from ``before`` to ``after`` to the factors of ``identity``.
 
@@ -440,6 +443,10 @@ def attribute(
         buyers: the buyers of each period counted once over the period (distinct buyers,
             :func:`steps.gmv.scope.buyer_basis`), replacing the streams' summed buyers in
             the factor table; segments keep their own summed buyers.
+        short_videos: the short videos posted in each period, for identities that read
+            their views (``video_views``, e.g. ``kuaishou-content-views``).  Segments by
+            account take each video's account; by stream or a function, the column is
+            unavailable (a video belongs to an account, not to a stream).
 
     Raises:
         IdentityError: an input the identity needs is missing (the message names the
@@ -455,6 +462,9 @@ def attribute(
     if isinstance(by, str) and by not in DIMENSIONS:
         raise ValueError(f"unknown dimension {by!r} (known: {', '.join(DIMENSIONS)})")
     side0, side1 = _side(before, "before"), _side(after, "after")
+    if short_videos is not None:
+        side0 = attrs.evolve(side0, videos=tuple(short_videos[0]))
+        side1 = attrs.evolve(side1, videos=tuple(short_videos[1]))
     kind = _kind(side0, side1, by)
     _check_dimension(identity, kind, by)
     agg0, agg1 = _aggregate(side0, kind), _aggregate(side1, kind)
@@ -559,15 +569,21 @@ def _segments(
         t0 = StreamTotals.from_collabs(side0.collabs, by=key)
         t1 = StreamTotals.from_collabs(side1.collabs, by=key)
     else:
+        video_key: Callable[[ShortVideo], str] | None = None
         if by == "account":
             key = _account_id
+            video_key = _video_account_id
         elif by == "stream":
             key = _stream_id
         else:
             assert callable(by)  # noqa: S101  # strings were all handled above
             key = by
-        t0 = StreamTotals.from_streams(side0.streams, by=key)
-        t1 = StreamTotals.from_streams(side1.streams, by=key)
+        t0, t1 = (
+            StreamTotals.from_streams(
+                side.streams, by=key, short_videos=side.videos, video_by=video_key
+            )
+            for side in (side0, side1)
+        )
     t0, t1 = _aligned(t0, t1)
     return _matrix(identity, method=method, dimension=dimension, tables=(t0, t1), delta=delta)
 
@@ -578,6 +594,10 @@ def _account_id(stream: Stream) -> str:
 
 def _stream_id(stream: Stream) -> str:
     return stream.stream_id
+
+
+def _video_account_id(video: ShortVideo) -> str:
+    return video.account_id
 
 
 def _aligned(t0: StreamTotals, t1: StreamTotals) -> tuple[StreamTotals, StreamTotals]:

@@ -11,10 +11,13 @@ Built-in identities (see ``docs/gmv.md`` for the Chinese names and the reasoning
 
     traditional       GMV = UV × (B / UV) × (GMV / B)
     kuaishou          GMV = UV × (W / UV) × (B / W) × (O / B) × (GMV / O)     W = watch minutes
+    kuaishou-content-views
+                      GMV = UV × (V / UV) × (B / V) × (O / B) × (GMV / O)     V = all views
     funnel            GMV = E × (UV / E) × (PE / UV) × (PC / PE) × (OC / PC) × (O / OC) × (GMV / O)
     douyin-fact-plus  GMV = E × (PC / E) × (B / PC) × (GMV / B)
 
-with B buyers, O paid orders, E exposure (曝光), PE product-exposure UV, PC product-click UV
+with B buyers, O paid orders, V the content views (the streams' views and the views of the
+period's short videos), E exposure (曝光), PE product-exposure UV, PC product-click UV
 and OC orders created.  Every built-in is a telescoping chain of ratios, so it multiplies
 back to GMV exactly whenever no denominator is zero.
 
@@ -47,7 +50,7 @@ import numpy as np
 import numpy.typing as npt
 
 from steps.domain import metrics
-from steps.domain.model import Stream, TalentCollab
+from steps.domain.model import ShortVideo, Stream, TalentCollab
 from steps.gmv.decompose import AttributionError
 
 if TYPE_CHECKING:
@@ -62,6 +65,7 @@ __all__ = [
     "FUNNEL",
     "IDENTITY_KEY_PATTERN",
     "KUAISHOU",
+    "KUAISHOU_CONTENT_VIEWS",
     "OPTIONAL_STREAM_COLUMNS",
     "RELATIVE_TOLERANCE",
     "TRADITIONAL",
@@ -106,6 +110,8 @@ COLUMNS: Final[Mapping[str, str]] = MappingProxyType(
         "interactions": "comments + likes + shares; optional",
         "new_followers": "new followers (涨粉); optional",
         "paid_spend_fen": "paid-traffic spend in fen (投放消耗); optional",
+        "video_views": "views (播放量) of the short videos posted in the period; optional, "
+        "only when the short videos are given",
     }
 )
 #: Stream fields that may be ``None`` (not recorded).
@@ -122,6 +128,9 @@ OPTIONAL_STREAM_COLUMNS: Final = (
 _COLLAB_COLUMNS: Final = ("streams", "uv", "buyers", "orders", "gmv_fen")
 _MINUTE_SOURCES: Final = {"watch_seconds": "watch_minutes", "duration_seconds": "duration_minutes"}
 _SHOWN_IDS: Final = 5
+_NO_VIDEOS: Final = (
+    "short videos not given (pass the period's short videos to count their views as content)"
+)
 _EXACT_FLOAT_INT: Final = 2.0**53
 _INT64_LIMIT: Final = 9.2e18
 
@@ -506,10 +515,21 @@ class StreamTotals:
 
     @classmethod
     def from_streams(
-        cls, streams: Iterable[Stream], *, by: Callable[[Stream], str] | None = None
+        cls,
+        streams: Iterable[Stream],
+        *,
+        by: Callable[[Stream], str] | None = None,
+        short_videos: Iterable[ShortVideo] | None = None,
+        video_by: Callable[[ShortVideo], str] | None = None,
     ) -> StreamTotals:
         """Sum ``streams``, into one row labelled ``"all"`` or one row per ``by(stream)``
-        (labels sorted).  The per-stream values are put into numpy arrays once."""
+        (labels sorted).  The per-stream values are put into numpy arrays once.
+
+        ``short_videos`` (the videos posted in the same period) give the column
+        ``video_views``; with ``by``, each video goes to the row ``video_by(video)`` (a label
+        that no stream has gets a row of its own), and without ``video_by`` the column is
+        unavailable.  A video without a view count makes the column unavailable, naming it.
+        """
         items = tuple(streams)
         n = len(items)
 
@@ -536,11 +556,34 @@ class StreamTotals:
                 missing[field] = _lacking(field, lacking, len(lacking), n)
             else:
                 per_stream[field] = np.asarray(raw, dtype=np.float64).reshape(n)
+        videos = None if short_videos is None else tuple(short_videos)
+        video_keys: list[str] | None = None
+        if videos is None:
+            missing["video_views"] = _NO_VIDEOS
+        elif by is not None and video_by is None:
+            missing["video_views"] = "short-video views are not split by this dimension"
+        else:
+            lacking = [v.video_id for v in videos if v.views is None]
+            if lacking:
+                missing["video_views"] = _lacking(
+                    "views", lacking, len(lacking), len(videos), "short video"
+                )
+            elif by is not None and video_by is not None:
+                video_keys = [video_by(v) for v in videos]
         if by is None:
             labels: tuple[str, ...] = ("all",)
             codes: IntArray | None = None
         else:
-            labels, codes = _codes([by(s) for s in items])
+            labels, codes = _codes([*(by(s) for s in items), *(video_keys or ())])
+        if "video_views" not in missing:
+            assert videos is not None  # noqa: S101  # checked above
+            views = np.fromiter((v.views or 0 for v in videos), dtype=np.float64)
+            video_codes = None if codes is None else codes[n:]
+            codes = None if codes is None else codes[:n]
+            totals = cls._grouped(labels, codes, per_stream, gmv, missing)
+            columns = dict(totals.columns)
+            columns["video_views"] = _group(video_codes, len(labels), views)
+            return cls(totals.labels, columns, totals.gmv_fen_exact, totals.missing)
         return cls._grouped(labels, codes, per_stream, gmv, missing)
 
     @classmethod
@@ -786,7 +829,56 @@ KUAISHOU: Final = Identity(
     ),
     description="GMV = UV × (W / UV) × (B / W) × (O / B) × (GMV / O), W = watch minutes: "
     "viewers × content consumption time × order conversion per unit time × repurchase "
-    "frequency × average order value.",
+    "frequency × average order value, with content time the live streams' watch time only "
+    "(`kuaishou-content-views` adds short videos, counted in views).",
+)  # fmt: skip
+
+
+def _content_views(columns: Columns) -> FloatArray:
+    return columns["views"] + columns["video_views"]
+
+
+def _views_per_viewer(columns: Columns) -> FloatArray:
+    return safe_ratio(_content_views(columns), columns["uv"])
+
+
+def _buyers_per_view(columns: Columns) -> FloatArray:
+    return safe_ratio(columns["buyers"], _content_views(columns))
+
+
+# The article's content (内容消费时间) is short video and live alike.  Short videos record
+# views (播放量), not watch time, and views cannot be added to minutes, so this form counts
+# content consumption in views on both sides; ``kuaishou`` keeps time, live only.
+KUAISHOU_CONTENT_VIEWS: Final = Identity(
+    "kuaishou-content-views",
+    "Kuaishou five factors, content as views of live and short video",
+    "快手内容电商五因子（内容消费：直播与短视频观看次数）",
+    factors=(
+        _UV,
+        Factor(
+            "content_views_per_viewer", "content views per viewer (live + short video)",
+            "人均内容观看次数（直播+短视频）", "views per viewer",
+            "(views + video_views) / uv", _views_per_viewer, ("views", "video_views", "uv"),
+        ),
+        Factor(
+            "buyers_per_content_view", "buyers per content view", "单位内容观看成交转化",
+            "buyers per view", "buyers / (views + video_views)", _buyers_per_view,
+            ("buyers", "views", "video_views"),
+        ),
+        Factor.of_ratio(
+            "orders_per_buyer", "orders", "buyers", name="orders per buyer",
+            name_zh="购买频次（复购）", unit="orders per buyer",
+        ),
+        Factor.of_ratio(
+            "aov", "gmv_fen", "orders", name="AOV per order", name_zh="客单价",
+            unit="fen per order",
+        ),
+    ),
+    description="GMV = UV × (V / UV) × (B / V) × (O / B) × (GMV / O), V = the streams' views "
+    "(观看次数) + the views of the period's short videos (播放量): the five factors with "
+    "content consumption counted in views of live and short video alike. Short videos record "
+    "views, not watch time, so content is counted in views; the `kuaishou` identity counts "
+    "live watch time only.",
 )  # fmt: skip
 
 FUNNEL: Final = Identity(
@@ -854,7 +946,13 @@ DOUYIN_FACT_PLUS: Final = Identity(
 )  # fmt: skip
 
 #: The identities the built-in plugin :mod:`steps.plugins.identities` registers.
-BUILTIN_IDENTITIES: Final = (TRADITIONAL, KUAISHOU, FUNNEL, DOUYIN_FACT_PLUS)
+BUILTIN_IDENTITIES: Final = (
+    TRADITIONAL,
+    KUAISHOU,
+    KUAISHOU_CONTENT_VIEWS,
+    FUNNEL,
+    DOUYIN_FACT_PLUS,
+)
 
 
 # ------------------------------------------------------------------------------ plugins

@@ -6,7 +6,8 @@ indicator key ``scorer.indicator`` (``steps.repurchase_rate``, ``stage.avg_watch
 Nothing here imports a scorer: a plan looks the indicators up in the score cards of the
 scorers that are installed, and a lever whose scorer is missing is shown unscored.
 
-Why each lever is where it is (the article's reasoning, and the identity's arithmetic):
+Why each lever is where it is (the library's reading: the article names the factors, not
+what moves them; and the identity's arithmetic):
 
 * **UV** grows with time on air and accounts (cadence, matrix), public and paid traffic
   (公域流量加持, ROI of 磁力金牛 / 巨量千川), warm-up (预热: preheat videos, reservations)
@@ -16,7 +17,8 @@ Why each lever is where it is (the article's reasoning, and the identity's arith
 * **buyers per watch-minute** (单位时间订单转化率) with selling on air: explaining the hero
   products, coupons used, the viewer → buyer conversion;
 * **orders per buyer** (回购频率) with the private domain (私域): repurchase, fan-group size and
-  activity, and the trust that brings buyers back (信任购 lifted repurchase by about 20%);
+  activity, and the trust that brings buyers back (信任购 lifted repurchase by about 20%, by
+  the platform's published figure, not the article's);
 * **AOV** (客单价) with channel-exclusive supply (渠道特供) and the assortment's tiers and
   price bands.
 
@@ -86,6 +88,19 @@ LEVERS: Final = _frozen(
             "uv": _UV,
             "minutes_per_viewer": _WATCH,
             "buyers_per_minute": _CONVERSION,
+            "orders_per_buyer": _REPURCHASE,
+            "aov": _AOV,
+        },
+        "kuaishou-content-views": {
+            "uv": _UV,
+            "content_views_per_viewer": (
+                "stage.preheat_videos",
+                "stage.preheat_rhythm",
+                "stage.preheat_views_per_viewer",
+                "douyin-interest.content_output",
+                *_WATCH,
+            ),
+            "buyers_per_content_view": _CONVERSION,
             "orders_per_buyer": _REPURCHASE,
             "aov": _AOV,
         },

@@ -57,6 +57,7 @@ from steps.gmv.scope import (
     buyer_basis,
     choose_identity,
     period_totals,
+    period_videos,
     platform_streams,
 )
 
@@ -387,7 +388,11 @@ def plan(
     chosen = [s for s in streams if in_period(s, base_period)]
     choice = choose_identity(chosen_platform, [chosen], identity=identity)
     basis = buyer_basis(brand.orders, [chosen])
-    totals = period_totals(chosen, basis.buyers[0] if basis.distinct else None)
+    totals = period_totals(
+        chosen,
+        basis.buyers[0] if basis.distinct else None,
+        period_videos(brand, chosen_platform, base_period.start, base_period.end),
+    )
     x = [float(v) for v in choice.identity.factor_values(totals)[0]]
     current = int(totals.gmv_fen_exact[0])
     if current <= 0:

@@ -25,15 +25,16 @@ multiplies back either way: buyers cancel out of its product.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 from types import MappingProxyType
 from typing import Final, Literal
 
 import attrs
 
 from steps.domain import metrics
-from steps.domain.enums import Platform
+from steps.domain.enums import Platform, Section
 from steps.domain.metrics import main_platform
-from steps.domain.model import Brand, Order, Stream
+from steps.domain.model import Brand, Order, ShortVideo, Stream
 from steps.gmv.identities import (
     BUILTIN_IDENTITIES,
     DOUYIN_FACT_PLUS,
@@ -51,6 +52,7 @@ __all__ = [
     "buyer_basis",
     "choose_identity",
     "period_totals",
+    "period_videos",
     "platform_streams",
     "streams_by_platform",
 ]
@@ -195,10 +197,29 @@ def buyer_basis(orders: Sequence[Order], stream_sets: Sequence[Sequence[Stream]]
     return BuyerBasis("per_stream", summed, itemised, total)
 
 
-def period_totals(streams: Sequence[Stream], buyers: int | None = None) -> StreamTotals:
+def period_totals(
+    streams: Sequence[Stream],
+    buyers: int | None = None,
+    short_videos: Sequence[ShortVideo] | None = None,
+) -> StreamTotals:
     """The streams summed into one row, with ``buyers`` (distinct buyers over the period)
-    replacing the summed per-stream buyers when given."""
-    totals = StreamTotals.from_streams(streams)
+    replacing the summed per-stream buyers when given, and the views of ``short_videos``
+    (the period's videos, :func:`period_videos`) when given."""
+    totals = StreamTotals.from_streams(streams, short_videos=short_videos)
     if buyers is None:
         return totals
     return totals.with_columns(totals.labels, buyers=[buyers])
+
+
+def period_videos(
+    brand: Brand, platform: Platform | None, start: date, end: date
+) -> tuple[ShortVideo, ...] | None:
+    """The brand's short videos on ``platform`` (any platform when ``None``) posted from
+    ``start`` to ``end`` inclusive (their own date), or ``None`` when the brand did not
+    provide its short videos: then their views are unknown, not zero."""
+    if not brand.provided(Section.SHORT_VIDEOS):
+        return None
+    on = {a.account_id for a in brand.accounts if platform is None or a.platform == platform}
+    return tuple(
+        v for v in brand.short_videos if v.account_id in on and start <= v.posted_at.date() <= end
+    )

@@ -57,6 +57,7 @@ from steps.gmv.scope import (
     buyer_basis,
     choose_identity,
     period_totals,
+    period_videos,
     platform_streams,
 )
 
@@ -360,7 +361,11 @@ def trend(
     choice = choose_identity(chosen_platform, groups, identity=identity)
     basis = buyer_basis(brand.orders, groups)
     totals = [
-        period_totals(group, basis.buyers[i] if basis.distinct else None)
+        period_totals(
+            group,
+            basis.buyers[i] if basis.distinct else None,
+            period_videos(brand, chosen_platform, periods[i].start, periods[i].end),
+        )
         for i, group in enumerate(groups)
     ]
     values = [choice.identity.factor_values(t)[0] for t in totals]

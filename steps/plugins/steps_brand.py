@@ -3,11 +3,12 @@
 The article behind this library names five elements of a brand's operation on Kuaishou:
 self-broadcast (品牌自播, **S**), public-domain traffic boost (公域流量加持, **T**), talent
 distribution (达人分销, **E**), private-domain operation (私域运营, **P**) and channel special
-supply (渠道特供, **SS**).  It gives an order through a brand's life (talents take a new store
-from zero to one; once the brand's distribution through talents reaches 100w+, self-broadcast
-takes over; the private domain and channel supply deepen it) but names no stages, weights or
-thresholds: those are this module's own, and say so (:data:`STAGE_THRESHOLDS`,
-:data:`STAGE_NAMES_PROVENANCE`, :data:`STAGE_WEIGHTS_PROVENANCE`).
+supply (渠道特供, **SS**).  It says talents take a brand from zero to one early on, that
+brands then usually turn to self-broadcast to deepen the operation, and that early
+self-broadcast does better once the brand's distribution through talents reaches 100w+; it
+places the private domain and channel supply at no point of a brand's life (STEPS runs through
+all of it) and names no stages, weights or thresholds: those are this module's own, and say
+so (:data:`STAGE_THRESHOLDS`, :data:`STAGE_NAMES_PROVENANCE`, :data:`STAGE_WEIGHTS_PROVENANCE`).
 
 :class:`StepsScorer` measures every pillar from several indicators over the brand's window;
 every indicator carries its :class:`~steps.scoring.indicators.Provenance` (the article's
@@ -1383,9 +1384,10 @@ TALENT = Component[Brand](
             inputs=("talent_collabs[].gmv_fen",),
             provenance=_article(
                 "站内分发等级达到100w+时,品牌自播初期表现较好",
-                "the brand's distribution level through talents, the milestone after which "
-                "self-broadcast takes over (a level of the brand, not a count of talents); the "
-                "article does not say over what period, so it is counted over the window",
+                "the brand's distribution level through talents, at which, the article says, "
+                "early self-broadcast does better (a level of the brand, not a count of "
+                "talents); the article does not say over what period, so it is counted over "
+                "the window",
             ),
             needs=(Section.TALENT_COLLABS,),
             weight=2.0,
@@ -1790,10 +1792,11 @@ def all_indicators() -> tuple[Indicator[Brand], ...]:
 
 #: The stage names.
 STAGE_NAMES_PROVENANCE = _assumption(
-    "launch, growth and mature are the library's names: the article names no stages. It gives "
-    "an order: talents take a new store from zero to one (从零到一); once the brand's "
-    "distribution through talents reaches 100w+, self-broadcast takes over; the private domain "
-    "and channel special supply deepen the operation"
+    "launch, growth and mature are the library's names: the article names no stages. It says "
+    "talents take a brand from zero to one early on (从零到一), that brands then usually turn "
+    "to self-broadcast to deepen the operation (自播来深化运营), and that early self-broadcast "
+    "does better once the brand's distribution through talents reaches 100w+; it places the "
+    "private domain and channel special supply at no point of a brand's life"
 )
 
 #: Nominal pillar weights by lifecycle stage.  A launch brand is judged mostly on talent
@@ -1805,8 +1808,9 @@ STAGE_WEIGHTS: Mapping[LifecycleStage, Mapping[str, float]] = {
     LifecycleStage.MATURE: {"S": 0.20, "T": 0.15, "E": 0.05, "P": 0.35, "SS": 0.25},
 }
 STAGE_WEIGHTS_PROVENANCE = _assumption(
-    "the weights are the library's own, set to follow the article's order through a brand's "
-    "life; the article gives no weights"
+    "the weights are the library's own and the article gives none: talents first, then "
+    "self-broadcast follows what the article says; weighing the private domain and channel "
+    "supply most at maturity is the library's reading"
 )
 
 #: The pillars a stage weighs at this much or more are its focus: the weakest pillar for the
@@ -1843,8 +1847,9 @@ STAGE_THRESHOLDS: tuple[StageThreshold, ...] = (
         "a talent-led brand below it is at launch; past it, at growth",
         _article(
             "站内分发等级达到100w+时,品牌自播初期表现较好",
-            "the brand's distribution level through talents; after it the article has "
-            "self-broadcast take over. Counting it over the window is ours",
+            "the brand's distribution level through talents, at which, the article says, early "
+            "self-broadcast does better. Counting it over the window, and using it as the line "
+            "between launch and growth, are ours",
         ),
     ),
     StageThreshold(
@@ -1932,7 +1937,8 @@ STAGE_RULE = (
     f"{MATURE_MAX_TALENT_SHARE:.0%} of GMV (when known) and at least two of: repurchase rate "
     f"≥ {MATURE_REPURCHASE:.0%}, private-domain GMV share ≥ {MATURE_PRIVATE_SHARE:.0%}, "
     f"fan-group members ≥ {MATURE_FAN_MEMBERS:,}; growth otherwise, a talent-led brand past "
-    "100w+ included (after it, self-broadcast takes over). When the data cannot tell (no "
+    "100w+ included (past it, the article says, early self-broadcast does better). When the "
+    "data cannot tell (no "
     f"streams provided, or fewer than {LAUNCH_MAX_WEEKS:g} weeks of self-broadcast seen and "
     "no account's opening date), the stage is not inferred: it is weighed as growth, with "
     "the source `default`, until the data says more or the option `steps.stage` sets it"

@@ -362,9 +362,10 @@ def demo_report(dataset: Dataset, results: ScoreResults, *, lang: str = "en") ->
     return "\n\n".join(blocks) if blocks else text("report.no_brands", lang)
 
 
-#: The article's contrast, pillar by pillar: where Kuaishou's STEPS and Douyin's FACT look at
-#: the same lever, and where only one of them does (the theme as a ``report.compare.theme``
-#: message key).
+#: Kuaishou's STEPS against Douyin's FACT, pillar by pillar: where the two look at the same
+#: lever, and where only one of them does (the theme as a ``report.compare.theme`` message
+#: key).  The pairing is the library's: the article contrasts trust with interest, and FACT
+#: is Douyin's own framework, which the article does not name.
 COMPARISON: Sequence[tuple[str | None, str | None, str]] = (
     ("S", "F", "own_accounts"),
     ("E", "A", "talents"),

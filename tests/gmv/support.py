@@ -10,7 +10,7 @@ import attrs
 from hypothesis import strategies as st
 
 from steps.domain.enums import Platform, TrafficSource
-from steps.domain.model import Account, Brand, Dataset, Order, Stream
+from steps.domain.model import Account, Brand, Dataset, Order, ShortVideo, Stream
 
 CST = timezone(timedelta(hours=8))
 #: Codes a Chinese text may carry as they are: the metrics' and methodologies' names, and
@@ -70,6 +70,18 @@ def make_stream(
     )
 
 
+def make_video(
+    video_id: str, account: str = "a1", views: int | None = 500, *, day: date = date(2021, 8, 1)
+) -> ShortVideo:
+    """A short video posted at noon China time on ``day``."""
+    return ShortVideo(
+        video_id=video_id,
+        account_id=account,
+        posted_at=datetime.combine(day, time(12), CST),
+        views=views,
+    )
+
+
 def five_factor_streams() -> tuple[list[Stream], list[Stream]]:
     """The worked example: one stream in August, one in September, with UV by source."""
     uv0, w0, b0, o0, g0 = FIVE_BEFORE
@@ -98,7 +110,8 @@ def positive_streams(
     draw: st.DrawFn, *, accounts: tuple[str, ...] = ("a1", "a2", "a3"), prefix: str = "s"
 ) -> Stream:
     """Streams whose every count is positive, so that every built-in identity is defined:
-    buyers <= uv, orders >= buyers, GMV >= 1 fen per order, exposure >= uv, a funnel."""
+    buyers <= uv, orders >= buyers, GMV >= 1 fen per order, exposure >= uv, views >= uv,
+    a funnel."""
     uv = draw(st.integers(1, 10**7))
     duration = draw(st.integers(60, 6 * 3600))
     watch = draw(st.integers(1, uv * duration))
@@ -109,6 +122,7 @@ def positive_streams(
     product_uv = draw(st.integers(1, uv))
     clicks = draw(st.integers(1, product_uv))
     created = draw(st.integers(orders, orders * 2))
+    views = draw(st.integers(uv, uv * 3))
     day = draw(st.dates(date(2021, 8, 1), date(2021, 9, 30)))
     number = draw(st.integers(0, 10**9))
     return Stream(
@@ -125,6 +139,7 @@ def positive_streams(
         product_exposure_uv=product_uv,
         product_click_uv=clicks,
         orders_created=created,
+        views=views,
     )
 
 

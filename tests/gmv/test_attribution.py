@@ -37,7 +37,7 @@ from steps.gmv.identities import (
     IdentityError,
     StreamTotals,
 )
-from tests.gmv.support import five_factor_streams, make_stream, stream_lists
+from tests.gmv.support import five_factor_streams, make_stream, make_video, stream_lists
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "gmv.md"
 
@@ -624,16 +624,17 @@ def test_to_dict_is_json() -> None:
 def test_every_builtin_attributes_the_same_change() -> None:
     before = [
         make_stream("s1", exposure=20_000, product_exposure_uv=800, product_click_uv=200,
-                    orders_created=130)
+                    orders_created=130, views=1_400)
     ]  # fmt: skip
     after = [
         make_stream("s2", uv=1500, watch_minutes=6000, buyers=120, orders=150, gmv_yuan=16_000,
                     exposure=25_000, product_exposure_uv=1200, product_click_uv=300,
-                    orders_created=170)
+                    orders_created=170, views=2_000)
     ]  # fmt: skip
+    videos = ([make_video("v1", views=400)], [make_video("v2", views=900)])
     for identity in BUILTIN_IDENTITIES:
         for method in METHODS:
-            result = attribute(identity, before, after, method=method)
+            result = attribute(identity, before, after, method=method, short_videos=videos)
             assert result.delta_fen == 500_000
             _check_sums(result)
 

@@ -249,7 +249,8 @@ def test_overlapping_periods_are_a_warning(
          "--to: 'September' is not a period: use START..END"),
         (["--from", "2021-08-01..2021-08-32", "--to", "2021-09-01"], "--from: "),
         ([*PERIODS, "--identity", "grow"],
-         "unknown identity 'grow' (known: douyin-fact-plus, funnel, kuaishou, traditional)"),
+         "unknown identity 'grow' (known: douyin-fact-plus, funnel, kuaishou, "
+         "kuaishou-content-views, traditional)"),
         ([*PERIODS, "--brand", "nope"], "no brand 'nope' (known: b1)"),
         ([*PERIODS, "--identity", "funnel", "--by", "traffic_source"],
          "needs an identity whose first factor is UV"),

@@ -37,7 +37,14 @@ from steps.scoring.plugins import (
     make_plugin_manager,
 )
 from steps.testing import strategies as model_st
-from tests.gmv.support import FIVE_X0, FIVE_X1, five_factor_streams, make_stream, stream_lists
+from tests.gmv.support import (
+    FIVE_X0,
+    FIVE_X1,
+    five_factor_streams,
+    make_stream,
+    make_video,
+    stream_lists,
+)
 
 # UV × (B / UV) × (GMV / O): not an identity (it is GMV × B / O).
 BROKEN = Identity(
@@ -96,6 +103,7 @@ def test_builtin_identities_are_the_documented_chains() -> None:
     assert [i.key for i in BUILTIN_IDENTITIES] == [
         "traditional",
         "kuaishou",
+        "kuaishou-content-views",
         "funnel",
         "douyin-fact-plus",
     ]
@@ -139,8 +147,11 @@ def test_five_factor_values_from_streams() -> None:
 @given(streams=stream_lists("s", max_size=8))
 def test_every_builtin_multiplies_back_on_positive_streams(streams: list[Stream]) -> None:
     exact = sum(s.gmv_fen for s in streams)
+    videos = [make_video(f"v{i}", s.account_id, 1 + i) for i, s in enumerate(streams)]
     for by in (None, lambda s: s.account_id):
-        totals = StreamTotals.from_streams(streams, by=by)
+        totals = StreamTotals.from_streams(
+            streams, by=by, short_videos=videos, video_by=lambda v: v.account_id
+        )
         assert int(totals.gmv_fen_exact.sum()) == exact
         for identity in BUILTIN_IDENTITIES:
             values = identity.factor_values(totals)
@@ -405,7 +416,13 @@ def test_plugin_host_collects_the_builtin_identities() -> None:
     assert len(others) < len(BUILTIN_PLUGINS)  # the identities plugin is a built-in
     host = PluginHost(make_plugin_manager(load_entrypoints=False, block=others, environ={}))
     records = host.identities()
-    assert [r.key for r in records] == ["douyin-fact-plus", "funnel", "kuaishou", "traditional"]
+    assert [r.key for r in records] == [
+        "douyin-fact-plus",
+        "funnel",
+        "kuaishou",
+        "kuaishou-content-views",
+        "traditional",
+    ]
     assert {r.plugin.name for r in records} == {"steps.plugins.identities"}
     assert all(r.plugin.builtin for r in records)
     assert records[2].identity is KUAISHOU
