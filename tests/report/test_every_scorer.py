@@ -92,7 +92,8 @@ def test_score_table_json_and_csv(
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert {"acme-brand", "live-hold", "live-rhythm"} <= {row["scorer"] for row in rows}
     acme = [row for row in rows if row["scorer"] == "acme-brand" and row["indicator"] == "uv"]
-    assert acme and acme[0]["indicator_score"] == "80.0"
+    assert acme
+    assert acme[0]["indicator_score"] == "80.0"
 
 
 def test_demo_plain_and_drawn(
@@ -139,7 +140,8 @@ def test_compare_lists_every_other_scorer_after_the_verdict(
         "STAGE over",
     ):
         assert block.index(line) > verdict, line
-    assert "steps compare: " in captured.err and "RuntimeError" in captured.err
+    assert "steps compare: " in captured.err
+    assert "RuntimeError" in captured.err
 
 
 def test_peers_measure_a_third_party_scorer(
@@ -175,7 +177,8 @@ def test_report_has_a_generic_section_per_other_scorer(
             assert f'data-scorer="{name}"' in section
         acme = section.split('data-scorer="acme-brand"')[1].split('<div class="panel')[0]
         assert '<span class="big">80</span>' in acme
-        assert "Viewers" in acme and "target 100, floor 0" in acme
+        assert "Viewers" in acme
+        assert "target 100, floor 0" in acme
         assert "Acme &lt;script&gt;alert(1)&lt;/script&gt; (acme-brand)" in acme
         assert "Open with a &lt;b&gt;flash&lt;/b&gt; deal &amp; keep it" in acme
         hold = section.split('data-scorer="live-hold"')[1].split('<div class="panel')[0]
@@ -212,7 +215,8 @@ def test_report_shows_a_withheld_and_a_failed_brand_card(example: ModuleType) ->
     page = build_report(dataset, results=results, host=chosen)
     thin = page.split('data-scorer="thin"')[1].split('<div class="panel')[0]
     assert 'class="notice warning withheld"' in thin
-    assert "confidence 0.10" in thin and '<span class="big">' not in thin
+    assert "confidence 0.10" in thin
+    assert '<span class="big">' not in thin
     breaks = page.split('data-scorer="breaks"')[1].split('<div class="panel')[0]
     assert "breaks failed for this brand: RuntimeError: boom on b00" in breaks
     assert 'class="stage"' in page  # the rest of the report is there
