@@ -14,7 +14,8 @@ def register(subparsers: Any) -> None:
         help="judge each brand by STEPS and by Douyin interest logic, side by side",
         description="Score each brand with the STEPS scorer (Kuaishou, trust e-commerce) and "
         "the Douyin interest scorers (FACT per brand, interest per stream) and print them "
-        "pillar by pillar.",
+        "pillar by pillar; every other installed scorer follows, one line per brand card and "
+        "a brief of each stream scorer's cards.",
     )
     parser.add_argument("file", help="dataset file (.json, .jsonl)")
 
@@ -31,11 +32,8 @@ def run(args: argparse.Namespace) -> int:
     from steps.scoring.engine import score
 
     dataset = load(args.file)
-    results = score(
-        dataset,
-        scorers=["steps", "douyin-interest-brand", "douyin-interest"],
-        context=ScoringContext(language=args.lang),
-    )
+    # Every installed scorer: the two logics side by side, then the others after the verdict.
+    results = score(dataset, context=ScoringContext(language=args.lang))
     say(compare_report(dataset, results, lang=args.lang))
     for error in results.errors:
         warn(f"steps compare: {escape_control(str(error))}")

@@ -8,9 +8,10 @@
 
 Per brand: a STEPS radar against the stage's emphasis, the Douyin-interest (FACT) radar
 beside it, the GMV attribution waterfall (Kuaishou's five factors, LMDI; each brand's
-window split in halves unless ``--from``/``--to`` are given), the trust card and a STAGE
-table of its streams.  The file embeds its chart library and opens offline.  Needs the
-``report`` extra (``pip install 'steps-commerce[report]'``, which installs plotly).
+window split in halves unless ``--from``/``--to`` are given), the trust card, a STAGE
+table of its streams and a generic section for every other installed scorer.  The file
+embeds its chart library and opens offline.  Needs the ``report`` extra (``pip install
+'steps-commerce[report]'``, which installs plotly).
 
 Exit status: 0 when the report was written (a scorer that failed is named in the report
 and on stderr), 1 when the file is invalid or plotly is missing, 2 for bad arguments.
@@ -35,8 +36,8 @@ def register(subparsers: Any) -> None:
         description="Score FILE (.json or .jsonl) and write ONE self-contained HTML file "
         "(charts included, opens offline): per brand a STEPS radar against its lifecycle "
         "stage, the Douyin-interest view, a GMV attribution waterfall (Kuaishou's five "
-        "factors, LMDI), the trust card and a per-stream STAGE table.  Needs plotly "
-        "(pip install 'steps-commerce[report]').",
+        "factors, LMDI), the trust card, a per-stream STAGE table and a section for every "
+        "other installed scorer.  Needs plotly (pip install 'steps-commerce[report]').",
     )
     parser.add_argument("file", help="dataset file (.json, .jsonl)")
     parser.add_argument(

@@ -23,7 +23,11 @@ Per brand the report shows
   identity's factors and the STEPS pillars scored on each period's data;
 * the **trust card**: every trust indicator with its value, score and benchmark;
 * a **STAGE table**: one row per stream, each of the five parts scored, the weakest part
-  highlighted.
+  highlighted;
+* a **generic section** for every other scorer that ran (a third party's plugin): a brand
+  card's score, confidence or why it was withheld, its indicators and its next moves; a
+  stream scorer's cards as a table of the brand's streams, with each stream's parts and its
+  next move or what data it lacks.
 
 A scorer that failed (or is not installed) is named in the brand's section instead of its
 chart; a GMV attribution that cannot be computed says why.
@@ -68,7 +72,7 @@ if TYPE_CHECKING:
     from steps.domain.model import Brand, Dataset, Stream
     from steps.gmv.attribution import Attribution
     from steps.gmv.trends import Trend
-    from steps.scoring.engine import ScoreResults
+    from steps.scoring.engine import ScoreResults, ScorerInfo
     from steps.scoring.plugins import PluginHost
     from steps.scoring.results import ComponentResult, IndicatorResult, ScoreCard, ScoreError
 
@@ -173,6 +177,10 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
         "mature": "mature",
         "yes": "yes",
         "no": "no",
+        "other_hint": "{scorer} {version}, from the plugin {plugin}: its score, its parts and "
+        "its advice.",
+        "other_streams": "Mean score of the scored streams",
+        "other_note": "Withheld, or the next move",
     },
     "zh": {
         "title": "直播电商经营报告",
@@ -242,6 +250,9 @@ MESSAGES: Final[Mapping[str, Mapping[str, str]]] = {
         "mature": "成熟期",
         "yes": "是",
         "no": "否",
+        "other_hint": "{scorer} {version}（插件 {plugin}）：得分、各部分与建议。",
+        "other_streams": "有得分的直播平均分",
+        "other_note": "未评分原因或下一步",
     },
 }
 
@@ -938,6 +949,13 @@ def _trust_section(data: _BrandCards, installed: frozenset[str], words: _Words) 
             f'<p><span class="big">{card.score:.0f}</span> {_e(words("trust_score"))} · '
             f"{_e(words('confidence'))} {card.confidence:.2f}</p>"
         )
+    parts.append(_indicator_table(card, words, "trust"))
+    return f'<div class="panel">{"".join(parts)}</div>'
+
+
+def _indicator_table(card: ScoreCard, words: _Words, kind: str) -> str:
+    """Every indicator of the card, grouped by part: value, score and benchmark, the
+    explanation on hover."""
     head = "".join(f"<th>{_e(words(k))}</th>" for k in ("indicator", "value", "score", "benchmark"))
     rows: list[str] = []
     for component in card.components:
@@ -955,10 +973,10 @@ def _trust_section(data: _BrandCards, installed: frozenset[str], words: _Words) 
                 f'<td class="num">{_score_text(indicator.score)}</td>'
                 f'<td class="small">{_e(indicator.benchmark)}</td></tr>'
             )
-    parts.append(
-        f'<table class="trust"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+    return (
+        f'<table class="{kind}"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
     )
-    return f'<div class="panel">{"".join(parts)}</div>'
 
 
 def _gmv_section(
@@ -1242,6 +1260,157 @@ def _stage_section(data: _BrandCards, installed: frozenset[str], words: _Words) 
     return f'<div class="panel wide">{"".join(parts)}</div>'
 
 
+# --------------------------------------------------------------------------- other scorers
+
+
+def _other_scorers(results: ScoreResults) -> list[ScorerInfo]:
+    """The scorers that ran which the report has no layout of its own for (a third party's,
+    or a built-in added later), in the order they ran: each gets a generic section."""
+    laid_out = {*BRAND_SCORERS, *STREAM_SCORERS}
+    return [info for info in results.scorers if info.name not in laid_out]
+
+
+def _other_head(info: ScorerInfo, words: _Words) -> list[str]:
+    title = info.title.strip()
+    # The name too: it is what `--scorer` and the other outputs call the scorer.
+    heading = f"{title} ({info.name})" if title and title != info.name else info.name
+    hint = words("other_hint", scorer=info.name, version=info.version, plugin=info.plugin)
+    return [f"<h3>{_e(heading)}</h3>", f'<p class="muted">{_e(hint)}</p>']
+
+
+def _moves(card: ScoreCard, words: _Words) -> str:
+    if not card.recommendations:
+        return ""
+    moves = "".join(
+        f'<li class="priority-{r.priority}">{_e(r.text)}</li>' for r in card.recommendations
+    )
+    return f'<h4>{_e(words("next_moves"))}</h4><ol class="moves">{moves}</ol>'
+
+
+def _other_section(
+    info: ScorerInfo, data: _BrandCards, installed: frozenset[str], words: _Words
+) -> str:
+    """A scorer's section when the report has no layout of its own for it: a brand card as
+    its score, confidence (or why it was withheld), indicator table and next moves; a
+    stream scorer as a table of the brand's streams."""
+    from steps.scoring.results import SubjectKind
+
+    if info.subject is SubjectKind.STREAM:
+        return _other_stream_section(info, data, words)
+    parts = _other_head(info, words)
+    card = data.cards.get(info.name)
+    if card is None:
+        parts.append(_missing_card(info.name, data, installed, words))
+        return f'<div class="panel other" data-scorer="{_e(info.name)}">{"".join(parts)}</div>'
+    if card.score is None:
+        parts.append(_withheld_notice(card, words))
+        parts.append(f'<p class="muted">{_e(words("confidence"))} {card.confidence:.2f}</p>')
+    else:
+        parts.append(
+            f'<p><span class="big">{card.score:.0f}</span> · '
+            f"{_e(words('confidence'))} {card.confidence:.2f}</p>"
+        )
+    if card.components:
+        parts.append(_indicator_table(card, words, "other"))
+    parts.append(_moves(card, words))
+    return f'<div class="panel other" data-scorer="{_e(info.name)}">{"".join(parts)}</div>'
+
+
+def _other_stream_section(info: ScorerInfo, data: _BrandCards, words: _Words) -> str:
+    brand = data.brand
+    parts = _other_head(info, words)
+    wrap = f'<div class="panel wide other" data-scorer="{_e(info.name)}">'
+    errors = data.errors.get(info.name, ())
+    if errors:
+        parts.append(
+            _notice(
+                words(
+                    "failed_streams",
+                    scorer=info.name,
+                    count=len(errors),
+                    error=f"{errors[0].subject_id}: {_error_text(errors[0])}",
+                )
+            )
+        )
+    if not brand.streams:
+        parts.append(_notice(words("no_streams"), "warning"))
+        return wrap + "".join(parts) + "</div>"
+    cards = data.stream_cards.get(info.name, {})
+    scored = [c.score for c in cards.values() if c.score is not None]
+    if scored:
+        parts.append(
+            f'<p class="muted">{_e(words("other_streams"))}: '
+            f"<b>{sum(scored) / len(scored):.0f}</b> ({len(scored)} {_e(words('streams'))})</p>"
+        )
+    withheld = [c for c in cards.values() if c.score is None]
+    if withheld:
+        parts.append(
+            _notice(
+                f"{words('streams_withheld', count=len(withheld))}: "
+                f"{_withheld(withheld[0], words)}",
+                "warning",
+            )
+        )
+    # A third party's cards need not all have the same parts: every part any card has, in
+    # the order they first appear.
+    columns: dict[str, ComponentResult] = {}
+    for each in cards.values():
+        for component in each.components:
+            columns.setdefault(component.key, component)
+    streams = sorted(brand.streams, key=lambda s: (s.started_at, s.stream_id))
+    total = len(streams)
+    if total > MAX_STREAM_ROWS:
+        streams = streams[-MAX_STREAM_ROWS:]
+        parts.append(_notice(words("more_streams", shown=MAX_STREAM_ROWS, total=total), "info"))
+    failed = {e.subject_id for e in errors}
+    head = [
+        f"<th>{_e(words('stream'))}</th>",
+        f"<th>{_e(words('started'))}</th>",
+        f'<th class="num">{_e(words("score"))}</th>',
+        f'<th class="num">{_e(words("confidence"))}</th>',
+        *(f'<th class="num">{_e(words.name(c))}</th>' for c in columns.values()),
+        f"<th>{_e(words('other_note'))}</th>",
+    ]
+    rows: list[str] = []
+    for stream in streams:
+        card = cards.get(stream.stream_id)
+        cells = [
+            f"<td>{_e(stream.stream_id)}</td>",
+            f"<td>{_e(stream.started_at.strftime('%Y-%m-%d %H:%M'))}</td>",
+        ]
+        if card is None:
+            status = words("failed_cell") if stream.stream_id in failed else _EMPTY
+            cells.append(f'<td class="num failed">{_e(status)}</td>')
+            cells.extend(f'<td class="num">{_EMPTY}</td>' for _ in range(len(columns) + 1))
+            cells.append(f"<td>{_EMPTY}</td>")
+        else:
+            by_key = {c.key: c for c in card.components}
+            cells.append(
+                f'<td class="num withheld">{_EMPTY}</td>'
+                if card.score is None
+                else f'<td class="num"><b>{card.score:.0f}</b></td>'
+            )
+            cells.append(f'<td class="num">{card.confidence:.2f}</td>')
+            cells.extend(
+                f'<td class="num">{_score_text(by_key[k].score if k in by_key else None)}</td>'
+                for k in columns
+            )
+            if card.score is None:
+                note = _withheld(card, words)
+            else:
+                note = card.recommendations[0].text if card.recommendations else _EMPTY
+            cells.append(f'<td class="small">{_e(note)}</td>')
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    parts.append(
+        '<div class="scroll"><table class="other"><thead><tr>'
+        + "".join(head)
+        + "</tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table></div>"
+    )
+    return wrap + "".join(parts) + "</div>"
+
+
 # --------------------------------------------------------------------------- the page
 
 _CSS: Final = """
@@ -1390,8 +1559,9 @@ def _installed(host: PluginHost | None) -> frozenset[str]:
 def _run_scorers(
     dataset: Dataset, brands: Sequence[str] | None, host: PluginHost | None, lang: Lang
 ) -> ScoreResults:
-    """Run the installed scorers of :data:`BRAND_SCORERS` and :data:`STREAM_SCORERS` on
-    the chosen brands, explaining in ``lang``."""
+    """Run every installed scorer on the chosen brands, explaining in ``lang``: those of
+    :data:`BRAND_SCORERS` and :data:`STREAM_SCORERS` have sections of their own, every
+    other one a generic section."""
     from steps.domain.model import Dataset as _Dataset
     from steps.scoring.contract import ScoringContext
     from steps.scoring.engine import score
@@ -1400,9 +1570,7 @@ def _run_scorers(
     if brands is not None:
         dataset = _Dataset(brands=tuple(dataset.brand(b) for b in brands))
     chosen = host if host is not None else default_host()
-    installed = _installed(chosen)
-    names = [n for n in (*BRAND_SCORERS, *STREAM_SCORERS) if n in installed]
-    return score(dataset, names, ScoringContext(language=lang), host=chosen)
+    return score(dataset, None, ScoringContext(language=lang), host=chosen)
 
 
 def build_report(
@@ -1420,8 +1588,8 @@ def build_report(
 
     Args:
         dataset: the brands to report on.
-        results: score results to show; by default the built-in scorers that are installed
-            (:data:`BRAND_SCORERS`, :data:`STREAM_SCORERS`) are run on ``dataset``.
+        results: score results to show; by default every installed scorer is run on
+            ``dataset``.
         lang: ``"en"`` or ``"zh"``: the language of every label.
         periods: the two periods of the GMV attribution (inclusive dates), the same for
             every brand; by default each brand's window split in halves
@@ -1452,6 +1620,7 @@ def build_report(
         installed = frozenset(info.name for info in results.scorers)
 
     page = _Page(words)
+    others = _other_scorers(results)
     sections: list[str] = []
     for index, brand in enumerate(chosen):
         data = _by_brand(results, brand)
@@ -1465,6 +1634,7 @@ def build_report(
             + _trust_section(data, installed, words)
             + _trend_section(brand, page, words, host, trend_by)
             + _stage_section(data, installed, words)
+            + "".join(_other_section(info, data, installed, words) for info in others)
             + "</div></section>"
         )
     contents = "".join(

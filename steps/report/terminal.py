@@ -38,13 +38,16 @@ from steps.report.escape import escape_control
 from steps.report.summary import brand_summary_lines
 from steps.report.text import (
     BAR_WIDTH,
+    DEMO_SCORERS,
     SIDE_CARDS,
     BrandScores,
     ScoreRow,
     card_for,
+    generic_scorers,
     label,
     part_name,
     score_header,
+    scorer_title,
     stage_name,
     stage_overview,
     stage_source,
@@ -52,7 +55,7 @@ from steps.report.text import (
 )
 from steps.scoring.engine import ScoreResults
 from steps.scoring.messages import text
-from steps.scoring.results import ScoreCard
+from steps.scoring.results import ScoreCard, SubjectKind
 
 __all__ = [
     "COLOR_CHOICES",
@@ -269,7 +272,14 @@ def print_demo(console: Console, dataset: Dataset, results: ScoreResults, *, lan
         steps_card = card_for(results, "steps", brand.brand_id, brand.brand_id)
         if steps_card is not None:
             _print_steps(console, steps_card, lang)
-        for scorer, title in SIDE_CARDS:
+        # The side cards, then every other brand scorer that ran (a third party's) the same way.
+        others = generic_scorers(results, DEMO_SCORERS)
+        side = [(scorer, text(title, lang)) for scorer, title in SIDE_CARDS] + [
+            (info.name, scorer_title(results, info.name, lang))
+            for info in others
+            if info.subject is SubjectKind.BRAND
+        ]
+        for scorer, title in side:
             card = card_for(results, scorer, brand.brand_id, brand.brand_id)
             if card is None:
                 continue
@@ -279,11 +289,14 @@ def print_demo(console: Console, dataset: Dataset, results: ScoreResults, *, lan
                 parts.append(separator if index else "")
                 parts.append_text(_text(f"{part_name(component, lang)} "))
                 parts.append_text(_score(component.score, ".0f", lang))
-            console.print(_indent(_card_headline(text(title, lang), card, parts, lang)))
+            console.print(_indent(_card_headline(title, card, parts, lang)))
             if card.recommendations:
                 next_label = text("report.card.next", lang)
                 console.print(_indent(_labelled(next_label, card.recommendations[0].text), 4))
         _print_stage(console, results, brand, lang)
+        for info in others:
+            if info.subject is SubjectKind.STREAM:
+                _print_stage(console, results, brand, lang, info.name)
         for error in results.errors:
             if error.brand_id == brand.brand_id:
                 console.print(_indent(_text(f"! {error}", style="red")))
@@ -371,17 +384,24 @@ def _print_steps(console: Console, card: ScoreCard, lang: str) -> None:
         console.print(_indent(moves, 4))
 
 
-def _print_stage(console: Console, results: ScoreResults, brand: Brand, lang: str) -> None:
-    overview = stage_overview(results, brand, lang)
+def _print_stage(
+    console: Console, results: ScoreResults, brand: Brand, lang: str, scorer: str = "stage"
+) -> None:
+    """The brief of the brand's STAGE cards, or of another stream scorer's under its title."""
+    overview = stage_overview(results, brand, lang, scorer)
     if overview is None:
         return
+    group, named = ("report.stage", {}) if scorer == "stage" else ("report.other", {
+        "scorer": scorer_title(results, scorer, lang)
+    })  # fmt: skip
     best, worst = overview.best, overview.worst
     if overview.average is None or best is None or worst is None:
         all_withheld = _message(
-            "report.stage.all_withheld",
+            f"{group}.all_withheld",
             lang,
             streams=overview.streams,
             withheld=_text(overview.withheld_text or "", style="yellow"),
+            **named,
         )
         console.print(_indent(all_withheld))
     else:
@@ -393,7 +413,9 @@ def _print_stage(console: Console, results: ScoreResults, brand: Brand, lang: st
             worst=worst.subject_id,
             worst_score=_score(worst.score, ".0f", lang),
         )
-        title = text("report.stage.headline", lang, streams=overview.streams - overview.withheld)
+        title = text(
+            f"{group}.headline", lang, streams=overview.streams - overview.withheld, **named
+        )
         console.print(_indent(_headline(title, overview.average, detail)))
         if overview.withheld:
             withheld = _message(

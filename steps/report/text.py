@@ -16,12 +16,14 @@ from steps.domain.model import Brand, Dataset
 from steps.report.escape import escape_control
 from steps.report.summary import brand_summary, platform_name
 from steps.scoring.confidence import insufficient_text
-from steps.scoring.engine import ScoreResults
+from steps.scoring.engine import ScoreResults, ScorerInfo
 from steps.scoring.messages import builtin_catalogue, join, text
 from steps.scoring.results import ComponentResult, ScoreCard
 
 __all__ = [
+    "COMPARE_SCORERS",
     "COMPARISON",
+    "DEMO_SCORERS",
     "SIDE_CARDS",
     "BrandScores",
     "ScoreRow",
@@ -32,11 +34,13 @@ __all__ = [
     "demo_report",
     "display_width",
     "escape_control",
+    "generic_scorers",
     "label",
     "pad",
     "part_name",
     "score_header",
     "score_text",
+    "scorer_title",
     "stage_name",
     "stage_overview",
     "stage_source",
@@ -218,9 +222,12 @@ class StageOverview:
     withheld_text: str | None = None
 
 
-def stage_overview(results: ScoreResults, brand: Brand, lang: str) -> StageOverview | None:
-    """The brief of ``brand``'s STAGE cards (``None`` when it has none)."""
-    cards = [c for c in results.cards if c.scorer == "stage" and c.brand_id == brand.brand_id]
+def stage_overview(
+    results: ScoreResults, brand: Brand, lang: str, scorer: str = "stage"
+) -> StageOverview | None:
+    """The brief of ``brand``'s STAGE cards, or of another stream scorer's (``None`` when it
+    has none)."""
+    cards = [c for c in results.cards if c.scorer == scorer and c.brand_id == brand.brand_id]
     if not cards:
         return None
     weakest = Counter(
@@ -242,19 +249,26 @@ def stage_overview(results: ScoreResults, brand: Brand, lang: str) -> StageOverv
     )
 
 
-def _stream_lines(results: ScoreResults, brand: Brand, lang: str) -> list[str]:
-    overview = stage_overview(results, brand, lang)
+def _stream_lines(
+    results: ScoreResults, brand: Brand, lang: str, scorer: str = "stage"
+) -> list[str]:
+    overview = stage_overview(results, brand, lang, scorer)
     if overview is None:
         return []
+    # STAGE has lines of its own; any other stream scorer the same lines under its title.
+    group, named = ("report.stage", {}) if scorer == "stage" else ("report.other", {
+        "scorer": scorer_title(results, scorer, lang)
+    })  # fmt: skip
     best, worst = overview.best, overview.worst
     if overview.average is None or best is None or worst is None:
         lines = [
             "  "
             + text(
-                "report.stage.all_withheld",
+                f"{group}.all_withheld",
                 lang,
                 streams=overview.streams,
                 withheld=overview.withheld_text,
+                **named,
             )
         ]
     else:
@@ -267,11 +281,12 @@ def _stream_lines(results: ScoreResults, brand: Brand, lang: str) -> list[str]:
             worst_score=f"{worst.score:.0f}",
         )
         overview_line = text(
-            "report.stage.overview",
+            f"{group}.overview",
             lang,
             streams=overview.streams - overview.withheld,
             average=overview.average,
             extremes=extremes,
+            **named,
         )
         lines = [f"  {overview_line}"]
         if overview.withheld:
@@ -306,6 +321,64 @@ SIDE_CARDS: Sequence[tuple[str, str]] = (
     ("trust", "report.card.trust"),
     ("douyin-interest-brand", "report.card.douyin-interest-brand"),
 )
+#: The scorers ``steps demo`` lays out itself; every other one that ran gets a line (a brand
+#: scorer, as the side cards) or a brief of its streams (a stream scorer, as STAGE).
+DEMO_SCORERS: frozenset[str] = frozenset({"steps", "stage", *(s for s, _ in SIDE_CARDS)})
+#: The scorers ``steps compare`` sets side by side; the others are listed after the verdict.
+COMPARE_SCORERS: frozenset[str] = frozenset({"steps", "douyin-interest-brand", "douyin-interest"})
+
+
+def generic_scorers(results: ScoreResults, laid_out: frozenset[str]) -> list[ScorerInfo]:
+    """The scorers that ran and that a report does not lay out itself (a third party's, or
+    a built-in it has no place for), in the order they ran."""
+    return [info for info in results.scorers if info.name not in laid_out]
+
+
+def scorer_title(results: ScoreResults, scorer: str, lang: str) -> str:
+    """How a report names a scorer it has no layout for: the reports' own title when the
+    catalogue has one (``report.card.<name>``), else the title the scorer gives itself with
+    its name, the name ``--scorer`` takes."""
+    key = f"report.card.{scorer}"
+    if key in builtin_catalogue():
+        return text(key, lang)
+    info = next((i for i in results.scorers if i.name == scorer), None)
+    title = info.title.strip() if info is not None else ""
+    return escape_control(f"{title} ({scorer})" if title and title != scorer else scorer)
+
+
+def _side_lines(card: ScoreCard, title: str, lang: str) -> list[str]:
+    """A brand card in one line (its score and its parts) and its first next move."""
+    parts = join(
+        (
+            f"{part_name(c, lang)} "
+            + (f"{c.score:.0f}" if c.score is not None else text("report.na", lang))
+            for c in card.components
+        ),
+        lang,
+    )
+    lines = [f"  {title} {score_text(card, lang)} · {parts}"]
+    if card.recommendations:
+        lines.append(f"    {text('report.card.next', lang)}{card.recommendations[0].text}")
+    return lines
+
+
+def _generic_lines(
+    results: ScoreResults, brand: Brand, lang: str, laid_out: frozenset[str]
+) -> tuple[list[str], list[str]]:
+    """The lines of the scorers a report does not lay out itself: the brand cards', then the
+    streams' briefs."""
+    from steps.scoring.results import SubjectKind
+
+    cards: list[str] = []
+    streams: list[str] = []
+    for info in generic_scorers(results, laid_out):
+        if info.subject is SubjectKind.STREAM:
+            streams.extend(_stream_lines(results, brand, lang, info.name))
+            continue
+        card = card_for(results, info.name, brand.brand_id, brand.brand_id)
+        if card is not None:
+            cards.extend(_side_lines(card, scorer_title(results, info.name, lang), lang))
+    return cards, streams
 
 
 def demo_report(dataset: Dataset, results: ScoreResults, *, lang: str = "en") -> str:
@@ -343,20 +416,12 @@ def demo_report(dataset: Dataset, results: ScoreResults, *, lang: str = "en") ->
                 )
         for scorer, title in SIDE_CARDS:
             card = card_for(results, scorer, brand.brand_id, brand.brand_id)
-            if card is None:
-                continue
-            parts = join(
-                (
-                    f"{part_name(c, lang)} "
-                    + (f"{c.score:.0f}" if c.score is not None else text("report.na", lang))
-                    for c in card.components
-                ),
-                lang,
-            )
-            lines.append(f"  {text(title, lang)} {score_text(card, lang)} · {parts}")
-            if card.recommendations:
-                lines.append(f"    {text('report.card.next', lang)}{card.recommendations[0].text}")
+            if card is not None:
+                lines.extend(_side_lines(card, text(title, lang), lang))
+        other_cards, other_streams = _generic_lines(results, brand, lang, DEMO_SCORERS)
+        lines.extend(other_cards)
         lines.extend(_stream_lines(results, brand, lang))
+        lines.extend(other_streams)
         lines.extend(_failures(results, brand))
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) if blocks else text("report.no_brands", lang)
@@ -396,7 +461,9 @@ def compare_report(dataset: Dataset, results: ScoreResults, *, lang: str = "en")
                 if c is None
             ]
             not_compared = text("report.compare.not_compared", lang, missing=join(missing, lang))
-            blocks.append(f"{head}\n  {not_compared}")
+            blocks.append(
+                "\n".join([head, f"  {not_compared}", *_compare_others(results, brand, lang)])
+            )
             continue
         lines = [
             head,
@@ -444,8 +511,15 @@ def compare_report(dataset: Dataset, results: ScoreResults, *, lang: str = "en")
         lines.append(
             f"  {text('report.compare.verdict', lang)}{_verdict(steps_card, fact_card, lang)}"
         )
+        lines.extend(_compare_others(results, brand, lang))
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) if blocks else text("report.no_brands", lang)
+
+
+def _compare_others(results: ScoreResults, brand: Brand, lang: str) -> list[str]:
+    """After the comparison, every other scorer that ran, as ``steps demo`` shows it."""
+    cards, streams = _generic_lines(results, brand, lang, COMPARE_SCORERS)
+    return cards + streams
 
 
 def _compare_score(card: ScoreCard) -> str:
