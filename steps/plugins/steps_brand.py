@@ -46,10 +46,11 @@ import attrs
 from steps.domain import metrics
 from steps.domain.enums import LifecycleStage, Platform, ProductRole, Section, TrafficSource
 from steps.domain.model import AudienceProfile, Brand, Order, Product, SectionCoverage, Stream
-from steps.scoring.base import ADVICE_THRESHOLD, BrandMethodology
+from steps.scoring.base import ADVICE_THRESHOLD, BrandMethodology, benchmark_phrase, move_text
 from steps.scoring.contract import Scorer, ScoringContext
 from steps.scoring.hookspecs import hookimpl
 from steps.scoring.indicators import (
+    Benchmark,
     Component,
     Evaluation,
     Indicator,
@@ -2319,10 +2320,14 @@ def _self_broadcast_move(facts: BrandFacts, moves: _MoveFacts, language: str) ->
 
 
 def _pillar_move(
-    facts: BrandFacts, component: ComponentResult, language: str = "en"
+    facts: BrandFacts,
+    component: ComponentResult,
+    language: str,
+    benchmark_of: Callable[[str], Benchmark],
 ) -> tuple[str, str | None]:
     """The next move for a weak pillar, built from the data behind its weakest available
-    indicator, and that indicator."""
+    indicator (``benchmark_of`` gives an indicator's benchmark by key), and that
+    indicator."""
     moves = _MoveFacts(facts, language)
     weakest = _weakest_indicator(component)
     if weakest is None or weakest.value is None:
@@ -2343,12 +2348,14 @@ def _pillar_move(
                 ),
                 weakest.key,
             )
-        explanation = weakest.explanation + text("core.full_stop", language)
-        return explanation, weakest.key
+        advice = catalogue.optional(f"steps.{weakest.key}.advice", language) or ""
+        move = move_text(weakest, benchmark_of(weakest.key), advice, catalogue, language)
+        return move, weakest.key
+    benchmark = benchmark_phrase(benchmark_of(weakest.key), weakest.unit, catalogue, language)
     params = {
         **moves.params(),
         "value": _value_text(weakest.value, weakest.unit, language),
-        "benchmark": weakest.benchmark,
+        "benchmark": benchmark,
     }
     situation = text(f"steps.{weakest.key}.situation", language, **params)
     move = text(f"steps.{weakest.key}.move", language, **params)
@@ -2357,7 +2364,7 @@ def _pillar_move(
             "steps.next_move.move",
             language,
             situation=situation,
-            benchmark=weakest.benchmark,
+            benchmark=benchmark,
             move=move,
         ),
         weakest.key,
@@ -2531,7 +2538,13 @@ class StepsScorer(BrandMethodology):
         weights = STAGE_WEIGHTS[self.stage(subject, context).stage]
         weakest = weakest_pillar(evaluation.components, weights)
         if weakest is not None and weakest.score is not None and weakest.score < 100.0:
-            move, indicator = _pillar_move(facts, weakest, language)
+            definitions = {i.key: i for c in COMPONENTS for i in c.indicators}
+            move, indicator = _pillar_move(
+                facts,
+                weakest,
+                language,
+                lambda key: self._resolve(subject, definitions[key], context),
+            )
             out.append(
                 Recommendation(
                     text=_capitalise(move),
@@ -2554,7 +2567,7 @@ class StepsScorer(BrandMethodology):
         for recommendation in super().recommendations(subject, evaluation, context):
             if (recommendation.component, recommendation.indicator) not in taken:
                 out.append(recommendation)
-        return out[: self.max_recommendations]
+        return out
 
 
 @hookimpl

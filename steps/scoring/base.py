@@ -20,10 +20,20 @@ from typing import ClassVar, Generic, Literal, TypeVar
 from steps.domain import metrics
 from steps.domain.enums import LifecycleStage
 from steps.domain.model import Brand
+from steps.scoring import stake
 from steps.scoring.contract import ScoringContext, StreamSubject
-from steps.scoring.indicators import Benchmark, Component, Evaluation, Indicator, evaluate
-from steps.scoring.messages import Catalogue, catalogue_for
-from steps.scoring.results import Recommendation, ScoreCard, SubjectKind
+from steps.scoring.indicators import (
+    Benchmark,
+    Component,
+    Evaluation,
+    Indicator,
+    LinearBenchmark,
+    PeerBenchmark,
+    evaluate,
+)
+from steps.scoring.messages import Catalogue, catalogue_for, display_name
+from steps.scoring.results import IndicatorResult, Recommendation, ScoreCard, SubjectKind
+from steps.scoring.units import quantity
 
 __all__ = ["BrandMethodology", "MethodologyScorer", "StreamMethodology"]
 
@@ -34,12 +44,46 @@ ADVICE_THRESHOLD = 60.0
 _STAGES = frozenset(stage.value for stage in LifecycleStage)
 
 
-def _sentence(explanation: str, advice: str, catalogue: Catalogue, language: str) -> str:
-    """The explanation and the advice as two sentences."""
-    explanation = explanation.rstrip()
-    if explanation and explanation[-1] not in ".!?。!?":
-        explanation += catalogue.text("core.full_stop", language)
-    return catalogue.text("core.then", language, first=explanation, second=advice)
+def _lead(advice: str, language: str) -> str:
+    """``advice`` to follow a colon: its first letter lower-cased in English, unless the
+    first word is an acronym (``ROI``) or a name in capitals."""
+    if language == "en" and len(advice) > 1 and advice[0].isupper() and advice[1].islower():
+        return advice[0].lower() + advice[1:]
+    return advice
+
+
+def benchmark_phrase(benchmark: Benchmark, unit: str, catalogue: Catalogue, language: str) -> str:
+    """What a next move quotes of a benchmark: ``target 3×``, ``target ¥2 per new fan,
+    lower is better``, ``peer median 42%`` (the benchmark's own words for another kind)."""
+    if isinstance(benchmark, LinearBenchmark):
+        key = "core.move.target_lower" if benchmark.target < benchmark.floor else "core.move.target"
+        return catalogue.text(key, language, target=quantity(benchmark.target, unit, language))
+    if isinstance(benchmark, PeerBenchmark):
+        median = quantity(benchmark.median, unit, language)
+        return catalogue.text("core.move.peers", language, median=median)
+    return benchmark.describe()
+
+
+def move_text(
+    result: IndicatorResult,
+    benchmark: Benchmark,
+    advice: str,
+    catalogue: Catalogue,
+    language: str,
+) -> str:
+    """A next move in words: where the indicator stands, then what to do, e.g.
+    ``Paid-traffic ROI is 1.62× (target 3×): move paid budget to …``."""
+    value = 0.0 if result.value is None else result.value  # only measured ones give moves
+    status = catalogue.text(
+        "core.move.status",
+        language,
+        name=display_name(result.name, result.name_zh, language),
+        value=quantity(value, result.unit, language),
+        benchmark=benchmark_phrase(benchmark, result.unit, catalogue, language),
+    )
+    if not advice:
+        return status + catalogue.text("core.full_stop", language)
+    return catalogue.text("core.move.then", language, status=status, advice=_lead(advice, language))
 
 
 class MethodologyScorer(ABC, Generic[S]):
@@ -127,11 +171,67 @@ class MethodologyScorer(ABC, Generic[S]):
             stage=stage,
         )
 
+    def _resolve(self, subject: S, indicator: Indicator[S], context: ScoringContext) -> Benchmark:
+        """The benchmark the card judged ``indicator`` against (for the few indicators a
+        next move quotes)."""
+        stage = self.peer_stage(subject, context) if context.peers is not None else None
+        if stage is None:
+            return self.resolve_benchmark(subject, indicator, context)
+        return self.resolve_benchmark(subject, indicator, context, stage=stage)
+
+    def _stake_base(self, subject: S) -> tuple[int | None, bool]:
+        """The GMV a move's stake scales, in fen, and whether it is one stream's: the
+        brand's self-broadcast GMV over the next 30 days (:func:`stake.monthly_gmv_fen`)."""
+        return stake.monthly_gmv_fen(self._brand(subject)), False
+
+    def next_moves(
+        self, subject: S, evaluation: Evaluation, context: ScoringContext
+    ) -> list[Recommendation]:
+        """The card's next moves: :meth:`recommendations`, each with its GMV at stake
+        (:mod:`steps.scoring.stake`), ranked by it (moves without an estimate last), no two
+        on the same indicator or with the same advice, at most :attr:`max_recommendations`.
+        Estimates are made for these few moves only."""
+        moves = self.recommendations(subject, evaluation, context)
+        if not moves:
+            return []
+        language = context.language
+        catalogue = self.catalogue()
+        definitions = {
+            (c.key, i.key): i for c in self.components(subject, context) for i in c.indicators
+        }
+        results = {(c.key, r.key): r for c in evaluation.components for r in c.indicators}
+        base: tuple[int | None, bool] | None = None
+        out: list[Recommendation] = []
+        actions: list[str | None] = []
+        for move in moves:
+            key = (move.component or "", move.indicator or "")
+            definition = definitions.get(key)
+            result = results.get(key)
+            if move.indicator is None or definition is None or result is None:
+                estimate = stake.Stake(None, None, catalogue.text("stake.no_indicator", language))
+                actions.append(None)
+            else:
+                if base is None:
+                    base = self._stake_base(subject)
+                estimate = stake.estimate(
+                    value=result.value,
+                    benchmark=self._resolve(subject, definition, context),
+                    moves=definition.moves,
+                    base_fen=base[0],
+                    stream=base[1],
+                    language=language,
+                    catalogue=catalogue,
+                )
+                actions.append(self.advice_for(definition, language) or None)
+            out.append(stake.staked(move, estimate, language, catalogue))
+        return stake.rank_moves(out, actions, self.max_recommendations)
+
     def recommendations(
         self, subject: S, evaluation: Evaluation, context: ScoringContext
     ) -> list[Recommendation]:
-        """The lowest-scoring indicators that have advice, weakest first, weighted by how
-        much of the card they could still add."""
+        """The candidate moves: the lowest-scoring indicators that have advice, weakest
+        first, weighted by how much of the card they could still add.  :meth:`next_moves`
+        estimates, ranks and trims them."""
         components = {c.key: c for c in self.components(subject, context)}
         language = context.language
         catalogue = self.catalogue()
@@ -153,7 +253,13 @@ class MethodologyScorer(ABC, Generic[S]):
                     (
                         -headroom,
                         Recommendation(
-                            text=_sentence(result.explanation, advice, catalogue, language),
+                            text=move_text(
+                                result,
+                                self._resolve(subject, definition, context),
+                                advice,
+                                catalogue,
+                                language,
+                            ),
                             component=component.key,
                             indicator=result.key,
                             priority=priority,
@@ -161,7 +267,7 @@ class MethodologyScorer(ABC, Generic[S]):
                     )
                 )
         candidates.sort(key=lambda item: (item[0], item[1].indicator or ""))
-        return [r for _, r in candidates[: self.max_recommendations]]
+        return [r for _, r in candidates]
 
     def _card(self, subject: S, context: ScoringContext, kind: SubjectKind) -> ScoreCard:
         components = self.components(subject, context)
@@ -190,7 +296,7 @@ class MethodologyScorer(ABC, Generic[S]):
             confidence=evaluation.confidence,
             components=evaluation.components,
             missing=evaluation.missing,
-            recommendations=tuple(self.recommendations(subject, evaluation, context)),
+            recommendations=tuple(self.next_moves(subject, evaluation, context)),
             notes=self.notes(subject, context),
         )
 
@@ -225,6 +331,10 @@ class StreamMethodology(MethodologyScorer[StreamSubject]):
         if subject.account is not None:
             return subject.account.platform.value
         return super()._platform(subject)
+
+    def _stake_base(self, subject: StreamSubject) -> tuple[int | None, bool]:
+        """A stream's move is worth its share of the next stream like this one."""
+        return subject.stream.gmv_fen, True
 
     def score(self, subject: StreamSubject, context: ScoringContext) -> ScoreCard:
         return self._card(subject, context, SubjectKind.STREAM)
