@@ -989,6 +989,7 @@ def _indicator(
     needs: tuple[Section, ...] = (),
     needs_any: tuple[Section, ...] = (),
     weight: float = 1.0,
+    moves: tuple[str, ...] = (),
 ) -> Indicator[Brand]:
     _SECTIONS[key] = (needs, needs_any)
     return Indicator(
@@ -1002,6 +1003,7 @@ def _indicator(
         inputs=inputs,
         formula=formula,
         provenance=provenance,
+        moves=moves,
     )
 
 
@@ -1029,6 +1031,7 @@ SELF_BROADCAST = Component[Brand](
             provenance=_article(_STABLE, "capacity: how often the brand streams on its own"),
             needs=(Section.STREAMS,),
             weight=2.0,
+            moves=("uv",),
         ),
         _indicator(
             "streaming_hours_per_week",
@@ -1052,6 +1055,7 @@ SELF_BROADCAST = Component[Brand](
             provenance=_article(_STABLE, "capacity: how many hours the brand streams"),
             needs=(Section.STREAMS,),
             weight=2.0,
+            moves=("uv",),
         ),
         _indicator(
             "schedule_regularity",
@@ -1071,6 +1075,7 @@ SELF_BROADCAST = Component[Brand](
             provenance=_article("进行稳定的直播", "stability: streams at times viewers can expect"),
             needs=(Section.STREAMS,),
             weight=2.0,
+            moves=("uv",),
         ),
         _indicator(
             "active_matrix_accounts",
@@ -1088,6 +1093,7 @@ SELF_BROADCAST = Component[Brand](
             inputs=("accounts", "streams[].started_at", "window_start..window_end or stream dates"),
             provenance=_article("创建矩阵账户", "one of the article's ways through the cold start"),
             needs=(Section.STREAMS,),
+            moves=("uv",),
         ),
         _indicator(
             "hero_explains_per_stream",
@@ -1109,6 +1115,7 @@ SELF_BROADCAST = Component[Brand](
                 "反复讲解爆款风格套装", "explaining the hero items again and again"
             ),
             needs=(Section.STREAM_PRODUCTS,),
+            moves=("buyers_per_minute",),
         ),
         _indicator(
             "top3_gmv_share",
@@ -1129,6 +1136,7 @@ SELF_BROADCAST = Component[Brand](
             ),
             needs=(Section.STREAM_PRODUCTS,),
             weight=0.5,
+            moves=("buyers_per_minute",),
         ),
         _indicator(
             "cold_start_growth",
@@ -1151,6 +1159,7 @@ SELF_BROADCAST = Component[Brand](
                 "快速度过冷启动阶段", "how fast a new account passes its cold start"
             ),
             needs=(Section.STREAMS,),
+            moves=("uv",),
         ),
         _indicator(
             "range_step_share",
@@ -1171,6 +1180,7 @@ SELF_BROADCAST = Component[Brand](
             ),
             needs=(Section.STREAM_PRODUCTS,),
             weight=0.5,
+            moves=("buyers_per_minute",),
         ),
         _indicator(
             "bundle_gmv_share",
@@ -1189,6 +1199,7 @@ SELF_BROADCAST = Component[Brand](
             provenance=_article("推出单店防爆套装", "the hero sets (爆款套装) a store launches"),
             needs=(Section.STREAM_PRODUCTS, Section.PRODUCTS),
             weight=0.5,
+            moves=("aov",),
         ),
     ),
 )
@@ -1223,6 +1234,7 @@ TRAFFIC = Component[Brand](
             ),
             needs_any=(Section.PAID_CAMPAIGNS, Section.STREAMS),
             weight=2.0,
+            moves=("uv",),
         ),
         _indicator(
             "new_fans_per_paid_viewer",
@@ -1242,6 +1254,7 @@ TRAFFIC = Component[Brand](
                 "建立粉丝群", "the second of T's three values: building the fan base"
             ),
             needs=(Section.STREAMS,),
+            moves=("uv",),
         ),
         _indicator(
             "cost_per_new_fan",
@@ -1267,6 +1280,7 @@ TRAFFIC = Component[Brand](
                 "大大降低流量成本)",
             ),
             needs_any=(Section.PAID_CAMPAIGNS, Section.STREAMS),
+            moves=("uv",),
         ),
         _indicator(
             "cost_per_fan_trend",
@@ -1290,6 +1304,7 @@ TRAFFIC = Component[Brand](
                 "大大降低流量成本", "public and private traffic together lower the cost over time"
             ),
             needs_any=(Section.PAID_CAMPAIGNS, Section.STREAMS),
+            moves=("uv",),
         ),
         _indicator(
             "public_uv_share",
@@ -1321,6 +1336,7 @@ TRAFFIC = Component[Brand](
             inputs=("streams[].uv_by_source",),
             provenance=_article("高效获取流量", "the first of T's three values: winning traffic"),
             needs=(Section.STREAMS,),
+            moves=("uv",),
         ),
     ),
 )
@@ -1346,6 +1362,7 @@ TALENT = Component[Brand](
             provenance=_article("快速传播意识并增加销量", "talents spread awareness and sell fast"),
             needs=(Section.STREAMS, Section.TALENT_COLLABS),
             weight=2.0,
+            moves=("uv",),
         ),
         _indicator(
             "talent_count",
@@ -1364,6 +1381,7 @@ TALENT = Component[Brand](
             inputs=("talent_collabs[].talent_id",),
             provenance=_article("与不同的人才合作", "working with different talents"),
             needs=(Section.TALENT_COLLABS,),
+            moves=("uv",),
         ),
         _indicator(
             "distribution_level",
@@ -1390,6 +1408,7 @@ TALENT = Component[Brand](
             ),
             needs=(Section.TALENT_COLLABS,),
             weight=2.0,
+            moves=("uv",),
         ),
         _indicator(
             "talent_hits_carried",
@@ -1411,6 +1430,7 @@ TALENT = Component[Brand](
                 "fast testing: the hits talents find carry self-broadcast later",
             ),
             needs=(Section.TALENT_COLLABS, Section.STREAM_PRODUCTS),
+            moves=("buyers_per_minute",),
         ),
         _indicator(
             "talent_reach_per_week",
@@ -1429,6 +1449,7 @@ TALENT = Component[Brand](
                 "在每个直播间积累人群包数据", "data accumulation: the crowds reached"
             ),
             needs=(Section.TALENT_COLLABS,),
+            moves=("uv",),
         ),
         _indicator(
             "gmv_per_commission",
@@ -1488,6 +1509,7 @@ TALENT = Component[Brand](
             inputs=("talent_collabs[].audience", "audience"),
             provenance=_article("目标受众锚定", "anchoring the target audience through talents"),
             needs=(Section.TALENT_COLLABS, Section.AUDIENCE),
+            moves=("uv",),
         ),
     ),
 )
@@ -1529,6 +1551,7 @@ PRIVATE = Component[Brand](
             provenance=_article("提高复购率", "the second of P's three values"),
             needs=(Section.ORDERS,),
             weight=2.0,
+            moves=("orders_per_buyer",),
         ),
         _indicator(
             "purchase_frequency",
@@ -1547,6 +1570,7 @@ PRIVATE = Component[Brand](
             provenance=_article("带动更频繁的回购", "how often buyers come back"),
             needs=(Section.ORDERS,),
             weight=1.5,
+            moves=("orders_per_buyer",),
         ),
         _indicator(
             "fan_group_buyer_share",
@@ -1566,6 +1590,7 @@ PRIVATE = Component[Brand](
                 "粉丝团运营", "operating the fan group, beside refund without return"
             ),
             needs=(Section.ORDERS,),
+            moves=("orders_per_buyer",),
         ),
         _indicator(
             "short_video_repurchase",
@@ -1586,6 +1611,7 @@ PRIVATE = Component[Brand](
             ),
             needs=(Section.ORDERS,),
             weight=0.5,
+            moves=("orders_per_buyer",),
         ),
         _indicator(
             "private_gmv_share",
@@ -1614,6 +1640,7 @@ PRIVATE = Component[Brand](
             inputs=("streams[].gmv_by_source.private",),
             provenance=_article("沉淀私域流量", "private-domain traffic settling around the brand"),
             needs=(Section.STREAMS,),
+            moves=("orders_per_buyer",),
         ),
         _indicator(
             "fan_group_size",
@@ -1630,6 +1657,7 @@ PRIVATE = Component[Brand](
             inputs=("accounts[].fan_group.members", "accounts[].followers"),
             provenance=_article("与用户紧密联系", "close ties with users"),
             needs=(Section.FAN_GROUPS,),
+            moves=("orders_per_buyer",),
         ),
         _indicator(
             "fan_group_activity",
@@ -1646,6 +1674,7 @@ PRIVATE = Component[Brand](
             inputs=("accounts[].fan_group.active_members",),
             provenance=_article("激活现有粉丝", "activating existing fans"),
             needs=(Section.FAN_GROUPS,),
+            moves=("orders_per_buyer",),
         ),
         _indicator(
             "fan_group_growth",
@@ -1662,6 +1691,7 @@ PRIVATE = Component[Brand](
             inputs=("accounts[].fan_group.new_members", "window_start..window_end or stream dates"),
             provenance=_article("沉淀私域流量", "private-domain traffic growing"),
             needs=(Section.FAN_GROUPS,),
+            moves=("orders_per_buyer",),
         ),
         _indicator(
             "fan_shares_per_100_viewers",
@@ -1680,6 +1710,7 @@ PRIVATE = Component[Brand](
             provenance=_article("挖掘新流量", "the third of P's values: new traffic through fans"),
             needs=(Section.STREAMS,),
             weight=0.5,
+            moves=("uv",),
         ),
     ),
 )
@@ -1692,7 +1723,7 @@ SPECIAL_SUPPLY = Component[Brand](
         _indicator(
             "exclusive_sku_share",
             "Channel-exclusive share of SKUs",
-            "特供SKU占比",
+            "特供款占比",
             "share",
             measure=_exclusive_sku_share,
             defaults=_linear(
@@ -1704,6 +1735,7 @@ SPECIAL_SUPPLY = Component[Brand](
             inputs=("products[].channel_exclusive",),
             provenance=_article("为快手渠道开发特殊供应产品", "products developed for the channel"),
             needs=(Section.PRODUCTS,),
+            moves=("aov",),
         ),
         _indicator(
             "exclusive_gmv_share",
@@ -1723,6 +1755,7 @@ SPECIAL_SUPPLY = Component[Brand](
             ),
             needs=(Section.STREAM_PRODUCTS, Section.PRODUCTS),
             weight=1.5,
+            moves=("aov",),
         ),
         _indicator(
             "exclusive_aov_ratio",
@@ -1740,6 +1773,7 @@ SPECIAL_SUPPLY = Component[Brand](
             inputs=("streams[].products[].orders", "products[].channel_exclusive"),
             provenance=_article("提高客户单价", "the second of SS's three values: higher AOV"),
             needs=(Section.STREAM_PRODUCTS, Section.PRODUCTS),
+            moves=("aov",),
         ),
         _indicator(
             "exclusive_gmv_per_hour",
@@ -1765,6 +1799,7 @@ SPECIAL_SUPPLY = Component[Brand](
                 "the third of SS's three values: operating efficiency, of the exclusive items",
             ),
             needs=(Section.STREAMS, Section.STREAM_PRODUCTS, Section.PRODUCTS),
+            moves=("aov",),
         ),
     ),
 )

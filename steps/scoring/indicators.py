@@ -228,6 +228,13 @@ class PeerBenchmark:
         return text("core.benchmark.peers", language, median=median, count=len(self.values))
 
 
+def _factor_keys(value: Iterable[str]) -> tuple[str, ...]:
+    keys = (value,) if isinstance(value, str) else tuple(value)
+    if not all(isinstance(k, str) and k for k in keys):
+        raise ValueError(f"moves must be factor keys (non-empty strings), got {keys!r}")
+    return keys
+
+
 @attrs.frozen
 class Indicator(Generic[S_contra]):
     """A measured quantity of a subject, its default benchmarks and its weight.
@@ -266,7 +273,7 @@ class Indicator(Generic[S_contra]):
     #: ``"buyers_per_minute"``, ``"orders_per_buyer"``, ``"aov"``, ``"exposure"``,
     #: ``"seeding_rate"``, ...).  A plan's levers (:mod:`steps.gmv.levers`) and a next move's
     #: GMV at stake (:mod:`steps.scoring.stake`) read it; empty: it moves none we can name.
-    moves: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=tuple)
+    moves: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=_factor_keys)
 
     def __attrs_post_init__(self) -> None:
         if self.measure is None and self.columns is None:
