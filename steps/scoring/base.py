@@ -86,6 +86,13 @@ def move_text(
     return catalogue.text("core.move.then", language, status=status, advice=_lead(advice, language))
 
 
+def _component_weight(evaluation: Evaluation, key: str) -> float:
+    for component in evaluation.components:
+        if component.key == key:
+            return component.weight
+    return 0.0
+
+
 class MethodologyScorer(ABC, Generic[S]):
     """Shared machinery; subclass :class:`BrandMethodology` or :class:`StreamMethodology`."""
 
@@ -201,6 +208,7 @@ class MethodologyScorer(ABC, Generic[S]):
         }
         results = {(c.key, r.key): r for c in evaluation.components for r in c.indicators}
         base: tuple[int | None, bool] | None = None
+        totals: dict[str, float] = {}
         out: list[Recommendation] = []
         actions: list[str | None] = []
         for move in moves:
@@ -213,6 +221,16 @@ class MethodologyScorer(ABC, Generic[S]):
             else:
                 if base is None:
                     base = self._stake_base(subject)
+                    totals = stake.factor_shares(
+                        (definitions[(c.key, r.key)].moves[0], c.weight * r.weight)
+                        for c in evaluation.components
+                        for r in c.indicators
+                        if r.score is not None
+                        and (c.key, r.key) in definitions
+                        and definitions[(c.key, r.key)].moves
+                    )
+                weight = result.weight * _component_weight(evaluation, key[0])
+                total = totals.get(definition.moves[0], 0.0) if definition.moves else 0.0
                 estimate = stake.estimate(
                     value=result.value,
                     benchmark=self._resolve(subject, definition, context),
@@ -221,6 +239,7 @@ class MethodologyScorer(ABC, Generic[S]):
                     stream=base[1],
                     language=language,
                     catalogue=catalogue,
+                    share=weight / total if total > 0 else 1.0,
                 )
                 actions.append(self.advice_for(definition, language) or None)
             out.append(stake.staked(move, estimate, language, catalogue))

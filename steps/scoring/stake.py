@@ -6,11 +6,14 @@ indicator declares the factors it moves (:attr:`Indicator.moves
 <steps.scoring.indicators.Indicator.moves>`); a next move on it is worth, with the other
 factors held,
 
-    GMV at stake = base GMV × (r − 1),   r = min(CAP, target / value)
+    GMV at stake = base GMV × (m − 1) × s,   m = 1 + (CAP − 1) × (1 − value / target)
 
-(``value / target`` when lower is better): **the assumption** is that the factor scales
-with the indicator's ratio to its target, capped at :data:`CAP` (a gap can never promise
-more than +50%).  A peer benchmark's median stands for the target.  The base GMV is
+(``1 − target / value`` when lower is better).  **The assumption**: the factor grows with
+the indicator's relative shortfall from its target, by up to ``CAP`` (+50%, for an
+indicator at zero: one gap never promises more), in proportion ``s`` to the indicator's
+weight among the card's measured indicators that move the same factor (several indicators
+read one factor; each carries its part of it).  A peer benchmark's median stands for the
+target.  The base GMV is
 
 * for a brand card, the next 30 days at the run rate of the brand's self-broadcast GMV
   over its window (:func:`monthly_gmv_fen`);
@@ -26,23 +29,24 @@ path computes nothing more.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Final
 
 import attrs
 
 from steps.domain.model import Brand
-from steps.scoring.indicators import Benchmark, LinearBenchmark, PeerBenchmark
+from steps.scoring.indicators import Benchmark, Direction, LinearBenchmark, PeerBenchmark
 from steps.scoring.messages import Catalogue, builtin_catalogue
 from steps.scoring.results import Recommendation
-from steps.scoring.units import money_fen, number
+from steps.scoring.units import money_fen, number, percent
 
 __all__ = [
     "CAP",
     "PERIOD_DAYS",
     "Stake",
     "factor_ratio",
+    "factor_shares",
     "factor_text",
     "monthly_gmv_fen",
     "rank_moves",
@@ -65,16 +69,15 @@ class Stake:
 
 
 def factor_ratio(value: float, benchmark: Benchmark) -> float | None:
-    """How much the factor grows when the indicator reaches its target: ``target / value``
-    (``value / target`` when lower is better), at least 1 and at most :data:`CAP`; a value
-    at zero (or a lower-is-better target at zero) takes the cap.  ``None`` when the
-    benchmark has no target (not linear, not peers) or the ratio means nothing (a
+    """How much the factor grows when the indicator closes its gap to target:
+    ``1 + (CAP − 1) × (1 − value / target)`` (``1 − target / value`` when lower is better),
+    so 1 at the target, ``CAP`` for a value at zero (or past any ratio, a lower-is-better
+    target at zero), and in between in proportion to the relative shortfall.  ``None`` when
+    the benchmark has no target (not linear, not peers) or the ratio means nothing (a
     higher-is-better target at or below zero)."""
     if isinstance(benchmark, LinearBenchmark):
         target, lower = benchmark.target, benchmark.target < benchmark.floor
     elif isinstance(benchmark, PeerBenchmark):
-        from steps.scoring.indicators import Direction
-
         target, lower = benchmark.median, benchmark.direction is Direction.LOWER_IS_BETTER
     else:
         return None
@@ -83,14 +86,14 @@ def factor_ratio(value: float, benchmark: Benchmark) -> float | None:
     if lower:
         if value <= target:
             return 1.0
-        ratio = CAP if target <= 0 else value / target
+        shortfall = 1.0 if target <= 0 else 1.0 - target / value
     else:
         if value >= target:
             return 1.0
         if target <= 0:
             return None
-        ratio = CAP if value <= 0 else target / value
-    return min(CAP, max(1.0, ratio))
+        shortfall = 1.0 if value <= 0 else 1.0 - value / target
+    return 1.0 + (CAP - 1.0) * min(1.0, max(0.0, shortfall))
 
 
 def _window(brand: Brand) -> tuple[date, date] | None:
@@ -131,8 +134,10 @@ def estimate(
     stream: bool,
     language: str,
     catalogue: Catalogue,
+    share: float = 1.0,
 ) -> Stake:
-    """The GMV at stake of one move (see the module's docstring for the rule)."""
+    """The GMV at stake of one move (see the module's docstring for the rule); ``share`` is
+    the indicator's share of the factor (:func:`factor_shares`)."""
     factor = moves[0] if moves else None
     if factor is None:
         return Stake(None, None, catalogue.text("stake.no_factor", language))
@@ -149,8 +154,22 @@ def estimate(
         base=money_fen(base_fen, language),
         factor=factor_text(factor, language, catalogue),
         ratio=number(ratio, language),
+        cap=number(CAP, language),
+        share=percent(share),
     )
-    return Stake(round(base_fen * (ratio - 1.0)), factor, basis)
+    return Stake(round(base_fen * (ratio - 1.0) * share), factor, basis)
+
+
+def factor_shares(
+    weights: Iterable[tuple[str, float]],
+) -> dict[str, float]:
+    """Factor → the total weight of the card's measured indicators that move it, from
+    ``(first declared factor, the indicator's weight in the card)`` pairs; an indicator's
+    share of its factor is its weight over that total."""
+    totals: dict[str, float] = {}
+    for factor, weight in weights:
+        totals[factor] = totals.get(factor, 0.0) + weight
+    return totals
 
 
 def staked(
