@@ -65,17 +65,22 @@ def test_the_estimate_is_whole_fen_and_says_its_basis() -> None:
     )  # fmt: skip
     assert stake.fen == round(1_000_000 * 0.25 * 0.5) == 125_000
     assert stake.factor == "uv"
-    assert "viewers (UV) ×1.25" in stake.basis and "50%" in stake.basis
+    assert "viewers (UV) ×1.25" in stake.basis
+    assert "50%" in stake.basis
     none = estimate(
         value=1.5, benchmark=LinearBenchmark(1.0, 3.0), moves=(), base_fen=1_000_000,
         stream=False, language="zh", catalogue=catalogue,
     )  # fmt: skip
-    assert none.fen is None and none.factor is None and "因子" in none.basis
+    assert none.fen is None
+    assert none.factor is None
+    assert "因子" in none.basis
     no_gmv = estimate(
         value=1.5, benchmark=LinearBenchmark(1.0, 3.0), moves=("aov",), base_fen=None,
         stream=True, language="en", catalogue=catalogue,
     )  # fmt: skip
-    assert no_gmv.fen is None and no_gmv.factor == "aov" and "GMV" in no_gmv.basis
+    assert no_gmv.fen is None
+    assert no_gmv.factor == "aov"
+    assert "GMV" in no_gmv.basis
 
 
 def test_moves_rank_by_stake_unestimated_last_and_never_repeat_an_action() -> None:
@@ -129,7 +134,10 @@ def test_score_json_carries_the_stake_sorted_and_round_trips(
                 assert move.factor
                 if card.subject_kind is SubjectKind.STREAM:
                     stream = next(
-                        s for b in SAMPLE.brands for s in b.streams if s.stream_id == card.subject_id
+                        s
+                        for b in SAMPLE.brands
+                        for s in b.streams
+                        if s.stream_id == card.subject_id
                     )
                     assert move.gmv_at_stake_fen <= stream.gmv_fen * (CAP - 1)
     assert estimated > 0
@@ -166,7 +174,8 @@ def test_the_sample_brands_first_moves_differ_and_none_is_a_benchmark_sentence(
         for move in card.recommendations:
             assert not RAW.search(move.text), move.text
             if language == "zh":
-                assert "at stake" not in move.text and "target" not in move.text
+                assert "at stake" not in move.text
+                assert "target" not in move.text
 
 
 @pytest.mark.parametrize("bundle", [kuaishou_bundle, douyin_bundle])

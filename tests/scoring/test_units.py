@@ -7,8 +7,8 @@ import re
 import pytest
 
 import steps
-from steps.sample import sample_dataset
 from steps.plugins import douyin, stage, steps_brand, trust
+from steps.sample import sample_dataset
 from steps.scoring.indicators import LinearBenchmark, describe_benchmark
 from steps.scoring.messages import builtin_catalogue
 from steps.scoring.units import money_fen, money_yuan, number, percent, quantity
@@ -41,7 +41,12 @@ UNITS = sorted(
         (15000.0, "yuan/hour", "¥15,000 per hour", "每小时 ¥1.5万"),
         (0.095, "× 100w", "¥95,000", "¥9.5万"),
         (31_220.6, "viewers per week", "31,221 viewers a week", "每周 3.12万 人"),
-        (0.126, "fans/viewer", "12.6 new fans per 100 paid viewers", "每百名付费观看人带来 12.6 个新粉"),
+        (
+            0.126,
+            "fans/viewer",
+            "12.6 new fans per 100 paid viewers",
+            "每百名付费观看人带来 12.6 个新粉",
+        ),  # noqa: E501
         (1.25, "shares/100 viewers", "1.25 shares per 100 viewers", "每百名观众分享 1.25 次"),
         (3.2, "per hour", "3.2 per hour", "每小时 3.2 次"),
         (42.3, "minutes", "42.3 min", "42.3 分钟"),
@@ -64,9 +69,12 @@ def test_money_groups_thousands_in_english_and_counts_wan_and_yi_in_chinese() ->
     assert money_yuan(-250.0) == "-¥250"
     assert money_fen(1_234_500, "zh") == "¥1.23万"
     assert money_fen(185_358) == "¥1,854"
-    assert number(31_220.0) == "31,220" and number(31_220.0, "zh") == "3.12万"
-    assert number(0.0012) == "0.0012" and number(39.84) == "39.8"
-    assert percent(0.5) == "50%" and percent(0.0735) == "7.35%"
+    assert number(31_220.0) == "31,220"
+    assert number(31_220.0, "zh") == "3.12万"
+    assert number(0.0012) == "0.0012"
+    assert number(39.84) == "39.8"
+    assert percent(0.5) == "50%"
+    assert percent(0.0735) == "7.35%"
 
 
 @pytest.mark.parametrize("unit", UNITS)
