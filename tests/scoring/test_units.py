@@ -46,7 +46,7 @@ UNITS = sorted(
             "fans/viewer",
             "12.6 new fans per 100 paid viewers",
             "每百名付费观看人带来 12.6 个新粉",
-        ),  # noqa: E501
+        ),
         (1.25, "shares/100 viewers", "1.25 shares per 100 viewers", "每百名观众分享 1.25 次"),
         (3.2, "per hour", "3.2 per hour", "每小时 3.2 次"),
         (42.3, "minutes", "42.3 min", "42.3 分钟"),
