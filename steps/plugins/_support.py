@@ -286,13 +286,15 @@ def indicator_table(components: Iterable[Component[Any]]) -> str:
         lines += [
             f"### `{component.key}`: {component.name} ({component.name_zh})",
             "",
-            "| Indicator | Formula | Unit | Weight | Needs |",
-            "|---|---|---|---|---|",
+            "| Indicator | Formula | Unit | Weight | Needs | Moves (GMV factor) |",
+            "|---|---|---|---|---|---|",
         ]
         for i in component.indicators:
+            moves = ", ".join(f"`{m}`" for m in i.moves) or "—"
             lines.append(
                 f"| `{i.key}` {_cell(i.name)} ({_cell(i.name_zh)}) | `{_cell(i.formula)}` "
-                f"| {_cell(i.unit)} | {_num(i.weight)} | {_cell(', '.join(i.inputs))} |"
+                f"| {_cell(i.unit)} | {_num(i.weight)} | {_cell(', '.join(i.inputs))} "
+                f"| {moves} |"
             )
         lines += ["", "| Indicator | Where it comes from |", "|---|---|"]
         lines += [f"| `{i.key}` | {_origin_cell(i)} |" for i in component.indicators]

@@ -2664,14 +2664,16 @@ def indicator_table() -> str:
         lines += [
             f"### {component.key}: {component.name} ({component.name_zh})",
             "",
-            "| Indicator | Formula | Unit | Weight | Needs (sections: fields) | Provenance |",
-            "| --- | --- | --- | ---: | --- | --- |",
+            "| Indicator | Formula | Unit | Weight | Needs (sections: fields) | Moves (GMV factor) "
+            "| Provenance |",
+            "| --- | --- | --- | ---: | --- | --- | --- |",
         ]
         for i in component.indicators:
             assert i.provenance is not None  # noqa: S101  # every built-in indicator says
             lines.append(
                 f"| `{i.key}` {_md(i.name)} ({_md(i.name_zh)}) | {_md(i.formula)} | "
                 f"{_md(i.unit)} | {i.weight:g} | {_needs_md(i.key, i.inputs)} | "
+                f"{', '.join(f'`{m}`' for m in i.moves) or '—'} | "
                 f"{_md(provenance_text(i.provenance))} |"
             )
         lines += [

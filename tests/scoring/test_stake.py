@@ -196,3 +196,11 @@ def test_moves_on_imported_back_office_exports_carry_their_stake(
             assert "约 ¥" in move.text
         else:
             assert "无法估算" in move.text
+
+
+def test_the_stake_page_quotes_the_sample_brands_first_moves() -> None:
+    page = (Path(__file__).parents[2] / "docs" / "stake.md").read_text(encoding="utf-8")
+    match = re.search(r"<!-- first-moves:start -->\n(.*?)<!-- first-moves:end -->", page, re.S)
+    assert match
+    first = _first_moves(steps.score(SAMPLE))
+    assert match.group(1) == "".join(f"- {b}: {m.text}\n" for b, m in first.items())
