@@ -340,11 +340,11 @@ def test_a_chinese_run_of_the_sample_reads_as_chinese(sample: Dataset, chinese: 
 def test_the_english_run_is_the_one_the_docs_quote(english: ScoreResults) -> None:
     steps_card = next(c for c in english.cards if c.scorer == "steps" and c.brand_id == "b00")
     assert [r.text for r in steps_card.recommendations][1:3] == [
-        "Distribution level through talents (100w+): 0.09508 × 100w (¥1,000,000) against "
-        "target 1, floor 0 → 10/100. Concentrate samples and commission on the talents that "
-        "sell most until distribution passes 100w+ (¥1,000,000).",
-        "Paid-traffic ROI: 1.622 × against target 3, floor 1 → 31/100. Move paid budget to the "
-        "hero products and time slots with the best GMV per viewer, and cut the rest.",
+        "Exclusive items' GMV per stream hour is ¥0 per hour (target ¥15,000 per hour): give "
+        "the exclusive items the prime slots and cut the hours where they do not sell. "
+        "(≈ ¥530 at stake)",
+        "Channel-exclusive share of SKUs is 0% (target 30%): develop channel-exclusive packs "
+        "of the hero products with the supply chain. (≈ ¥530 at stake)",
     ]
     assert steps_card.notes["stage_reason"].startswith(
         "talents sell 93% of GMV and the brand's distribution through them (¥95,078) is below 100w+"
