@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from typing import ClassVar, Generic, Literal, TypeVar
+from contextvars import ContextVar
+from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from steps.domain import metrics
 from steps.domain.enums import LifecycleStage
@@ -84,6 +85,25 @@ def move_text(
     if not advice:
         return status + catalogue.text("core.full_stop", language)
     return catalogue.text("core.move.then", language, status=status, advice=_lead(advice, language))
+
+
+#: The benchmarks :meth:`MethodologyScorer.next_moves` resolved for the subject it is
+#: advising, by indicator key (a move is built and then estimated: one lookup serves both).
+_RESOLVED: ContextVar[dict[str, Benchmark] | None] = ContextVar("steps_resolved", default=None)
+_DEFINITIONS: dict[int, tuple[object, dict[tuple[str, str], Indicator[Any]]]] = {}
+
+
+def _definitions(components: Sequence[Component[S]]) -> dict[tuple[str, str], Indicator[S]]:
+    """``(component key, indicator key)`` → indicator, kept per components object (a
+    scorer's components are usually one constant tuple, advised on every stream)."""
+    cached = _DEFINITIONS.get(id(components))
+    if cached is not None and cached[0] is components:
+        return cached[1]
+    found = {(c.key, i.key): i for c in components for i in c.indicators}
+    if len(_DEFINITIONS) > 256:
+        _DEFINITIONS.clear()
+    _DEFINITIONS[id(components)] = (components, found)
+    return found
 
 
 def _component_weight(evaluation: Evaluation, key: str) -> float:
@@ -180,11 +200,18 @@ class MethodologyScorer(ABC, Generic[S]):
 
     def _resolve(self, subject: S, indicator: Indicator[S], context: ScoringContext) -> Benchmark:
         """The benchmark the card judged ``indicator`` against (for the few indicators a
-        next move quotes)."""
+        next move quotes), resolved once per move while :meth:`next_moves` runs."""
+        memo = _RESOLVED.get()
+        if memo is not None and indicator.key in memo:
+            return memo[indicator.key]
         stage = self.peer_stage(subject, context) if context.peers is not None else None
         if stage is None:
-            return self.resolve_benchmark(subject, indicator, context)
-        return self.resolve_benchmark(subject, indicator, context, stage=stage)
+            found = self.resolve_benchmark(subject, indicator, context)
+        else:
+            found = self.resolve_benchmark(subject, indicator, context, stage=stage)
+        if memo is not None:
+            memo[indicator.key] = found
+        return found
 
     def _stake_base(self, subject: S) -> tuple[int | None, bool]:
         """The GMV a move's stake scales, in fen, and whether it is one stream's: the
@@ -198,14 +225,25 @@ class MethodologyScorer(ABC, Generic[S]):
         (:mod:`steps.scoring.stake`), ranked by it (moves without an estimate last), no two
         on the same indicator or with the same advice, at most :attr:`max_recommendations`.
         Estimates are made for these few moves only."""
-        moves = self.recommendations(subject, evaluation, context)
-        if not moves:
-            return []
+        token = _RESOLVED.set({})
+        try:
+            moves = self.recommendations(subject, evaluation, context)
+            if not moves:
+                return []
+            return self._staked_moves(subject, evaluation, context, moves)
+        finally:
+            _RESOLVED.reset(token)
+
+    def _staked_moves(
+        self,
+        subject: S,
+        evaluation: Evaluation,
+        context: ScoringContext,
+        moves: Sequence[Recommendation],
+    ) -> list[Recommendation]:
         language = context.language
         catalogue = self.catalogue()
-        definitions = {
-            (c.key, i.key): i for c in self.components(subject, context) for i in c.indicators
-        }
+        definitions = _definitions(self.components(subject, context))
         results = {(c.key, r.key): r for c in evaluation.components for r in c.indicators}
         base: tuple[int | None, bool] | None = None
         totals: dict[str, float] = {}
@@ -241,7 +279,9 @@ class MethodologyScorer(ABC, Generic[S]):
                     catalogue=catalogue,
                     share=weight / total if total > 0 else 1.0,
                 )
-                actions.append(self.advice_for(definition, language) or None)
+                # the advice's template names the action (no need to fill it)
+                advice = catalogue.template(f"{self.name}.{definition.key}.advice", language)
+                actions.append(advice or definition.advice or None)
             out.append(stake.staked(move, estimate, language, catalogue))
         return stake.rank_moves(out, actions, self.max_recommendations)
 

@@ -54,6 +54,7 @@ __all__ = [
 
 #: The most a factor is assumed to grow by closing one indicator's gap (×1.5: +50%).
 CAP: Final = 1.5
+_CAP_TEXT: Final = f"{CAP:g}"
 #: The period a brand move's GMV at stake covers, in days.
 PERIOD_DAYS: Final = 30
 
@@ -120,9 +121,11 @@ def monthly_gmv_fen(brand: Brand) -> int | None:
 
 
 def factor_text(factor: str, language: str, catalogue: Catalogue | None = None) -> str:
-    """A factor key in words (the catalogue's ``factor.<key>``, else the key)."""
-    found = (catalogue or builtin_catalogue()).optional(f"factor.{factor}", language)
-    return found or factor
+    """A factor key in words (the catalogue's ``factor.<key>`` in ``language``, else in
+    English, else the key)."""
+    catalogue = catalogue or builtin_catalogue()
+    key = f"factor.{factor}"
+    return catalogue.template(key, language) or catalogue.template(key, "en") or factor
 
 
 def estimate(
@@ -154,7 +157,7 @@ def estimate(
         base=money_fen(base_fen, language),
         factor=factor_text(factor, language, catalogue),
         ratio=number(ratio, language),
-        cap=number(CAP, language),
+        cap=_CAP_TEXT,
         share=percent(share),
     )
     return Stake(round(base_fen * (ratio - 1.0) * share), factor, basis)
@@ -182,8 +185,14 @@ def staked(
         )
     else:
         text = catalogue.text("stake.not_estimated", language, text=move.text, reason=stake.basis)
-    return attrs.evolve(
-        move, text=text, gmv_at_stake_fen=stake.fen, factor=stake.factor, stake_basis=stake.basis
+    return Recommendation(
+        text=text,
+        component=move.component,
+        indicator=move.indicator,
+        priority=move.priority,
+        gmv_at_stake_fen=stake.fen,
+        factor=stake.factor,
+        stake_basis=stake.basis,
     )
 
 

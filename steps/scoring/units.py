@@ -94,7 +94,7 @@ def lower_is_better(floor: float, target: float) -> bool:
 def _trim(digits: str) -> str:
     if "." in digits:
         digits = digits.rstrip("0").rstrip(".")
-    return "0" if digits in ("-0", "") else digits
+    return "0" if digits == "-0" or not digits else digits
 
 
 def number(value: float, language: str = "en") -> str:
@@ -177,21 +177,27 @@ def _number_of(value: float, kind: ValueKind, language: str) -> str:
 def quantity(value: float, unit: str, language: str = "en") -> str:
     """``value`` in ``unit`` as a person reads it, in ``language``: ``25.4%``, ``1.62×``,
     ``¥18.96 per fan``, ``3.2 per hour``, ``42 min``, ``enrolled``."""
+    kind, before, after = _spec(unit, language)
+    if kind == _FLAG:
+        return before if value >= 0.5 else after
+    return before + _number_of(value, kind, language) + after
+
+
+@functools.lru_cache(maxsize=512)
+def _spec(unit: str, language: str) -> tuple[ValueKind, str, str]:
+    """How ``unit`` reads in ``language``: its kind and the words before and after the
+    number (the catalogue's ``display."<unit>"``, ``{value}`` the number); for a yes/no
+    unit, the words for yes and for no.  Looked up once: every explanation of every stream
+    shows a value."""
     kind = _KINDS.get(unit, _NUMBER)
     if kind == _FLAG:
-        return text("display.enrolled" if value >= 0.5 else "display.not_enrolled", language)
-    template = _template(unit, language)
-    shown = _number_of(value, kind, language)
-    if template is None:
-        return shown if kind in (_SHARE, _MULTIPLE, _MONEY) else f"{shown} {unit}"
-    return template.replace("{value}", shown)
-
-
-@functools.lru_cache(maxsize=256)
-def _template(unit: str, language: str) -> str | None:
-    """The catalogue's ``display."<unit>"`` in ``language`` (``{value}`` the number)."""
+        return kind, text("display.enrolled", language), text("display.not_enrolled", language)
     catalogue = builtin_catalogue()
-    found = catalogue.template(f"display.{unit}", language)
-    if found is None and language != "en":
-        found = catalogue.template(f"display.{unit}", "en")
-    return found
+    template = catalogue.template(f"display.{unit}", language)
+    if template is None and language != "en":
+        template = catalogue.template(f"display.{unit}", "en")
+    if template is None or "{value}" not in template:
+        bare = kind in (_SHARE, _MULTIPLE, _MONEY, _MONEY_MILLION)
+        return kind, "", "" if bare else f" {unit}"
+    before, _, after = template.partition("{value}")
+    return kind, before, after
