@@ -34,7 +34,7 @@ from steps.scoring.indicators import (
 )
 from steps.scoring.messages import Catalogue, catalogue_for, display_name
 from steps.scoring.results import IndicatorResult, Recommendation, ScoreCard, SubjectKind
-from steps.scoring.units import quantity
+from steps.scoring.units import bound, quantity
 
 __all__ = ["BrandMethodology", "MethodologyScorer", "StreamMethodology"]
 
@@ -58,9 +58,9 @@ def benchmark_phrase(benchmark: Benchmark, unit: str, catalogue: Catalogue, lang
     lower is better``, ``peer median 42%`` (the benchmark's own words for another kind)."""
     if isinstance(benchmark, LinearBenchmark):
         key = "core.move.target_lower" if benchmark.target < benchmark.floor else "core.move.target"
-        return catalogue.text(key, language, target=quantity(benchmark.target, unit, language))
+        return catalogue.text(key, language, target=bound(benchmark.target, unit, language))
     if isinstance(benchmark, PeerBenchmark):
-        median = quantity(benchmark.median, unit, language)
+        median = bound(benchmark.median, unit, language)
         return catalogue.text("core.move.peers", language, median=median)
     return benchmark.describe()
 

@@ -35,7 +35,7 @@ import attrs
 
 from steps.scoring.messages import builtin_catalogue, display_name, join, text
 from steps.scoring.results import ComponentResult, IndicatorResult
-from steps.scoring.units import lower_is_better, quantity
+from steps.scoring.units import bound, lower_is_better, quantity
 
 if TYPE_CHECKING:
     from steps.scoring.batch import Measured, StreamColumns
@@ -155,9 +155,7 @@ class LinearBenchmark:
         return _linear_description(self.floor, self.target, language, unit)
 
 
-def _shown(value: float, unit: str | None, language: str) -> str:
-    # ``+ 0.0`` shows -0.0 as 0.
-    return _fmt(value + 0.0) if unit is None else quantity(value + 0.0, unit, language)
+_shown = bound
 
 
 @functools.lru_cache(maxsize=4096)

@@ -28,6 +28,8 @@ from steps.scoring.messages import builtin_catalogue, text
 
 __all__ = [
     "ValueKind",
+    "bound",
+    "known",
     "lower_is_better",
     "money_fen",
     "money_yuan",
@@ -84,6 +86,22 @@ def value_kind(unit: str) -> ValueKind:
     """How ``unit``'s number is written: ``share``, ``multiple``, ``money``, ... or
     ``number`` for a unit read as a plain number."""
     return _KINDS.get(unit, _NUMBER)
+
+
+@functools.lru_cache(maxsize=512)
+def known(unit: str) -> bool:
+    """Whether the formatter knows ``unit`` (a built-in indicator's unit: one it reads as a
+    share, money, a multiple ..., or one the catalogue has display words for)."""
+    return unit in _KINDS or builtin_catalogue().template(f"display.{unit}", "en") is not None
+
+
+def bound(value: float, unit: str | None, language: str = "en") -> str:
+    """A benchmark's target or floor: :func:`quantity` in a unit the formatter knows, else
+    the plain number (``2000``), as a plugin's benchmarks read before units were
+    formatted.  ``+ 0.0`` shows -0.0 as 0."""
+    if unit is None or not known(unit):
+        return f"{value + 0.0:.4g}"
+    return quantity(value + 0.0, unit, language)
 
 
 def lower_is_better(floor: float, target: float) -> bool:
