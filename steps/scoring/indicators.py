@@ -125,10 +125,6 @@ def _finite(_: Any, attribute: attrs.Attribute[Any], value: float) -> None:
         raise ValueError(f"{attribute.name} must be finite, got {value}")
 
 
-def _fmt(value: float) -> str:
-    return f"{value:.4g}"
-
-
 @attrs.frozen
 class LinearBenchmark:
     """Piecewise-linear: ``floor`` scores 0, ``target`` scores 100, linear between, clamped.
