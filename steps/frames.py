@@ -1164,7 +1164,7 @@ def card_html(card: ScoreCard) -> str:
             f"<li>{_e(r.text)}"
             + (f" <small>({_e(r.component)})</small>" if r.component else "")
             + "</li>"
-            for r in sorted(card.recommendations, key=lambda r: r.priority)
+            for r in card.recommendations  # ranked by the GMV each puts at stake
         )
         parts.append(f"<ol>{items}</ol>")
     parts.append("</div>")

@@ -43,7 +43,7 @@ from steps.domain.enums import Platform
 from steps.domain.model import Brand, Dataset
 from steps.gmv.decompose import AttributionError
 from steps.gmv.identities import Identity
-from steps.gmv.levers import levers_for
+from steps.gmv.levers import lever_table
 from steps.gmv.periods import (
     CalendarPeriod,
     coverage,
@@ -417,10 +417,9 @@ def plan(
         raise PlanError("every factor is held (or weighs 0): nothing can move GMV to the target")
     total_weight = sum(chosen_weights[k] for k in free)
     shares = {k: (chosen_weights[k] / total_weight if k in free else 0.0) for k in keys}
+    table = lever_table(choice.identity.factor_keys, choice.identity.key, host)
     scored = (
-        _score_base(restrict(brand, base_period), _scorers(choice.identity.key), lang, host)
-        if levers
-        else []
+        _score_base(restrict(brand, base_period), _scorers(table), lang, host) if levers else []
     )
     factors = []
     for factor, value in zip(choice.identity.factors, x, strict=True):
@@ -435,7 +434,7 @@ def plan(
                 target=target,
                 held=factor.key in held,
                 share=shares[factor.key],
-                levers=_levers(levers_for(choice.identity.key, factor.key), scored, brand.brand_id),
+                levers=_levers(table[factor.key], scored, brand.brand_id),
             )
         )
     return Plan(
@@ -454,10 +453,8 @@ def plan(
     )
 
 
-def _scorers(identity_key: str) -> list[str]:
-    from steps.gmv.levers import LEVERS
-
+def _scorers(table: Mapping[str, tuple[str, ...]]) -> list[str]:
     names: dict[str, None] = {}
-    for keys in LEVERS.get(identity_key, {}).values():
+    for keys in table.values():
         names.update(dict.fromkeys(key.rsplit(".", 1)[0] for key in keys))
     return list(names)

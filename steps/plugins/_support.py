@@ -20,7 +20,7 @@ from types import MappingProxyType
 from typing import Any, ClassVar, TypeVar
 
 from steps.domain.model import Brand
-from steps.scoring.base import ADVICE_THRESHOLD, MethodologyScorer
+from steps.scoring.base import ADVICE_THRESHOLD, MethodologyScorer, move_text
 from steps.scoring.contract import ScoringContext
 from steps.scoring.indicators import (
     Benchmark,
@@ -31,7 +31,6 @@ from steps.scoring.indicators import (
     Origin,
     Provenance,
 )
-from steps.scoring.messages import display_name
 from steps.scoring.results import Recommendation
 
 __all__ = [
@@ -167,14 +166,16 @@ def per_component_recommendations(
     components: Sequence[Component[S]],
     details: Mapping[str, Detail[S]],
     *,
-    limit: int,
+    limit: int | None = None,
     language: str,
+    benchmark_of: Callable[[Indicator[S]], Benchmark],
 ) -> list[Recommendation]:
     """For each component, its weakest available indicator scoring below
-    :data:`~steps.scoring.base.ADVICE_THRESHOLD` becomes a recommendation: what was measured
-    against which benchmark, a detail from the data (``details[indicator key]``) and the
-    indicator's advice (:meth:`~steps.scoring.base.MethodologyScorer.advice_for`), in
-    ``language``.  Ordered by the points the fix could add to the card, at most ``limit``."""
+    :data:`~steps.scoring.base.ADVICE_THRESHOLD` becomes a recommendation: where the
+    indicator stands against its target (``benchmark_of`` gives the benchmark), a detail
+    from the data (``details[indicator key]``) and the indicator's advice
+    (:meth:`~steps.scoring.base.MethodologyScorer.advice_for`), in ``language``.  Ordered by
+    the points the fix could add to the card, at most ``limit`` (``None``: all)."""
     definitions = {(c.key, i.key): i for c in components for i in c.indicators}
     advice: dict[tuple[str, str], str] = {}
 
@@ -199,16 +200,11 @@ def per_component_recommendations(
         score, _, result = min(weak, key=lambda item: (item[0], item[1]))
         detail_of = details.get(result.key)
         detail = detail_of(subject, evaluation, language) if detail_of is not None else None
-        opening = scorer.message(
-            "core.component_says",
-            language,
-            component=display_name(component.name, component.name_zh, language),
-            explanation=result.explanation,
-        )
-        text = opening
-        for part in (detail, advice[(component.key, result.key)]):
-            if part:
-                text = scorer.message("core.then", language, first=text, second=part)
+        action = advice[(component.key, result.key)]
+        if detail:
+            action = scorer.message("core.then", language, first=detail, second=action)
+        definition = definitions[(component.key, result.key)]
+        text = move_text(result, benchmark_of(definition), action, scorer.catalogue(), language)
         headroom = component.weight * result.weight * (100.0 - score)
         candidates.append(
             (
@@ -242,8 +238,8 @@ class PerComponentAdvice(MethodologyScorer[S]):
             evaluation,
             self.components(subject, context),
             self.details,
-            limit=self.max_recommendations,
             language=context.language,
+            benchmark_of=lambda indicator: self._resolve(subject, indicator, context),
         )
 
 
@@ -290,13 +286,15 @@ def indicator_table(components: Iterable[Component[Any]]) -> str:
         lines += [
             f"### `{component.key}`: {component.name} ({component.name_zh})",
             "",
-            "| Indicator | Formula | Unit | Weight | Needs |",
-            "|---|---|---|---|---|",
+            "| Indicator | Formula | Unit | Weight | Needs | Moves (GMV factor) |",
+            "|---|---|---|---|---|---|",
         ]
         for i in component.indicators:
+            moves = ", ".join(f"`{m}`" for m in i.moves) or "—"
             lines.append(
                 f"| `{i.key}` {_cell(i.name)} ({_cell(i.name_zh)}) | `{_cell(i.formula)}` "
-                f"| {_cell(i.unit)} | {_num(i.weight)} | {_cell(', '.join(i.inputs))} |"
+                f"| {_cell(i.unit)} | {_num(i.weight)} | {_cell(', '.join(i.inputs))} "
+                f"| {moves} |"
             )
         lines += ["", "| Indicator | Where it comes from |", "|---|---|"]
         lines += [f"| `{i.key}` | {_origin_cell(i)} |" for i in component.indicators]

@@ -226,6 +226,7 @@ EFFICIENCY: Component[StreamSubject] = Component(
                 "GPM (千次观看成交金额) is how Douyin's dashboards state what that traffic "
                 "returns.",
             ),
+            moves=("conversion",),
         ),
         Ind(
             key="uv_value",
@@ -239,6 +240,7 @@ EFFICIENCY: Component[StreamSubject] = Component(
             provenance=article(
                 _PUBLIC, "What each viewer the public domain sent was worth (UV价值)."
             ),
+            moves=("conversion",),
         ),
     ),
 )
@@ -264,6 +266,7 @@ REACH: Component[StreamSubject] = Component(
             inputs=("exposure", "uv"),
             formula="uv / exposure",
             provenance=article(_PUBLIC, "The share of feed exposures that entered the room."),
+            moves=("entry_rate",),
         ),
         Ind(
             key="feed_share",
@@ -296,6 +299,7 @@ REACH: Component[StreamSubject] = Component(
             provenance=article(
                 "算法的主要兴趣推荐", "Viewers the interest recommendation (the feed) sent."
             ),
+            moves=("exposure",),
         ),
         Ind(
             key="short_video_share",
@@ -313,6 +317,7 @@ REACH: Component[StreamSubject] = Component(
             provenance=article(
                 "通过优质内容", "Viewers that short-video content brought to the room."
             ),
+            moves=("exposure",),
         ),
     ),
 )
@@ -339,6 +344,7 @@ ENGAGEMENT: Component[StreamSubject] = Component(
             provenance=article(
                 "内容消费的转型", "Content consumption, measured as watch time per viewer."
             ),
+            moves=("seeding_rate",),
         ),
         Ind(
             key="interaction_rate",
@@ -353,6 +359,7 @@ ENGAGEMENT: Component[StreamSubject] = Component(
                 "The article does not name interaction; the recommender reads it as a "
                 "signal of interest."
             ),
+            moves=("seeding_rate",),
         ),
         Ind(
             key="content_output",
@@ -366,6 +373,7 @@ ENGAGEMENT: Component[StreamSubject] = Component(
             provenance=article(
                 "通过优质内容", "The content the account puts out, as short videos per week."
             ),
+            moves=("exposure",),
         ),
     ),
 )
@@ -385,6 +393,7 @@ FUNNEL: Component[StreamSubject] = Component(
             inputs=("uv", "product_exposure_uv"),
             formula="product_exposure_uv / uv",
             provenance=_FUNNEL,
+            moves=("product_exposure_rate",),
         ),
         Ind(
             key="click_rate",
@@ -396,6 +405,7 @@ FUNNEL: Component[StreamSubject] = Component(
             inputs=("product_exposure_uv", "product_click_uv"),
             formula="product_click_uv / product_exposure_uv",
             provenance=_FUNNEL,
+            moves=("click_rate",),
         ),
         Ind(
             key="create_rate",
@@ -407,6 +417,7 @@ FUNNEL: Component[StreamSubject] = Component(
             inputs=("product_click_uv", "orders_created"),
             formula="orders_created / product_click_uv",
             provenance=_FUNNEL,
+            moves=("order_rate",),
         ),
         Ind(
             key="pay_rate",
@@ -418,6 +429,7 @@ FUNNEL: Component[StreamSubject] = Component(
             inputs=("orders_created", "orders"),
             formula="orders / orders_created",
             provenance=_FUNNEL,
+            moves=("paid_rate",),
         ),
         Ind(
             key="funnel_conversion",
@@ -437,6 +449,7 @@ FUNNEL: Component[StreamSubject] = Component(
             ),
             formula="product of the five step rates (= orders / exposure)",
             provenance=_FUNNEL,
+            moves=("conversion",),
         ),
     ),
 )
@@ -775,6 +788,7 @@ def fact_components(
                     "douyin-fact-2021",
                     "FACT's Field (阵地自营): the share of GMV the brand's own stations bring.",
                 ),
+                moves=("exposure",),
             ),
             BInd(
                 key="field_accounts",
@@ -789,6 +803,7 @@ def fact_components(
                 provenance=published(
                     "douyin-fact-2021", "FACT's Field: the own accounts (a matrix, 矩阵) streaming."
                 ),
+                moves=("exposure",),
             ),
             BInd(
                 key="field_width",
@@ -803,6 +818,7 @@ def fact_components(
                     "douyin-fact-plus-2022",
                     "FACT+ content width (内容宽度) of the own stations: their exposure per week.",
                 ),
+                moves=("exposure",),
             ),
             BInd(
                 key="field_depth",
@@ -818,6 +834,7 @@ def fact_components(
                     "FACT+ conversion depth (转化深度) of the own stations: GMV per "
                     "thousand exposures.",
                 ),
+                moves=("conversion",),
             ),
         ),
     )
@@ -922,6 +939,7 @@ def fact_components(
                     "douyin-fact-plus-2022",
                     "FACT+ content width of events, against regular streams.",
                 ),
+                moves=("exposure",),
             ),
             BInd(
                 key="campaign_depth",
@@ -938,6 +956,7 @@ def fact_components(
                     "douyin-fact-plus-2022",
                     "FACT+ conversion depth of events, against regular streams.",
                 ),
+                moves=("conversion",),
             ),
         ),
     )

@@ -412,6 +412,7 @@ SCRIPT: Component[StreamSubject] = Component(
                 "share it counts come from the commercial part (「盘点每场直播的GMV目标」, "
                 "「初步设定投放比例」).",
             ),
+            moves=("minutes_per_viewer",),
         ),
         Ind(
             key="segment_adherence",
@@ -430,6 +431,7 @@ SCRIPT: Component[StreamSubject] = Component(
             provenance=article(
                 "控制活动节奏", "Controlling the rhythm, read as keeping to the planned timing."
             ),
+            moves=("minutes_per_viewer",),
         ),
         Ind(
             key="products_per_hour",
@@ -447,6 +449,7 @@ SCRIPT: Component[StreamSubject] = Component(
                 "Selling more products in a show drives GMV (Chen, Dou & Xiao 2023); it gives "
                 "the article's rhythm (「明确直播节奏」) a measure.",
             ),
+            moves=("buyers_per_minute",),
         ),
         Ind(
             key="explain_share",
@@ -462,6 +465,7 @@ SCRIPT: Component[StreamSubject] = Component(
                 "stage-chen-dou-xiao-2023",
                 "Spending more time on each product drives GMV (Chen, Dou & Xiao 2023).",
             ),
+            moves=("buyers_per_minute",),
         ),
         Ind(
             key="hosts",
@@ -479,6 +483,7 @@ SCRIPT: Component[StreamSubject] = Component(
             inputs=("hosts",),
             formula="hosts",
             provenance=article("加强人员设计", "Staffing the stream, counted as hosts on air."),
+            moves=("buyers_per_minute",),
         ),
     ),
 )
@@ -502,6 +507,7 @@ TRAFFIC: Component[StreamSubject] = Component(
             provenance=article(
                 "盘点每场直播的GMV目标", "Each stream has a GMV target; this is how far it got."
             ),
+            moves=("uv",),
         ),
         Ind(
             key="spend_to_target",
@@ -521,6 +527,7 @@ TRAFFIC: Component[StreamSubject] = Component(
                 "匹配对应的商业投放策略",
                 "Paid placement matched to the GMV target, read as the spend the target carries.",
             ),
+            moves=("uv",),
         ),
         Ind(
             key="paid_roi",
@@ -540,6 +547,7 @@ TRAFFIC: Component[StreamSubject] = Component(
                 "The article's commercial part does not name a return; what the paid traffic "
                 "brought back is the usual test of whether the placement paid off."
             ),
+            moves=("uv",),
         ),
         Ind(
             key="paid_share_gap",
@@ -558,6 +566,7 @@ TRAFFIC: Component[StreamSubject] = Component(
             provenance=article(
                 "初步设定投放比例", "The planned paid share, against the share it reached."
             ),
+            moves=("uv",),
         ),
         Ind(
             key="spend_pacing",
@@ -576,6 +585,7 @@ TRAFFIC: Component[StreamSubject] = Component(
                 "初步设定投放比例不同的时间段",
                 "Spend set by time slot, against where it was spent.",
             ),
+            moves=("uv",),
         ),
         Ind(
             key="audience_mix_gap",
@@ -604,6 +614,7 @@ TRAFFIC: Component[StreamSubject] = Component(
                 "returning buyers (the rest from new ones) against the share their paid "
                 "orders brought.",
             ),
+            moves=("uv",),
         ),
     ),
 )
@@ -633,6 +644,7 @@ GOODS: Component[StreamSubject] = Component(
                 "traffic / hero / profit tiers measured here are common live-commerce practice, "
                 "not the article's.",
             ),
+            moves=("aov",),
         ),
         Ind(
             key="price_spread",
@@ -652,6 +664,7 @@ GOODS: Component[StreamSubject] = Component(
                 "确定付款、数量、定价、优惠策略",
                 "Pricing decided for the line-up, measured as the width of its price bands.",
             ),
+            moves=("aov",),
         ),
         Ind(
             key="discount_depth",
@@ -672,6 +685,7 @@ GOODS: Component[StreamSubject] = Component(
                 "确定付款、数量、定价、优惠策略",
                 "The discount strategy, measured as the depth of the deal against list price.",
             ),
+            moves=("buyers_per_minute",),
         ),
         Ind(
             key="hit_concentration",
@@ -690,6 +704,7 @@ GOODS: Component[StreamSubject] = Component(
             provenance=article(
                 "制造爆炸", "Making hits (爆款), seen as GMV gathered on a few items."
             ),
+            moves=("buyers_per_minute",),
         ),
         Ind(
             key="fan_assortment_split",
@@ -717,6 +732,7 @@ GOODS: Component[StreamSubject] = Component(
                 "New and returning fans are read from the order details as first-time and "
                 "returning buyers of the brand.",
             ),
+            moves=("orders_per_buyer",),
         ),
         Ind(
             key="repeat_product_share",
@@ -744,6 +760,7 @@ GOODS: Component[StreamSubject] = Component(
                 "Purchase fatigue, read as the same buyers offered and buying the same item "
                 f"again within {FATIGUE_DAYS} days.",
             ),
+            moves=("orders_per_buyer",),
         ),
         Ind(
             key="sold_out_share",
@@ -766,6 +783,7 @@ GOODS: Component[StreamSubject] = Component(
                 "做好准备从供应链端推进",
                 "Supply readiness, read as the stream's stock outlasting its sales.",
             ),
+            moves=("buyers_per_minute",),
         ),
     ),
 )
@@ -787,6 +805,7 @@ WELFARE: Component[StreamSubject] = Component(
             provenance=article(
                 "利用好直播中的营销工具", "Coupons, the marketing tool measured, and their use."
             ),
+            moves=("buyers_per_minute",),
         ),
         Ind(
             key="giveaways_per_hour",
@@ -799,6 +818,7 @@ WELFARE: Component[StreamSubject] = Component(
             inputs=("duration_seconds",),
             formula="giveaways / (duration_seconds / 3600)",
             provenance=article("提前做好福利营销准备", "Welfare prepared, counted as giveaways."),
+            moves=("minutes_per_viewer",),
         ),
         Ind(
             key="avg_watch_minutes",
@@ -815,6 +835,7 @@ WELFARE: Component[StreamSubject] = Component(
             inputs=("uv", "watch_seconds"),
             formula="watch_seconds / 60 / uv",
             provenance=article("留住用户在直播间", "Keeping users in the room: watch time."),
+            moves=("minutes_per_viewer",),
         ),
         Ind(
             key="interaction_rate",
@@ -830,6 +851,7 @@ WELFARE: Component[StreamSubject] = Component(
                 "The article does not name interaction; it is where welfare conditions "
                 "(comment to enter a giveaway) show in the data."
             ),
+            moves=("minutes_per_viewer",),
         ),
         Ind(
             key="heroes_explained",
@@ -846,6 +868,7 @@ WELFARE: Component[StreamSubject] = Component(
                 "Selling points stated, read as the hero items (role hero) explained on air "
                 "(讲解) at least once.",
             ),
+            moves=("buyers_per_minute",),
         ),
         Ind(
             key="conversion_rate",
@@ -857,6 +880,7 @@ WELFARE: Component[StreamSubject] = Component(
             inputs=("uv", "buyers"),
             formula="buyers / uv",
             provenance=article("接收用户流量实现转化", "Traffic turned into buyers."),
+            moves=("buyers_per_minute",),
         ),
     ),
 )
@@ -877,6 +901,7 @@ WARMUP: Component[StreamSubject] = Component(
             inputs=("preheat_videos",),
             formula="preheat_videos",
             provenance=article("策划预热内容", "Warm-up content, counted as preheat videos."),
+            moves=("uv",),
         ),
         Ind(
             key="preheat_rhythm",
@@ -901,6 +926,7 @@ WARMUP: Component[StreamSubject] = Component(
                 "The warm-up rhythm, read as warm-up videos spread over the days before the "
                 "stream rather than posted at once.",
             ),
+            moves=("uv",),
         ),
         Ind(
             key="preheat_views_per_viewer",
@@ -915,6 +941,7 @@ WARMUP: Component[StreamSubject] = Component(
             provenance=article(
                 "通过公共领域曝光锁定用户", "Public exposure before the stream: preheat views."
             ),
+            moves=("uv",),
         ),
         Ind(
             key="reservations_per_viewer",
@@ -926,6 +953,7 @@ WARMUP: Component[StreamSubject] = Component(
             inputs=("uv", "reservations"),
             formula="reservations / uv",
             provenance=article("吸引更多消费者预订直播", "Reservations (预约) of the stream."),
+            moves=("uv",),
         ),
         Ind(
             key="reserved_attendance",
@@ -942,6 +970,7 @@ WARMUP: Component[StreamSubject] = Component(
             inputs=("uv", "reserved_attendees"),
             formula="reserved_attendees / uv (= reservations per viewer × attendance rate)",
             provenance=article("吸引更多消费者预订直播", "Reservations that turned into viewers."),
+            moves=("uv",),
         ),
         Ind(
             key="first_minutes_share",
@@ -961,6 +990,7 @@ WARMUP: Component[StreamSubject] = Component(
                 "The article does not name it: viewers at the opening are where a warm-up "
                 "shows in the stream itself."
             ),
+            moves=("uv",),
         ),
     ),
 )

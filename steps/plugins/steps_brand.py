@@ -47,10 +47,11 @@ import attrs
 from steps.domain import metrics
 from steps.domain.enums import LifecycleStage, Platform, ProductRole, Section, TrafficSource
 from steps.domain.model import AudienceProfile, Brand, Order, Product, SectionCoverage, Stream
-from steps.scoring.base import ADVICE_THRESHOLD, BrandMethodology
+from steps.scoring.base import ADVICE_THRESHOLD, BrandMethodology, benchmark_phrase, move_text
 from steps.scoring.contract import Scorer, ScoringContext
 from steps.scoring.hookspecs import hookimpl
 from steps.scoring.indicators import (
+    Benchmark,
     Component,
     Evaluation,
     Indicator,
@@ -989,6 +990,7 @@ def _indicator(
     needs: tuple[Section, ...] = (),
     needs_any: tuple[Section, ...] = (),
     weight: float = 1.0,
+    moves: tuple[str, ...] = (),
 ) -> Indicator[Brand]:
     _SECTIONS[key] = (needs, needs_any)
     return Indicator(
@@ -1002,6 +1004,7 @@ def _indicator(
         inputs=inputs,
         formula=formula,
         provenance=provenance,
+        moves=moves,
     )
 
 
@@ -1029,6 +1032,7 @@ SELF_BROADCAST = Component[Brand](
             provenance=_article(_STABLE, "capacity: how often the brand streams on its own"),
             needs=(Section.STREAMS,),
             weight=2.0,
+            moves=("uv",),
         ),
         _indicator(
             "streaming_hours_per_week",
@@ -1052,6 +1056,7 @@ SELF_BROADCAST = Component[Brand](
             provenance=_article(_STABLE, "capacity: how many hours the brand streams"),
             needs=(Section.STREAMS,),
             weight=2.0,
+            moves=("uv",),
         ),
         _indicator(
             "schedule_regularity",
@@ -1071,6 +1076,7 @@ SELF_BROADCAST = Component[Brand](
             provenance=_article("进行稳定的直播", "stability: streams at times viewers can expect"),
             needs=(Section.STREAMS,),
             weight=2.0,
+            moves=("uv",),
         ),
         _indicator(
             "active_matrix_accounts",
@@ -1088,6 +1094,7 @@ SELF_BROADCAST = Component[Brand](
             inputs=("accounts", "streams[].started_at", "window_start..window_end or stream dates"),
             provenance=_article("创建矩阵账户", "one of the article's ways through the cold start"),
             needs=(Section.STREAMS,),
+            moves=("uv",),
         ),
         _indicator(
             "hero_explains_per_stream",
@@ -1109,6 +1116,7 @@ SELF_BROADCAST = Component[Brand](
                 "反复讲解爆款风格套装", "explaining the hero items again and again"
             ),
             needs=(Section.STREAM_PRODUCTS,),
+            moves=("buyers_per_minute",),
         ),
         _indicator(
             "top3_gmv_share",
@@ -1129,6 +1137,7 @@ SELF_BROADCAST = Component[Brand](
             ),
             needs=(Section.STREAM_PRODUCTS,),
             weight=0.5,
+            moves=("buyers_per_minute",),
         ),
         _indicator(
             "cold_start_growth",
@@ -1151,6 +1160,7 @@ SELF_BROADCAST = Component[Brand](
                 "快速度过冷启动阶段", "how fast a new account passes its cold start"
             ),
             needs=(Section.STREAMS,),
+            moves=("uv",),
         ),
         _indicator(
             "range_step_share",
@@ -1171,6 +1181,7 @@ SELF_BROADCAST = Component[Brand](
             ),
             needs=(Section.STREAM_PRODUCTS,),
             weight=0.5,
+            moves=("buyers_per_minute",),
         ),
         _indicator(
             "bundle_gmv_share",
@@ -1189,6 +1200,7 @@ SELF_BROADCAST = Component[Brand](
             provenance=_article("推出单店防爆套装", "the hero sets (爆款套装) a store launches"),
             needs=(Section.STREAM_PRODUCTS, Section.PRODUCTS),
             weight=0.5,
+            moves=("aov",),
         ),
     ),
 )
@@ -1223,6 +1235,7 @@ TRAFFIC = Component[Brand](
             ),
             needs_any=(Section.PAID_CAMPAIGNS, Section.STREAMS),
             weight=2.0,
+            moves=("uv",),
         ),
         _indicator(
             "new_fans_per_paid_viewer",
@@ -1242,6 +1255,7 @@ TRAFFIC = Component[Brand](
                 "建立粉丝群", "the second of T's three values: building the fan base"
             ),
             needs=(Section.STREAMS,),
+            moves=("uv",),
         ),
         _indicator(
             "cost_per_new_fan",
@@ -1267,6 +1281,7 @@ TRAFFIC = Component[Brand](
                 "大大降低流量成本)",
             ),
             needs_any=(Section.PAID_CAMPAIGNS, Section.STREAMS),
+            moves=("uv",),
         ),
         _indicator(
             "cost_per_fan_trend",
@@ -1290,6 +1305,7 @@ TRAFFIC = Component[Brand](
                 "大大降低流量成本", "public and private traffic together lower the cost over time"
             ),
             needs_any=(Section.PAID_CAMPAIGNS, Section.STREAMS),
+            moves=("uv",),
         ),
         _indicator(
             "public_uv_share",
@@ -1321,6 +1337,7 @@ TRAFFIC = Component[Brand](
             inputs=("streams[].uv_by_source",),
             provenance=_article("高效获取流量", "the first of T's three values: winning traffic"),
             needs=(Section.STREAMS,),
+            moves=("uv",),
         ),
     ),
 )
@@ -1346,6 +1363,7 @@ TALENT = Component[Brand](
             provenance=_article("快速传播意识并增加销量", "talents spread awareness and sell fast"),
             needs=(Section.STREAMS, Section.TALENT_COLLABS),
             weight=2.0,
+            moves=("uv",),
         ),
         _indicator(
             "talent_count",
@@ -1364,6 +1382,7 @@ TALENT = Component[Brand](
             inputs=("talent_collabs[].talent_id",),
             provenance=_article("与不同的人才合作", "working with different talents"),
             needs=(Section.TALENT_COLLABS,),
+            moves=("uv",),
         ),
         _indicator(
             "distribution_level",
@@ -1391,6 +1410,7 @@ TALENT = Component[Brand](
             ),
             needs=(Section.TALENT_COLLABS,),
             weight=2.0,
+            moves=("uv",),
         ),
         _indicator(
             "talent_hits_carried",
@@ -1412,6 +1432,7 @@ TALENT = Component[Brand](
                 "fast testing: the hits talents find carry self-broadcast later",
             ),
             needs=(Section.TALENT_COLLABS, Section.STREAM_PRODUCTS),
+            moves=("buyers_per_minute",),
         ),
         _indicator(
             "talent_reach_per_week",
@@ -1430,6 +1451,7 @@ TALENT = Component[Brand](
                 "在每个直播间积累人群包数据", "data accumulation: the crowds reached"
             ),
             needs=(Section.TALENT_COLLABS,),
+            moves=("uv",),
         ),
         _indicator(
             "gmv_per_commission",
@@ -1489,6 +1511,7 @@ TALENT = Component[Brand](
             inputs=("talent_collabs[].audience", "audience"),
             provenance=_article("目标受众锚定", "anchoring the target audience through talents"),
             needs=(Section.TALENT_COLLABS, Section.AUDIENCE),
+            moves=("uv",),
         ),
     ),
 )
@@ -1530,6 +1553,7 @@ PRIVATE = Component[Brand](
             provenance=_article("提高复购率", "the second of P's three values"),
             needs=(Section.ORDERS,),
             weight=2.0,
+            moves=("orders_per_buyer",),
         ),
         _indicator(
             "purchase_frequency",
@@ -1548,6 +1572,7 @@ PRIVATE = Component[Brand](
             provenance=_article("带动更频繁的回购", "how often buyers come back"),
             needs=(Section.ORDERS,),
             weight=1.5,
+            moves=("orders_per_buyer",),
         ),
         _indicator(
             "fan_group_buyer_share",
@@ -1567,6 +1592,7 @@ PRIVATE = Component[Brand](
                 "粉丝团运营", "operating the fan group, beside refund without return"
             ),
             needs=(Section.ORDERS,),
+            moves=("orders_per_buyer",),
         ),
         _indicator(
             "short_video_repurchase",
@@ -1587,6 +1613,7 @@ PRIVATE = Component[Brand](
             ),
             needs=(Section.ORDERS,),
             weight=0.5,
+            moves=("orders_per_buyer",),
         ),
         _indicator(
             "private_gmv_share",
@@ -1615,6 +1642,7 @@ PRIVATE = Component[Brand](
             inputs=("streams[].gmv_by_source.private",),
             provenance=_article("沉淀私域流量", "private-domain traffic settling around the brand"),
             needs=(Section.STREAMS,),
+            moves=("orders_per_buyer",),
         ),
         _indicator(
             "fan_group_size",
@@ -1631,6 +1659,7 @@ PRIVATE = Component[Brand](
             inputs=("accounts[].fan_group.members", "accounts[].followers"),
             provenance=_article("与用户紧密联系", "close ties with users"),
             needs=(Section.FAN_GROUPS,),
+            moves=("orders_per_buyer",),
         ),
         _indicator(
             "fan_group_activity",
@@ -1647,6 +1676,7 @@ PRIVATE = Component[Brand](
             inputs=("accounts[].fan_group.active_members",),
             provenance=_article("激活现有粉丝", "activating existing fans"),
             needs=(Section.FAN_GROUPS,),
+            moves=("orders_per_buyer",),
         ),
         _indicator(
             "fan_group_growth",
@@ -1663,6 +1693,7 @@ PRIVATE = Component[Brand](
             inputs=("accounts[].fan_group.new_members", "window_start..window_end or stream dates"),
             provenance=_article("沉淀私域流量", "private-domain traffic growing"),
             needs=(Section.FAN_GROUPS,),
+            moves=("orders_per_buyer",),
         ),
         _indicator(
             "fan_shares_per_100_viewers",
@@ -1681,6 +1712,7 @@ PRIVATE = Component[Brand](
             provenance=_article("挖掘新流量", "the third of P's values: new traffic through fans"),
             needs=(Section.STREAMS,),
             weight=0.5,
+            moves=("uv",),
         ),
     ),
 )
@@ -1693,7 +1725,7 @@ SPECIAL_SUPPLY = Component[Brand](
         _indicator(
             "exclusive_sku_share",
             "Channel-exclusive share of SKUs",
-            "特供SKU占比",
+            "特供款占比",
             "share",
             measure=_exclusive_sku_share,
             defaults=_linear(
@@ -1705,6 +1737,7 @@ SPECIAL_SUPPLY = Component[Brand](
             inputs=("products[].channel_exclusive",),
             provenance=_article("为快手渠道开发特殊供应产品", "products developed for the channel"),
             needs=(Section.PRODUCTS,),
+            moves=("aov",),
         ),
         _indicator(
             "exclusive_gmv_share",
@@ -1724,6 +1757,7 @@ SPECIAL_SUPPLY = Component[Brand](
             ),
             needs=(Section.STREAM_PRODUCTS, Section.PRODUCTS),
             weight=1.5,
+            moves=("aov",),
         ),
         _indicator(
             "exclusive_aov_ratio",
@@ -1741,6 +1775,7 @@ SPECIAL_SUPPLY = Component[Brand](
             inputs=("streams[].products[].orders", "products[].channel_exclusive"),
             provenance=_article("提高客户单价", "the second of SS's three values: higher AOV"),
             needs=(Section.STREAM_PRODUCTS, Section.PRODUCTS),
+            moves=("aov",),
         ),
         _indicator(
             "exclusive_gmv_per_hour",
@@ -1766,6 +1801,7 @@ SPECIAL_SUPPLY = Component[Brand](
                 "the third of SS's three values: operating efficiency, of the exclusive items",
             ),
             needs=(Section.STREAMS, Section.STREAM_PRODUCTS, Section.PRODUCTS),
+            moves=("aov",),
         ),
     ),
 )
@@ -2325,10 +2361,14 @@ def _self_broadcast_move(facts: BrandFacts, moves: _MoveFacts, language: str) ->
 
 
 def _pillar_move(
-    facts: BrandFacts, component: ComponentResult, language: str = "en"
+    facts: BrandFacts,
+    component: ComponentResult,
+    language: str,
+    benchmark_of: Callable[[str], Benchmark],
 ) -> tuple[str, str | None]:
     """The next move for a weak pillar, built from the data behind its weakest available
-    indicator, and that indicator."""
+    indicator (``benchmark_of`` gives an indicator's benchmark by key), and that
+    indicator."""
     moves = _MoveFacts(facts, language)
     weakest = _weakest_indicator(component)
     if weakest is None or weakest.value is None:
@@ -2349,12 +2389,14 @@ def _pillar_move(
                 ),
                 weakest.key,
             )
-        explanation = weakest.explanation + text("core.full_stop", language)
-        return explanation, weakest.key
+        advice = catalogue.optional(f"steps.{weakest.key}.advice", language) or ""
+        move = move_text(weakest, benchmark_of(weakest.key), advice, catalogue, language)
+        return move, weakest.key
+    benchmark = benchmark_phrase(benchmark_of(weakest.key), weakest.unit, catalogue, language)
     params = {
         **moves.params(),
         "value": _value_text(weakest.value, weakest.unit, language),
-        "benchmark": weakest.benchmark,
+        "benchmark": benchmark,
     }
     situation = text(f"steps.{weakest.key}.situation", language, **params)
     move = text(f"steps.{weakest.key}.move", language, **params)
@@ -2363,7 +2405,7 @@ def _pillar_move(
             "steps.next_move.move",
             language,
             situation=situation,
-            benchmark=weakest.benchmark,
+            benchmark=benchmark,
             move=move,
         ),
         weakest.key,
@@ -2537,7 +2579,13 @@ class StepsScorer(BrandMethodology):
         weights = STAGE_WEIGHTS[self.stage(subject, context).stage]
         weakest = weakest_pillar(evaluation.components, weights)
         if weakest is not None and weakest.score is not None and weakest.score < 100.0:
-            move, indicator = _pillar_move(facts, weakest, language)
+            definitions = {i.key: i for c in COMPONENTS for i in c.indicators}
+            move, indicator = _pillar_move(
+                facts,
+                weakest,
+                language,
+                lambda key: self._resolve(subject, definitions[key], context),
+            )
             out.append(
                 Recommendation(
                     text=_capitalise(move),
@@ -2560,7 +2608,7 @@ class StepsScorer(BrandMethodology):
         for recommendation in super().recommendations(subject, evaluation, context):
             if (recommendation.component, recommendation.indicator) not in taken:
                 out.append(recommendation)
-        return out[: self.max_recommendations]
+        return out
 
 
 @hookimpl
@@ -2622,14 +2670,16 @@ def indicator_table() -> str:
         lines += [
             f"### {component.key}: {component.name} ({component.name_zh})",
             "",
-            "| Indicator | Formula | Unit | Weight | Needs (sections: fields) | Provenance |",
-            "| --- | --- | --- | ---: | --- | --- |",
+            "| Indicator | Formula | Unit | Weight | Needs (sections: fields) | Moves (GMV factor) "
+            "| Provenance |",
+            "| --- | --- | --- | ---: | --- | --- | --- |",
         ]
         for i in component.indicators:
             assert i.provenance is not None  # noqa: S101  # every built-in indicator says
             lines.append(
                 f"| `{i.key}` {_md(i.name)} ({_md(i.name_zh)}) | {_md(i.formula)} | "
                 f"{_md(i.unit)} | {i.weight:g} | {_needs_md(i.key, i.inputs)} | "
+                f"{', '.join(f'`{m}`' for m in i.moves) or '—'} | "
                 f"{_md(provenance_text(i.provenance))} |"
             )
         lines += [

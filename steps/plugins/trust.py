@@ -206,6 +206,7 @@ def _flag(
     provenance: Provenance,
     kuaishou: str | None = None,
     douyin: str | None = None,
+    moves: tuple[str, ...] = (),
 ) -> Ind:
     return Ind(
         key=kind.value,
@@ -224,6 +225,7 @@ def _flag(
         inputs=(f"trust_signals[kind={kind.value}]",),
         formula=f"latest trust_signals[kind={kind.value}].value",
         provenance=provenance,
+        moves=moves,
     )
 
 
@@ -238,6 +240,7 @@ def _rate(
     source: str,
     provenance: Provenance,
     weight: float = 1.0,
+    moves: tuple[str, ...] = (),
 ) -> Ind:
     better = " (lower is better)" if target < floor else ""
     return Ind(
@@ -251,6 +254,7 @@ def _rate(
         inputs=(f"trust_signals[kind={kind.value}]",),
         formula=f"latest trust_signals[kind={kind.value}].value{better}",
         provenance=provenance,
+        moves=moves,
     )
 
 
@@ -272,6 +276,7 @@ PROMISES: Component[Brand] = Component(
                 "并推出信任生态服务品牌“信任购买”",
                 "Enrolment in trust-buy (信任购), the platform's trust service brand.",
             ),
+            moves=("orders_per_buyer",),
         ),
         _flag(
             K.IP_PROTECTION,
@@ -327,6 +332,7 @@ BUYER_TRUST: Component[Brand] = Component(
                 "Trust-buy's third layer: private-domain trust between hosts and fans, built "
                 "through refund without return and fan-group operation.",
             ),
+            moves=("buyers_per_minute",),
         ),
         Ind(
             key="fan_group_activity",
@@ -347,6 +353,7 @@ BUYER_TRUST: Component[Brand] = Component(
                 "Fan-group operation, the other half of trust-buy's third layer, read as the "
                 "share of members the operation keeps active.",
             ),
+            moves=("orders_per_buyer",),
         ),
         Ind(
             key="trust_card_buyers",
@@ -371,6 +378,7 @@ BUYER_TRUST: Component[Brand] = Component(
                 "The trust card is a benefit the platform gives honest consumers, not a "
                 "merchant enrolment: the share of the brand's buyers who hold it.",
             ),
+            moves=("buyers_per_minute",),
         ),
     ),
 )
@@ -395,6 +403,7 @@ EXPERIENCE: Component[Brand] = Component(
                 "Basic trust built around the transaction, as the platform's store "
                 "experience score (店铺体验分) sums it up.",
             ),
+            moves=("orders_per_buyer",),
         ),
         _rate(
             K.ON_TIME_SHIPPING_RATE,
@@ -408,6 +417,7 @@ EXPERIENCE: Component[Brand] = Component(
             provenance=article(
                 _BASIC, "Basic trust around the transaction: orders shipped on time."
             ),
+            moves=("orders_per_buyer",),
         ),
     ),
 )
@@ -426,6 +436,7 @@ AFTER_SALES: Component[Brand] = Component(
             target=0.002,
             source=_ASSUME + "2 complaints per 1,000 orders is good",
             provenance=article(_AFTER_SALES, "After-sales service, as complaints per order."),
+            moves=("orders_per_buyer",),
         ),
         _rate(
             K.NEGATIVE_REVIEW_RATE,
@@ -436,6 +447,7 @@ AFTER_SALES: Component[Brand] = Component(
             target=0.01,
             source=_ASSUME + "1% negative reviews is good",
             provenance=article(_AFTER_SALES, "After-sales service, as buyers' negative reviews."),
+            moves=("orders_per_buyer",),
         ),
         _rate(
             K.REFUND_RATE,

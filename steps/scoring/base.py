@@ -15,15 +15,26 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from typing import ClassVar, Generic, Literal, TypeVar
+from contextvars import ContextVar
+from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from steps.domain import metrics
 from steps.domain.enums import LifecycleStage
 from steps.domain.model import Brand
+from steps.scoring import stake
 from steps.scoring.contract import ScoringContext, StreamSubject
-from steps.scoring.indicators import Benchmark, Component, Evaluation, Indicator, evaluate
-from steps.scoring.messages import Catalogue, catalogue_for
-from steps.scoring.results import Recommendation, ScoreCard, SubjectKind
+from steps.scoring.indicators import (
+    Benchmark,
+    Component,
+    Evaluation,
+    Indicator,
+    LinearBenchmark,
+    PeerBenchmark,
+    evaluate,
+)
+from steps.scoring.messages import Catalogue, catalogue_for, display_name
+from steps.scoring.results import IndicatorResult, Recommendation, ScoreCard, SubjectKind
+from steps.scoring.units import bound, quantity
 
 __all__ = ["BrandMethodology", "MethodologyScorer", "StreamMethodology"]
 
@@ -34,12 +45,72 @@ ADVICE_THRESHOLD = 60.0
 _STAGES = frozenset(stage.value for stage in LifecycleStage)
 
 
-def _sentence(explanation: str, advice: str, catalogue: Catalogue, language: str) -> str:
-    """The explanation and the advice as two sentences."""
-    explanation = explanation.rstrip()
-    if explanation and explanation[-1] not in ".!?。!?":
-        explanation += catalogue.text("core.full_stop", language)
-    return catalogue.text("core.then", language, first=explanation, second=advice)
+def _lead(advice: str, language: str) -> str:
+    """``advice`` to follow a colon: its first letter lower-cased in English, unless the
+    first word is an acronym (``ROI``) or a name in capitals."""
+    if language == "en" and len(advice) > 1 and advice[0].isupper() and advice[1].islower():
+        return advice[0].lower() + advice[1:]
+    return advice
+
+
+def benchmark_phrase(benchmark: Benchmark, unit: str, catalogue: Catalogue, language: str) -> str:
+    """What a next move quotes of a benchmark: ``target 3×``, ``target ¥2 per new fan,
+    lower is better``, ``peer median 42%`` (the benchmark's own words for another kind)."""
+    if isinstance(benchmark, LinearBenchmark):
+        key = "core.move.target_lower" if benchmark.target < benchmark.floor else "core.move.target"
+        return catalogue.text(key, language, target=bound(benchmark.target, unit, language))
+    if isinstance(benchmark, PeerBenchmark):
+        median = bound(benchmark.median, unit, language)
+        return catalogue.text("core.move.peers", language, median=median)
+    return benchmark.describe()
+
+
+def move_text(
+    result: IndicatorResult,
+    benchmark: Benchmark,
+    advice: str,
+    catalogue: Catalogue,
+    language: str,
+) -> str:
+    """A next move in words: where the indicator stands, then what to do, e.g.
+    ``Paid-traffic ROI is 1.62× (target 3×): move paid budget to …``."""
+    value = 0.0 if result.value is None else result.value  # only measured ones give moves
+    status = catalogue.text(
+        "core.move.status",
+        language,
+        name=display_name(result.name, result.name_zh, language),
+        value=quantity(value, result.unit, language),
+        benchmark=benchmark_phrase(benchmark, result.unit, catalogue, language),
+    )
+    if not advice:
+        return status + catalogue.text("core.full_stop", language)
+    return catalogue.text("core.move.then", language, status=status, advice=_lead(advice, language))
+
+
+#: The benchmarks :meth:`MethodologyScorer.next_moves` resolved for the subject it is
+#: advising, by indicator key (a move is built and then estimated: one lookup serves both).
+_RESOLVED: ContextVar[dict[str, Benchmark] | None] = ContextVar("steps_resolved", default=None)
+_DEFINITIONS: dict[int, tuple[object, dict[tuple[str, str], Indicator[Any]]]] = {}
+
+
+def _definitions(components: Sequence[Component[S]]) -> dict[tuple[str, str], Indicator[S]]:
+    """``(component key, indicator key)`` → indicator, kept per components object (a
+    scorer's components are usually one constant tuple, advised on every stream)."""
+    cached = _DEFINITIONS.get(id(components))
+    if cached is not None and cached[0] is components:
+        return cached[1]
+    found = {(c.key, i.key): i for c in components for i in c.indicators}
+    if len(_DEFINITIONS) > 256:
+        _DEFINITIONS.clear()
+    _DEFINITIONS[id(components)] = (components, found)
+    return found
+
+
+def _component_weight(evaluation: Evaluation, key: str) -> float:
+    for component in evaluation.components:
+        if component.key == key:
+            return component.weight
+    return 0.0
 
 
 class MethodologyScorer(ABC, Generic[S]):
@@ -127,11 +198,99 @@ class MethodologyScorer(ABC, Generic[S]):
             stage=stage,
         )
 
+    def _resolve(self, subject: S, indicator: Indicator[S], context: ScoringContext) -> Benchmark:
+        """The benchmark the card judged ``indicator`` against (for the few indicators a
+        next move quotes), resolved once per move while :meth:`next_moves` runs."""
+        memo = _RESOLVED.get()
+        if memo is not None and indicator.key in memo:
+            return memo[indicator.key]
+        stage = self.peer_stage(subject, context) if context.peers is not None else None
+        if stage is None:
+            found = self.resolve_benchmark(subject, indicator, context)
+        else:
+            found = self.resolve_benchmark(subject, indicator, context, stage=stage)
+        if memo is not None:
+            memo[indicator.key] = found
+        return found
+
+    def _stake_base(self, subject: S) -> tuple[int | None, bool]:
+        """The GMV a move's stake scales, in fen, and whether it is one stream's: the
+        brand's self-broadcast GMV over the next 30 days (:func:`stake.monthly_gmv_fen`)."""
+        return stake.monthly_gmv_fen(self._brand(subject)), False
+
+    def next_moves(
+        self, subject: S, evaluation: Evaluation, context: ScoringContext
+    ) -> list[Recommendation]:
+        """The card's next moves: :meth:`recommendations`, each with its GMV at stake
+        (:mod:`steps.scoring.stake`), ranked by it (moves without an estimate last), no two
+        on the same indicator or with the same advice, at most :attr:`max_recommendations`.
+        Estimates are made for these few moves only."""
+        token = _RESOLVED.set({})
+        try:
+            moves = self.recommendations(subject, evaluation, context)
+            if not moves:
+                return []
+            return self._staked_moves(subject, evaluation, context, moves)
+        finally:
+            _RESOLVED.reset(token)
+
+    def _staked_moves(
+        self,
+        subject: S,
+        evaluation: Evaluation,
+        context: ScoringContext,
+        moves: Sequence[Recommendation],
+    ) -> list[Recommendation]:
+        language = context.language
+        catalogue = self.catalogue()
+        definitions = _definitions(self.components(subject, context))
+        results = {(c.key, r.key): r for c in evaluation.components for r in c.indicators}
+        base: tuple[int | None, bool] | None = None
+        totals: dict[str, float] = {}
+        out: list[Recommendation] = []
+        actions: list[str | None] = []
+        for move in moves:
+            key = (move.component or "", move.indicator or "")
+            definition = definitions.get(key)
+            result = results.get(key)
+            if move.indicator is None or definition is None or result is None:
+                estimate = stake.Stake(None, None, catalogue.text("stake.no_indicator", language))
+                actions.append(None)
+            else:
+                if base is None:
+                    base = self._stake_base(subject)
+                    totals = stake.factor_shares(
+                        (definitions[(c.key, r.key)].moves[0], c.weight * r.weight)
+                        for c in evaluation.components
+                        for r in c.indicators
+                        if r.score is not None
+                        and (c.key, r.key) in definitions
+                        and definitions[(c.key, r.key)].moves
+                    )
+                weight = result.weight * _component_weight(evaluation, key[0])
+                total = totals.get(definition.moves[0], 0.0) if definition.moves else 0.0
+                estimate = stake.estimate(
+                    value=result.value,
+                    benchmark=self._resolve(subject, definition, context),
+                    moves=definition.moves,
+                    base_fen=base[0],
+                    stream=base[1],
+                    language=language,
+                    catalogue=catalogue,
+                    share=weight / total if total > 0 else 1.0,
+                )
+                # the advice's template names the action (no need to fill it)
+                advice = catalogue.template(f"{self.name}.{definition.key}.advice", language)
+                actions.append(advice or definition.advice or None)
+            out.append(stake.staked(move, estimate, language, catalogue))
+        return stake.rank_moves(out, actions, self.max_recommendations)
+
     def recommendations(
         self, subject: S, evaluation: Evaluation, context: ScoringContext
     ) -> list[Recommendation]:
-        """The lowest-scoring indicators that have advice, weakest first, weighted by how
-        much of the card they could still add."""
+        """The candidate moves: the lowest-scoring indicators that have advice, weakest
+        first, weighted by how much of the card they could still add.  :meth:`next_moves`
+        estimates, ranks and trims them."""
         components = {c.key: c for c in self.components(subject, context)}
         language = context.language
         catalogue = self.catalogue()
@@ -153,7 +312,13 @@ class MethodologyScorer(ABC, Generic[S]):
                     (
                         -headroom,
                         Recommendation(
-                            text=_sentence(result.explanation, advice, catalogue, language),
+                            text=move_text(
+                                result,
+                                self._resolve(subject, definition, context),
+                                advice,
+                                catalogue,
+                                language,
+                            ),
                             component=component.key,
                             indicator=result.key,
                             priority=priority,
@@ -161,7 +326,7 @@ class MethodologyScorer(ABC, Generic[S]):
                     )
                 )
         candidates.sort(key=lambda item: (item[0], item[1].indicator or ""))
-        return [r for _, r in candidates[: self.max_recommendations]]
+        return [r for _, r in candidates]
 
     def _card(self, subject: S, context: ScoringContext, kind: SubjectKind) -> ScoreCard:
         components = self.components(subject, context)
@@ -190,7 +355,7 @@ class MethodologyScorer(ABC, Generic[S]):
             confidence=evaluation.confidence,
             components=evaluation.components,
             missing=evaluation.missing,
-            recommendations=tuple(self.recommendations(subject, evaluation, context)),
+            recommendations=tuple(self.next_moves(subject, evaluation, context)),
             notes=self.notes(subject, context),
         )
 
@@ -225,6 +390,10 @@ class StreamMethodology(MethodologyScorer[StreamSubject]):
         if subject.account is not None:
             return subject.account.platform.value
         return super()._platform(subject)
+
+    def _stake_base(self, subject: StreamSubject) -> tuple[int | None, bool]:
+        """A stream's move is worth its share of the next stream like this one."""
+        return subject.stream.gmv_fen, True
 
     def score(self, subject: StreamSubject, context: ScoringContext) -> ScoreCard:
         return self._card(subject, context, SubjectKind.STREAM)

@@ -1165,7 +1165,9 @@ class _Picked:
             weight=ind.weight_at(index).tolist(),
             contribution=ind.contribution_at(index).tolist(),
             choice=[0] * len(index) if codes is None else codes[index].tolist(),
-            describe=[describe_benchmark(b, language) for b in ind.benchmark.choices],
+            describe=[
+                describe_benchmark(b, language, ind.definition.unit) for b in ind.benchmark.choices
+            ],
             sources=[b.source for b in ind.benchmark.choices],
             unavailable=unavailable_text(ind.definition, language),
             missing_note=missing_note(ind.path, ind.definition, language),
@@ -1485,7 +1487,9 @@ class TableScores:
             for ind in indicators:
                 texts = np.empty(len(ind.benchmark.choices), dtype=object)
                 texts[:] = [
-                    describe_benchmark(b, self.language) if describe else b.source
+                    describe_benchmark(b, self.language, ind.definition.unit)
+                    if describe
+                    else b.source
                     for b in ind.benchmark.choices
                 ]
                 codes = ind.benchmark.codes
@@ -1693,7 +1697,7 @@ def score_methodology_table(
     or a function of the rows' :class:`TableBrands` that returns them): benchmarks are
     resolved per brand through ``scorer.resolve_benchmark``'s rule (``context``'s
     overrides, then peers, then the default for the brand's main platform), and the
-    recommendations come from ``scorer.recommendations``."""
+    recommendations come from ``scorer.next_moves``."""
     brands = TableCatalog.of(catalog).brands(table)
     measured = values(brands) if callable(values) else values
     benchmarks = {
@@ -1704,7 +1708,7 @@ def score_methodology_table(
     evaluation = evaluate_columns(components, measured, benchmarks, weights, size=len(table))
 
     def advise(subject: StreamSubject, evaluation: Evaluation) -> Sequence[Recommendation]:
-        return scorer.recommendations(subject, evaluation, context)
+        return scorer.next_moves(subject, evaluation, context)
 
     return TableScores.of(
         scorer.name,

@@ -35,6 +35,7 @@ import attrs
 
 from steps.scoring.messages import builtin_catalogue, display_name, join, text
 from steps.scoring.results import ComponentResult, IndicatorResult
+from steps.scoring.units import bound, lower_is_better, quantity
 
 if TYPE_CHECKING:
     from steps.scoring.batch import Measured, StreamColumns
@@ -124,10 +125,6 @@ def _finite(_: Any, attribute: attrs.Attribute[Any], value: float) -> None:
         raise ValueError(f"{attribute.name} must be finite, got {value}")
 
 
-def _fmt(value: float) -> str:
-    return f"{value:.4g}"
-
-
 @attrs.frozen
 class LinearBenchmark:
     """Piecewise-linear: ``floor`` scores 0, ``target`` scores 100, linear between, clamped.
@@ -147,16 +144,25 @@ class LinearBenchmark:
         position = (value - self.floor) / (self.target - self.floor)
         return 100.0 * min(1.0, max(0.0, position))
 
-    def describe(self, language: str = "en") -> str:
-        return _linear_description(self.floor, self.target, language)
+    def describe(self, language: str = "en", unit: str | None = None) -> str:
+        """``target 70%, floor 30%`` (values in ``unit``, through
+        :func:`steps.scoring.units.quantity`; plain numbers without one), and ``lower is
+        better`` where the target lies below the floor."""
+        return _linear_description(self.floor, self.target, language, unit)
+
+
+_shown = bound
 
 
 @functools.lru_cache(maxsize=4096)
-def _linear_description(floor: float, target: float, language: str) -> str:
+def _linear_description(floor: float, target: float, language: str, unit: str | None) -> str:
     # Cached because every indicator of every card describes its benchmark, and the
-    # benchmarks are few.  ``+ 0.0`` shows -0.0 as 0, which the cache could not tell apart.
+    # benchmarks are few.
+    key = (
+        "core.benchmark.linear_lower" if lower_is_better(floor, target) else "core.benchmark.linear"
+    )
     return text(
-        "core.benchmark.linear", language, target=_fmt(target + 0.0), floor=_fmt(floor + 0.0)
+        key, language, target=_shown(target, unit, language), floor=_shown(floor, unit, language)
     )
 
 
@@ -207,9 +213,20 @@ class PeerBenchmark:
             return 0.0
         return 100.0 * (worse + (at_or_below - below) / 2) / count
 
-    def describe(self, language: str = "en") -> str:
-        median = self.values[len(self.values) // 2]
-        return text("core.benchmark.peers", language, median=_fmt(median), count=len(self.values))
+    @property
+    def median(self) -> float:
+        return self.values[len(self.values) // 2]
+
+    def describe(self, language: str = "en", unit: str | None = None) -> str:
+        median = _shown(self.median, unit, language)
+        return text("core.benchmark.peers", language, median=median, count=len(self.values))
+
+
+def _factor_keys(value: Iterable[str]) -> tuple[str, ...]:
+    keys = (value,) if isinstance(value, str) else tuple(value)
+    if not all(isinstance(k, str) and k for k in keys):
+        raise ValueError(f"moves must be factor keys (non-empty strings), got {keys!r}")
+    return keys
 
 
 @attrs.frozen
@@ -245,6 +262,12 @@ class Indicator(Generic[S_contra]):
     advice: str = attrs.field(default="", kw_only=True)
     #: Where the indicator comes from (the built-in indicators all say).
     provenance: Provenance | None = attrs.field(default=None, kw_only=True)
+    #: The factors of a GMV identity the indicator moves, most direct first: keys of the
+    #: built-in identities' factors (``"uv"``, ``"minutes_per_viewer"``,
+    #: ``"buyers_per_minute"``, ``"orders_per_buyer"``, ``"aov"``, ``"exposure"``,
+    #: ``"seeding_rate"``, ...).  A plan's levers (:mod:`steps.gmv.levers`) and a next move's
+    #: GMV at stake (:mod:`steps.scoring.stake`) read it; empty: it moves none we can name.
+    moves: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=_factor_keys)
 
     def __attrs_post_init__(self) -> None:
         if self.measure is None and self.columns is None:
@@ -334,12 +357,13 @@ def _describes_itself(benchmark: Benchmark) -> bool:
     return method is not LinearBenchmark.describe and method is not PeerBenchmark.describe
 
 
-def describe_benchmark(benchmark: Benchmark, language: str = "en") -> str:
+def describe_benchmark(benchmark: Benchmark, language: str = "en", unit: str | None = None) -> str:
     """``benchmark.describe()`` in ``language``: the built-in benchmarks from the catalogue,
-    any other benchmark as it describes itself."""
+    their values in ``unit`` when given (``target 70%, floor 30%``), any other benchmark as
+    it describes itself."""
     if _describes_itself(benchmark):
         return benchmark.describe()
-    return benchmark.describe(language)  # type: ignore[call-arg]
+    return benchmark.describe(language, unit)  # type: ignore[call-arg]
 
 
 @functools.lru_cache(maxsize=1024)
@@ -364,14 +388,15 @@ def _needs(inputs: tuple[str, ...], language: str) -> str:
 def explanation_text(
     indicator: Indicator[Any], value: float, score: float, benchmark: str, language: str = "en"
 ) -> str:
-    """The one-line explanation of an available indicator: its value and unit, the
-    ``benchmark`` (already described) and the score."""
+    """The one-line explanation of an available indicator: its value in its unit
+    (:func:`steps.scoring.units.quantity`), the ``benchmark`` (already described) and the
+    score."""
     template, name, unit = _explanation_parts(
         indicator.name, indicator.name_zh, indicator.unit, language
     )
     params = {
         "name": name,
-        "value": _fmt(value),
+        "value": quantity(value, indicator.unit, language),
         "unit": unit,
         "benchmark": benchmark,
         "score": f"{score:.0f}",
@@ -477,7 +502,7 @@ def evaluate(
         for indicator, value, score, benchmark in rows:
             weight = indicator.weight / available_weight if score is not None else 0.0
             contribution = component_weight * weight * score if score is not None else 0.0
-            described = describe_benchmark(benchmark, language)
+            described = describe_benchmark(benchmark, language, indicator.unit)
             if score is not None and value is not None:
                 line = (
                     explain(indicator, value, score, benchmark)

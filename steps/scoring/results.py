@@ -102,14 +102,28 @@ class ComponentResult:
     indicators: tuple[IndicatorResult, ...] = ()
 
 
+def _fen_or_none(_: Any, attribute: attrs.Attribute[Any], value: int | None) -> None:
+    if value is not None and (type(value) is not int or value < 0):
+        raise ValueError(f"{attribute.name} must be a whole number of fen >= 0, got {value!r}")
+
+
 @attrs.frozen
 class Recommendation:
-    """A next move a person can act on, tied to the component (and indicator) it improves."""
+    """A next move a person can act on, tied to the component (and indicator) it improves.
+
+    ``gmv_at_stake_fen`` estimates the GMV the move would add by closing its indicator's gap
+    to target, through the GMV identity with the other factors held (``factor`` is the
+    factor it moves, ``stake_basis`` the period and the assumption); ``None`` when it
+    cannot be estimated, and ``stake_basis`` then says why (:mod:`steps.scoring.stake`).
+    """
 
     text: str
     component: str | None = None
     indicator: str | None = None
     priority: int = attrs.field(default=2, validator=attrs.validators.in_((1, 2, 3)))
+    gmv_at_stake_fen: int | None = attrs.field(default=None, validator=_fen_or_none)
+    factor: str | None = None
+    stake_basis: str | None = None
 
 
 @attrs.frozen

@@ -219,7 +219,10 @@ def _table_indicator_rows(scores: TableScores, start: int, stop: int) -> list[di
                     ind.weight_at(index).tolist(),
                     ind.contribution_at(index).tolist(),
                     [0] * n if codes is None else codes[start:stop].tolist(),
-                    [describe_benchmark(b, scores.language) for b in ind.benchmark.choices],
+                    [
+                        describe_benchmark(b, scores.language, definition.unit)
+                        for b in ind.benchmark.choices
+                    ],
                     [b.source for b in ind.benchmark.choices],
                     unavailable_text(definition, scores.language),
                 )

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import steps
-from steps.gmv.levers import LEVERS
+from steps.gmv.levers import PARTS, lever_table
 from steps.gmv.periods import period_of
 from steps.gmv.plans import PlanError, parse_amount_fen, plan
 from steps.plugins import douyin, stage, steps_brand, trust
@@ -147,12 +147,32 @@ def test_refusals() -> None:
 def test_the_lever_table_names_real_indicators_of_every_factor() -> None:
     from steps.gmv.identities import BUILTIN_IDENTITIES
 
-    by_key = {i.key: i for i in BUILTIN_IDENTITIES}
-    for identity, factors in LEVERS.items():
-        assert set(factors) == set(by_key[identity].factor_keys), identity
+    for identity in BUILTIN_IDENTITIES:
+        factors = lever_table(identity.factor_keys, identity.key)
+        assert tuple(factors) == identity.factor_keys, identity.key
         for keys in factors.values():
             assert keys
             assert set(keys) <= INDICATORS, set(keys) - INDICATORS
+
+
+def test_levers_are_read_from_the_indicators_declarations() -> None:
+    """The lever table is the indicators' own ``moves``: a declared factor lists the
+    indicator, a coarser factor lists the indicators of its parts, and nothing else."""
+    from steps.gmv.identities import KUAISHOU, TRADITIONAL
+    from steps.plugins.steps_brand import all_indicators
+
+    declared = {f"steps.{i.key}": i.moves for i in all_indicators()}
+    kuaishou = lever_table(KUAISHOU.factor_keys, KUAISHOU.key)
+    for factor, keys in kuaishou.items():
+        mine = {k for k in keys if k.startswith("steps.")}
+        assert mine == {k for k, moves in declared.items() if factor in moves}, factor
+    assert "steps.repurchase_rate" in kuaishou["orders_per_buyer"]
+    assert "steps.repurchase_rate" not in kuaishou["uv"]
+    traditional = lever_table(TRADITIONAL.factor_keys, TRADITIONAL.key)
+    assert set(kuaishou["orders_per_buyer"]) | set(kuaishou["aov"]) == set(
+        traditional["aov_per_buyer"]
+    )
+    assert PARTS["traditional"]["cvr"] == ("buyers_per_minute", "minutes_per_viewer")
 
 
 def test_levers_are_scored_on_the_base_period_weakest_first() -> None:

@@ -356,15 +356,11 @@ def test_recommendations_one_per_weak_part_with_numbers() -> None:
     assert "10 reservations for 1,000 viewers" in by_part["warmup"].text or (
         "20% of the 10 reservers came" in by_part["warmup"].text
     )
-    # Ordered by the points the fix could add.
-    gains = [
-        card.component(r.component).weight
-        * card.indicator(r.indicator).weight
-        * (100 - (card.indicator(r.indicator).score or 0))
-        for r in card.recommendations
-        if r.component and r.indicator
-    ]
-    assert gains == sorted(gains, reverse=True)
+    # Ordered by the GMV each puts at stake (the stream's GMV scaled through its factor).
+    stakes = [r.gmv_at_stake_fen for r in card.recommendations]
+    assert all(isinstance(fen, int) for fen in stakes)
+    assert stakes == sorted(stakes, reverse=True)  # type: ignore[type-var]
+    assert all(r.factor for r in card.recommendations)
 
 
 def test_notes_keep_the_attendance_rate() -> None:

@@ -73,13 +73,14 @@ from steps.scoring.contract import BrandScorer, ScoringContext
 from steps.scoring.indicators import (
     BenchmarkOverrides,
     Component,
+    Evaluation,
     Indicator,
     LinearBenchmark,
     Origin,
     Provenance,
 )
 from steps.scoring.messages import LANGUAGES, builtin_catalogue
-from steps.scoring.results import ComponentResult, ScoreCard
+from steps.scoring.results import ComponentResult, Recommendation, ScoreCard
 from steps.testing import strategies
 
 SCORER = StepsScorer()
@@ -95,6 +96,13 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 
 def score(brand: Brand, context: ScoringContext = CONTEXT) -> ScoreCard:
     return SCORER.score(brand, context)
+
+
+def candidates(brand: Brand, context: ScoringContext = CONTEXT) -> list[Recommendation]:
+    """The scorer's candidate moves, in its own order, before they are ranked by stake."""
+    card = score(brand, context)
+    evaluation = Evaluation(card.score or 0.0, card.confidence, card.components, card.missing)
+    return SCORER.recommendations(brand, evaluation, context)
 
 
 def pillar(card: ScoreCard, key: str) -> float | None:
@@ -1001,12 +1009,16 @@ def test_the_talent_led_move_names_the_hits_only_when_talents_were_provided():
         talent_collabs=(collab("c1", 150_000_000, product_ids=("p1",)),),
     )
     card = score(talented)
-    move = card.recommendations[0]
+    # the weakest pillar's move is the scorer's first candidate; the card ranks the
+    # candidates by the GMV each puts at stake (steps.scoring.stake)
+    move = candidates(talented)[0]
     assert card.notes["weakest_pillar"] == move.component == "S"
     assert move.text.startswith("Talent GMV is 100% of total, and no self-broadcast account")
     assert "hero products found in talent streams (面霜, 口红)" in move.text
+    stakes = [r.gmv_at_stake_fen or 0 for r in card.recommendations]
+    assert stakes == sorted(stakes, reverse=True)
     alone = attrs.evolve(talented, talent_collabs=())
-    text = score(alone).recommendations[0].text
+    text = candidates(alone)[0].text
     assert "talent" not in text.lower()
     assert text.startswith("No self-broadcast account streams more than twice a week")
 

@@ -333,18 +333,20 @@ def test_a_chinese_run_of_the_sample_reads_as_chinese(sample: Dataset, chinese: 
             assert not english_words(line, allowed), (card.scorer, line)
         recommendations += len(card.recommendations)
         for recommendation in card.recommendations:
-            assert recommendation.text.endswith("。"), recommendation.text
+            # the move's sentence, then the GMV it puts at stake (or why there is no estimate)
+            assert "。（" in recommendation.text, recommendation.text
+            assert recommendation.text.endswith("）"), recommendation.text
     assert recommendations > 20
 
 
 def test_the_english_run_is_the_one_the_docs_quote(english: ScoreResults) -> None:
     steps_card = next(c for c in english.cards if c.scorer == "steps" and c.brand_id == "b00")
     assert [r.text for r in steps_card.recommendations][1:3] == [
-        "Distribution level through talents (100w+): 0.09508 × 100w (¥1,000,000) against "
-        "target 1, floor 0 → 10/100. Concentrate samples and commission on the talents that "
-        "sell most until distribution passes 100w+ (¥1,000,000).",
-        "Paid-traffic ROI: 1.622 × against target 3, floor 1 → 31/100. Move paid budget to the "
-        "hero products and time slots with the best GMV per viewer, and cut the rest.",
+        "Exclusive items' GMV per stream hour is ¥0 per hour (target ¥15,000 per hour): give "
+        "the exclusive items the prime slots and cut the hours where they do not sell. "
+        "(≈ ¥530 at stake)",
+        "Channel-exclusive share of SKUs is 0% (target 30%): develop channel-exclusive packs "
+        "of the hero products with the supply chain. (≈ ¥530 at stake)",
     ]
     assert steps_card.notes["stage_reason"].startswith(
         "talents sell 93% of GMV and the brand's distribution through them (¥95,078) is below 100w+"
@@ -449,7 +451,9 @@ def test_inline_advice_still_works_in_every_language(sample: Dataset, language: 
         warnings.simplefilter("error")
         card = InlineScorer().score(sample.brands[0], ScoringContext(language=language))  # type: ignore[arg-type]
     [recommendation] = card.recommendations
-    assert recommendation.text.endswith("Go live more often.")
+    # inline advice is shown as written (in English: after the colon, lower-cased)
+    advice = "go live more often." if language == "en" else "Go live more often."
+    assert f"{advice} (" in recommendation.text or f"{advice}（" in recommendation.text
     explanation = card.indicator("streams").explanation
     assert explanation.startswith("开播场次为" if language == "zh" else "Streams: ")
 
@@ -458,8 +462,10 @@ def test_a_plugin_catalogue_gives_its_advice_in_chinese(sample: Dataset) -> None
     scorer = CataloguedScorer()
     zh = scorer.score(sample.brands[0], ScoringContext(language="zh"))
     en = scorer.score(sample.brands[0], ScoringContext(language="en"))
-    assert zh.recommendations[0].text.endswith("。多开播。")
-    assert en.recommendations[0].text.endswith(". Stream more.")
+    assert zh.recommendations[0].text.startswith("开播场次为 13 streams（目标 2000）：多开播。")
+    assert en.recommendations[0].text.startswith(
+        "Streams is 13 streams (target 2000): stream more."
+    )
     # The built-in messages stay behind the plugin's own.
     assert scorer.message("core.full_stop", "zh") == "。"
 
