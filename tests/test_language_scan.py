@@ -26,10 +26,14 @@ import pytest
 import steps
 from steps.cli import main
 from steps.domain import model
-from steps.sample import sample_dataset
+from steps.io.files import dump
+from steps.sample import generate, sample_dataset
 from steps.scoring.plugins import default_host
 
 SAMPLE = str(Path(steps.__file__).parent / "data" / "sample.json")
+#: One back-office export's worth of the sample (live sessions only): the requests for data
+#: and the cards withheld for want of it speak too.
+PARTIAL = generate(3, 2021, shape="kuaishou-live-export")
 GMV_PERIODS = ["--from", "2021-08-01..2021-08-31", "--to", "2021-09-01..2021-09-30"]
 
 #: Codes a Chinese text writes in Latin letters, as the article and the platforms do.
@@ -83,7 +87,7 @@ def data_names() -> frozenset[str]:
     # The scorers' names are ids too (``--scorer douyin-interest``), and so are the plugins'.
     for record in default_host().scorers():
         names.update((record.name, record.plugin.name))
-    for brand in sample_dataset().brands:
+    for brand in (*sample_dataset().brands, *PARTIAL.brands):
         names.update((brand.brand_id, brand.name))
         names.update(p.name for p in brand.products)
         names.update(a.name for a in brand.accounts)
@@ -224,6 +228,13 @@ def outputs(lang: str, tmp: Path) -> dict[str, list[str]]:
     got["score --format csv"] = list(
         score_csv_display(run(["score", SAMPLE, *lang_args, "--format", "csv", "--quiet"]))
     )
+    partial_file = tmp / "live-export.json"
+    dump(PARTIAL, partial_file)
+    partial = json.loads(
+        run(["score", str(partial_file), *lang_args, "--format", "json", "--quiet"])
+    )
+    assert any(card.get("withheld") for card in partial["cards"])  # it asks for data
+    got["score --format json (one export)"] = list(json_display_strings(partial))
     got["compare"] = [run(["compare", SAMPLE, *lang_args])]
     got["gmv"] = [run(["gmv", SAMPLE, *GMV_PERIODS, *lang_args])]
     got["gmv --by product"] = [run(["gmv", SAMPLE, *GMV_PERIODS, "--by", "product", *lang_args])]
@@ -270,6 +281,7 @@ COMMANDS = [
     "score",
     "score --format json",
     "score --format csv",
+    "score --format json (one export)",
     "compare",
     "gmv",
     "gmv --by product",

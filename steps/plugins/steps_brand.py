@@ -2284,11 +2284,9 @@ _MOVE_FACTS = (
 
 
 def _labelled(component: ComponentResult, language: str) -> str:
-    """A pillar named in a next move: English with the Chinese term beside it, Chinese
-    alone."""
-    if language == "zh":
-        return display_name(component.name, component.name_zh, language)
-    return f"{component.name} ({component.name_zh})"
+    """A pillar named in a next move, in the language of the move (one voice: no Chinese
+    term glossed beside the English)."""
+    return display_name(component.name, component.name_zh, language)
 
 
 def _self_broadcast_move(facts: BrandFacts, moves: _MoveFacts, language: str) -> str | None:
