@@ -100,9 +100,9 @@ SCORES_COLUMNS: Final = (
     "components",
     "error",
 )
-#: Record kinds :func:`read_jsonl_catalog` gathers: all but streams and orders (which
-#: scoring does not need).
-_CATALOG_KINDS: Final = ("brand", *(k for k in RECORD_FIELDS if k not in ("stream", "order")))
+#: Record kinds :func:`read_jsonl_catalog` gathers: all but the streams (orders stay: the
+#: indicators of first-time and returning buyers read them).
+_CATALOG_KINDS: Final = ("brand", *(k for k in RECORD_FIELDS if k != "stream"))
 #: Record kinds the stream parser needs besides the streams (to check their relations).
 _STREAM_CHECK_KINDS: Final = ("brand", "account", "product")
 _DAY_US: Final = 86_400_000_000
@@ -288,8 +288,7 @@ def read_jsonl_catalog(spark: Any, path: str | os.PathLike[str]) -> Dataset:
     """The brands of a steps JSON Lines file without their streams (accounts, products,
     talent collaborations, trust signals, short videos): the ``.catalog`` of
     :func:`steps.columnar.read_jsonl`, with the lines gathered by Spark (so ``path`` may
-    be on any file system Spark reads).  Orders are left out (scoring does not use
-    them)."""
+    be on any file system Spark reads), orders included."""
     from steps.columnar.readers import read_jsonl
 
     text = _lines(spark, path)

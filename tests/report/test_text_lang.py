@@ -8,10 +8,11 @@ import re
 import sys
 from functools import cache
 
+import attrs
 import pytest
 
 from steps.cli import main
-from steps.domain import Dataset
+from steps.domain import Dataset, Section
 from steps.report.summary import brand_summary_lines, category_name, platform_name
 from steps.report.terminal import console_for, print_score_tables
 from steps.report.text import (
@@ -102,6 +103,7 @@ def test_the_chinese_demo_names_stage_source_counts_and_platform(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     out = run(["demo", "--lang", "zh"], capsys)
+    assert "阶段:起步期(推断)" in out
     assert "阶段:成长期(推断)" in out
     assert "阶段:成熟期(推断)" in out
     assert "1 个账号、13 场直播、直播成交 58 笔订单" in out
@@ -125,14 +127,23 @@ def test_a_forced_stage_is_named_as_set_by_hand() -> None:
 
 
 def test_summary_lines_in_both_languages() -> None:
-    brand = sample().brands[0]
+    full = sample().brands[0]
+    # As a merchant's exports would leave it: no fan-group or paid-campaign export.
+    missing = {Section.FAN_GROUPS, Section.PAID_CAMPAIGNS}
+    brand = attrs.evolve(
+        full,
+        coverage=tuple(c for c in full.coverage or () if c.section not in missing),
+        accounts=tuple(attrs.evolve(a, fan_group=None) for a in full.accounts),
+        paid_campaigns=(),
+    )
     english = brand_summary_lines(brand)
-    # The orders the streams sold, not the 862 order details beside them.
+    # The orders the streams sold, not the order details (talents' orders too) beside them.
     assert english[0] == "青禾美妆 (b00) · beauty · kuaishou · 2021-08-01..2021-09-30"
     assert english[1].startswith("  GMV ¥102,616: self-broadcast ¥7,538 (7%)")  # no 万
     assert english[2] == "  1 account, 13 streams, 58 orders in streams"
     assert "order details 862 over 2021-08-01..2021-09-30" in english[3]
-    assert english[4].startswith("  repurchase rate 12% over 862 order details, ")
+    assert english[4] == "  not provided: fan-group members, paid-campaign reports"
+    assert english[5].startswith("  repurchase rate 12% over 862 order details, ")
     chinese = brand_summary_lines(brand, lang="zh")
     assert chinese[0] == "青禾美妆 (b00) · 美妆 · 快手 · 2021-08-01..2021-09-30"
     assert chinese[1].startswith("  GMV ¥10.3万:自播 ¥7,538(7%)")

@@ -22,6 +22,9 @@ from steps.scoring.engine import ScoreResults, score
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
+#: What the trust card asks for on a live-session list alone.
+TRUST_ASKS = "provide order details, fan-group members, trust signals"
+
 
 @pytest.fixture(scope="module")
 def live_sessions() -> Dataset:
@@ -61,9 +64,9 @@ def test_the_score_table_says_what_to_provide(
 ) -> None:
     out = run(["score", str(data_file), "--color", "never"], capsys)
     trust = next(line for line in out.splitlines() if line.startswith("  ") and " trust " in line)
-    assert re.search(r"trust\s+—\s+0\.08\s+insufficient data — provide trust signals$", trust)
+    assert re.search(r"trust\s+—\s+0\.06\s+insufficient data — " + TRUST_ASKS + "$", trust)
     zh = run(["score", str(data_file), "--color", "never", "--lang", "zh"], capsys)
-    assert "数据不足 — 请提供信任指标" in zh
+    assert "数据不足 — 请提供订单明细、粉丝团成员、信任指标" in zh
 
 
 def test_the_rich_table_says_what_to_provide(results: ScoreResults) -> None:
@@ -76,7 +79,7 @@ def test_the_rich_table_says_what_to_provide(results: ScoreResults) -> None:
     blocks = score_blocks(_live(results), results)
     print_score_tables(console, score_headline(results), blocks)
     plain = re.sub(r"\x1b\[[0-9;]*m", "", stream.getvalue())
-    assert "insufficient data — provide trust signals" in " ".join(plain.split())
+    assert f"insufficient data — {TRUST_ASKS}" in " ".join(plain.split())
 
 
 def _live(results: ScoreResults) -> Dataset:
@@ -98,8 +101,8 @@ def test_csv_has_an_empty_score_and_a_reason_column(
     assert rows
     assert {row["score"] for row in rows} == {""}
     assert {row["withheld"] for row in rows} == {
-        "insufficient data: confidence 8% is below the minimum of 50% for trust; "
-        "provide trust signals"
+        "insufficient data: confidence 6% is below the minimum of 50% for trust; "
+        "provide order details, fan-group members, trust signals"
     }
 
 
@@ -109,8 +112,8 @@ def test_json_has_score_null_and_the_reason(
     data = json.loads(run(["score", str(data_file), "--format", "json"], capsys))
     trust = next(c for c in data["cards"] if c["scorer"] == "trust")
     assert trust["score"] is None
-    assert trust["provide"] == ["trust_signals"]
-    assert "provide trust signals" in trust["withheld"]
+    assert trust["provide"] == ["orders", "fan_groups", "trust_signals"]
+    assert "provide order details, fan-group members, trust signals" in trust["withheld"]
 
 
 def test_an_option_lowers_the_minimum(data_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -141,7 +144,7 @@ def test_the_demo_report_says_what_to_provide(
     live_sessions: Dataset, results: ScoreResults
 ) -> None:
     text = demo_report(live_sessions, results)
-    assert "  Trust insufficient data — provide trust signals · " in text
+    assert f"  Trust insufficient data — {TRUST_ASKS} · " in text
     assert re.search(r"  STAGE over 3 streams: insufficient data — provide run-of-show plans", text)
     assert "  data provided: live sessions 3 over 2021-09-02..2021-09-07" in text
     assert "  not provided: run-of-show plans, products per stream, order details" in text
@@ -149,7 +152,7 @@ def test_the_demo_report_says_what_to_provide(
     # The talents' GMV is unknown, not ¥0.
     assert "self-broadcast GMV ¥21.7万; talent collaborations not provided" in text
     zh = demo_report(live_sessions, score(live_sessions, context=_zh()), lang="zh")
-    assert "数据不足 — 请提供信任指标" in zh
+    assert "数据不足 — 请提供订单明细、粉丝团成员、信任指标" in zh
     assert "已提供数据:直播明细 3 条(2021-09-02..2021-09-07)" in zh
 
 
@@ -166,7 +169,7 @@ def test_the_rich_demo_says_what_to_provide(live_sessions: Dataset, results: Sco
     console.width = 200
     print_demo(console, live_sessions, results, lang="en")
     plain = " ".join(re.sub(r"\x1b\[[0-9;]*m", "", stream.getvalue()).split())
-    assert "Trust insufficient data — provide trust signals" in plain
+    assert f"Trust insufficient data — {TRUST_ASKS}" in plain
     assert "STAGE over 3 streams: insufficient data — provide run-of-show plans" in plain
     assert "data provided: live sessions 3" in plain
 
@@ -188,9 +191,9 @@ def test_the_sample_header_counts_stream_orders_beside_order_details() -> None:
 
     brand = sample_dataset().brands[0]
     lines = coverage_lines(brand)
-    assert lines[0].startswith("data provided: live sessions 13 over 2021-08-08..2021-09-29, ")
-    assert "order details 24 over 2021-08-08..2021-09-30" in lines[0]
-    assert sum(s.orders for s in brand.streams) == 1_115
+    assert lines[0].startswith("data provided: live sessions 13 over 2021-08-01..2021-09-30, ")
+    assert "order details 862 over 2021-08-01..2021-09-30" in lines[0]
+    assert sum(s.orders for s in brand.streams) == 58
 
 
 # --------------------------------------------------------------------------- the HTML report
@@ -204,7 +207,7 @@ def test_the_report_shows_the_message_not_a_zero_radar(
 
     page = build_report(live_sessions, results=results, lang="en")
     assert page.count("insufficient data — provide talent collaborations") >= 2  # KPI, panel
-    assert "insufficient data — provide trust signals" in page
+    assert "insufficient data — provide order details, fan-group members, trust signals" in page
     # Withheld: no FACT radar (its panel has the notice and the parts' table instead).
     douyin = page.split("Douyin interest (FACT matrix)", 1)[1].split('<div class="panel">', 1)[0]
     assert 'class="chart"' not in douyin
@@ -222,5 +225,5 @@ def test_the_report_shows_the_message_not_a_zero_radar(
     assert 'class="chart"' in scored_panel
     assert "<li>data provided: live sessions 3 over 2021-09-02..2021-09-07</li>" in page
     zh = build_report(live_sessions, results=score(live_sessions, context=_zh()), lang="zh")
-    assert "数据不足 — 请提供信任指标" in zh
+    assert "数据不足 — 请提供订单明细、粉丝团成员、信任指标" in zh
     assert "没有得分的直播（3 场）" in zh

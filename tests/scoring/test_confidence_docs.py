@@ -15,6 +15,7 @@ import attrs
 
 import steps
 from steps.domain import Dataset, Platform, Section, SectionCoverage
+from steps.scoring.base import SubjectKind
 from steps.scoring.confidence import BUILTIN_MIN_CONFIDENCE, min_confidence
 from steps.scoring.plugins import default_host
 
@@ -139,11 +140,32 @@ def test_the_measured_confidences_are_what_the_scorers_reach() -> None:
     assert _block(PAGE.read_text(encoding="utf-8"), "confidence-measured") == measured_table()
 
 
-def test_a_live_session_list_alone_scores_douyin_interest_and_withholds_the_rest() -> None:
-    live = steps.score(live_sessions_only(steps.sample_dataset()))
-    withheld = {"trust", "stage", "steps", "douyin-interest-brand"}
-    assert all(c.score is None for c in live.cards if c.scorer in withheld)
-    assert all(c.score is not None for c in live.cards if c.scorer == "douyin-interest")
+def on_douyin(dataset: Dataset) -> Dataset:
+    """The same brands with every account on Douyin, whose live-session lists (罗盘) carry the
+    product funnel that Kuaishou's do not."""
+    return attrs.evolve(
+        dataset,
+        brands=tuple(
+            attrs.evolve(
+                brand,
+                accounts=tuple(attrs.evolve(a, platform=Platform.DOUYIN) for a in brand.accounts),
+            )
+            for brand in dataset.brands
+        ),
+    )
+
+
+def test_a_live_session_list_alone_withholds_what_it_cannot_support() -> None:
+    sample = steps.sample_dataset()
+    live = steps.score(live_sessions_only(sample))
+    # A Kuaishou list: no product funnel and no buyers, so not even Douyin interest per stream.
+    assert all(c.score is None for c in live.cards)
+    # A Douyin list carries the funnel: Douyin interest per stream stands on most streams (the
+    # buyers it cannot see keep its confidence near the minimum), the brand scorers do not.
+    douyin = steps.score(live_sessions_only(on_douyin(sample)))
+    interest = [c for c in douyin.cards if c.scorer == "douyin-interest"]
+    assert sum(c.score is not None for c in interest) > len(interest) / 2
+    assert all(c.score is None for c in douyin.cards if c.subject_kind is SubjectKind.BRAND)
 
 
 def _regenerate() -> None:

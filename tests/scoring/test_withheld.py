@@ -33,6 +33,9 @@ from .support import make_dataset
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
+#: What the trust card asks for on a live-session list alone.
+TRUST_ASKS = "provide order details, fan-group members, trust signals"
+
 
 @pytest.fixture(scope="module")
 def live_sessions() -> Dataset:
@@ -88,10 +91,10 @@ def test_a_live_session_export_withholds_what_it_cannot_support(
     trust = by_scorer["trust"]
     assert trust.score is None
     assert trust.confidence < 0.5
-    assert trust.provide == ("trust_signals",)
+    assert trust.provide == ("orders", "fan_groups", "trust_signals")
     assert trust.withheld == (
         f"insufficient data: confidence {trust.confidence:.0%} is below the minimum of 50% "
-        "for trust; provide trust signals"
+        "for trust; provide order details, fan-group members, trust signals"
     )
     # The parts that were measured stay on the card, as measured.
     measured = [i for i in trust.indicators() if i.score is not None]
@@ -105,27 +108,30 @@ def test_a_live_session_export_withholds_what_it_cannot_support(
     assert steps_card.component("S").score is not None
     assert steps_card.component("E").score is None
     assert "talent_collabs" in steps_card.provide
-    # Douyin interest per stream rests on what a live-session list carries: it stands.
+    # Douyin interest per stream needs the product funnel and the buyers, which a Kuaishou
+    # live-session list does not carry: withheld too, asking for the funnel.
     interest = [c for c in live_results.cards if c.scorer == "douyin-interest"]
     assert interest
-    assert all(c.score is not None for c in interest)
+    assert all(c.score is None and "streams[].product_click_uv" in c.provide for c in interest)
     stage_cards = [c for c in live_results.cards if c.scorer == "stage"]
     assert len(stage_cards) == 3
     assert all(c.score is None for c in stage_cards)
     assert {"plans", "stream_products", "products"} <= set(stage_cards[0].provide)
     # Fields every stream has are never asked for.
     assert not {"streams[].uv", "streams[].gmv_fen", "streams"} & set(stage_cards[0].provide)
-    assert insufficient_text(trust) == "insufficient data — provide trust signals"
-    assert insufficient_text(trust, "zh") == "数据不足 — 请提供信任指标"
+    assert insufficient_text(trust) == f"insufficient data — {TRUST_ASKS}"
+    assert insufficient_text(trust, "zh") == "数据不足 — 请提供订单明细、粉丝团成员、信任指标"
 
 
 def test_json_says_score_null_with_the_reason(live_results: ScoreResults) -> None:
     data = json.loads(live_results.to_json())
     trust = next(c for c in data["cards"] if c["scorer"] == "trust")
     assert trust["score"] is None
-    assert trust["withheld"].startswith("insufficient data: confidence 8%")
-    assert trust["provide"] == ["trust_signals"]
-    scored = next(c for c in data["cards"] if c["scorer"] == "douyin-interest")
+    assert trust["withheld"].startswith("insufficient data: confidence 6%")
+    assert trust["provide"] == ["orders", "fan_groups", "trust_signals"]
+    full = json.loads(score(steps.sample_dataset(), ["douyin-interest"]).to_json())
+    scored = full["cards"][0]
+    assert scored["score"] is not None
     assert "withheld" not in scored  # at its default, omitted
     assert "provide" not in scored
     assert ScoreResults.from_json(live_results.to_json()) == live_results
@@ -143,8 +149,8 @@ def test_the_chinese_reason_comes_from_the_catalogue(live_sessions: Dataset) -> 
     results = score(live_sessions, ["trust"], ScoringContext(language="zh"))
     card = results.card("trust", "b1")
     assert card.withheld is not None
-    assert card.withheld.startswith("数据不足:置信度 8% 低于 trust 的最低要求 50%")
-    assert card.withheld.endswith(";请提供信任指标")
+    assert card.withheld.startswith("数据不足:置信度 6% 低于 trust 的最低要求 50%")
+    assert card.withheld.endswith(";请提供订单明细、粉丝团成员、信任指标")
 
 
 # --------------------------------------------------------------------------- the minimum
