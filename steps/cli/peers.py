@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from steps.cli._language import add_language_argument
+
 
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
@@ -37,6 +39,7 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="exit 1 when any scorer failed on any subject or any plugin was skipped",
     )
+    add_language_argument(parser, "the summary it prints")
     parser.set_defaults(run=run)
 
 
@@ -70,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
                     host=host,
                     names=args.scorers,
                     min_group_size=args.min_group_size,
+                    language=args.lang,
                 )
             finally:
                 problems = report_problems("peers", host)

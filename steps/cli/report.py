@@ -93,6 +93,7 @@ def _run(args: argparse.Namespace) -> int:
     from steps.io.files import load
     from steps.io.output import check_output
     from steps.report.html import write_report
+    from steps.scoring.messages import text
     from steps.scoring.plugins import PluginError
 
     check_output(args.output, inputs=[args.file])
@@ -119,9 +120,16 @@ def _run(args: argparse.Namespace) -> int:
         warn(f"steps report: plugin error: {error}")
         return _DATA_ERROR
     say(
-        f"wrote {summary.path} ({summary.brands} brands, {summary.charts} charts, "
-        f"{summary.cards} cards, {summary.errors} scorer errors, "
-        f"{summary.bytes / 1_000_000:.1f} MB)"
+        text(
+            "report.written",
+            args.lang,
+            path=summary.path,
+            brands=summary.brands,
+            charts=summary.charts,
+            cards=summary.cards,
+            errors=summary.errors,
+            megabytes=summary.bytes / 1_000_000,
+        )
     )
     if summary.errors:
         warn(

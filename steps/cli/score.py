@@ -218,6 +218,7 @@ def _weakest(card: ScoreCard, lang: str) -> str:
 def score_blocks(dataset: Dataset, results: ScoreResults, lang: str = "en") -> list[BrandScores]:
     """The rows of the table, one block per brand in dataset order; within it the brand's own
     cards, then each stream's, a subject's rows ordered by scorer."""
+    from steps.report.summary import category_name
     from steps.report.text import BrandScores, ScoreRow, withheld_text
     from steps.scoring.messages import text
 
@@ -251,7 +252,8 @@ def score_blocks(dataset: Dataset, results: ScoreResults, lang: str = "en") -> l
             for index, line in enumerate(lines):
                 label = text(f"report.score.{kind}", lang, id=subject_id) if index == 0 else ""
                 rows.append(attrs.evolve(line, subject=label))
-        title = escape_control(f"{brand.name} ({brand.brand_id}) · {brand.category}")
+        category = category_name(brand.category, lang)
+        title = escape_control(f"{brand.name} ({brand.brand_id}) · {category}")
         blocks.append(BrandScores(title, tuple(rows)))
     return blocks
 
@@ -285,15 +287,26 @@ def render_table(dataset: Dataset, results: ScoreResults, lang: str = "en") -> s
     return "\n\n".join([score_headline(results, lang), *blocks]) + "\n"
 
 
-def render_csv(results: ScoreResults) -> str:
+def render_csv(results: ScoreResults, lang: str = "en") -> str:
     """The rows of ``results.to_rows()`` as CSV, formulas neutralised
-    (:func:`steps.frames.write_csv`)."""
+    (:func:`steps.frames.write_csv`).  The header is the columns' keys; in a language other
+    than English the ``unit`` and ``benchmark_source`` cells are shown in it, as the
+    explanations already are (JSON keeps them as the scorer declared them)."""
     import io
 
     from steps.frames import write_csv
+    from steps.report.text import source_text
+    from steps.scoring.indicators import unit_text
 
+    rows = results.to_rows()
+    if lang != "en":
+        for row in rows:
+            if row["unit"] is not None:
+                row["unit"] = unit_text(row["unit"], lang)
+            if row["benchmark_source"] is not None:
+                row["benchmark_source"] = source_text(row["benchmark_source"], lang)
     buffer = io.StringIO()
-    write_csv(results.to_rows(), buffer)
+    write_csv(rows, buffer)
     return buffer.getvalue()
 
 
@@ -380,7 +393,7 @@ def run(args: argparse.Namespace) -> int:
         if args.format == "json":
             text = results.to_json()
         elif args.format == "csv":
-            text = render_csv(results)
+            text = render_csv(results, args.lang)
         else:
             text = render_table(dataset, results, args.lang)
         if args.output:

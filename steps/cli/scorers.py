@@ -9,8 +9,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from steps.cli._language import add_language_argument
+
 if TYPE_CHECKING:
-    from steps.scoring.plugins import PluginHost, ScorerRecord
+    from steps.scoring.plugins import PluginHost, PluginInfo, ScorerRecord
 
 
 def register(subparsers: Any) -> None:
@@ -22,6 +24,7 @@ def register(subparsers: Any) -> None:
         "Plugins that fail to load are reported on stderr and skipped.",
     )
     parser.add_argument("--format", choices=("table", "json"), default="table")
+    add_language_argument(parser, "the table's headings and cells")
     parser.set_defaults(run=run)
 
 
@@ -85,6 +88,7 @@ def scorer_dict(record: ScorerRecord) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     from steps.cli._output import say, stdout, warn
+    from steps.scoring.messages import text
     from steps.scoring.plugins import PluginError
 
     try:
@@ -98,12 +102,38 @@ def run(args: argparse.Namespace) -> int:
         warn(f"steps scorers: plugin error: {error}")
         return 1
     if args.format == "json":
-        text = json.dumps([scorer_dict(r) for r in records], ensure_ascii=False, indent=1)
-        print(text, file=stdout())
+        listing = json.dumps([scorer_dict(r) for r in records], ensure_ascii=False, indent=1)
+        print(listing, file=stdout())
         return 0
     if not records:
-        say("no scorers installed")
+        say(text("scorers.none", args.lang))
         return 0
-    rows = [(r.name, r.version, r.subject.value, r.plugin.name, r.plugin.source) for r in records]
-    say(format_table(("NAME", "VERSION", "SUBJECT", "PLUGIN", "SOURCE"), rows))
+    rows = [
+        (
+            r.name,
+            r.version,
+            text(f"scorers.subject.{r.subject.value}", args.lang),
+            r.plugin.name,
+            plugin_source(r.plugin, args.lang),
+        )
+        for r in records
+    ]
+    header = tuple(
+        text(f"scorers.header.{key}", args.lang)
+        for key in ("name", "version", "subject", "plugin", "source")
+    )
+    say(format_table(header, rows))
     return 0
+
+
+def plugin_source(plugin: PluginInfo, lang: str) -> str:
+    """Where a plugin came from, in ``lang``: the distribution and its version are names."""
+    from steps.scoring.messages import text
+
+    if plugin.builtin:
+        return text("scorers.source.builtin", lang)
+    if plugin.distribution is not None:
+        return plugin.source
+    if plugin.entry_point is not None:
+        return text("scorers.source.entry_point", lang, entry_point=plugin.entry_point)
+    return text("scorers.source.direct", lang)

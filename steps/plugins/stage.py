@@ -476,8 +476,7 @@ SCRIPT: Component[StreamSubject] = Component(
             defaults=linear(
                 0.0,
                 2.0,
-                _ASSUME + "a main host plus an assistant host (主播 + 副播) is the usual "
-                "minimum staffing",
+                _ASSUME + "a main host plus an assistant host is the usual minimum staffing",
             ),
             weight=0.5,
             inputs=("hosts",),
@@ -633,7 +632,7 @@ GOODS: Component[StreamSubject] = Component(
             defaults=linear(
                 1 / 3,
                 1.0,
-                _ASSUME + "traffic (引流款), hero (爆款) and profit (利润款) items in every "
+                _ASSUME + "traffic, hero and profit items in every "
                 "show, the usual live-commerce structure",
             ),
             inputs=("products[].product_id", "brand.products[].role"),
@@ -813,7 +812,7 @@ WELFARE: Component[StreamSubject] = Component(
             name_zh="每小时福袋数",
             unit="per hour",
             columns=_giveaways_per_hour,
-            defaults=linear(0.0, 4.0, _ASSUME + "a giveaway (福袋) every 15 minutes"),
+            defaults=linear(0.0, 4.0, _ASSUME + "a giveaway every 15 minutes"),
             weight=0.5,
             inputs=("duration_seconds",),
             formula="giveaways / (duration_seconds / 3600)",

@@ -2172,14 +2172,16 @@ def weakest_pillar(
 # Next moves built from the data
 # --------------------------------------------------------------------------------------------
 
-#: The platforms' paid-traffic tools, by their own (Chinese) names in every language.
-_PAID_TOOL = {Platform.KUAISHOU: "磁力金牛", Platform.DOUYIN: "巨量千川"}
+#: The platforms with a paid-traffic tool of their own (named in the catalogue,
+#: ``steps.tool.<platform>``: 磁力金牛 / Magnetic Jinniu, 巨量千川 / Qianchuan).
+_PAID_TOOL_PLATFORMS = frozenset({Platform.KUAISHOU, Platform.DOUYIN})
 
 
 def _paid_tool(brand: Brand, language: str) -> str:
     platform = metrics.main_platform(brand)
-    tool = _PAID_TOOL.get(platform) if platform else None
-    return tool or text("steps.fallback.tool", language)
+    if platform in _PAID_TOOL_PLATFORMS:
+        return text(f"steps.tool.{platform.value}", language)
+    return text("steps.fallback.tool", language)
 
 
 def _value_text(value: float, unit: str, language: str) -> str:
@@ -2324,11 +2326,9 @@ _MOVE_FACTS = (
 
 
 def _labelled(component: ComponentResult, language: str) -> str:
-    """A pillar named in a next move: English with the Chinese term beside it, Chinese
-    alone."""
-    if language == "zh":
-        return display_name(component.name, component.name_zh, language)
-    return f"{component.name} ({component.name_zh})"
+    """A pillar named in a next move, in the language of the move (one voice: no Chinese
+    term glossed beside the English)."""
+    return display_name(component.name, component.name_zh, language)
 
 
 def _self_broadcast_move(facts: BrandFacts, moves: _MoveFacts, language: str) -> str | None:

@@ -347,8 +347,11 @@ class _Words:
         return self(value) if value in ("launch", "growth", "mature") else value
 
 
-def _yuan(fen: float) -> str:
+def _yuan(fen: float, lang: Lang) -> str:
+    # Chinese counts in 万; English in full, thousands separated.
     amount = fen / 100
+    if lang != "zh":
+        return f"¥{amount:,.0f}"
     if abs(amount) >= 1_000_000:
         return f"¥{amount / 10_000:,.0f}万"
     if abs(amount) >= 10_000:
@@ -356,8 +359,8 @@ def _yuan(fen: float) -> str:
     return f"¥{amount:,.0f}"
 
 
-def _signed_yuan(fen: float) -> str:
-    text = _yuan(abs(fen))
+def _signed_yuan(fen: float, lang: Lang) -> str:
+    text = _yuan(abs(fen), lang)
     return ("+" if fen >= 0 else "−") + text
 
 
@@ -631,20 +634,20 @@ def _waterfall_figure(
         result.gmv_after_fen / 100,
     ]
     texts = [
-        _yuan(result.gmv_before_fen),
-        *(_signed_yuan(f.contribution_fen) for f in result.factors),
-        _yuan(result.gmv_after_fen),
+        _yuan(result.gmv_before_fen, lang),
+        *(_signed_yuan(f.contribution_fen, lang) for f in result.factors),
+        _yuan(result.gmv_after_fen, lang),
     ]
     hover = [
-        _plot_text(f"{_period_text(periods[0])}: {_yuan(result.gmv_before_fen)}"),
+        _plot_text(f"{_period_text(periods[0])}: {_yuan(result.gmv_before_fen, lang)}"),
         *(
             _plot_text(
                 f"{value_text(f.before, f.unit, lang)} → {value_text(f.after, f.unit, lang)} "
-                f"{unit_text(f.unit, lang)}: {_signed_yuan(f.contribution_fen)}"
+                f"{unit_text(f.unit, lang)}: {_signed_yuan(f.contribution_fen, lang)}"
             )
             for f in result.factors
         ),
-        _plot_text(f"{_period_text(periods[1])}: {_yuan(result.gmv_after_fen)}"),
+        _plot_text(f"{_period_text(periods[1])}: {_yuan(result.gmv_after_fen, lang)}"),
     ]
     figure = go.Figure(
         data=[
@@ -687,7 +690,7 @@ def _trend_figure(series: Trend, words: _Words) -> Any:
     colours = [_COLOURS["score"] if p.complete else _COLOURS["score_fill"] for p in series.periods]
     hover = []
     for p in series.periods:
-        text = f"{p.label}: {_yuan(p.gmv_fen)}"
+        text = f"{p.label}: {_yuan(p.gmv_fen, lang)}"
         if p.previous is not None:
             text += f" ({message('trend.column.previous', lang)} "
             text += f"{percent(p.previous.change, lang, signed=True)})"
@@ -817,15 +820,17 @@ def _brand_header(brand: Brand, data: _BrandCards, index: int, words: _Words) ->
         window = f"{brand.window_start or '…'}..{brand.window_end or '…'}"
     else:
         window = words("no_window")
-    from steps.report.summary import coverage_lines
+    from steps.report.summary import category_name, coverage_lines, platform_name
+    from steps.scoring.messages import join
 
+    platforms_text = join((platform_name(p, words.lang) for p in platforms), words.lang)
     gmv = sum(s.gmv_fen for s in brand.streams)
     facts = [
-        f"{words('category')}: {brand.category}",
-        f"{words('platforms')}: {', '.join(platforms) or _EMPTY}",
+        f"{words('category')}: {category_name(brand.category, words.lang)}",
+        f"{words('platforms')}: {platforms_text or _EMPTY}",
         f"{words('window')}: {window}",
         f"{len(brand.streams)} {words('streams')}",
-        f"{words('gmv_total')}: {_yuan(gmv)}",
+        f"{words('gmv_total')}: {_yuan(gmv, words.lang)}",
     ]
     coverage = "".join(f"<li>{_e(line)}</li>" for line in coverage_lines(brand, lang=words.lang))
     kpis: list[str] = []
@@ -1196,7 +1201,7 @@ def _stage_section(data: _BrandCards, installed: frozenset[str], words: _Words) 
         f"<th>{_e(words('started'))}</th>",
         f'<th class="num">{_e(words("gmv"))}</th>',
         f'<th class="num">{_e(words("stage_score"))}</th>',
-        *(f'<th class="num" title="{_e(c.name)}">{_e(words.name(c))}</th>' for c in columns),
+        *(f'<th class="num" title="{_e(words.name(c))}">{_e(words.name(c))}</th>' for c in columns),
         f"<th>{_e(words('weakest_part'))}</th>",
     ]
     if interest_cards:
@@ -1208,7 +1213,7 @@ def _stage_section(data: _BrandCards, installed: frozenset[str], words: _Words) 
             f"<td>{_e(stream.stream_id)}</td>",
             f"<td>{_e(accounts.get(stream.account_id, stream.account_id))}</td>",
             f"<td>{_e(stream.started_at.strftime('%Y-%m-%d %H:%M'))}</td>",
-            f'<td class="num">{_e(_yuan(stream.gmv_fen))}</td>',
+            f'<td class="num">{_e(_yuan(stream.gmv_fen, words.lang))}</td>',
         ]
         if card is None:
             status = words("failed_cell") if stream.stream_id in failed else _EMPTY

@@ -13,6 +13,7 @@ from steps.scoring.messages import builtin_catalogue, join, text
 __all__ = [
     "brand_summary",
     "brand_summary_lines",
+    "category_name",
     "coverage_lines",
     "dataset_summary",
     "platform_name",
@@ -21,10 +22,11 @@ __all__ = [
 ]
 
 
-def yuan(fen: float) -> str:
-    """Format an amount in fen as yuan with a 万 (10,000) unit when large."""
+def yuan(fen: float, lang: str = "zh") -> str:
+    """Format an amount in fen as yuan: in Chinese with a 万 (10,000) unit when large, in
+    English in full with thousands separated (``¥103,274``)."""
     amount = fen / 100
-    if abs(amount) >= 10_000:
+    if lang == "zh" and abs(amount) >= 10_000:
         return f"¥{amount / 10_000:,.1f}万"
     return f"¥{amount:,.0f}"
 
@@ -42,6 +44,13 @@ def platform_name(value: str, lang: str) -> str:
     """A platform as a reader names it (``快手`` in Chinese); a value the catalogue does
     not know is shown as it is."""
     key = f"report.platform.{value}"
+    return text(key, lang) if key in builtin_catalogue() else value
+
+
+def category_name(value: str, lang: str) -> str:
+    """A category as a reader names it (``美妆`` in Chinese); a category the catalogue does
+    not know is the data's own word, shown as it is."""
+    key = f"report.category.{value}"
     return text(key, lang) if key in builtin_catalogue() else value
 
 
@@ -118,6 +127,7 @@ def brand_summary_lines(brand: Brand, *, lang: str = "en") -> list[str]:
         if brand.window_start
         else text("report.summary.no_window", lang)
     )
+    category = category_name(brand.category, lang)
     where = join((platform_name(p, lang) for p in platforms), lang) or text(
         "report.summary.no_platform", lang
     )
@@ -125,14 +135,14 @@ def brand_summary_lines(brand: Brand, *, lang: str = "en") -> list[str]:
         gmv = text(
             "report.summary.gmv",
             lang,
-            total=yuan(own + talent),
-            own=yuan(own),
+            total=yuan(own + talent, lang),
+            own=yuan(own, lang),
             own_share=_percent(metrics.ratio(own, own + talent), lang),
-            talent=yuan(talent),
+            talent=yuan(talent, lang),
             collaborations=len(brand.talent_collabs),
         )
     else:  # the talents' GMV is unknown, not ¥0: no total, no share
-        gmv = text("report.summary.gmv_own", lang, own=yuan(own))
+        gmv = text("report.summary.gmv_own", lang, own=yuan(own, lang))
     # The orders the streams count, not the order details: a sample of 24 order details
     # beside 1,115 orders sold on air is not "24 orders".
     counts = join(
@@ -165,7 +175,7 @@ def brand_summary_lines(brand: Brand, *, lang: str = "en") -> list[str]:
         paid_roi=text("report.na", lang) if roi is None else f"{roi:.2f}",
     )
     return [
-        f"{brand.name} ({brand.brand_id}) · {brand.category} · {where} · {window}",
+        f"{brand.name} ({brand.brand_id}) · {category} · {where} · {window}",
         f"  {gmv}",
         f"  {counts}",
         *(f"  {line}" for line in coverage_lines(brand, lang=lang)),

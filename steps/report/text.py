@@ -4,6 +4,7 @@ a file and a log; :mod:`steps.report.terminal` draws the same on a terminal with
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
@@ -41,6 +42,7 @@ __all__ = [
     "score_header",
     "score_text",
     "scorer_title",
+    "source_text",
     "stage_name",
     "stage_overview",
     "stage_source",
@@ -49,6 +51,38 @@ __all__ = [
 ]
 
 BAR_WIDTH = 20
+
+_QUOTE = re.compile(r"「[^」]*」")
+_CITATION = re.compile(r"sources\.md#[\w\-]+")
+_PEERS = re.compile(r"peers(?: (?P<group>\S+))?: (?P<count>\d+) comparable")
+
+
+def source_text(source: str, lang: str) -> str:
+    """Where a benchmark comes from, in ``lang``.  The built-in scorers write their sources
+    in English (``article: 「…」 …``, ``published: … (sources.md#…)``, ``assumption: …``,
+    ``peers: 12 comparable``); in another language the source is named by its kind, with the
+    article's own words or the docs anchor that cites it.  A source the user wrote (a
+    benchmark profile's) is shown as written."""
+    if lang == "en":
+        return source
+    kind, _, note = source.partition(":")
+    citation = _CITATION.search(note)
+    cited = {"citation": citation.group()} if citation else {}
+    if kind == "article":
+        quote = _QUOTE.search(note)
+        return text("report.source.article", lang, quote=quote.group() if quote else "")
+    if kind == "published":
+        return text(f"report.source.published{'_cited' if cited else ''}", lang, **cited)
+    if kind == "assumption":
+        return text(f"report.source.assumption{'_cited' if cited else ''}", lang, **cited)
+    peers = _PEERS.fullmatch(source)
+    if peers is not None:
+        if peers.group("group"):
+            return text(
+                "report.source.peers_group", lang, group=peers["group"], count=int(peers["count"])
+            )
+        return text("report.source.peers", lang, count=int(peers["count"]))
+    return source
 
 
 @attrs.frozen

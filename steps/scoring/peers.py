@@ -54,6 +54,7 @@ from steps.domain.model import Brand, Dataset
 from steps.scoring.contract import Scorer, ScoringContext, StreamSubject
 from steps.scoring.hookspecs import hookimpl
 from steps.scoring.indicators import Direction, LinearBenchmark, PeerBenchmark
+from steps.scoring.messages import join, text
 from steps.scoring.results import ScoreCard, ScoreError, SubjectKind
 
 if TYPE_CHECKING:
@@ -629,17 +630,24 @@ def build_peers(
     )
 
 
-def describe_peers(peers: PeerBenchmarks) -> list[str]:
+def describe_peers(peers: PeerBenchmarks, language: str = "en") -> list[str]:
     """One line per indicator: how many groups are large enough to be used, and the size of
-    the whole population."""
+    the whole population (in ``language``)."""
     lines = []
     for key in peers.indicators():
         groups = peers.values[key]
         usable = sum(1 for values in groups.values() if len(values) >= peers.min_group_size)
         total = len(groups.get(ALL, ()))
         lines.append(
-            f"{key}: {total} values, {usable} of {len(groups)} groups with "
-            f">= {peers.min_group_size} values"
+            text(
+                "peers.indicator",
+                language,
+                key=key,
+                total=total,
+                usable=usable,
+                groups=len(groups),
+                min_size=peers.min_group_size,
+            )
         )
     return lines
 
@@ -653,6 +661,7 @@ def peers_command(
     names: Sequence[str] | None = None,
     group_by: Sequence[str] = DEFAULT_GROUP_BY,
     min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+    language: str = "en",
 ) -> str:
     """What ``steps peers DATA -o OUTPUT`` does: refuse an output it cannot write, load a
     dataset, measure the scorers' indicators over it (:func:`measure_peers`), save the peers
@@ -665,6 +674,7 @@ def peers_command(
         names=names,
         group_by=group_by,
         min_group_size=min_group_size,
+        language=language,
     )
     return report
 
@@ -678,8 +688,10 @@ def peers_run(
     names: Sequence[str] | None = None,
     group_by: Sequence[str] = DEFAULT_GROUP_BY,
     min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+    language: str = "en",
 ) -> tuple[str, PeersMeasured]:
-    """:func:`peers_command`, also returning what was measured (with every failure)."""
+    """:func:`peers_command`, also returning what was measured (with every failure); the
+    report is in ``language``."""
     from steps.io.files import load
     from steps.io.output import check_output
 
@@ -695,19 +707,27 @@ def peers_run(
     )
     peers = measured.peers
     save_peers(peers, output, inputs=[data])
-    head = (
-        f"wrote {os.fspath(output)}: {len(peers.indicators())} indicators over "
-        f"{len(dataset.brands)} brands, grouped by {', '.join(peers.group_by) or 'nothing'} "
-        f"(groups of fewer than {peers.min_group_size} fall back to a wider group)"
+    grouping = (
+        join((text(f"peers.group.{key}", language) for key in peers.group_by), language)
+        if peers.group_by
+        else text("peers.group.nothing", language)
     )
-    lines = [head, *describe_peers(peers)]
+    head = text(
+        "peers.wrote",
+        language,
+        path=os.fspath(output),
+        indicators=len(peers.indicators()),
+        brands=len(dataset.brands),
+        grouping=grouping,
+        min_size=peers.min_group_size,
+    )
+    lines = [head, *describe_peers(peers, language)]
     if measured.withheld:
         count = measured.withheld
-        lines.append(
-            f"{count} card{'s' if count != 1 else ''} without a score (insufficient data): "
-            "left out of the peers"
-        )
+        form = "one" if count == 1 else "other"
+        lines.append(text(f"peers.withheld.{form}", language, count=count))
     if measured.errors:
         count = len(measured.errors)
-        lines.append(f"{count} scorer failure{'s' if count != 1 else ''}: left out of the peers")
+        form = "one" if count == 1 else "other"
+        lines.append(text(f"peers.failed.{form}", language, count=count))
     return "\n".join(lines), measured

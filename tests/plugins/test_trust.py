@@ -27,8 +27,8 @@ from steps.plugins.trust import (
 )
 from steps.scoring import hookspecs
 from steps.scoring.contract import BrandScorer, ScoringContext
-from steps.scoring.results import ScoreCard
 from steps.scoring.indicators import Component, Origin
+from steps.scoring.results import ScoreCard
 from steps.testing import strategies
 from tests.plugins.support import (
     check_card,

@@ -387,7 +387,7 @@ def test_cli_writes_the_report(
     assert text.rstrip().endswith("</html>")
     assert "直播电商经营报告" in text
     assert EVIL_BRAND not in text
-    assert "wrote" in capsys.readouterr().out
+    assert "已写入" in capsys.readouterr().out
 
 
 def test_cli_periods_and_brand(data_file: Path, tmp_path: Path) -> None:

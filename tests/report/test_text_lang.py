@@ -13,7 +13,7 @@ import pytest
 
 from steps.cli import main
 from steps.domain import Dataset, Section
-from steps.report.summary import brand_summary_lines, platform_name
+from steps.report.summary import brand_summary_lines, category_name, platform_name
 from steps.report.terminal import console_for, print_score_tables
 from steps.report.text import (
     BrandScores,
@@ -108,7 +108,7 @@ def test_the_chinese_demo_names_stage_source_counts_and_platform(
     assert "阶段:成熟期(推断)" in out
     assert "1 个账号、13 场直播、直播成交 58 笔订单" in out
     assert "订单明细 862 条(2021-08-01..2021-09-30)" in out
-    assert "· 快手 ·" in out
+    assert "青禾美妆 (b00) · 美妆 · 快手 ·" in out
     assert "复购率 12%(基于 862 条订单明细),私域GMV占比 30%,投放ROI 1.62" in out
     assert out.count("下一步行动:") == 3
     # Trust's parts by their Chinese names, FACT's by the article's letters.
@@ -138,14 +138,18 @@ def test_summary_lines_in_both_languages() -> None:
     )
     english = brand_summary_lines(brand)
     # The orders the streams sold, not the order details (talents' orders too) beside them.
+    assert english[0] == "青禾美妆 (b00) · beauty · kuaishou · 2021-08-01..2021-09-30"
+    assert english[1].startswith("  GMV ¥102,616: self-broadcast ¥7,538 (7%)")  # no 万
     assert english[2] == "  1 account, 13 streams, 58 orders in streams"
     assert "order details 862 over 2021-08-01..2021-09-30" in english[3]
     assert english[4] == "  not provided: fan-group members, paid-campaign reports"
     assert english[5].startswith("  repurchase rate 12% over 862 order details, ")
     chinese = brand_summary_lines(brand, lang="zh")
-    assert chinese[0] == english[0].replace("kuaishou", "快手")
-    assert "自播" in chinese[1]
+    assert chinese[0] == "青禾美妆 (b00) · 美妆 · 快手 · 2021-08-01..2021-09-30"
+    assert chinese[1].startswith("  GMV ¥10.3万:自播 ¥7,538(7%)")
     assert "次合作" in chinese[1]
+    assert category_name("beauty", "zh") == "美妆"
+    assert category_name("pet supplies", "zh") == "pet supplies"  # the data's own word
     assert platform_name("wechat_channels", "zh") == "微信视频号"
     assert platform_name("someplace", "zh") == "someplace"
 

@@ -150,7 +150,7 @@ def test_the_demo_report_says_what_to_provide(
     assert "  not provided: run-of-show plans, products per stream, order details" in text
     assert "repurchase rate n/a" in text
     # The talents' GMV is unknown, not ¥0.
-    assert "self-broadcast GMV ¥21.7万; talent collaborations not provided" in text
+    assert "self-broadcast GMV ¥217,370; talent collaborations not provided" in text
     zh = demo_report(live_sessions, score(live_sessions, context=_zh()), lang="zh")
     assert "数据不足 — 请提供订单明细、粉丝团成员、信任指标" in zh
     assert "已提供数据:直播明细 3 条(2021-09-02..2021-09-07)" in zh
