@@ -1,4 +1,4 @@
-"""The partial shapes of :mod:`steps.sample` (kept apart from its numpy code, so that the
+"""The partial shapes of `steps.sample` (kept apart from its numpy code, so that the
 command line lists them without importing it)."""
 
 from __future__ import annotations

@@ -1,7 +1,6 @@
 """Data frames (pandas, polars, pyarrow) of score results and of the model, a CSV writer safe
 to open in a spreadsheet, and the HTML that notebooks show for results and cards.
 
-::
 
     import steps
     from steps.frames import dataset_from_frames, dataset_to_frames, write_csv
@@ -13,12 +12,12 @@ to open in a spreadsheet, and the HTML that notebooks show for results and cards
     assert again == dataset
 
 Results become one row per card × indicator with the columns of
-:data:`steps.scoring.ROW_COLUMNS` (:func:`result_columns` gives each one's type).  A dataset
-becomes the tables of :data:`TABLES`, one per entity, every row carrying its ``brand_id``;
+`steps.scoring.ROW_COLUMNS` (`result_columns` gives each one's type).  A dataset
+becomes the tables of `TABLES`, one per entity, every row carrying its ``brand_id``;
 nested objects and maps are flattened into dotted columns (``fan_group.members``,
 ``uv_by_source.paid``), nested lists get tables of their own (``stream_products``,
-``plan_segments``, ``collab_products``).  :func:`dataset_from_frames` goes back through
-:func:`steps.io.converter.structure`, so every validation applies, and a problem's path
+``plan_segments``, ``collab_products``).  `dataset_from_frames` goes back through
+`steps.io.converter.structure`, so every validation applies, and a problem's path
 names the table, the row (0-based position) and the column: ``streams[3].gmv_fen``.
 
 Types, the same in every backend (docs/dataframes.md has the full tables):
@@ -37,8 +36,8 @@ Types, the same in every backend (docs/dataframes.md has the full tables):
   when all of its fields are empty.
 
 pandas, polars and pyarrow are imported on first use only: the extras ``pandas``,
-``polars`` and ``arrow`` install them, and a missing one raises an :class:`ImportError`
-naming the extra.  :func:`write_csv` and the HTML need none of them.
+``polars`` and ``arrow`` install them, and a missing one raises an `ImportError`
+naming the extra.  `write_csv` and the HTML need none of them.
 """
 
 from __future__ import annotations
@@ -103,9 +102,9 @@ __all__ = [
 #: The name of a data frame library: ``"pandas"`` (a ``pandas.DataFrame``), ``"polars"`` (a
 #: ``polars.DataFrame``) or ``"arrow"`` (a ``pyarrow.Table``).
 Backend: TypeAlias = Literal["pandas", "polars", "arrow"]
-#: The data frame libraries supported, by the name :func:`dataset_to_frames` takes.
+#: The data frame libraries supported, by the name `dataset_to_frames` takes.
 BACKENDS: Final[tuple[Backend, ...]] = ("pandas", "polars", "arrow")
-#: The rows :meth:`ScoreResults._repr_html_ <steps.scoring.ScoreResults>` shows before
+#: The rows `ScoreResults._repr_html_` shows before
 #: "… N more".
 HTML_MAX_ROWS: Final = 20
 
@@ -115,7 +114,7 @@ _MODULES: Final = {
     "polars": ("polars", "polars"),
     "arrow": ("pyarrow", "arrow"),
 }
-#: A UTC offset must lie strictly within a day (:class:`datetime.timezone`).
+#: A UTC offset must lie strictly within a day (`datetime.timezone`).
 _DAY_MINUTES: Final = 24 * 60
 
 
@@ -163,7 +162,7 @@ class FrameColumn:
 
 @attrs.frozen
 class FrameTable:
-    """One table of :func:`dataset_to_frames`: the rows of one entity of the model."""
+    """One table of `dataset_to_frames`: the rows of one entity of the model."""
 
     name: str
     #: The model class of a row (``str`` for ``collab_products``, a talent's product ids).
@@ -290,7 +289,7 @@ def _tables() -> Mapping[str, FrameTable]:
     return MappingProxyType(tables)
 
 
-#: The tables of :func:`dataset_to_frames`, by name, in order.
+#: The tables of `dataset_to_frames`, by name, in order.
 TABLES: Final[Mapping[str, FrameTable]] = _tables()
 
 _FLOAT_RESULT_COLUMNS: Final = frozenset(
@@ -311,7 +310,7 @@ _CARD_RESULT_COLUMNS: Final = frozenset(
 
 
 def result_columns() -> tuple[FrameColumn, ...]:
-    """The columns of :func:`results_to_frame`: :data:`steps.scoring.ROW_COLUMNS` in order,
+    """The columns of `results_to_frame`: `steps.scoring.ROW_COLUMNS` in order,
     each with its logical type (``string`` or ``float``); the card's columns (``scorer``
     to ``confidence``) are never missing but ``score``, which is where it was withheld
     (``withheld`` then says why)."""
@@ -449,8 +448,8 @@ def results_to_frame(
     results: _Results, backend: Backend
 ) -> pd.DataFrame | pl.DataFrame | pa.Table: ...
 def results_to_frame(results: _Results, backend: Backend = "pandas") -> Any:
-    """The rows of :meth:`ScoreResults.to_rows <steps.scoring.ScoreResults.to_rows>` (one per
-    card × indicator) as a data frame with the columns :func:`result_columns`, in order:
+    """The rows of `ScoreResults.to_rows` (one per
+    card × indicator) as a data frame with the columns `result_columns`, in order:
     a ``pandas.DataFrame``, a ``polars.DataFrame`` or a ``pyarrow.Table`` (``backend``
     ``"pandas"``, ``"polars"`` or ``"arrow"``).  ``results`` is anything with ``to_rows()``
     (score results, table results) or the rows themselves.
@@ -562,15 +561,15 @@ def dataset_to_frames(
     dataset: Dataset, backend: Backend
 ) -> dict[str, pd.DataFrame] | dict[str, pl.DataFrame] | dict[str, pa.Table]: ...
 def dataset_to_frames(dataset: Dataset, backend: Backend = "pandas") -> dict[str, Any]:
-    """The dataset as one frame per entity (:data:`TABLES`, in order): ``brands``,
+    """The dataset as one frame per entity (`TABLES`, in order): ``brands``,
     ``accounts``, ``products``, ``streams``, ``stream_products``, ``plan_segments``,
     ``talent_collabs``, ``collab_products``, ``orders``, ``trust_signals`` and
     ``short_videos``.  Every table has all of its columns, even with no rows.
 
     ``backend`` is ``"pandas"``, ``"polars"`` or ``"arrow"`` (a ``pyarrow.Table`` per
-    entity).  :func:`dataset_from_frames` turns the frames back into an equal dataset.
+    entity).  `dataset_from_frames` turns the frames back into an equal dataset.
     A date-time whose UTC offset is not a whole number of minutes cannot be stored and
-    raises :class:`InvalidDataError` naming it.
+    raises `InvalidDataError` naming it.
     """
     data = _dataset_columns(dataset)
     return {
@@ -799,15 +798,15 @@ class _Locations:
 
 
 def dataset_from_frames(frames: Mapping[str, Any]) -> Dataset:
-    """The dataset held by frames shaped like those of :func:`dataset_to_frames` (pandas,
+    """The dataset held by frames shaped like those of `dataset_to_frames` (pandas,
     polars or pyarrow, mixed freely; a table left out has no rows).
 
-    Rows become plain data that :func:`steps.io.converter.structure` builds the model from,
+    Rows become plain data that `steps.io.converter.structure` builds the model from,
     so every check of a data file applies.  Child rows attach to the brand (and stream or
     talent collaboration) their key columns name, in table order.  Columns may be left out
     when every value would be missing; ``has_x`` columns may be left out (a nested object is
     then there when one of its columns has a value).  Raises
-    :class:`~steps.domain.errors.InvalidDataError` listing every problem, each with a path
+    `InvalidDataError` listing every problem, each with a path
     naming the table, the row (its 0-based position) and the column, e.g.
     ``streams[3].gmv_fen: must be >= 0``.
     """
@@ -949,9 +948,9 @@ def write_csv(
 ) -> int:
     """Write ``rows`` to the text ``stream`` as CSV (RFC 4180: ``,``, ``"`` quoting, CRLF
     line ends; open files with ``newline=""``): a header of ``columns`` (default
-    :data:`steps.scoring.ROW_COLUMNS`), then one line per row, ``None`` as an empty cell.
+    `steps.scoring.ROW_COLUMNS`), then one line per row, ``None`` as an empty cell.
     Keys of a row not in ``columns`` are left out.  Every string cell that a spreadsheet
-    would run as a formula is neutralised with a leading ``'`` (:func:`neutralise`);
+    would run as a formula is neutralised with a leading ``'`` (`neutralise`);
     numbers are written as numbers.  Returns the number of rows written.
     """
     if columns is None:

@@ -1,7 +1,7 @@
 """Seeded synthetic brands: realistic, valid data for tests, examples and benchmarks.
 
 No public stream-level dataset of live commerce exists, so this module draws plausible
-brands from a seeded :func:`numpy.random.default_rng`.  Only published *aggregate* figures
+brands from a seeded `numpy.random.default_rng`.  Only published *aggregate* figures
 anchor the draws (the Sources page of the documentation gives each one's source); every other
 parameter is an assumption, chosen to look like a live-commerce dashboard and marked as such
 below:
@@ -25,7 +25,7 @@ below:
 
 Brand ``i`` has lifecycle stage ``(launch, growth, mature)[i % 3]``, platform Kuaishou for
 ``i // 3`` even and Douyin for ``i // 3`` odd, and category
-``(beauty, apparel, food, jewellery, home)[i % 5]`` (see :func:`brand_spec`):
+``(beauty, apparel, food, jewellery, home)[i % 5]`` (see `brand_spec`):
 
 * **launch** lives on talents (85-95% of GMV through talent distribution), one
   self-broadcast account streaming at most twice a week, weak private domain, low
@@ -41,17 +41,17 @@ Brand ``i`` has lifecycle stage ``(launch, growth, mature)[i % 3]``, platform Ku
   short videos, post more short videos and repurchase less; a Douyin launch brand buys no
   paid traffic yet (its campaign report is provided and empty).
 
-Every brand declares its :attr:`~steps.domain.model.Brand.coverage`: the sections it holds,
+Every brand declares its `coverage`: the sections it holds,
 with the window's dates for the dated ones (a section provided and empty is listed too,
 such as the fan groups of a launch account without one).
 
-Two paths produce the same data for the same arguments: :func:`generate` builds a
-:class:`~steps.domain.model.Dataset` (validated), and :func:`iter_records` yields the JSON
-Lines records of :mod:`steps.io.files` without building model objects, which
-:func:`write_jsonl` writes for files of millions of streams.
+Two paths produce the same data for the same arguments: `generate` builds a
+`Dataset` (validated), and `iter_records` yields the JSON
+Lines records of `steps.io.files` without building model objects, which
+`write_jsonl` writes for files of millions of streams.
 
 **Order details are complete.**  With ``orders=True`` (the default) every order of every
-stream and talent collaboration is an :class:`~steps.domain.model.Order`: a stream's orders
+stream and talent collaboration is an `Order`: a stream's orders
 number its ``orders``, come from ``buyers`` distinct buyers, add up to its ``gmv_fen`` and
 their refunds to its ``refund_fen``, to the fen; a collaboration's orders likewise number
 its ``orders`` and ``buyers`` and add up to its ``gmv_fen``.  The products of a stream's
@@ -71,17 +71,17 @@ draws about 150,000 viewers a stream) with some 300,000 orders for three brands,
 seconds to build and hundreds of megabytes.  ``orders=False`` (``--no-orders``) leaves the
 order details out: the choice for files of many streams.
 
-Paid campaigns (:class:`~steps.domain.model.PaidCampaign`) are one a streaming day: a day's
+Paid campaigns (`PaidCampaign`) are one a streaming day: a day's
 campaigns spend what its streams' ``paid_spend_fen`` add up to and are credited with their
 ``gmv_by_source[paid]``, so the campaigns' ROI is the streams'.
 
-``sections`` or ``shape`` (see :data:`SHAPES`) keep part of the data, shaped like the
+``sections`` or ``shape`` (see `SHAPES`) keep part of the data, shaped like the
 exports a merchant back office produces: ``shape="kuaishou-live-export"`` holds only what a
 Kuaishou live-session list holds (streams with its columns; no plans, products, orders,
 talents, fan groups, trust signals or short videos), and declares that coverage.
 
 With ``streams_per_brand`` larger than the stage's cadence allows in ``days``, the window
-grows (at most to :data:`MAX_WINDOW_DAYS`); beyond that the brand streams several times a
+grows (at most to `MAX_WINDOW_DAYS`); beyond that the brand streams several times a
 day on more matrix accounts, one stream per account per day.
 """
 
@@ -613,7 +613,7 @@ class _Streams(NamedTuple):
 
 
 class _Chunk(NamedTuple):
-    """Up to :data:`_CHUNK` streams as flat columns, ready to render as dicts or as text."""
+    """Up to `_CHUNK` streams as flat columns, ready to render as dicts or as text."""
 
     numbers: list[int]  # _STREAM_WIDTH a stream: number, account number, _STREAM_KEYS
     started: list[str]
@@ -701,7 +701,7 @@ _PRODUCT_WIDTH: Final = 1 + len(_PRODUCT_KEYS)
 
 
 def _json(text: str) -> str:
-    """A JSON string literal as :func:`write_jsonl` writes it (ASCII, non-ASCII characters
+    """A JSON string literal as `write_jsonl` writes it (ASCII, non-ASCII characters
     escaped), safe inside a %-template."""
     return json.dumps(text, ensure_ascii=True).replace("%", "%%")
 
@@ -942,7 +942,7 @@ class _Brand:
 
     def model_parts(self) -> Iterator[Record | _Orders]:
         """The brand's records as plain dicts, but its orders as columns (for
-        :meth:`order_objects`)."""
+        `order_objects`)."""
         for part in self._parts():
             if isinstance(part, _Chunk):
                 if self._whole_streams:
@@ -989,7 +989,7 @@ class _Brand:
 
     def lines(self, encode: Callable[[Record], str]) -> Iterator[tuple[str, list[str]]]:
         """(kind, JSON texts) of the brand's records, in batches: what ``encode`` makes of
-        :meth:`records`, with streams, videos and orders formatted directly for speed."""
+        `records`, with streams, videos and orders formatted directly for speed."""
         for part in self._parts():
             if isinstance(part, _Chunk):
                 if self._whole_streams:
@@ -1217,7 +1217,7 @@ class _Brand:
     def _stream_products(
         self, m: int, gmv: IntArray, orders: IntArray, product_uv: IntArray
     ) -> tuple[list[int], list[int]]:
-        """The products explained in ``m`` streams, flat (:data:`_PRODUCT_WIDTH` numbers
+        """The products explained in ``m`` streams, flat (`_PRODUCT_WIDTH` numbers
         each), and each stream's offset into them."""
         rng, profile = self.rng_detail, self.profile
         n_catalog = len(self.product_ids)
@@ -1349,7 +1349,7 @@ class _Brand:
             yield record
 
     def _stream_lines(self, chunk: _Chunk) -> list[str]:
-        """The same records as :meth:`_stream_dicts`, formatted directly with %-templates:
+        """The same records as `_stream_dicts`, formatted directly with %-templates:
         byte for byte what the JSON encoder writes for them, several times faster."""
         digits = max(6, len(str(self.n)))
         head = (
@@ -1807,7 +1807,7 @@ class _Brand:
             yield record
 
     def _order_lines(self, columns: _Orders, lo: int, hi: int) -> list[str]:
-        """Orders ``lo`` to ``hi`` as :meth:`_order_dicts` renders them, formatted directly
+        """Orders ``lo`` to ``hi`` as `_order_dicts` renders them, formatted directly
         (ids and keys are ASCII letters, digits and hyphens: nothing to escape)."""
         head = '{"record":"order","brand_id":' + _json(self.id)
         head += ',"order_id":"%s","buyer_key":"%s","placed_at":"%s","amount_fen":%d,"quantity":%d'
@@ -2036,9 +2036,9 @@ def iter_records(
 ) -> Iterator[Record]:
     """The JSON Lines records of a synthetic dataset (header first), as plain dicts.
 
-    The same data as :func:`generate` with the same arguments, without building model
+    The same data as `generate` with the same arguments, without building model
     objects: memory stays bounded by one brand's per-stream arrays (and its orders, when
-    they are generated), whatever the size.  Bad arguments raise :class:`ValueError` at
+    they are generated), whatever the size.  Bad arguments raise `ValueError` at
     the call, not at the first record.
     """
     options = _options(
@@ -2075,9 +2075,9 @@ def generate(
     shape: str | None = None,
     sections: Iterable[Section | str] | None = None,
 ) -> Dataset:
-    """A seeded synthetic :class:`~steps.domain.model.Dataset` of ``brands`` brands.
+    """A seeded synthetic `Dataset` of ``brands`` brands.
 
-    Brand ``i`` is described by :func:`brand_spec`.  By default each brand streams at its
+    Brand ``i`` is described by `brand_spec`.  By default each brand streams at its
     stage's cadence over ``days`` days from ``start`` (about 14, 39 and 57 streams for the
     launch, growth and mature brands over 61 days); ``streams_per_brand`` fixes the count.
 
@@ -2085,11 +2085,11 @@ def generate(
     and mind their number).  ``scale`` multiplies every brand's audience (viewers,
     followers, talents' and videos' reach), and so its orders, GMV and talent GMV: ``1`` is
     a small merchant of its stage, ``20`` a large brand.  ``sections`` keeps
-    only the sections named (:class:`~steps.domain.enums.Section` members or values);
-    ``shape`` makes a dataset shaped like one back-office export (see :data:`SHAPES`).
+    only the sections named (`Section` members or values);
+    ``shape`` makes a dataset shaped like one back-office export (see `SHAPES`).
     Either way the brands' ``coverage`` lists what they hold.
 
-    The same arguments give the same data, equal to loading what :func:`write_jsonl`
+    The same arguments give the same data, equal to loading what `write_jsonl`
     writes.
     """
     from steps.io.converter import structure
@@ -2156,16 +2156,16 @@ def write_jsonl(
     shape: str | None = None,
     sections: Iterable[Section | str] | None = None,
 ) -> dict[str, int]:
-    """Write the records of :func:`iter_records` to a JSON Lines file, atomically.
+    """Write the records of `iter_records` to a JSON Lines file, atomically.
 
     Streams, orders and short videos are formatted straight from the generator's columns
-    (byte for byte what :mod:`json` writes for the records), and a second thread writes
+    (byte for byte what `json` writes for the records), and a second thread writes
     while the next lines are made, so a million streams take well under a minute of CPU.
     Lines are pure ASCII (Chinese text as ``\\uXXXX`` escapes, which readers decode to the
     same strings): the text then takes the fast paths of joining and encoding.
 
     The file is about 2 KB a stream without orders, so more than about 900,000 streams
-    exceed the loader's :data:`~steps.io.files.MAX_FILE_BYTES`; such files are for
+    exceed the loader's `MAX_FILE_BYTES`; such files are for
     streaming readers and benchmarks (write them with ``orders=False``: complete order
     details add about 250 bytes an order, and a default brand sells hundreds to thousands
     of orders a stream).

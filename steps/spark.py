@@ -1,6 +1,5 @@
 """Scoring streams on Apache Spark: the columnar scorers over a Spark DataFrame, in parallel.
 
-::
 
     from steps.spark import local_session, read_jsonl_catalog, read_jsonl_streams, score_spark
 
@@ -11,9 +10,8 @@
     scores.write.parquet("scores.parquet")
 
 **Input.**  A DataFrame with one row per stream and the columns of
-:data:`steps.columnar.SCHEMA`, as :meth:`StreamTable.to_arrow
-<steps.columnar.StreamTable.to_arrow>` lays them out with the strings plain
-(:func:`streams_schema` is the Spark schema): ``brand_id``, ``stream_id``, ``account_id``
+`steps.columnar.SCHEMA`, as `StreamTable.to_arrow` lays them out with the strings plain
+(`streams_schema` is the Spark schema): ``brand_id``, ``stream_id``, ``account_id``
 (strings) and ``campaign`` (a string, null where none); ``started_at_us`` (``long``,
 microseconds since the Unix epoch, UTC) and ``started_at_offset_min`` (``int``, the UTC
 offset it was recorded in); every count and money field (``long``, 0 where not recorded,
@@ -21,30 +19,30 @@ with its ``has_*`` boolean for an optional field); the traffic splits
 ``uv_by_source_<source>`` and ``gmv_by_source_<source>`` with ``has_uv_by_source`` and
 ``has_gmv_by_source``; the aggregates of products and plan (``products_*``, ``plan_*``,
 ``has_plan*``; ``products_max_gmv_share`` and ``plan_planned_paid_uv_share`` are doubles),
-and STAGE's line-up and spend-pacing columns (:data:`steps.columnar.table.EXTRA_SCHEMA`:
+and STAGE's line-up and spend-pacing columns (`steps.columnar.table.EXTRA_SCHEMA`:
 ``lineup_*``, ``plan_spend_pacing`` with ``has_plan_spend_pacing``; without them those four
 STAGE indicators are not available).  Columns may be left out or null where
-:func:`steps.columnar.from_columns` allows it.
-:func:`read_jsonl_streams` makes such a DataFrame from a steps JSON Lines file (on any file
+`steps.columnar.from_columns` allows it.
+`read_jsonl_streams` makes such a DataFrame from a steps JSON Lines file (on any file
 system Spark reads), and a Parquet file written from ``StreamTable.to_arrow()`` reads as
 one with ``spark.read.parquet``.
 
-**Scoring.**  :func:`score_spark` runs :func:`steps.scoring.engine.score_table` on every
-Arrow batch of the DataFrame (``mapInArrow``: batch → :func:`steps.columnar.from_arrow`,
+**Scoring.**  `score_spark` runs `steps.scoring.engine.score_table` on every
+Arrow batch of the DataFrame (``mapInArrow``: batch → `steps.columnar.from_arrow`,
 with the model's checks → ``score_table`` → a batch of score rows).  The catalog (the
 brands with their accounts, products, talent collaborations and short videos, without
 streams) is small: it is pickled once and broadcast.  A brand's context (main platform,
-analysis window) comes from all its streams, as :func:`steps.score` computes it: when some
-brand needs them (:func:`steps.scoring.streaming.needs_stream_facts`),
-:func:`stream_facts` gathers them with one aggregation before scoring.
+analysis window) comes from all its streams, as `steps.score` computes it: when some
+brand needs them (`steps.scoring.streaming.needs_stream_facts`),
+`stream_facts` gathers them with one aggregation before scoring.
 
-**Output.**  One row per stream × scorer (:func:`scores_schema`): ``scorer``,
+**Output.**  One row per stream × scorer (`scores_schema`): ``scorer``,
 ``scorer_version``, ``brand_id``, ``subject_id`` (the stream id), ``score`` (null where it
 was withheld: the confidence is below the scorer's minimum), ``confidence``, ``withheld``
 (why, and what data to provide, else null), ``components`` (a map from component key to its
 score, null where the component was not available) and ``error`` (null, or the error of a
 scorer that failed on that stream, whose ``score`` and ``confidence`` are then null).  Only
-stream scorers run on Spark: brand scorers need whole brands (use :func:`steps.score` per brand).
+stream scorers run on Spark: brand scorers need whole brands (use `steps.score` per brand).
 
 Every executor needs ``steps-commerce`` (and any scorer plugin) installed in the Python that
 ``PYSPARK_PYTHON`` names, with ``pyarrow``; ``pip install 'steps-commerce[spark]'``.
@@ -88,7 +86,7 @@ __all__ = [
     "streams_schema",
 ]
 
-#: The columns of :func:`score_spark`'s result, in order.
+#: The columns of `score_spark`'s result, in order.
 SCORES_COLUMNS: Final = (
     "scorer",
     "scorer_version",
@@ -100,7 +98,7 @@ SCORES_COLUMNS: Final = (
     "components",
     "error",
 )
-#: Record kinds :func:`read_jsonl_catalog` gathers: all but the streams (orders stay: the
+#: Record kinds `read_jsonl_catalog` gathers: all but the streams (orders stay: the
 #: indicators of first-time and returning buyers read them).
 _CATALOG_KINDS: Final = ("brand", *(k for k in RECORD_FIELDS if k != "stream"))
 #: Record kinds the stream parser needs besides the streams (to check their relations).
@@ -126,7 +124,7 @@ def _module(name: str) -> Any:
 
 def _schema_ddl() -> list[tuple[str, str, bool]]:
     """(name, Spark type, nullable) of every column of a streams DataFrame: the table's
-    columns, then STAGE's line-up and spend-pacing columns (:data:`EXTRA_SCHEMA`)."""
+    columns, then STAGE's line-up and spend-pacing columns (`EXTRA_SCHEMA`)."""
     out = []
     for column in (*SCHEMA, *EXTRA_SCHEMA):
         if column.dictionary:
@@ -138,8 +136,8 @@ def _schema_ddl() -> list[tuple[str, str, bool]]:
 
 def streams_schema() -> Any:
     """The Spark schema (``pyspark.sql.types.StructType``) of a DataFrame of streams: one
-    field per column of :data:`steps.columnar.SCHEMA` and of
-    :data:`steps.columnar.table.EXTRA_SCHEMA`, strings for the dictionary columns
+    field per column of `steps.columnar.SCHEMA` and of
+    `steps.columnar.table.EXTRA_SCHEMA`, strings for the dictionary columns
     (``campaign`` nullable), ``long``/``int``/``boolean``/``double`` for the others."""
     types = _module("pyspark.sql.types")
     names = {
@@ -155,7 +153,7 @@ def streams_schema() -> Any:
 
 
 def scores_schema() -> Any:
-    """The Spark schema of :func:`score_spark`'s result (:data:`SCORES_COLUMNS`)."""
+    """The Spark schema of `score_spark`'s result (`SCORES_COLUMNS`)."""
     types = _module("pyspark.sql.types")
     return types.StructType(
         [
@@ -249,7 +247,7 @@ def _reduce_proxy(mapping: MappingProxyType[Any, Any]) -> tuple[Any, ...]:
 
 def _dumps(value: object) -> bytes:
     """``pickle.dumps`` that also pickles the read-only mappings of the model (frozen
-    attrs classes hold :class:`types.MappingProxyType`, which pickle refuses)."""
+    attrs classes hold `types.MappingProxyType`, which pickle refuses)."""
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
     table = copyreg.dispatch_table.copy()
@@ -287,7 +285,7 @@ def _header(text: Any) -> str:
 def read_jsonl_catalog(spark: Any, path: str | os.PathLike[str]) -> Dataset:
     """The brands of a steps JSON Lines file without their streams (accounts, products,
     talent collaborations, trust signals, short videos): the ``.catalog`` of
-    :func:`steps.columnar.read_jsonl`, with the lines gathered by Spark (so ``path`` may
+    `steps.columnar.read_jsonl`, with the lines gathered by Spark (so ``path`` may
     be on any file system Spark reads), orders included."""
     from steps.columnar.readers import read_jsonl
 
@@ -327,12 +325,12 @@ def _parse_streams(context_lines: Any) -> Callable[[Iterator[Any]], Iterator[Any
 
 
 def read_jsonl_streams(spark: Any, path: str | os.PathLike[str]) -> Any:
-    """The streams of a steps JSON Lines file as a Spark DataFrame (:func:`streams_schema`).
+    """The streams of a steps JSON Lines file as a Spark DataFrame (`streams_schema`).
 
     Lines are read by Spark (any file system it reads) and parsed in parallel, a batch at a
-    time, by :func:`steps.columnar.read_jsonl` with the model's checks against the file's
+    time, by `steps.columnar.read_jsonl` with the model's checks against the file's
     brands, accounts and products (broadcast).  A problem fails the job with the message
-    of :class:`~steps.domain.errors.InvalidDataError`; its line numbers count within the
+    of `InvalidDataError`; its line numbers count within the
     batch, so run ``steps validate FILE`` for the file's own.  Lines that are not records
     are skipped here, and a stream id repeated in two batches is not caught: validate the
     file first when it comes from elsewhere."""
@@ -436,11 +434,11 @@ def score_batches(
     *,
     host: PluginHost | None = None,
 ) -> Iterator[Any]:
-    """Score Arrow record batches of streams (the body of :func:`score_spark`'s
+    """Score Arrow record batches of streams (the body of `score_spark`'s
     ``mapInArrow``, usable without Spark): ``payload`` is ``(catalog, facts, context,
-    scorer names)`` pickled as :func:`score_spark` pickles it; ``host`` defaults to the
-    process's :func:`~steps.scoring.plugins.default_host`.  Yields one record batch of
-    :data:`SCORES_COLUMNS` per non-empty input batch: a row per stream × scorer, and one
+    scorer names)`` pickled as `score_spark` pickles it; ``host`` defaults to the
+    process's `default_host`.  Yields one record batch of
+    `SCORES_COLUMNS` per non-empty input batch: a row per stream × scorer, and one
     with ``error`` set for each stream a scorer failed on."""
     from steps.columnar.readers import from_arrow
     from steps.scoring.engine import score_table
@@ -484,13 +482,13 @@ def score_spark(
     facts: StreamFacts | None = None,
     host: PluginHost | None = None,
 ) -> Any:
-    """Score every stream of the Spark DataFrame ``df`` (:func:`streams_schema`) with the
+    """Score every stream of the Spark DataFrame ``df`` (`streams_schema`) with the
     stream scorers ``scorers`` (names; every registered stream scorer for ``None``),
     ``catalog`` holding the streams' brands (broadcast).  Returns a DataFrame of
-    :func:`scores_schema`, one row per stream × scorer, computed lazily (an action such
+    `scores_schema`, one row per stream × scorer, computed lazily (an action such
     as ``.write`` or ``.collect()`` runs it).
 
-    ``facts`` are the brands' stream facts (:func:`stream_facts`); by default they are
+    ``facts`` are the brands' stream facts (`stream_facts`); by default they are
     gathered with one aggregation over ``df`` when some brand's context needs them.
     ``host`` chooses the scorer names on the driver (executors score with their own
     default host, so the scorers must be installed there)."""

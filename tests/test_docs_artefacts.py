@@ -4,9 +4,8 @@ The API pages render docstrings with mkdocstrings, which reads Markdown: a Sphin
 ``:class:`Brand``` shows as ":class:" before the name, and a ``Example::`` line before an
 indented block shows its ``::``.  :func:`artefacts` finds both in a page's text outside code.
 
-Every page must be free of them except those in :data:`PENDING`, the API pages whose modules'
-docstrings are still written with Sphinx roles (and the two hand-written pages that still hold
-such markup); converting a module's docstrings takes its page off the list.
+Every page must be free of them, the API pages of every public module included: docstrings
+are written in Markdown (inline code in backticks, plain indented examples).
 """
 
 from __future__ import annotations
@@ -27,32 +26,6 @@ ROOT = Path(__file__).resolve().parent.parent
 ROLE = re.compile(r":(?:py:)?(?:class|func|mod|meth|attr|data|exc|obj|const):")
 #: ``::`` on its own or ending a word or sentence: a reStructuredText literal-block marker.
 STRAY = re.compile(r"(?:^|(?<=[\s\w.)]))::(?=\s|$)")
-
-#: Pages (site paths) that still show Sphinx markup, until their docstrings are converted.
-PENDING = frozenset(
-    {
-        "api/columnar/index.html",
-        "api/domain-model/index.html",
-        "api/frames/index.html",
-        "api/gmv/index.html",
-        "api/io-exports/index.html",
-        "api/io-files/index.html",
-        "api/io-schema/index.html",
-        "api/report/index.html",
-        "api/sample/index.html",
-        "api/scoring-base/index.html",
-        "api/scoring-batch/index.html",
-        "api/scoring-contract/index.html",
-        "api/scoring-engine/index.html",
-        "api/scoring-indicators/index.html",
-        "api/scoring-messages/index.html",
-        "api/scoring-plugins/index.html",
-        "api/scoring-results/index.html",
-        "api/testing/index.html",
-        "hooks/index.html",  # ".. versionadded::" lines in docs/hooks.md
-        "spark/index.html",  # renders steps.scoring.streaming and steps.spark
-    }
-)
 
 
 class _Prose(HTMLParser):
@@ -132,14 +105,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.slow
-def test_no_page_shows_sphinx_markup_but_the_pending_ones(site: Path) -> None:
+def test_no_page_shows_sphinx_markup(site: Path) -> None:
     pages = {p.relative_to(site).as_posix(): p for p in sorted(site.rglob("*.html"))}
     assert "quickstart/index.html" in pages
-    assert set(pages) >= PENDING, sorted(PENDING - set(pages))
+    assert {"api/domain-model/index.html", "api/scoring-engine/index.html"} <= set(pages)
     found = {name: artefacts(page.read_text(encoding="utf-8")) for name, page in pages.items()}
-    dirty = {name: hits[:3] for name, hits in found.items() if hits and name not in PENDING}
+    dirty = {name: hits[:3] for name, hits in found.items() if hits}
     assert not dirty, dirty
-    total = sum(len(hits) for hits in found.values())
-    print(f"\nSphinx markup left in the built site: {total} (pages: {len(PENDING)})")
     assert found["quickstart/index.html"] == []
     assert found["api/index.html"] == []

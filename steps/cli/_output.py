@@ -1,10 +1,10 @@
 """Where the command line's output goes, and how it is made safe for a terminal.
 
-While a command runs, :data:`sys.stdout` is standard *error*: whatever a plugin prints (at
+While a command runs, `sys.stdout` is standard *error*: whatever a plugin prints (at
 import, while registering or while scoring) goes there, so that it can never corrupt the
 JSON, CSV or JSON Lines a command writes on standard output.  The command itself writes its
-output with :func:`say` (text for people: control characters escaped, see
-:func:`steps.report.escape.escape_control`) or to :func:`stdout` (data, written as is).
+output with `say` (text for people: control characters escaped, see
+`steps.report.escape.escape_control`) or to `stdout` (data, written as is).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ class StdoutError(OSError):
 
 
 class _Guarded:
-    """Standard output, its write errors raised as :class:`StdoutError` (so that the command
+    """Standard output, its write errors raised as `StdoutError` (so that the command
     line can tell them from the errors of a file it writes).  Everything else is the
     stream's own."""
 
@@ -55,13 +55,13 @@ _stdout: list[IO[str]] = []
 
 
 def stdout() -> IO[str]:
-    """The command's real standard output (:data:`sys.stdout` outside :func:`commands_stdout`)."""
+    """The command's real standard output (`sys.stdout` outside `commands_stdout`)."""
     return _stdout[-1] if _stdout else sys.stdout
 
 
 @contextlib.contextmanager
 def commands_stdout() -> Iterator[IO[str]]:
-    """Run a command: :func:`stdout` is the standard output, :data:`sys.stdout` (what
+    """Run a command: `stdout` is the standard output, `sys.stdout` (what
     ``print()`` writes to) is standard error."""
     real = cast(IO[str], _Guarded(sys.stdout))
     _stdout.append(real)
@@ -79,5 +79,5 @@ def say(text: str = "", *, file: IO[str] | None = None) -> None:
 
 
 def warn(text: str) -> None:
-    """:func:`say` on standard error."""
+    """`say` on standard error."""
     say(text, file=sys.stderr)

@@ -1,6 +1,5 @@
 """``steps gmv FILE``: what drove the GMV change between two periods, by factor and segment.
 
-::
 
     steps gmv brands.jsonl --from 2021-08-01..2021-08-31 --to 2021-09-01..2021-09-30 \\
         --by account --lang zh

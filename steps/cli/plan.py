@@ -1,6 +1,5 @@
 """``steps plan FILE --brand B --target-gmv AMOUNT``: a GMV target as factor targets.
 
-::
 
     steps plan brands.json --brand b00 --target-gmv 500万 --period month --hold uv --lang zh
 

@@ -1,6 +1,5 @@
 """``steps report FILE -o report.html``: one self-contained HTML report of a dataset.
 
-::
 
     steps report brands.json -o report.html --lang zh
     steps report brands.json -o report.html \\

@@ -1,4 +1,4 @@
-"""``steps sample``: write a seeded synthetic dataset (see :mod:`steps.sample`)."""
+"""``steps sample``: write a seeded synthetic dataset (see `steps.sample`)."""
 
 from __future__ import annotations
 

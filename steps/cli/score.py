@@ -95,7 +95,7 @@ def _positive(text: str) -> int:
 
 
 def add_stream_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of ``steps score --stream`` (see :mod:`steps.scoring.streaming`)."""
+    """The options of ``steps score --stream`` (see `steps.scoring.streaming`)."""
     group = parser.add_argument_group("streaming (large files, bounded memory)")
     group.add_argument(
         "--stream",
@@ -123,7 +123,7 @@ def add_stream_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_color_argument(parser: argparse.ArgumentParser, what: str) -> None:
-    """``--color``: see :func:`steps.report.terminal.console_for`."""
+    """``--color``: see `steps.report.terminal.console_for`."""
     parser.add_argument(
         "--color",
         choices=("auto", "always", "never"),
@@ -160,7 +160,7 @@ def add_context_arguments(parser: argparse.ArgumentParser) -> None:
 
 def build_context(args: argparse.Namespace, scorers: Sequence[Scorer]) -> ScoringContext:
     """The scoring context the command-line options describe; bad files or options raise
-    :class:`InvalidDataError` naming the problem."""
+    `InvalidDataError` naming the problem."""
     from steps.domain.errors import InvalidDataError, Problem
     from steps.scoring.benchmarks import known_indicators, load_benchmarks
     from steps.scoring.confidence import OPTION, option_minimum
@@ -289,7 +289,7 @@ def render_table(dataset: Dataset, results: ScoreResults, lang: str = "en") -> s
 
 def render_csv(results: ScoreResults, lang: str = "en") -> str:
     """The rows of ``results.to_rows()`` as CSV, formulas neutralised
-    (:func:`steps.frames.write_csv`).  The header is the columns' keys; in a language other
+    (`steps.frames.write_csv`).  The header is the columns' keys; in a language other
     than English the ``unit`` and ``benchmark_source`` cells are shown in it, as the
     explanations already are (JSON keeps them as the scorer declared them)."""
     import io
@@ -313,7 +313,7 @@ def render_csv(results: ScoreResults, lang: str = "en") -> str:
 def report_failures(
     command: str, errors: Sequence[ScoreError], warnings: Sequence[ScoreWarning]
 ) -> None:
-    """Print scorer failures (the first :data:`MAX_PRINTED_ERRORS`, then counts) and
+    """Print scorer failures (the first `MAX_PRINTED_ERRORS`, then counts) and
     warnings to stderr, one line each."""
     from steps.cli._output import warn
 
@@ -414,7 +414,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_stream(args: argparse.Namespace) -> int:
-    """``steps score FILE --stream``: :func:`steps.scoring.streaming.score_file`."""
+    """``steps score FILE --stream``: `steps.scoring.streaming.score_file`."""
     from pathlib import Path
 
     from steps.cli._output import say, stdout, warn

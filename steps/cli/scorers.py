@@ -30,8 +30,8 @@ def register(subparsers: Any) -> None:
 
 @contextmanager
 def quiet_plugin_warnings() -> Iterator[None]:
-    """Keep :class:`StepsPluginWarning` off stderr inside the block: the command reports
-    the host's problems itself, one clean line each (:func:`report_problems`)."""
+    """Keep `StepsPluginWarning` off stderr inside the block: the command reports
+    the host's problems itself, one clean line each (`report_problems`)."""
     from steps.scoring.plugins import StepsPluginWarning
 
     with warnings.catch_warnings():

@@ -1,6 +1,5 @@
 """``steps trend FILE``: self-broadcast GMV week by week or month by month.
 
-::
 
     steps trend brands.json --brand b00 --by week --lang zh
     steps trend brands.json --by month --format csv > trend.csv

@@ -1,7 +1,6 @@
-"""Columnar streams: :class:`StreamTable` holds streams as numpy columns for vectorised
+"""Columnar streams: `StreamTable` holds streams as numpy columns for vectorised
 work over millions of rows, built without one model object per stream.
 
-::
 
     from steps.columnar import read_jsonl
 
@@ -10,7 +9,7 @@ work over millions of rows, built without one model object per stream.
         groups = chunk.groups("brand_id")
         gmv_by_brand = groups.sum(chunk.column("gmv_fen"))
 
-The object model stays the source of truth: see :mod:`steps.columnar.table` for the columns
+The object model stays the source of truth: see `steps.columnar.table` for the columns
 and what stays in the objects only.  pyarrow, pandas and polars are optional (extras
 ``arrow``, ``pandas`` and ``polars``).
 """

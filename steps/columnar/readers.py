@@ -1,4 +1,4 @@
-"""Builders of :class:`~steps.columnar.table.StreamTable` that create no model object per
+"""Builders of `StreamTable` that create no model object per
 stream: a steps JSON Lines file read in chunks, Arrow, pandas and polars frames, Parquet
 files and plain columns.
 
@@ -6,9 +6,9 @@ Every builder applies the model's checks, vectorised: each value against its kin
 counts and money in [0, 10^15], rates in [0, 1], non-blank ids of at most 128 characters,
 timezone-aware times), then the relations between fields (``buyers <= orders``,
 ``Σ uv_by_source <= uv``, ``watch_seconds <= uv × duration_seconds``, ...) on the rows whose
-fields are all valid.  Problems are :class:`~steps.domain.errors.Problem` objects in the
-model's words, raised together as one :class:`~steps.domain.errors.InvalidDataError`; they
-name the line and the path a whole-file load (:func:`steps.io.files.load`) would give
+fields are all valid.  Problems are `Problem` objects in the
+model's words, raised together as one `InvalidDataError`; they
+name the line and the path a whole-file load (`steps.io.files.load`) would give
 (``line 12: brands[0].streams[3].buyers: must be <= orders (2), got 5``) for JSON Lines, and
 the row (``rows[3].buyers``) for frames and columns.
 
@@ -104,7 +104,7 @@ BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]
 Message = str | Callable[[int], str]
 
-#: Default rows per chunk of :func:`read_jsonl`.
+#: Default rows per chunk of `read_jsonl`.
 CHUNK_ROWS: Final = 100_000
 #: Rows checked together: the checks are vectorised over them.
 _BATCH: Final = 1024
@@ -368,7 +368,7 @@ _LONG_TIME: Final = "0000-00-00T00:00:00.000000+00:00"
 
 def _fast_times(values: Sequence[str], template: str) -> tuple[IntArray, IntArray, BoolArray]:
     """Parse strings shaped like ``template`` (same length): microseconds, offset minutes,
-    and which parsed (the rest, wrong or unusual, are left to :func:`_parse_time`)."""
+    and which parsed (the rest, wrong or unusual, are left to `_parse_time`)."""
     n, width = len(values), len(template)
     codes = np.array(values, dtype=f"<U{width}").view(np.uint32).reshape(n, width)
     digits = codes.astype(np.int64) - ord("0")
@@ -521,7 +521,7 @@ def _read_ints(
 
     Fast path: one ``itemgetter`` call per record and one ``np.array`` for all fields.  A
     missing key or a value that is not an integer sends the fields one by one through
-    :func:`_json_ints`."""
+    `_json_ints`."""
     n = len(records)
     keys = tuple(f.name for f in fields)
     values: dict[str, IntArray] = {}
@@ -569,7 +569,7 @@ def _checked_ints(
     problems: _Problems,
     where: Callable[[int], str],
 ) -> tuple[IntArray, BoolArray]:
-    """One int field's values (see :func:`_json_ints`) with their type and range problems
+    """One int field's values (see `_json_ints`) with their type and range problems
     reported; returns the values and where they are present."""
     column, mask, errors = _json_ints(raw, field.mode, field.default)
     for index, message in errors:
@@ -781,7 +781,7 @@ def _check_range(
 
 def _stream_batch(records: Sequence[dict[str, Any]], brands: _Brands) -> _Batch:
     """Convert stream records (parsed JSON objects) into columns, checking them: the
-    general path, for records of any shape (see :class:`_FastRows` for the usual one)."""
+    general path, for records of any shape (see `_FastRows` for the usual one)."""
     n = len(records)
     rows = np.arange(n, dtype=np.int64)
     problems = _Problems(n)
@@ -939,13 +939,13 @@ _FAST_KEYS: Final = 1 + len(INT_FIELDS) + len(_OTHER_KEYS)
 class _FastRows:
     """Stream records in the usual shape, read while they are fresh from the parser.
 
-    The usual shape is what :func:`steps.sample.write_jsonl` writes: every count and money
+    The usual shape is what `steps.sample.write_jsonl` writes: every count and money
     field present as a JSON integer, both traffic splits with every source, products
-    with every field.  :meth:`add` takes a few records at a time (few enough to stay in
+    with every field.  `add` takes a few records at a time (few enough to stay in
     the CPU cache), pulls their values out with one ``itemgetter`` call per record and
-    field group, and keeps compact int blocks; :meth:`batch` checks everything at once,
-    with the same checks as :func:`_stream_batch` (the ones the shape does not already
-    guarantee).  A record in another shape makes :meth:`add` refuse the whole group, which
+    field group, and keeps compact int blocks; `batch` checks everything at once,
+    with the same checks as `_stream_batch` (the ones the shape does not already
+    guarantee).  A record in another shape makes `add` refuse the whole group, which
     then goes the general way."""
 
     size: int
@@ -1565,7 +1565,7 @@ _OPTIONAL: Final = frozenset(f.name for f in INT_FIELDS if f.mode == "optional")
 
 
 def _relations(columns: Mapping[str, npt.NDArray[Any]], ok: BoolArray, problems: _Problems) -> None:
-    """The relations of :class:`~steps.domain.model.Stream`, on the rows where ``ok``."""
+    """The relations of `Stream`, on the rows where ``ok``."""
 
     def report(mask: BoolArray, path: str, message: Callable[[int], str]) -> None:
         problems.add_rows(np.flatnonzero(mask), path, message)
@@ -1833,7 +1833,7 @@ def _blocks(path: Path) -> Iterator[tuple[int, list[bytes]]]:
 
 
 class _PassState:
-    """What a pass of :meth:`JsonlStreamSource.chunks` keeps between batches."""
+    """What a pass of `JsonlStreamSource.chunks` keeps between batches."""
 
     def __init__(self, brands: _Brands, chunk_rows: int, streams: int) -> None:
         self.brands = brands
@@ -1862,7 +1862,7 @@ class _PassState:
         self.builder = _ChunkBuilder(max(1, min(self.chunk_rows, self.left)))
 
 
-#: What :meth:`JsonlStreamSource._read_compact` makes of each kind of record's body.
+#: What `JsonlStreamSource._read_compact` makes of each kind of record's body.
 _ITEM_TYPES: Final[Mapping[str, type[Any]]] = {
     "accounts": Account,
     "products": Product,
@@ -1888,7 +1888,7 @@ class _OrderRef:
 
 
 class JsonlStreamSource:
-    """A steps JSON Lines file read as :class:`StreamTable` chunks.
+    """A steps JSON Lines file read as `StreamTable` chunks.
 
     Passes over the file:
 
@@ -1896,28 +1896,28 @@ class JsonlStreamSource:
       and product records (every other line is recognised by its ``{"record":"<kind>"``
       prefix and skipped unparsed; a line that starts otherwise is parsed to learn its
       kind);
-    * :meth:`chunks` parses only the stream records, in batches, into tables of at most
+    * `chunks` parses only the stream records, in batches, into tables of at most
       ``chunk_rows`` rows, with the optional columns of
-      :data:`~steps.columnar.table.EXTRA_SCHEMA` (each line-up looked up in the products the
+      `EXTRA_SCHEMA` (each line-up looked up in the products the
       first pass read, so product records may come before or after the streams);
-    * :attr:`catalog` (read on first use, then kept) parses every record but the streams,
+    * `catalog` (read on first use, then kept) parses every record but the streams,
       making each one a model object as it is read (a file with a problem is read again
-      the whole-file way, to report every problem as :func:`steps.io.files.load` does).
+      the whole-file way, to report every problem as `steps.io.files.load` does).
 
     Memory is bounded by one chunk (``chunk_rows`` rows of columns plus one batch of
     parsed records), the catalog when it is read, and 16 bytes a stream for the check that
     stream ids are unique within their brand.  The whole-file limit of
-    :func:`steps.io.files.load` does not apply; the line limit does.
+    `steps.io.files.load` does not apply; the line limit does.
 
-    Problems raise :class:`InvalidDataError` with the line and the path
-    :func:`steps.io.files.load` would report.  A chunk with problems is never yielded: the
+    Problems raise `InvalidDataError` with the line and the path
+    `steps.io.files.load` would report.  A chunk with problems is never yielded: the
     error lists every problem in that chunk.  Orders naming a stream are checked against
     the streams (by a 64-bit hash of brand and stream id) once both the catalog and a full
-    pass of :meth:`chunks` have been read.  With orjson installed, a key given twice in a
+    pass of `chunks` have been read.  With orjson installed, a key given twice in a
     stream record is not detected (the last value wins), and an integer beyond 64 bits
     makes its line "not valid JSON" (orjson's limit) rather than out of range; the
     standard library parser, used for every other record, behaves as
-    :func:`steps.io.files.load` does.
+    `steps.io.files.load` does.
     """
 
     def __init__(self, path: str | os.PathLike[str], *, chunk_rows: int = CHUNK_ROWS) -> None:
@@ -1943,8 +1943,8 @@ class JsonlStreamSource:
         """The brands with everything but their streams: accounts, products, talent
         collaborations, orders, trust signals, short videos (read on first use).  The
         orders' streams are checked against the stream records once a full pass of
-        :meth:`chunks` has been read (the catalog's brands hold no streams to check them
-        against); :attr:`orders` holds the same orders by brand id."""
+        `chunks` has been read (the catalog's brands hold no streams to check them
+        against); `orders` holds the same orders by brand id."""
         if self._catalog is None:
             self._catalog, self._orders = self._read(full=True)
             if self._seen is not None:
@@ -2015,7 +2015,7 @@ class JsonlStreamSource:
         times the size of the objects: a million-stream file has some 600,000 short videos)
         are never in memory together, and repeated ids are one string each.  None at the
         first thing that is not right: the whole-file path then reports every problem, with
-        its line, as :func:`steps.io.files.load` does."""
+        its line, as `steps.io.files.load` does."""
         bodies: dict[str, dict[str, Any]] = {}
         brand_lines: dict[str, int] = {}
         objects: dict[str, dict[str, list[Any]]] = {}
@@ -2104,7 +2104,7 @@ class JsonlStreamSource:
         full: bool,
     ) -> bool:
         """Gather the records that are not streams into ``brands`` (as
-        :func:`steps.io.files.load_jsonl` gathers them); without ``full``, only brands,
+        `steps.io.files.load_jsonl` gathers them); without ``full``, only brands,
         accounts and products.  Returns whether a header was seen; stops at a wrong
         header, as the whole-file loader does."""
         header = False
@@ -2421,7 +2421,7 @@ def _positions(brand: IntArray, counts: IntArray) -> IntArray:
 
 
 def _concat_consuming(parts: list[StreamTable]) -> StreamTable:
-    """:func:`concat`, dropping each chunk's column once it is copied, so that the peak is
+    """`concat`, dropping each chunk's column once it is copied, so that the peak is
     about the result plus one column of the chunks (the chunks must not be used after)."""
     dictionaries, remaps = merge_dictionaries(parts)
     columns: dict[str, npt.NDArray[Any]] = {}
@@ -2438,7 +2438,7 @@ def _concat_consuming(parts: list[StreamTable]) -> StreamTable:
 
 def read_jsonl(path: str | os.PathLike[str], *, chunk_rows: int = CHUNK_ROWS) -> JsonlStreamSource:
     """Open a steps JSON Lines file for columnar reading: ``.catalog`` holds the brands
-    without their streams, iterating (or ``.chunks()``) yields :class:`StreamTable` chunks
+    without their streams, iterating (or ``.chunks()``) yields `StreamTable` chunks
     of at most ``chunk_rows`` streams, ``.table()`` all of them in one table."""
     return JsonlStreamSource(path, chunk_rows=chunk_rows)
 
@@ -2495,7 +2495,7 @@ def _column_array(name: str, values: Any) -> npt.NDArray[Any]:
 
 def from_columns(columns: Mapping[str, Any], *, catalog: Dataset | None = None) -> StreamTable:
     """A table from plain columns: a mapping of column name (see
-    :data:`~steps.columnar.table.SCHEMA`) to a list or numpy array, with the model's checks.
+    `SCHEMA`) to a list or numpy array, with the model's checks.
 
     Strings come as strings (``None`` for no campaign); ``started_at_us`` and
     ``started_at_offset_min`` as integers.  An optional field may come with its ``has_*``
@@ -2627,7 +2627,7 @@ def _extra_inputs(
     column_ints: Callable[[str, str, str], tuple[IntArray, BoolArray]],
     found: _Problems,
 ) -> list[Column]:
-    """The groups of :data:`EXTRA_SCHEMA` given as input columns, checked: each group whole
+    """The groups of `EXTRA_SCHEMA` given as input columns, checked: each group whole
     or not at all, values that some plan or line-up could have.  Returns their columns."""
     n = len(found.bad)
     rows = np.arange(n, dtype=np.int64)
@@ -2870,7 +2870,7 @@ def _check_aggregates(
 
 def from_arrow(table: Any, *, catalog: Dataset | None = None) -> StreamTable:
     """A table from a ``pyarrow.Table`` (or ``RecordBatch``) with the columns of
-    :data:`~steps.columnar.table.SCHEMA` (see :func:`from_columns` for which may be left
+    `SCHEMA` (see `from_columns` for which may be left
     out or null); string columns may be plain or dictionary-encoded.  Needs the ``arrow``
     extra (``pip install 'steps-commerce[arrow]'``)."""
     pa = _import("pyarrow", "arrow", "from_arrow")
@@ -2904,7 +2904,7 @@ def _arrow_input(pa: ModuleType, array: Any) -> _Input:
 
 def read_parquet(path: str | os.PathLike[str], *, catalog: Dataset | None = None) -> StreamTable:
     """A table from a Parquet file with the columns of
-    :data:`~steps.columnar.table.SCHEMA` (as :meth:`StreamTable.to_arrow` writes them with
+    `SCHEMA` (as `StreamTable.to_arrow` writes them with
     ``pyarrow.parquet.write_table``).  Needs the ``arrow`` extra."""
     _import("pyarrow", "arrow", "read_parquet")
     parquet = _import("pyarrow.parquet", "arrow", "read_parquet")
@@ -2913,7 +2913,7 @@ def read_parquet(path: str | os.PathLike[str], *, catalog: Dataset | None = None
 
 def from_pandas(frame: Any, *, catalog: Dataset | None = None) -> StreamTable:
     """A table from a ``pandas.DataFrame`` with the columns of
-    :data:`~steps.columnar.table.SCHEMA` (see :func:`from_columns`); strings may be
+    `SCHEMA` (see `from_columns`); strings may be
     ``object``, ``string`` or ``category`` columns, optional counts nullable ``Int64`` or
     floats with NaN.  Needs the ``pandas`` extra."""
     pd = _import("pandas", "pandas", "from_pandas")
@@ -2943,7 +2943,7 @@ def from_pandas(frame: Any, *, catalog: Dataset | None = None) -> StreamTable:
 
 def from_polars(frame: Any, *, catalog: Dataset | None = None) -> StreamTable:
     """A table from a ``polars.DataFrame`` with the columns of
-    :data:`~steps.columnar.table.SCHEMA` (see :func:`from_columns`); strings may be
+    `SCHEMA` (see `from_columns`); strings may be
     ``String``, ``Categorical`` or ``Enum`` columns, nulls mark missing values.  Needs the
     ``polars`` extra (no pyarrow needed)."""
     pl = _import("polars", "polars", "from_polars")

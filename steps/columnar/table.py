@@ -1,15 +1,15 @@
 """A columnar table of streams: one read-only numpy array per scalar field of
-:class:`~steps.domain.model.Stream`, plus per-stream aggregates of its nested lists.
+`Stream`, plus per-stream aggregates of its nested lists.
 
-The object model (:mod:`steps.domain.model`) stays the source of truth; a
-:class:`StreamTable` is the same streams laid out for vectorised work over millions of rows.
+The object model (`steps.domain.model`) stays the source of truth; a
+`StreamTable` is the same streams laid out for vectorised work over millions of rows.
 Every value is exact: counts and money are ``int64`` (fen), never floats, and a value that
 was not recorded is explicit in a boolean ``has_*`` mask instead of a NaN.
 
-Columns (:data:`SCHEMA` lists them in order, each with its dtype and meaning):
+Columns (`SCHEMA` lists them in order, each with its dtype and meaning):
 
 * **strings**, dictionary-encoded as ``int32`` codes into a tuple of distinct values
-  (:meth:`StreamTable.dictionary`, in order of first appearance): ``brand_id`` (the brand
+  (`StreamTable.dictionary`, in order of first appearance): ``brand_id`` (the brand
   the stream belongs to), ``stream_id``, ``account_id`` and ``campaign`` (code ``-1`` where a
   stream names no campaign);
 * **time**: ``started_at_us`` (``int64`` microseconds since 1970-01-01T00:00:00Z) and
@@ -23,10 +23,10 @@ Columns (:data:`SCHEMA` lists them in order, each with its dtype and meaning):
   ``hosts``).  An optional field ``x`` also has ``has_x`` (``bool``); ``x`` is 0 where
   ``has_x`` is false;
 * **traffic splits**: ``uv_by_source_<source>`` and ``gmv_by_source_<source>`` for every
-  :class:`~steps.domain.enums.TrafficSource` (``int64``; a source missing from a split reads
-  0, as in :mod:`steps.domain.metrics`), and ``has_uv_by_source`` / ``has_gmv_by_source``,
+  `TrafficSource` (``int64``; a source missing from a split reads
+  0, as in `steps.domain.metrics`), and ``has_uv_by_source`` / ``has_gmv_by_source``,
   true when the stream records a split at all (a non-empty mapping);
-* **aggregates of** ``products`` (:class:`~steps.domain.model.StreamProduct`), all
+* **aggregates of** ``products`` (`StreamProduct`), all
   ``int64`` and 0 for a stream without products: ``products_listed`` (how many),
   ``products_explained`` (how many with ``explain_count > 0``), ``products_explain_count``
   and ``products_explain_seconds`` (sums), ``products_gmv_fen`` (sum of ``gmv_fen``),
@@ -36,7 +36,7 @@ Columns (:data:`SCHEMA` lists them in order, each with its dtype and meaning):
   NaN where the products' GMV is 0, the one column where NaN means "undefined"),
   ``products_stocked`` (how many record both ``stock_units`` and ``units_sold``) and
   ``products_sold_out`` (how many of those sold out: ``units_sold >= stock_units``);
-* **aggregates of** ``plan`` (:class:`~steps.domain.model.RunOfShow`): ``has_plan``;
+* **aggregates of** ``plan`` (`RunOfShow`): ``has_plan``;
   ``plan_segments`` (how many); ``plan_planned_seconds`` (sum over all segments);
   ``plan_actual_seconds``, ``plan_timed_segments``, ``plan_timed_planned_seconds`` and
   ``plan_timing_deviation_seconds`` (sum of ``actual_seconds``, count, sum of
@@ -47,22 +47,22 @@ Columns (:data:`SCHEMA` lists them in order, each with its dtype and meaning):
   ``plan_planned_returning_share`` (``float64``) with ``has_plan_planned_returning_share``.
   All are 0 (false) without a plan.
 
-**Optional columns** (:data:`EXTRA_SCHEMA`, in two groups a table holds whole or not at
-all, :data:`EXTRA_GROUPS`): ``plan_spend_pacing`` with ``has_plan_spend_pacing`` (from the
+**Optional columns** (`EXTRA_SCHEMA`, in two groups a table holds whole or not at
+all, `EXTRA_GROUPS`): ``plan_spend_pacing`` with ``has_plan_spend_pacing`` (from the
 plan's spend by segment), and the *line-up* columns ``lineup_roles``, ``lineup_priced``,
 ``lineup_min_price_fen``, ``lineup_max_price_fen``, ``lineup_list_priced`` and
 ``lineup_discount_sum`` (from the roles and prices of the stream's explained products, looked
-up in its brand's products: :class:`ProductCatalogue`), ``lineup_heroes_listed`` and
+up in its brand's products: `ProductCatalogue`), ``lineup_heroes_listed`` and
 ``lineup_heroes_explained`` (the listed hero items, and how many of them were explained).
-STAGE reads them (:mod:`steps.plugins.stage`).  :func:`~steps.columnar.read_jsonl` and
-:meth:`StreamTable.from_dataset` build both groups; ``from_columns``, ``from_arrow``,
+STAGE reads them (`steps.plugins.stage`).  `read_jsonl` and
+`StreamTable.from_dataset` build both groups; ``from_columns``, ``from_arrow``,
 ``read_parquet`` and the frame readers keep a group given as columns, and
-:meth:`StreamTable.to_arrow` writes the groups a table holds.
+`StreamTable.to_arrow` writes the groups a table holds.
 
 What the table does not hold stays in the object model: the products' ids, exposures,
 clicks and orders one by one, each segment's name, and everything outside streams (brands,
 accounts, products, talents, orders; see
-:class:`steps.columnar.readers.JsonlStreamSource.catalog`).
+`steps.columnar.readers.JsonlStreamSource.catalog`).
 """
 
 from __future__ import annotations
@@ -117,7 +117,7 @@ _INT64_MAX: Final = 2**63 - 1
 
 @attrs.frozen
 class Column:
-    """One column of a :class:`StreamTable`."""
+    """One column of a `StreamTable`."""
 
     name: str
     dtype: str  # a numpy dtype name: int64, int32, bool, float64
@@ -132,7 +132,7 @@ class Column:
 
 @attrs.frozen
 class IntField:
-    """A count or money field of :class:`~steps.domain.model.Stream`."""
+    """A count or money field of `Stream`."""
 
     name: str
     kind: str  # "count" or "money"
@@ -282,8 +282,8 @@ _ROLE_MASK: Final = sum(ROLE_BITS.values())
 #: Optional columns: per-stream aggregates of the plan's spend by segment and of the
 #: stream's *line-up* (its products with ``explain_count > 0``, or all its listed products
 #: when none was explained, looked up in the brand's products; an id the brand does not
-#: list is left out), defined once, here (:func:`lineup_columns`, :func:`pacing_columns`).
-#: A table holds each group (:data:`EXTRA_GROUPS`) whole or not at all.
+#: list is left out), defined once, here (`lineup_columns`, `pacing_columns`).
+#: A table holds each group (`EXTRA_GROUPS`) whole or not at all.
 EXTRA_SCHEMA: Final = (
     Column(
         "plan_spend_pacing",
@@ -338,7 +338,7 @@ EXTRA_SCHEMA: Final = (
         derived=True,
     ),
 )
-#: The two groups of :data:`EXTRA_SCHEMA`: spend pacing (from the plan alone) and the
+#: The two groups of `EXTRA_SCHEMA`: spend pacing (from the plan alone) and the
 #: line-up (which needs the brand's products).
 PACING_COLUMNS: Final = ("plan_spend_pacing", "has_plan_spend_pacing")
 LINEUP_COLUMNS: Final = tuple(c.name for c in EXTRA_SCHEMA if c.name.startswith("lineup_"))
@@ -362,7 +362,7 @@ class Groups:
     ``codes[i]`` is the group of row ``i`` (``0 <= codes[i] < len(keys)``), so
     ``np.bincount(groups.codes, minlength=len(groups))`` counts rows per group; for
     ``np.add.reduceat``-style reductions, take ``values[groups.order()]`` and reduce at
-    ``groups.starts()``.  :meth:`sum` is exact for integer columns (``np.bincount`` with
+    ``groups.starts()``.  `sum` is exact for integer columns (``np.bincount`` with
     weights goes through float64, which is not exact above 2**53 fen).
     """
 
@@ -412,14 +412,14 @@ class Groups:
 
 
 class StreamTable:
-    """Streams as columns: one read-only numpy array per column of :data:`SCHEMA`, and of
-    each group of the optional :data:`EXTRA_SCHEMA` it holds (:attr:`column_names`).
+    """Streams as columns: one read-only numpy array per column of `SCHEMA`, and of
+    each group of the optional `EXTRA_SCHEMA` it holds (`column_names`).
 
-    Build one with :meth:`from_dataset` (from model objects),
-    :func:`steps.columnar.readers.read_jsonl` (a steps JSON Lines file, in chunks, without
-    model objects), :meth:`from_columns`, :meth:`from_arrow`, :meth:`from_pandas`,
-    :meth:`from_polars` or :func:`steps.columnar.readers.read_parquet`.  Every builder but
-    :meth:`from_dataset` (whose objects are valid already) applies the model's checks.
+    Build one with `from_dataset` (from model objects),
+    `steps.columnar.readers.read_jsonl` (a steps JSON Lines file, in chunks, without
+    model objects), `from_columns`, `from_arrow`, `from_pandas`,
+    `from_polars` or `steps.columnar.readers.read_parquet`.  Every builder but
+    `from_dataset` (whose objects are valid already) applies the model's checks.
     """
 
     __slots__ = ("_columns", "_dictionaries", "_length")
@@ -438,8 +438,8 @@ class StreamTable:
         """A table from arrays already in the table's layout (codes for strings).
 
         Checks the layout (names, dtypes, lengths, codes within their dictionaries) but not
-        the values: use :meth:`from_columns` to build a table from data with the model's
-        checks.  The arrays are copied.  Each group of :data:`EXTRA_SCHEMA` may be given
+        the values: use `from_columns` to build a table from data with the model's
+        checks.  The arrays are copied.  Each group of `EXTRA_SCHEMA` may be given
         whole or left out.
         """
         missing = [c.name for c in SCHEMA if c.name not in columns]
@@ -506,11 +506,11 @@ class StreamTable:
 
     @property
     def column_names(self) -> tuple[str, ...]:
-        """The columns of :data:`SCHEMA`, then those of :data:`EXTRA_SCHEMA` the table holds."""
+        """The columns of `SCHEMA`, then those of `EXTRA_SCHEMA` the table holds."""
         return tuple(self._columns)
 
     def has_columns(self, names: Iterable[str]) -> bool:
-        """Whether the table holds every column of ``names`` (e.g. :data:`LINEUP_COLUMNS`)."""
+        """Whether the table holds every column of ``names`` (e.g. `LINEUP_COLUMNS`)."""
         return all(name in self._columns for name in names)
 
     def column(self, name: str) -> npt.NDArray[Any]:
@@ -534,7 +534,7 @@ class StreamTable:
 
     def dictionary(self, name: str) -> tuple[str, ...]:
         """The distinct values a dictionary column's codes index (may include values no row
-        uses any more after :meth:`take` or :meth:`filter`)."""
+        uses any more after `take` or `filter`)."""
         try:
             return self._dictionaries[name]
         except KeyError:
@@ -558,7 +558,7 @@ class StreamTable:
         return sum(a.nbytes for a in self._columns.values())
 
     def columns(self) -> dict[str, npt.NDArray[Any]]:
-        """Every column by name (read-only arrays, in :attr:`column_names` order)."""
+        """Every column by name (read-only arrays, in `column_names` order)."""
         return dict(self._columns)
 
     # -- selecting ----------------------------------------------------------------------
@@ -677,7 +677,7 @@ class StreamTable:
     @classmethod
     def from_dataset(cls, dataset: Dataset) -> StreamTable:
         """Every stream of every brand of ``dataset``, in order (brand by brand), with the
-        columns of :data:`EXTRA_SCHEMA` (the line-up from each brand's products).
+        columns of `EXTRA_SCHEMA` (the line-up from each brand's products).
 
         Builds no model objects (it reads them); the objects are valid already, so the only
         problem it can raise is one the table cannot represent (a UTC offset that is not a
@@ -694,8 +694,8 @@ class StreamTable:
         cls, brands: Sequence[Brand], streams: Iterable[tuple[int, Stream]]
     ) -> StreamTable:
         """Chosen streams, in the order given, each with the index in ``brands`` of the
-        brand it belongs to (the line-up of :data:`EXTRA_SCHEMA` from that brand's
-        products).  :meth:`from_dataset` is every stream of every brand."""
+        brand it belongs to (the line-up of `EXTRA_SCHEMA` from that brand's
+        products).  `from_dataset` is every stream of every brand."""
         catalogue = ProductCatalogue.of(brands)
         return _from_streams(
             ((index, brands[index].brand_id, stream) for index, stream in streams), catalogue
@@ -705,28 +705,28 @@ class StreamTable:
     def from_columns(cls, columns: Mapping[str, Any]) -> StreamTable:
         """A table from plain columns (lists or numpy arrays), with the model's checks.
 
-        See :func:`steps.columnar.readers.from_columns` for the accepted layout."""
+        See `steps.columnar.readers.from_columns` for the accepted layout."""
         from steps.columnar.readers import from_columns
 
         return from_columns(columns)
 
     @classmethod
     def from_arrow(cls, table: Any) -> StreamTable:
-        """See :func:`steps.columnar.readers.from_arrow`."""
+        """See `steps.columnar.readers.from_arrow`."""
         from steps.columnar.readers import from_arrow
 
         return from_arrow(table)
 
     @classmethod
     def from_pandas(cls, frame: Any) -> StreamTable:
-        """See :func:`steps.columnar.readers.from_pandas`."""
+        """See `steps.columnar.readers.from_pandas`."""
         from steps.columnar.readers import from_pandas
 
         return from_pandas(frame)
 
     @classmethod
     def from_polars(cls, frame: Any) -> StreamTable:
-        """See :func:`steps.columnar.readers.from_polars`."""
+        """See `steps.columnar.readers.from_polars`."""
         from steps.columnar.readers import from_polars
 
         return from_polars(frame)
@@ -778,8 +778,8 @@ def concat(tables: Iterable[StreamTable]) -> StreamTable:
 
 
 def shared_columns(parts: Sequence[StreamTable]) -> list[Column]:
-    """The columns every one of ``parts`` holds: :data:`SCHEMA`, and the groups of
-    :data:`EXTRA_SCHEMA` they all have (a group some part lacks is left out)."""
+    """The columns every one of ``parts`` holds: `SCHEMA`, and the groups of
+    `EXTRA_SCHEMA` they all have (a group some part lacks is left out)."""
     names = set.intersection(*(set(p.column_names) for p in parts)) if parts else set()
     return [c for c in (*SCHEMA, *EXTRA_SCHEMA) if c.name in names]
 
@@ -1012,7 +1012,7 @@ class ProductCatalogue:
         )
 
     def lookup(self, brand: IntArray, codes: IntArray, ids: Sequence[str | None]) -> IntArray:
-        """The position of each item's product: ``brand`` (an index into :attr:`index`,
+        """The position of each item's product: ``brand`` (an index into `index`,
         -1: unknown) and ``codes`` (into ``ids``) per item; -1 where the brand does not
         list the product."""
         width = max(len(ids), 1)
@@ -1055,7 +1055,7 @@ def lineup_columns(
     product: IntArray,
     catalogue: ProductCatalogue,
 ) -> dict[str, npt.NDArray[Any]]:
-    """The :data:`LINEUP_COLUMNS` of ``n`` rows from their listed products, flattened:
+    """The `LINEUP_COLUMNS` of ``n`` rows from their listed products, flattened:
     each item's row (non-decreasing), ``explain_count`` and position in ``catalogue``
     (-1: not a product of the brand)."""
     explained = explain_count > 0
@@ -1105,7 +1105,7 @@ def pacing_columns(
     planned: tuple[IntArray, BoolArray],
     actual: tuple[IntArray, BoolArray],
 ) -> dict[str, npt.NDArray[Any]]:
-    """The :data:`PACING_COLUMNS` of ``n`` rows: ``plan_rows`` are the rows with a plan,
+    """The `PACING_COLUMNS` of ``n`` rows: ``plan_rows`` are the rows with a plan,
     ``segment_plan`` (non-decreasing) the plan of each segment (an index into
     ``plan_rows``), ``planned`` and ``actual`` each segment's spends with where they are
     recorded.  The same values as ``steps.plugins.stage.spend_pacing``."""

@@ -129,7 +129,7 @@ class LifecycleStage(StrEnum):
 class Section(StrEnum):
     """A part of a brand's data that a merchant back office exports on its own (one export
     each): what a dataset can say it was given, with the dates each covers
-    (:class:`~steps.domain.model.SectionCoverage`)."""
+    (`SectionCoverage`)."""
 
     STREAMS = "streams"  # 直播明细: the live-session list
     PLANS = "plans"  # 直播脚本: run-of-show plans of the streams

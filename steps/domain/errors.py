@@ -42,7 +42,7 @@ class Problem:
         return f"line {self.line}: {text}" if self.line is not None else text
 
 
-#: The most problems one :class:`InvalidDataError` keeps: a broken file of millions of
+#: The most problems one `InvalidDataError` keeps: a broken file of millions of
 #: records would otherwise hold (and print) millions of them.  The rest are counted.
 MAX_PROBLEMS: Final = 1_000
 
@@ -50,8 +50,8 @@ MAX_PROBLEMS: Final = 1_000
 class InvalidDataError(ValueError):
     """Raised for any invalid input: a model object built with bad values, or a file
     that does not load.  ``problems`` lists every problem found, each with its path, up to
-    :data:`MAX_PROBLEMS`; ``omitted`` counts the ones found beyond those, and ``stopped``
-    says that checking stopped early (a loader that has found :data:`MAX_PROBLEMS` problems
+    `MAX_PROBLEMS`; ``omitted`` counts the ones found beyond those, and ``stopped``
+    says that checking stopped early (a loader that has found `MAX_PROBLEMS` problems
     does not look for more).
     """
 

@@ -1,6 +1,6 @@
 """Declarative field constraints shared by every model class.
 
-Each field carries a :class:`Kind` in its attrs metadata.  One generic checker reads them, so
+Each field carries a `Kind` in its attrs metadata.  One generic checker reads them, so
 a model object reports *every* bad field at once (not just the first), and the JSON Schema
 generator reads the same metadata, so the schema cannot drift from the checks.
 """
@@ -321,7 +321,7 @@ def field_problems(obj: object) -> list[Problem]:
 
 def value_problems(cls: type, values: Mapping[str, object]) -> list[Problem]:
     """Every per-field problem of the given field values of ``cls`` (fields not given are
-    skipped): what :func:`field_problems` would report on an object that cannot be built."""
+    skipped): what `field_problems` would report on an object that cannot be built."""
     problems: list[Problem] = []
     for name, kind, optional in _fields_of(cls):
         if name not in values:
@@ -336,7 +336,7 @@ def value_problems(cls: type, values: Mapping[str, object]) -> list[Problem]:
 
 
 def check_fields(obj: object, relations: Iterator[Problem] | None = None) -> None:
-    """Raise :class:`InvalidDataError` listing every field and relation problem of ``obj``.
+    """Raise `InvalidDataError` listing every field and relation problem of ``obj``.
 
     Relations are only checked once every field is individually valid, since a relation
     between two fields means nothing when one of them has the wrong type.

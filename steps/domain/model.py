@@ -3,7 +3,7 @@
 Every class is frozen and slotted, and validates itself at construction: each field against
 its declared kind (money in integer fen, counts, rates in [0, 1], timezone-aware times, ids),
 then the relations between fields and objects.  A violation raises
-:class:`~steps.domain.errors.InvalidDataError` naming every offending field.
+`InvalidDataError` naming every offending field.
 
 Money is integer fen (分; 100 fen = 1 yuan).  Collections are tuples; mappings are read-only.
 """
@@ -539,7 +539,7 @@ class Brand(_Model):
         default=(), converter=_tuple, metadata=many(PaidCampaign)
     )
     #: The sections of data provided and the dates each covers.  ``None`` (not declared):
-    #: a section is taken as provided when it holds records (see :meth:`provided`).
+    #: a section is taken as provided when it holds records (see `provided`).
     coverage: tuple[SectionCoverage, ...] | None = attrs.field(
         default=None, converter=_tuple, metadata=many(SectionCoverage)
     )
@@ -563,7 +563,7 @@ class Brand(_Model):
         }
 
     def provided(self, section: Section) -> bool:
-        """Whether ``section`` was provided: listed in :attr:`coverage` when the brand
+        """Whether ``section`` was provided: listed in `coverage` when the brand
         declares it, else (coverage not declared) whether the brand holds records of it.
         A section not provided is unknown: an indicator computed from it is not available."""
         if self.coverage is not None:
@@ -571,7 +571,7 @@ class Brand(_Model):
         return self.held()[section] > 0
 
     def covered(self) -> tuple[SectionCoverage, ...]:
-        """The provided sections with their dates: :attr:`coverage` when declared, else one
+        """The provided sections with their dates: `coverage` when declared, else one
         entry (without dates) per section that holds records."""
         if self.coverage is not None:
             return self.coverage

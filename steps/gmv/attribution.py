@@ -1,14 +1,14 @@
 """What drove a GMV change: exact attribution by factor, and by segment and factor at once.
 
-:func:`attribute` compares two periods (or any two sets of streams) through an
-:class:`~steps.gmv.identities.Identity`:
+`attribute` compares two periods (or any two sets of streams) through an
+`Identity`:
 
 * **by factor**: the identity's factors are computed on the sums of each period and the
   change ``ΔGMV = GMV1 − GMV0`` is split among them with the additive LMDI-I
   (``method="lmdi"``), the multiplicative LMDI-I (``"multiplicative"``: the indices
   ``D_i`` with ``Π D_i = GMV1 / GMV0``, plus their additive equivalents) or the exact
   Shapley value (``"shapley"``).  The contributions sum to ΔGMV (floats within rounding,
-  and :attr:`FactorChange.contribution_fen` in whole fen that sum to ΔGMV exactly);
+  and `FactorChange.contribution_fen` in whole fen that sum to ΔGMV exactly);
 * **by segment and factor** (``by=``): ``GMV = Σ_k Π_i x_ik`` over segments ``k``, giving a
   segment × factor matrix whose rows sum to each segment's change, whose columns sum to
   each factor's segment-level effect, and whose total is ΔGMV.
@@ -18,30 +18,30 @@ Segments (``by``):
 ``"account"``, ``"stream"`` or a function ``stream → label``
     the streams grouped by the label, each group through the identity on its own sums.
 ``"product"``
-    one row per product (:class:`~steps.domain.model.StreamProduct`), whose own orders and
+    one row per product (`StreamProduct`), whose own orders and
     GMV replace the streams' totals while every other column (UV, watch time, buyers,
     funnel) is carried from all the period's streams; GMV not itemised per product forms
-    the row :data:`NOT_ITEMISED`, which carries the total orders.  The rows add up to GMV.
+    the row `NOT_ITEMISED`, which carries the total orders.  The rows add up to GMV.
 ``"traffic_source"``
     only for identities whose first factor is UV (``traditional``, ``kuaishou``): UV is
-    split by source (``uv_by_source``; UV no source claims is :data:`UNATTRIBUTED`) and the
+    split by source (``uv_by_source``; UV no source claims is `UNATTRIBUTED`) and the
     other factors are the period's aggregate values, so source ``s`` contributes
     ``UV_s × x_2 × … × x_n = GMV × UV_s / UV``.
 ``"talent"``
-    talent collaborations (pass :class:`~steps.domain.model.TalentCollab` objects for both
+    talent collaborations (pass `TalentCollab` objects for both
     periods), one row per ``talent_id``, with ``uv = audience_reached``.  Talents record no
     watch time, exposure or funnel, so only identities reading ``uv``, ``buyers``,
     ``orders``, ``gmv_fen`` and ``streams`` apply (``traditional`` among the built-ins).
 
 Segments present in one period only are zero rows in the other period, and follow the
-zero convention of :mod:`steps.gmv.decompose`: the factors that are zero share the
+zero convention of `steps.gmv.decompose`: the factors that are zero share the
 segment's whole GMV (entry) or its loss (exit).  For product and traffic-source rows only
 the segment's own columns are zero, so entry falls on the factors that read them.  The
-factor table of :class:`Attribution` is always the unsegmented attribution; the matrix's
+factor table of `Attribution` is always the unsegmented attribution; the matrix's
 column totals differ from it by the mix between segments.
 
-:func:`uv_by_source_change` compares UV by traffic source, and
-:meth:`UVBySourceChange.sentence` says it in words: "private-domain viewers fell 12.0%".
+`uv_by_source_change` compares UV by traffic source, and
+`UVBySourceChange.sentence` says it in words: "private-domain viewers fell 12.0%".
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ DIMENSIONS: Final = ("account", "traffic_source", "talent", "product", "stream")
 UNATTRIBUTED: Final = "unattributed"
 #: The product segment of GMV that the streams' ``products`` do not itemise.
 NOT_ITEMISED: Final = "(not itemised)"
-#: Traffic sources in display order, then :data:`UNATTRIBUTED`: key → (English, Chinese).
+#: Traffic sources in display order, then `UNATTRIBUTED`: key → (English, Chinese).
 SOURCES: Final[Mapping[str, tuple[str, str]]] = {
     TrafficSource.PRIVATE.value: ("private-domain viewers", "私域"),
     TrafficSource.PUBLIC_NATURAL.value: ("public natural viewers", "公域自然流量"),
@@ -184,7 +184,7 @@ class SegmentMatrix:
     """The segment × factor matrix of contributions (fen).
 
     ``contributions[k, i]``: factor ``i`` in segment ``k``.  Rows sum to each segment's
-    change, columns to :attr:`column_totals`, everything to ΔGMV;
+    change, columns to `column_totals`, everything to ΔGMV;
     ``contributions_fen`` is the same in whole fen with exact row sums and exact total.
     ``gmv_before``/``gmv_after`` are each segment's GMV (whole fen except for traffic
     sources, whose GMV is a UV share).  ``indices`` are the multiplicative indices of the
@@ -284,7 +284,7 @@ class Attribution:
 
     def driver(self) -> FactorChange | None:
         """The factor with the largest absolute contribution, up or down (``None`` if
-        nothing moved); :meth:`largest_driver` and :meth:`largest_drag` tell them apart."""
+        nothing moved); `largest_driver` and `largest_drag` tell them apart."""
         if not any(f.contribution for f in self.factors):
             return None
         return max(self.factors, key=lambda f: abs(f.contribution))
@@ -430,18 +430,18 @@ def attribute(
     """Attribute the GMV change from ``before`` to ``after`` to the factors of ``identity``.
 
     Args:
-        identity: e.g. :data:`steps.gmv.identities.KUAISHOU`.
+        identity: e.g. `steps.gmv.identities.KUAISHOU`.
         before: the base period: streams, talent collaborations, or a
-            :class:`~steps.gmv.identities.StreamTotals` (possibly one row per segment,
-            from :meth:`StreamTotals.from_columns` for large data held as arrays).
+            `StreamTotals` (possibly one row per segment,
+            from `StreamTotals.from_columns` for large data held as arrays).
         after: the comparison period, of the same kind.
         method: ``"lmdi"`` (additive LMDI-I), ``"multiplicative"`` (LMDI-I indices, with
             the additive contributions alongside) or ``"shapley"``.
-        by: a dimension of :data:`DIMENSIONS` or a function of a stream (or talent
+        by: a dimension of `DIMENSIONS` or a function of a stream (or talent
             collaboration) returning its segment label.  Segmented ``StreamTotals`` are
             attributed by their rows, with ``by=None``.
         buyers: the buyers of each period counted once over the period (distinct buyers,
-            :func:`steps.gmv.scope.buyer_basis`), replacing the streams' summed buyers in
+            `steps.gmv.scope.buyer_basis`), replacing the streams' summed buyers in
             the factor table; segments keep their own summed buyers.
         short_videos: the short videos posted in each period, for identities that read
             their views (``video_views``, e.g. ``kuaishou-content-views``).  Segments by
@@ -452,7 +452,7 @@ def attribute(
         IdentityError: an input the identity needs is missing (the message names the
             streams that lack it), or the factors do not multiply back to GMV.
         AttributionError: negative values, or a zero GMV total with
-            ``method="multiplicative"`` (from :mod:`steps.gmv.decompose`).
+            ``method="multiplicative"`` (from `steps.gmv.decompose`).
         ValueError: an unknown method or dimension, or a dimension that does not fit the
             input or the identity.
         TypeError: inputs that are not streams, collaborations or totals.
@@ -748,7 +748,7 @@ def _decomposed(
 
 
 def _allocate(contributions: npt.ArrayLike, total: int) -> list[int]:
-    """Whole-fen contributions summing to ``total`` exactly: :func:`allocate_exact`, and
+    """Whole-fen contributions summing to ``total`` exactly: `allocate_exact`, and
     for amounts so large that float rounding exceeds a fen, round and then spread the
     remaining fen in proportion to the contributions' sizes."""
     c = np.asarray(contributions, dtype=np.float64)
@@ -772,8 +772,8 @@ def _allocate(contributions: npt.ArrayLike, total: int) -> list[int]:
 
 
 def _allocate_rows(matrix: FloatArray, totals: IntArray) -> npt.NDArray[Any]:
-    """:func:`allocate_exact` of every row (largest remainder, ties to the lower index),
-    vectorised; rows it cannot take go through :func:`_allocate`.  ``int64``, or Python
+    """`allocate_exact` of every row (largest remainder, ties to the lower index),
+    vectorised; rows it cannot take go through `_allocate`.  ``int64``, or Python
     ints (``object``) if a cell is too large for 64-bit sums (Shapley on extreme data)."""
     k, n = matrix.shape
     limit = float(2**62 // max(n, 1))
@@ -798,8 +798,8 @@ def _allocate_rows(matrix: FloatArray, totals: IntArray) -> npt.NDArray[Any]:
 
 
 def uv_by_source(streams: Iterable[Stream]) -> dict[str, int]:
-    """UV summed over ``streams`` per traffic source, in :data:`SOURCES` order; UV that no
-    source claims (including streams without a split) is :data:`UNATTRIBUTED`."""
+    """UV summed over ``streams`` per traffic source, in `SOURCES` order; UV that no
+    source claims (including streams without a split) is `UNATTRIBUTED`."""
     totals = dict.fromkeys(SOURCES, 0)
     for stream in streams:
         claimed = 0
@@ -910,7 +910,7 @@ def uv_by_source_change(
 ) -> UVBySourceChange:
     """UV per traffic source (private, public natural, short video, paid, talent,
     unattributed) in both periods, with changes and shares of UV; sources without viewers
-    in either period are left out.  :meth:`UVBySourceChange.sentence` says it in words."""
+    in either period are left out.  `UVBySourceChange.sentence` says it in words."""
     uv0, uv1 = uv_by_source(streams_before), uv_by_source(streams_after)
     total0, total1 = sum(uv0.values()), sum(uv1.values())
     sources = tuple(

@@ -8,7 +8,7 @@ comparison period, and ``dV = V1 - V0``.
 
 Methods
 -------
-Additive LMDI-I (Ang 2004, 2005)::
+Additive LMDI-I (Ang 2004, 2005):
 
     L(a, b) = (a - b) / (ln a - ln b),   L(a, a) = a,   L(a, 0) = L(0, a) = 0
     C_i     = L(V1, V0) * ln(x_i1 / x_i0)              sum_i C_i = dV
@@ -16,14 +16,14 @@ Additive LMDI-I (Ang 2004, 2005)::
 Segments: ``C[k, i] = L(V_k1, V_k0) * ln(x_ik1 / x_ik0)``; row ``k`` sums to
 ``dV_k = V_k1 - V_k0`` and the whole matrix sums to ``dV``.
 
-Multiplicative LMDI-I::
+Multiplicative LMDI-I:
 
     V1 / V0 = prod_i D_i
     one aggregate:  ln D_i = ln(x_i1 / x_i0)
     segments:       ln D_i = sum_k [L(V_k1, V_k0) / L(V1, V0)] * ln(x_ik1 / x_ik0)
                            = (column i of the additive matrix) / L(V1, V0)
 
-Shapley::
+Shapley:
 
     phi_i = sum_{S subset of N \ {i}} |S|! (n - |S| - 1)! / n! * (v(S + i) - v(S))
 
@@ -54,11 +54,11 @@ enter the products directly (it generally gives other factors a share too, so
 the two methods differ on such segments).  The multiplicative indices use the
 additive matrix, so a segment that appears or disappears enters ``ln D_i``
 through the rule above; but ``V1 / V0`` itself must exist, so a total ``V0`` or
-``V1`` equal to zero raises :class:`AttributionError`.
+``V1`` equal to zero raises `AttributionError`.
 
 Refused inputs
 --------------
-Negative, NaN or infinite factor values raise :class:`AttributionError`, a
+Negative, NaN or infinite factor values raise `AttributionError`, a
 ``ValueError`` subclass whose message names the factor (index, and name when
 ``factor_names`` is given), the segment and the period.  Results are never NaN
 or infinite: a product that overflows float64 is refused the same way.
@@ -69,7 +69,7 @@ All identities hold in exact arithmetic; computed sums match ``dV`` up to
 rounding (a few ulps of ``sum |C_i|``).  Log ratios are computed so that
 swapping the two periods negates every additive LMDI contribution bit for bit,
 and a factor whose two values are equal contributes exactly 0.  Use
-:func:`allocate_exact` to turn contributions into integer fen that add up
+`allocate_exact` to turn contributions into integer fen that add up
 exactly.
 """
 
@@ -331,7 +331,7 @@ def lmdi_additive(
     """Additive LMDI-I contributions of the factors of ``V = prod_i x_i``.
 
     ``C_i = L(V1, V0) * ln(x_i1 / x_i0)`` with ``L`` the logarithmic mean
-    (:func:`log_mean`), so that ``sum_i C_i = V1 - V0``.
+    (`log_mean`), so that ``sum_i C_i = V1 - V0``.
 
     Zero values follow the limit rule of the module docstring: if factors are
     zero in period 0 only, those factors share ``V1`` equally; zero in period 1
@@ -446,7 +446,7 @@ def lmdi_multiplicative_segments(
 
     ``ln D_i = sum_k [L(V_k1, V_k0) / L(V1, V0)] * ln(x_ik1 / x_ik0)``
     ``= (sum_k C[k, i]) / L(V1, V0)`` with ``C`` the additive matrix
-    (:func:`lmdi_additive_segments`), so ``prod_i D_i = V1 / V0``.  Segments
+    (`lmdi_additive_segments`), so ``prod_i D_i = V1 / V0``.  Segments
     with zero factors therefore enter through the additive limit rule.
 
     Returns:
@@ -455,7 +455,7 @@ def lmdi_multiplicative_segments(
     Raises:
         AttributionError: if the total ``V0`` or ``V1`` is zero (including no
             segments at all): ``V1 / V0`` is then undefined or zero; also for
-            the input errors of :func:`lmdi_additive_segments`.
+            the input errors of `lmdi_additive_segments`.
     """
     a0, a1 = _validate_pair(x0, x1, segments=True, factor_names=factor_names)
     c, v0, v1 = _additive_core(a0, a1, segments=True)
@@ -538,7 +538,7 @@ def shapley(
     period 0; ``sum_i phi_i = V1 - V0``.  Zeros need no special rule.
 
     Raises:
-        AttributionError: more than :data:`MAX_SHAPLEY_FACTORS` factors,
+        AttributionError: more than `MAX_SHAPLEY_FACTORS` factors,
             negative, NaN or infinite values, length mismatch, or float64
             overflow of a mixed-period product.
     """
@@ -557,12 +557,12 @@ def shapley_segments(
     """Exact Shapley contributions per segment, as a ``(k, n)`` matrix.
 
     Row ``k`` is the Shapley decomposition of ``V_k1 - V_k0`` (see
-    :func:`shapley`).  Vectorised over segments: the Python loops run over
+    `shapley`).  Vectorised over segments: the Python loops run over
     factors and the ``2**n`` subset products, with segment rows processed in
     large blocks to bound memory.
 
     Raises:
-        AttributionError: as :func:`shapley`.
+        AttributionError: as `shapley`.
     """
     a0, a1 = _validate_pair(x0, x1, segments=True, factor_names=factor_names)
     phi = _shapley_core(a0, a1)

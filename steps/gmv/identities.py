@@ -1,13 +1,13 @@
 """GMV identities as data: named factors whose product is GMV, and the sums they are read from.
 
-An :class:`Identity` is a named tuple of :class:`Factor` objects.  Each factor is a function
+An `Identity` is a named tuple of `Factor` objects.  Each factor is a function
 of the *additive* quantities of a set of streams (their UV, watch minutes, buyers, orders,
-GMV, exposure, funnel counts, ...), summed by :class:`StreamTotals`.  The product of the
-factors must equal the measured GMV: :meth:`Identity.factor_values` checks it every time it
-computes factors (relative tolerance :data:`RELATIVE_TOLERANCE`) and raises
-:class:`IdentityError` naming the identity, the segment and the mismatch otherwise.
+GMV, exposure, funnel counts, ...), summed by `StreamTotals`.  The product of the
+factors must equal the measured GMV: `Identity.factor_values` checks it every time it
+computes factors (relative tolerance `RELATIVE_TOLERANCE`) and raises
+`IdentityError` naming the identity, the segment and the mismatch otherwise.
 
-Built-in identities (see ``docs/gmv.md`` for the Chinese names and the reasoning)::
+Built-in identities (see ``docs/gmv.md`` for the Chinese names and the reasoning):
 
     traditional       GMV = UV × (B / UV) × (GMV / B)
     kuaishou          GMV = UV × (W / UV) × (B / W) × (O / B) × (GMV / O)     W = watch minutes
@@ -21,11 +21,11 @@ period's short videos), E exposure (曝光), PE product-exposure UV, PC product-
 and OC orders created.  Every built-in is a telescoping chain of ratios, so it multiplies
 back to GMV exactly whenever no denominator is zero.
 
-Zero denominators.  A ratio whose denominator is zero is 0 (:func:`safe_ratio`): the
-convention of :mod:`steps.gmv.decompose`, whose LMDI then treats the factor as zero (a
+Zero denominators.  A ratio whose denominator is zero is 0 (`safe_ratio`): the
+convention of `steps.gmv.decompose`, whose LMDI then treats the factor as zero (a
 segment entering or leaving).  If the numerator chain is also zero (UV = 0, so buyers = 0
 and so on) the identity still multiplies back (0 = 0); if not (GMV recorded with zero
-buyers, buyers with zero watch time) it cannot, and :class:`IdentityError` says which factor
+buyers, buyers with zero watch time) it cannot, and `IdentityError` says which factor
 is zero.
 
 Missing inputs.  Optional stream fields (``exposure``, ``views``, ``product_exposure_uv``,
@@ -34,7 +34,7 @@ of which some lack the field would be silently low, so the column is *unavailabl
 whole set and an identity that needs it is refused, naming the streams that lack it.
 
 Identities are registered through the ``steps_register_identities`` hook (the built-ins by
-the plugin module :mod:`steps.plugins.identities`); :func:`collect_identities` gathers them.
+the plugin module `steps.plugins.identities`); `collect_identities` gathers them.
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ RELATIVE_TOLERANCE: Final = 1e-9
 #: What an identity key (and a factor key) may look like: ``kuaishou``, ``douyin-fact-plus``.
 IDENTITY_KEY_PATTERN: Final = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 
-#: The additive columns :class:`StreamTotals` sums, and what each one is.  UV and the other
+#: The additive columns `StreamTotals` sums, and what each one is.  UV and the other
 #: viewer counts are summed over streams, so a viewer of two streams counts twice
 #: (viewer-sessions), as on the platforms' dashboards when streams are added up.
 COLUMNS: Final[Mapping[str, str]] = MappingProxyType(
@@ -144,7 +144,7 @@ class IdentityError(AttributionError):
 def safe_ratio(numerator: npt.ArrayLike, denominator: npt.ArrayLike) -> FloatArray:
     """``numerator / denominator`` elementwise, and 0 where the denominator is 0.
 
-    The zero convention of :mod:`steps.gmv.decompose`: an undefined ratio is a factor
+    The zero convention of `steps.gmv.decompose`: an undefined ratio is a factor
     that is zero (a segment with UV = 0 has conversion 0, not NaN).
     """
     num = np.asarray(numerator, dtype=np.float64)
@@ -170,10 +170,10 @@ def _str_tuple(value: Iterable[str]) -> tuple[str, ...]:
 class Factor:
     """One factor of an identity.
 
-    ``compute`` receives the columns of :class:`StreamTotals` (one float64 array per
+    ``compute`` receives the columns of `StreamTotals` (one float64 array per
     column, one value per segment) and returns one value per segment; ``inputs`` names the
     columns it reads, so that a missing one is reported before ``compute`` runs.  Use
-    :meth:`of_column` and :meth:`of_ratio` for the usual cases.
+    `of_column` and `of_ratio` for the usual cases.
     """
 
     key: str = attrs.field(validator=_check_key)
@@ -207,7 +207,7 @@ class Factor:
         unit: str,
     ) -> Factor:
         """A factor ``numerator / denominator`` of two columns, 0 where the denominator
-        is 0 (:func:`safe_ratio`)."""
+        is 0 (`safe_ratio`)."""
 
         def compute(columns: Columns) -> FloatArray:
             return safe_ratio(columns[numerator], columns[denominator])
@@ -241,7 +241,7 @@ class Identity:
     """A GMV identity: factors whose product is the ``target`` column (GMV in fen).
 
     Users add their own through the ``steps_register_identities`` hook; see
-    ``docs/gmv.md``.  Example::
+    ``docs/gmv.md``.  Example:
 
         ORDERS_X_AOV = Identity(
             "orders-aov", "Orders × AOV", "订单数 × 客单价",
@@ -292,7 +292,7 @@ class Identity:
             IdentityError: an input column is unavailable (naming the streams that lack
                 it) or unknown; a factor is not a finite number >= 0 or has the wrong
                 shape; or the product of the factors differs from the target by more than
-                :data:`RELATIVE_TOLERANCE` (naming identity, segment, product and target).
+                `RELATIVE_TOLERANCE` (naming identity, segment, product and target).
         """
         unavailable = [
             f"{column}, which is unavailable: {totals.missing[column]}"
@@ -481,11 +481,11 @@ def _codes(keys: Sequence[str]) -> tuple[tuple[str, ...], IntArray]:
 @attrs.frozen(eq=False)
 class StreamTotals:
     """Additive sums over sets of streams: one row per segment (``labels``), one float64
-    array per column of :data:`COLUMNS`, the exact integer GMV of each row, and the
+    array per column of `COLUMNS`, the exact integer GMV of each row, and the
     columns that are unavailable with the reason (which streams lack them).
 
-    Build it with :meth:`from_streams`, :meth:`from_collabs` or, for large data held as
-    arrays, :meth:`from_columns` (vectorised: a million streams aggregate in tens of
+    Build it with `from_streams`, `from_collabs` or, for large data held as
+    arrays, `from_columns` (vectorised: a million streams aggregate in tens of
     milliseconds).  Arrays are read-only.
     """
 
@@ -638,7 +638,7 @@ class StreamTotals:
         """Sum per-stream columns (one array element per stream), vectorised.
 
         Args:
-            columns: arrays named after :data:`COLUMNS` (``watch_seconds`` and
+            columns: arrays named after `COLUMNS` (``watch_seconds`` and
                 ``duration_seconds`` are accepted and converted to minutes); ``gmv_fen``
                 is required and must hold whole fen.  NaN in an optional column marks a
                 stream that lacks the value.  Columns not given are unavailable.
@@ -945,7 +945,7 @@ DOUYIN_FACT_PLUS: Final = Identity(
     "conversion (a clicker buys) × AOV per buyer.",
 )  # fmt: skip
 
-#: The identities the built-in plugin :mod:`steps.plugins.identities` registers.
+#: The identities the built-in plugin `steps.plugins.identities` registers.
 BUILTIN_IDENTITIES: Final = (
     TRADITIONAL,
     KUAISHOU,
@@ -974,13 +974,13 @@ def collect_identities(
     plugin_info: Callable[[str], PluginInfo] | None = None,
 ) -> tuple[IdentityRecord, ...]:
     """Every identity the plugins of ``pm`` register through ``steps_register_identities``,
-    sorted by key; :meth:`steps.scoring.plugins.PluginHost.identities` calls this.
+    sorted by key; `steps.scoring.plugins.PluginHost.identities` calls this.
 
-    Each identity is :meth:`~Identity.verify`-ed.  A plugin whose hook raises, or that
-    registers something that is not an :class:`Identity` or an identity that does not
-    multiply back, is skipped with a :class:`~steps.scoring.plugins.StepsPluginWarning`
-    (:class:`~steps.scoring.plugins.PluginError` when ``strict``).  Two identities with one
-    key are always a :class:`~steps.scoring.plugins.PluginError` naming both plugins.
+    Each identity is `verify`-ed.  A plugin whose hook raises, or that
+    registers something that is not an `Identity` or an identity that does not
+    multiply back, is skipped with a `StepsPluginWarning`
+    (`PluginError` when ``strict``).  Two identities with one
+    key are always a `PluginError` naming both plugins.
     """
     from steps.scoring.plugins import (
         ENV_BLOCK,

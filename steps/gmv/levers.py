@@ -1,12 +1,12 @@
 """Which indicators move which factor of a GMV identity: the levers a plan
-(:mod:`steps.gmv.plans`) names for each factor target.
+(`steps.gmv.plans`) names for each factor target.
 
-Each indicator declares the factors it moves, once, on itself (:attr:`Indicator.moves
-<steps.scoring.indicators.Indicator.moves>`, read here from the installed scorers); the
-same declaration gives a next move's GMV at stake (:mod:`steps.scoring.stake`).  A lever is
+Each indicator declares the factors it moves, once, on itself (`Indicator.moves`, read here from
+the installed scorers); the
+same declaration gives a next move's GMV at stake (`steps.scoring.stake`).  A lever is
 an indicator key ``scorer.indicator`` (``steps.repurchase_rate``,
 ``stage.avg_watch_minutes``).  An indicator may name a factor of a finer identity than the
-one a plan uses: :data:`PARTS` says which factors a coarser factor is the product of
+one a plan uses: `PARTS` says which factors a coarser factor is the product of
 (the traditional identity's conversion is minutes per viewer × buyers per watch-minute),
 so the indicator serves the coarser factor too.
 
@@ -95,7 +95,7 @@ def lever_table(
 ) -> Mapping[str, tuple[str, ...]]:
     """Factor key → the indicator keys that move it, for the identity ``identity_key`` of
     factors ``factors`` (its factor keys, in order): the indicators declaring the factor
-    itself, then those declaring one of its :data:`PARTS`; an indicator declaring more than
+    itself, then those declaring one of its `PARTS`; an indicator declaring more than
     one factor serves each."""
     declared = _default_declared() if host is None else _declared(host)
     parts = PARTS.get(identity_key, {})

@@ -1,19 +1,19 @@
 """Calendar periods (weeks, months) and a brand restricted to one of them.
 
-A :class:`CalendarPeriod` is an inclusive date range: an ISO week (Monday to Sunday, labelled
+A `CalendarPeriod` is an inclusive date range: an ISO week (Monday to Sunday, labelled
 ``2021-W32``), a calendar month (``2021-08``) or any range (``2021-08-01..2021-08-15``).  A
 record belongs to a period by its own date: a stream by the date of ``started_at`` and an
 order by the date of ``placed_at``, each in its own UTC offset, a short video by
 ``posted_at``.
 
-:func:`restrict` gives the brand as it was within one period, for scoring a period on its
+`restrict` gives the brand as it was within one period, for scoring a period on its
 own: the streams, orders and short videos dated in it, and each talent collaboration's
 counts spread evenly over its dates (a collaboration records totals over
 ``started_on..ended_on``, nothing per day, so an even spread is the only reading the data
-allows; :func:`collab_share`).  Accounts, products, fan groups and trust signals are
+allows; `collab_share`).  Accounts, products, fan groups and trust signals are
 snapshots, kept as they are (trust signals observed after the period are left out).
 
-:func:`coverage` is the span the brand's data covers: its window, else the dates of its
+`coverage` is the span the brand's data covers: its window, else the dates of its
 streams.  A period is *complete* when it lies within that span.
 """
 
@@ -169,7 +169,7 @@ def _scaled(value: int, share: Fraction) -> int:
 
 def talent_gmv_fen(collabs: Iterable[TalentCollab], period: CalendarPeriod) -> int:
     """Talent GMV credited to the period: each collaboration's GMV times its
-    :func:`collab_share`, rounded to the fen per collaboration."""
+    `collab_share`, rounded to the fen per collaboration."""
     return sum(_scaled(c.gmv_fen, collab_share(c, period)) for c in collabs)
 
 

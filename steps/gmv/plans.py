@@ -1,6 +1,5 @@
 """From a GMV target to factor targets, along the platform's identity.
 
-::
 
     from steps.gmv.plans import plan
 
@@ -10,23 +9,23 @@
     assert abs(p.product() / p.target_gmv_fen - 1) < 1e-9
 
 The plan starts from the **base period**: the latest complete week or month of the brand's
-data (:func:`steps.gmv.periods.coverage`), or the one given.  Its self-broadcast streams
-give the identity's factors ``x_i`` and GMV ``G0 = Π x_i`` (:mod:`steps.gmv.scope`: the
+data (`steps.gmv.periods.coverage`), or the one given.  Its self-broadcast streams
+give the identity's factors ``x_i`` and GMV ``G0 = Π x_i`` (`steps.gmv.scope`: the
 platform's identity; buyers counted once over the period where the order details allow).
 The target ``T`` is for the period after it, of the same length.
 
 **Allocation rule: proportional in log space.**  The total log ratio ``R = ln(T / G0)`` is
 shared among the factors that are not held, in proportion to their weights (equal unless
-given)::
+given):
 
     x_i' = x_i · exp(R · w_i / Σ_free w)        for a free factor
     x_i' = x_i                                  for a held one (``hold=("uv",)``)
 
 so the targets multiply back to ``G0 · exp(R) = T`` exactly (up to floating point, well
 within a relative 1e-9).  With equal weights and ``k`` free factors, each grows by the same
-ratio ``(T / G0)^(1/k)``.  Each factor carries its **levers** (:mod:`steps.gmv.levers`): the
+ratio ``(T / G0)^(1/k)``.  Each factor carries its **levers** (`steps.gmv.levers`): the
 indicators of the built-in scorers that move it, with their scores on the base period's data
-(the brand restricted to the period, scored through the public :func:`steps.score`; weakest
+(the brand restricted to the period, scored through the public `steps.score`; weakest
 first) and the scorer's advice where it gives one.
 """
 
@@ -353,7 +352,7 @@ def plan(
     Args:
         dataset: the dataset holding the brand (or the brand, with ``brand_id`` left out).
         brand_id: the brand's id.
-        target_fen: the GMV target, in fen (:func:`parse_amount_fen` reads ``500万``).
+        target_fen: the GMV target, in fen (`parse_amount_fen` reads ``500万``).
         period: ``"month"`` or ``"week"``: the base is the latest complete one.
         hold: factor keys pinned at their current value (``"uv"``).
         weights: factor key → weight (>= 0) for sharing the log ratio; equal by default;

@@ -7,17 +7,17 @@ of the brand's own accounts).  Talent distribution (达人分销) records totals
 collaboration, with no viewers' watch time or funnel, so it is shown beside the attribution
 for context and never attributed.
 
-Platforms.  Each platform has its own identity (:data:`PLATFORM_IDENTITIES`): Kuaishou's
+Platforms.  Each platform has its own identity (`PLATFORM_IDENTITIES`): Kuaishou's
 five factors for Kuaishou streams, Douyin's FACT+ for Douyin streams, the traditional
 ``UV × conversion × AOV`` for the rest.  A brand's streams are split by the platform of their
-account (:func:`streams_by_platform`) and never pooled under one platform's identity.  When
+account (`streams_by_platform`) and never pooled under one platform's identity.  When
 the streams lack an input of their platform's identity (FACT+ needs exposure and product
-clicks), :func:`choose_identity` falls back to ``traditional`` and says why.
+clicks), `choose_identity` falls back to ``traditional`` and says why.
 
 Buyers.  Summing per-stream buyers counts a viewer who buys in two streams twice, which
 understates repurchase.  When the order details (``Brand.orders``) itemise every order of the
-period's streams, :func:`buyer_basis` counts distinct buyers over the period instead
-(:func:`steps.domain.metrics.distinct_buyers`: buyer keys with a paid order, one not fully
+period's streams, `buyer_basis` counts distinct buyers over the period instead
+(`steps.domain.metrics.distinct_buyers`: buyer keys with a paid order, one not fully
 refunded); otherwise it keeps the per-stream totals, and says so.  The identity still
 multiplies back either way: buyers cancel out of its product.
 """
@@ -57,7 +57,7 @@ __all__ = [
     "streams_by_platform",
 ]
 
-#: Each platform's identity; platforms not listed use :data:`FALLBACK_IDENTITY`.
+#: Each platform's identity; platforms not listed use `FALLBACK_IDENTITY`.
 PLATFORM_IDENTITIES: Final[Mapping[Platform, Identity]] = MappingProxyType(
     {Platform.KUAISHOU: KUAISHOU, Platform.DOUYIN: DOUYIN_FACT_PLUS}
 )
@@ -67,7 +67,7 @@ _BY_KEY: Final = {identity.key: identity for identity in BUILTIN_IDENTITIES}
 
 
 def streams_by_platform(brand: Brand) -> dict[Platform, tuple[Stream, ...]]:
-    """The brand's streams by the platform of their account, in :class:`Platform` order;
+    """The brand's streams by the platform of their account, in `Platform` order;
     platforms without streams are left out."""
     platform_of = {a.account_id: a.platform for a in brand.accounts}
     groups: dict[Platform, list[Stream]] = {}
@@ -124,9 +124,9 @@ def choose_identity(
     *,
     identity: Identity | str | None = None,
 ) -> IdentityChoice:
-    """The platform's identity (:data:`PLATFORM_IDENTITIES`) for ``stream_sets`` (one per
-    period), or :data:`FALLBACK_IDENTITY` with the reason when a set lacks one of its
-    inputs.  ``identity`` (an :class:`Identity` or a built-in key) overrides the choice
+    """The platform's identity (`PLATFORM_IDENTITIES`) for ``stream_sets`` (one per
+    period), or `FALLBACK_IDENTITY` with the reason when a set lacks one of its
+    inputs.  ``identity`` (an `Identity` or a built-in key) overrides the choice
     and is used as it is."""
     if identity is not None:
         chosen = _BY_KEY[identity] if isinstance(identity, str) else identity
@@ -204,7 +204,7 @@ def period_totals(
 ) -> StreamTotals:
     """The streams summed into one row, with ``buyers`` (distinct buyers over the period)
     replacing the summed per-stream buyers when given, and the views of ``short_videos``
-    (the period's videos, :func:`period_videos`) when given."""
+    (the period's videos, `period_videos`) when given."""
     totals = StreamTotals.from_streams(streams, short_videos=short_videos)
     if buyers is None:
         return totals

@@ -3,11 +3,11 @@
 Every sentence comes from the message catalogues (``steps/data/messages/{en,zh}.toml``,
 keys ``gmv.*``, ``trend.*`` and ``plan.*``); factor and identity names come from the
 identities' ``name`` and ``name_zh``.  No raw key reaches a reader: a factor is named by
-:func:`factor_name`, a unit by :func:`unit_text`, a method by :func:`method_name`.
+`factor_name`, a unit by `unit_text`, a method by `method_name`.
 
 Money is in fen throughout the library and shown in yuan: exactly, to the fen, in tables
-(:func:`yuan`, the column header says the unit), and in sentences with the unit, in 万 and
-亿 for Chinese (:func:`money`).
+(`yuan`, the column header says the unit), and in sentences with the unit, in 万 and
+亿 for Chinese (`money`).
 """
 
 from __future__ import annotations

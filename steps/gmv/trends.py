@@ -1,7 +1,6 @@
 """GMV over time, week by week or month by month: the factors of the platform's identity,
 the STEPS pillars, and each period's change attributed exactly to the factors.
 
-::
 
     from steps.gmv.trends import trend
 
@@ -14,20 +13,20 @@ the STEPS pillars, and each period's change attributed exactly to the factors.
             print(p.year_ago.change)
 
 The series runs over every week (ISO, Monday to Sunday) or calendar month that the brand's
-data covers (:func:`steps.gmv.periods.coverage`: its window, else its stream dates); a
+data covers (`steps.gmv.periods.coverage`: its window, else its stream dates); a
 period only partly inside that span is marked incomplete.  Each period holds
 
 * GMV, UV and the factors of the platform's identity over the period's self-broadcast
-  streams (:mod:`steps.gmv.scope`: Kuaishou's five factors for Kuaishou, FACT+ for Douyin;
+  streams (`steps.gmv.scope`: Kuaishou's five factors for Kuaishou, FACT+ for Douyin;
   buyers counted once over the period where the order details itemise every order);
 * the talent GMV credited to the period, for context;
 * the STEPS score and each pillar's score with the brand restricted to the period
-  (:func:`steps.gmv.periods.restrict`), through the public :func:`steps.score` with the
+  (`steps.gmv.periods.restrict`), through the public `steps.score` with the
   ``steps`` scorer only, the lifecycle stage held at the one inferred over all the data so
   that the periods are weighed alike.  A pillar the data cannot score is ``None``, never 0;
 * the change from the period before (环比) and, where the series reaches a year back, from
   the same period a year earlier (同比), each attributed to the factors with the additive
-  LMDI (:func:`steps.gmv.attribution.attribute`): the contributions, in whole fen, add up
+  LMDI (`steps.gmv.attribution.attribute`): the contributions, in whole fen, add up
   to the change exactly.
 """
 
@@ -87,7 +86,7 @@ class Pillar:
 class Change:
     """GMV from a base period to a period, attributed to the identity's factors.
 
-    ``contributions_fen`` (whole fen, one per factor) add up to :attr:`delta_fen` exactly;
+    ``contributions_fen`` (whole fen, one per factor) add up to `delta_fen` exactly;
     ``contributions`` are the unrounded LMDI values.
     """
 
@@ -128,7 +127,7 @@ class Change:
 
 @attrs.frozen
 class TrendPeriod:
-    """One period of a :class:`Trend`."""
+    """One period of a `Trend`."""
 
     period: CalendarPeriod
     #: The period lies wholly within the span the data covers.
@@ -136,9 +135,9 @@ class TrendPeriod:
     streams: int
     gmv_fen: int
     uv: int
-    #: Buyers as the identity counts them (see :attr:`Trend.buyers`).
+    #: Buyers as the identity counts them (see `Trend.buyers`).
     buyers: int
-    #: The identity's factors, in its order (:attr:`Trend.identity`).
+    #: The identity's factors, in its order (`Trend.identity`).
     factors: tuple[float, ...]
     talent_gmv_fen: int
     steps_score: float | None

@@ -43,8 +43,8 @@ class _PartialError(InvalidDataError):
         self.positions = positions
 
 
-#: Set by :func:`structure` for one call: once a collection has gathered
-#: :data:`~steps.domain.errors.MAX_PROBLEMS` problems, every collection stops checking (a
+#: Set by `structure` for one call: once a collection has gathered
+#: `MAX_PROBLEMS` problems, every collection stops checking (a
 #: document of a million broken records costs a thousand problems, not a million).
 _STOPPED: ContextVar[list[bool] | None] = ContextVar("steps_structure_stopped", default=None)
 
@@ -414,7 +414,7 @@ def register_enum(enum_type: type[enum.Enum]) -> None:
 def structure(data: object, cls: type[T]) -> T:
     """Build a model object of type ``cls`` from plain data.
 
-    Raises :class:`~steps.domain.errors.InvalidDataError` listing every problem.
+    Raises `InvalidDataError` listing every problem.
     """
     flag = [False]
     token = _STOPPED.set(flag)

@@ -11,12 +11,12 @@ yes/no cells, and labels translated through a table the profile gives.  Profiles
 Kuaishou and Douyin exports ship in ``steps/data/mappings``; users write their own without
 code.
 
-:func:`import_exports` reads several exports into one brand: the profile of each is named
-or detected from its headers (:func:`detect_profile`), the records of all of them are put
+`import_exports` reads several exports into one brand: the profile of each is named
+or detected from its headers (`detect_profile`), the records of all of them are put
 together (accounts from the ids and names the exports carry), the references between them
 are resolved (orders naming streams and products, talent results naming products), and the
 brand declares which sections were provided and the dates each covers
-(:class:`~steps.domain.model.SectionCoverage`).  :func:`read_export` reads one export.
+(`SectionCoverage`).  `read_export` reads one export.
 
 An import reports what it could and could not map: columns no profile entry knows, fields
 no column provides, and every unreadable cell with its row and column.  Nothing is guessed:
@@ -28,7 +28,7 @@ no column provides, and every unreadable cell with its row and column.  Nothing 
   unless the profile declares ``decimal = ","`` (then ``1.234.567,89``); an ambiguous
   number (``1.234,56`` under the default) is an error naming its row and column;
 * a date-time format is checked when the profile loads (known directives, none twice, at
-  most :data:`MAX_FORMAT_LENGTH` characters);
+  most `MAX_FORMAT_LENGTH` characters);
 * a column derived from others (GPM, conversion rates, ROI, 客单价, an average watch time
   beside the total) is not stored: it is checked against the columns it is computed from,
   allowing for the rounding of every cell involved, and a mismatch is a warning naming its
@@ -40,7 +40,7 @@ no column provides, and every unreadable cell with its row and column.  Nothing 
 Excel files are read with limits checked before the work they bound: the unpacked size of
 the archive (and each member's compression ratio, against zip bombs), the number of columns
 of each row as it is read (the sheet's own ``dimension`` claim is ignored) and of rows.
-Every problem, a corrupt file included, is an :class:`InvalidDataError`.
+Every problem, a corrupt file included, is an `InvalidDataError`.
 """
 
 from __future__ import annotations
@@ -115,10 +115,10 @@ CELL_TYPES: Final = frozenset(
 MAX_ROWS: Final = 1_000_000
 #: The most columns an export row may have (live-session lists have a few dozen).
 MAX_COLUMNS: Final = 1_000
-#: The largest export file read (it is read whole): 512 MiB, ample for :data:`MAX_ROWS` rows.
+#: The largest export file read (it is read whole): 512 MiB, ample for `MAX_ROWS` rows.
 MAX_EXPORT_BYTES: Final = 512 * 1024**2
 #: The most an Excel file may unpack to (the sum of its archive members' sizes): 1 GiB,
-#: ample for :data:`MAX_ROWS` rows of a few dozen columns.
+#: ample for `MAX_ROWS` rows of a few dozen columns.
 MAX_EXCEL_UNPACKED_BYTES: Final = 1024**3
 #: The highest compression ratio of an Excel archive member over 1 MiB: sheets compress
 #: about 15 to 1; a zip bomb, a thousand to 1.
@@ -244,7 +244,7 @@ _FIELDS: Final[Mapping[Section, Mapping[str, FieldSpec]]] = {
     },
 }
 
-#: The fields an export may fill, whatever its section (see :func:`section_fields`).
+#: The fields an export may fill, whatever its section (see `section_fields`).
 IMPORTABLE_FIELDS: Final = frozenset(f for fields in _FIELDS.values() for f in fields)
 
 #: What each section's rows must give: every entry is met by one of its alternatives (a
@@ -535,13 +535,13 @@ def _parse_prefer(
     return prefer
 
 
-#: The directives of :meth:`datetime.strptime` (``%%`` included).
+#: The directives of `datetime.strptime` (``%%`` included).
 _DIRECTIVES: Final = frozenset("aAwdbBmyYHIpMSfzZjUWcxXGuV%")
 
 
 def _format_problem(fmt: str) -> str | None:
     """Why ``fmt`` is not a date-time format a column can use (``None``: it is): longer than
-    :data:`MAX_FORMAT_LENGTH`, an unknown or unfinished directive, or a directive given
+    `MAX_FORMAT_LENGTH`, an unknown or unfinished directive, or a directive given
     twice (``%c``, ``%x`` and ``%X`` count as the directives they stand for)."""
     if len(fmt) > MAX_FORMAT_LENGTH:
         return f"must be at most {MAX_FORMAT_LENGTH} characters, got {len(fmt)}"
@@ -568,7 +568,7 @@ def _format_problem(fmt: str) -> str | None:
 
 
 _NUMBER_TYPES: Final = ("count", "money", "rate", "duration", "per_viewer_duration")
-#: The cell types of each kind of field (``number`` fields: see :func:`_type_mismatch`).
+#: The cell types of each kind of field (``number`` fields: see `_type_mismatch`).
 _KIND_TYPES: Final = {
     "text": ("text",),
     "datetime": ("datetime",),
@@ -711,11 +711,11 @@ def detect_profile(
 ) -> tuple[MappingProfile, Detection]:
     """The profile that reads an export with this ``header``: of the profiles whose every
     required field has a column, the one with the largest share of its fields present,
-    provided it leads every other by at least :data:`DETECTION_MARGIN`.  When the profiles
+    provided it leads every other by at least `DETECTION_MARGIN`.  When the profiles
     that fit about as well are one export of several platforms, the one of ``platform``
     (the platform of the other exports of a bundle) is taken.
 
-    Raises :class:`InvalidDataError` when no profile can read the export (naming the best
+    Raises `InvalidDataError` when no profile can read the export (naming the best
     and what it lacks) or when several fit about as well (naming them all: name one with
     ``--profile FILE=NAME``)."""
     present = {h.strip() for h in header}
@@ -913,7 +913,7 @@ def _numeric(cell: object, rule: ColumnRule, decimal: str) -> tuple[Decimal, Dec
 
 
 def _value(cell: object, rule: ColumnRule, decimal: str = ".") -> Decimal:
-    """:func:`_numeric` without the rounding's width: the path every numeric cell of an
+    """`_numeric` without the rounding's width: the path every numeric cell of an
     import takes."""
     kind = rule.type
     if kind == "rate":
@@ -1069,7 +1069,7 @@ class ImportReport:
 
     ``mapped`` is each column read → the field it filled; ``ignored`` each column that
     could fill a field another column filled instead → that column (the profile prefers
-    it, see :attr:`MappingProfile.prefer`); ``checked`` each derived column → what it was
+    it, see `MappingProfile.prefer`); ``checked`` each derived column → what it was
     checked against; ``unchecked`` each derived column that could not be checked → why.
     ``missing_fields`` are the fields the profile knows that no column of the export
     gives.  ``rows`` counts the rows read into records, ``skipped`` the rows left out by
@@ -1170,7 +1170,7 @@ class ImportResult:
 @attrs.frozen
 class ExportFile:
     """An export to import: its path, the profile that reads it (``None``: detected from
-    its headers among the candidates :func:`import_exports` is given) and the dates it
+    its headers among the candidates `import_exports` is given) and the dates it
     covers, when known (``None``: the dates of its records)."""
 
     path: str | Path
@@ -1224,7 +1224,7 @@ def _read_table(path: Path) -> tuple[list[str], Rows]:
 def _csv_rows(reader: Any, source: str) -> Rows:
     """``(line, row)`` of each CSV row, ``line`` the physical line the row starts on; a
     malformed row (a cell longer than the csv module's field size limit) raises
-    :class:`InvalidDataError` with its line."""
+    `InvalidDataError` with its line."""
     ended = 0  # the line the previous row ended on
     while True:
         try:
@@ -1251,8 +1251,8 @@ def _excel_problem(error: BaseException) -> str:
 
 def _check_archive(raw: bytes, source: str) -> None:
     """Refuse, before any member is unpacked, an archive that is not a zip file or unpacks
-    to more than :data:`MAX_EXCEL_UNPACKED_BYTES` or has a member compressed more than
-    :data:`MAX_EXCEL_RATIO` to 1.  (:mod:`zipfile` then reads no member beyond the size it
+    to more than `MAX_EXCEL_UNPACKED_BYTES` or has a member compressed more than
+    `MAX_EXCEL_RATIO` to 1.  (`zipfile` then reads no member beyond the size it
     declares: the bytes actually unpacked are capped too.)"""
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
@@ -1320,9 +1320,9 @@ def _read_excel(raw: bytes, source: str) -> tuple[list[str], Rows]:
 
 
 def _sheet_rows(rows: Iterator[tuple[object, ...]], source: str) -> Rows:
-    """``(row number, cells)`` of each sheet row; a row of more than :data:`MAX_COLUMNS`
+    """``(row number, cells)`` of each sheet row; a row of more than `MAX_COLUMNS`
     cells, or any error of the spreadsheet library while reading, raises
-    :class:`InvalidDataError`."""
+    `InvalidDataError`."""
     number = 0
     while True:
         try:
@@ -1599,7 +1599,7 @@ def _plan(
     profile: MappingProfile,
     fallbacks: Counter[tuple[str, str]],
 ) -> list[_Column]:
-    """The columns of an export as :func:`_read_row` reads them, each with its reader made
+    """The columns of an export as `_read_row` reads them, each with its reader made
     once (per file, not per cell)."""
     specs = _FIELDS[profile.section]
     plan = []
@@ -2458,7 +2458,7 @@ def import_exports(
     campaigns, in any order and any number of each) into one brand.
 
     An export given without a profile is read with the one of ``profiles`` (by default
-    the bundled ones, :func:`builtin_profiles`) that :func:`detect_profile` finds for its
+    the bundled ones, `builtin_profiles`) that `detect_profile` finds for its
     header.  The brand's accounts are made from the ids and names the exports carry; its
     ``coverage`` lists the section of every export with the dates it covers, so that a
     section no export filled is "not provided" and an export without rows makes its
@@ -2466,7 +2466,7 @@ def import_exports(
     does not resolve is left out of its record and reported in its export's report (a
     warning; with ``strict``, warnings are errors).
 
-    Raises :class:`InvalidDataError` with every problem of every export (each naming its
+    Raises `InvalidDataError` with every problem of every export (each naming its
     file when there are several).
     """
     candidates = list((profiles if profiles is not None else builtin_profiles()).values())
@@ -2520,13 +2520,13 @@ def read_export(
     category: str,
     period: tuple[date, date] | None = None,
 ) -> ImportResult:
-    """Read one export into a one-brand :class:`Dataset` whose coverage lists the
-    profile's section (see :func:`import_exports`, which reads several).
+    """Read one export into a one-brand `Dataset` whose coverage lists the
+    profile's section (see `import_exports`, which reads several).
 
-    Raises :class:`InvalidDataError` listing every unreadable cell (``rows[3].观看人数``,
+    Raises `InvalidDataError` listing every unreadable cell (``rows[3].观看人数``,
     with the file's line), every required field no column provides, and every field two
     columns of the export fill without the profile saying which to read; after
-    :data:`~steps.domain.errors.MAX_PROBLEMS` problems the reading stops.
+    `MAX_PROBLEMS` problems the reading stops.
     """
     result = import_exports(
         [ExportFile(path, profile, period)],

@@ -1,18 +1,18 @@
 """Reading and writing dataset files: JSON (one document) and JSON Lines (one record a line).
 
-JSON::
+JSON:
 
     {"schema_version": "1.0", "brands": [{...brand...}, ...]}
 
 JSON Lines: a header line, then records.  Each record names its kind; every record but a
-brand names its brand, so a large file streams in any order of brands::
+brand names its brand, so a large file streams in any order of brands:
 
     {"record": "header", "schema_version": "1.0"}
     {"record": "brand", "brand_id": "b1", "name": "...", "category": "..."}
     {"record": "account", "brand_id": "b1", "account_id": "a1", ...}
     {"record": "stream", "brand_id": "b1", "stream_id": "s1", ...}
 
-Writes go through :func:`steps.io.output.open_output`: atomic for a regular file (a
+Writes go through `steps.io.output.open_output`: atomic for a regular file (a
 temporary file beside the target, then a rename, so a reader or an interrupted run sees the
 old file or the new one, never half of one), direct into a special file such as a pipe.
 """
@@ -72,7 +72,7 @@ RECORD_FIELDS: Final = {
 
 
 def read_capped(path: str | os.PathLike[str], limit: int) -> bytes:
-    """The bytes of ``path``, refused with :class:`InvalidDataError` when there are more than
+    """The bytes of ``path``, refused with `InvalidDataError` when there are more than
     ``limit``.  The cap counts the bytes actually read, never trusting the size the file
     system reports (a device such as ``/dev/zero``, a ``/proc`` file or a named pipe reports
     0): at most ``limit + 1`` bytes are ever read.  A regular file whose reported size is
@@ -124,7 +124,7 @@ def parse_json_file(raw: bytes, source: str) -> Any:
     """The JSON document in ``raw`` (a whole file's bytes), for the loaders of small JSON
     files (benchmark profiles, peers files): UTF-8, no ``NaN``, no key given twice in one
     object, no string holding a lone surrogate; anything else raises
-    :class:`InvalidDataError` with one problem."""
+    `InvalidDataError` with one problem."""
     try:
         document = _parse_json(raw.decode("utf-8"))
     except UnicodeDecodeError as error:
@@ -176,7 +176,7 @@ def _check_version(document: object, where: str) -> list[Problem]:
 
 
 def loads(text: str | bytes, *, source: str | None = None) -> Dataset:
-    """Parse one JSON document into a :class:`Dataset`."""
+    """Parse one JSON document into a `Dataset`."""
     try:
         if isinstance(text, bytes):
             text = text.decode("utf-8")
@@ -220,10 +220,10 @@ HEADER_KEYS: Final = frozenset({"record", "schema_version"})
 
 
 def load_jsonl(stream: IO[bytes] | IO[str], *, source: str | None = None) -> Dataset:
-    """Parse a JSON Lines dataset (header line, then records) into a :class:`Dataset`.
+    """Parse a JSON Lines dataset (header line, then records) into a `Dataset`.
 
     ``stream`` is a binary stream (a file opened with ``"rb"``) or a text one.  Problems
-    beyond :data:`~steps.domain.errors.MAX_PROBLEMS` stop the reading.
+    beyond `MAX_PROBLEMS` stop the reading.
     """
     if not callable(getattr(stream, "readline", None)):
         raise TypeError(
@@ -393,7 +393,7 @@ def _format_of(path: Path) -> str:
 def load(path: str | os.PathLike[str]) -> Dataset:
     """Load a dataset from a ``.json`` or ``.jsonl`` file.
 
-    Raises :class:`~steps.domain.errors.InvalidDataError` listing every problem, each with
+    Raises `InvalidDataError` listing every problem, each with
     its path (and line, for JSON Lines); never a bare parsing or type error.
     """
     file = Path(path)
@@ -437,9 +437,9 @@ def _line(record: dict[str, Any]) -> str:
 def atomic_writer(
     path: str | os.PathLike[str], *, inputs: Iterable[str | os.PathLike[str] | None] = ()
 ) -> Iterator[IO[str]]:
-    """Open ``path`` for writing through :func:`steps.io.output.open_output`: a regular file
+    """Open ``path`` for writing through `steps.io.output.open_output`: a regular file
     is replaced atomically (on failure it is untouched), a special file is written directly,
-    a symbolic link is followed; :class:`~steps.io.output.OutputError` for a target that
+    a symbolic link is followed; `OutputError` for a target that
     cannot be written or is the same file as one of ``inputs``."""
     with open_output(path, inputs=inputs) as stream:
         yield stream

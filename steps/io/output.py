@@ -1,4 +1,4 @@
-"""The one output writer: every file steps writes goes through :func:`open_output`.
+"""The one output writer: every file steps writes goes through `open_output`.
 
 What a target path names decides how it is written:
 
@@ -11,11 +11,11 @@ What a target path names decides how it is written:
 * a symbolic link is followed: its target is written (atomically when it is a regular
   file), the link stays a link;
 * a directory, a socket, a path whose parent is not a folder, and a path that is the same
-  file as one of the command's inputs are refused with an :class:`OutputError` before
+  file as one of the command's inputs are refused with an `OutputError` before
   anything is written.
 
-:func:`check_output` runs the same checks up front, so that a command can refuse a target
-before it does any work.  A failure to write is one :class:`OutputError` whose message names
+`check_output` runs the same checks up front, so that a command can refuse a target
+before it does any work.  A failure to write is one `OutputError` whose message names
 the target and the reason (``cannot write 'out/scores.json': is a directory``).  When the
 final rename itself fails, the complete output is kept in its temporary file, which the
 error names: what was computed is not lost.
@@ -83,12 +83,12 @@ def check_output(
     *,
     inputs: Iterable[str | os.PathLike[str] | None] = (),
 ) -> Path:
-    """Refuse, before any work is done, a target :func:`open_output` could not write.
+    """Refuse, before any work is done, a target `open_output` could not write.
 
     Returns the path that will be written: ``path`` with its symbolic links resolved.
-    Raises :class:`OutputError` for a directory, a socket, a target that is the same file as
+    Raises `OutputError` for a directory, a socket, a target that is the same file as
     one of ``inputs``, a parent that is not a folder, or a folder the process cannot write
-    in (checked with :func:`os.access`, so a read-only file system counts too).
+    in (checked with `os.access`, so a read-only file system counts too).
     """
     if not os.fspath(path):
         raise OutputError(path, "no file name given")

@@ -1,6 +1,6 @@
 """The built-in scorers, each a plugin module registered exactly like a third-party plugin.
 
-:func:`steps.scoring.plugins.make_plugin_manager` imports each module named here lazily (never
+`steps.scoring.plugins.make_plugin_manager` imports each module named here lazily (never
 at ``import steps``) and registers it under its module name, so a built-in can be blocked like
 any other plugin (``STEPS_BLOCK_PLUGINS=steps.plugins.trust``).  To add a built-in, write a
 module with a ``@steps.hookimpl def steps_register_scorers(register)`` and append its name.

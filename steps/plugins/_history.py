@@ -2,15 +2,15 @@
 scorers): the buyers of the stream's paid orders in the order details, and the warm-up
 videos linked to it.
 
-Both are computed once per brand (:meth:`TableCatalog.memo
-<steps.scoring.batch.TableCatalog.memo>`: a run reads each brand's orders once, whatever the
-number of chunks and scorers) and laid out per row once per table (:meth:`TableBrands.memo
-<steps.scoring.batch.TableBrands.memo>`), so STAGE and the Douyin scorer share them.
+Both are computed once per brand (`TableCatalog.memo`: a run reads each brand's orders once,
+whatever the
+number of chunks and scorers) and laid out per row once per table (`TableBrands.memo`), so STAGE
+and the Douyin scorer share them.
 
 *Returning* and *new* are relative to the order details provided: a buyer is returning in a
 stream when the details hold a paid order of theirs with the brand placed before their
 first order in that stream.  A buyer who bought before the details begin looks new, so a
-stream's buyers are split only where the details reach at least :data:`LOOKBACK_DAYS`
+stream's buyers are split only where the details reach at least `LOOKBACK_DAYS`
 before the stream (the start of the orders' declared coverage, else the earliest order).
 """
 
@@ -75,7 +75,7 @@ class StreamOrders:
     new_products: frozenset[str]
     returning_products: frozenset[str]
     #: Paid orders naming a product, and of those, orders of a product the same buyer had
-    #: bought from the brand within :data:`FATIGUE_DAYS` before.
+    #: bought from the brand within `FATIGUE_DAYS` before.
     product_orders: int
     repeat_product_orders: int
     #: Distinct buyers with a paid order recording its traffic source, and of those, buyers
@@ -102,7 +102,7 @@ def _history_start(brand: Brand, section: Section, days: Sequence[int]) -> int |
 
 
 def brand_orders(brand: Brand) -> BrandOrders:
-    """The brand's paid orders by stream (:class:`StreamOrders`), from its order details."""
+    """The brand's paid orders by stream (`StreamOrders`), from its order details."""
     start = _history_start(
         brand, Section.ORDERS, [o.placed_at.date().toordinal() for o in brand.orders]
     )
@@ -155,7 +155,7 @@ def _stream_orders(
     )
 
 
-#: The per-row columns of :func:`order_columns`.
+#: The per-row columns of `order_columns`.
 ORDER_COLUMNS: Final = (
     "buyers",
     "new_buyers",
@@ -196,11 +196,11 @@ def _by_brand(c: StreamColumns) -> list[tuple[int, npt.NDArray[np.intp]]]:
 
 
 def order_columns(c: StreamColumns) -> tuple[dict[str, IntArray], BoolArray, BoolArray]:
-    """Per row, from the stream's paid orders (:class:`StreamOrders`): the counts of
-    :data:`ORDER_COLUMNS` (``new_products`` and ``returning_products`` are how many distinct
+    """Per row, from the stream's paid orders (`StreamOrders`): the counts of
+    `ORDER_COLUMNS` (``new_products`` and ``returning_products`` are how many distinct
     products new and returning buyers bought, ``split_products`` how many only one of the
     two groups bought, ``bought_products`` how many either bought), where the brand's
-    order details were provided, and where they reach :data:`LOOKBACK_DAYS` before the
+    order details were provided, and where they reach `LOOKBACK_DAYS` before the
     stream (new and returning buyers are told apart only there)."""
 
     def compute() -> tuple[dict[str, IntArray], BoolArray, BoolArray]:
@@ -279,7 +279,7 @@ def brand_videos(brand: Brand) -> BrandVideos:
 
 def preheat_days(c: StreamColumns) -> tuple[npt.NDArray[np.float64], BoolArray]:
     """Per row, on how many distinct days (in the stream's own UTC offset) videos linked to
-    the stream were posted in the :data:`PREHEAT_DAYS` days before it started; available
+    the stream were posted in the `PREHEAT_DAYS` days before it started; available
     where the brand provided short videos and links videos to streams, and the videos'
     declared coverage (when dated) starts early enough."""
 

@@ -1,14 +1,14 @@
 """Shared machinery of the built-in STAGE, Douyin-interest and trust scorers (private).
 
-* :func:`linear` builds an indicator's default benchmarks for every platform the built-ins
+* `linear` builds an indicator's default benchmarks for every platform the built-ins
   ship defaults for (``"kuaishou"``, ``"douyin"`` and ``"*"``), each with its source;
-* :func:`per_component_recommendations` turns the weakest indicator of each component into
+* `per_component_recommendations` turns the weakest indicator of each component into
   a concrete recommendation, with a data-derived detail where the scorer supplies one, in
   the context's language (the sentences are in the message catalogue);
-* :func:`money` shows an amount the way details quote it;
-* :func:`article`, :func:`published` and :func:`assumption` say where an indicator comes from
-  (:class:`~steps.scoring.indicators.Provenance`);
-* :func:`indicator_table` renders the Markdown table the scorer pages document.
+* `money` shows an amount the way details quote it;
+* `article`, `published` and `assumption` say where an indicator comes from
+  (`Provenance`);
+* `indicator_table` renders the Markdown table the scorer pages document.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def linear(
     kuaishou: Spec | None = None,
     douyin: Spec | None = None,
 ) -> Mapping[str, Benchmark]:
-    """Default benchmarks for every platform in :data:`PLATFORMS`: ``(floor, target,
+    """Default benchmarks for every platform in `PLATFORMS`: ``(floor, target,
     source)`` for any platform, overridden for Kuaishou or Douyin where they differ."""
     star = LinearBenchmark(floor, target, source)
     return MappingProxyType(
@@ -171,10 +171,10 @@ def per_component_recommendations(
     benchmark_of: Callable[[Indicator[S]], Benchmark],
 ) -> list[Recommendation]:
     """For each component, its weakest available indicator scoring below
-    :data:`~steps.scoring.base.ADVICE_THRESHOLD` becomes a recommendation: where the
+    `ADVICE_THRESHOLD` becomes a recommendation: where the
     indicator stands against its target (``benchmark_of`` gives the benchmark), a detail
     from the data (``details[indicator key]``) and the indicator's advice
-    (:meth:`~steps.scoring.base.MethodologyScorer.advice_for`), in ``language``.  Ordered by
+    (`advice_for`), in ``language``.  Ordered by
     the points the fix could add to the card, at most ``limit`` (``None``: all)."""
     definitions = {(c.key, i.key): i for c in components for i in c.indicators}
     advice: dict[tuple[str, str], str] = {}
@@ -223,8 +223,8 @@ def per_component_recommendations(
 
 
 class PerComponentAdvice(MethodologyScorer[S]):
-    """A methodology whose recommendations are :func:`per_component_recommendations`: one
-    per weak component, with the sentences of :attr:`details` from the data."""
+    """A methodology whose recommendations are `per_component_recommendations`: one
+    per weak component, with the sentences of `details` from the data."""
 
     #: The detail of each indicator's recommendation, by indicator key (none: no detail).
     details: ClassVar[Mapping[str, Detail[Any]]] = MappingProxyType({})

@@ -10,7 +10,7 @@ says Douyin's interest e-commerce stresses (「强调对公共领域流量的运
   (short videos per week);
 * ``funnel``: the stream funnel exposure → entry → product exposure → click → order created →
   paid, step by step, and its overall conversion, the product of the step rates
-  (:func:`funnel_rates`);
+  (`funnel_rates`);
 * ``demand``: hidden demand found (「发现用户隐藏的消费需求」): the stream's buyers new to the
   brand, and those who did not come from the private domain, from the order details.
 
@@ -23,9 +23,8 @@ talents).  Each is measured the FACT+ way (May 2022): its share of GMV, its cont
 are Douyin's published frameworks, not the article's (the sources are on
 ``docs/sources.md``).
 
-Every indicator says where it comes from (:attr:`Indicator.provenance
-<steps.scoring.indicators.Indicator.provenance>`) and reads only the sections of data the
-brand provided: a share of GMV needs both the streams and the talent collaborations.
+Every indicator says where it comes from (`Indicator.provenance`) and reads only the sections of
+data the brand provided: a share of GMV needs both the streams and the talent collaborations.
 
 Advice and details are the ``douyin-interest.*`` and ``douyin-interest-brand.*`` messages of
 ``steps/data/messages``, written in the context's language.
@@ -105,7 +104,7 @@ _STEP_INDICATORS: Mapping[str, str] = {
 
 
 def funnel_rates(c: StreamColumns) -> dict[str, Measured]:
-    """The five step rates of every row, by step key (:data:`FUNNEL_STEPS`): each is
+    """The five step rates of every row, by step key (`FUNNEL_STEPS`): each is
     ``numerator / denominator``, not available where either is not recorded or the
     denominator is 0.  They multiply to ``orders / exposure``, so the overall conversion
     decomposes like GMV."""

@@ -1,7 +1,7 @@
 """The built-in GMV identities (traditional, kuaishou, funnel, douyin-fact-plus) as a plugin.
 
 Registered like any third-party plugin, so ``STEPS_BLOCK_PLUGINS=steps.plugins.identities``
-removes them.  The identities themselves live in :mod:`steps.gmv.identities`.
+removes them.  The identities themselves live in `steps.gmv.identities`.
 """
 
 from __future__ import annotations

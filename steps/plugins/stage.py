@@ -17,9 +17,8 @@ One stream is judged on the five parts of the method as the source article descr
   on (rhythm), reservations, reserved viewers who came, the share of viewers in the first
   minutes.
 
-Every indicator says where it comes from (:attr:`Indicator.provenance
-<steps.scoring.indicators.Indicator.provenance>`): the article's phrase it implements, a
-published source, or our assumption; every default threshold says so in its source.
+Every indicator says where it comes from (`Indicator.provenance`): the article's phrase it
+implements, a published source, or our assumption; every default threshold says so in its source.
 
 Each card carries one recommendation per weak part for the next stream, with the numbers
 from this stream that justify it, in the context's language: the advice and the details are
@@ -89,7 +88,7 @@ _EXTRA_DTYPES: Final = {c.name: c.dtype for c in EXTRA_SCHEMA}
 
 
 # Every indicator is defined once, over the columns of a table of streams
-# (:class:`~steps.scoring.batch.StreamColumns`): a single stream is a table of one row.
+# (`StreamColumns`): a single stream is a table of one row.
 
 
 def _hours(c: StreamColumns) -> FloatArray:
@@ -316,7 +315,7 @@ def _preheat_rhythm(c: StreamColumns) -> Measured:
 def _extra_columns(
     table: StreamTable, catalog: TableCatalog
 ) -> tuple[dict[str, npt.NDArray[Any]], dict[str, BoolArray]]:
-    """The line-up and spend-pacing columns (:data:`~steps.columnar.table.EXTRA_SCHEMA`) of
+    """The line-up and spend-pacing columns (`EXTRA_SCHEMA`) of
     every row and, per column, where they are known: from the table for each group it
     holds, else built from the catalog's stream objects (for the rows whose streams the
     catalog holds; the other rows are not known, and a warning says why)."""

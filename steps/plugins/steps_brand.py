@@ -8,25 +8,25 @@ brands then usually turn to self-broadcast to deepen the operation, and that ear
 self-broadcast does better once the brand's distribution through talents reaches 100w+; it
 places the private domain and channel supply at no point of a brand's life (STEPS runs through
 all of it) and names no stages, weights or thresholds: those are this module's own, and say
-so (:data:`STAGE_THRESHOLDS`, :data:`STAGE_NAMES_PROVENANCE`, :data:`STAGE_WEIGHTS_PROVENANCE`).
+so (`STAGE_THRESHOLDS`, `STAGE_NAMES_PROVENANCE`, `STAGE_WEIGHTS_PROVENANCE`).
 
-:class:`StepsScorer` measures every pillar from several indicators over the brand's window;
-every indicator carries its :class:`~steps.scoring.indicators.Provenance` (the article's
+`StepsScorer` measures every pillar from several indicators over the brand's window;
+every indicator carries its `Provenance` (the article's
 words it implements, a published source cited on ``docs/sources.md``, or an assumption of
-ours).  It infers the lifecycle stage (:func:`infer_stage`, overridable with the option
-``steps.stage``), weighs the pillars by :data:`STAGE_WEIGHTS`, names the weakest pillar for
+ours).  It infers the lifecycle stage (`infer_stage`, overridable with the option
+``steps.stage``), weighs the pillars by `STAGE_WEIGHTS`, names the weakest pillar for
 the stage and builds the next move from the brand's own data.
 
 **Unknown is unknown.**  An indicator reads only the sections of data the brand provided
-(:meth:`Brand.provided <steps.domain.model.Brand.provided>`) and the fields recorded in them
+(`Brand.provided`) and the fields recorded in them
 (``None`` is unknown): an indicator whose inputs were not provided is not available, never 0
 or 100, and a pillar with no available indicator is not available.  A section provided and
 empty is a real zero (no talent collaborations provided: E is unknown; provided and empty: the
 brand sells nothing through talents).  Next moves come only from available indicators; a pillar
 that cannot be judged gets a request for the export that would let it be judged.
 
-Weekly rates use the dates the streams cover (their :class:`SectionCoverage
-<steps.domain.model.SectionCoverage>` within the brand's window, each end falling back to the
+Weekly rates use the dates the streams cover (their `SectionCoverage` within the brand's window,
+each end falling back to the
 window's, then to the first or last stream; at least one week).  Money is shown in yuan.  Every
 sentence (advice, next moves, the stage's evidence and reason, the repurchase note) is a
 ``steps.*`` message of ``steps/data/messages``, written in the context's language.
@@ -223,7 +223,7 @@ class SelfBroadcastHistory:
 
     ``known``: ``start`` is when self-broadcast began (the opening date of an account that
     streams).  Otherwise ``start`` is only the first stream the data holds, and the brand has
-    self-broadcast for *at least* :attr:`weeks`."""
+    self-broadcast for *at least* `weeks`."""
 
     start: date
     end: date
@@ -266,7 +266,7 @@ class BrandFacts:
     @cached_property
     def talent_gmv_fen(self) -> int | None:
         """GMV through talents over the collaborations provided, ``None`` when they were not:
-        the brand's distribution level (100w+ is :data:`HUNDRED_W_FEN`)."""
+        the brand's distribution level (100w+ is `HUNDRED_W_FEN`)."""
         if not self.provided(Section.TALENT_COLLABS):
             return None
         return metrics.talent_gmv_fen(self.brand)
@@ -297,7 +297,7 @@ class BrandFacts:
 
     @cached_property
     def weeks(self) -> float | None:
-        """Weeks of :attr:`span` (at least one)."""
+        """Weeks of `span` (at least one)."""
         return _weeks(self.span)
 
     @cached_property
@@ -361,7 +361,7 @@ class BrandFacts:
 
     @cached_property
     def buyer_orders(self) -> dict[str, tuple[Order, ...]]:
-        """Each distinct buyer's paid orders in :attr:`order_window`, in time order."""
+        """Each distinct buyer's paid orders in `order_window`, in time order."""
         if not self.provided(Section.ORDERS):
             return {}
         grouped: dict[str, list[Order]] = defaultdict(list)
@@ -438,7 +438,7 @@ class BrandFacts:
 
     @cached_property
     def talent_hits(self) -> tuple[str, ...]:
-        """The products that sold best through talents (at most :data:`TALENT_HITS`)."""
+        """The products that sold best through talents (at most `TALENT_HITS`)."""
         ranked = sorted(
             ((gmv, pid) for pid, gmv in self.talent_product_gmv.items() if gmv > 0),
             key=lambda item: (-item[0], item[1]),
@@ -510,7 +510,7 @@ _FACTS_CACHE: dict[int, tuple[Brand, BrandFacts]] = {}
 
 
 def brand_facts(brand: Brand) -> BrandFacts:
-    """The (cached) :class:`BrandFacts` of ``brand``."""
+    """The (cached) `BrandFacts` of ``brand``."""
     entry = _FACTS_CACHE.get(id(brand))
     if entry is not None and entry[0] is brand:
         return entry[1]
@@ -2074,7 +2074,7 @@ def _evidence(facts: BrandFacts, language: str) -> str:
 
 
 def infer_stage(brand: Brand, language: str = "en") -> StageInference:
-    """Infer the lifecycle stage from the data by :data:`STAGE_RULE`; the evidence and the
+    """Infer the lifecycle stage from the data by `STAGE_RULE`; the evidence and the
     reason are written in ``language``."""
     facts = brand_facts(brand)
     evidence = _evidence(facts, language)
@@ -2153,7 +2153,7 @@ def weakest_pillar(
     components: Sequence[ComponentResult], weights: Mapping[str, float]
 ) -> ComponentResult | None:
     """The weakest pillar for the stage: the lowest-scoring available pillar among those the
-    stage weighs at :data:`FOCUS_WEIGHT` or more (ties: the heavier pillar, then the
+    stage weighs at `FOCUS_WEIGHT` or more (ties: the heavier pillar, then the
     acronym's order); among all available pillars when none of those is available.
     ``None`` when no pillar is available."""
     order = {key: i for i, key in enumerate(PILLARS)}
@@ -2194,7 +2194,7 @@ def _value_text(value: float, unit: str, language: str) -> str:
 
 
 class _MoveFacts:
-    """The data a next move quotes, computed on demand from :class:`BrandFacts`, as text in
+    """The data a next move quotes, computed on demand from `BrandFacts`, as text in
     ``language``."""
 
     def __init__(self, facts: BrandFacts, language: str) -> None:
@@ -2308,7 +2308,7 @@ class _MoveFacts:
         return {name: getattr(self, name) for name in _MOVE_FACTS}
 
 
-#: The facts of :class:`_MoveFacts` the ``steps.<indicator>.situation`` and ``.move``
+#: The facts of `_MoveFacts` the ``steps.<indicator>.situation`` and ``.move``
 #: messages may quote, besides the indicator's ``{value}`` and ``{benchmark}``.
 _MOVE_FACTS = (
     "heroes",
@@ -2421,7 +2421,7 @@ def _weakest_indicator(component: ComponentResult) -> IndicatorResult | None:
 
 def _missing_sections(facts: BrandFacts, component: ComponentResult) -> list[Section]:
     """The fewest sections not provided that would make one of the pillar's indicators
-    measurable (every such set of that size, merged), in the order of :class:`Section`;
+    measurable (every such set of that size, merged), in the order of `Section`;
     empty when every section the pillar reads was provided."""
     wanted: list[set[Section]] = []
     for result in component.indicators:
@@ -2465,7 +2465,7 @@ def _capitalise(text: str) -> str:
 
 def _repurchase_basis(facts: BrandFacts, language: str) -> str | None:
     """The card's note on repurchase: the definition, the dates and how many buyers it rests
-    on (fewer than :data:`CONFIDENT_BUYERS`: said to lower the confidence)."""
+    on (fewer than `CONFIDENT_BUYERS`: said to lower the confidence)."""
     window = facts.order_window
     if not facts.provided(Section.ORDERS):
         return None
@@ -2766,7 +2766,7 @@ def _score_text(value: float | None) -> str:
 
 def worked_example(brands: Iterable[Brand], context: ScoringContext | None = None) -> str:
     """Markdown: each brand's stage (with its evidence), pillar scores, overall score,
-    weakest pillar and next move, as :class:`StepsScorer` computes them."""
+    weakest pillar and next move, as `StepsScorer` computes them."""
     scorer = StepsScorer()
     context = context if context is not None else ScoringContext()
     lines: list[str] = []

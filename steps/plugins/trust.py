@@ -2,7 +2,7 @@
 
 Kuaishou builds trust between platform, merchant and buyer, as the source article describes
 it (see ``docs/scorers/trust.md``).  This scorer reads the brand's trust signals
-(:class:`~steps.domain.model.TrustSignal`), its fan groups and its own streams and orders:
+(`TrustSignal`), its fan groups and its own streams and orders:
 
 * ``promises``: service promises (服务承诺): trust-buy (信任购) enrolment, IP protection, and,
   where the category calls for them, official jewellery appraisal (真宝仓) and the 180-day
@@ -112,7 +112,7 @@ def signal_value(brand: Brand, kind: TrustSignalKind) -> float | None:
 
 def applies(brand: Brand, kind: TrustSignalKind) -> bool:
     """Whether a category-specific promise applies: the brand's category names it (see
-    :data:`CATEGORY_WORDS`) or the brand records the signal.  Other kinds always apply."""
+    `CATEGORY_WORDS`) or the brand records the signal.  Other kinds always apply."""
     words = CATEGORY_WORDS.get(kind)
     if words is None:
         return True

@@ -3,7 +3,7 @@
 Data (a brand name, an id, a column header, a plugin's message) may hold control characters:
 an escape sequence that recolours or clears the terminal, moves the cursor, rewrites the
 window title or hides what follows; a carriage return that overwrites the line it is on.
-Every piece of text steps prints for people goes through :func:`escape_control`, which
+Every piece of text steps prints for people goes through `escape_control`, which
 shows such characters as visible escapes (``\\x1b``) instead of sending them.
 """
 

@@ -1,6 +1,5 @@
 """One self-contained HTML report per dataset: STEPS, Douyin interest, trust, GMV, STAGE.
 
-::
 
     from steps.report.html import build_report, write_report
     write_report("report.html", dataset, lang="zh")       # or: steps report FILE -o report.html
@@ -34,11 +33,11 @@ chart; a GMV attribution that cannot be computed says why.
 
 Why Plotly: it is actively maintained, has radar charts (``Scatterpolar``) and waterfall
 charts (``go.Waterfall``) built in, and ships its whole JavaScript bundle inside the Python
-package (:func:`plotly.offline.get_plotlyjs`), so the report embeds it once and opens offline
+package (`plotly.offline.get_plotlyjs`), so the report embeds it once and opens offline
 from a file: no CDN, no server, no network.
 
 Safety.  Every string that comes from the data or from a plugin (brand, account and product
-names, ids, recommendation texts, indicator names) is escaped with :func:`html.escape`, in
+names, ids, recommendation texts, indicator names) is escaped with `html.escape`, in
 the page and in chart labels (Plotly renders ``&lt;`` as ``<``, so a brand named
 ``<script>`` shows as text).  The chart data is JSON inside a ``<script
 type="application/json">`` block with ``<``, ``>``, ``&``, U+2028 and U+2029 written as
@@ -732,7 +731,7 @@ def _trend_figure(series: Trend, words: _Words) -> Any:
 
 @attrs.frozen
 class ReportSummary:
-    """What :func:`write_report` wrote."""
+    """What `write_report` wrote."""
 
     path: str
     brands: int
@@ -1080,7 +1079,7 @@ def _trend_section(
     by: Literal["week", "month"] | None,
 ) -> str:
     """GMV per period as a chart, and a table of GMV, its change, the factors and the
-    STEPS pillars per period (:func:`steps.gmv.trends.trend`)."""
+    STEPS pillars per period (`steps.gmv.trends.trend`)."""
     from steps.gmv.scope import streams_by_platform
     from steps.gmv.text import (
         factor_name,
@@ -1565,7 +1564,7 @@ def _run_scorers(
     dataset: Dataset, brands: Sequence[str] | None, host: PluginHost | None, lang: Lang
 ) -> ScoreResults:
     """Run every installed scorer on the chosen brands, explaining in ``lang``: those of
-    :data:`BRAND_SCORERS` and :data:`STREAM_SCORERS` have sections of their own, every
+    `BRAND_SCORERS` and `STREAM_SCORERS` have sections of their own, every
     other one a generic section."""
     from steps.domain.model import Dataset as _Dataset
     from steps.scoring.contract import ScoringContext
@@ -1598,7 +1597,7 @@ def build_report(
         lang: ``"en"`` or ``"zh"``: the language of every label.
         periods: the two periods of the GMV attribution (inclusive dates), the same for
             every brand; by default each brand's window split in halves
-            (:func:`default_periods`).
+            (`default_periods`).
         brands: brand ids to include (default: all, in dataset order).
         host: the plugin host to run scorers from (default: the process-wide one).
         source: a name for the data (e.g. the file name), shown in the header.
@@ -1716,7 +1715,7 @@ def write_report(
     source: str | None = None,
     trend_by: Literal["week", "month"] | None = None,
 ) -> ReportSummary:
-    """Build the report (see :func:`build_report`) and write it to ``path`` atomically."""
+    """Build the report (see `build_report`) and write it to ``path`` atomically."""
     from steps.io.files import atomic_writer
 
     if results is None:

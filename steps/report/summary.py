@@ -113,7 +113,7 @@ def coverage_lines(brand: Brand, *, lang: str = "en") -> list[str]:
 
 
 def brand_summary_lines(brand: Brand, *, lang: str = "en") -> list[str]:
-    """The lines of :func:`brand_summary`: a headline, then indented details: GMV by who
+    """The lines of `brand_summary`: a headline, then indented details: GMV by who
     sold it, the accounts, streams and the orders the streams count, what the data covers,
     and the brand's repurchase, private-domain and paid-traffic figures."""
     own = metrics.self_broadcast_gmv_fen(brand)

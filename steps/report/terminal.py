@@ -1,10 +1,10 @@
 """What ``steps score`` and ``steps demo`` draw on a terminal: rich tables with score bars
 coloured by band, and a transient progress display on stderr.
 
-Whether a stream gets this or the plain text of :mod:`steps.report.text` is decided here, once:
-see :func:`console_for`.  Every piece of data goes through :class:`rich.text.Text` (never
+Whether a stream gets this or the plain text of `steps.report.text` is decided here, once:
+see `console_for`.  Every piece of data goes through `rich.text.Text` (never
 console markup), so a brand named ``[red]x`` prints as itself, and control characters in the
-data are shown as escapes (:func:`steps.report.escape.escape_control`) rather than sent to
+data are shown as escapes (`steps.report.escape.escape_control`) rather than sent to
 the terminal.
 """
 
@@ -71,7 +71,7 @@ __all__ = [
 ]
 
 Color = Literal["auto", "always", "never"]
-#: ``advance(done, total)``: how far a :func:`phases` phase has got.
+#: ``advance(done, total)``: how far a `phases` phase has got.
 Advance = Callable[[int, int], None]
 COLOR_CHOICES: tuple[Color, ...] = ("auto", "always", "never")
 
@@ -96,7 +96,7 @@ def is_terminal(stream: IO[str]) -> bool:
 
 
 class _Console(Console):
-    """A console that lets a closed pipe surface as :class:`BrokenPipeError`, which the
+    """A console that lets a closed pipe surface as `BrokenPipeError`, which the
     command line treats as the reader having had enough (status 0); rich's own handling
     exits with status 1."""
 
@@ -149,7 +149,7 @@ def _clean(value: str) -> str:
 
 
 def _message(key: str, lang: str, /, **params: str | int | float | Text) -> Text:
-    """The message ``key`` filled with ``params`` as rich text: a :class:`Text` parameter
+    """The message ``key`` filled with ``params`` as rich text: a `Text` parameter
     keeps its style (a score in its band's colour) wherever the language's template puts
     it."""
     styled: list[Text] = []

@@ -1,6 +1,6 @@
 """Plain-text reports: the one-minute read of ``steps demo``, the side-by-side of ``steps
 compare`` and the rows of ``steps score``'s table.  Text only, so they read the same in a pipe,
-a file and a log; :mod:`steps.report.terminal` draws the same on a terminal with colour."""
+a file and a log; `steps.report.terminal` draws the same on a terminal with colour."""
 
 from __future__ import annotations
 
@@ -192,7 +192,7 @@ def stage_source(source: str | None, lang: str) -> str:
 
 def withheld_text(card: ScoreCard, lang: str) -> str:
     """What an output shows instead of a withheld score: "insufficient data — provide …"
-    in ``lang`` (:func:`steps.scoring.confidence.insufficient_text`)."""
+    in ``lang`` (`steps.scoring.confidence.insufficient_text`)."""
     return insufficient_text(card, lang)
 
 

@@ -1,10 +1,10 @@
 """Scoring: the scorer contract, explained score cards, plugins and the engine.
 
-Plugin authors need :data:`hookimpl`, the protocols (:class:`BrandScorer`,
-:class:`StreamScorer`), :class:`ScoreCard` and the indicator toolkit (:class:`Indicator`,
-:class:`Component`, :class:`LinearBenchmark`, :class:`PeerBenchmark`, :func:`evaluate`).
-Users need :func:`score` and :class:`ScoreResults`; embedders build their own
-:class:`PluginHost` from :func:`make_plugin_manager`.  Importing this package imports no
+Plugin authors need `hookimpl`, the protocols (`BrandScorer`,
+`StreamScorer`), `ScoreCard` and the indicator toolkit (`Indicator`,
+`Component`, `LinearBenchmark`, `PeerBenchmark`, `evaluate`).
+Users need `score` and `ScoreResults`; embedders build their own
+`PluginHost` from `make_plugin_manager`.  Importing this package imports no
 plugin: plugins load on the first call that needs them.
 """
 

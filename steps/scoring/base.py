@@ -3,11 +3,11 @@
 A methodology scorer declares its components (each a tuple of indicators with weights and
 default benchmarks); the base class measures, normalises, weighs and explains, and turns the
 weakest indicators into recommendations.  Built-in scorers use these bases; a third party
-may too, or implement the protocols of :mod:`steps.scoring.contract` directly.
+may too, or implement the protocols of `steps.scoring.contract` directly.
 
 Text follows ``context.language``: explanations come from the built-in catalogue, and an
 indicator's advice is the message ``"<scorer name>.<indicator key>.advice"`` of the scorer's
-catalogue (:attr:`MethodologyScorer.messages` in front of the built-in one) or, where the
+catalogue (`MethodologyScorer.messages` in front of the built-in one) or, where the
 catalogue has none, the indicator's inline ``advice``, as written.
 """
 
@@ -87,7 +87,7 @@ def move_text(
     return catalogue.text("core.move.then", language, status=status, advice=_lead(advice, language))
 
 
-#: The benchmarks :meth:`MethodologyScorer.next_moves` resolved for the subject it is
+#: The benchmarks `MethodologyScorer.next_moves` resolved for the subject it is
 #: advising, by indicator key (a move is built and then estimated: one lookup serves both).
 _RESOLVED: ContextVar[dict[str, Benchmark] | None] = ContextVar("steps_resolved", default=None)
 _DEFINITIONS: dict[int, tuple[object, dict[tuple[str, str], Indicator[Any]]]] = {}
@@ -114,7 +114,7 @@ def _component_weight(evaluation: Evaluation, key: str) -> float:
 
 
 class MethodologyScorer(ABC, Generic[S]):
-    """Shared machinery; subclass :class:`BrandMethodology` or :class:`StreamMethodology`."""
+    """Shared machinery; subclass `BrandMethodology` or `StreamMethodology`."""
 
     name: ClassVar[str]
     version: ClassVar[str]
@@ -127,7 +127,7 @@ class MethodologyScorer(ABC, Generic[S]):
     messages: ClassVar[Catalogue | None] = None
     #: The confidence below which the engine withholds a card's score (a number in [0, 1];
     #: ``None``: not declared, the built-in default applies).  The option
-    #: ``<scorer>.min_confidence`` overrides it; see :mod:`steps.scoring.confidence`.
+    #: ``<scorer>.min_confidence`` overrides it; see `steps.scoring.confidence`.
     min_confidence: ClassVar[float | None] = None
 
     @abstractmethod
@@ -143,11 +143,11 @@ class MethodologyScorer(ABC, Generic[S]):
         return {}
 
     def catalogue(self) -> Catalogue:
-        """:attr:`messages` in front of the built-in catalogue."""
+        """`messages` in front of the built-in catalogue."""
         return catalogue_for(self.messages)
 
     def message(self, key: str, language: str, /, **params: object) -> str:
-        """The message ``key`` of :meth:`catalogue` in ``language``, filled with ``params``."""
+        """The message ``key`` of `catalogue` in ``language``, filled with ``params``."""
         return self.catalogue().text(key, language, **params)
 
     def advice_for(self, indicator: Indicator[S], language: str) -> str:
@@ -175,7 +175,7 @@ class MethodologyScorer(ABC, Generic[S]):
     def peer_stage(self, subject: S, context: ScoringContext) -> str | None:
         """The brand's lifecycle stage for peer groups (``None``: not known, the peers of
         the brand's category and tier judge it): by default the ``stage`` note of
-        :meth:`notes` when it names a :class:`~steps.domain.enums.LifecycleStage` (the
+        `notes` when it names a `LifecycleStage` (the
         STEPS scorer notes it).  Asked once per card, and only when peers are given."""
         stage = self.notes(subject, context).get("stage")
         return stage if stage in _STAGES else None
@@ -200,7 +200,7 @@ class MethodologyScorer(ABC, Generic[S]):
 
     def _resolve(self, subject: S, indicator: Indicator[S], context: ScoringContext) -> Benchmark:
         """The benchmark the card judged ``indicator`` against (for the few indicators a
-        next move quotes), resolved once per move while :meth:`next_moves` runs."""
+        next move quotes), resolved once per move while `next_moves` runs."""
         memo = _RESOLVED.get()
         if memo is not None and indicator.key in memo:
             return memo[indicator.key]
@@ -215,15 +215,15 @@ class MethodologyScorer(ABC, Generic[S]):
 
     def _stake_base(self, subject: S) -> tuple[int | None, bool]:
         """The GMV a move's stake scales, in fen, and whether it is one stream's: the
-        brand's self-broadcast GMV over the next 30 days (:func:`stake.monthly_gmv_fen`)."""
+        brand's self-broadcast GMV over the next 30 days (`stake.monthly_gmv_fen`)."""
         return stake.monthly_gmv_fen(self._brand(subject)), False
 
     def next_moves(
         self, subject: S, evaluation: Evaluation, context: ScoringContext
     ) -> list[Recommendation]:
-        """The card's next moves: :meth:`recommendations`, each with its GMV at stake
-        (:mod:`steps.scoring.stake`), ranked by it (moves without an estimate last), no two
-        on the same indicator or with the same advice, at most :attr:`max_recommendations`.
+        """The card's next moves: `recommendations`, each with its GMV at stake
+        (`steps.scoring.stake`), ranked by it (moves without an estimate last), no two
+        on the same indicator or with the same advice, at most `max_recommendations`.
         Estimates are made for these few moves only."""
         token = _RESOLVED.set({})
         try:
@@ -289,7 +289,7 @@ class MethodologyScorer(ABC, Generic[S]):
         self, subject: S, evaluation: Evaluation, context: ScoringContext
     ) -> list[Recommendation]:
         """The candidate moves: the lowest-scoring indicators that have advice, weakest
-        first, weighted by how much of the card they could still add.  :meth:`next_moves`
+        first, weighted by how much of the card they could still add.  `next_moves`
         estimates, ranks and trims them."""
         components = {c.key: c for c in self.components(subject, context)}
         language = context.language

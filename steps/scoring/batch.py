@@ -1,18 +1,18 @@
-"""Columnar scoring: every stream of a :class:`~steps.columnar.StreamTable` at once, with numpy.
+"""Columnar scoring: every stream of a `StreamTable` at once, with numpy.
 
-A stream scorer may offer, besides ``score``, the optional method::
+A stream scorer may offer, besides ``score``, the optional method:
 
     def score_table(
         self, table: StreamTable, catalog: Dataset | TableCatalog, context: ScoringContext
     ) -> TableScores: ...
 
 which scores every row of ``table`` without building one object per stream
-(:class:`TableScorer`).  :func:`steps.scoring.engine.score_table` calls it when a scorer has
+(`TableScorer`).  `steps.scoring.engine.score_table` calls it when a scorer has
 it and scores the others one subject at a time, so third-party scorers keep working
 unchanged.  ``catalog`` holds the brands (accounts, products, short videos...): the
-``.catalog`` of :func:`steps.columnar.read_jsonl`, or the dataset a table was built from.
+``.catalog`` of `steps.columnar.read_jsonl`, or the dataset a table was built from.
 
-:func:`evaluate_columns` is :func:`~steps.scoring.indicators.evaluate` over columns: the same
+`evaluate_columns` is `evaluate` over columns: the same
 formulas, in the same order, on arrays of ``n`` rows:
 
 * an indicator is available where its value is (and is finite); its score is the value
@@ -24,23 +24,23 @@ formulas, in the same order, on arrays of ``n`` rows:
   and add up to the overall score; confidence is the share of the nominal weight whose
   inputs were available.
 
-The weight sums that ``evaluate`` takes with :func:`math.fsum` (the available weights of a
+The weight sums that ``evaluate`` takes with `math.fsum` (the available weights of a
 component, the weights of the active components) are exactly ``math.fsum`` here too: they
 depend only on which indicators are available, so they are computed once per pattern of
 availability.  The sums of scores (a component's score, its contribution, the card's
 score) are taken in indicator order, which agrees with ``math.fsum`` to within a few units
 in the last place (far below the 1e-9 the parity tests ask).
 
-:class:`LinearBenchmark` and :class:`PeerBenchmark` normalise whole columns (the peers
-through :func:`numpy.searchsorted`, with the rule of :class:`PeerBenchmark` and the same
-arithmetic as :func:`bisect.bisect_left` / :func:`bisect.bisect_right`); any other benchmark
+`LinearBenchmark` and `PeerBenchmark` normalise whole columns (the peers
+through `numpy.searchsorted`, with the rule of `PeerBenchmark` and the same
+arithmetic as `bisect.bisect_left` / `bisect.bisect_right`); any other benchmark
 is called value by value.  Benchmarks are resolved per brand (user overrides, peers, the default of
-the brand's main platform), as :class:`~steps.scoring.base.MethodologyScorer` does per
+the brand's main platform), as `MethodologyScorer` does per
 stream.
 
-:class:`TableScores` holds the result as arrays (``NaN``-free, with ``available`` masks);
-:meth:`TableScores.to_cards` turns chosen rows into the :class:`ScoreCard` objects the
-per-object path returns, and :meth:`TableScores.to_columns` gives long-format columns for
+`TableScores` holds the result as arrays (``NaN``-free, with ``available`` masks);
+`TableScores.to_cards` turns chosen rows into the `ScoreCard` objects the
+per-object path returns, and `TableScores.to_columns` gives long-format columns for
 a data frame.
 """
 
@@ -137,7 +137,7 @@ Measured: TypeAlias = tuple[FloatArray, BoolArray]
 
 #: The ``brand_id`` of a warning or a note about a whole table (every brand in it).
 ALL_BRANDS: Final = "*"
-#: :attr:`~steps.scoring.engine.ScoreWarning.category` of the engine's note that a scorer
+#: `category` of the engine's note that a scorer
 #: without ``score_table`` scored streams rebuilt from the table's columns.
 TABLE_MATERIALISED: Final = "TableMaterialised"
 
@@ -163,7 +163,7 @@ _EXACT: Final = 2**53
 def ratio(
     numerator: npt.ArrayLike, denominator: npt.ArrayLike, available: npt.ArrayLike | None = None
 ) -> Measured:
-    """:func:`steps.domain.metrics.ratio` over columns: ``numerator / denominator`` where
+    """`steps.domain.metrics.ratio` over columns: ``numerator / denominator`` where
     the denominator is not 0 (and ``available``), else not available (value 0.0).
 
     Integer columns are divided as numpy does (each converted to float64, then one
@@ -250,7 +250,7 @@ def _linear(
 
 def normalise_column(benchmark: Benchmark, values: FloatArray) -> FloatArray:
     """``_clamp_score(benchmark.normalise(v))`` for every value, vectorised for
-    :class:`LinearBenchmark` and :class:`PeerBenchmark` (exactly those classes: a subclass
+    `LinearBenchmark` and `PeerBenchmark` (exactly those classes: a subclass
     may normalise differently, so it is called value by value like any other benchmark)."""
     values = np.asarray(values, dtype=np.float64)
     if type(benchmark) is LinearBenchmark:
@@ -341,13 +341,13 @@ class BenchmarkColumn:
 
 @attrs.frozen(eq=False)
 class IndicatorColumns:
-    """One indicator over every row: the columns of :class:`IndicatorResult`.
+    """One indicator over every row: the columns of `IndicatorResult`.
 
     ``value`` and ``score`` are 0.0 where ``available`` is false (the per-object result
     then has ``value`` and ``score`` ``None``).  An indicator's weight depends only on which
     indicators of its component are available: ``pattern`` holds that per row (bit ``i``
     for the component's ``i``-th indicator) and ``shares`` the weight for each pattern, so
-    :attr:`weight` and :attr:`contribution` (``component weight × weight × score``) are
+    `weight` and `contribution` (``component weight × weight × score``) are
     computed when asked for rather than stored."""
 
     definition: Indicator[Any]
@@ -380,13 +380,13 @@ class IndicatorColumns:
         return self.contribution_at(None)
 
     def weight_at(self, rows: IndexArray | None) -> FloatArray:
-        """:attr:`weight` of the chosen rows (all for ``None``)."""
+        """`weight` of the chosen rows (all for ``None``)."""
         pattern = self.pattern if rows is None else self.pattern[rows]
         weight: FloatArray = np.take(self.shares, pattern)
         return weight
 
     def contribution_at(self, rows: IndexArray | None) -> FloatArray:
-        """:attr:`contribution` of the chosen rows (all for ``None``)."""
+        """`contribution` of the chosen rows (all for ``None``)."""
         weights = self.component_weight if rows is None else self.component_weight[rows]
         contribution = weights * self.weight_at(rows)
         contribution *= self.score if rows is None else self.score[rows]
@@ -395,7 +395,7 @@ class IndicatorColumns:
 
 @attrs.frozen(eq=False)
 class ComponentColumns:
-    """One component over every row: the columns of :class:`ComponentResult` (``score``
+    """One component over every row: the columns of `ComponentResult` (``score``
     is 0.0 where ``available`` is false; the per-object result then has ``None``)."""
 
     definition: Component[Any]
@@ -412,7 +412,7 @@ class ComponentColumns:
 
 @attrs.frozen(eq=False)
 class ColumnEvaluation:
-    """What :func:`evaluate_columns` computes: the overall score and confidence per row and
+    """What `evaluate_columns` computes: the overall score and confidence per row and
     the components with their indicators."""
 
     score: FloatArray
@@ -536,12 +536,12 @@ def evaluate_columns(
     size: int | None = None,
     exact: bool = False,
 ) -> ColumnEvaluation:
-    """:func:`~steps.scoring.indicators.evaluate` over ``n`` rows at once.
+    """`evaluate` over ``n`` rows at once.
 
     ``values`` and ``benchmarks`` are keyed ``"component.indicator"``: each value is a pair
     ``(values, available)`` of arrays of length ``n`` (a value is used only where
-    ``available`` is true and it is finite); each benchmark is one :class:`Benchmark` for
-    every row or a :class:`BenchmarkColumn`.  ``weights`` are the nominal component weights
+    ``available`` is true and it is finite); each benchmark is one `Benchmark` for
+    every row or a `BenchmarkColumn`.  ``weights`` are the nominal component weights
     (default: equal), the same for every row.  ``size`` gives ``n`` when there is no
     indicator to tell it.  The value and mask arrays given are kept as they are when they
     are already finite and 0.0 where not available (no copy).
@@ -717,7 +717,7 @@ def _confidence_sum(
 
 def stream_days(table: StreamTable) -> IntArray:
     """Each stream's local start date (``started_at.date()``) as a proleptic Gregorian
-    ordinal (:meth:`datetime.date.toordinal`)."""
+    ordinal (`datetime.date.toordinal`)."""
     local = table.column("started_at_us") + table.column("started_at_offset_min").astype(
         np.int64
     ) * np.int64(_MINUTE_US)
@@ -752,10 +752,10 @@ def _pairs(
 @attrs.frozen
 class StreamFacts:
     """What a brand's context needs from its streams, when the catalog does not hold them
-    (a :func:`~steps.columnar.read_jsonl` catalog): per brand id, the number of streams per
+    (a `read_jsonl` catalog): per brand id, the number of streams per
     account id and the earliest and latest local start date (ordinals).
 
-    Built from the tables (or chunks) of a whole run with :meth:`over`, so that the main
+    Built from the tables (or chunks) of a whole run with `over`, so that the main
     platform and the analysis window of a brand whose window is left open come out as
     they do for the whole brand, whichever chunk is scored."""
 
@@ -840,7 +840,7 @@ class BrandFacts:
     videos: Mapping[str, int] | None
     #: Each account's platform, by account id: a stream is judged by its account's platform.
     accounts: Mapping[str, str] = attrs.field(factory=dict)
-    #: The sections of the brand's data that were provided (:meth:`Brand.provided
+    #: The sections of the brand's data that were provided (`Brand.provided
     #: <steps.domain.model.Brand.provided>`; for a brand whose streams are table rows, the
     #: stream sections are inferred from the rows).
     provided: frozenset[Section] = frozenset()
@@ -852,7 +852,7 @@ class BrandFacts:
 
 
 def _main_platform(brand: Brand, votes: Mapping[str, int]) -> Platform | None:
-    """:func:`steps.domain.metrics.main_platform` with the stream counts per account given
+    """`steps.domain.metrics.main_platform` with the stream counts per account given
     (the brand's streams are not in the catalog)."""
     by_account = {a.account_id: a.platform for a in brand.accounts}
     counted: Counter[Platform] = Counter()
@@ -870,7 +870,7 @@ def _main_platform(brand: Brand, votes: Mapping[str, int]) -> Platform | None:
 
 
 def _window(brand: Brand, days: tuple[int, int] | None) -> tuple[date, date] | None:
-    """:func:`steps.plugins._support.window_dates` with the first and last stream date
+    """`steps.plugins._support.window_dates` with the first and last stream date
     given (the brand's streams are not in the catalog)."""
     start, end = brand.window_start, brand.window_end
     if start is not None and end is not None:
@@ -924,7 +924,7 @@ def brand_facts(brand: Brand, streams: StreamFacts | None = None) -> BrandFacts:
 
 
 def _provided(brand: Brand, streams: StreamFacts | None) -> frozenset[Section]:
-    """:meth:`Brand.provided <steps.domain.model.Brand.provided>` of every section; a
+    """`Brand.provided` of every section; a
     brand whose streams the catalog does not hold and that declares no coverage has its
     stream sections inferred from ``streams``."""
     # Brand.provided of each section, with the records counted once, not once a section.
@@ -941,11 +941,11 @@ class TableCatalog:
     """The brands a table's streams belong to, with the lookups columnar scorers share.
 
     ``dataset`` holds the brands (accounts, products, short videos...); when it also holds
-    a brand's streams (a table built with :meth:`StreamTable.from_dataset
-    <steps.columnar.StreamTable.from_dataset>`), the brand's context comes from them, as on
+    a brand's streams (a table built with `StreamTable.from_dataset`), the brand's context comes
+    from them, as on
     the per-object path.  Otherwise (the ``.catalog`` of a JSON Lines source, which has no
     streams) it comes from ``streams``, or, without it, from the rows of the table being
-    scored: pass ``streams=StreamFacts.over(chunks)`` (or use :meth:`over`) when a brand's
+    scored: pass ``streams=StreamFacts.over(chunks)`` (or use `over`) when a brand's
     streams are spread over several chunks and its window is open or its platform is
     decided by its streams.  Build one per run: it caches per-brand work across tables
     and scorers.
@@ -994,7 +994,7 @@ class TableCatalog:
         return found
 
     def facts(self, brand_id: str, table: StreamTable | None = None) -> BrandFacts:
-        """The context of ``brand_id``; when neither the catalog nor :attr:`streams` knows
+        """The context of ``brand_id``; when neither the catalog nor `streams` knows
         its streams, from the rows of ``table``."""
         brand = self.brand(brand_id)
         if brand.streams or self.streams is not None or table is None:
@@ -1016,7 +1016,7 @@ class TableCatalog:
 @attrs.frozen(eq=False)
 class TableBrands:
     """The brand context of every row of a table: per brand code (the table's
-    ``brand_id`` dictionary) its :class:`BrandFacts` (``None`` for codes no row uses)."""
+    ``brand_id`` dictionary) its `BrandFacts` (``None`` for codes no row uses)."""
 
     table: StreamTable
     catalog: TableCatalog
@@ -1058,7 +1058,7 @@ class TableBrands:
 
     def _scopes(self) -> tuple[IndexArray, list[tuple[str | None, str, str | None]]]:
         """Each row's benchmark scope and the distinct scopes ``(platform, category,
-        tier)``: the platform of the row's account (:meth:`BrandFacts.platform_of`), the
+        tier)``: the platform of the row's account (`BrandFacts.platform_of`), the
         category and tier of its brand."""
         cached = self._scope_cache
         if cached:
@@ -1085,7 +1085,7 @@ class TableBrands:
         """The benchmark of ``indicator`` for each row: ``context.benchmark_for`` with the
         platform of the row's account (the brand's main platform for an account the brand
         does not list) and the category and tier of the row's brand, as
-        :meth:`~steps.scoring.base.StreamMethodology.resolve_benchmark` picks it for one
+        `resolve_benchmark` picks it for one
         stream."""
         rows, scopes = self._scopes()
         choices: list[Benchmark] = []
@@ -1175,7 +1175,7 @@ class _Picked:
         )
 
     def result(self, k: int, missing: list[str]) -> IndicatorResult:
-        """The :class:`IndicatorResult` of the ``k``-th chosen row (noting it in
+        """The `IndicatorResult` of the ``k``-th chosen row (noting it in
         ``missing`` when it is not available)."""
         definition = self.columns.definition
         ok = self.ok[k]
@@ -1222,19 +1222,19 @@ def _strings(values: tuple[str, ...], codes: npt.NDArray[Any]) -> list[str]:
 class TableScores:
     """One scorer's scores of every row of ``table``, as columns.
 
-    ``score`` and ``confidence`` are per row; :attr:`components` hold the per-component and
-    per-indicator columns (:class:`ComponentColumns`, :class:`IndicatorColumns`).  ``notes``
+    ``score`` and ``confidence`` are per row; `components` hold the per-component and
+    per-indicator columns (`ComponentColumns`, `IndicatorColumns`).  ``notes``
     are the card's notes as measured columns (a note is shown as ``f"{value:.4f}"`` where
     available).  ``advisor`` gives a row's recommendations from its subject and
-    :class:`Evaluation` (they need the stream's nested details, so :meth:`to_cards` makes
+    `Evaluation` (they need the stream's nested details, so `to_cards` makes
     them only when given the subjects).  ``language`` is the language of the explanations,
     benchmark descriptions and missing-data notes (the scoring context's).
 
     ``score`` holds every row's computed score; where the row's confidence is below
-    ``min_confidence`` (:attr:`withheld`) the score is withheld: its card has ``score``
-    ``None`` (:func:`steps.scoring.confidence.withhold`), its rows ``None``, and
-    :meth:`to_columns` masks it.  The engine sets ``min_confidence`` to the scorer's
-    minimum (:mod:`steps.scoring.confidence`); a scorer leaves it at 0.
+    ``min_confidence`` (`withheld`) the score is withheld: its card has ``score``
+    ``None`` (`steps.scoring.confidence.withhold`), its rows ``None``, and
+    `to_columns` masks it.  The engine sets ``min_confidence`` to the scorer's
+    minimum (`steps.scoring.confidence`); a scorer leaves it at 0.
     """
 
     scorer: str
@@ -1250,7 +1250,7 @@ class TableScores:
 
     @property
     def withheld(self) -> BoolArray:
-        """Per row: the score is withheld (the confidence is below :attr:`min_confidence`)."""
+        """Per row: the score is withheld (the confidence is below `min_confidence`)."""
         withheld: BoolArray = self.confidence < self.min_confidence
         return withheld
 
@@ -1291,7 +1291,7 @@ class TableScores:
         self, rows: npt.ArrayLike | None = None
     ) -> list[tuple[str, tuple[str, ...]] | None]:
         """Per chosen row (all rows by default): ``None`` where the score stands, else the
-        card's ``withheld`` reason and ``provide`` (as :meth:`to_cards` gives them, made
+        card's ``withheld`` reason and ``provide`` (as `to_cards` gives them, made
         from the columns: once per pattern of unavailable indicators)."""
         from steps.scoring.confidence import provide_from, withheld_reason
 
@@ -1358,8 +1358,8 @@ class TableScores:
         return index.astype(np.intp).reshape(-1)
 
     def evaluations(self, rows: npt.ArrayLike | None = None) -> list[Evaluation]:
-        """The :class:`Evaluation` of each chosen row, as
-        :func:`~steps.scoring.indicators.evaluate` returns it (explanations included)."""
+        """The `Evaluation` of each chosen row, as
+        `evaluate` returns it (explanations included)."""
         index = self._rows(rows)
         picked = [
             (component, [_Picked.of(ind, index, self.language) for ind in component.indicators])
@@ -1410,12 +1410,12 @@ class TableScores:
         *,
         subjects: Sequence[StreamSubject] | None = None,
     ) -> list[ScoreCard]:
-        """The :class:`ScoreCard` of each chosen row (all rows by default; indices or a
+        """The `ScoreCard` of each chosen row (all rows by default; indices or a
         boolean mask), as the per-object path makes it.
 
         Recommendations need the stream's nested details (segment names, products): they
         are made when ``subjects`` (one per chosen row) are given and the scorer supplied
-        an :attr:`advisor`, else the cards carry none."""
+        an `advisor`, else the cards carry none."""
         index = self._rows(rows)
         if subjects is not None and len(subjects) != len(index):
             raise ValueError(f"{len(subjects)} subjects for {len(index)} rows")
@@ -1451,9 +1451,9 @@ class TableScores:
         return cards
 
     def to_rows(self, rows: npt.ArrayLike | None = None) -> list[dict[str, Any]]:
-        """The rows :meth:`ScoreResults.to_rows <steps.scoring.engine.ScoreResults.to_rows>`
+        """The rows `ScoreResults.to_rows`
         gives for these cards (one dict per card × indicator, keys
-        :data:`~steps.scoring.engine.ROW_COLUMNS`)."""
+        `ROW_COLUMNS`)."""
         from steps.scoring.engine import ScoreResults
 
         return ScoreResults(cards=tuple(self.to_cards(rows))).to_rows()
@@ -1461,10 +1461,10 @@ class TableScores:
     def to_columns(self) -> dict[str, npt.NDArray[Any]]:
         """Long-format columns, one row per stream × indicator in card order, for a data
         frame (``pandas.DataFrame(scores.to_columns())``): the columns of
-        :meth:`to_rows` but ``explanation``, with ``NaN`` where a value or an indicator's or
+        `to_rows` but ``explanation``, with ``NaN`` where a value or an indicator's or
         component's score is not available, plus ``available``.  ``score`` is a masked
         array, masked where the score is withheld (null in polars, NaN in pandas), and
-        ``withheld`` is a flag there (:meth:`to_rows` gives the reason)."""
+        ``withheld`` is a flag there (`to_rows` gives the reason)."""
         indicators = list(self.indicators())
         k = len(indicators)
         n = len(self)
@@ -1611,10 +1611,9 @@ class TableScores:
 
 
 class StreamColumns:
-    """What an indicator defined over columns reads (:attr:`Indicator.columns
-    <steps.scoring.indicators.Indicator.columns>`): the columns of a table
-    (``columns("uv")``), the brand context of its rows (:attr:`brands`) and values derived
-    once per table and shared by the indicators that need them (:meth:`memo`)."""
+    """What an indicator defined over columns reads (`Indicator.columns`): the columns of a table
+    (``columns("uv")``), the brand context of its rows (`brands`) and values derived
+    once per table and shared by the indicators that need them (`memo`)."""
 
     __slots__ = ("_memo", "brands", "table")
 
@@ -1627,7 +1626,7 @@ class StreamColumns:
         return len(self.table)
 
     def __call__(self, name: str) -> npt.NDArray[Any]:
-        """The column ``name`` of the table (see :data:`steps.columnar.SCHEMA`)."""
+        """The column ``name`` of the table (see `steps.columnar.SCHEMA`)."""
         return self.table.column(name)
 
     def memo(self, key: str, compute: Callable[[], T]) -> T:
@@ -1643,9 +1642,8 @@ class StreamColumns:
         return self.memo("everywhere", lambda: np.ones(len(self.table), dtype=np.bool_))
 
     def provided(self, section: Section) -> BoolArray:
-        """Where the row's brand provided ``section`` (:meth:`Brand.provided
-        <steps.domain.model.Brand.provided>`): an indicator whose inputs come from a section
-        not provided is not available there, never 0."""
+        """Where the row's brand provided ``section`` (`Brand.provided`): an indicator whose inputs
+        come from a section not provided is not available there, never 0."""
 
         def compute() -> BoolArray:
             per_brand = np.array(
@@ -1666,7 +1664,7 @@ class StreamColumns:
 
 
 def interaction_rate(c: StreamColumns) -> Measured:
-    """:func:`steps.domain.metrics.interaction_rate` over columns: ``(comments + likes +
+    """`steps.domain.metrics.interaction_rate` over columns: ``(comments + likes +
     shares) / uv``, available where all three were recorded and ``uv`` is not 0."""
     known = c("has_comments") & c("has_likes") & c("has_shares")
     return ratio(c("comments") + c("likes") + c("shares"), c("uv"), known)
@@ -1674,7 +1672,7 @@ def interaction_rate(c: StreamColumns) -> Measured:
 
 @runtime_checkable
 class TableScorer(StreamScorer, Protocol):
-    """A stream scorer that also scores a whole :class:`~steps.columnar.StreamTable`."""
+    """A stream scorer that also scores a whole `StreamTable`."""
 
     def score_table(
         self, table: StreamTable, catalog: Dataset | TableCatalog, context: ScoringContext
@@ -1692,9 +1690,9 @@ def score_methodology_table(
     notes: Mapping[str, Measured] | None = None,
     weights: Mapping[str, float] | None = None,
 ) -> TableScores:
-    """Score ``table`` as ``scorer`` (a :class:`~steps.scoring.base.StreamMethodology`)
+    """Score ``table`` as ``scorer`` (a `StreamMethodology`)
     would score each stream, from its indicator ``values`` (keyed ``component.indicator``,
-    or a function of the rows' :class:`TableBrands` that returns them): benchmarks are
+    or a function of the rows' `TableBrands` that returns them): benchmarks are
     resolved per brand through ``scorer.resolve_benchmark``'s rule (``context``'s
     overrides, then peers, then the default for the brand's main platform), and the
     recommendations come from ``scorer.next_moves``."""
@@ -1760,13 +1758,13 @@ def subjects_table(subjects: Sequence[StreamSubject]) -> tuple[StreamTable, Tabl
 
 class ColumnStreamMethodology(StreamMethodology):
     """A stream methodology whose indicators are defined over columns
-    (:attr:`Indicator.columns <steps.scoring.indicators.Indicator.columns>`), once.
+    (`Indicator.columns`), once.
 
-    :meth:`score_table` scores every row of a table at once; :meth:`score` and
-    :meth:`score_many` are the same computation over a table of the subjects' streams, so
+    `score_table` scores every row of a table at once; `score` and
+    `score_many` are the same computation over a table of the subjects' streams, so
     one subject, a batch and a million-row table give the same card.  Subclasses set
-    :attr:`COMPONENTS` and may give :meth:`table_notes` and recommendations
-    (:meth:`~steps.scoring.base.MethodologyScorer.recommendations`, from the subject and
+    `COMPONENTS` and may give `table_notes` and recommendations
+    (`recommendations`, from the subject and
     its evaluation)."""
 
     #: The scorer's components, the same for every stream.
@@ -1788,7 +1786,7 @@ class ColumnStreamMethodology(StreamMethodology):
     def score_many(
         self, subjects: Sequence[StreamSubject], context: ScoringContext
     ) -> list[ScoreCard]:
-        """One card per subject, in order: :meth:`score_table` of their streams."""
+        """One card per subject, in order: `score_table` of their streams."""
         cards: list[ScoreCard] = []
         for batch in _consistent_batches(subjects):
             table, catalog = subjects_table(batch)
@@ -1799,7 +1797,7 @@ class ColumnStreamMethodology(StreamMethodology):
         self, table: StreamTable, catalog: Dataset | TableCatalog, context: ScoringContext
     ) -> TableScores:
         """Every row of ``table`` at once.  Recommendations are made by
-        :meth:`TableScores.to_cards` for the rows whose subjects it is given."""
+        `TableScores.to_cards` for the rows whose subjects it is given."""
         cat = TableCatalog.of(catalog)
         columns = StreamColumns(table, cat.brands(table))
         measured: dict[str, Measured] = {}
@@ -1917,7 +1915,7 @@ class _Group:
 def materialise(
     table: StreamTable, catalog: Dataset | TableCatalog
 ) -> list[tuple[Brand, list[StreamSubject], list[int]]]:
-    """The table's rows as :class:`StreamSubject` objects, grouped by brand (brands in
+    """The table's rows as `StreamSubject` objects, grouped by brand (brands in
     order of their first row, rows in table order within a brand): ``(brand, subjects,
     rows)``.
 
@@ -1992,14 +1990,14 @@ def _only(streams: Sequence[Stream], known: Mapping[str, Stream]) -> list[Stream
 
 @attrs.frozen(eq=False)
 class TableResults:
-    """What :func:`steps.scoring.engine.score_table` produced.
+    """What `steps.scoring.engine.score_table` produced.
 
     ``scores`` holds, by scorer name, the columns of each scorer that scored the table
     with ``score_table``; ``cards`` the cards of the scorers scored one subject at a time
     (no ``score_table``, or it failed), brand by brand in table order.  ``errors`` and
-    ``warnings`` are those of :class:`~steps.scoring.engine.ScoreResults` (a warning about
+    ``warnings`` are those of `ScoreResults` (a warning about
     a whole ``score_table`` call has ``subject_id`` ``None`` and ``brand_id``
-    :data:`ALL_BRANDS`)."""
+    `ALL_BRANDS`)."""
 
     table: StreamTable
     scores: Mapping[str, TableScores] = attrs.field(factory=dict, converter=_frozen)
@@ -2013,9 +2011,9 @@ class TableResults:
         return not self.errors
 
     def to_results(self, rows: npt.ArrayLike | None = None) -> ScoreResults:
-        """Every card as :class:`~steps.scoring.engine.ScoreResults` (scorer by scorer in
+        """Every card as `ScoreResults` (scorer by scorer in
         name order), for the chosen rows only when ``rows`` is given.  Cards made from
-        columns carry no recommendations (see :meth:`TableScores.to_cards`)."""
+        columns carry no recommendations (see `TableScores.to_cards`)."""
         from steps.scoring.engine import ScoreResults
 
         wanted: set[tuple[str, str]] | None = None
@@ -2045,8 +2043,8 @@ class TableResults:
         )
 
     def to_rows(self) -> list[dict[str, Any]]:
-        """:meth:`ScoreResults.to_rows <steps.scoring.engine.ScoreResults.to_rows>` of
-        :meth:`to_results`."""
+        """`ScoreResults.to_rows` of
+        `to_results`."""
         return self.to_results().to_rows()
 
 
@@ -2058,7 +2056,7 @@ def run_table(
     *,
     host: PluginHost | None = None,
 ) -> TableResults:
-    """The body of :func:`steps.scoring.engine.score_table` (see there)."""
+    """The body of `steps.scoring.engine.score_table` (see there)."""
     from steps.scoring.engine import BATCH_FALLBACK, _Run
     from steps.scoring.plugins import default_host
 
@@ -2153,7 +2151,7 @@ def _call_table(
 
 
 def check_table_scores(result: object, scorer: str, table: StreamTable) -> str | None:
-    """What is wrong with ``result`` as the :class:`TableScores` of ``scorer`` over
+    """What is wrong with ``result`` as the `TableScores` of ``scorer`` over
     ``table`` (``None``: nothing)."""
     from steps.scoring.engine import _text, table_text_problem
 

@@ -1,6 +1,6 @@
 """User benchmark profiles: replace the shipped defaults with your own, from a TOML or JSON file.
 
-A profile names, for a scorer's indicator, the benchmark to use in each *scope*::
+A profile names, for a scorer's indicator, the benchmark to use in each *scope*:
 
     # benchmarks.toml
     [steps.repurchase_rate]
@@ -15,11 +15,11 @@ A profile names, for a scorer's indicator, the benchmark to use in each *scope*:
 The same structure in JSON is ``{"steps": {"repurchase_rate": {"*": {"floor": 0.3, ...}}}}``.
 A scope is ``"*"``, a platform (``"douyin"``), a category (``"category:beauty"``) or both
 (``"douyin/category:beauty"``); the most specific scope matching the brand wins
-(:class:`~steps.scoring.indicators.BenchmarkOverrides`).  ``floor`` scores 0, ``target``
+(`BenchmarkOverrides`).  ``floor`` scores 0, ``target``
 scores 100; ``source`` says where the numbers come from (default: the file's name).
 
-:func:`load_benchmarks` reports *every* problem with its path in one
-:class:`~steps.domain.errors.InvalidDataError`: unknown keys, missing or non-numeric floor or
+`load_benchmarks` reports *every* problem with its path in one
+`InvalidDataError`: unknown keys, missing or non-numeric floor or
 target, non-finite numbers, ``floor == target``, malformed scopes and unknown platforms, and,
 when the known scorers are passed in, unknown scorer and indicator names.
 """
@@ -196,7 +196,7 @@ def parse_benchmarks(
     """Build overrides from an already-parsed profile (a dict like the TOML/JSON file).
 
     ``source`` labels benchmarks whose entry gives none; ``known`` (scorer name → indicator
-    keys, see :func:`known_indicators`) enables the unknown-name checks.
+    keys, see `known_indicators`) enables the unknown-name checks.
     """
     problems = list(_check_profile(data, known))
     if problems:
@@ -223,7 +223,7 @@ def load_benchmarks(
 ) -> BenchmarkOverrides:
     """Load a benchmark profile from a ``.toml`` or ``.json`` file.
 
-    Raises :class:`~steps.domain.errors.InvalidDataError` listing every problem with its path
+    Raises `InvalidDataError` listing every problem with its path
     (``steps.repurchase_rate["douyin"].floor: must be finite, got inf``).
     """
     file = Path(path)
@@ -303,7 +303,7 @@ def indicator_catalogue(scorer: Scorer) -> tuple[tuple[str, Indicator[Any]], ...
 
 
 def known_indicators(scorers: Iterable[Scorer]) -> dict[str, frozenset[str]]:
-    """Scorer name → indicator keys, for :func:`load_benchmarks`'s ``known`` checks.  A
+    """Scorer name → indicator keys, for `load_benchmarks`'s ``known`` checks.  A
     scorer whose indicators cannot be listed is left out (its name is then unknown too)."""
     known: dict[str, frozenset[str]] = {}
     for scorer in scorers:
@@ -397,7 +397,7 @@ def _toml_key(key: str) -> str:
 
 
 def default_profile_toml(rows: Sequence[DefaultBenchmark]) -> str:
-    """The rows as a benchmark profile file that :func:`load_benchmarks` reads back: a
+    """The rows as a benchmark profile file that `load_benchmarks` reads back: a
     starting point to edit.  Benchmarks that are not floor/target are left out."""
     out: list[str] = []
     current: tuple[str, str] | None = None

@@ -1,8 +1,8 @@
 """The typed contract between the engine and a scorer, checked by mypy in plugin code.
 
-A scorer is any object with the attributes and the ``score`` method of :class:`BrandScorer`
-(subject: a :class:`~steps.domain.Brand`) or :class:`StreamScorer` (subject: a
-:class:`StreamSubject`, a stream with the brand and account it belongs to).  Inheriting is not
+A scorer is any object with the attributes and the ``score`` method of `BrandScorer`
+(subject: a `Brand`) or `StreamScorer` (subject: a
+`StreamSubject`, a stream with the brand and account it belongs to).  Inheriting is not
 required; the protocols are structural.  A scorer may also offer ``score_many(subjects,
 context)``, returning one card per subject in order, to score a batch at once; the engine
 uses it when present.
@@ -69,7 +69,7 @@ class ScoringContext:
 
     ``options`` are keyed ``"scorer.option"`` (e.g. ``"steps.stage": "launch"`` to override
     the inferred lifecycle stage).  ``language`` is ``"en"`` or ``"zh"``: the language of the
-    explanations, advice and notes a scorer writes (:mod:`steps.scoring.messages`).
+    explanations, advice and notes a scorer writes (`steps.scoring.messages`).
     """
 
     benchmarks: BenchmarkOverrides = attrs.field(factory=BenchmarkOverrides)

@@ -1,6 +1,5 @@
 """The scoring engine: run the chosen scorers over a dataset, isolating every failure.
 
-::
 
     results = steps.score(dataset)                       # every registered scorer
     results = steps.score(dataset, ["steps", "stage"])   # some of them, by name
@@ -13,11 +12,11 @@ registration).  A scorer with ``score_many`` is called once per brand with all o
 brand's subjects; if the batch raises or returns anything but one valid card per subject, the
 engine scores the subjects one at a time, so the failure is pinned on the right subject.
 
-A scorer that raises, returns something that is not a :class:`ScoreCard`, returns a card for
+A scorer that raises, returns something that is not a `ScoreCard`, returns a card for
 another scorer or subject, or a card whose numbers are out of range (a card built with
 ``object.__new__`` or patched with ``object.__setattr__`` escapes the card's own checks) yields
-a :class:`ScoreError`, and every other card is still produced.  Warnings a scorer emits are
-captured into :attr:`ScoreResults.warnings` (identical ones counted, not repeated), never
+a `ScoreError`, and every other card is still produced.  Warnings a scorer emits are
+captured into `ScoreResults.warnings` (identical ones counted, not repeated), never
 printed.
 
 `score` may be called from several threads at once, with one host or several: each call
@@ -29,14 +28,14 @@ runs in other threads take turns between steps.  A scorer must therefore not wai
 A card whose confidence is below its scorer's minimum has its score withheld here, for every
 path (one subject at a time, ``score_many``, ``score_table``), so a third-party scorer's cards
 are held to it too: ``score`` becomes ``None`` and ``withheld`` and ``provide`` say why and
-what data would produce one (:mod:`steps.scoring.confidence`; the option
+what data would produce one (`steps.scoring.confidence`; the option
 ``<scorer>.min_confidence`` overrides the minimum, and a value that is not a number in [0, 1]
-raises :class:`ValueError` before anything is scored).
+raises `ValueError` before anything is scored).
 
 A time budget (``score(..., time_budget=seconds)``) bounds how long each scorer may spend in
 one run, over all its subjects.  The engine measures each call; once a scorer's total passes
-the budget, an :data:`OVER_BUDGET` warning names it, its plugin and the time it took, and
-its remaining subjects are skipped, each with an :data:`OVER_BUDGET` error.  The budget is
+the budget, an `OVER_BUDGET` warning names it, its plugin and the time it took, and
+its remaining subjects are skipped, each with an `OVER_BUDGET` error.  The budget is
 reported, not enforced: Python cannot safely interrupt a running function, so a call that
 never returns still blocks the run (run untrusted plugins in a separate process with a
 timeout for that).
@@ -91,18 +90,18 @@ __all__ = [
     "score_table",
 ]
 
-#: :attr:`ScoreWarning.category` of the engine's note that a ``score_many`` batch failed.
+#: `ScoreWarning.category` of the engine's note that a ``score_many`` batch failed.
 BATCH_FALLBACK: Final = "BatchFallback"
-#: :attr:`ScoreWarning.category` and :attr:`ScoreError.error_type` of a scorer that went over
+#: `ScoreWarning.category` and `ScoreError.error_type` of a scorer that went over
 #: the run's time budget (the warning), and of each subject it then skipped (the errors).
 OVER_BUDGET: Final = "OverBudget"
-#: The longest exception message kept in a :class:`ScoreError` (the rest is cut).
+#: The longest exception message kept in a `ScoreError` (the rest is cut).
 MAX_MESSAGE: Final = 2_000
-#: :attr:`ScoreWarning.category` of a scorer whose ``min_confidence`` is not a number in
+#: `ScoreWarning.category` of a scorer whose ``min_confidence`` is not a number in
 #: [0, 1] (the default minimum applies instead).
 BAD_MINIMUM: Final = "BadMinConfidence"
 
-#: The columns of :meth:`ScoreResults.to_rows`, in order.
+#: The columns of `ScoreResults.to_rows`, in order.
 ROW_COLUMNS: Final = (
     "scorer",
     "scorer_version",
@@ -124,7 +123,7 @@ ROW_COLUMNS: Final = (
     "benchmark_source",
     "explanation",
 )
-#: How many of :data:`ROW_COLUMNS` describe the card (the rest describe an indicator).
+#: How many of `ROW_COLUMNS` describe the card (the rest describe an indicator).
 CARD_COLUMNS: Final = ROW_COLUMNS.index("component")
 
 
@@ -150,7 +149,7 @@ class ScoreWarning:
     subject they came from, with ``count`` saying how many times they were emitted.
     ``subject_id`` is ``None`` for a warning emitted by ``score_many`` for a brand's
     subjects at once.  The engine's own note that a batch failed has the category
-    :data:`BATCH_FALLBACK`.
+    `BATCH_FALLBACK`.
     """
 
     scorer: str
@@ -209,7 +208,7 @@ class ScoreResults:
         """The card of ``scorer`` for the subject ``subject_id`` (a brand id or a stream id).
 
         Stream ids are unique within a brand only: pass ``brand_id`` when two brands share
-        one.  ``KeyError`` when there is no such card (look in :attr:`errors`).
+        one.  ``KeyError`` when there is no such card (look in `errors`).
         """
         found = [
             card
@@ -228,7 +227,7 @@ class ScoreResults:
     def to_rows(self) -> list[dict[str, Any]]:
         """One flat dict per card × indicator, for a data frame or a CSV file.
 
-        The keys are :data:`ROW_COLUMNS`: the card's ``scorer``, ``scorer_version``,
+        The keys are `ROW_COLUMNS`: the card's ``scorer``, ``scorer_version``,
         ``subject_kind`` (``"brand"`` or ``"stream"``), ``subject_id``, ``brand_id``,
         ``score`` (``None`` when it was withheld), ``confidence`` and ``withheld`` (why the
         score was withheld and what to provide, else ``None``), repeated on each of its
@@ -291,8 +290,8 @@ class ScoreResults:
 
     @classmethod
     def from_dict(cls, data: object) -> ScoreResults:
-        """The inverse of :meth:`to_dict`.  Raises
-        :class:`~steps.domain.errors.InvalidDataError` listing every problem with its path."""
+        """The inverse of `to_dict`.  Raises
+        `InvalidDataError` listing every problem with its path."""
         result: ScoreResults = _converter().structure(data, cls)
         return result
 
@@ -316,22 +315,22 @@ class ScoreResults:
         return cls.from_dict(data)
 
     def to_pandas(self) -> pd.DataFrame:
-        """:meth:`to_rows` as a ``pandas.DataFrame`` (columns :data:`ROW_COLUMNS`; a missing
-        number is NaN).  Needs the ``pandas`` extra; see :mod:`steps.frames`."""
+        """`to_rows` as a ``pandas.DataFrame`` (columns `ROW_COLUMNS`; a missing
+        number is NaN).  Needs the ``pandas`` extra; see `steps.frames`."""
         from steps.frames import results_to_frame
 
         return results_to_frame(self, "pandas")
 
     def to_polars(self) -> pl.DataFrame:
-        """:meth:`to_rows` as a ``polars.DataFrame`` (columns :data:`ROW_COLUMNS`, nulls for
-        missing values).  Needs the ``polars`` extra; see :mod:`steps.frames`."""
+        """`to_rows` as a ``polars.DataFrame`` (columns `ROW_COLUMNS`, nulls for
+        missing values).  Needs the ``polars`` extra; see `steps.frames`."""
         from steps.frames import results_to_frame
 
         return results_to_frame(self, "polars")
 
     def to_arrow(self) -> pa.Table:
-        """:meth:`to_rows` as a ``pyarrow.Table`` (columns :data:`ROW_COLUMNS`, nulls for
-        missing values).  Needs the ``arrow`` extra; see :mod:`steps.frames`."""
+        """`to_rows` as a ``pyarrow.Table`` (columns `ROW_COLUMNS`, nulls for
+        missing values).  Needs the ``arrow`` extra; see `steps.frames`."""
         from steps.frames import results_to_frame
 
         return results_to_frame(self, "arrow")
@@ -364,7 +363,7 @@ def _not_finite(value: object) -> bool:
 #: What no text of a card may hold: a lone surrogate, which no UTF-8 encoder writes (one would
 #: make ``--format json`` fail for every scorer's results).  Control characters are allowed:
 #: JSON and CSV carry them escaped, and the terminal output escapes them (see
-#: :func:`steps.report.text.escape_control`).
+#: `steps.report.text.escape_control`).
 _BAD_TEXT: Final = re.compile("[\ud800-\udfff]")
 
 
@@ -468,7 +467,7 @@ def _text_problem(card: ScoreCard) -> str | None:
 
 
 def table_text_problem(scores: Any) -> str | None:
-    """The first text of a :class:`~steps.scoring.batch.TableScores` that is not a valid
+    """The first text of a `TableScores` that is not a valid
     string (``None``: all are): the texts its cards will carry, checked once per table."""
     texts: list[tuple[str, object]] = [("version", scores.version)]
     texts.extend(("a key of notes", key) for key in scores.notes)
@@ -588,7 +587,7 @@ def _checked(card: object, record: ScorerRecord, subject_id: str, brand_id: str)
 
 
 def _text(error: BaseException) -> str:
-    """The message of ``error``, cut to :data:`MAX_MESSAGE` and made writable: a lone
+    """The message of ``error``, cut to `MAX_MESSAGE` and made writable: a lone
     surrogate in it becomes a ``\\udXXX`` escape."""
     try:
         text = str(error)
@@ -625,14 +624,14 @@ class _Run:
         self.time_budget = time_budget
         #: Seconds each scorer has spent so far (measured only under a time budget).
         self.spent: dict[str, float] = {}
-        #: Each scorer's minimum confidence (:mod:`steps.scoring.confidence`).
+        #: Each scorer's minimum confidence (`steps.scoring.confidence`).
         self.minimums: dict[str, float] = {}
         for record in records:
             self.minimums[record.name] = self._minimum(record)
 
     def _minimum(self, record: ScorerRecord) -> float:
         """``record``'s minimum confidence: the option (a bad value raises
-        :class:`ValueError`), else what the scorer declares (a bad declaration is warned
+        `ValueError`), else what the scorer declares (a bad declaration is warned
         about and the default applies)."""
         from steps.scoring.confidence import declared_minimum, option_minimum
 
@@ -662,7 +661,7 @@ class _Run:
 
     def over_budget(self, record: ScorerRecord, subject_id: str, brand_id: str) -> bool:
         """Whether ``record`` has used up its time budget; if so, the subject is skipped
-        with an :data:`OVER_BUDGET` error."""
+        with an `OVER_BUDGET` error."""
         spent = self.spent.get(record.name, 0.0)
         if self.time_budget is None or spent <= self.time_budget:
             return False
@@ -953,14 +952,14 @@ def score(
     """Run ``scorers`` (names; all registered scorers for ``None``) over ``dataset``.
 
     Brand scorers score every brand; stream scorers every stream, as a
-    :class:`StreamSubject`.  ``host`` defaults to the process-wide
-    :func:`~steps.scoring.plugins.default_host`.  Unknown names raise
-    :class:`~steps.scoring.plugins.UnknownScorerError` listing the known ones; a failing
-    scorer never raises, it yields a :class:`ScoreError` in the results.
+    `StreamSubject`.  ``host`` defaults to the process-wide
+    `default_host`.  Unknown names raise
+    `UnknownScorerError` listing the known ones; a failing
+    scorer never raises, it yields a `ScoreError` in the results.
 
     ``time_budget`` (seconds, per scorer, over the whole run): a scorer that goes over it
-    gets an :data:`OVER_BUDGET` warning (naming it, its plugin and its time) and its
-    remaining subjects are skipped, one :data:`OVER_BUDGET` error each.  The budget is
+    gets an `OVER_BUDGET` warning (naming it, its plugin and its time) and its
+    remaining subjects are skipped, one `OVER_BUDGET` error each.  The budget is
     reported, not enforced: a call already running is never interrupted.
 
     ``progress(done, total)`` is called once before scoring (``done == 0``) and after each
@@ -1012,18 +1011,18 @@ def score_table(
     host: PluginHost | None = None,
 ) -> TableResults:
     """Run the stream scorers ``scorers`` (names; every registered stream scorer for
-    ``None``) over every row of a :class:`~steps.columnar.StreamTable`.
+    ``None``) over every row of a `StreamTable`.
 
-    ``catalog`` holds the brands of the table's streams (a :class:`Dataset`, e.g. the
-    ``.catalog`` of :func:`steps.columnar.read_jsonl` or the dataset the table was built
-    from, or a :class:`~steps.scoring.batch.TableCatalog` shared over chunks).  A scorer
+    ``catalog`` holds the brands of the table's streams (a `Dataset`, e.g. the
+    ``.catalog`` of `steps.columnar.read_jsonl` or the dataset the table was built
+    from, or a `TableCatalog` shared over chunks).  A scorer
     with ``score_table`` scores the whole table at once with numpy; if that raises or
-    returns scores that are not valid, a :data:`BATCH_FALLBACK` warning says so and the
+    returns scores that are not valid, a `BATCH_FALLBACK` warning says so and the
     scorer scores one subject at a time, like a scorer without ``score_table``: on the
     catalog's stream objects, or on streams rebuilt from the table's columns when the
-    catalog does not hold them (see :func:`steps.scoring.batch.materialise`).  Brand
-    scorers are not run here (naming one raises :class:`ValueError`): use :func:`score`.
-    Returns a :class:`~steps.scoring.batch.TableResults`.
+    catalog does not hold them (see `steps.scoring.batch.materialise`).  Brand
+    scorers are not run here (naming one raises `ValueError`): use `score`.
+    Returns a `TableResults`.
     """
     from steps.scoring.batch import run_table
 

@@ -1,6 +1,6 @@
 """Hook specifications: how a plugin hands its scorers and GMV identities to steps.
 
-A plugin is a module (or any object) with functions marked ``@steps.hookimpl``::
+A plugin is a module (or any object) with functions marked ``@steps.hookimpl``:
 
     import steps
 
@@ -43,10 +43,10 @@ hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 def steps_register_scorers(register: Callable[[Scorer], None]) -> None:
     """Register scorers by calling ``register(scorer)`` once for each.
 
-    ``scorer`` must satisfy :class:`steps.scoring.contract.BrandScorer` or
-    :class:`steps.scoring.contract.StreamScorer`.
+    ``scorer`` must satisfy `steps.scoring.contract.BrandScorer` or
+    `steps.scoring.contract.StreamScorer`.
 
-    .. versionadded:: 0.1
+    Added in version 0.1.
     """
 
 
@@ -54,12 +54,12 @@ def steps_register_scorers(register: Callable[[Scorer], None]) -> None:
 def steps_register_identities(register: Callable[[Identity], None]) -> None:
     """Register GMV identities by calling ``register(identity)`` once for each.
 
-    ``identity`` must be a :class:`steps.gmv.identities.Identity`: named factors whose
+    ``identity`` must be a `steps.gmv.identities.Identity`: named factors whose
     product is GMV.  Each one is checked on probe data when collected (an identity whose
     factors do not multiply back is skipped with a warning, or refused in strict mode), and
     two identities with the same key are an error naming both plugins.  They are collected
-    by :meth:`steps.scoring.plugins.PluginHost.identities` and used by ``steps gmv
-    --identity KEY`` and :func:`steps.gmv.attribution.attribute`::
+    by `steps.scoring.plugins.PluginHost.identities` and used by ``steps gmv
+    --identity KEY`` and `steps.gmv.attribution.attribute`:
 
         from steps.gmv.identities import Factor, Identity
 
@@ -71,5 +71,5 @@ def steps_register_identities(register: Callable[[Identity], None]) -> None:
                                 unit="fen per order"),
             )))
 
-    .. versionadded:: 0.1
+    Added in version 0.1.
     """

@@ -1,11 +1,11 @@
 """Indicators, benchmarks and the arithmetic that turns them into an explained score card.
 
-An :class:`Indicator` is a named, documented function of a subject (a brand or a stream)
-with a unit, a default benchmark and a weight inside its component.  A :class:`Benchmark`
+An `Indicator` is a named, documented function of a subject (a brand or a stream)
+with a unit, a default benchmark and a weight inside its component.  A `Benchmark`
 normalises a value to 0–100: piecewise-linear between a floor (scores 0) and a target
-(scores 100), or (:class:`PeerBenchmark`) the value's percentile among comparable peers.
+(scores 100), or (`PeerBenchmark`) the value's percentile among comparable peers.
 
-:func:`evaluate` applies a list of components to one subject and returns the card's parts.
+`evaluate` applies a list of components to one subject and returns the card's parts.
 Its arithmetic is the contract every built-in scorer keeps, and plugin authors may reuse it:
 
 * an indicator whose value is missing is *not available*: its weight is removed and the
@@ -16,9 +16,9 @@ Its arithmetic is the contract every built-in scorer keeps, and plugin authors m
 * confidence is the share of the nominal weight whose inputs were available.
 
 Explanations are written in the language asked for (``language="zh"``) from the message
-catalogue (:mod:`steps.scoring.messages`): :func:`explanation_text`, :func:`unavailable_text`
-and :func:`describe_benchmark` are the sentences both :func:`evaluate` and the columnar path
-(:mod:`steps.scoring.batch`) use, so that they agree word for word.
+catalogue (`steps.scoring.messages`): `explanation_text`, `unavailable_text`
+and `describe_benchmark` are the sentences both `evaluate` and the columnar path
+(`steps.scoring.batch`) use, so that they agree word for word.
 """
 
 from __future__ import annotations
@@ -72,11 +72,11 @@ class Direction(StrEnum):
 class Origin(StrEnum):
     """Where an indicator, a weight or a threshold comes from."""
 
-    #: The source article says it; :attr:`Provenance.quote` is the Chinese phrase it implements.
+    #: The source article says it; `Provenance.quote` is the Chinese phrase it implements.
     ARTICLE = "article"
-    #: A published figure; :attr:`Provenance.citation` names the docs page that cites it.
+    #: A published figure; `Provenance.citation` names the docs page that cites it.
     PUBLISHED = "published"
-    #: The library's own modelling choice, said plainly in :attr:`Provenance.note`.
+    #: The library's own modelling choice, said plainly in `Provenance.note`.
     ASSUMPTION = "assumption"
 
 
@@ -146,7 +146,7 @@ class LinearBenchmark:
 
     def describe(self, language: str = "en", unit: str | None = None) -> str:
         """``target 70%, floor 30%`` (values in ``unit``, through
-        :func:`steps.scoring.units.quantity`; plain numbers without one), and ``lower is
+        `steps.scoring.units.quantity`; plain numbers without one), and ``lower is
         better`` where the target lies below the floor."""
         return _linear_description(self.floor, self.target, language, unit)
 
@@ -235,10 +235,10 @@ class Indicator(Generic[S_contra]):
 
     An indicator is defined once, in one of two ways:
 
-    * ``columns``, a function of a :class:`~steps.scoring.batch.StreamColumns` view that
+    * ``columns``, a function of a `StreamColumns` view that
       returns the indicator of every row of a table at once (``(values, available)``); this is
       how stream indicators scale, and a single stream is the same computation over a table
-      of one row (:class:`~steps.scoring.batch.ColumnStreamMethodology`);
+      of one row (`ColumnStreamMethodology`);
     * ``measure``, a function of one subject that returns the value or ``None`` when its
       inputs are missing (then ``inputs`` names them).
 
@@ -246,7 +246,7 @@ class Indicator(Generic[S_contra]):
     ``advice`` is the next move to suggest when the indicator scores low, as written (the
     built-in indicators leave it empty: their advice is the catalogue's
     ``"<scorer>.<key>.advice"``, in every language; see
-    :meth:`~steps.scoring.base.MethodologyScorer.advice_for`).
+    `advice_for`).
     """
 
     key: str
@@ -265,8 +265,8 @@ class Indicator(Generic[S_contra]):
     #: The factors of a GMV identity the indicator moves, most direct first: keys of the
     #: built-in identities' factors (``"uv"``, ``"minutes_per_viewer"``,
     #: ``"buyers_per_minute"``, ``"orders_per_buyer"``, ``"aov"``, ``"exposure"``,
-    #: ``"seeding_rate"``, ...).  A plan's levers (:mod:`steps.gmv.levers`) and a next move's
-    #: GMV at stake (:mod:`steps.scoring.stake`) read it; empty: it moves none we can name.
+    #: ``"seeding_rate"``, ...).  A plan's levers (`steps.gmv.levers`) and a next move's
+    #: GMV at stake (`steps.scoring.stake`) read it; empty: it moves none we can name.
     moves: tuple[str, ...] = attrs.field(default=(), kw_only=True, converter=_factor_keys)
 
     def __attrs_post_init__(self) -> None:
@@ -338,7 +338,7 @@ BenchmarkResolver = Callable[[Indicator[Any]], Benchmark]
 
 @attrs.frozen
 class Evaluation:
-    """The parts of a card that :func:`evaluate` computes."""
+    """The parts of a card that `evaluate` computes."""
 
     score: float
     confidence: float
@@ -389,7 +389,7 @@ def explanation_text(
     indicator: Indicator[Any], value: float, score: float, benchmark: str, language: str = "en"
 ) -> str:
     """The one-line explanation of an available indicator: its value in its unit
-    (:func:`steps.scoring.units.quantity`), the ``benchmark`` (already described) and the
+    (`steps.scoring.units.quantity`), the ``benchmark`` (already described) and the
     score."""
     template, name, unit = _explanation_parts(
         indicator.name, indicator.name_zh, indicator.unit, language

@@ -3,18 +3,18 @@
 The built-in scorers keep no user-facing sentence in code.  Their explanations, advice,
 recommendations and notes are templates in ``steps/data/messages/en.toml`` and ``zh.toml``,
 keyed by scorer and indicator (``stage.plan_completeness.advice``), with ``str.format``
-named placeholders (``{value}``, ``{share:.0%}``).  :func:`text` fills one in a language::
+named placeholders (``{value}``, ``{share:.0%}``).  `text` fills one in a language:
 
     >>> text("core.not_available", "en", name="Paid ROI", needs="paid_spend_fen")
     'Paid ROI: not available (needs paid_spend_fen)'
 
 **Fallback.**  A person never sees a message key.  A message missing in the language asked
 for, or whose template cannot be filled there, is shown in English with a
-:class:`MessageWarning` (the test suite turns warnings into errors, so a gap fails a test
+`MessageWarning` (the test suite turns warnings into errors, so a gap fails a test
 before it reaches a user); a message missing in English too, or an English template that
-cannot be filled, is a bug in the scorer and raises :class:`MessageError`.
+cannot be filled, is a bug in the scorer and raises `MessageError`.
 
-A third-party scorer ships its own :class:`Catalogue` (``Catalogue.from_package`` reads
+A third-party scorer ships its own `Catalogue` (``Catalogue.from_package`` reads
 ``<lang>.toml`` files shipped in its package, ``Catalogue.from_mapping`` takes a dict) and
 looks its messages up there before the built-in ones; see "Languages" in docs/plugins.md.
 """
@@ -96,8 +96,8 @@ def _frozen(value: Mapping[str, Mapping[str, str]]) -> Mapping[str, Mapping[str,
 class Catalogue:
     """Message templates by language, then by dotted key.
 
-    Build one with :meth:`from_mapping` (nested tables are flattened: ``{"a": {"b": "…"}}``
-    is the key ``a.b``) or :meth:`from_package` (TOML files shipped in a package).
+    Build one with `from_mapping` (nested tables are flattened: ``{"a": {"b": "…"}}``
+    is the key ``a.b``) or `from_package` (TOML files shipped in a package).
     """
 
     messages: Mapping[str, Mapping[str, str]] = attrs.field(converter=_frozen)
@@ -167,7 +167,7 @@ class Catalogue:
             raise MessageError(f"message {key!r} cannot be filled: {error!r}") from error
 
     def optional(self, key: str, language: str, /, **params: Any) -> str | None:
-        """:meth:`text`, or ``None`` when no language has ``key`` (for texts a plugin may
+        """`text`, or ``None`` when no language has ``key`` (for texts a plugin may
         leave out, such as the translation of its own units)."""
         return self.text(key, language, **params) if key in self else None
 

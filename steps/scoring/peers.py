@@ -1,18 +1,18 @@
 """Peer benchmarks: judge a value by its percentile among comparable brands or streams.
 
 The platforms' merchant dashboards compare a merchant with peers of the same category and
-tier (同行同层) rather than with fixed cut-offs.  :class:`PeerBenchmarks` does the same from a
+tier (同行同层) rather than with fixed cut-offs.  `PeerBenchmarks` does the same from a
 population of your own: it measures every indicator of the given scorers over every brand
 (brand scorers) or every stream (stream scorers) of a dataset, groups the values by the
-brand's category, tier and lifecycle stage, and answers :meth:`PeerBenchmarks.lookup` with a
-:class:`~steps.scoring.indicators.PeerBenchmark`, so that a score of 80 reads "better than
-80% of comparable subjects" (ties: see :class:`~steps.scoring.indicators.PeerBenchmark`).
+brand's category, tier and lifecycle stage, and answers `PeerBenchmarks.lookup` with a
+`PeerBenchmark`, so that a score of 80 reads "better than
+80% of comparable subjects" (ties: see `PeerBenchmark`).
 
 A brand's lifecycle stage is what one of its brand cards notes as ``stage`` (the STEPS card
 does, from its inferred or overridden stage): it joins the groups only when a scorer that
 notes it was measured.  A card whose score was withheld (too little data) gives no peer
 values.  At lookup, a scorer gives the stage when it knows it
-(:meth:`~steps.scoring.base.MethodologyScorer.peer_stage`); the others are judged by
+(`peer_stage`); the others are judged by
 category and tier.
 
 A group is used only when it holds at least ``min_group_size`` values; otherwise the lookup
@@ -20,10 +20,10 @@ falls back to a wider group (the last field of ``group_by`` dropped, then the ne
 default, category and tier, then the category alone), then to the whole population
 (``"*"``), then to the scorer's own default benchmark.  A field the subject's brand does not
 have (no tier, no stage) is left out of its groups.  The direction (is lower better?) comes
-from the indicator's default benchmark: a :class:`~steps.scoring.indicators.LinearBenchmark`
+from the indicator's default benchmark: a `LinearBenchmark`
 whose target lies below its floor.
 
-Peers are saved as plain JSON (:func:`save_peers`, :func:`load_peers`)::
+Peers are saved as plain JSON (`save_peers`, `load_peers`):
 
     {"format": "steps-peers", "version": 1, "group_by": ["category", "tier", "stage"],
      "min_group_size": 5,
@@ -121,7 +121,7 @@ def _levels(group_by: Sequence[str], values: Mapping[str, str | None]) -> list[s
 
 def card_stage(cards: Iterable[ScoreCard]) -> str | None:
     """A brand's lifecycle stage as its cards note it (a brand card's ``stage`` note that
-    names a :class:`~steps.domain.enums.LifecycleStage`), else ``None``."""
+    names a `LifecycleStage`), else ``None``."""
     for card in cards:
         if card.subject_kind is SubjectKind.BRAND:
             stage = card.notes.get("stage")
@@ -162,7 +162,7 @@ def _frozen_directions(directions: Mapping[str, Direction]) -> Mapping[str, Dire
 
 def direction_of(benchmark: object) -> Direction:
     """The direction a default benchmark implies: lower is better when it is a
-    :class:`LinearBenchmark` with its target below its floor (or declares a ``direction``)."""
+    `LinearBenchmark` with its target below its floor (or declares a ``direction``)."""
     if isinstance(benchmark, LinearBenchmark):
         return (
             Direction.LOWER_IS_BETTER
@@ -191,9 +191,9 @@ def _direction_from_text(description: str) -> Direction:
 @attrs.frozen(eq=False)
 class PeerBenchmarks:
     """Peer values of every indicator, by group, implementing
-    :class:`~steps.scoring.contract.PeerLookup`.
+    `PeerLookup`.
 
-    ``values`` maps ``"scorer.indicator"`` to group keys (:func:`group_key`) to the values of
+    ``values`` maps ``"scorer.indicator"`` to group keys (`group_key`) to the values of
     the subjects in that group; ``directions`` maps the same keys to the indicator's direction
     (higher is better when absent).
     """
@@ -288,13 +288,13 @@ class PeerBenchmarks:
         context: ScoringContext | None = None,
     ) -> PeerBenchmarks:
         """Measure every indicator of ``scorers`` over a population: each brand for a brand
-        scorer, each stream (as a :class:`StreamSubject`) for a stream scorer.
+        scorer, each stream (as a `StreamSubject`) for a stream scorer.
 
         Values are read from the scorers' own cards, scored by the engine exactly as
-        :func:`steps.score` scores them (``score_many`` when a scorer offers it, every
+        `steps.score` scores them (``score_many`` when a scorer offers it, every
         failure isolated), so any scorer whose cards list indicators works, not only
         methodology scorers.  A scorer that fails on a subject contributes nothing for it;
-        :func:`measure_peers` also returns those failures.  The direction of an indicator
+        `measure_peers` also returns those failures.  The direction of an indicator
         comes from its default benchmark (``components()`` of a methodology scorer), else
         from the benchmark the card reports.
         """
@@ -314,7 +314,7 @@ class PeerBenchmarks:
         """Peers from scored cards, each with the brand it belongs to: every available
         indicator value of a card with a score joins its brand's groups (a card whose score
         was withheld gives none), the brand's stage being what its cards note
-        (:func:`card_stage`).  An indicator's direction is taken from ``directions``, else
+        (`card_stage`).  An indicator's direction is taken from ``directions``, else
         from the benchmark its first card reports."""
         samples: list[Sample] = []
         found: dict[str, Direction] = {}
@@ -370,8 +370,8 @@ class PeerBenchmarks:
 
     @classmethod
     def from_dict(cls, data: object, *, source: str | None = None) -> PeerBenchmarks:
-        """Rebuild peers from :meth:`to_dict`'s output; every problem is reported with its
-        path in one :class:`~steps.domain.errors.InvalidDataError`."""
+        """Rebuild peers from `to_dict`'s output; every problem is reported with its
+        path in one `InvalidDataError`."""
         problems = list(_check_peers_dict(data))
         if problems:
             raise InvalidDataError(problems, source)
@@ -391,8 +391,8 @@ class PeerBenchmarks:
 
 @attrs.frozen
 class PeersMeasured:
-    """What :func:`measure_peers` found: the peers, and the scorers' failures and warnings
-    (one :class:`~steps.scoring.results.ScoreError` per subject a scorer failed on, as
+    """What `measure_peers` found: the peers, and the scorers' failures and warnings
+    (one `ScoreError` per subject a scorer failed on, as
     ``steps score`` reports them)."""
 
     peers: PeerBenchmarks
@@ -414,12 +414,12 @@ def measure_peers(
     context: ScoringContext | None = None,
 ) -> PeersMeasured:
     """Measure a population with the engine, brand by brand (so that only one brand's cards
-    are held at a time), every scorer failure isolated as in :func:`steps.score`.
+    are held at a time), every scorer failure isolated as in `steps.score`.
 
     The scorers are either ``scorers`` (objects, registered on a host of their own; one
-    that is not a valid scorer raises :class:`~steps.scoring.plugins.PluginError`) or the
+    that is not a valid scorer raises `PluginError`) or the
     scorers ``names`` of ``host`` (every scorer of the process-wide host by default; an
-    unknown name raises :class:`~steps.scoring.plugins.UnknownScorerError`)."""
+    unknown name raises `UnknownScorerError`)."""
     from steps.scoring.engine import score
 
     if scorers is not None:
@@ -465,7 +465,7 @@ def measure_peers(
 
 
 class _GivenScorers:
-    """A plugin registering the scorer objects :func:`measure_peers` was given."""
+    """A plugin registering the scorer objects `measure_peers` was given."""
 
     __name__ = "peers-scorers"
 
@@ -591,8 +591,8 @@ def save_peers(
     *,
     inputs: Iterable[str | os.PathLike[str] | None] = (),
 ) -> None:
-    """Write ``peers`` as JSON through :func:`steps.io.output.open_output` (atomically for a
-    regular file; :class:`~steps.io.output.OutputError` for a target that cannot be written
+    """Write ``peers`` as JSON through `steps.io.output.open_output` (atomically for a
+    regular file; `OutputError` for a target that cannot be written
     or is the same file as one of ``inputs``)."""
     from steps.io.output import open_output
 
@@ -602,8 +602,8 @@ def save_peers(
 
 
 def load_peers(path: str | os.PathLike[str]) -> PeerBenchmarks:
-    """Read a peers file written by :func:`save_peers`.  A file that does not parse or does
-    not hold valid peers raises :class:`~steps.domain.errors.InvalidDataError`."""
+    """Read a peers file written by `save_peers`.  A file that does not parse or does
+    not hold valid peers raises `InvalidDataError`."""
     from steps.io.files import MAX_FILE_BYTES, parse_json_file, read_capped
 
     source = str(path)
@@ -624,7 +624,7 @@ def build_peers(
     group_by: Sequence[str] = DEFAULT_GROUP_BY,
     min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
 ) -> PeerBenchmarks:
-    """Shorthand for :meth:`PeerBenchmarks.from_dataset`."""
+    """Shorthand for `PeerBenchmarks.from_dataset`."""
     return PeerBenchmarks.from_dataset(
         dataset, scorers, group_by=group_by, min_group_size=min_group_size
     )
@@ -664,7 +664,7 @@ def peers_command(
     language: str = "en",
 ) -> str:
     """What ``steps peers DATA -o OUTPUT`` does: refuse an output it cannot write, load a
-    dataset, measure the scorers' indicators over it (:func:`measure_peers`), save the peers
+    dataset, measure the scorers' indicators over it (`measure_peers`), save the peers
     file and return a short report (its last line counts the scorers' failures, if any)."""
     report, _ = peers_run(
         data,
@@ -690,7 +690,7 @@ def peers_run(
     min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
     language: str = "en",
 ) -> tuple[str, PeersMeasured]:
-    """:func:`peers_command`, also returning what was measured (with every failure); the
+    """`peers_command`, also returning what was measured (with every failure); the
     report is in ``language``."""
     from steps.io.files import load
     from steps.io.output import check_output

@@ -1,21 +1,21 @@
 """Loading plugins, and the typed facade every other part of steps goes through.
 
-:func:`make_plugin_manager` builds a :class:`pluggy.PluginManager` with the steps hookspecs,
-the built-in plugins (the modules :data:`steps.plugins.BUILTIN_PLUGINS` names, registered
+`make_plugin_manager` builds a `pluggy.PluginManager` with the steps hookspecs,
+the built-in plugins (the modules `steps.plugins.BUILTIN_PLUGINS` names, registered
 under their module names exactly like third-party plugins) and the third-party plugins of the
 ``steps`` entry-point group.  Nothing is built at import time: an embedding tool builds its
-own manager, the command line and :func:`steps.score` share :func:`default_host`.
+own manager, the command line and `steps.score` share `default_host`.
 
-:class:`PluginHost` is the only code that calls hooks.  It hands each plugin's
+`PluginHost` is the only code that calls hooks.  It hands each plugin's
 ``steps_register_scorers`` a ``register`` callback, checks what comes back, rejects duplicate
-names and returns :class:`ScorerRecord` objects sorted by name, so output never depends on
+names and returns `ScorerRecord` objects sorted by name, so output never depends on
 the order plugins were installed or registered in.
 
 Strictness.  A plugin that fails to import, whose hook implementation raises, or that
-registers an object of the wrong shape is *skipped* with a :class:`StepsPluginWarning` naming
+registers an object of the wrong shape is *skipped* with a `StepsPluginWarning` naming
 the plugin and its distribution, and every other plugin still works; with ``strict=True``
-(or ``STEPS_STRICT_PLUGINS=1``) the same problems raise :class:`PluginError`.  Two scorers
-with one name are always a :class:`PluginError` (naming both plugins): steps cannot guess
+(or ``STEPS_STRICT_PLUGINS=1``) the same problems raise `PluginError`.  Two scorers
+with one name are always a `PluginError` (naming both plugins): steps cannot guess
 which one was meant, and the fix is to block one of the two plugins.
 
 Environment controls, in the pytest/tox tradition (keyword arguments override them):
@@ -28,7 +28,7 @@ Environment controls, in the pytest/tox tradition (keyword arguments override th
 ``STEPS_BLOCK_PLUGINS=x,y``
     never load these plugins: entry-point names or built-in module names;
 ``STEPS_STRICT_PLUGINS=1``
-    raise :class:`PluginError` instead of warning and skipping.
+    raise `PluginError` instead of warning and skipping.
 """
 
 from __future__ import annotations
@@ -138,7 +138,7 @@ class PluginSettings:
     allow: frozenset[str] | None = None
     #: Plugin names (entry-point names or built-in module names) never to load.
     block: frozenset[str] = frozenset()
-    #: Raise :class:`PluginError` instead of warning and skipping a broken plugin.
+    #: Raise `PluginError` instead of warning and skipping a broken plugin.
     strict: bool = False
 
     @classmethod
@@ -173,7 +173,7 @@ class PluginInfo:
     name: str
     builtin: bool = False
     #: The distribution that declared the entry point (``None`` for built-ins and for
-    #: plugins registered directly with :meth:`PluginHost.register`).
+    #: plugins registered directly with `PluginHost.register`).
     distribution: str | None = None
     distribution_version: str | None = None
     #: The entry point's target, e.g. ``"steps_plugin_example"``.
@@ -197,14 +197,14 @@ class PluginInfo:
 
 
 class StepsPluginManager(pluggy.PluginManager):
-    """A :class:`pluggy.PluginManager` with the steps hookspecs that remembers where each
+    """A `pluggy.PluginManager` with the steps hookspecs that remembers where each
     plugin came from and which controls it was built with."""
 
     def __init__(self, settings: PluginSettings | None = None) -> None:
         super().__init__(hookspecs.PROJECT_NAME)
         self.add_hookspecs(hookspecs)
         self.settings = settings if settings is not None else PluginSettings()
-        #: What was skipped while loading (the text of each :class:`StepsPluginWarning`).
+        #: What was skipped while loading (the text of each `StepsPluginWarning`).
         self.problems: list[str] = []
         self._info: dict[str, PluginInfo] = {}
         for name in sorted(self.settings.block):
@@ -366,14 +366,14 @@ def make_plugin_manager(
     """Build a plugin manager: hookspecs, built-in plugins, then entry-point plugins.
 
     Each control left at ``None`` is read from the environment (``environ``, by default
-    :data:`os.environ`): ``load_entrypoints`` from ``STEPS_DISABLE_PLUGIN_AUTOLOAD``,
+    `os.environ`): ``load_entrypoints`` from ``STEPS_DISABLE_PLUGIN_AUTOLOAD``,
     ``allow`` from ``STEPS_PLUGINS``, ``block`` from ``STEPS_BLOCK_PLUGINS``, ``strict``
     from ``STEPS_STRICT_PLUGINS``.  ``allow`` names entry points (built-ins are always
     allowed); ``block`` names entry points or built-in modules, which are then not even
     imported.  ``builtins=False`` leaves the built-in scorers out (an isolated host).
 
-    Broken plugins are skipped with a :class:`StepsPluginWarning`, or raise
-    :class:`PluginError` when strict.
+    Broken plugins are skipped with a `StepsPluginWarning`, or raise
+    `PluginError` when strict.
     """
     settings = PluginSettings.resolve(
         load_entrypoints=load_entrypoints,
@@ -481,10 +481,10 @@ def _label(obj: object) -> str:
 class PluginHost:
     """The typed facade over a plugin manager: the only code in steps that calls a hook.
 
-    ``PluginHost()`` builds a manager with :func:`make_plugin_manager` (environment
+    ``PluginHost()`` builds a manager with `make_plugin_manager` (environment
     controls apply); pass one to control loading yourself.  ``strict`` defaults to the
     manager's setting.  The scorer records are collected once and cached; registering a
-    plugin through :meth:`register` clears the cache.
+    plugin through `register` clears the cache.
     """
 
     def __init__(self, pm: pluggy.PluginManager | None = None, *, strict: bool | None = None):
@@ -515,7 +515,7 @@ class PluginHost:
     @property
     def problems(self) -> tuple[str, ...]:
         """Every plugin problem so far, loading and collecting scorers: the messages of the
-        :class:`StepsPluginWarning` s (in strict mode a problem raises instead)."""
+        `StepsPluginWarning` s (in strict mode a problem raises instead)."""
         loading = self._pm.problems if isinstance(self._pm, StepsPluginManager) else []
         return (*loading, *self._problems)
 
@@ -552,9 +552,9 @@ class PluginHost:
     def scorers(self) -> tuple[ScorerRecord, ...]:
         """Every registered scorer, sorted by name.
 
-        Raises :class:`PluginError` when two scorers share a name (naming both plugins), and
+        Raises `PluginError` when two scorers share a name (naming both plugins), and
         in strict mode for any broken plugin; otherwise a broken plugin is skipped with a
-        :class:`StepsPluginWarning`.
+        `StepsPluginWarning`.
         """
         with self._lock:
             if self._records is None:
@@ -562,12 +562,12 @@ class PluginHost:
             return self._records
 
     def scorer(self, name: str) -> ScorerRecord:
-        """The scorer registered as ``name``; :class:`UnknownScorerError` lists the known."""
+        """The scorer registered as ``name``; `UnknownScorerError` lists the known."""
         return self.select([name])[0]
 
     def select(self, names: Iterable[str] | None = None) -> tuple[ScorerRecord, ...]:
         """The records for ``names`` (all of them for ``None``), sorted by name; unknown
-        names raise :class:`UnknownScorerError` listing the known ones."""
+        names raise `UnknownScorerError` listing the known ones."""
         records = self.scorers()
         if names is None:
             return records
@@ -581,9 +581,9 @@ class PluginHost:
     def identities(self) -> tuple[IdentityRecord, ...]:
         """Every registered GMV identity (``steps_register_identities``), sorted by key.
 
-        Collected like the scorers (see :func:`steps.gmv.identities.collect_identities`):
-        two identities with one key raise :class:`PluginError` naming both plugins; a broken
-        plugin is skipped with a :class:`StepsPluginWarning`, or raises when strict.
+        Collected like the scorers (see `steps.gmv.identities.collect_identities`):
+        two identities with one key raise `PluginError` naming both plugins; a broken
+        plugin is skipped with a `StepsPluginWarning`, or raises when strict.
         """
         from steps.gmv.identities import collect_identities
 
@@ -716,9 +716,9 @@ _DEFAULT_HOST_LOCK = threading.RLock()
 
 
 def default_host() -> PluginHost:
-    """The process-wide host the command line and :func:`steps.score` use, built on first
+    """The process-wide host the command line and `steps.score` use, built on first
     use from the environment controls (once, even when several threads ask at the same
-    time).  Embedders build their own :class:`PluginHost`."""
+    time).  Embedders build their own `PluginHost`."""
     with _DEFAULT_HOST_LOCK:
         return _default_host()
 

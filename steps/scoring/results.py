@@ -1,13 +1,13 @@
 """What a scorer returns: score cards broken down into components and indicators.
 
-A :class:`ScoreCard` explains itself: each indicator says which value was measured, against
+A `ScoreCard` explains itself: each indicator says which value was measured, against
 which benchmark, with what weight, how much it contributed, and in one line what it means.
 Contributions add up to the overall score; ``confidence`` is the share of the card's nominal
 weight whose inputs were available, and ``missing`` lists what was not.
 
 A card whose confidence is below its scorer's minimum has no score (``score`` is ``None``):
 ``withheld`` says why and ``provide`` what data would produce one (see
-:mod:`steps.scoring.confidence`).  Its components and indicators stay as measured.
+`steps.scoring.confidence`).  Its components and indicators stay as measured.
 """
 
 from __future__ import annotations
@@ -114,7 +114,7 @@ class Recommendation:
     ``gmv_at_stake_fen`` estimates the GMV the move would add by closing its indicator's gap
     to target, through the GMV identity with the other factors held (``factor`` is the
     factor it moves, ``stake_basis`` the period and the assumption); ``None`` when it
-    cannot be estimated, and ``stake_basis`` then says why (:mod:`steps.scoring.stake`).
+    cannot be estimated, and ``stake_basis`` then says why (`steps.scoring.stake`).
     """
 
     text: str
@@ -131,9 +131,9 @@ class ScoreCard:
     """One scorer's verdict on one subject (a brand, or a stream of a brand).
 
     ``score`` is ``None`` when the score was withheld: the card's confidence is below its
-    scorer's minimum (:mod:`steps.scoring.confidence`).  ``withheld`` then gives the
+    scorer's minimum (`steps.scoring.confidence`).  ``withheld`` then gives the
     reason, in the language the card was scored in, and ``provide`` what data would
-    produce a score: the :class:`~steps.domain.Section` values of the sections its
+    produce a score: the `Section` values of the sections its
     unavailable indicators need (``"talent_collabs"``), and the stream fields they need
     (``"streams[].comments"``) where the section holding them is the streams."""
 

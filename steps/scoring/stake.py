@@ -2,9 +2,8 @@
 
 Every built-in GMV identity is a product of factors (``GMV = UV × minutes per viewer ×
 buyers per watch-minute × orders per buyer × AOV`` on Kuaishou, FACT+ on Douyin).  An
-indicator declares the factors it moves (:attr:`Indicator.moves
-<steps.scoring.indicators.Indicator.moves>`); a next move on it is worth, with the other
-factors held,
+indicator declares the factors it moves (`Indicator.moves`); a next move on it is worth, with the
+other factors held,
 
     GMV at stake = base GMV × (m − 1) × s,   m = 1 + (CAP − 1) × (1 − value / target)
 
@@ -16,13 +15,13 @@ read one factor; each carries its part of it).  A peer benchmark's median stands
 target.  The base GMV is
 
 * for a brand card, the next 30 days at the run rate of the brand's self-broadcast GMV
-  over its window (:func:`monthly_gmv_fen`);
+  over its window (`monthly_gmv_fen`);
 * for a stream card, the next stream like this one (the stream's own GMV).
 
 It is an estimate, to rank moves by, not a forecast.  A move that cannot be estimated (it
 asks for data, its indicator moves no factor we can name, its benchmark has no target,
 there is no GMV to scale) says why, and ranks after those that can
-(:func:`rank_moves`).  Only the moves a card carries are estimated: the per-stream scoring
+(`rank_moves`).  Only the moves a card carries are estimated: the per-stream scoring
 path computes nothing more.
 """
 
@@ -107,7 +106,7 @@ def _window(brand: Brand) -> tuple[date, date] | None:
 
 
 def monthly_gmv_fen(brand: Brand) -> int | None:
-    """The brand's self-broadcast GMV over :data:`PERIOD_DAYS` at its window's run rate
+    """The brand's self-broadcast GMV over `PERIOD_DAYS` at its window's run rate
     (the streams' GMV ÷ the window's days × 30); ``None`` with no stream or no GMV."""
     window = _window(brand)
     if window is None:
@@ -140,7 +139,7 @@ def estimate(
     share: float = 1.0,
 ) -> Stake:
     """The GMV at stake of one move (see the module's docstring for the rule); ``share`` is
-    the indicator's share of the factor (:func:`factor_shares`)."""
+    the indicator's share of the factor (`factor_shares`)."""
     factor = moves[0] if moves else None
     if factor is None:
         return Stake(None, None, catalogue.text("stake.no_factor", language))

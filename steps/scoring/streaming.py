@@ -1,6 +1,5 @@
 """Streaming scoring: a file of any size scored chunk by chunk, in bounded memory.
 
-::
 
     from steps.scoring.streaming import score_file
 
@@ -8,28 +7,28 @@
     print(run.streams, run.chunks, run.rows, run.error_count)
 
 This is what ``steps score FILE --stream`` runs.  The streams are read as
-:class:`~steps.columnar.StreamTable` chunks (:func:`steps.columnar.read_jsonl` for JSON
+`StreamTable` chunks (`steps.columnar.read_jsonl` for JSON
 Lines, batches of a Parquet file for ``.parquet``), each chunk is scored with
-:func:`steps.scoring.engine.score_table`, and its rows are written before the next chunk
+`steps.scoring.engine.score_table`, and its rows are written before the next chunk
 is read, so memory is bounded by one chunk (plus the catalog: brands, accounts, products,
 talent collaborations, short videos, which every stream's context needs; it is read as model
 objects made record by record, never the parsed records of the whole file at once).
 
 **STAGE's line-up and spend pacing.**  Each JSON Lines chunk carries the optional columns
-of :data:`steps.columnar.table.EXTRA_SCHEMA` (each stream's spend pacing, and its line-up's
+of `steps.columnar.table.EXTRA_SCHEMA` (each stream's spend pacing, and its line-up's
 roles, prices and discounts looked up in its brand's products), so STAGE scores every
-indicator as :func:`steps.score` does.  Product records may come anywhere in the file,
+indicator as `steps.score` does.  Product records may come anywhere in the file,
 before or after the streams that list them: the reader's first pass reads every product
 before the first chunk.  A Parquet file carries them when it was written with them
-(:meth:`StreamTable.to_arrow <steps.columnar.StreamTable.to_arrow>` of a table read from
+(`StreamTable.to_arrow` of a table read from
 JSON Lines); without them, those four indicators are not available and a warning says so.
 
-**Output.**  One row per subject × scorer (:data:`SUMMARY_COLUMNS`: the scorer and its
+**Output.**  One row per subject × scorer (`SUMMARY_COLUMNS`: the scorer and its
 version, the subject, ``score`` (``None`` where it was withheld), ``confidence``, ``withheld``
 (the reason, else ``None``) and ``components``, each component's score by key, ``None`` where
 a component was not available); or, with ``rows=True``, the full
-indicator rows of :meth:`ScoreResults.to_rows <steps.scoring.engine.ScoreResults.to_rows>`
-(:data:`~steps.scoring.engine.ROW_COLUMNS`).  Rows come chunk by chunk, in file order,
+indicator rows of `ScoreResults.to_rows`
+(`ROW_COLUMNS`).  Rows come chunk by chunk, in file order,
 scorer by scorer (by name) within a chunk.  A path ending in ``.parquet`` is written as
 Parquet (``pyarrow``, the ``arrow`` extra), any other path as JSON Lines; either way to a
 temporary file beside it that replaces it only once every row is written (an interrupted
@@ -39,19 +38,19 @@ or failed run leaves no partial file and an older file untouched).
 streams per account when its accounts are on several platforms) and on its analysis window
 (the first and last stream when the brand leaves its window open).  When some brand needs
 them, a quick first pass reads only the stream's brand, account and start time
-(:class:`~steps.scoring.batch.StreamFacts`), so every chunk is scored with the contexts of
-whole brands, as :func:`steps.score` scores them.
+(`StreamFacts`), so every chunk is scored with the contexts of
+whole brands, as `steps.score` scores them.
 
 **Brand scorers** need whole brands (every stream as an object): they are run, after the
 streams, on the file loaded whole when it is at most ``brand_max_bytes``
-(:data:`BRAND_SCORING_MAX_BYTES` by default) and is JSON Lines or JSON; otherwise they are
-skipped and :attr:`StreamingRun.notes` says so (``steps score FILE`` without ``--stream``
+(`BRAND_SCORING_MAX_BYTES` by default) and is JSON Lines or JSON; otherwise they are
+skipped and `StreamingRun.notes` says so (``steps score FILE`` without ``--stream``
 scores them, loading the whole file).
 
-Failures are isolated as :func:`steps.score` isolates them: :attr:`StreamingRun.errors`
-keeps the first :data:`MAX_KEPT_ERRORS` errors and :attr:`StreamingRun.error_count` counts
+Failures are isolated as `steps.score` isolates them: `StreamingRun.errors`
+keeps the first `MAX_KEPT_ERRORS` errors and `StreamingRun.error_count` counts
 them all; warnings are merged over chunks (identical ones counted).  Invalid data raises
-:class:`~steps.domain.errors.InvalidDataError` at the first chunk with a problem (the
+`InvalidDataError` at the first chunk with a problem (the
 output is then not written).
 """
 
@@ -102,13 +101,13 @@ __all__ = [
     "summary_rows",
 ]
 
-#: Default rows per chunk of :func:`score_file` (``steps score --stream``).
+#: Default rows per chunk of `score_file` (``steps score --stream``).
 CHUNK_ROWS: Final = 25_000
 #: Files up to this size are loaded whole to run brand scorers in streaming mode.
 BRAND_SCORING_MAX_BYTES: Final = 64 * 1024**2
-#: Errors kept in :attr:`StreamingRun.errors` (all are counted).
+#: Errors kept in `StreamingRun.errors` (all are counted).
 MAX_KEPT_ERRORS: Final = 1_000
-#: The keys of a summary row (:func:`summary_rows`), in order.
+#: The keys of a summary row (`summary_rows`), in order.
 SUMMARY_COLUMNS: Final = (
     "scorer",
     "scorer_version",
@@ -195,7 +194,7 @@ def _table_summary(scores: TableScores, start: int, stop: int) -> list[dict[str,
 
 
 def _table_indicator_rows(scores: TableScores, start: int, stop: int) -> list[dict[str, Any]]:
-    """:meth:`TableScores.to_rows` of rows ``start:stop``, built from the columns (the same
+    """`TableScores.to_rows` of rows ``start:stop``, built from the columns (the same
     dicts, without making the cards)."""
     n = stop - start
     index = np.arange(start, stop, dtype=np.intp)
@@ -324,9 +323,9 @@ def _result_slices(results: TableResults, *, rows: bool) -> Iterator[list[dict[s
 
 
 def summary_rows(results: TableResults | ScoreResults) -> list[dict[str, Any]]:
-    """One dict per card (:data:`SUMMARY_COLUMNS`): the scorer, its version, the subject,
+    """One dict per card (`SUMMARY_COLUMNS`): the scorer, its version, the subject,
     ``score``, ``confidence`` and ``components`` (each component's score by key, ``None``
-    where it was not available).  From a :class:`~steps.scoring.batch.TableResults` the
+    where it was not available).  From a `TableResults` the
     rows are made from the columns, without building cards."""
     if isinstance(results, ScoreResults):
         return [_card_summary(card) for card in results.cards]
@@ -334,8 +333,8 @@ def summary_rows(results: TableResults | ScoreResults) -> list[dict[str, Any]]:
 
 
 def indicator_rows(results: TableResults) -> list[dict[str, Any]]:
-    """The rows :meth:`TableResults.to_rows <steps.scoring.batch.TableResults.to_rows>`
-    gives (one per card × indicator, keys :data:`~steps.scoring.engine.ROW_COLUMNS`), made
+    """The rows `TableResults.to_rows`
+    gives (one per card × indicator, keys `ROW_COLUMNS`), made
     from the columns without building cards."""
     return [row for part in _result_slices(results, rows=True) for row in part]
 
@@ -547,7 +546,7 @@ def open_streams(
     catalog: Dataset | None = None,
 ) -> StreamsInput:
     """The streams of a JSON Lines file (its own catalog), or of a Parquet file with the
-    columns of :meth:`StreamTable.to_arrow <steps.columnar.StreamTable.to_arrow>` (then
+    columns of `StreamTable.to_arrow` (then
     ``catalog``, the brands the streams belong to, is required), to read in chunks of at
     most ``chunk_rows`` streams."""
     if chunk_rows < 1:
@@ -638,7 +637,7 @@ def _parquet_fields(pa: Any, *, rows: bool) -> list[Any]:
 
 class ProgressBar:
     """A one-line progress display: ``\\r``-updated ``streams done/total (%) · rate · time``
-    on ``stream`` (stderr), at most every ``interval`` seconds; :meth:`close` ends the
+    on ``stream`` (stderr), at most every ``interval`` seconds; `close` ends the
     line.  Call it as ``bar(done, total)``."""
 
     def __init__(
@@ -702,7 +701,7 @@ class ProgressBar:
 
 @attrs.frozen
 class StreamingRun:
-    """What :func:`score_file` did."""
+    """What `score_file` did."""
 
     #: Streams read and scored, and the chunks they came in.
     streams: int
@@ -713,13 +712,13 @@ class StreamingRun:
     rows: int
     cards: int
     scorers: tuple[ScorerInfo, ...] = ()
-    #: The first :data:`MAX_KEPT_ERRORS` errors, and how many there were (by scorer and
-    #: plugin in :attr:`error_counts`).
+    #: The first `MAX_KEPT_ERRORS` errors, and how many there were (by scorer and
+    #: plugin in `error_counts`).
     errors: tuple[ScoreError, ...] = ()
     error_count: int = 0
     error_counts: Mapping[tuple[str, str], int] = attrs.field(factory=dict)
     warnings: tuple[ScoreWarning, ...] = ()
-    #: Brand scorers that were not run, and why (in :attr:`notes`).
+    #: Brand scorers that were not run, and why (in `notes`).
     skipped: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     #: Whether the stream facts pass ran (some brand's context needed its streams).
@@ -778,14 +777,14 @@ def score_file(
     """Score the streams of ``path`` chunk by chunk and write their rows to ``output``.
 
     ``path`` is a steps JSON Lines file, or a Parquet file of stream columns with its
-    ``catalog`` (see :func:`open_streams`).  ``output`` is a path (``.parquet``: Parquet,
+    ``catalog`` (see `open_streams`).  ``output`` is a path (``.parquet``: Parquet,
     else JSON Lines; written atomically) or an open file to write JSON Lines to.
     ``scorers`` names the scorers (all registered ones for ``None``); stream scorers score
-    every stream with :func:`~steps.scoring.engine.score_table`, brand scorers are run
+    every stream with `score_table`, brand scorers are run
     only when the file is small enough (see the module's documentation).  ``progress`` is
     called as ``progress(streams_done, streams_total)`` after each chunk (and once with 0
     before the first).  Unknown scorer names raise
-    :class:`~steps.scoring.plugins.UnknownScorerError` before anything is read."""
+    `UnknownScorerError` before anything is read."""
     from steps.scoring.plugins import default_host
 
     began = time.perf_counter()
@@ -925,7 +924,7 @@ def _write(
 
 
 def default_progress(*, quiet: bool = False, stream: IO[str] | None = None) -> ProgressBar | None:
-    """A :class:`ProgressBar` on stderr when it is a terminal and not ``quiet``, else
+    """A `ProgressBar` on stderr when it is a terminal and not ``quiet``, else
     ``None``."""
     target = stream if stream is not None else sys.stderr
     if quiet or not target.isatty():

@@ -1,7 +1,7 @@
 """One formatter for the values people read: shares, money, multiples, rates and durations.
 
-Every display string of a value goes through :func:`quantity` (an indicator's value in its
-unit) or :func:`money_fen` / :func:`money_yuan` (an amount): explanations, benchmark
+Every display string of a value goes through `quantity` (an indicator's value in its
+unit) or `money_fen` / `money_yuan` (an amount): explanations, benchmark
 descriptions, next moves and the outputs that show them, in English and Chinese alike.
 
 * a **share** (``"share"``, ``"share of GMV"`` …) reads as a percentage: ``0.254`` →
@@ -96,7 +96,7 @@ def known(unit: str) -> bool:
 
 
 def bound(value: float, unit: str | None, language: str = "en") -> str:
-    """A benchmark's target or floor: :func:`quantity` in a unit the formatter knows, else
+    """A benchmark's target or floor: `quantity` in a unit the formatter knows, else
     the plain number (``2000``), as a plugin's benchmarks read before units were
     formatted.  ``+ 0.0`` shows -0.0 as 0."""
     if unit is None or not known(unit):
@@ -168,7 +168,7 @@ def money_yuan(yuan: float, language: str = "en") -> str:
 
 
 def money_fen(fen: int, language: str = "en") -> str:
-    """An amount in fen, shown in yuan (:func:`money_yuan`)."""
+    """An amount in fen, shown in yuan (`money_yuan`)."""
     return money_yuan(fen / 100, language)
 
 

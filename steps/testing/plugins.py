@@ -1,6 +1,5 @@
 """Helpers for testing plugins: a plugin host isolated from whatever else is installed.
 
-::
 
     import steps
     from steps.testing.plugins import isolated_host
@@ -13,9 +12,9 @@
         assert results.ok
         assert results.for_scorer("my-scorer")
 
-:func:`scorer_plugin` wraps scorer objects in a plugin, to register a scorer written inside a
+`scorer_plugin` wraps scorer objects in a plugin, to register a scorer written inside a
 test.  The pytest fixture ``steps_host`` (``pytest_plugins = ["steps.testing.pytest_plugin"]``)
-is :func:`isolated_host` as a fixture.
+is `isolated_host` as a fixture.
 """
 
 from __future__ import annotations
@@ -30,11 +29,11 @@ __all__ = ["ScorerPlugin", "isolated_host", "scorer_plugin"]
 
 
 def isolated_host(*plugins: object, builtins: bool = False, strict: bool = True) -> PluginHost:
-    """A :class:`~steps.scoring.plugins.PluginHost` with exactly ``plugins`` registered.
+    """A `PluginHost` with exactly ``plugins`` registered.
 
     No entry point is loaded and the ``STEPS_*`` environment variables are ignored.
     ``builtins=True`` adds the built-in scorers.  ``strict`` (the default here, unlike in
-    production) turns a broken plugin into a :class:`~steps.scoring.plugins.PluginError`
+    production) turns a broken plugin into a `PluginError`
     instead of a warning, so a test fails loudly; pass ``strict=False`` to test what
     users see.  Each plugin is a module, a class or an instance with ``@steps.hookimpl``
     functions, registered under its ``__name__`` (a module's dotted name).

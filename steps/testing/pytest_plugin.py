@@ -1,8 +1,8 @@
-"""A pytest plugin for plugin authors.  Enable it in your ``conftest.py``::
+"""A pytest plugin for plugin authors.  Enable it in your ``conftest.py``:
 
     pytest_plugins = ["steps.testing.pytest_plugin"]
 
-and use the ``steps_host`` fixture, a factory of isolated plugin hosts::
+and use the ``steps_host`` fixture, a factory of isolated plugin hosts:
 
     import steps
     import my_plugin
@@ -36,7 +36,7 @@ class HostFactory(Protocol):
 def steps_host() -> HostFactory:
     """Build a plugin host with exactly the given plugins: no entry points, no built-ins
     (unless ``builtins=True``), no environment controls, strict by default.  See
-    :func:`steps.testing.plugins.isolated_host`."""
+    `steps.testing.plugins.isolated_host`."""
 
     def factory(*plugins: object, builtins: bool = False, strict: bool = True) -> PluginHost:
         return isolated_host(*plugins, builtins=builtins, strict=strict)

@@ -5,10 +5,10 @@ fields are drawn after the fields they depend on (``buyers <= orders <= orders_c
 ``uv <= exposure``, source splits that add up to at most the total, ``watch_seconds <= uv ×
 duration_seconds``), ids are unique within their collection and every reference names an
 object that exists.  Values lean towards the edges: zeros, empty collections, ``None`` for
-optional fields, amounts near :data:`~steps.domain.fields.MAX_MONEY_FEN`, Chinese text and
+optional fields, amounts near `MAX_MONEY_FEN`, Chinese text and
 timezone-aware datetimes in several UTC offsets (``+08:00`` among them).
 
-Plugin authors can property-test a scorer with them::
+Plugin authors can property-test a scorer with them:
 
     import math
 
@@ -135,7 +135,7 @@ _CHINESE_NAMES = (
 
 def identifiers(max_size: int = 12) -> st.SearchStrategy[str]:
     """Valid ids: non-blank, ASCII or Chinese, at most ``max_size`` characters or (sometimes)
-    exactly :data:`~steps.domain.fields.MAX_ID_LENGTH`, the longest an id may be."""
+    exactly `MAX_ID_LENGTH`, the longest an id may be."""
     return st.one_of(
         st.text(_ID_ALPHABET, min_size=1, max_size=max_size),
         st.sampled_from(("a", "品")).map(lambda c: c * MAX_ID_LENGTH),
@@ -164,7 +164,7 @@ def buyer_keys() -> st.SearchStrategy[str]:
 
 def money(max_value: int = MAX_MONEY_FEN) -> st.SearchStrategy[int]:
     """Amounts in fen: zero, small amounts and amounts near ``max_value`` (by default the cap,
-    :data:`~steps.domain.fields.MAX_MONEY_FEN`)."""
+    `MAX_MONEY_FEN`)."""
     max_value = min(max_value, MAX_MONEY_FEN)
     return st.one_of(
         st.just(0),
@@ -187,7 +187,7 @@ def aware_datetimes(
     min_date: date = _EARLIEST, max_date: date = _LATEST
 ) -> st.SearchStrategy[datetime]:
     """Timezone-aware datetimes whose *local* date (``.date()``) lies in
-    [min_date, max_date], in one of :data:`UTC_OFFSETS`, with microseconds."""
+    [min_date, max_date], in one of `UTC_OFFSETS`, with microseconds."""
     return st.datetimes(
         min_value=datetime.combine(min_date, time.min),
         max_value=datetime.combine(max_date, time.max),
@@ -495,7 +495,7 @@ def streams(
     """Streams (直播场次) on one of ``account_ids`` (which must not be empty), selling some of
     ``product_ids``, starting on a local date within [window_start, window_end].
 
-    Every relation of :class:`~steps.domain.model.Stream` holds: ``buyers <= orders <=
+    Every relation of `Stream` holds: ``buyers <= orders <=
     orders_created``; ``buyers``, ``peak_concurrent``, ``first_minutes_uv``,
     ``reserved_attendees <= uv <= exposure, views``; ``product_click_uv <=
     product_exposure_uv <= uv``; the source splits and the products' GMV add up to at most
