@@ -71,7 +71,12 @@ def format_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 
 def scorer_dict(record: ScorerRecord) -> dict[str, Any]:
-    return {
+    """The listing of one scorer; a scorer that declares its components (the built-in ones,
+    and any built on `steps.scoring.base.MethodologyScorer`) also lists its indicators, each
+    with the GMV factors it moves and where it comes from (its provenance)."""
+    from steps.scoring.benchmarks import indicator_catalogue
+
+    listing: dict[str, Any] = {
         "name": record.name,
         "version": record.version,
         "subject": record.subject.value,
@@ -84,6 +89,29 @@ def scorer_dict(record: ScorerRecord) -> dict[str, Any]:
         "source": record.plugin.source,
         "batch": record.batch,
     }
+    catalogue = indicator_catalogue(record.scorer)
+    if catalogue is not None:
+        listing["indicators"] = [
+            {
+                "component": component,
+                "key": indicator.key,
+                "name": indicator.name,
+                "name_zh": indicator.name_zh,
+                "unit": indicator.unit,
+                "weight": indicator.weight,
+                "moves": list(indicator.moves),
+                "provenance": None
+                if indicator.provenance is None
+                else {
+                    "origin": indicator.provenance.origin.value,
+                    "note": indicator.provenance.note,
+                    "quote": indicator.provenance.quote,
+                    "citation": indicator.provenance.citation,
+                },
+            }
+            for component, indicator in catalogue
+        ]
+    return listing
 
 
 def run(args: argparse.Namespace) -> int:

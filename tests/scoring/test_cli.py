@@ -552,3 +552,29 @@ def test_score_time_budget_is_not_for_stream(
     path.write_text("")
     assert main(["score", str(path), "--stream", "--time-budget", "5"]) == 2
     assert "--time-budget" in capsys.readouterr().err
+
+
+def test_scorers_json_lists_every_builtin_indicator_with_its_provenance(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from steps.scoring.indicators import Origin
+
+    assert main(["scorers", "--format", "json"]) == 0
+    listed = {s["name"]: s for s in json.loads(capsys.readouterr().out)}
+    assert {"steps", "stage", "douyin-interest", "douyin-interest-brand", "trust"} <= set(listed)
+    origins = {o.value for o in Origin}
+    for name in ("steps", "stage", "douyin-interest", "douyin-interest-brand", "trust"):
+        indicators = listed[name]["indicators"]
+        assert indicators, name
+        for indicator in indicators:
+            provenance = indicator["provenance"]
+            assert provenance is not None, (name, indicator["key"])
+            assert provenance["origin"] in origins
+            assert provenance["note"].strip()
+            if provenance["origin"] == "article":
+                assert provenance["quote"], (name, indicator["key"])
+    steps_keys = {i["key"] for i in listed["steps"]["indicators"]}
+    assert {"repurchase_rate", "distribution_level"} <= steps_keys
+    repurchase = next(i for i in listed["steps"]["indicators"] if i["key"] == "repurchase_rate")
+    assert repurchase["component"] == "P"
+    assert repurchase["moves"]
