@@ -958,8 +958,11 @@ def _trust_section(data: _BrandCards, installed: frozenset[str], words: _Words) 
 
 
 def _indicator_table(card: ScoreCard, words: _Words, kind: str) -> str:
-    """Every indicator of the card, grouped by part: value, score and benchmark, the
-    explanation on hover."""
+    """Every indicator of the card, grouped by part: value, score and benchmark with where the
+    benchmark comes from (the article, a published source or an assumption), the explanation
+    on hover."""
+    from steps.report.text import source_text
+
     head = "".join(f"<th>{_e(words(k))}</th>" for k in ("indicator", "value", "score", "benchmark"))
     rows: list[str] = []
     for component in card.components:
@@ -975,7 +978,9 @@ def _indicator_table(card: ScoreCard, words: _Words, kind: str) -> str:
                 f'<tr title="{_e(indicator.explanation)}"><td>{_e(words.name(indicator))}</td>'
                 f"<td>{_e(value)}</td>"
                 f'<td class="num">{_score_text(indicator.score)}</td>'
-                f'<td class="small">{_e(indicator.benchmark)}</td></tr>'
+                f'<td class="small">{_e(indicator.benchmark)}'
+                f'<div class="source">{_e(source_text(indicator.benchmark_source, words.lang))}'
+                "</div></td></tr>"
             )
     return (
         f'<table class="{kind}"><thead><tr>{head}</tr></thead>'
@@ -1461,6 +1466,7 @@ th, td { padding: 4px 8px; border-bottom: 1px solid #eceef1; text-align: left;
 thead th { background: #f7f8fa; position: sticky; top: 0; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.small { font-size: 12px; color: #555; }
+td .source { font-size: 11px; color: #777; margin-top: 2px; }
 tr.group th { background: #f2f5f9; }
 table.compact { width: auto; margin-top: 4px; }
 td.weakest { background: #fde2e5; color: #9b1c2e; font-weight: 700; }

@@ -8,6 +8,7 @@ text (a brand named ``<script>alert(1)</script>`` included), label charts in Chi
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from datetime import date
@@ -442,3 +443,18 @@ def test_stage_emphasis_reads_the_stage_weights(results: Any) -> None:
     assert _stage_weights(attrs.evolve(card, notes={"stage_weights": "junk"})) == {
         c.key: c.weight for c in card.components
     }
+
+
+def test_the_benchmark_column_says_where_each_benchmark_comes_from(
+    report_en: str, report_zh: str, results: Any
+) -> None:
+    trust = next(c for c in results.cards if c.scorer == "trust")
+    sources = {i.benchmark_source for i in trust.indicators()}
+    kinds = {source.partition(":")[0] for source in sources}
+    assert "assumption" in kinds or "published" in kinds or "article" in kinds
+    for source in sources:
+        assert f'<div class="source">{html.escape(source, quote=True)}</div>' in report_en
+    # In Chinese the kind of source is named in Chinese, the article's words kept.
+    zh_sources = re.findall(r'<div class="source">(.*?)</div>', report_zh)
+    assert zh_sources
+    assert not any(s.startswith(("assumption", "published", "article")) for s in zh_sources)
