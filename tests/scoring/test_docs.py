@@ -42,7 +42,7 @@ def test_every_hook_is_documented(name: str):
     section = _section((DOCS / "hooks.md").read_text(encoding="utf-8"), f"`{name}`")
     for argument in inspect.signature(getattr(hookspecs, name)).parameters:
         assert f"`{argument}`" in section, f"{name}: argument {argument} is not documented"
-    assert "versionadded" in section
+    assert "Added in version" in section
 
 
 @pytest.mark.parametrize("name", HOOKSPECS)
