@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from steps.cli._language import add_language_argument
 
 if TYPE_CHECKING:
+    from steps.scoring.indicators import Indicator
     from steps.scoring.plugins import PluginHost, PluginInfo, ScorerRecord
 
 
@@ -91,27 +92,36 @@ def scorer_dict(record: ScorerRecord) -> dict[str, Any]:
     }
     catalogue = indicator_catalogue(record.scorer)
     if catalogue is not None:
-        listing["indicators"] = [
-            {
-                "component": component,
-                "key": indicator.key,
-                "name": indicator.name,
-                "name_zh": indicator.name_zh,
-                "unit": indicator.unit,
-                "weight": indicator.weight,
-                "moves": list(indicator.moves),
-                "provenance": None
-                if indicator.provenance is None
-                else {
-                    "origin": indicator.provenance.origin.value,
-                    "note": indicator.provenance.note,
-                    "quote": indicator.provenance.quote,
-                    "citation": indicator.provenance.citation,
-                },
-            }
-            for component, indicator in catalogue
-        ]
+        try:
+            indicators = _indicators(catalogue)
+            json.dumps(indicators)  # a third party's fields must be plain data too
+        except Exception:  # components that are not Indicators: the scorer is listed without
+            return listing
+        listing["indicators"] = indicators
     return listing
+
+
+def _indicators(catalogue: tuple[tuple[str, Indicator[Any]], ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "component": component,
+            "key": indicator.key,
+            "name": indicator.name,
+            "name_zh": indicator.name_zh,
+            "unit": indicator.unit,
+            "weight": indicator.weight,
+            "moves": list(indicator.moves),
+            "provenance": None
+            if indicator.provenance is None
+            else {
+                "origin": indicator.provenance.origin.value,
+                "note": indicator.provenance.note,
+                "quote": indicator.provenance.quote,
+                "citation": indicator.provenance.citation,
+            },
+        }
+        for component, indicator in catalogue
+    ]
 
 
 def run(args: argparse.Namespace) -> int:

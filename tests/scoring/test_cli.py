@@ -578,3 +578,24 @@ def test_scorers_json_lists_every_builtin_indicator_with_its_provenance(
     repurchase = next(i for i in listed["steps"]["indicators"] if i["key"] == "repurchase_rate")
     assert repurchase["component"] == "P"
     assert repurchase["moves"]
+
+
+def test_scorers_json_lists_a_scorer_whose_components_are_not_indicators(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    class Odd:
+        key = "odd"
+        indicators = (object(),)
+
+    class OddScorer(FakeScorer):
+        def components(self, subject: object, context: object) -> tuple[Odd, ...]:
+            return (Odd(),)
+
+    use_host(
+        monkeypatch,
+        isolated_host(Plugin("odd-plugin", OddScorer("odd-brand", subject=SubjectKind.BRAND))),
+    )
+    assert main(["scorers", "--format", "json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [s["name"] for s in listed] == ["odd-brand"]
+    assert "indicators" not in listed[0]
