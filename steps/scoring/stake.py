@@ -2,8 +2,8 @@
 
 Every built-in GMV identity is a product of factors (``GMV = UV × minutes per viewer ×
 buyers per watch-minute × orders per buyer × AOV`` on Kuaishou, FACT+ on Douyin).  An
-indicator declares the factors it moves (`Indicator.moves`); a next move on it is worth, with the
-other factors held,
+indicator declares the factors it moves (`Indicator.moves`); a next move on it is worth,
+with the other factors held,
 
     GMV at stake = base GMV × (m − 1) × s,   m = 1 + (CAP − 1) × (1 − value / target)
 
