@@ -784,6 +784,13 @@ class StreamTotals:
 
 _UV = Factor.of_column("uv", name="viewers (UV)", name_zh="观看人数", unit="viewers")
 _EXPOSURE = Factor.of_column("exposure", name="exposure", name_zh="曝光次数", unit="exposures")
+_ORDERS_PER_BUYER = Factor.of_ratio(
+    "orders_per_buyer", "orders", "buyers", name="orders per buyer", name_zh="购买频次（复购）",
+    unit="orders per buyer",
+)  # fmt: skip
+_AOV = Factor.of_ratio(
+    "aov", "gmv_fen", "orders", name="AOV per order", name_zh="客单价", unit="fen per order"
+)
 
 TRADITIONAL: Final = Identity(
     "traditional",
@@ -818,14 +825,8 @@ KUAISHOU: Final = Identity(
             "buyers_per_minute", "buyers", "watch_minutes", name="buyers per watch-minute",
             name_zh="单位时长成交转化", unit="buyers per minute",
         ),
-        Factor.of_ratio(
-            "orders_per_buyer", "orders", "buyers", name="orders per buyer",
-            name_zh="购买频次（复购）", unit="orders per buyer",
-        ),
-        Factor.of_ratio(
-            "aov", "gmv_fen", "orders", name="AOV per order", name_zh="客单价",
-            unit="fen per order",
-        ),
+        _ORDERS_PER_BUYER,
+        _AOV,
     ),
     description="GMV = UV × (W / UV) × (B / W) × (O / B) × (GMV / O), W = watch minutes: "
     "viewers × content consumption time × order conversion per unit time × repurchase "
@@ -865,14 +866,8 @@ KUAISHOU_CONTENT_VIEWS: Final = Identity(
             "buyers per view", "buyers / (views + video_views)", _buyers_per_view,
             ("buyers", "views", "video_views"),
         ),
-        Factor.of_ratio(
-            "orders_per_buyer", "orders", "buyers", name="orders per buyer",
-            name_zh="购买频次（复购）", unit="orders per buyer",
-        ),
-        Factor.of_ratio(
-            "aov", "gmv_fen", "orders", name="AOV per order", name_zh="客单价",
-            unit="fen per order",
-        ),
+        _ORDERS_PER_BUYER,
+        _AOV,
     ),
     description="GMV = UV × (V / UV) × (B / V) × (O / B) × (GMV / O), V = the streams' views "
     "(观看次数) + the views of the period's short videos (播放量): the five factors with "
@@ -908,10 +903,7 @@ FUNNEL: Final = Identity(
             "paid_rate", "orders", "orders_created", name="paid rate (paid / created)",
             name_zh="支付率", unit="paid orders per created order",
         ),
-        Factor.of_ratio(
-            "aov", "gmv_fen", "orders", name="AOV per order", name_zh="客单价",
-            unit="fen per order",
-        ),
+        _AOV,
     ),
     description="GMV = E × (UV / E) × (PE / UV) × (PC / PE) × (OC / PC) × (O / OC) × "
     "(GMV / O). Created orders are counted per clicking viewer, so order_rate may exceed 1.",

@@ -14,40 +14,20 @@ from typing import Any
 import attrs
 
 import steps
-from steps.domain import Dataset, Platform, Section, SectionCoverage
+from steps._shapes import SHAPES
+from steps.domain import Dataset, Platform, Section, SectionCoverage, Stream
 from steps.scoring.base import SubjectKind
 from steps.scoring.confidence import BUILTIN_MIN_CONFIDENCE, min_confidence
 from steps.scoring.plugins import default_host
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "results.md"
+#: A stream's required fields, which every live-session list has.
+_REQUIRED = frozenset(f.name for f in attrs.fields(Stream) if f.default is attrs.NOTHING)
 #: What a live-session list carries of a stream, per platform: the columns of Kuaishou's
-#: 直播明细 and Douyin's 直播列表 (as the bundled profiles map them).
-_COMMON = frozenset(
-    {
-        "stream_id",
-        "account_id",
-        "started_at",
-        "duration_seconds",
-        "uv",
-        "watch_seconds",
-        "orders",
-        "buyers",
-        "gmv_fen",
-        "exposure",
-        "views",
-        "peak_concurrent",
-        "comments",
-        "likes",
-        "new_followers",
-        "fan_group_joins",
-        "refund_fen",
-        "paid_spend_fen",
-        "reservations",
-    }
-)
+#: 直播明细 and Douyin's 直播列表, as the sample's export shapes (and the bundled profiles)
+#: hold them.
 LIVE_SESSION_FIELDS = {
-    Platform.KUAISHOU: _COMMON | {"shares"},
-    Platform.DOUYIN: _COMMON | {"product_exposure_uv", "product_click_uv", "orders_created"},
+    shape.platform: _REQUIRED | shape.fields["stream"] for shape in SHAPES.values()
 }
 
 
