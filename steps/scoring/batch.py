@@ -2119,9 +2119,9 @@ def run_table(
     return TableResults(
         table=table,
         scores=scores,
-        cards=base.cards,
-        errors=base.errors,
-        warnings=base.warnings,
+        cards=tuple(base.cards),
+        errors=tuple(base.errors),
+        warnings=tuple(base.warnings),
         scorers=base.scorers,
     )
 

@@ -50,6 +50,7 @@ import math
 import operator
 import re
 import time
+import typing
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
@@ -74,7 +75,8 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from steps.columnar.table import StreamTable
-    from steps.scoring.batch import TableCatalog, TableResults
+    from steps.scoring.batch import IndexArray, TableCatalog, TableResults, TableScores
+    from steps.scoring.cards import TablePart
     from steps.scoring.plugins import PluginHost, ScorerRecord
 
 __all__ = [
@@ -179,7 +181,22 @@ def _converter() -> Any:
     from steps.io import converter
 
     converter.register_enum(SubjectKind)
+
+    # The fields are sequences (cards built lazily); plain data becomes tuples, with the
+    # paths of the converter's own tuple handling in its errors.
+    def as_tuple(kind: Any) -> Any:
+        return converter._tuple_hook(tuple[typing.get_args(kind)[0], ...])  # type: ignore[misc]
+
+    fields = {Sequence[ScoreCard], Sequence[ScoreError], Sequence[ScoreWarning]}
+    converter.CONVERTER.register_structure_hook_factory(fields.__contains__, as_tuple)
     return converter
+
+
+def _kept(items: Iterable[Any]) -> Sequence[Any]:
+    """A run's cards (errors, warnings) as given when built lazily, else as a tuple."""
+    from steps.scoring.cards import CardView, LazyFound
+
+    return items if isinstance(items, CardView | LazyFound) else tuple(items)
 
 
 @attrs.frozen
@@ -188,11 +205,16 @@ class ScoreResults:
 
     ``scorers`` records which scorers ran (version, plugin, distribution).  Equal results
     serialise to the same JSON text.
+
+    A run keeps a table scorer's scores as columns: ``cards`` is then a sequence whose
+    cards (explanations, recommendations) are built each time they are read, a slice at a
+    time, and ``errors`` and ``warnings`` include what building them found
+    (`steps.scoring.cards`).  Results made from plain cards hold tuples.
     """
 
-    cards: tuple[ScoreCard, ...] = ()
-    errors: tuple[ScoreError, ...] = ()
-    warnings: tuple[ScoreWarning, ...] = ()
+    cards: Sequence[ScoreCard] = attrs.field(default=(), converter=_kept)
+    errors: Sequence[ScoreError] = attrs.field(default=(), converter=_kept)
+    warnings: Sequence[ScoreWarning] = attrs.field(default=(), converter=_kept)
     scorers: tuple[ScorerInfo, ...] = ()
 
     @property
@@ -240,42 +262,9 @@ class ScoreResults:
         without indicators still has one row, with the indicator columns ``None``.
         Errors and warnings are not rows.
         """
-        rows: list[dict[str, Any]] = []
-        for card in self.cards:
-            head = {
-                "scorer": card.scorer,
-                "scorer_version": card.scorer_version,
-                "subject_kind": card.subject_kind.value,
-                "subject_id": card.subject_id,
-                "brand_id": card.brand_id,
-                "score": card.score,
-                "confidence": card.confidence,
-                "withheld": card.withheld,
-            }
-            empty = dict.fromkeys(ROW_COLUMNS[CARD_COLUMNS:])
-            if not card.components:
-                rows.append({**head, **empty})
-            for component in card.components:
-                part = {**empty, "component": component.key, "component_score": component.score}
-                if not component.indicators:
-                    rows.append({**head, **part})
-                for indicator in component.indicators:
-                    rows.append(
-                        {
-                            **head,
-                            **part,
-                            "indicator": indicator.key,
-                            "value": indicator.value,
-                            "unit": indicator.unit,
-                            "indicator_score": indicator.score,
-                            "weight": indicator.weight,
-                            "contribution": indicator.contribution,
-                            "benchmark": indicator.benchmark,
-                            "benchmark_source": indicator.benchmark_source,
-                            "explanation": indicator.explanation,
-                        }
-                    )
-        return rows
+        from steps.scoring.cards import iter_rows
+
+        return list(iter_rows(self.cards))
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (JSON-shaped) through the project's converter; fields of a card that
@@ -296,7 +285,17 @@ class ScoreResults:
         return result
 
     def to_json(self, *, indent: int | None = 1) -> str:
-        """Deterministic JSON: keys sorted, no NaN (the engine never lets one through)."""
+        """Deterministic JSON: keys sorted, no NaN (the engine never lets one through).
+        `steps.scoring.cards.write_json` writes the same text (at the default indent) to a
+        file, a card at a time."""
+        if indent == 1:
+            import io
+
+            from steps.scoring.cards import write_json
+
+            buffer = io.StringIO()
+            write_json(self, buffer)
+            return buffer.getvalue()
         return (
             json.dumps(
                 self.to_dict(), ensure_ascii=False, indent=indent, sort_keys=True, allow_nan=False
@@ -618,7 +617,8 @@ class _Run:
         records: Iterable[ScorerRecord] = (),
     ) -> None:
         self.context = context
-        self.cards: list[ScoreCard] = []
+        #: Cards, and parts of tables whose cards are built when read.
+        self.cards: list[ScoreCard | TablePart] = []
         self.errors: list[ScoreError] = []
         self._warnings: dict[tuple[str, str, str], list[Any]] = {}
         self.time_budget = time_budget
@@ -884,20 +884,46 @@ class _Run:
         problem = check_table_scores(scores, record.name, streams)
         if problem is not None:
             return f"score_table {problem}"
-        try:
-            cards = scores.to_cards(subjects=subjects)
-        except KeyboardInterrupt:
-            raise
-        except BaseException as error:  # the scorer's advisor runs here
-            return f"score_table's cards raised {type(error).__name__}: {_text(error)}"
-        return self._keep(record, cards, ids, brand_id, "score_table")
+        self.keep_table(record, scores, subjects)  # type: ignore[arg-type]  # streams
+        return None
+
+    def keep_table(
+        self,
+        record: ScorerRecord,
+        scores: TableScores,
+        subjects: Sequence[StreamSubject] | None = None,
+        rows: IndexArray | None = None,
+    ) -> None:
+        """Keep checked scores as cards built when read (`steps.scoring.cards`), their
+        scores withheld below ``record``'s minimum."""
+        import numpy as np
+
+        from steps.scoring.cards import TablePart
+
+        if record.name not in self.minimums:
+            self.minimums[record.name] = self._minimum(record)
+        withheld = attrs.evolve(scores, min_confidence=self.minimums[record.name])
+        index = np.arange(len(scores), dtype=np.intp) if rows is None else rows
+        self.cards.append(TablePart(withheld, index, record, subjects))
 
     def results(self, records: Iterable[ScorerRecord]) -> ScoreResults:
+        from steps.scoring.cards import CardView, LazyFound, TablePart
+
         warned = tuple(attrs.evolve(first, count=count) for first, count in self._warnings.values())
+        parts: list[tuple[ScoreCard, ...] | TablePart] = []
+        made: list[ScoreCard] = []
+        for item in self.cards:
+            if isinstance(item, TablePart):
+                parts += [tuple(made), item]
+                made = []
+            else:
+                made.append(item)
+        parts.append(tuple(made))
+        view = CardView(parts)
         return ScoreResults(
-            cards=tuple(self.cards),
-            errors=tuple(self.errors),
-            warnings=warned,
+            cards=view if view.lazy else tuple(made),
+            errors=LazyFound(self.errors, view) if view.lazy else tuple(self.errors),
+            warnings=LazyFound(warned, view, warnings=True) if view.lazy else warned,
             scorers=tuple(
                 ScorerInfo(
                     name=r.name,

@@ -442,7 +442,8 @@ def measure_peers(
         nonlocal withheld
         for brand in brands:
             results = score(Dataset(brands=(brand,)), chosen, context, host=host)
-            withheld += sum(1 for card in results.cards if card.score is None)
+            cards = tuple(results.cards)  # built once (then its errors are known)
+            withheld += sum(1 for card in cards if card.score is None)
             errors.extend(results.errors)
             for warning in results.warnings:
                 key = (warning.scorer, warning.category, warning.message)
@@ -452,7 +453,7 @@ def measure_peers(
                     if first is None
                     else attrs.evolve(first, count=first.count + warning.count)
                 )
-            yield brand, results.cards
+            yield brand, cards
 
     directions: dict[str, Direction] = {}
     for record in records:
