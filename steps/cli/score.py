@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -215,18 +215,48 @@ def _weakest(card: ScoreCard, lang: str) -> str:
     return f"{part_name(weakest, lang)} {weakest.score:.0f}"
 
 
-def score_blocks(dataset: Dataset, results: ScoreResults, lang: str = "en") -> list[BrandScores]:
+#: Streams shown in ``steps score``'s table; the others are counted per brand (CSV and JSON
+#: hold every card).
+MAX_TABLE_STREAMS = 2_000
+
+
+def score_blocks(
+    dataset: Dataset | Callable[[], Dataset],
+    results: ScoreResults,
+    lang: str = "en",
+    *,
+    cards: Iterable[ScoreCard] | None = None,
+    limit: int | None = None,
+) -> list[BrandScores]:
     """The rows of the table, one block per brand in dataset order; within it the brand's own
-    cards, then each stream's, a subject's rows ordered by scorer."""
+    cards, then each stream's (in the order of its first card), a subject's rows ordered by
+    scorer.  ``cards`` (default: ``results.cards``) are read once; past ``limit`` streams
+    their rows are left out and counted in their brand's title.  ``dataset`` may be a
+    function giving it, called once the cards have been read."""
     from steps.report.summary import category_name
     from steps.report.text import BrandScores, ScoreRow, withheld_text
     from steps.scoring.messages import text
 
     by_subject: dict[tuple[str, str, str], list[ScoreRow]] = {}
-    for card in results.cards:
+    hidden: Counter[str] = Counter()
+    shown: set[tuple[str, str]] = set()
+
+    def room(brand_id: str, kind: str, subject_id: str) -> bool:
+        if kind != "stream" or limit is None or (brand_id, subject_id) in shown:
+            return True
+        if len(shown) >= limit:
+            hidden[brand_id] += 1
+            return False
+        shown.add((brand_id, subject_id))
+        return True
+
+    for card in results.cards if cards is None else cards:
+        kind = card.subject_kind.value
+        if not room(card.brand_id, kind, card.subject_id):
+            continue
         # A withheld score says what data would produce it where the weakest part would be.
         detail = _weakest(card, lang) if card.score is not None else withheld_text(card, lang)
-        by_subject.setdefault((card.brand_id, card.subject_kind.value, card.subject_id), []).append(
+        by_subject.setdefault((card.brand_id, kind, card.subject_id), []).append(
             ScoreRow(
                 "",
                 card.scorer,
@@ -237,13 +267,24 @@ def score_blocks(dataset: Dataset, results: ScoreResults, lang: str = "en") -> l
             )
         )
     for error in results.errors:
+        kind = error.subject_kind.value
+        if (error.brand_id, kind, error.subject_id) not in by_subject and not room(
+            error.brand_id, kind, error.subject_id
+        ):
+            continue
         failed = text("report.score.failed", lang, error_type=error.error_type)
-        by_subject.setdefault(
-            (error.brand_id, error.subject_kind.value, error.subject_id), []
-        ).append(ScoreRow("", error.scorer, None, None, failed))
+        by_subject.setdefault((error.brand_id, kind, error.subject_id), []).append(
+            ScoreRow("", error.scorer, None, None, failed)
+        )
+    order: dict[str, list[tuple[str, str]]] = {}
+    for brand_id, kind, subject_id in by_subject:
+        order.setdefault(brand_id, []).append((kind, subject_id))
     blocks = []
-    for brand in dataset.brands:
-        subjects = [("brand", brand.brand_id)] + [("stream", s.stream_id) for s in brand.streams]
+    brands = (dataset() if callable(dataset) else dataset).brands  # known once cards are read
+    for brand in brands:
+        subjects = [("brand", brand.brand_id)] + [
+            s for s in order.get(brand.brand_id, []) if s[0] != "brand"
+        ]
         rows: list[ScoreRow] = []
         for kind, subject_id in subjects:
             lines = sorted(
@@ -254,59 +295,63 @@ def score_blocks(dataset: Dataset, results: ScoreResults, lang: str = "en") -> l
                 rows.append(attrs.evolve(line, subject=label))
         category = category_name(brand.category, lang)
         title = escape_control(f"{brand.name} ({brand.brand_id}) · {category}")
+        if hidden[brand.brand_id]:
+            count = f"{hidden[brand.brand_id]:,}"
+            title += " · " + text("report.score.more_streams", lang, count=count)
         blocks.append(BrandScores(title, tuple(rows)))
     return blocks
 
 
-def score_headline(results: ScoreResults, lang: str = "en") -> str:
-    """The first line of the table: the counts and the scorers that ran."""
+def score_headline(results: ScoreResults, lang: str = "en", *, cards: int | None = None) -> str:
+    """The first line of the table: the counts (``cards``: of the cards read, when
+    ``results`` were read once) and the scorers that ran."""
     from steps.scoring.messages import join, text
 
     scorers = join((f"{s.name} {s.version}" for s in results.scorers), lang)
     return text(
         "report.score.headline",
         lang,
-        cards=len(results.cards),
+        cards=len(results.cards) if cards is None else cards,
         errors=len(results.errors),
         scorers=scorers or text("report.score.no_scorers", lang),
     )
 
 
-def render_table(dataset: Dataset, results: ScoreResults, lang: str = "en") -> str:
+def render_table(
+    dataset: Dataset, results: ScoreResults, lang: str = "en", *, cards: int | None = None
+) -> str:
     """The plain table: one block per brand, subjects in dataset order."""
+    return _plain_table(
+        score_headline(results, lang, cards=cards), score_blocks(dataset, results, lang), lang
+    )
+
+
+def _plain_table(headline: str, blocks: Sequence[BrandScores], lang: str) -> str:
     from steps.cli.scorers import format_table
     from steps.report.text import score_header
     from steps.scoring.messages import text
 
     header = score_header(lang)
-    blocks: list[str] = []
-    for block in score_blocks(dataset, results, lang):
+    lines: list[str] = []
+    for block in blocks:
         rows = [(row.subject, *row.cells()) for row in block.rows]
         body = format_table(header, rows) if rows else text("report.score.no_scores", lang)
-        blocks.append(f"{block.title}\n" + "\n".join("  " + line for line in body.splitlines()))
-    return "\n\n".join([score_headline(results, lang), *blocks]) + "\n"
+        lines.append(f"{block.title}\n" + "\n".join("  " + line for line in body.splitlines()))
+    return "\n\n".join([headline, *lines]) + "\n"
 
 
 def render_csv(results: ScoreResults, lang: str = "en") -> str:
     """The rows of ``results.to_rows()`` as CSV, formulas neutralised
     (`steps.frames.write_csv`).  The header is the columns' keys; in a language other
     than English the ``unit`` and ``benchmark_source`` cells are shown in it, as the
-    explanations already are (JSON keeps them as the scorer declared them)."""
+    explanations already are (JSON keeps them as the scorer declared them).
+    `steps.scoring.cards.write_csv` writes the same text to a file, a card at a time."""
     import io
 
-    from steps.frames import write_csv
-    from steps.report.text import source_text
-    from steps.scoring.indicators import unit_text
+    from steps.scoring.cards import write_csv
 
-    rows = results.to_rows()
-    if lang != "en":
-        for row in rows:
-            if row["unit"] is not None:
-                row["unit"] = unit_text(row["unit"], lang)
-            if row["benchmark_source"] is not None:
-                row["benchmark_source"] = source_text(row["benchmark_source"], lang)
     buffer = io.StringIO()
-    write_csv(rows, buffer)
+    write_csv(results.cards, buffer, lang)
     return buffer.getvalue()
 
 
@@ -341,15 +386,28 @@ def run(args: argparse.Namespace) -> int:
     from steps.report.terminal import console_for, phases
     from steps.scoring.engine import score
     from steps.scoring.plugins import PluginError, UnknownScorerError
+    from steps.scoring.streaming import CHUNK_ROWS, ChunkedRun
 
-    if args.stream or args.rows or args.chunk_rows or args.catalog:
+    if args.stream or args.rows:
         return run_stream(args)
-    inputs = [args.file, args.benchmarks, args.peers]
+    suffix = Path(args.file).suffix.lower()
+    # One engine, whatever the size: a file of streams is scored in chunks (a .json file is
+    # one document, loaded whole; so is any file under a time budget, which needs the
+    # per-subject path).
+    chunked = suffix in (".jsonl", ".ndjson", ".parquet") and args.time_budget is None
+    if suffix == ".parquet" and not chunked:
+        warn("steps score: --time-budget applies to .json and .jsonl files, not .parquet")
+        return 2
+    if (suffix == ".parquet") != bool(args.catalog):
+        warn("steps score: --catalog FILE is needed with a .parquet FILE, and only then")
+        return 2
+    inputs = [args.file, args.catalog, args.benchmarks, args.peers]
     if args.output:
         check_output(args.output, inputs=inputs)
-    with phases(quiet=args.quiet, color=args.color) as phase:
-        with phase(f"loading {Path(args.file).name}"):
-            dataset = load(args.file)
+    name = Path(args.file).name
+    # Machine output to stdout is written while the file is scored: no display over it.
+    shows = bool(args.output) or args.format == "table"
+    with phases(quiet=args.quiet or not shows, color=args.color) as phase:
         try:
             with quiet_plugin_warnings():
                 host = command_host()
@@ -359,18 +417,39 @@ def run(args: argparse.Namespace) -> int:
                         for r in host.scorers()
                         if not args.scorers or r.name in args.scorers
                     ]
-                    context = build_context(args, chosen)
-                    streams = sum(len(b.streams) for b in dataset.brands)
-                    scoring = f"scoring {len(dataset.brands):,} brands and {streams:,} streams"
-                    with phase(scoring) as advance:
-                        results = score(
-                            dataset,
-                            args.scorers,
-                            context,
-                            host=host,
-                            time_budget=args.time_budget,
-                            progress=advance,
-                        )
+                    if chunked:
+                        catalog = _stream_catalog(args.catalog) if args.catalog else None
+                        context = build_context(args, chosen)
+                        with phase(f"scoring {name}") as advance:
+                            run = ChunkedRun(
+                                args.file,
+                                args.scorers,
+                                context,
+                                host=host,
+                                chunk_rows=args.chunk_rows or CHUNK_ROWS,
+                                catalog=catalog,
+                                progress=advance,
+                                advice=args.format == "json",
+                            )
+                            written = _write(args, run, atomic_writer, inputs)
+                        results: Any = run
+                    else:
+                        with phase(f"loading {name}"):
+                            dataset = load(args.file)
+                        context = build_context(args, chosen)
+                        streams = sum(len(b.streams) for b in dataset.brands)
+                        scoring = f"scoring {len(dataset.brands):,} brands and {streams:,} streams"
+                        with phase(scoring) as advance:
+                            results = score(
+                                dataset,
+                                args.scorers,
+                                context,
+                                host=host,
+                                time_budget=args.time_budget,
+                                progress=advance,
+                            )
+                        with phase(f"writing {args.format}"):
+                            written = _write(args, results, atomic_writer, inputs, dataset)
                 finally:
                     problems = report_problems("score", host)
         except UnknownScorerError as error:
@@ -379,38 +458,92 @@ def run(args: argparse.Namespace) -> int:
         except PluginError as error:
             warn(f"steps score: plugin error: {error}")
             return 1
-    console = None if args.output or args.format != "table" else console_for(stdout(), args.color)
-    if console is not None:
-        from steps.report.terminal import print_score_tables
+    cards, table = written
+    errors = list(results.errors)
+    if table is not None:
+        console = None if args.output else console_for(stdout(), args.color)
+        headline, blocks = table
+        if console is not None:
+            from steps.report.terminal import print_score_tables
 
-        print_score_tables(
-            console,
-            score_headline(results, args.lang),
-            score_blocks(dataset, results, args.lang),
-            lang=args.lang,
-        )
-    else:
-        if args.format == "json":
-            text = results.to_json()
-        elif args.format == "csv":
-            text = render_csv(results, args.lang)
+            print_score_tables(console, headline, blocks, lang=args.lang)
         else:
-            text = render_table(dataset, results, args.lang)
-        if args.output:
-            with atomic_writer(args.output, inputs=inputs) as stream:
-                stream.write(text)
-            if not args.quiet:
-                say(
-                    f"wrote {args.output} ({len(results.cards)} cards, "
-                    f"{len(results.errors)} errors)"
-                )
-        elif args.format == "table":
-            say(text.removesuffix("\n"))
-        else:
-            stdout().write(text)
-    report_failures("score", results.errors, results.warnings)
-    failed = bool(results.errors or problems)
+            text = _plain_table(headline, blocks, args.lang)
+            if args.output:
+                with atomic_writer(args.output, inputs=inputs) as sink:
+                    sink.write(text)
+            else:
+                say(text.removesuffix("\n"))
+    if args.output and not args.quiet:
+        say(f"wrote {args.output} ({cards} cards, {len(errors)} errors)")
+    report_failures("score", errors, results.warnings)
+    for note in getattr(results, "notes", ()):
+        warn(f"steps score: note: {note}")
+    failed = bool(errors or problems)
     return 1 if args.strict and failed else 0
+
+
+def _write(
+    args: argparse.Namespace,
+    results: Any,
+    atomic_writer: Any,
+    inputs: Sequence[str | None],
+    dataset: Dataset | None = None,
+) -> tuple[int, tuple[str, list[BrandScores]] | None]:
+    """Write ``results`` (`ScoreResults`, or a `ChunkedRun` read once) as ``--format``
+    says, a card at a time; the table is only gathered (at most `MAX_TABLE_STREAMS`
+    streams).  Returns the cards written and the table's headline and blocks."""
+    from steps.cli._output import stdout
+    from steps.scoring.cards import write_csv, write_json
+
+    def cards() -> Iterator[ScoreCard]:
+        if hasattr(results, "slices"):
+            for part in results.slices():
+                yield from part
+        else:
+            yield from results.cards
+
+    if args.format == "table":
+        count = 0
+
+        def counted() -> Iterator[ScoreCard]:
+            nonlocal count
+            for card in cards():
+                count += 1
+                yield card
+
+        blocks = score_blocks(
+            dataset if dataset is not None else lambda: results.catalog,
+            results,
+            args.lang,
+            cards=counted(),
+            limit=MAX_TABLE_STREAMS,
+        )
+        return count, (score_headline(results, args.lang, cards=count), blocks)
+    count = 0
+
+    def body(sink: Any) -> None:
+        nonlocal count
+        if args.format == "json":
+            count = write_json(results, sink)
+        else:
+            made = 0
+
+            def tally() -> Iterator[ScoreCard]:
+                nonlocal made
+                for card in cards():
+                    made += 1
+                    yield card
+
+            write_csv(tally(), sink, args.lang)
+            count = made
+
+    if args.output:
+        with atomic_writer(args.output, inputs=inputs) as sink:
+            body(sink)
+    else:
+        body(stdout())
+    return count, None
 
 
 def run_stream(args: argparse.Namespace) -> int:

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from steps.scoring.contract import StreamSubject
     from steps.scoring.engine import ScoreResults, ScoreWarning
     from steps.scoring.plugins import ScorerRecord
+    from steps.scoring.streaming import ChunkedRun
 
 __all__ = ["CardView", "TablePart", "card_rows", "iter_rows", "write_csv", "write_json"]
 
@@ -47,7 +48,7 @@ SLICE: Final = 4_096
 class TablePart:
     """One scorer's cards over chosen rows of a `TableScores`, built when read.
 
-    ``subjects`` (one per row, or a function giving them) are handed to the scorer's
+    ``subjects`` (one per row, or a function giving those of chosen rows) go to the scorer's
     advisor; without them the cards carry no recommendations.  Built slices are not kept;
     the failures found in them are (see the module's documentation)."""
 
@@ -56,7 +57,9 @@ class TablePart:
         scores: TableScores,
         rows: IndexArray,
         record: ScorerRecord,
-        subjects: Sequence[StreamSubject] | Callable[[], Sequence[StreamSubject]] | None = None,
+        subjects: Sequence[StreamSubject]
+        | Callable[[IndexArray], Sequence[StreamSubject]]
+        | None = None,
     ) -> None:
         self.scores = scores
         self.rows = rows
@@ -105,9 +108,10 @@ class TablePart:
 
         rows = self.rows[start : start + SLICE]
         subjects: Sequence[StreamSubject] | None = None
-        if self._subjects is not None:
-            every = self._subjects() if callable(self._subjects) else self._subjects
-            subjects = every[start : start + len(rows)]
+        if callable(self._subjects):
+            subjects = self._subjects(rows)
+        elif self._subjects is not None:
+            subjects = self._subjects[start : start + len(rows)]
         if not self._can_fail:
             return self.scores.to_cards(rows, subjects=subjects)
         record, scores = self.record, self.scores
@@ -387,16 +391,22 @@ def _dumps(value: Any, indent: int) -> str:
     return text.replace("\n", "\n" + " " * indent)
 
 
-def write_json(results: ScoreResults, sink: IO[str]) -> int:
+def write_json(results: ScoreResults | ChunkedRun, sink: IO[str]) -> int:
     """The text of ``results.to_json()`` written to ``sink`` card by card (the errors and
     warnings, which come after the cards, include those found while building them);
-    returns the number of cards written."""
+    returns the number of cards written.  ``results`` may be a `ChunkedRun`, read once."""
     from steps.scoring.engine import _converter
 
     unstructure = _converter().unstructure
     sink.write('{\n "cards": [')
     count = 0
-    slices = results.cards.slices() if isinstance(results.cards, CardView) else [results.cards]
+    slices: Iterable[Sequence[ScoreCard]]
+    if hasattr(results, "slices"):  # a run read once (steps.scoring.streaming.ChunkedRun)
+        slices = results.slices()
+    elif isinstance(results.cards, CardView):
+        slices = results.cards.slices()
+    else:
+        slices = [results.cards]
     for cards in slices:
         if not cards:
             continue

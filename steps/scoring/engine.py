@@ -48,6 +48,7 @@ import itertools
 import json
 import math
 import operator
+import os
 import re
 import time
 import typing
@@ -924,20 +925,25 @@ class _Run:
             cards=view if view.lazy else tuple(made),
             errors=LazyFound(self.errors, view) if view.lazy else tuple(self.errors),
             warnings=LazyFound(warned, view, warnings=True) if view.lazy else warned,
-            scorers=tuple(
-                ScorerInfo(
-                    name=r.name,
-                    version=r.version,
-                    subject=r.subject,
-                    title=r.title,
-                    plugin=r.plugin.name,
-                    distribution=r.plugin.distribution,
-                    distribution_version=r.plugin.distribution_version,
-                    builtin=r.plugin.builtin,
-                )
-                for r in records
-            ),
+            scorers=scorer_infos(records),
         )
+
+
+def scorer_infos(records: Iterable[ScorerRecord]) -> tuple[ScorerInfo, ...]:
+    """Which scorers ran, for `ScoreResults.scorers`."""
+    return tuple(
+        ScorerInfo(
+            name=r.name,
+            version=r.version,
+            subject=r.subject,
+            title=r.title,
+            plugin=r.plugin.name,
+            distribution=r.plugin.distribution,
+            distribution_version=r.plugin.distribution_version,
+            builtin=r.plugin.builtin,
+        )
+        for r in records
+    )
 
 
 def _brand_table(
@@ -967,7 +973,7 @@ def _stream_subjects(brand: Brand) -> tuple[list[StreamSubject], list[str]]:
 
 
 def score(
-    dataset: Dataset,
+    dataset: Dataset | str | os.PathLike[str],
     scorers: Sequence[str] | None = None,
     context: ScoringContext | None = None,
     *,
@@ -991,8 +997,19 @@ def score(
     ``progress(done, total)`` is called once before scoring (``done == 0``) and after each
     brand's subjects for one scorer, counting (subject, scorer) pairs: a progress bar's
     feed.  An exception it raises propagates (it is the caller's code, not a plugin's).
+
+    ``dataset`` may be the path of a file instead.  A JSON Lines (``.jsonl``) file is
+    scored by the chunked engine (`steps.scoring.streaming.ChunkedRun`), in bounded memory,
+    and the results keep the stream scorers' scores as columns, their cards built when read
+    (progress then counts streams); a ``.json`` file (one document) is loaded whole, as it
+    is with a time budget.  Either way the results are those of the loaded dataset.
     """
     from steps.scoring.plugins import default_host
+
+    if isinstance(dataset, str | os.PathLike):
+        return _score_path(
+            dataset, scorers, context, host=host, time_budget=time_budget, progress=progress
+        )
 
     if time_budget is not None and (
         isinstance(time_budget, bool)
@@ -1026,6 +1043,38 @@ def score(
             if progress is not None:
                 progress(done, total)
     return run.results(records)
+
+
+def _score_path(
+    path: str | os.PathLike[str],
+    scorers: Sequence[str] | None,
+    context: ScoringContext | None,
+    *,
+    host: PluginHost | None,
+    time_budget: float | None,
+    progress: Callable[[int, int], object] | None,
+) -> ScoreResults:
+    from pathlib import Path
+
+    from steps.scoring.cards import CardView, LazyFound
+
+    if time_budget is not None or Path(path).suffix.lower() not in (".jsonl", ".ndjson"):
+        from steps.io.files import load
+
+        return score(
+            load(path), scorers, context, host=host, time_budget=time_budget, progress=progress
+        )
+    from steps.scoring.streaming import ChunkedRun
+
+    names = [scorers] if isinstance(scorers, str) else scorers
+    run = ChunkedRun(path, names, context, host=host, progress=progress)
+    view = CardView(run.parts())
+    return ScoreResults(
+        cards=view,
+        errors=LazyFound(run.errors, view),
+        warnings=LazyFound(run.warnings, view, warnings=True),
+        scorers=run.scorers,
+    )
 
 
 def score_table(

@@ -57,6 +57,7 @@ output is then not written).
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import math
 import os
@@ -74,9 +75,9 @@ import numpy as np
 from steps.domain.enums import Section
 from steps.domain.model import Dataset
 from steps.scoring.batch import StreamFacts, TableCatalog, TableResults, TableScores
+from steps.scoring.cards import TablePart, card_rows
 from steps.scoring.contract import ScoringContext
-from steps.scoring.engine import CARD_COLUMNS, ROW_COLUMNS, ScoreResults, ScorerInfo, ScoreWarning
-from steps.scoring.indicators import describe_benchmark, explanation_text, unavailable_text
+from steps.scoring.engine import ROW_COLUMNS, ScoreResults, ScorerInfo, ScoreWarning
 from steps.scoring.results import ScoreCard, ScoreError, SubjectKind
 
 if TYPE_CHECKING:
@@ -134,7 +135,7 @@ _FLOAT_ROW_COLUMNS: Final = frozenset(
     )
 )
 
-Progress = Callable[[int, int], None]
+Progress = Callable[[int, int], object]
 
 
 # --------------------------------------------------------------------------- rows
@@ -193,135 +194,6 @@ def _table_summary(scores: TableScores, start: int, stop: int) -> list[dict[str,
     ]
 
 
-def _table_indicator_rows(scores: TableScores, start: int, stop: int) -> list[dict[str, Any]]:
-    """`TableScores.to_rows` of rows ``start:stop``, built from the columns (the same
-    dicts, without making the cards)."""
-    n = stop - start
-    index = np.arange(start, stop, dtype=np.intp)
-    subject_ids = scores.subject_ids(index)
-    brand_ids = scores.brand_ids(index)
-    score, withheld = _scores(scores, index)
-    confidence = scores.confidence[start:stop].tolist()
-    empty = dict.fromkeys(ROW_COLUMNS[CARD_COLUMNS:])
-    parts: list[tuple[str, list[float], list[bool], list[Any]]] = []
-    for component in scores.components:
-        indicators: list[Any] = []
-        for ind in component.indicators:
-            codes = ind.benchmark.codes
-            definition = ind.definition
-            indicators.append(
-                (
-                    definition,
-                    ind.available[start:stop].tolist(),
-                    ind.value[start:stop].tolist(),
-                    ind.score[start:stop].tolist(),
-                    ind.weight_at(index).tolist(),
-                    ind.contribution_at(index).tolist(),
-                    [0] * n if codes is None else codes[start:stop].tolist(),
-                    [
-                        describe_benchmark(b, scores.language, definition.unit)
-                        for b in ind.benchmark.choices
-                    ],
-                    [b.source for b in ind.benchmark.choices],
-                    unavailable_text(definition, scores.language),
-                )
-            )
-        parts.append(
-            (
-                component.key,
-                component.score[start:stop].tolist(),
-                component.available[start:stop].tolist(),
-                indicators,
-            )
-        )
-    out: list[dict[str, Any]] = []
-    for k in range(n):
-        head = {
-            "scorer": scores.scorer,
-            "scorer_version": scores.version,
-            "subject_kind": SubjectKind.STREAM.value,
-            "subject_id": subject_ids[k],
-            "brand_id": brand_ids[k],
-            "score": score[k],
-            "confidence": confidence[k],
-            "withheld": withheld[k],
-        }
-        if not parts:
-            out.append({**head, **empty})
-        for key, component_score, component_ok, indicators in parts:
-            part = {
-                **empty,
-                "component": key,
-                "component_score": component_score[k] if component_ok[k] else None,
-            }
-            if not indicators:
-                out.append({**head, **part})
-            for (
-                definition,
-                ok,
-                value,
-                ind_score,
-                weight,
-                contribution,
-                choice,
-                describe,
-                sources,
-                unavailable,
-            ) in indicators:
-                available = ok[k]
-                benchmark = describe[choice[k]]
-                out.append(
-                    {
-                        **head,
-                        **part,
-                        "indicator": definition.key,
-                        "value": value[k] if available else None,
-                        "unit": definition.unit,
-                        "indicator_score": ind_score[k] if available else None,
-                        "weight": weight[k],
-                        "contribution": contribution[k],
-                        "benchmark": benchmark,
-                        "benchmark_source": sources[choice[k]],
-                        "explanation": (
-                            explanation_text(
-                                definition, value[k], ind_score[k], benchmark, scores.language
-                            )
-                            if available
-                            else unavailable
-                        ),
-                    }
-                )
-    return out
-
-
-def _slices(size: int) -> Iterator[tuple[int, int]]:
-    for start in range(0, size, _SLICE):
-        yield start, min(size, start + _SLICE)
-
-
-def _card_slices(cards: Sequence[ScoreCard], *, rows: bool) -> Iterator[list[dict[str, Any]]]:
-    for start, stop in _slices(len(cards)):
-        part = cards[start:stop]
-        if rows:
-            yield ScoreResults(cards=tuple(part)).to_rows()
-        else:
-            yield [_card_summary(card) for card in part]
-
-
-def _result_slices(results: TableResults, *, rows: bool) -> Iterator[list[dict[str, Any]]]:
-    """The output rows of one chunk's results, a slice at a time: scorer by scorer (in the
-    results' order), each scorer's rows in table order."""
-    for info in results.scorers:
-        scores = results.scores.get(info.name)
-        if scores is not None:
-            make = _table_indicator_rows if rows else _table_summary
-            for start, stop in _slices(len(scores)):
-                yield make(scores, start, stop)
-        else:
-            cards = [card for card in results.cards if card.scorer == info.name]
-            yield from _card_slices(cards, rows=rows)
-
-
 def summary_rows(results: TableResults | ScoreResults) -> list[dict[str, Any]]:
     """One dict per card (`SUMMARY_COLUMNS`): the scorer, its version, the subject,
     ``score``, ``confidence`` and ``components`` (each component's score by key, ``None``
@@ -329,14 +201,20 @@ def summary_rows(results: TableResults | ScoreResults) -> list[dict[str, Any]]:
     rows are made from the columns, without building cards."""
     if isinstance(results, ScoreResults):
         return [_card_summary(card) for card in results.cards]
-    return [row for part in _result_slices(results, rows=False) for row in part]
+    rows: list[dict[str, Any]] = []
+    for info in results.scorers:
+        scores = results.scores.get(info.name)
+        if scores is not None:
+            rows += _table_summary(scores, 0, len(scores))
+        else:
+            rows += [_card_summary(c) for c in results.cards if c.scorer == info.name]
+    return rows
 
 
 def indicator_rows(results: TableResults) -> list[dict[str, Any]]:
-    """The rows `TableResults.to_rows`
-    gives (one per card × indicator, keys `ROW_COLUMNS`), made
-    from the columns without building cards."""
-    return [row for part in _result_slices(results, rows=True) for row in part]
+    """The rows `TableResults.to_rows` gives (one per card × indicator, keys
+    `ROW_COLUMNS`)."""
+    return results.to_rows()
 
 
 # --------------------------------------------------------------------------- inputs
@@ -730,35 +608,264 @@ class StreamingRun:
         return self.error_count == 0
 
 
-class _Tally:
-    def __init__(self) -> None:
+def _merge(into: dict[tuple[str, str, str], list[Any]], warnings: Iterable[ScoreWarning]) -> None:
+    for warning in warnings:
+        key = (warning.scorer, warning.category, warning.message)
+        seen = into.get(key)
+        if seen is None:
+            into[key] = [warning, warning.count]
+        else:
+            seen[1] += warning.count
+
+
+# --------------------------------------------------------------------------- brand scorers
+
+
+@attrs.frozen
+class BrandScoring:
+    """What `score_brands` gives a `ChunkedRun`."""
+
+    #: The brand scorers' results (``None``: none were run).
+    results: ScoreResults | None = None
+    #: The whole file, when it was loaded: its stream objects then give the stream
+    #: scorers' recommendations (else streams rebuilt from the columns do).
+    dataset: Dataset | None = None
+    #: Brand scorers that were not run, and why.
+    skipped: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+def score_brands(
+    path: Path,
+    names: Sequence[str],
+    context: ScoringContext,
+    host: PluginHost,
+    *,
+    max_bytes: int = BRAND_SCORING_MAX_BYTES,
+    status: Callable[[str], object] | None = None,
+) -> BrandScoring:
+    """Score the brands of ``path`` with the brand scorers ``names`` (none: only load the
+    file for the stream scorers' recommendations, when it is small enough).  They need
+    whole brands: a JSON Lines file of at most ``max_bytes`` is loaded whole; otherwise
+    they are skipped, with a note."""
+    if _is_parquet(path):
+        if not names:
+            return BrandScoring()
+        return BrandScoring(
+            skipped=tuple(names),
+            notes=(
+                f"brand scorers {', '.join(names)} skipped: they need whole brands (every "
+                "stream with its products), which a Parquet file of stream columns does not "
+                "hold",
+            ),
+        )
+    size = path.stat().st_size
+    if size > max_bytes:
+        if not names:
+            return BrandScoring()
+        return BrandScoring(
+            skipped=tuple(names),
+            notes=(
+                f"brand scorers {', '.join(names)} skipped: they need whole brands in memory "
+                f"and {path.name} is {size / 1024**2:,.0f} MB, over the "
+                f"{max_bytes / 1024**2:,.0f} MB loaded whole",
+            ),
+        )
+    from steps.io.files import load
+    from steps.scoring.engine import score
+
+    if status is not None:
+        status(f"reading {path.name} whole (brand scorers, recommendations)…")
+    whole = load(path)
+    return BrandScoring(score(whole, names, context, host=host) if names else None, whole)
+
+
+# --------------------------------------------------------------------------- the run
+
+
+class ChunkedRun:
+    """The chunked engine: the streams of a file scored chunk by chunk with each stream
+    scorer's ``score_table``, the brand scorers through `score_brands`, and the cards made
+    from the score columns when they are read (`steps.scoring.cards`).
+
+    `parts` (or `slices`, the cards a slice at a time) may be read once: they run the
+    scoring.  The cards come in the order `steps.score` gives them: brand by brand in the
+    file's order of streams, within a brand scorer by scorer (by name), a stream scorer's
+    cards in stream order.  A brand whose streams are not contiguous in the file comes once
+    per run of its streams; a brand without streams comes last.  Memory is bounded by one
+    chunk and the score columns of the brand being written (a brand spread over several
+    chunks holds their columns until its last stream).
+
+    ``advice``: recommendations are made (the advisor runs) for the cards read; without it
+    (outputs that do not show them: tables, CSV, rows), cards carry none and are quicker
+    to make.  `errors` and `warnings` are complete once the parts have been read.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        scorers: Sequence[str] | None = None,
+        context: ScoringContext | None = None,
+        *,
+        host: PluginHost | None = None,
+        chunk_rows: int = CHUNK_ROWS,
+        catalog: Dataset | None = None,
+        progress: Progress | None = None,
+        brand_max_bytes: int = BRAND_SCORING_MAX_BYTES,
+        advice: bool = True,
+    ) -> None:
+        from steps.scoring.engine import scorer_infos
+        from steps.scoring.plugins import default_host
+
+        self.path = Path(path)
+        self.host = host if host is not None else default_host()
+        self.records = self.host.select(scorers)
+        self.scorers = scorer_infos(self.records)
+        self.context = context if context is not None else ScoringContext()
+        self.source = open_streams(self.path, chunk_rows=chunk_rows, catalog=catalog)
+        self.progress = progress
+        self.brand_max_bytes = brand_max_bytes
+        self.advice = advice
         self.errors: list[ScoreError] = []
-        self.error_count = 0
-        self.error_counts: Counter[tuple[str, str]] = Counter()
         self._warnings: dict[tuple[str, str, str], list[Any]] = {}
-        self.cards = 0
-        self.rows = 0
+        self.streams = self.chunks = self.max_chunk_rows = self.cards = 0
+        self.skipped: tuple[str, ...] = ()
+        self.notes: tuple[str, ...] = ()
+        self.facts_pass = False
+        self.catalog: Dataset = Dataset(brands=())
 
-    def add(self, errors: Iterable[ScoreError], warnings: Iterable[ScoreWarning]) -> None:
-        for error in errors:
-            self.error_count += 1
-            self.error_counts[(error.scorer, error.plugin)] += 1
-            if len(self.errors) < MAX_KEPT_ERRORS:
-                self.errors.append(error)
-        for warning in warnings:
-            key = (warning.scorer, warning.category, warning.message)
-            seen = self._warnings.get(key)
-            if seen is None:
-                self._warnings[key] = [warning, warning.count]
-            else:
-                seen[1] += warning.count
-
+    @property
     def warnings(self) -> tuple[ScoreWarning, ...]:
-        return tuple(attrs.evolve(first, count=count) for first, count in self._warnings.values())
+        return tuple(attrs.evolve(first, count=n) for first, n in self._warnings.values())
+
+    def slices(self) -> Iterator[list[ScoreCard]]:
+        """The cards, a slice at a time (their build failures added to `errors`)."""
+        for part in self.parts():
+            if isinstance(part, TablePart):
+                for cards in part.slices():
+                    self.cards += len(cards)
+                    yield cards
+                self.errors += part.errors()
+                _merge(self._warnings, part.warnings())
+            elif part:
+                self.cards += len(part)
+                yield list(part)
+
+    def parts(self) -> Iterator[tuple[ScoreCard, ...] | TablePart]:
+        """The cards in order, as cards already made and table parts (see the class)."""
+        records = self.records
+        stream_names = [r.name for r in records if r.subject is SubjectKind.STREAM]
+        brand_names = [r.name for r in records if r.subject is SubjectKind.BRAND]
+        status = getattr(self.progress, "status", None)
+        brands = BrandScoring()
+        if brand_names or (self.advice and stream_names):
+            brands = score_brands(
+                self.path,
+                brand_names,
+                self.context,
+                self.host,
+                max_bytes=self.brand_max_bytes,
+                status=status if callable(status) else None,
+            )
+        self.skipped, self.notes = brands.skipped, brands.notes
+        by_brand: dict[tuple[str, str], list[Any]] = {}
+        if brands.results is not None:
+            for card in brands.results.cards:
+                by_brand.setdefault((card.brand_id, card.scorer), [[], []])[0].append(card)
+            for error in brands.results.errors:
+                by_brand.setdefault((error.brand_id, error.scorer), [[], []])[1].append(error)
+            _merge(self._warnings, brands.results.warnings)
+        if callable(status):
+            status("reading the catalog (brands, accounts, products, short videos)…")
+        self.catalog = self.source.catalog
+        if brands.dataset is not None:
+            shared = TableCatalog(brands.dataset)
+        else:
+            self.facts_pass = stream_names != [] and needs_stream_facts(self.catalog)
+            if self.facts_pass and callable(status):
+                status("reading each stream's brand, account and date (brand contexts)…")
+            facts = self.source.stream_facts() if self.facts_pass else StreamFacts()
+            shared = TableCatalog(self.catalog, facts)
+        if self.progress is not None:
+            self.progress(0, self.source.total)
+        # The runs of the brand being written: (results, first row, stop, its first run in
+        # the chunk, the subjects of chosen rows).
+        pending: list[tuple[TableResults, int, int, bool, Any]] = []
+        current: str | None = None
+        done: set[str] = set()
+
+        def flush(brand_id: str) -> Iterator[tuple[ScoreCard, ...] | TablePart]:
+            done.add(brand_id)
+            for record in records:
+                if record.subject is SubjectKind.BRAND:
+                    cards, errors = by_brand.pop((brand_id, record.name), ([], []))
+                    self.errors += errors
+                    yield tuple(cards)
+                    continue
+                for results, start, stop, first, subjects in pending:
+                    scores = results.scores.get(record.name)
+                    if scores is not None:
+                        rows = np.arange(start, stop, dtype=np.intp)
+                        yield TablePart(scores, rows, record, subjects if self.advice else None)
+                    elif first:
+                        yield tuple(
+                            c
+                            for c in results.cards
+                            if c.scorer == record.name and c.brand_id == brand_id
+                        )
+                    if first:
+                        self.errors += [
+                            e
+                            for e in results.errors
+                            if e.scorer == record.name and e.brand_id == brand_id
+                        ]
+
+        if stream_names:
+            from steps.scoring.engine import score_table
+
+            for chunk in self.source.chunks():
+                results = score_table(chunk, shared, stream_names, self.context, host=self.host)
+                _merge(self._warnings, results.warnings)
+                subjects = _subjects_of(chunk, shared)
+                codes = chunk.column("brand_id")
+                names = chunk.dictionary("brand_id")
+                cuts = [0, *(np.flatnonzero(codes[1:] != codes[:-1]) + 1).tolist(), len(chunk)]
+                seen: set[str] = set()
+                for start, stop in itertools.pairwise(cuts):
+                    if start == stop:
+                        continue
+                    brand_id = names[int(codes[start])]
+                    if brand_id != current:
+                        if current is not None:
+                            yield from flush(current)
+                        pending, current = [], brand_id
+                    pending.append((results, start, stop, brand_id not in seen, subjects))
+                    seen.add(brand_id)
+                self.streams += len(chunk)
+                self.chunks += 1
+                self.max_chunk_rows = max(self.max_chunk_rows, len(chunk))
+                if self.progress is not None:
+                    self.progress(self.streams, self.source.total)
+            if current is not None:
+                yield from flush(current)
+        pending = []
+        left = {brand_id for brand_id, _ in by_brand}
+        for brand in (brands.dataset or self.catalog).brands:
+            if brand.brand_id in left:
+                yield from flush(brand.brand_id)
+        for brand_id in sorted({b for b, _ in by_brand}):  # not in the catalog: never expected
+            yield from flush(brand_id)
 
 
-def _cards_of(results: TableResults) -> int:
-    return sum(len(s) for s in results.scores.values()) + len(results.cards)
+def _subjects_of(chunk: StreamTable, catalog: TableCatalog) -> Callable[[Any], list[Any]]:
+    """The subjects of chosen rows of ``chunk`` (one brand's), for its recommendations: the
+    catalog's stream objects where it holds them, else streams rebuilt from the columns."""
+    from steps.scoring.batch import materialise
+
+    def subjects(rows: Any) -> list[Any]:
+        return [s for _, group, _ in materialise(chunk.take(rows), catalog) for s in group]
+
+    return subjects
 
 
 def score_file(
@@ -774,121 +881,71 @@ def score_file(
     progress: Progress | None = None,
     brand_max_bytes: int = BRAND_SCORING_MAX_BYTES,
 ) -> StreamingRun:
-    """Score the streams of ``path`` chunk by chunk and write their rows to ``output``.
+    """Score the streams of ``path`` with the chunked engine (`ChunkedRun`) and write their
+    rows to ``output``.
 
     ``path`` is a steps JSON Lines file, or a Parquet file of stream columns with its
     ``catalog`` (see `open_streams`).  ``output`` is a path (``.parquet``: Parquet,
     else JSON Lines; written atomically) or an open file to write JSON Lines to.
-    ``scorers`` names the scorers (all registered ones for ``None``); stream scorers score
-    every stream with `score_table`, brand scorers are run
-    only when the file is small enough (see the module's documentation).  ``progress`` is
-    called as ``progress(streams_done, streams_total)`` after each chunk (and once with 0
-    before the first).  Unknown scorer names raise
-    `UnknownScorerError` before anything is read."""
-    from steps.scoring.plugins import default_host
-
+    ``scorers`` names the scorers (all registered ones for ``None``); brand scorers are run
+    only when the file is small enough (`score_brands`).  ``progress`` is called as
+    ``progress(streams_done, streams_total)`` after each chunk (and once with 0 before the
+    first).  Unknown scorer names raise `UnknownScorerError` before anything is read.
+    Rows come in the order of `ChunkedRun`; summary rows are made from the score columns,
+    without building cards."""
     began = time.perf_counter()
-    if host is None:
-        host = default_host()
-    records = host.select(scorers)
-    stream_names = [r.name for r in records if r.subject is SubjectKind.STREAM]
-    brand_names = [r.name for r in records if r.subject is SubjectKind.BRAND]
-    context = context if context is not None else ScoringContext()
-    source = open_streams(path, chunk_rows=chunk_rows, catalog=catalog)
-    file = Path(path)
-    notes: list[str] = []
-    skipped: tuple[str, ...] = ()
-    run_brands = False
-    if brand_names:
-        size = file.stat().st_size
-        if _is_parquet(file):
-            skipped = tuple(brand_names)
-            notes.append(
-                f"brand scorers {', '.join(brand_names)} skipped: they need whole brands "
-                "(every stream with its products), which a Parquet file of stream columns "
-                "does not hold"
-            )
-        elif size > brand_max_bytes:
-            skipped = tuple(brand_names)
-            notes.append(
-                f"brand scorers {', '.join(brand_names)} skipped: they need whole brands in "
-                f"memory and {file.name} is {size / 1024**2:,.0f} MB, over the "
-                f"{brand_max_bytes / 1024**2:,.0f} MB loaded whole in streaming mode "
-                "(`steps score FILE` without --stream scores them, loading the whole file)"
-            )
-        else:
-            run_brands = True
-
-    tally = _Tally()
-    infos: dict[str, ScorerInfo] = {}
-    streams = chunks = biggest = 0
-    facts_pass = False
-    status = getattr(progress, "status", None)
-    shared: TableCatalog | None = None
-    if stream_names:
-        if callable(status):
-            status("reading the catalog (brands, accounts, products, short videos)…")
-        dataset = source.catalog
-        facts_pass = needs_stream_facts(dataset)
-        if facts_pass and callable(status):
-            status("reading each stream's brand, account and date (brand contexts)…")
-        facts = source.stream_facts() if facts_pass else StreamFacts()
-        shared = TableCatalog(dataset, facts)
-    if progress is not None:
-        progress(0, source.total)
+    run = ChunkedRun(
+        path,
+        scorers,
+        context,
+        host=host,
+        chunk_rows=chunk_rows,
+        catalog=catalog,
+        progress=progress,
+        brand_max_bytes=brand_max_bytes,
+        advice=False,
+    )
+    written = cards = 0
 
     def body(writer: _Writer) -> None:
-        nonlocal streams, chunks, biggest
-        if shared is not None:
-            from steps.scoring.engine import score_table
-
-            for chunk in source.chunks():
-                results = score_table(chunk, shared, stream_names, context, host=host)
-                for info in results.scorers:
-                    infos.setdefault(info.name, info)
-                for part in _result_slices(results, rows=rows):
-                    writer.write(part)
-                    tally.rows += len(part)
-                tally.cards += _cards_of(results)
-                tally.add(results.errors, results.warnings)
-                streams += len(chunk)
-                chunks += 1
-                biggest = max(biggest, len(chunk))
-                del results
-                if progress is not None:
-                    progress(streams, source.total)
-        if run_brands:
-            from steps.io.files import load
-            from steps.scoring.engine import score
-
-            if callable(status):
-                status(f"scoring brands ({', '.join(brand_names)})…")
-            whole = load(file)
-            brand_results = score(whole, brand_names, context, host=host)
-            del whole
-            for info in brand_results.scorers:
-                infos.setdefault(info.name, info)
-            for part in _card_slices(brand_results.cards, rows=rows):
-                writer.write(part)
-                tally.rows += len(part)
-            tally.cards += len(brand_results.cards)
-            tally.add(brand_results.errors, brand_results.warnings)
+        nonlocal written, cards
+        for part in run.parts():
+            if isinstance(part, TablePart) and not rows:
+                first = int(part.rows[0])
+                for start in range(0, len(part), _SLICE):
+                    stop = min(len(part), start + _SLICE)
+                    made = _table_summary(part.scores, first + start, first + stop)
+                    writer.write(made)
+                    written += len(made)
+                cards += len(part)
+                continue
+            slices = part.slices() if isinstance(part, TablePart) else [part]
+            for chunk in slices:
+                made = (
+                    [row for card in chunk for row in card_rows(card)]
+                    if rows
+                    else [_card_summary(card) for card in chunk]
+                )
+                writer.write(made)
+                written += len(made)
+                cards += len(chunk)
 
     _write(output, body, rows=rows)
+    counts = Counter((e.scorer, e.plugin) for e in run.errors)
     return StreamingRun(
-        streams=streams,
-        chunks=chunks,
-        max_chunk_rows=biggest,
-        rows=tally.rows,
-        cards=tally.cards,
-        scorers=tuple(infos[name] for name in sorted(infos)),
-        errors=tuple(tally.errors),
-        error_count=tally.error_count,
-        error_counts=dict(tally.error_counts),
-        warnings=tally.warnings(),
-        skipped=skipped,
-        notes=tuple(notes),
-        facts_pass=facts_pass,
+        streams=run.streams,
+        chunks=run.chunks,
+        max_chunk_rows=run.max_chunk_rows,
+        rows=written,
+        cards=cards,
+        scorers=run.scorers,
+        errors=tuple(run.errors[:MAX_KEPT_ERRORS]),
+        error_count=len(run.errors),
+        error_counts=dict(counts),
+        warnings=run.warnings,
+        skipped=run.skipped,
+        notes=run.notes,
+        facts_pass=run.facts_pass,
         seconds=time.perf_counter() - began,
     )
 
