@@ -30,6 +30,8 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, TYPE_CHECKING, Any, Final, overload
 
+import attrs
+
 from steps.scoring.results import ScoreCard, ScoreError, SubjectKind
 
 if TYPE_CHECKING:
@@ -138,6 +140,7 @@ class TablePart:
             except KeyboardInterrupt:
                 raise
             except BaseException:  # the advisor: find the subjects it fails on
+                del log[:]  # they are advised again, one by one: their warnings come again
                 made = []
                 for k in range(len(rows)):
                     try:
@@ -289,8 +292,21 @@ class LazyFound(Sequence[Any]):
         self._warnings = warnings
 
     def _all(self) -> tuple[Any, ...]:
-        found = self._view.warnings() if self._warnings else self._view.errors()
-        return self._known + tuple(found)
+        if not self._warnings:
+            return self._known + tuple(self._view.errors())
+        # Identical warnings are one, counted (as the engine counts them).
+        merged: dict[tuple[str, str, str], list[Any]] = {}
+        for warning in (*self._known, *self._view.warnings()):
+            key = (warning.scorer, warning.category, warning.message)
+            seen = merged.get(key)
+            if seen is None:
+                merged[key] = [warning, warning.count]
+            else:
+                seen[1] += warning.count
+        return tuple(
+            first if count == first.count else attrs.evolve(first, count=count)
+            for first, count in merged.values()
+        )
 
     def __len__(self) -> int:
         return len(self._all())

@@ -444,7 +444,7 @@ def test_the_command_streams_to_stdout(sample: Path, capsys: pytest.CaptureFixtu
     ("extra", "message"),
     [
         (["--rows"], "need --stream"),
-        (["--chunk-rows", "10"], "need --stream"),
+        (["--catalog", "x.json"], "--catalog FILE is needed with a .parquet"),
         (["--stream", "--format", "json"], "--format does not apply"),
         (["--stream", "--catalog", "x.json"], "--catalog FILE is needed with a .parquet"),
     ],
