@@ -54,6 +54,10 @@ def test_the_quickstart_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert "started_at - must be timezone-aware (e.g. 2021-09-01T20:00:00+08:00)" in lines
     assert "gmv_fen - must be >= 0" in lines
     assert "True 221 0" in lines
+    assert "True" in lines  # steps.score(path) gives the loaded dataset's results
+    assert (tmp_path / "scores.json").read_text(encoding="utf-8") == namespace[
+        "from_file"
+    ].to_json()
     assert (
         "0.31 S.schedule_regularity: needs streams[].started_at (3+ streams on an account)" in lines
     )

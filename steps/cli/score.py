@@ -27,14 +27,16 @@ def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "score",
         help="score every brand and stream of a dataset file",
-        description="Load FILE (.json or .jsonl) and run the installed scorers over it: brand "
-        "scorers on every brand, stream scorers on every stream.  A scorer that fails on a "
-        "subject is reported on stderr (with its plugin) and every other score is still "
-        "produced.  On a terminal the table is drawn with a coloured bar per score and a "
-        "spinner shows the loading and scoring; piped or with -o it is plain text (--color).  "
-        "Exits 0, or with --strict 1 when a scorer failed or a plugin was skipped.",
+        description="Score FILE (.json, .jsonl, or .parquet with --catalog): brand "
+        "scorers on every brand, stream scorers on every stream.  A file of streams is read "
+        "and scored in chunks, in bounded memory, and written card by card: the output is "
+        "the same whatever the file's size.  A scorer that fails on a subject is reported on "
+        "stderr (with its plugin) and every other score is still produced.  On a terminal "
+        "the table is drawn with a coloured bar per score and a spinner shows the progress; "
+        "piped or with -o it is plain text (--color).  Exits 0, or with --strict 1 when a "
+        "scorer failed or a plugin was skipped.",
     )
-    parser.add_argument("file", help="dataset file (.json, .jsonl)")
+    parser.add_argument("file", help="dataset file (.json, .jsonl, .parquet)")
     parser.add_argument(
         "--scorer",
         action="append",
@@ -95,30 +97,33 @@ def _positive(text: str) -> int:
 
 
 def add_stream_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of ``steps score --stream`` (see `steps.scoring.streaming`)."""
-    group = parser.add_argument_group("streaming (large files, bounded memory)")
-    group.add_argument(
-        "--stream",
-        action="store_true",
-        help="read FILE (.jsonl, or .parquet with --catalog) in chunks and write one row per "
-        "subject and scorer as each chunk is scored (JSON Lines, or Parquet for OUT.parquet)",
-    )
+    """The tuning options of the chunked engine, and ``--stream``'s row files
+    (`steps.scoring.streaming`)."""
+    group = parser.add_argument_group("large files")
     group.add_argument(
         "--chunk-rows",
         type=_positive,
         metavar="N",
-        help="streams per chunk with --stream (default: 25000); memory grows with N",
-    )
-    group.add_argument(
-        "--rows",
-        action="store_true",
-        help="with --stream: write one row per card and indicator instead of one per card",
+        help="streams read and scored at once from a .jsonl or .parquet FILE (default: "
+        "25000); memory grows with N, the output does not change",
     )
     group.add_argument(
         "--catalog",
         metavar="FILE",
-        help="with --stream and a .parquet FILE: the dataset file (.json, .jsonl) holding "
+        help="with a .parquet FILE (and only then): the dataset file (.json, .jsonl) holding "
         "the brands, accounts and products of its streams",
+    )
+    group.add_argument(
+        "--stream",
+        action="store_true",
+        help="deprecated (every file of streams is scored in chunks): write the row file of "
+        "earlier versions instead, one JSON Lines row per subject and scorer (Parquet for "
+        "OUT.parquet)",
+    )
+    group.add_argument(
+        "--rows",
+        action="store_true",
+        help="with --stream: one row per card and indicator instead of one per card",
     )
 
 
@@ -547,7 +552,8 @@ def _write(
 
 
 def run_stream(args: argparse.Namespace) -> int:
-    """``steps score FILE --stream``: `steps.scoring.streaming.score_file`."""
+    """``steps score FILE --stream`` (deprecated): the row file of
+    `steps.scoring.streaming.score_file`."""
     from pathlib import Path
 
     from steps.cli._output import say, stdout, warn
@@ -561,9 +567,9 @@ def run_stream(args: argparse.Namespace) -> int:
         return 2
 
     if not args.stream:
-        return usage("--chunk-rows, --rows and --catalog need --stream")
+        return usage("--rows needs --stream")
     if args.time_budget is not None:
-        return usage("--time-budget applies to the whole-file run, not to --stream")
+        return usage("--time-budget does not apply to --stream")
     if args.format != "table":
         return usage(
             "--stream writes rows (JSON Lines, or Parquet for an OUT ending in .parquet); "

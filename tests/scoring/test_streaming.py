@@ -443,7 +443,7 @@ def test_the_command_streams_to_stdout(sample: Path, capsys: pytest.CaptureFixtu
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--rows"], "need --stream"),
+        (["--rows"], "--rows needs --stream"),
         (["--catalog", "x.json"], "--catalog FILE is needed with a .parquet"),
         (["--stream", "--format", "json"], "--format does not apply"),
         (["--stream", "--catalog", "x.json"], "--catalog FILE is needed with a .parquet"),
