@@ -410,8 +410,8 @@ def run(args: argparse.Namespace) -> int:
     if args.output:
         check_output(args.output, inputs=inputs)
     name = Path(args.file).name
-    # Machine output to stdout is written while the file is scored: no display over it.
-    shows = bool(args.output) or args.format == "table"
+    # Machine output is written while the file is scored: no display over it on a terminal.
+    shows = bool(args.output) or args.format == "table" or not _is_terminal(stdout())
     with phases(quiet=args.quiet or not shows, color=args.color) as phase:
         try:
             with quiet_plugin_warnings():
@@ -486,6 +486,11 @@ def run(args: argparse.Namespace) -> int:
         warn(f"steps score: note: {note}")
     failed = bool(errors or problems)
     return 1 if args.strict and failed else 0
+
+
+def _is_terminal(stream: Any) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty()) if callable(isatty) else False
 
 
 def _write(
