@@ -4,9 +4,9 @@ A stream scorer that scores a table (`TableScores`) leaves its scores as columns
 keeps them as a `TablePart` of `CardView` (the ``cards`` of `ScoreResults`), and the
 `ScoreCard` objects, with their explanation texts and recommendations, are made only when
 they are read: by iterating ``results.cards``, `ScoreResults.for_scorer`,
-`ScoreResults.card`, `ScoreResults.to_rows` or a writer.  Nothing is kept once read: a
-million cards are made again, slice by slice, each time they are read, and never all exist
-at once.
+`ScoreResults.card`, `ScoreResults.to_rows` or a writer.  Results of at most `KEEP_CARDS`
+cards keep them once built; larger ones keep nothing: a million cards are made again, slice
+by slice, each time they are read, and never all exist at once.
 
 **Failures while building.**  The scorer's advisor (its recommendations) runs when a card
 is built.  If it raises, or the card it leads to is not valid (the checks of
@@ -45,6 +45,9 @@ __all__ = ["CardView", "TablePart", "card_rows", "iter_rows", "write_csv", "writ
 
 #: Cards built at once: bounds the objects alive while a part is read.
 SLICE: Final = 4_096
+#: Results of at most this many cards keep them once built (a report reads them many times);
+#: larger ones build them again at each reading, so that they never all exist at once.
+KEEP_CARDS: Final = 10_000
 
 
 class TablePart:
@@ -71,6 +74,8 @@ class TablePart:
         self._can_fail = scores.advisor is not None and subjects is not None
         self._errors: dict[int, list[ScoreError]] = {}
         self._warnings: dict[int, list[ScoreWarning]] = {}
+        #: Built slices, by first row, when they are kept (`KEEP_CARDS`).
+        self.kept: dict[int, list[ScoreCard]] | None = None
 
     def __len__(self) -> int:
         """The rows: the cards once built, with the failures (`count`)."""
@@ -105,6 +110,14 @@ class TablePart:
 
     def build(self, start: int) -> list[ScoreCard]:
         """The cards of the slice starting at row ``start`` (its failures noted)."""
+        if self.kept is not None:
+            found = self.kept.get(start)
+            if found is None:
+                found = self.kept[start] = self._build(start)
+            return found
+        return self._build(start)
+
+    def _build(self, start: int) -> list[ScoreCard]:
         from steps.scoring._capture import captured_warnings
         from steps.scoring.engine import _checked, _text
 
@@ -202,6 +215,10 @@ class CardView(Sequence[ScoreCard]):
     def __init__(self, parts: Iterable[Part]) -> None:
         self.parts: tuple[Part, ...] = tuple(p for p in parts if len(p))
         self._cache: tuple[int, int, list[ScoreCard]] | None = None
+        if sum(len(p) for p in self.parts) <= KEEP_CARDS:
+            for part in self.parts:
+                if isinstance(part, TablePart) and part.kept is None:
+                    part.kept = {}
 
     def slices(self) -> Iterator[list[ScoreCard]]:
         """The cards a slice at a time, each slice built when it is reached."""
