@@ -9,6 +9,7 @@ time.  Brand scorers in ``score_file`` read through it: their rows must be those
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import warnings
@@ -18,7 +19,7 @@ from typing import Any
 
 import pytest
 
-import steps.io.brands
+import steps.io.files
 from steps.domain.errors import InvalidDataError
 from steps.io.brands import iter_brands
 from steps.io.files import dump, load
@@ -80,8 +81,8 @@ def test_a_generated_file_reads_as_load_reads_it(tmp_path: Path) -> None:
 def test_interleaved_records_are_read_by_brand(grouped: Path, tmp_path: Path) -> None:
     path = interleave(grouped, tmp_path / "shuffled.jsonl")
     records = lines_of(path)[1:]
-    # Interleaved indeed: no brand's records are one run.
-    assert sum(brand_of(a) != brand_of(b) for a, b in zip(records, records[1:])) > 100
+    # Interleaved indeed: the brand changes from one line to the next again and again.
+    assert sum(brand_of(a) != brand_of(b) for a, b in itertools.pairwise(records)) > 100
     assert list(iter_brands(path)) == list(load(path).brands)
 
 
@@ -124,13 +125,13 @@ def test_a_json_document_is_read_whole_and_yields_its_brands(tmp_path: Path) -> 
 def counting_parser(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Count the lines the reader parses."""
     parsed = [0]
-    real: Callable[[str], Any] = steps.io.brands._parse_json
+    real: Callable[[str], Any] = steps.io.files._parse_json  # what the reader imports
 
     def parse(text: str) -> Any:
         parsed[0] += 1
         return real(text)
 
-    monkeypatch.setattr(steps.io.brands, "_parse_json", parse)
+    monkeypatch.setattr("steps.io.brands._parse_json", parse)
     return parsed
 
 
@@ -153,7 +154,6 @@ def test_the_reader_parses_one_brand_before_yielding_it(
     second = next(reader)
     theirs = sum(brand_of(line) == second.brand_id for line in records)
     assert parsed[0] == 1 + mine + theirs
-    reader.close()
 
 
 # -- problems ---------------------------------------------------------------------------------
