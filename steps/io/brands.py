@@ -174,6 +174,20 @@ def _record_or_problem(raw: bytes, number: int) -> Any:
         return Problem("", _syntax_problem(error), number)
 
 
+def _brand_lines(stream: IO[bytes], runs: array[int]) -> Iterator[tuple[int, bytes]]:
+    """The lines of a brand's runs (``start, end, first line number`` triples), numbered."""
+    for start, end, first in zip(runs[::3], runs[1::3], runs[2::3], strict=True):
+        stream.seek(start)
+        at, number = start, first
+        while at < end:
+            raw = stream.readline(MAX_LINE_BYTES + 1)
+            if not raw:  # cut short since it was indexed
+                raise InvalidDataError([Problem("", "the file changed while it was read", number)])
+            at += len(raw)
+            yield number, raw
+            number += 1
+
+
 def _read_brand(
     stream: IO[bytes], source: str, order: list[str], position: int, runs: array[int]
 ) -> Brand:
@@ -184,28 +198,25 @@ def _read_brand(
     brand_lines: dict[str, int] = {}
     origin: dict[tuple[str, str, int], int] = {}
     problems: list[Problem] = []
-    for start, end, first in zip(runs[::3], runs[1::3], runs[2::3], strict=True):
-        stream.seek(start)
-        at, number = start, first
-        while at < end:
-            raw = stream.readline(MAX_LINE_BYTES + 1)
-            if not raw:  # the file was cut short since it was indexed
-                problems.append(Problem("", "the file changed while it was read", number))
+    stopped = False
+    try:
+        for number, raw in _brand_lines(stream, runs):
+            if not raw.strip():
+                continue
+            if len(problems) >= MAX_PROBLEMS:
+                stopped = True
                 break
-            at += len(raw)
-            if raw.strip():
-                record = _record_or_problem(raw, number)
-                if isinstance(record, Problem):
-                    problems.append(record)
-                else:
-                    problems.extend(_add_record(record, number, brands, brand_lines, origin))
-            number += 1
-        if len(problems) >= MAX_PROBLEMS:
-            break
+            record = _record_or_problem(raw, number)
+            if isinstance(record, Problem):
+                problems.append(record)
+            else:
+                problems.extend(_add_record(record, number, brands, brand_lines, origin))
+    except InvalidDataError as error:
+        problems.extend(error.problems)
     if not problems and set(brands) != {brand_id}:
         problems.append(Problem("", "the file changed while it was read"))
     if problems:
-        raise InvalidDataError(problems, source)
+        raise InvalidDataError(problems, source, stopped=stopped)
     try:
         return structure(brands[brand_id], Brand)
     except InvalidDataError as error:

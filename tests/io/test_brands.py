@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 import steps.io.files
-from steps.domain.errors import InvalidDataError
+from steps.domain.errors import MAX_PROBLEMS, InvalidDataError
 from steps.io.brands import iter_brands
 from steps.io.files import dump, load
 from steps.sample import sample_dataset, write_jsonl
@@ -345,3 +345,29 @@ def test_a_file_without_brands_still_lists_its_brand_scorers(tmp_path: Path) -> 
     run = score_file(path, tmp_path / "out.jsonl", scorers=["steps"])
     assert [i.name for i in run.scorers] == ["steps"]
     assert (run.rows, run.cards) == (0, 0)
+
+
+def test_a_brand_of_many_bad_records_stops_where_load_stops(small: Path, tmp_path: Path) -> None:
+    bad = [{"record": "livestream", "brand_id": "b01", "n": n} for n in range(MAX_PROBLEMS + 50)]
+    path = edit(small, tmp_path / "bad.jsonl", append(*bad))
+    with pytest.raises(InvalidDataError) as loaded:
+        load(path)
+    with pytest.raises(InvalidDataError) as read:
+        read_all(path)
+    assert loaded.value.stopped
+    assert read.value.stopped
+    assert read.value.problems == loaded.value.problems
+    assert len(read.value.problems) == MAX_PROBLEMS
+
+
+def test_a_file_cut_short_after_its_index_is_invalid(small: Path, tmp_path: Path) -> None:
+    path = tmp_path / "cut.jsonl"
+    path.write_bytes(small.read_bytes())
+    reader = iter_brands(path)
+    next(reader)
+    lines = path.read_bytes().splitlines(keepends=True)
+    with path.open("r+b") as stream:  # at a line's end: what is left parses
+        stream.truncate(sum(len(line) for line in lines[: len(lines) // 2]))
+    assert problems_of(path, lambda _: list(reader))[0].endswith(
+        "the file changed while it was read"
+    )
