@@ -6,7 +6,9 @@
     run = score_file("streams.jsonl", "scores.jsonl", chunk_rows=50_000)
     print(run.streams, run.chunks, run.rows, run.error_count)
 
-This is what ``steps score FILE --stream`` runs.  The streams are read as
+`ChunkedRun` is the engine behind ``steps score FILE`` and ``steps.score(path)`` for a file of
+streams (its cards in `steps.score`'s order, built when read); `score_file` writes its row
+files (``steps score FILE --stream``, deprecated).  The streams are read as
 `StreamTable` chunks (`steps.columnar.read_jsonl` for JSON
 Lines, batches of a Parquet file for ``.parquet``), each chunk is scored with
 `steps.scoring.engine.score_table`, and its rows are written before the next chunk
@@ -28,8 +30,9 @@ version, the subject, ``score`` (``None`` where it was withheld), ``confidence``
 (the reason, else ``None``) and ``components``, each component's score by key, ``None`` where
 a component was not available); or, with ``rows=True``, the full
 indicator rows of `ScoreResults.to_rows`
-(`ROW_COLUMNS`).  Rows come chunk by chunk, in file order,
-scorer by scorer (by name) within a chunk.  A path ending in ``.parquet`` is written as
+(`ROW_COLUMNS`).  Rows come in `ChunkedRun`'s order: brand by brand, scorer by
+scorer (by name) within a brand, a stream scorer's rows in stream order.  A path ending in
+``.parquet`` is written as
 Parquet (``pyarrow``, the ``arrow`` extra), any other path as JSON Lines; either way to a
 temporary file beside it that replaces it only once every row is written (an interrupted
 or failed run leaves no partial file and an older file untouched).
@@ -41,11 +44,12 @@ them, a quick first pass reads only the stream's brand, account and start time
 (`StreamFacts`), so every chunk is scored with the contexts of
 whole brands, as `steps.score` scores them.
 
-**Brand scorers** need whole brands (every stream as an object): they are run, after the
-streams, on the file loaded whole when it is at most ``brand_max_bytes``
-(`BRAND_SCORING_MAX_BYTES` by default) and is JSON Lines or JSON; otherwise they are
-skipped and `StreamingRun.notes` says so (``steps score FILE`` without ``--stream``
-scores them, loading the whole file).
+**Brand scorers** need whole brands (every stream as an object, with its orders, products,
+talent collaborations, fan groups and coverage): after the streams, they score the brands of
+a JSON Lines file one at a time, read by `steps.io.brands.iter_brands` and scored with
+`steps.scoring.engine.score`, so memory holds one brand, never the file.  A Parquet file of
+stream columns holds no whole brands: there they are skipped and `StreamingRun.notes`
+says so.
 
 Failures are isolated as `steps.score` isolates them: `StreamingRun.errors`
 keeps the first `MAX_KEPT_ERRORS` errors and `StreamingRun.error_count` counts
@@ -87,10 +91,12 @@ if TYPE_CHECKING:
     from steps.scoring.plugins import PluginHost
 
 __all__ = [
-    "BRAND_SCORING_MAX_BYTES",
+    "ADVICE_MAX_BYTES",
     "CHUNK_ROWS",
     "MAX_KEPT_ERRORS",
     "SUMMARY_COLUMNS",
+    "BrandScoring",
+    "ChunkedRun",
     "ProgressBar",
     "StreamingRun",
     "StreamsInput",
@@ -98,16 +104,19 @@ __all__ = [
     "indicator_rows",
     "needs_stream_facts",
     "open_streams",
+    "score_brands",
     "score_file",
     "summary_rows",
 ]
 
 #: Default rows per chunk of `score_file` (``steps score --stream``).
 CHUNK_ROWS: Final = 25_000
-#: Files up to this size are loaded whole to run brand scorers in streaming mode.
-BRAND_SCORING_MAX_BYTES: Final = 64 * 1024**2
 #: Errors kept in `StreamingRun.errors` (all are counted).
 MAX_KEPT_ERRORS: Final = 1_000
+#: Files up to this size are loaded whole so that the stream cards' recommendations quote the
+#: stream objects (their line-ups, run-of-show, brand GMV); larger ones use streams rebuilt
+#: from the columns.
+ADVICE_MAX_BYTES: Final = 64 * 1024**2
 #: The keys of a summary row (`summary_rows`), in order.
 SUMMARY_COLUMNS: Final = (
     "scorer",
@@ -641,16 +650,23 @@ def score_brands(
     context: ScoringContext,
     host: PluginHost,
     *,
-    max_bytes: int = BRAND_SCORING_MAX_BYTES,
+    whole_max_bytes: int | None = None,
     status: Callable[[str], object] | None = None,
 ) -> BrandScoring:
-    """Score the brands of ``path`` with the brand scorers ``names`` (none: only load the
-    file for the stream scorers' recommendations, when it is small enough).  They need
-    whole brands: a JSON Lines file of at most ``max_bytes`` is loaded whole; otherwise
-    they are skipped, with a note."""
+    """Score the brands of ``path`` with the brand scorers ``names``, one brand at a time
+    (`_brand_results`), their results together; a Parquet file of stream columns holds no
+    whole brands: they are skipped, with a note.  With ``whole_max_bytes``, a JSON Lines
+    file of at most that size is also loaded whole, for the stream scorers'
+    recommendations."""
+    whole: Dataset | None = None
+    small = whole_max_bytes is not None and path.stat().st_size <= whole_max_bytes
+    if small and not _is_parquet(path):
+        from steps.io.files import load
+
+        whole = load(path)
+    if not names:
+        return BrandScoring(dataset=whole)
     if _is_parquet(path):
-        if not names:
-            return BrandScoring()
         return BrandScoring(
             skipped=tuple(names),
             notes=(
@@ -659,25 +675,24 @@ def score_brands(
                 "hold",
             ),
         )
-    size = path.stat().st_size
-    if size > max_bytes:
-        if not names:
-            return BrandScoring()
-        return BrandScoring(
-            skipped=tuple(names),
-            notes=(
-                f"brand scorers {', '.join(names)} skipped: they need whole brands in memory "
-                f"and {path.name} is {size / 1024**2:,.0f} MB, over the "
-                f"{max_bytes / 1024**2:,.0f} MB loaded whole",
-            ),
-        )
-    from steps.io.files import load
-    from steps.scoring.engine import score
-
     if status is not None:
-        status(f"reading {path.name} whole (brand scorers, recommendations)…")
-    whole = load(path)
-    return BrandScoring(score(whole, names, context, host=host) if names else None, whole)
+        status(f"scoring brands ({', '.join(names)})…")
+    cards: list[ScoreCard] = []
+    errors: list[ScoreError] = []
+    warned: dict[tuple[str, str, str], list[Any]] = {}
+    scorers: tuple[ScorerInfo, ...] = ()
+    for results in _brand_results(path, list(names), context, host):
+        cards += results.cards
+        errors += results.errors
+        _merge(warned, results.warnings)
+        scorers = results.scorers
+    together = ScoreResults(
+        cards=tuple(cards),
+        errors=tuple(errors),
+        warnings=tuple(attrs.evolve(first, count=n) for first, n in warned.values()),
+        scorers=scorers,
+    )
+    return BrandScoring(together, whole)
 
 
 # --------------------------------------------------------------------------- the run
@@ -698,7 +713,10 @@ class ChunkedRun:
 
     ``advice``: recommendations are made (the advisor runs) for the cards read; without it
     (outputs that do not show them: tables, CSV, rows), cards carry none and are quicker
-    to make.  `errors` and `warnings` are complete once the parts have been read.
+    to make.  With it, a JSON Lines file of at most ``whole_max_bytes`` is also loaded
+    whole, so that the recommendations quote the stream objects (line-ups, run-of-show, the
+    brand's GMV); over that they are made from streams rebuilt from the columns.  `errors`
+    and `warnings` are complete once the parts have been read.
     """
 
     def __init__(
@@ -711,8 +729,8 @@ class ChunkedRun:
         chunk_rows: int = CHUNK_ROWS,
         catalog: Dataset | None = None,
         progress: Progress | None = None,
-        brand_max_bytes: int = BRAND_SCORING_MAX_BYTES,
         advice: bool = True,
+        whole_max_bytes: int = ADVICE_MAX_BYTES,
     ) -> None:
         from steps.scoring.engine import scorer_infos
         from steps.scoring.plugins import default_host
@@ -724,7 +742,7 @@ class ChunkedRun:
         self.context = context if context is not None else ScoringContext()
         self.source = open_streams(self.path, chunk_rows=chunk_rows, catalog=catalog)
         self.progress = progress
-        self.brand_max_bytes = brand_max_bytes
+        self.whole_max_bytes = whole_max_bytes
         self.advice = advice
         self.errors: list[ScoreError] = []
         self._warnings: dict[tuple[str, str, str], list[Any]] = {}
@@ -764,7 +782,7 @@ class ChunkedRun:
                 brand_names,
                 self.context,
                 self.host,
-                max_bytes=self.brand_max_bytes,
+                whole_max_bytes=self.whole_max_bytes if self.advice and stream_names else None,
                 status=status if callable(status) else None,
             )
         self.skipped, self.notes = brands.skipped, brands.notes
@@ -879,7 +897,6 @@ def score_file(
     rows: bool = False,
     catalog: Dataset | None = None,
     progress: Progress | None = None,
-    brand_max_bytes: int = BRAND_SCORING_MAX_BYTES,
 ) -> StreamingRun:
     """Score the streams of ``path`` with the chunked engine (`ChunkedRun`) and write their
     rows to ``output``.
@@ -902,7 +919,6 @@ def score_file(
         chunk_rows=chunk_rows,
         catalog=catalog,
         progress=progress,
-        brand_max_bytes=brand_max_bytes,
         advice=False,
     )
     written = cards = 0
@@ -948,6 +964,30 @@ def score_file(
         facts_pass=run.facts_pass,
         seconds=time.perf_counter() - began,
     )
+
+
+def _brand_results(
+    file: Path, names: list[str], context: ScoringContext, host: PluginHost
+) -> Iterator[ScoreResults]:
+    """The results of the brand scorers ``names`` on each brand of ``file`` in turn (read by
+    `iter_brands`, one brand in memory at a time): together, the cards, errors and warnings
+    of `score` on the whole file."""
+    from steps.io.brands import iter_brands
+    from steps.scoring.engine import score
+
+    first = True
+    for brand in iter_brands(file):
+        results = score(Dataset(brands=(brand,)), names, context, host=host)
+        del brand
+        if not first:
+            # A warning about the run rather than a brand (a scorer's bad minimum confidence,
+            # brand "*") comes with every brand's run: it is kept once, as for the whole file.
+            kept = tuple(w for w in results.warnings if w.brand_id != "*")
+            results = attrs.evolve(results, warnings=kept)
+        first = False
+        yield results
+    if first:  # no brand: the scorers are still listed, with their run's warnings
+        yield score(Dataset(), names, context, host=host)
 
 
 def _write(
