@@ -223,6 +223,8 @@ def _weakest(card: ScoreCard, lang: str) -> str:
 #: Streams shown in ``steps score``'s table; the others are counted per brand (CSV and JSON
 #: hold every card).
 MAX_TABLE_STREAMS = 2_000
+#: The options that write every card, as the table's note names them.
+_EVERY_CARD = "--format csv|json"
 
 
 def score_blocks(
@@ -302,7 +304,8 @@ def score_blocks(
         title = escape_control(f"{brand.name} ({brand.brand_id}) · {category}")
         if hidden[brand.brand_id]:
             count = f"{hidden[brand.brand_id]:,}"
-            title += " · " + text("report.score.more_streams", lang, count=count)
+            more = text("report.score.more_streams", lang, count=count, option=_EVERY_CARD)
+            title += " · " + more
         blocks.append(BrandScores(title, tuple(rows)))
     return blocks
 

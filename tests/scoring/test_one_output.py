@@ -110,7 +110,7 @@ def test_a_large_table_shows_the_first_streams_and_counts_the_rest(
     out = capsys.readouterr().out
     assert out.startswith("221 cards, 0 errors")  # every card is counted
     assert out.count("  stream ") == 10
-    assert "more streams of this brand (--format csv or json lists every card)" in out
+    assert "more streams of this brand (--format csv|json lists every card)" in out
 
 
 def test_stream_is_kept_for_row_files(
