@@ -14,7 +14,10 @@ the row (``rows[3].buyers``) for frames and columns.
 
 Optional dependencies are imported inside the functions that need them: ``pyarrow`` (the
 ``arrow`` extra), ``pandas`` (the ``pandas`` extra) and ``polars`` (the ``polars`` extra).
-``orjson`` parses JSON Lines when it is installed, else the standard library does.
+Stream records in the usual shape are decoded by msgspec into structs typed from the
+model's field metadata (`_STREAM_RECORD`), which checks each value's type and bounds as it
+parses; any other record is parsed by ``orjson`` when it is installed, else by the standard
+library, and checked the general way.
 """
 
 from __future__ import annotations
@@ -1871,11 +1874,11 @@ class JsonlStreamSource:
     `steps.io.files.load` would report.  A chunk with problems is never yielded: the
     error lists every problem in that chunk.  Orders naming a stream are checked against
     the streams (by a 64-bit hash of brand and stream id) once both the catalog and a full
-    pass of `chunks` have been read.  With orjson installed, a key given twice in a
-    stream record is not detected (the last value wins), and an integer beyond 64 bits
-    makes its line "not valid JSON" (orjson's limit) rather than out of range; the
-    standard library parser, used for every other record, behaves as
-    `steps.io.files.load` does.
+    pass of `chunks` have been read.  A key given twice in a stream record is not
+    detected (the last value wins, in the compiled decoder as with orjson); with orjson
+    installed, an integer beyond 64 bits in a stream record makes its line "not valid
+    JSON" (orjson's limit) rather than out of range; the standard library parser, used
+    for every other record, behaves as `steps.io.files.load` does.
     """
 
     def __init__(self, path: str | os.PathLike[str], *, chunk_rows: int = CHUNK_ROWS) -> None:
