@@ -213,7 +213,7 @@ def test_brand_scorers_are_refused(spark: Any, sample: Path) -> None:
 
 def test_score_batches_reports_failures_as_rows(sample: Path) -> None:
     pa = pytest.importorskip("pyarrow")
-    from steps.spark import SCORES_COLUMNS, _dumps, score_batches
+    from steps.spark import SCORES_COLUMNS, broadcast_payload, score_batches
 
     source = read_jsonl(sample)
     table = source.table().slice(0, 10).to_arrow()
@@ -221,7 +221,9 @@ def test_score_batches_reports_failures_as_rows(sample: Path) -> None:
         Plugin("fine", FakeScorer("fine-stream")),
         Plugin("broken", FakeScorer("broken-stream", answer=raising)),
     )
-    payload = _dumps((source.catalog, StreamFacts(), None, ["broken-stream", "fine-stream"]))
+    payload = broadcast_payload(
+        source.catalog, ["broken-stream", "fine-stream"], whole_brands=True
+    )
     empty = table.slice(0, 0).to_batches()
     batches = list(score_batches(iter([*empty, *table.to_batches()]), payload, host=host))
     assert len(batches) == 1  # none for the empty batch
