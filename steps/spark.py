@@ -612,10 +612,15 @@ def broadcast_payload(
     *,
     facts: StreamFacts | None = None,
     whole_brands: bool = False,
+    host: PluginHost | None = None,
 ) -> bytes:
     """The bytes `score_spark` broadcasts: the scorer names, the context and, unless
     ``whole_brands``, each brand's context and registered aggregates instead of its records
-    (see `score_spark`)."""
+    (see `score_spark`).  The scorers are looked up in ``host`` (by default the default
+    host) first, which imports their modules and so registers their aggregates."""
+    from steps.scoring.plugins import default_host
+
+    (host or default_host()).select(names)
     shipped = _shipped(catalog, facts or StreamFacts(), whole_brands)
     return _dumps((shipped, context, list(names)))
 
@@ -654,7 +659,12 @@ def score_spark(
     if facts is None:
         facts = stream_facts(df) if needs_stream_facts(catalog) else StreamFacts()
     data = broadcast_payload(
-        catalog, [r.name for r in records], context, facts=facts, whole_brands=whole_brands
+        catalog,
+        [r.name for r in records],
+        context,
+        facts=facts,
+        whole_brands=whole_brands,
+        host=host,
     )
     shared = df.sparkSession.sparkContext.broadcast(data)
 
