@@ -587,6 +587,10 @@ def score_batches(
     catalog, context, names = _unpickled(payload)
     if host is None:
         host = default_host()
+        if not {r.name for r in host.scorers()}.issuperset(names):
+            # A reused worker loaded its plugins before SparkContext.addPyFile shipped one.
+            default_host.cache_clear()  # type: ignore[attr-defined]
+            host = default_host()
     schema = _arrow_scores_schema(pa)
     for batch in batches:
         if batch.num_rows == 0:
