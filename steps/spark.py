@@ -29,12 +29,14 @@ one with ``spark.read.parquet``.
 
 **Scoring.**  `score_spark` runs `steps.scoring.engine.score_table` on every
 Arrow batch of the DataFrame (``mapInArrow``: batch → `steps.columnar.from_arrow`,
-with the model's checks → ``score_table`` → a batch of score rows).  The catalog (the
-brands with their accounts, products, talent collaborations and short videos, without
-streams) is small: it is pickled once and broadcast.  A brand's context (main platform,
-analysis window) comes from all its streams, as `steps.score` computes it: when some
-brand needs them (`steps.scoring.streaming.needs_stream_facts`),
-`stream_facts` gathers them with one aggregation before scoring.
+with the model's checks → ``score_table`` → Arrow arrays made from the score columns).
+The driver broadcasts each brand's context and the per-brand aggregates registered with
+`steps.scoring.batch.brand_aggregate`, computed once, not the brands' records (those go
+whole only for a scorer that is not a `ColumnStreamMethodology`, or with
+``whole_brands``).  A brand's context (main platform, analysis window) comes from all its
+streams, as `steps.score` computes it: when some brand needs them
+(`steps.scoring.streaming.needs_stream_facts`), `stream_facts` gathers them with one
+aggregation before scoring.
 
 **Output.**  One row per stream × scorer (`scores_schema`): ``scorer``,
 ``scorer_version``, ``brand_id``, ``subject_id`` (the stream id), ``score`` (null where it
@@ -44,9 +46,10 @@ score, null where the component was not available) and ``error`` (null, or the e
 scorer that failed on that stream, whose ``score`` and ``confidence`` are then null).  Only
 stream scorers run on Spark: brand scorers need whole brands (use `steps.score` per brand).
 
-Every executor needs ``steps-commerce`` (and any scorer plugin) installed in the Python that
-``PYSPARK_PYTHON`` names, with ``pyarrow``; ``pip install 'steps-commerce[spark]'``.
-pyspark is imported only inside these functions: ``import steps`` never needs it.
+Every executor needs ``steps-commerce`` (and any scorer plugin, found through its entry
+point: the driver broadcasts scorer names) installed in the Python that ``PYSPARK_PYTHON``
+names, with ``pyarrow``; ``pip install 'steps-commerce[spark]'``.  pyspark is imported
+only inside these functions: ``import steps`` never needs it.
 """
 
 from __future__ import annotations
