@@ -165,37 +165,15 @@ def streams_schema() -> Any:
     field per column of `steps.columnar.SCHEMA` and of
     `steps.columnar.table.EXTRA_SCHEMA`, strings for the dictionary columns
     (``campaign`` nullable), ``long``/``int``/``boolean``/``double`` for the others."""
-    types = _module("pyspark.sql.types")
-    names = {
-        "string": types.StringType(),
-        "long": types.LongType(),
-        "int": types.IntegerType(),
-        "boolean": types.BooleanType(),
-        "double": types.DoubleType(),
-    }
-    return types.StructType(
-        [types.StructField(name, names[kind], nullable) for name, kind, nullable in _schema_ddl()]
-    )
+    arrow = _module("pyspark.sql.pandas.types")
+    return arrow.from_arrow_schema(_arrow_streams_schema(_module("pyarrow")))
 
 
 def scores_schema() -> Any:
-    """The Spark schema of `score_spark`'s result (`SCORES_COLUMNS`)."""
-    types = _module("pyspark.sql.types")
-    return types.StructType(
-        [
-            types.StructField("scorer", types.StringType(), False),
-            types.StructField("scorer_version", types.StringType(), True),
-            types.StructField("brand_id", types.StringType(), False),
-            types.StructField("subject_id", types.StringType(), False),
-            types.StructField("score", types.DoubleType(), True),
-            types.StructField("confidence", types.DoubleType(), True),
-            types.StructField("withheld", types.StringType(), True),
-            types.StructField(
-                "components", types.MapType(types.StringType(), types.DoubleType(), True), True
-            ),
-            types.StructField("error", types.StringType(), True),
-        ]
-    )
+    """The Spark schema of `score_spark`'s result (`SCORES_COLUMNS`): the Arrow schema
+    of its batches, as Spark types."""
+    arrow = _module("pyspark.sql.pandas.types")
+    return arrow.from_arrow_schema(_arrow_scores_schema(_module("pyarrow")))
 
 
 def _arrow_scores_schema(pa: Any) -> Any:
