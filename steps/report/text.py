@@ -167,11 +167,16 @@ def label(component: ComponentResult, lang: str) -> str:
 
 
 def part_name(component: ComponentResult, lang: str) -> str:
-    """How a card's part is named in a one-line summary: its key in English; in Chinese its
-    Chinese name, but a pillar letter (``F``, ``SS``) stays the letter."""
-    if lang != "zh" or component.key.isupper():
+    """How a card's part is named in a one-line summary: a pillar letter (``F``, ``SS``)
+    stays the letter, which the card's own rows spell out; any other part by its name in the
+    reader's language (a key such as ``buyer_trust`` is a code, not a word), in English in
+    lower case as it reads mid-sentence."""
+    if component.key.isupper():
         return component.key
-    return label(component, lang)
+    name = label(component, lang)
+    if lang == "zh" or name[1:2].isupper():
+        return name
+    return name[:1].lower() + name[1:]
 
 
 def stage_name(stage: str | None, lang: str) -> str:

@@ -28,7 +28,6 @@ from steps.domain.model import Dataset
 from steps.io.files import dump
 from steps.report.html import (
     FONT_FAMILY,
-    MESSAGES,
     build_report,
     default_periods,
     json_for_script,
@@ -36,6 +35,7 @@ from steps.report.html import (
 )
 from steps.sample import sample_dataset
 from steps.scoring.engine import score
+from steps.scoring.messages import text as message
 from steps.scoring.results import ScoreError, SubjectKind
 
 EVIL_BRAND = "<script>alert(1)</script>"
@@ -263,7 +263,7 @@ def test_english_labels(report_en: str) -> None:
     assert '<html lang="en">' in report_en
     for label in ("Self-broadcast", "Trust card", "GMV attribution", "Streams (STAGE)"):
         assert label in report_en
-    assert MESSAGES["zh"]["title"] not in report_en
+    assert message("report.html.title", "zh") not in report_en
 
 
 def test_chinese_labels(report_zh: str) -> None:

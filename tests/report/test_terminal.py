@@ -143,7 +143,8 @@ def test_the_demo_holds_what_the_plain_report_holds() -> None:
             card = card_for(results, scorer, brand.brand_id, brand.brand_id)
             assert card is not None
             parts = ", ".join(
-                f"{c.key} {message('report.na', 'en') if c.score is None else f'{c.score:.0f}'}"
+                f"{c.key if c.key.isupper() else c.name[0].lower() + c.name[1:]} "
+                f"{message('report.na', 'en') if c.score is None else f'{c.score:.0f}'}"
                 for c in card.components
             )
             assert f"{message(title, 'en')} {card.score:.0f}/100" in words
