@@ -41,11 +41,12 @@ them, a quick first pass reads only the stream's brand, account and start time
 (`StreamFacts`), so every chunk is scored with the contexts of
 whole brands, as `steps.score` scores them.
 
-**Brand scorers** need whole brands (every stream as an object): they are run, after the
-streams, on the file loaded whole when it is at most ``brand_max_bytes``
-(`BRAND_SCORING_MAX_BYTES` by default) and is JSON Lines or JSON; otherwise they are
-skipped and `StreamingRun.notes` says so (``steps score FILE`` without ``--stream``
-scores them, loading the whole file).
+**Brand scorers** need whole brands (every stream as an object, with its orders, products,
+talent collaborations, fan groups and coverage): after the streams, they score the brands of
+a JSON Lines file one at a time, read by `steps.io.brands.iter_brands` and scored with
+`steps.scoring.engine.score`, so memory holds one brand, never the file.  A Parquet file of
+stream columns holds no whole brands: there they are skipped and `StreamingRun.notes`
+says so.
 
 Failures are isolated as `steps.score` isolates them: `StreamingRun.errors`
 keeps the first `MAX_KEPT_ERRORS` errors and `StreamingRun.error_count` counts
@@ -86,7 +87,6 @@ if TYPE_CHECKING:
     from steps.scoring.plugins import PluginHost
 
 __all__ = [
-    "BRAND_SCORING_MAX_BYTES",
     "CHUNK_ROWS",
     "MAX_KEPT_ERRORS",
     "SUMMARY_COLUMNS",
@@ -103,8 +103,6 @@ __all__ = [
 
 #: Default rows per chunk of `score_file` (``steps score --stream``).
 CHUNK_ROWS: Final = 25_000
-#: Files up to this size are loaded whole to run brand scorers in streaming mode.
-BRAND_SCORING_MAX_BYTES: Final = 64 * 1024**2
 #: Errors kept in `StreamingRun.errors` (all are counted).
 MAX_KEPT_ERRORS: Final = 1_000
 #: The keys of a summary row (`summary_rows`), in order.
@@ -772,7 +770,6 @@ def score_file(
     rows: bool = False,
     catalog: Dataset | None = None,
     progress: Progress | None = None,
-    brand_max_bytes: int = BRAND_SCORING_MAX_BYTES,
 ) -> StreamingRun:
     """Score the streams of ``path`` chunk by chunk and write their rows to ``output``.
 
@@ -780,8 +777,8 @@ def score_file(
     ``catalog`` (see `open_streams`).  ``output`` is a path (``.parquet``: Parquet,
     else JSON Lines; written atomically) or an open file to write JSON Lines to.
     ``scorers`` names the scorers (all registered ones for ``None``); stream scorers score
-    every stream with `score_table`, brand scorers are run
-    only when the file is small enough (see the module's documentation).  ``progress`` is
+    every stream with `score_table`, brand scorers every brand, one brand at a time
+    (see the module's documentation).  ``progress`` is
     called as ``progress(streams_done, streams_total)`` after each chunk (and once with 0
     before the first).  Unknown scorer names raise
     `UnknownScorerError` before anything is read."""
@@ -798,26 +795,15 @@ def score_file(
     file = Path(path)
     notes: list[str] = []
     skipped: tuple[str, ...] = ()
-    run_brands = False
-    if brand_names:
-        size = file.stat().st_size
-        if _is_parquet(file):
-            skipped = tuple(brand_names)
-            notes.append(
-                f"brand scorers {', '.join(brand_names)} skipped: they need whole brands "
-                "(every stream with its products), which a Parquet file of stream columns "
-                "does not hold"
-            )
-        elif size > brand_max_bytes:
-            skipped = tuple(brand_names)
-            notes.append(
-                f"brand scorers {', '.join(brand_names)} skipped: they need whole brands in "
-                f"memory and {file.name} is {size / 1024**2:,.0f} MB, over the "
-                f"{brand_max_bytes / 1024**2:,.0f} MB loaded whole in streaming mode "
-                "(`steps score FILE` without --stream scores them, loading the whole file)"
-            )
-        else:
-            run_brands = True
+    run_brands = bool(brand_names)
+    if brand_names and _is_parquet(file):
+        run_brands = False
+        skipped = tuple(brand_names)
+        notes.append(
+            f"brand scorers {', '.join(brand_names)} skipped: they need whole brands "
+            "(every stream with its products), which a Parquet file of stream columns "
+            "does not hold"
+        )
 
     tally = _Tally()
     infos: dict[str, ScorerInfo] = {}
@@ -858,21 +844,16 @@ def score_file(
                 if progress is not None:
                     progress(streams, source.total)
         if run_brands:
-            from steps.io.files import load
-            from steps.scoring.engine import score
-
             if callable(status):
                 status(f"scoring brands ({', '.join(brand_names)})…")
-            whole = load(file)
-            brand_results = score(whole, brand_names, context, host=host)
-            del whole
-            for info in brand_results.scorers:
-                infos.setdefault(info.name, info)
-            for part in _card_slices(brand_results.cards, rows=rows):
-                writer.write(part)
-                tally.rows += len(part)
-            tally.cards += len(brand_results.cards)
-            tally.add(brand_results.errors, brand_results.warnings)
+            for brand_results in _brand_results(file, brand_names, context, host):
+                for info in brand_results.scorers:
+                    infos.setdefault(info.name, info)
+                for part in _card_slices(brand_results.cards, rows=rows):
+                    writer.write(part)
+                    tally.rows += len(part)
+                tally.cards += len(brand_results.cards)
+                tally.add(brand_results.errors, brand_results.warnings)
 
     _write(output, body, rows=rows)
     return StreamingRun(
@@ -891,6 +872,30 @@ def score_file(
         facts_pass=facts_pass,
         seconds=time.perf_counter() - began,
     )
+
+
+def _brand_results(
+    file: Path, names: list[str], context: ScoringContext, host: PluginHost
+) -> Iterator[ScoreResults]:
+    """The results of the brand scorers ``names`` on each brand of ``file`` in turn (read by
+    `iter_brands`, one brand in memory at a time): together, the cards, errors and warnings
+    of `score` on the whole file."""
+    from steps.io.brands import iter_brands
+    from steps.scoring.engine import score
+
+    first = True
+    for brand in iter_brands(file):
+        results = score(Dataset(brands=(brand,)), names, context, host=host)
+        del brand
+        if not first:
+            # A warning about the run rather than a brand (a scorer's bad minimum confidence,
+            # brand "*") comes with every brand's run: it is kept once, as for the whole file.
+            kept = tuple(w for w in results.warnings if w.brand_id != "*")
+            results = attrs.evolve(results, warnings=kept)
+        first = False
+        yield results
+    if first:  # no brand: the scorers are still listed, with their run's warnings
+        yield score(Dataset(), names, context, host=host)
 
 
 def _write(
