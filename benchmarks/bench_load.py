@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import io
 import json
 import os
 import resource
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from steps.columnar import StreamTable, read_jsonl
+from steps.columnar.readers import CHUNK_ROWS
 
 
 def _loads() -> tuple[str, Callable[[bytes], Any]]:
@@ -170,6 +172,89 @@ def measure_whole(path: Path, chunk_rows: int) -> None:
     print(f"process max RSS over the whole run: {_mb(maxrss)}")
 
 
+def _arrow_type(pa: Any, info: Any) -> Any:
+    """The Arrow type of a msgspec type (the reader's compiled record, so that every
+    candidate decodes the same shape)."""
+    import msgspec.inspect as mi
+
+    if isinstance(info, mi.UnionType):
+        (inner,) = [t for t in info.types if not isinstance(t, mi.NoneType)]
+        return _arrow_type(pa, inner)
+    if isinstance(info, mi.IntType):
+        return pa.int64()
+    if isinstance(info, mi.FloatType):
+        return pa.float64()
+    if isinstance(info, mi.StrType | mi.LiteralType):
+        return pa.string()
+    if isinstance(info, mi.ListType):
+        return pa.list_(_arrow_type(pa, info.item_type))
+    return pa.struct([(f.name, _arrow_type(pa, f.type)) for f in info.fields])
+
+
+def measure_candidates(path: Path) -> None:
+    """Decoders that could read the stream lines, each timed on the same lines (one cold
+    pass each, CPU seconds) against a bare ``orjson.loads`` of them: what decides the
+    reader (docs/performance.md, "Why this reader")."""
+    import msgspec.inspect
+
+    from steps.columnar import readers
+
+    with path.open("rb") as stream:
+        lines = [x for x in stream.read().split(b"\n") if x.startswith(readers._STREAM_PREFIX)]
+    candidates: dict[str, Callable[[], object]] = {}
+    _, loads = _loads()
+    decode = readers._DECODE
+    group = readers._GROUP
+
+    def bare() -> None:
+        for line in lines:
+            loads(line)
+
+    def compiled() -> None:
+        for start in range(0, len(lines), group):
+            list(map(decode, lines[start : start + group]))
+
+    candidates["bare loads per line (dicts, unchecked)"] = bare
+    candidates["msgspec, typed and checked, per line"] = compiled
+    try:
+        import pyarrow as pa
+        import pyarrow.json as pj
+    except ImportError:
+        pa = None
+    if pa is not None:
+        info = msgspec.inspect.type_info(readers._STREAM_RECORD)
+        schema = pa.schema([(f.name, _arrow_type(pa, f.type)) for f in info.fields])
+        data = b"\n".join(lines)
+        for threads in (False, True):
+            options = pj.ReadOptions(use_threads=threads, block_size=1 << 20)
+            parse = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="error")
+            candidates[f"pyarrow.json, explicit schema, threads {threads}"] = (
+                lambda options=options, parse=parse: pj.read_json(
+                    pa.BufferReader(data), read_options=options, parse_options=parse
+                )
+            )
+        try:
+            import polars as pl
+        except ImportError:
+            pl = None
+        if pl is not None:
+            frame_schema = pl.from_arrow(schema.empty_table()).schema
+            candidates["polars.read_ndjson, explicit schema"] = lambda: pl.read_ndjson(
+                io.BytesIO(data), schema=frame_schema
+            )
+    candidates["read_jsonl (the reader: columns, every check)"] = lambda: load_chunks(
+        path, CHUNK_ROWS
+    )
+    baseline = None
+    for name, run in candidates.items():
+        gc.collect()
+        cpu = time.process_time()
+        run()
+        took = time.process_time() - cpu
+        baseline = baseline or took
+        print(f"{name:48s} {took:7.2f}s CPU  {took / baseline:5.2f}x")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--file", type=Path, help="an existing steps JSON Lines file")
@@ -185,6 +270,9 @@ def main(argv: list[str] | None = None) -> int:
         "--whole-only", action="store_true", help="measure memory of the whole table only"
     )
     parser.add_argument("--catalog", action="store_true", help="also time reading the catalog")
+    parser.add_argument(
+        "--candidates", action="store_true", help="also time the candidate decoders"
+    )
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory() as scratch:
@@ -230,6 +318,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"{cpu:.2f}s CPU"
             )
 
+        if args.candidates:
+            measure_candidates(path)
         if not args.no_memory:
             if not args.whole_only:
                 measure_streaming(path, args.chunk_rows)

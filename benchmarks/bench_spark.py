@@ -1,21 +1,26 @@
-"""Spark scaling: the same scoring job on ``local[1]`` and ``local[2]``, in one run.
+"""Spark against local batch: the same streams scored both ways, one cold pass each, one run.
 
-A synthetic dataset (:func:`steps.sample.write_jsonl`) is converted once to a Parquet file
-of stream columns (:meth:`StreamTable.to_arrow <steps.columnar.StreamTable.to_arrow>`),
-then, for each master, a fresh local session runs the job::
+A synthetic dataset (:func:`steps.sample.write_jsonl`, without orders) is converted once to
+a Parquet file of stream columns (:meth:`StreamTable.to_arrow
+<steps.columnar.StreamTable.to_arrow>`, a row group per ``--batch-rows`` streams).  Then,
+each timed once from cold:
 
-    spark.read.parquet(streams)  →  steps.spark.score_spark(...)
-        →  .write.format("noop")       (every row computed, nothing stored)
+* **local batch**: in this process, every row group → :func:`steps.columnar.from_arrow`
+  (with the model's checks) → :func:`steps.scoring.engine.score_table` → the Arrow score
+  batches ``score_spark`` returns (:func:`steps.spark.score_batches`, the executors' own
+  code, without Spark);
+* **Spark**: a fresh ``local[N]`` session (its start-up not counted) runs
+  ``spark.read.parquet(streams)`` → :func:`steps.spark.score_spark` →
+  ``.write.format("noop")`` (every row computed, nothing stored): the first job, so Python
+  workers start and import steps inside the time, and the broadcast is made inside it too.
+  The same job is then run again on the warm session, for the share of start-up.
 
-with the catalog broadcast.  The Parquet file has ``--partitions`` row groups and
-``spark.sql.files.maxPartitionBytes`` is set so that Spark reads it as that many
-partitions, without a shuffle.  Each master gets one warm-up run (Python workers start and
-import steps) and is then timed best of ``--repeat``.  The report gives streams per second
-for each and the scaling ratio ``time(local[1]) / time(local[2])`` (2.0 would be perfect
-on two cores)::
+The report gives streams per second for each, the ratio ``time(Spark) / time(local batch)``
+(the target is at most 2 on ``local[2]``) and the size of the broadcast (each brand's
+context and registered aggregates), beside the pickled catalog that was broadcast before::
 
-    python benchmarks/bench_spark.py                          # 100,000 streams
-    python benchmarks/bench_spark.py --streams-per-brand 5000 --brands 4 --repeat 1
+    python benchmarks/bench_spark.py                                  # 100,000 streams
+    python benchmarks/bench_spark.py --brands 100 --streams-per-brand 10000   # 1,000,000
 
 Needs the ``spark`` extra (pyspark, pyarrow) and Java 17+.  The session binds to
 127.0.0.1 (see :func:`steps.spark.local_session`).
@@ -34,6 +39,8 @@ from steps.columnar import read_jsonl
 from steps.domain.model import Dataset
 from steps.sample import write_jsonl
 
+SCORERS = ["douyin-interest", "stage"]
+
 
 def to_parquet(source: Path, target: Path, chunk_rows: int) -> tuple[Dataset, int]:
     """The streams of ``source`` as a Parquet file, a row group per ``chunk_rows`` streams;
@@ -47,20 +54,34 @@ def to_parquet(source: Path, target: Path, chunk_rows: int) -> tuple[Dataset, in
         table = chunk.to_arrow()  # dictionary columns: one type whatever the dictionary
         if writer is None:
             writer = pq.ParquetWriter(target, table.schema)
-        writer.write_table(table)
+        writer.write_table(table, row_group_size=chunk_rows)
         count += len(chunk)
     if writer is not None:
         writer.close()
     return streams.catalog, count
 
 
-def run_job(spark: Any, streams: Path, catalog: Dataset) -> tuple[float, int]:
+def local_batch(streams: Path, catalog: Dataset) -> tuple[float, int]:
+    """Seconds to score every row group in this process, and the score rows made."""
+    import pyarrow.parquet as pq
+
+    from steps.spark import broadcast_payload, score_batches
+
+    started = time.perf_counter()
+    parquet = pq.ParquetFile(streams)
+    groups = (parquet.read_row_group(g) for g in range(parquet.num_row_groups))
+    batches = (b for group in groups for b in group.to_batches())
+    rows = sum(b.num_rows for b in score_batches(batches, broadcast_payload(catalog, SCORERS)))
+    return time.perf_counter() - started, rows
+
+
+def spark_job(spark: Any, streams: Path, catalog: Dataset) -> tuple[float, int]:
     """Seconds the job took, and the partitions it ran in."""
     from steps.spark import score_spark
 
     started = time.perf_counter()
     frame = spark.read.parquet(str(streams))
-    score_spark(frame, catalog).write.format("noop").mode("overwrite").save()
+    score_spark(frame, catalog, SCORERS).write.format("noop").mode("overwrite").save()
     return time.perf_counter() - started, frame.rdd.getNumPartitions()
 
 
@@ -73,39 +94,41 @@ def main() -> None:
     parser.add_argument(
         "--batch-rows", type=int, default=10_000, help="Arrow batch rows (score_table calls)"
     )
-    parser.add_argument("--repeat", type=int, default=2, help="timed runs per master")
-    parser.add_argument("--masters", nargs="+", default=["local[1]", "local[2]"])
+    parser.add_argument("--master", default="local[2]")
     args = parser.parse_args()
 
-    from steps.spark import local_session
+    from steps.spark import _dumps, broadcast_payload, local_session
 
     with tempfile.TemporaryDirectory(prefix="bench-spark-") as folder:
         jsonl, parquet = Path(folder) / "streams.jsonl", Path(folder) / "streams.parquet"
-        write_jsonl(jsonl, args.brands, args.seed, streams_per_brand=args.streams_per_brand)
-        total = args.brands * args.streams_per_brand
-        catalog, count = to_parquet(jsonl, parquet, -(-total // args.partitions))
+        write_jsonl(
+            jsonl, args.brands, args.seed, streams_per_brand=args.streams_per_brand, orders=False
+        )
+        catalog, count = to_parquet(jsonl, parquet, args.batch_rows)
+        jsonl.unlink()
         size = os.path.getsize(parquet)
         print(f"{count:,} streams, {len(catalog.brands)} brands, Parquet {size / 1e6:,.1f} MB")
+        shipped = len(broadcast_payload(catalog, SCORERS))
+        pickled = len(_dumps(catalog))
+        print(f"broadcast: {shipped:,} bytes (the catalog pickled whole: {pickled:,} bytes)")
+
+        local, rows = local_batch(parquet, catalog)
+        print(f"local batch: {local:6.1f} s ({count / local:,.0f} streams/s; {rows:,} rows)")
+
         conf = {
             "spark.sql.files.maxPartitionBytes": str(max(1 << 20, size // args.partitions)),
             "spark.sql.execution.arrow.maxRecordsPerBatch": str(args.batch_rows),
         }
-        times: dict[str, float] = {}
-        for master in args.masters:
-            spark = local_session(master, shuffle_partitions=args.partitions, conf=conf)
-            spark.sparkContext.setLogLevel("ERROR")
-            warm, partitions = run_job(spark, parquet, catalog)
-            runs = [run_job(spark, parquet, catalog)[0] for _ in range(args.repeat)]
-            spark.stop()
-            times[master] = min(runs)
-            shown = ", ".join(f"{t:.1f}" for t in runs)
-            print(
-                f"{master:>9}: best {times[master]:6.1f} s ({count / times[master]:,.0f} "
-                f"streams/s; {partitions} partitions; runs {shown}; warm-up {warm:.1f} s)"
-            )
-        if "local[1]" in times and "local[2]" in times:
-            ratio = times["local[1]"] / times["local[2]"]
-            print(f"scaling local[2] / local[1]: {ratio:.2f}x (time local[1] / time local[2])")
+        spark = local_session(args.master, shuffle_partitions=args.partitions, conf=conf)
+        spark.sparkContext.setLogLevel("ERROR")
+        seconds, partitions = spark_job(spark, parquet, catalog)
+        again, _ = spark_job(spark, parquet, catalog)
+        spark.stop()
+        print(
+            f"{args.master:>11}: {seconds:6.1f} s ({count / seconds:,.0f} streams/s; "
+            f"{partitions} partitions; the same job again, warm: {again:.1f} s)"
+        )
+        print(f"ratio {args.master} / local batch: {seconds / local:.2f}x (target <= 2)")
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
         print(f"{os.cpu_count()} CPUs; load average {load} (other work competes for the cores)")
 

@@ -29,12 +29,14 @@ one with ``spark.read.parquet``.
 
 **Scoring.**  `score_spark` runs `steps.scoring.engine.score_table` on every
 Arrow batch of the DataFrame (``mapInArrow``: batch → `steps.columnar.from_arrow`,
-with the model's checks → ``score_table`` → a batch of score rows).  The catalog (the
-brands with their accounts, products, talent collaborations and short videos, without
-streams) is small: it is pickled once and broadcast.  A brand's context (main platform,
-analysis window) comes from all its streams, as `steps.score` computes it: when some
-brand needs them (`steps.scoring.streaming.needs_stream_facts`),
-`stream_facts` gathers them with one aggregation before scoring.
+with the model's checks → ``score_table`` → Arrow arrays made from the score columns).
+The driver broadcasts each brand's context and the per-brand aggregates registered with
+`steps.scoring.batch.brand_aggregate`, computed once, not the brands' records (those go
+whole only for a scorer that is not a `ColumnStreamMethodology`, or with
+``whole_brands``).  A brand's context (main platform, analysis window) comes from all its
+streams, as `steps.score` computes it: when some brand needs them
+(`steps.scoring.streaming.needs_stream_facts`), `stream_facts` gathers them with one
+aggregation before scoring.
 
 **Output.**  One row per stream × scorer (`scores_schema`): ``scorer``,
 ``scorer_version``, ``brand_id``, ``subject_id`` (the stream id), ``score`` (null where it
@@ -44,9 +46,10 @@ score, null where the component was not available) and ``error`` (null, or the e
 scorer that failed on that stream, whose ``score`` and ``confidence`` are then null).  Only
 stream scorers run on Spark: brand scorers need whole brands (use `steps.score` per brand).
 
-Every executor needs ``steps-commerce`` (and any scorer plugin) installed in the Python that
-``PYSPARK_PYTHON`` names, with ``pyarrow``; ``pip install 'steps-commerce[spark]'``.
-pyspark is imported only inside these functions: ``import steps`` never needs it.
+Every executor needs ``steps-commerce`` (and any scorer plugin, found through its entry
+point: the driver broadcasts scorer names) installed in the Python that ``PYSPARK_PYTHON``
+names, with ``pyarrow``; ``pip install 'steps-commerce[spark]'``.  pyspark is imported
+only inside these functions: ``import steps`` never needs it.
 """
 
 from __future__ import annotations
@@ -58,24 +61,37 @@ import os
 import pickle
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar
+
+import attrs
+import numpy as np
 
 from steps.columnar.table import EXTRA_SCHEMA, SCHEMA
 from steps.domain.enums import Section
 from steps.domain.model import Dataset
 from steps.io.files import RECORD_FIELDS
-from steps.scoring.batch import StreamFacts
+from steps.scoring.batch import (
+    BRAND_AGGREGATES,
+    BrandFacts,
+    ColumnStreamMethodology,
+    StreamFacts,
+    TableCatalog,
+    TableScores,
+)
 from steps.scoring.contract import ScoringContext
 from steps.scoring.results import SubjectKind
 
 if TYPE_CHECKING:
-    from steps.scoring.plugins import PluginHost
+    from steps.columnar.table import StreamTable
+    from steps.domain.model import Brand, Stream
+    from steps.scoring.plugins import PluginHost, ScorerRecord
 
 __all__ = [
     "SCORES_COLUMNS",
+    "broadcast_payload",
     "local_session",
     "read_jsonl_catalog",
     "read_jsonl_streams",
@@ -106,6 +122,16 @@ _STREAM_CHECK_KINDS: Final = ("brand", "account", "product")
 _DAY_US: Final = 86_400_000_000
 _MINUTE_US: Final = 60_000_000
 _EPOCH_ORDINAL: Final = 719_163  # date(1970, 1, 1).toordinal()
+#: Brand records executors do without: `score_spark` ships aggregates of them instead.
+_DRIVER_ONLY: Final = (
+    "streams",
+    "talent_collabs",
+    "orders",
+    "trust_signals",
+    "short_videos",
+    "paid_campaigns",
+)
+T = TypeVar("T")
 _SPARK_TYPES: Final = {"int64": "long", "int32": "int", "bool": "boolean", "float64": "double"}
 
 
@@ -139,37 +165,15 @@ def streams_schema() -> Any:
     field per column of `steps.columnar.SCHEMA` and of
     `steps.columnar.table.EXTRA_SCHEMA`, strings for the dictionary columns
     (``campaign`` nullable), ``long``/``int``/``boolean``/``double`` for the others."""
-    types = _module("pyspark.sql.types")
-    names = {
-        "string": types.StringType(),
-        "long": types.LongType(),
-        "int": types.IntegerType(),
-        "boolean": types.BooleanType(),
-        "double": types.DoubleType(),
-    }
-    return types.StructType(
-        [types.StructField(name, names[kind], nullable) for name, kind, nullable in _schema_ddl()]
-    )
+    arrow = _module("pyspark.sql.pandas.types")
+    return arrow.from_arrow_schema(_arrow_streams_schema(_module("pyarrow")))
 
 
 def scores_schema() -> Any:
-    """The Spark schema of `score_spark`'s result (`SCORES_COLUMNS`)."""
-    types = _module("pyspark.sql.types")
-    return types.StructType(
-        [
-            types.StructField("scorer", types.StringType(), False),
-            types.StructField("scorer_version", types.StringType(), True),
-            types.StructField("brand_id", types.StringType(), False),
-            types.StructField("subject_id", types.StringType(), False),
-            types.StructField("score", types.DoubleType(), True),
-            types.StructField("confidence", types.DoubleType(), True),
-            types.StructField("withheld", types.StringType(), True),
-            types.StructField(
-                "components", types.MapType(types.StringType(), types.DoubleType(), True), True
-            ),
-            types.StructField("error", types.StringType(), True),
-        ]
-    )
+    """The Spark schema of `score_spark`'s result (`SCORES_COLUMNS`): the Arrow schema
+    of its batches, as Spark types."""
+    arrow = _module("pyspark.sql.pandas.types")
+    return arrow.from_arrow_schema(_arrow_scores_schema(_module("pyarrow")))
 
 
 def _arrow_scores_schema(pa: Any) -> Any:
@@ -382,47 +386,164 @@ def stream_facts(df: Any) -> StreamFacts:
     return StreamFacts(accounts, days, sections)
 
 
-def _stream_scorers(scorers: Sequence[str] | str | None, host: PluginHost | None) -> list[str]:
+def _stream_scorers(
+    scorers: Sequence[str] | str | None, host: PluginHost | None
+) -> list[ScorerRecord]:
     from steps.scoring.plugins import default_host
 
     chosen = (host or default_host()).select([scorers] if isinstance(scorers, str) else scorers)
     if scorers is None:
-        return [r.name for r in chosen if r.subject is SubjectKind.STREAM]
+        return [r for r in chosen if r.subject is SubjectKind.STREAM]
     brand_level = [r.name for r in chosen if r.subject is not SubjectKind.STREAM]
     if brand_level:
         raise ValueError(
             f"score_spark scores streams; brand scorers {brand_level} need whole brands "
             "(steps.score)"
         )
-    return [r.name for r in chosen]
+    return list(chosen)
 
 
 def _error_row(error: Any) -> dict[str, Any]:
-    return {
+    return dict.fromkeys(SCORES_COLUMNS) | {
         "scorer": error.scorer,
-        "scorer_version": None,
         "brand_id": error.brand_id,
         "subject_id": error.subject_id,
-        "score": None,
-        "confidence": None,
-        "withheld": None,
-        "components": None,
         "error": f"{error.error_type}: {error.message}",
     }
 
 
-#: The last payload a Python worker unpickled, with its TableCatalog: a reused worker
-#: scores many partitions with one broadcast (bytes objects hash once, compare by identity).
-_LAST_PAYLOAD: dict[bytes, tuple[Dataset, Any, ScoringContext, list[str]]] = {}
+def _card_row(card: Any) -> dict[str, Any]:
+    return dict.fromkeys(SCORES_COLUMNS) | {
+        "scorer": card.scorer,
+        "scorer_version": card.scorer_version,
+        "brand_id": card.brand_id,
+        "subject_id": card.subject_id,
+        "score": card.score,
+        "confidence": card.confidence,
+        "withheld": card.withheld,
+        "components": {c.key: c.score for c in card.components},
+    }
 
 
-def _unpickled(payload: bytes) -> tuple[Dataset, Any, ScoringContext, list[str]]:
-    from steps.scoring.batch import TableCatalog
+def _score_columns(pa: Any, scores: TableScores) -> Any:
+    """One scorer's rows as an Arrow batch, straight from its columns: no row objects, no
+    explanation texts (the withheld reasons are made once per pattern, where withheld)."""
+    n, table = len(scores), scores.table
 
+    def ids(name: str) -> Any:
+        return pa.array(table.dictionary(name), pa.string()).take(table.column(name))
+
+    withheld = scores.withheld
+    reasons = pa.nulls(n, pa.string())
+    if withheld.any():
+        found = scores.withheld_reasons()
+        reasons = pa.array([None if r is None else r[0] for r in found], pa.string())
+    keys = [c.key for c in scores.components]
+    k = len(keys)
+    values = np.zeros((n, k), dtype=np.float64)
+    known = np.zeros((n, k), dtype=np.bool_)
+    for j, component in enumerate(scores.components):
+        values[:, j], known[:, j] = component.score, component.available
+    components = pa.MapArray.from_arrays(
+        pa.array(np.arange(0, n * k + 1, max(k, 1), dtype=np.int32)[: n + 1]),
+        pa.array(keys, pa.string()).take(np.tile(np.arange(k, dtype=np.int32), n)),
+        pa.array(values.reshape(-1), mask=~known.reshape(-1)),
+    )
+    return pa.RecordBatch.from_arrays(
+        [
+            pa.repeat(pa.scalar(scores.scorer, pa.string()), n),
+            pa.repeat(pa.scalar(scores.version, pa.string()), n),
+            ids("brand_id"),
+            ids("stream_id"),
+            pa.array(scores.score, mask=withheld),
+            pa.array(scores.confidence),
+            reasons,
+            components,
+            pa.nulls(n, pa.string()),
+        ],
+        schema=_arrow_scores_schema(pa),
+    )
+
+
+class _ShippedCatalog(TableCatalog):
+    """The catalog executors score with: each brand's context and the aggregates
+    registered with `brand_aggregate`, computed on the driver, over brands that keep
+    only what the table's checks read (accounts, products, window, coverage).  The brands'
+    other records stay on the driver: asking for a brand object is an error that says so,
+    never a brand silently missing its short videos."""
+
+    def __init__(
+        self,
+        brands: Dataset,
+        streams: StreamFacts,
+        contexts: Mapping[str, BrandFacts],
+        aggregates: Mapping[tuple[str, str], Any],
+    ) -> None:
+        super().__init__(brands, streams)
+        self._facts.update(contexts)
+        self._aggregates = aggregates
+
+    def require(self, brand_ids: Iterable[str]) -> None:
+        for brand_id in brand_ids:
+            if brand_id not in self._facts:
+                super().brand(brand_id)
+
+    def brand(self, brand_id: str) -> Brand:
+        super().brand(brand_id)  # ValueError for a brand it does not hold
+        raise LookupError(
+            f"brand {brand_id!r}: score_spark ships each brand's context and the aggregates "
+            "registered with steps.scoring.batch.brand_aggregate, not the brand's records; "
+            "register what the scorer reads, or pass whole_brands=True"
+        )
+
+    def stream_objects(self, brand_id: str) -> Mapping[str, Stream]:
+        return {}
+
+    def facts(self, brand_id: str, table: StreamTable | None = None) -> BrandFacts:
+        found = self._facts.get(brand_id)
+        return found if found is not None else super().facts(brand_id, table)
+
+    def memo(self, key: str, brand_id: str, compute: Callable[[Brand], T]) -> T:
+        if (key, brand_id) in self._aggregates:
+            found: T = self._aggregates[key, brand_id]
+            return found
+        return compute(self.brand(brand_id))
+
+
+def _shipped(catalog: Dataset, facts: StreamFacts, whole_brands: bool) -> tuple[Any, ...]:
+    """What executors get of the catalog: ``(brands, facts, contexts, aggregates)``, the
+    brands cut to what the checks read, with every brand's context and registered
+    aggregate; or ``(catalog, facts, None, None)`` with ``whole_brands``."""
+    if whole_brands:
+        return catalog, facts, None, None
+    full = TableCatalog(catalog, facts)
+    ids = [brand.brand_id for brand in catalog.brands]
+    contexts = {brand_id: full.facts(brand_id) for brand_id in ids}
+    aggregates = {
+        (key, brand_id): full.memo(key, brand_id, compute)
+        for key, compute in BRAND_AGGREGATES.items()
+        for brand_id in ids
+    }
+    cut: dict[str, Any] = dict.fromkeys(_DRIVER_ONLY, ())
+    brands = Dataset(brands=tuple(attrs.evolve(b, audience=None, **cut) for b in catalog.brands))
+    return brands, facts, contexts, aggregates
+
+
+#: The last payload a Python worker unpickled, with its catalog: a reused worker scores
+#: many partitions with one broadcast (bytes objects hash once, compare by identity).
+_LAST_PAYLOAD: dict[bytes, tuple[TableCatalog, ScoringContext, list[str]]] = {}
+
+
+def _unpickled(payload: bytes) -> tuple[TableCatalog, ScoringContext, list[str]]:
     found = _LAST_PAYLOAD.get(payload)
     if found is None:
-        catalog, facts, context, names = pickle.loads(payload)  # noqa: S301 - our broadcast
-        found = (catalog, TableCatalog(catalog, facts), context, names)
+        (brands, facts, contexts, aggregates), context, names = pickle.loads(payload)  # noqa: S301 - our broadcast
+        catalog = (
+            TableCatalog(brands, facts)
+            if contexts is None
+            else _ShippedCatalog(brands, facts, contexts, aggregates)
+        )
+        found = (catalog, context or ScoringContext(), names)
         _LAST_PAYLOAD.clear()
         _LAST_PAYLOAD[payload] = found
     return found
@@ -435,42 +556,58 @@ def score_batches(
     host: PluginHost | None = None,
 ) -> Iterator[Any]:
     """Score Arrow record batches of streams (the body of `score_spark`'s
-    ``mapInArrow``, usable without Spark): ``payload`` is ``(catalog, facts, context,
-    scorer names)`` pickled as `score_spark` pickles it; ``host`` defaults to the
-    process's `default_host`.  Yields one record batch of
-    `SCORES_COLUMNS` per non-empty input batch: a row per stream × scorer, and one
-    with ``error`` set for each stream a scorer failed on."""
+    ``mapInArrow``, usable without Spark): ``payload`` is what `broadcast_payload` returns;
+    ``host`` defaults to the process's `default_host`.  Yields, per non-empty input
+    batch, record batches of `SCORES_COLUMNS`: a row per stream × scorer, and one with
+    ``error`` set for each stream a scorer failed on."""
     from steps.columnar.readers import from_arrow
     from steps.scoring.engine import score_table
     from steps.scoring.plugins import default_host
-    from steps.scoring.streaming import summary_rows
 
     pa = _module("pyarrow")
-    catalog, shared, context, names = _unpickled(payload)
+    catalog, context, names = _unpickled(payload)
     if host is None:
         host = default_host()
+        if not {r.name for r in host.scorers()}.issuperset(names):
+            # A reused worker loaded its plugins before SparkContext.addPyFile shipped one.
+            default_host.cache_clear()  # type: ignore[attr-defined]
+            host = default_host()
     schema = _arrow_scores_schema(pa)
     for batch in batches:
         if batch.num_rows == 0:
             continue
-        table = from_arrow(pa.Table.from_batches([batch]), catalog=catalog)
-        results = score_table(table, shared, names, context, host=host)
-        rows = [
-            {
-                "scorer": row["scorer"],
-                "scorer_version": row["scorer_version"],
-                "brand_id": row["brand_id"],
-                "subject_id": row["subject_id"],
-                "score": row["score"],
-                "confidence": row["confidence"],
-                "withheld": row["withheld"],
-                "components": row["components"],
-                "error": None,
-            }
-            for row in summary_rows(results)
-        ]
-        rows.extend(_error_row(error) for error in results.errors)
-        yield pa.RecordBatch.from_pylist(rows, schema=schema)
+        table = from_arrow(pa.Table.from_batches([batch]), catalog=catalog.dataset)
+        results = score_table(table, catalog, names, context, host=host)
+        for info in results.scorers:
+            scores = results.scores.get(info.name)
+            if scores is not None:
+                yield _score_columns(pa, scores)
+                continue
+            rows = [_card_row(card) for card in results.cards if card.scorer == info.name]
+            if rows:
+                yield pa.RecordBatch.from_pylist(rows, schema=schema)
+        if results.errors:
+            yield pa.RecordBatch.from_pylist([_error_row(e) for e in results.errors], schema=schema)
+
+
+def broadcast_payload(
+    catalog: Dataset,
+    names: Sequence[str],
+    context: ScoringContext | None = None,
+    *,
+    facts: StreamFacts | None = None,
+    whole_brands: bool = False,
+    host: PluginHost | None = None,
+) -> bytes:
+    """The bytes `score_spark` broadcasts: the scorer names, the context and, unless
+    ``whole_brands``, each brand's context and registered aggregates instead of its records
+    (see `score_spark`).  The scorers are looked up in ``host`` (by default the default
+    host) first, which imports their modules and so registers their aggregates."""
+    from steps.scoring.plugins import default_host
+
+    (host or default_host()).select(names)
+    shipped = _shipped(catalog, facts or StreamFacts(), whole_brands)
+    return _dumps((shipped, context, list(names)))
 
 
 def score_spark(
@@ -481,24 +618,40 @@ def score_spark(
     *,
     facts: StreamFacts | None = None,
     host: PluginHost | None = None,
+    whole_brands: bool | None = None,
 ) -> Any:
     """Score every stream of the Spark DataFrame ``df`` (`streams_schema`) with the
     stream scorers ``scorers`` (names; every registered stream scorer for ``None``),
-    ``catalog`` holding the streams' brands (broadcast).  Returns a DataFrame of
-    `scores_schema`, one row per stream × scorer, computed lazily (an action such
-    as ``.write`` or ``.collect()`` runs it).
+    ``catalog`` holding the streams' brands.  Returns a DataFrame of `scores_schema`, one
+    row per stream × scorer, computed lazily (an action such as ``.write`` or
+    ``.collect()`` runs it).
 
     ``facts`` are the brands' stream facts (`stream_facts`); by default they are
     gathered with one aggregation over ``df`` when some brand's context needs them.
-    ``host`` chooses the scorer names on the driver (executors score with their own
-    default host, so the scorers must be installed there)."""
-    names = _stream_scorers(scorers, host)
+    ``host`` chooses the scorers on the driver; executors look the same names up in their
+    own default host, so the scorers must be installed there.
+
+    Executors get each brand's context and the aggregates registered with
+    `steps.scoring.batch.brand_aggregate`, computed here once, not the brands' records;
+    with ``whole_brands`` they get the records too (pickled).  By default the records go
+    only when a chosen scorer is not a `ColumnStreamMethodology`, which may read anything
+    of a brand."""
     from steps.scoring.streaming import needs_stream_facts
 
+    records = _stream_scorers(scorers, host)
+    if whole_brands is None:
+        whole_brands = not all(isinstance(r.scorer, ColumnStreamMethodology) for r in records)
     if facts is None:
         facts = stream_facts(df) if needs_stream_facts(catalog) else StreamFacts()
-    payload = _dumps((catalog, facts, context or ScoringContext(), names))
-    shared = df.sparkSession.sparkContext.broadcast(payload)
+    data = broadcast_payload(
+        catalog,
+        [r.name for r in records],
+        context,
+        facts=facts,
+        whole_brands=whole_brands,
+        host=host,
+    )
+    shared = df.sparkSession.sparkContext.broadcast(data)
 
     def score(batches: Iterator[Any]) -> Iterator[Any]:
         return score_batches(batches, shared.value)

@@ -12,6 +12,7 @@ import math
 import os
 import shutil
 import sys
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,10 @@ from steps.io.files import dump, load
 from steps.sample import write_jsonl
 from steps.scoring import ScoreResults, score
 from steps.scoring.batch import StreamFacts
+from steps.scoring.contract import ScoringContext
+from steps.scoring.engine import score_table
+from steps.scoring.plugins import PluginHost
+from steps.scoring.streaming import summary_rows
 from steps.testing.plugins import isolated_host
 from tests.scoring.support import FakeScorer, Plugin, raising
 from tests.scoring.test_streaming import stage_gaps
@@ -36,6 +41,11 @@ pytestmark = pytest.mark.filterwarnings(
 
 STREAM_SCORERS = ["douyin-interest", "stage"]
 TOLERANCE = 1e-9
+EXAMPLE = Path(__file__).parents[1] / "examples" / "steps-plugin-example"
+#: Thresholds that withhold part of the sample's scores (their confidences lie either side).
+WITHHOLDING = ScoringContext(
+    options={"stage.min_confidence": 0.85, "douyin-interest.min_confidence": 0.95}
+)
 
 
 def _unavailable(reason: str) -> None:
@@ -115,6 +125,48 @@ def compare(rows: list[dict[str, Any]], want: ScoreResults) -> list[str]:
 
 def collect(frame: Any) -> list[dict[str, Any]]:
     return [row.asDict(recursive=True) for row in frame.collect()]
+
+
+def local_batch(
+    path: Path, names: list[str], context: ScoringContext | None = None, **kwargs: Any
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """The score rows of local batch scoring (`score_table` of the whole file), keyed."""
+    source = read_jsonl(path)
+    rows = summary_rows(score_table(source.table(), source.catalog, names, context, **kwargs))
+    keys = ("scorer", "scorer_version", "brand_id", "subject_id", "score", "confidence")
+    return {
+        (r["scorer"], r["subject_id"]): {
+            **{k: r[k] for k in keys},
+            "withheld": r["withheld"],
+            "components": r["components"],
+            "error": None,
+        }
+        for r in rows
+    }
+
+
+def keyed(rows: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
+    out = {}
+    for row in rows:
+        components = row["components"]
+        out[row["scorer"], row["subject_id"]] = {**row, "components": dict(components or {})}
+    return out
+
+
+def plugin_zip(folder: Path) -> Path:
+    """The example plugin as a third party ships it to executors: its package and a
+    dist-info declaring its entry point, in one zip for ``SparkContext.addPyFile``."""
+    path = folder / "steps_plugin_example.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for module in sorted((EXAMPLE / "steps_plugin_example").glob("*.py")):
+            archive.write(module, f"steps_plugin_example/{module.name}")
+        info = "steps_plugin_example-0.1.0.dist-info"
+        archive.writestr(
+            f"{info}/METADATA",
+            "Metadata-Version: 2.1\nName: steps-plugin-example\nVersion: 0.1.0\n",
+        )
+        archive.writestr(f"{info}/entry_points.txt", "[steps]\nexample = steps_plugin_example\n")
+    return path
 
 
 # -- on Spark -------------------------------------------------------------------------------
@@ -201,6 +253,46 @@ def test_parquet_written_from_a_stream_table(spark: Any, sample: Path, tmp_path:
 
 
 @pytest.mark.slow
+def test_spark_scores_equal_local_batch_exactly(spark: Any, sample: Path) -> None:
+    """Every field of every row, withheld scores and their reasons included, is what
+    local batch scoring gives: the same floats, not merely close ones."""
+    from steps.spark import read_jsonl_catalog, read_jsonl_streams, score_spark
+
+    streams = read_jsonl_streams(spark, sample).repartition(3)
+    catalog = read_jsonl_catalog(spark, sample)
+    got = keyed(collect(score_spark(streams, catalog, STREAM_SCORERS, WITHHOLDING)))
+    want = local_batch(sample, STREAM_SCORERS, WITHHOLDING)
+    assert got == want
+    withheld = [r for r in got.values() if r["withheld"] is not None]
+    assert 0 < len(withheld) < len(got)
+    assert all(r["score"] is None for r in withheld)
+
+
+@pytest.mark.slow
+def test_a_plugin_shipped_with_add_py_file_scores_on_executors(
+    spark: Any, sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A third-party scorer reaches executors the way the Spark page says: its package and
+    entry point in a zip given to ``addPyFile``; the driver chooses it by name and the
+    executors find it through their own entry points."""
+    from steps.spark import read_jsonl_streams, score_spark
+
+    archive = plugin_zip(tmp_path)
+    monkeypatch.syspath_prepend(str(archive))  # the driver has the plugin installed
+    host = PluginHost()
+    names = ["live-hold", "stage"]  # live-rhythm reads the brand's other streams: see the page
+    assert {r.name for r in host.select(names)} == set(names)
+    spark.sparkContext.addPyFile(str(archive))
+    streams = read_jsonl_streams(spark, sample).repartition(2)
+    catalog = read_jsonl(sample).catalog
+    got = keyed(collect(score_spark(streams, catalog, names, host=host)))
+    want = local_batch(sample, names, host=host)
+    assert got == want
+    assert {scorer for scorer, _ in got} == set(names)
+    assert all(r["error"] is None and r["score"] is not None for r in got.values())
+
+
+@pytest.mark.slow
 def test_brand_scorers_are_refused(spark: Any, sample: Path) -> None:
     from steps.spark import read_jsonl_streams, score_spark
 
@@ -213,7 +305,7 @@ def test_brand_scorers_are_refused(spark: Any, sample: Path) -> None:
 
 def test_score_batches_reports_failures_as_rows(sample: Path) -> None:
     pa = pytest.importorskip("pyarrow")
-    from steps.spark import SCORES_COLUMNS, _dumps, score_batches
+    from steps.spark import SCORES_COLUMNS, broadcast_payload, score_batches
 
     source = read_jsonl(sample)
     table = source.table().slice(0, 10).to_arrow()
@@ -221,10 +313,12 @@ def test_score_batches_reports_failures_as_rows(sample: Path) -> None:
         Plugin("fine", FakeScorer("fine-stream")),
         Plugin("broken", FakeScorer("broken-stream", answer=raising)),
     )
-    payload = _dumps((source.catalog, StreamFacts(), None, ["broken-stream", "fine-stream"]))
+    payload = broadcast_payload(
+        source.catalog, ["broken-stream", "fine-stream"], whole_brands=True, host=host
+    )
     empty = table.slice(0, 0).to_batches()
+    assert list(score_batches(iter(empty), payload, host=host)) == []
     batches = list(score_batches(iter([*empty, *table.to_batches()]), payload, host=host))
-    assert len(batches) == 1  # none for the empty batch
     rows = pa.Table.from_batches(batches).to_pylist()
     assert tuple(rows[0]) == SCORES_COLUMNS
     fine = [r for r in rows if r["scorer"] == "fine-stream"]
@@ -233,6 +327,30 @@ def test_score_batches_reports_failures_as_rows(sample: Path) -> None:
     assert all(r["error"] is None and r["score"] is not None for r in fine)
     assert all(r["score"] is None and r["error"].startswith("RuntimeError") for r in broken)
     assert {r["subject_id"] for r in broken} == set(table.column("stream_id").to_pylist())
+
+
+def test_executors_get_aggregates_not_brand_records(sample: Path) -> None:
+    """The broadcast holds each brand's context and registered aggregates: a fraction of
+    the pickled brands, scoring exactly as they do; a brand object is refused with a
+    message saying how to ship one, never handed over without its records."""
+    pa = pytest.importorskip("pyarrow")
+    from steps.spark import _unpickled, broadcast_payload, score_batches
+
+    source = read_jsonl(sample)
+    shipped = broadcast_payload(source.catalog, STREAM_SCORERS, WITHHOLDING)
+    whole = broadcast_payload(source.catalog, STREAM_SCORERS, WITHHOLDING, whole_brands=True)
+    assert len(shipped) * 10 < len(whole)
+    catalog, context, names = _unpickled(shipped)
+    assert names == STREAM_SCORERS
+    assert context == WITHHOLDING
+    with pytest.raises(LookupError, match="whole_brands=True"):
+        catalog.brand("b00")
+    with pytest.raises(ValueError, match="not in the catalog"):
+        catalog.require(["nobody"])
+    batches = source.table().to_arrow().to_batches(max_chunksize=100)
+    for data in (shipped, whole):
+        rows = pa.Table.from_batches(list(score_batches(iter(batches), data))).to_pylist()
+        assert keyed(rows) == local_batch(sample, STREAM_SCORERS, WITHHOLDING)
 
 
 def test_schemas_follow_the_table_columns() -> None:

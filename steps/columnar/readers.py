@@ -14,7 +14,10 @@ the row (``rows[3].buyers``) for frames and columns.
 
 Optional dependencies are imported inside the functions that need them: ``pyarrow`` (the
 ``arrow`` extra), ``pandas`` (the ``pandas`` extra) and ``polars`` (the ``polars`` extra).
-``orjson`` parses JSON Lines when it is installed, else the standard library does.
+Stream records in the usual shape are decoded by msgspec into structs typed from the
+model's field metadata (`_STREAM_RECORD`), which checks each value's type and bounds as it
+parses; any other record is parsed by ``orjson`` when it is installed, else by the standard
+library, and checked the general way.
 """
 
 from __future__ import annotations
@@ -26,12 +29,13 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from itertools import chain, compress, repeat
-from operator import is_not, itemgetter
+from operator import attrgetter, is_not, itemgetter
 from pathlib import Path
 from types import ModuleType, NoneType
-from typing import Any, Final
+from typing import Annotated, Any, Final, Literal
 
 import attrs
+import msgspec
 import numpy as np
 import numpy.typing as npt
 
@@ -64,7 +68,9 @@ from steps.domain.fields import (
     MAX_ID_LENGTH,
     MAX_MONEY_FEN,
     MAX_TEXT_LENGTH,
+    Kind,
     _check_string,
+    kind_of,
 )
 from steps.domain.model import (
     Account,
@@ -73,8 +79,10 @@ from steps.domain.model import (
     Order,
     PaidCampaign,
     Product,
+    RunOfShow,
     ShortVideo,
     Stream,
+    StreamProduct,
     TalentCollab,
     TrustSignal,
 )
@@ -924,29 +932,82 @@ def _brand_index(
     return brand.astype(np.int64), strings
 
 
-_FAST_INTS: Final = itemgetter(*(f.name for f in INT_FIELDS))
-_FAST_OTHER: Final = itemgetter(*_OTHER_KEYS)
-_FAST_SOURCES: Final = itemgetter(*_SOURCE_KEYS)
-_FAST_PRODUCT_INTS: Final = itemgetter(*(f.name for f in _PRODUCT_INTS))
-_FAST_PRODUCT_ID: Final = itemgetter("product_id")
-_FAST_PLAN: Final = itemgetter(*_PLAN_BASE_KEYS)
-_FAST_SEGMENT_INTS: Final = itemgetter(*(f.name for f in _SEGMENT_INTS))
-_FAST_SEGMENT_NAME: Final = itemgetter("name")
-#: Keys of a stream record in the usual shape: "record", every int field, _OTHER_KEYS.
-_FAST_KEYS: Final = 1 + len(INT_FIELDS) + len(_OTHER_KEYS)
+def _compiled_type(kind: Kind | None, optional: Mapping[type, frozenset[str]]) -> Any:
+    """The msgspec type that accepts a field of ``kind`` in the usual shape: the bounds
+    come from the field's metadata, so the compiled decoder checks what the model checks
+    (strings and times are checked column-wise afterwards, with the relations)."""
+    if kind is None:
+        raise TypeError("a stream field without a Kind in its metadata")
+    if kind.name in ("count", "money"):
+        return Annotated[int, msgspec.Meta(ge=int(kind.minimum or 0), le=int(kind.maximum or 0))]
+    if kind.name in ("rate", "number"):
+        return Annotated[float, msgspec.Meta(ge=kind.minimum, le=kind.maximum)]
+    if kind.name in ("identifier", "text", "aware_datetime"):
+        return str
+    if kind.name == "count_map":
+        bounded = _compiled_type(attrs.evolve(kind, name="count"), optional)
+        # Every source present: a split that leaves one out takes the general path.
+        fields = [(member.value, bounded) for member in kind.item]
+        return msgspec.defstruct(kind.item.__name__, fields, forbid_unknown_fields=True, gc=False)
+    if kind.name == "many":
+        return list[_compiled_struct(kind.item, optional)]  # type: ignore[misc]
+    if kind.name == "nested":
+        return _compiled_struct(kind.item, optional)
+    raise TypeError(f"no compiled type for a {kind.name} field")
+
+
+def _compiled_struct(
+    cls: type, optional: Mapping[type, frozenset[str]], extra: Sequence[tuple[str, Any]] = ()
+) -> Any:
+    """A msgspec Struct for `cls` in the usual shape: every field present and not null
+    except those ``optional`` lists (absent or null there, None on the struct)."""
+    fields: list[tuple[str, Any] | tuple[str, Any, Any]] = list(extra)
+    for attribute in attrs.fields(cls):
+        compiled = _compiled_type(kind_of(attribute), optional)
+        if attribute.name in optional.get(cls, frozenset()):
+            fields.append((attribute.name, compiled | None, None))
+        else:
+            fields.append((attribute.name, compiled))
+    return msgspec.defstruct(f"_{cls.__name__}Record", fields, forbid_unknown_fields=True, gc=False)
+
+
+#: The usual shape of a stream record (what `steps.sample.write_jsonl` and the exporters
+#: write): every field of the model present, but for these (absent or null).
+_USUAL_OPTIONAL: Final[Mapping[type, frozenset[str]]] = {
+    Stream: frozenset(("plan", "campaign")),
+    StreamProduct: frozenset(f.name for f in _PRODUCT_STOCK),
+    RunOfShow: frozenset((_PLAN_RETURNING,)),
+}
+_STREAM_RECORD: Final = _compiled_struct(
+    Stream, _USUAL_OPTIONAL, (("record", Literal["stream"]), ("brand_id", str))
+)
+#: Decodes and checks one stream line in the usual shape, in compiled code.
+_DECODE: Final[Callable[[bytes], Any]] = msgspec.json.Decoder(_STREAM_RECORD).decode
+_FAST_INTS: Final = attrgetter(*(f.name for f in INT_FIELDS))
+_FAST_OTHER: Final = attrgetter(*_OTHER_KEYS)
+_FAST_SOURCES: Final = attrgetter(*_SOURCE_KEYS)
+_FAST_PRODUCT_INTS: Final = attrgetter(*(f.name for f in _PRODUCT_INTS))
+_FAST_PRODUCT_ID: Final = attrgetter("product_id")
+_FAST_STOCK: Final = tuple(attrgetter(f.name) for f in _PRODUCT_STOCK)
+_FAST_PLAN: Final = attrgetter(*_PLAN_BASE_KEYS, _PLAN_RETURNING)
+_FAST_SEGMENT_INTS: Final = attrgetter(*(f.name for f in _SEGMENT_INTS))
+_FAST_SEGMENT_NAME: Final = attrgetter("name")
+_FAST_PLAN_OF: Final = attrgetter("plan")
+_FAST_CAMPAIGN: Final = attrgetter("campaign")
 
 
 class _FastRows:
-    """Stream records in the usual shape, read while they are fresh from the parser.
+    """Stream records in the usual shape, decoded and checked by a compiled decoder.
 
     The usual shape is what `steps.sample.write_jsonl` writes: every count and money
     field present as a JSON integer, both traffic splits with every source, products
-    with every field.  `add` takes a few records at a time (few enough to stay in
-    the CPU cache), pulls their values out with one ``itemgetter`` call per record and
-    field group, and keeps compact int blocks; `batch` checks everything at once,
-    with the same checks as `_stream_batch` (the ones the shape does not already
-    guarantee).  A record in another shape makes `add` refuse the whole group, which
-    then goes the general way."""
+    with every field (`_USUAL_OPTIONAL` lists the exceptions).  `add` takes a few lines
+    at a time (few enough to stay in the CPU cache), decodes them into structs whose types
+    come from the model's field metadata (so each value's type and bounds are checked
+    while it is parsed), and keeps compact int blocks; `batch` checks what is left (strings,
+    times, relations) for everything at once.  A line the decoder refuses makes `add`
+    refuse its whole group, which then goes the general way and reports the problem in the
+    model's words."""
 
     size: int
     plan_rows: list[int]
@@ -966,88 +1027,40 @@ class _FastRows:
     def __init__(self) -> None:
         self.clear()
 
-    def add(self, records: list[dict[str, Any]]) -> bool:
+    def add(self, lines: list[bytes]) -> bool:
+        try:
+            records = list(map(_DECODE, lines))
+        except msgspec.MsgspecError:
+            return False
         n = len(records)
-        try:
-            ints = list(map(_FAST_INTS, records))
-            others = list(map(_FAST_OTHER, records))
-        except KeyError:
-            return False
-        stream_ids, account_ids, started, uvs, gmvs, products, brand_ids = zip(*others, strict=True)
-        if set(map(type, uvs + gmvs)) != {dict} or set(map(type, products)) != {list}:
-            return False
-        maps = uvs + gmvs
-        if sum(map(len, maps)) != 2 * n * len(_SOURCE_KEYS):
-            return False
-        items = list(chain.from_iterable(products))
-        if items and set(map(type, items)) != {dict}:
-            return False
-        stock_keys = _keys_held(items, _PRODUCT_STOCK)
-        if sum(map(len, items)) != len(items) * len(_PRODUCT_BASE_KEYS) + stock_keys:
-            return False
-        stock: list[list[Any]] | None = None
-        if stock_keys:
-            stock = [_get_all(items, f.name, None) for f in _PRODUCT_STOCK]
-            if not set(map(type, chain.from_iterable(stock))) <= {int, NoneType}:
-                return False
-        try:
-            splits = list(map(_FAST_SOURCES, maps))
-            product_ints = list(map(_FAST_PRODUCT_INTS, items))
-            product_ids = list(map(_FAST_PRODUCT_ID, items))
-        except KeyError:
-            return False
-        plans = _get_all(records, "plan", None)
-        planned = [plan for plan in plans if plan is not None]
-        if planned:
-            if set(map(type, planned)) != {dict}:
-                return False
-            returning = _get_all(planned, _PLAN_RETURNING, None)
-            held = sum(map(dict.__contains__, planned, repeat(_PLAN_RETURNING)))
-            if sum(map(len, planned)) != len(planned) * len(_PLAN_BASE_KEYS) + held:
-                return False
-            if not set(map(type, returning)) <= {float, int, NoneType}:
-                return False
-            try:
-                segment_lists, targets, shares = zip(*map(_FAST_PLAN, planned), strict=True)
-            except KeyError:
-                return False
-            if set(map(type, segment_lists)) != {list}:
-                return False
-            if not set(map(type, shares)) <= {float, int}:
-                return False
-            segments = list(chain.from_iterable(segment_lists))
-            if segments and set(map(type, segments)) != {dict}:
-                return False
-            if sum(map(len, segments)) != len(segments) * len(_SEGMENT_KEYS):
-                return False
-            try:
-                segment_ints = list(map(_FAST_SEGMENT_INTS, segments))
-                segment_names = list(map(_FAST_SEGMENT_NAME, segments))
-            except KeyError:
-                return False
-        else:
-            segment_lists, targets, shares, segment_ints, segment_names = (), (), (), [], []
-            returning = []
-        campaigns = _get_all(records, "campaign", None)
-        optional = sum(map(dict.__contains__, records, repeat("plan")))
-        optional += sum(map(dict.__contains__, records, repeat("campaign")))
-        if sum(map(len, records)) != n * _FAST_KEYS + optional:
-            return False
-        values = list(
-            chain(
-                chain.from_iterable(ints),
-                chain.from_iterable(splits),
-                chain.from_iterable(product_ints),
-                targets,
-                chain.from_iterable(segment_ints),
-            )
+        ints = list(map(_FAST_INTS, records))
+        stream_ids, account_ids, started, uvs, gmvs, products, brand_ids = zip(
+            *map(_FAST_OTHER, records), strict=True
         )
-        if set(map(type, values)) - {int}:
-            return False
-        try:
-            flat = np.fromiter(values, dtype=np.int64, count=len(values))
-        except OverflowError:
-            return False
+        splits = list(map(_FAST_SOURCES, uvs + gmvs))
+        items = list(chain.from_iterable(products))
+        product_ints = list(map(_FAST_PRODUCT_INTS, items))
+        plans = list(map(_FAST_PLAN_OF, records))
+        planned = [plan for plan in plans if plan is not None]
+        targets: Sequence[int] = ()
+        segment_ints: list[tuple[int, ...]] = []
+        if planned:
+            segment_lists, targets, shares, returning = zip(*map(_FAST_PLAN, planned), strict=True)
+            segments = list(chain.from_iterable(segment_lists))
+            segment_ints = list(map(_FAST_SEGMENT_INTS, segments))
+            self.plan_rows.extend(i + self.size for i, plan in enumerate(plans) if plan is not None)
+            self.shares.extend(shares)
+            self.returning.extend(returning)
+            self.segment_counts.extend(map(len, segment_lists))
+            self.segment_names.extend(map(_FAST_SEGMENT_NAME, segments))
+        values = chain(
+            chain.from_iterable(ints),
+            chain.from_iterable(splits),
+            chain.from_iterable(product_ints),
+            targets,
+            chain.from_iterable(segment_ints),
+        )
+        flat = np.fromiter(values, dtype=np.int64)
         sizes = np.cumsum(
             [
                 n * len(INT_FIELDS),
@@ -1056,34 +1069,24 @@ class _FastRows:
                 len(targets),
             ]
         ).tolist()
-        block = flat[: sizes[0]].reshape(n, len(INT_FIELDS))
-        split_block = flat[sizes[0] : sizes[1]].reshape(2 * n, len(_SOURCE_KEYS))
-        product_block = flat[sizes[1] : sizes[2]].reshape(len(items), len(_PRODUCT_INTS))
-        target_block = flat[sizes[2] : sizes[3]]
-        segment_block = flat[sizes[3] :].reshape(len(segment_ints), len(_SEGMENT_INTS))
+        self.ints.append(flat[: sizes[0]].reshape(n, len(INT_FIELDS)))
+        self.splits.append(flat[sizes[0] : sizes[1]].reshape(2, n, len(_SOURCE_KEYS)))
+        self.product_ints.append(flat[sizes[1] : sizes[2]].reshape(len(items), len(_PRODUCT_INTS)))
         if planned:
-            self.plan_rows.extend(i + self.size for i, plan in enumerate(plans) if plan is not None)
-            self.targets.append(target_block)
-            self.shares.extend(shares)
-            self.returning.extend(returning)
-            self.segment_counts.extend(map(len, segment_lists))
-            self.segment_ints.append(segment_block)
-            self.segment_names.extend(segment_names)
-        self.ints.append(block)
-        self.splits.append(split_block.reshape(2, n, len(_SOURCE_KEYS)))
+            self.targets.append(flat[sizes[2] : sizes[3]])
+            self.segment_ints.append(
+                flat[sizes[3] :].reshape(len(segment_ints), len(_SEGMENT_INTS))
+            )
         self.product_counts.append(np.fromiter(map(len, products), np.int64, n))
-        self.product_ints.append(product_block)
-        for values, field in zip(
-            stock or [[None] * len(items)] * len(_PRODUCT_STOCK), _PRODUCT_STOCK, strict=True
-        ):
-            self.stock[field.name].extend(values)
+        for get, field in zip(_FAST_STOCK, _PRODUCT_STOCK, strict=True):
+            self.stock[field.name].extend(map(get, items))
         raw = self.raw
         raw["brand_id"].extend(brand_ids)
         raw["stream_id"].extend(stream_ids)
         raw["account_id"].extend(account_ids)
         raw["started_at"].extend(started)
-        raw["products"].extend(product_ids)
-        raw["campaign"].extend(campaigns)
+        raw["products"].extend(map(_FAST_PRODUCT_ID, items))
+        raw["campaign"].extend(map(_FAST_CAMPAIGN, records))
         self.size += n
         return True
 
@@ -1094,9 +1097,7 @@ class _FastRows:
         problems = _Problems(n)
         columns: dict[str, npt.NDArray[Any]] = {}
         ints = np.concatenate(self.ints) if n else np.zeros((0, len(INT_FIELDS)), np.int64)
-        _block_columns(
-            ints, INT_FIELDS, [_const(f.name) for f in INT_FIELDS], rows, problems, columns
-        )
+        _block_columns(ints, INT_FIELDS, columns)
         for field in INT_FIELDS:
             if field.mode == "optional":
                 columns[f"has_{field.name}"] = np.ones(n, dtype=np.bool_)
@@ -1107,8 +1108,7 @@ class _FastRows:
         )
         for index, split in enumerate(("uv_by_source", "gmv_by_source")):
             fields = [IntField(f"{split}_{key}", "count", "default") for key in _SOURCE_KEYS]
-            paths = [_const(f"{split}.{key}") for key in _SOURCE_KEYS]
-            _block_columns(splits[index], fields, paths, rows, problems, columns)
+            _block_columns(splits[index], fields, columns)
             columns[f"has_{split}"] = np.ones(n, dtype=np.bool_)
         counts = np.concatenate(self.product_counts) if n else np.zeros(0, np.int64)
         product_ints = (
@@ -1119,14 +1119,7 @@ class _FastRows:
         item_problems = _Problems(items)
         values_of: dict[str, IntArray] = {}
         path = _product_path(nested.position)
-        _block_columns(
-            product_ints,
-            _PRODUCT_INTS,
-            [path(f.name) for f in _PRODUCT_INTS],
-            np.arange(items, dtype=np.int64),
-            item_problems,
-            values_of,
-        )
+        _block_columns(product_ints, _PRODUCT_INTS, values_of)
         present_of = {"exposures": nested.ok, "clicks": nested.ok}
         for field in _PRODUCT_STOCK:
             values_of[field.name], present_of[field.name] = _checked_ints(
@@ -1140,33 +1133,19 @@ class _FastRows:
             self.raw["products"], values_of, present_of, nested, item_problems, rows, problems,
             columns,
         )  # fmt: skip
-        batch = _finish_batch(
-            self.raw, columns, product_ids, brands, problems, self._plans(problems)
-        )
+        batch = _finish_batch(self.raw, columns, product_ids, brands, problems, self._plans())
         self.clear()
         return batch
 
-    def _plans(self, problems: _Problems) -> _PlanParts:
+    def _plans(self) -> _PlanParts:
         n = self.size
         plan_rows = np.array(self.plan_rows, dtype=np.int64)
         has_plan = np.zeros(n, dtype=np.bool_)
         has_plan[plan_rows] = True
         plans = len(plan_rows)
         target = np.concatenate(self.targets) if self.targets else np.zeros(0, np.int64)
-        _check_range(
-            target, None, "money", rows=plan_rows, problems=problems,
-            where=_const("plan.gmv_target_fen"),
-        )  # fmt: skip
         share = np.array(self.shares, dtype=np.float64)
-        for i in np.flatnonzero(~((share >= 0.0) & (share <= 1.0))).tolist():
-            problems.add(
-                int(plan_rows[i]),
-                "plan.planned_paid_uv_share",
-                f"must lie in [0, 1], got {share[i]}",
-            )
-        returning, returning_present, errors = _json_rates(self.returning)
-        for i, message in errors:
-            problems.add(int(plan_rows[i]), f"plan.{_PLAN_RETURNING}", message)
+        returning, returning_present, _ = _json_rates(self.returning)
         nested = _layout(np.array(self.segment_counts, dtype=np.int64))
         segments = (
             np.concatenate(self.segment_ints)
@@ -1175,15 +1154,7 @@ class _FastRows:
         )
         segment_problems = _Problems(len(segments))
         values_of: dict[str, IntArray] = {}
-        path = _segment_path(nested.position)
-        _block_columns(
-            segments,
-            _SEGMENT_INTS,
-            [path(f.name) for f in _SEGMENT_INTS],
-            np.arange(len(segments), dtype=np.int64),
-            segment_problems,
-            values_of,
-        )
+        _block_columns(segments, _SEGMENT_INTS, values_of)
         every = np.ones(len(segments), dtype=np.bool_)
         present_of = {f.name: every for f in _SEGMENT_INTS}
         return _PlanParts(
@@ -1203,22 +1174,12 @@ class _FastRows:
         self.stock = {f.name: [] for f in _PRODUCT_STOCK}
 
 
-def _block_columns(  # noqa: PLR0917 - the columns of one block
-    block: IntArray,
-    fields: Sequence[IntField],
-    paths: Sequence[Callable[[int], str]],
-    rows: IntArray,
-    problems: _Problems,
-    columns: dict[str, IntArray],
+def _block_columns(
+    block: IntArray, fields: Sequence[IntField], columns: dict[str, npt.NDArray[Any]]
 ) -> None:
-    """The columns of an int block (one per field), range-checked."""
-    if len(block):
-        low, high = block.min(axis=0), block.max(axis=0)
+    """The columns of an int block, one per field (in range: the decoder checked them)."""
     for k, field in enumerate(fields):
-        column = block[:, k]
-        columns[field.name] = column
-        if len(block) and (low[k] < 0 or high[k] > _MAXIMUM[field.kind]):
-            _check_range(column, None, field.kind, rows=rows, problems=problems, where=paths[k])
+        columns[field.name] = block[:, k]
 
 
 def _layout(counts: IntArray) -> _Nested:
@@ -1913,11 +1874,11 @@ class JsonlStreamSource:
     `steps.io.files.load` would report.  A chunk with problems is never yielded: the
     error lists every problem in that chunk.  Orders naming a stream are checked against
     the streams (by a 64-bit hash of brand and stream id) once both the catalog and a full
-    pass of `chunks` have been read.  With orjson installed, a key given twice in a
-    stream record is not detected (the last value wins), and an integer beyond 64 bits
-    makes its line "not valid JSON" (orjson's limit) rather than out of range; the
-    standard library parser, used for every other record, behaves as
-    `steps.io.files.load` does.
+    pass of `chunks` have been read.  A key given twice in a stream record is not
+    detected (the last value wins, in the compiled decoder as with orjson); with orjson
+    installed, an integer beyond 64 bits in a stream record makes its line "not valid
+    JSON" (orjson's limit) rather than out of range; the standard library parser, used
+    for every other record, behaves as `steps.io.files.load` does.
     """
 
     def __init__(self, path: str | os.PathLike[str], *, chunk_rows: int = CHUNK_ROWS) -> None:
@@ -2207,11 +2168,9 @@ class JsonlStreamSource:
 
     # -- second pass: the streams ----------------------------------------------------------
 
-    def _stream_records(self) -> Iterator[tuple[list[dict[str, Any]], IntArray, list[Problem]]]:
-        """Parsed stream records in small groups (small enough that their values are read
-        while still in the CPU cache), with their lines, and the problems of lines that
-        are not valid JSON or not stream records."""
-        loads = self._loads
+    def _stream_lines(self) -> Iterator[tuple[list[bytes], IntArray]]:
+        """The stream lines in small groups (small enough that their values are read while
+        still in the CPU cache), with their line numbers."""
         others = self._other_stream_lines
         for first, lines in _blocks(self.path):
             if others and any(first <= x < first + len(lines) for x in others):
@@ -2229,49 +2188,58 @@ class JsonlStreamSource:
             numbers_of = np.array(picked, dtype=np.int64) + first
             for start in range(0, len(picked), _GROUP):
                 chosen = [lines[i] for i in picked[start : start + _GROUP]]
-                numbers = numbers_of[start : start + _GROUP]
-                problems: list[Problem] = []
+                yield chosen, numbers_of[start : start + _GROUP]
+
+    def _parse(
+        self, lines: list[bytes], numbers: IntArray
+    ) -> tuple[list[dict[str, Any]], IntArray, list[Problem]]:
+        """Parsed stream records with their lines, and the problems of lines that are not
+        valid JSON or not stream records."""
+        loads = self._loads
+        problems: list[Problem] = []
+        try:
+            records = list(map(loads, lines))
+        except (ValueError, RecursionError):
+            records, keep = [], []
+            for k, line in enumerate(lines):
                 try:
-                    records = list(map(loads, chosen))
-                except (ValueError, RecursionError):
-                    records, keep = [], []
-                    for k, line in enumerate(chosen):
-                        try:
-                            records.append(loads(line))
-                            keep.append(k)
-                        except (ValueError, RecursionError) as error:
-                            problems.append(Problem("", _syntax_problem(error), int(numbers[k])))
-                    numbers = numbers[keep]
-                kinds = [r.get("record") if type(r) is dict else None for r in records]
-                if kinds.count("stream") != len(kinds):
-                    keep = [k for k, kind in enumerate(kinds) if kind == "stream"]
-                    problems.extend(
-                        _not_a_stream(records[k], int(numbers[k]))
-                        for k, kind in enumerate(kinds)
-                        if kind != "stream"
-                    )
-                    records = [records[k] for k in keep]
-                    numbers = numbers[keep]
-                yield records, numbers, problems
+                    records.append(loads(line))
+                    keep.append(k)
+                except (ValueError, RecursionError) as error:
+                    problems.append(Problem("", _syntax_problem(error), int(numbers[k])))
+            numbers = numbers[keep]
+        kinds = [r.get("record") if type(r) is dict else None for r in records]
+        if kinds.count("stream") != len(kinds):
+            keep = [k for k, kind in enumerate(kinds) if kind == "stream"]
+            problems.extend(
+                _not_a_stream(records[k], int(numbers[k]))
+                for k, kind in enumerate(kinds)
+                if kind != "stream"
+            )
+            records = [records[k] for k in keep]
+            numbers = numbers[keep]
+        return records, numbers, problems
 
     def chunks(self) -> Iterator[StreamTable]:
         """The streams in tables of at most ``chunk_rows`` rows, in file order."""
         source = str(self.path)
         state = _PassState(self._brands, self.chunk_rows, self.stream_records)
-        for records, numbers, syntax in self._stream_records():
-            state.pending.extend(syntax)
+        for lines, numbers in self._stream_lines():
             start = 0
-            while start < len(records):
-                take = min(state.room, len(records) - start)
-                group, lines = records[start : start + take], numbers[start : start + take]
+            while start < len(lines):
+                take = min(state.room, len(lines) - start)
+                group, group_lines = lines[start : start + take], numbers[start : start + take]
                 start += take
                 if state.fast.add(group):
-                    state.fast_lines.append(lines)
+                    state.fast_lines.append(group_lines)
                     if state.fast.size >= _BATCH:
                         self._accept_fast(state)
                 else:
                     self._accept_fast(state)
-                    self._accept(state, _stream_batch(group, state.brands), lines)
+                    records, group_lines, syntax = self._parse(group, group_lines)
+                    state.pending.extend(syntax)
+                    if records:
+                        self._accept(state, _stream_batch(records, state.brands), group_lines)
                 if state.room == 0:
                     self._accept_fast(state)
                     if state.pending:
@@ -2338,7 +2306,8 @@ class JsonlStreamSource:
         ``before`` has (a rescan of the file, for the rare hash found again)."""
         found: set[tuple[int, str | None]] = set()
         index = self._brands.index
-        for records, numbers, _ in self._stream_records():
+        for lines, picked in self._stream_lines():
+            records, numbers, _ = self._parse(lines, picked)
             for record, number in zip(records, numbers.tolist(), strict=True):
                 if number >= before:
                     return found

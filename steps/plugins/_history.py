@@ -27,7 +27,7 @@ import numpy.typing as npt
 
 from steps.domain.enums import Section, TrafficSource
 from steps.domain.model import Brand, Order
-from steps.scoring.batch import BoolArray, IntArray, StreamColumns, stream_days
+from steps.scoring.batch import BoolArray, IntArray, StreamColumns, brand_aggregate, stream_days
 
 __all__ = [
     "FATIGUE_DAYS",
@@ -101,6 +101,7 @@ def _history_start(brand: Brand, section: Section, days: Sequence[int]) -> int |
     return min(days) if days else None
 
 
+@brand_aggregate("history.orders")
 def brand_orders(brand: Brand) -> BrandOrders:
     """The brand's paid orders by stream (`StreamOrders`), from its order details."""
     start = _history_start(
@@ -258,6 +259,7 @@ class BrandVideos:
     history_start: int | None
 
 
+@brand_aggregate("history.videos")
 def brand_videos(brand: Brand) -> BrandVideos:
     """The brand's warm-up videos by stream."""
     posted: dict[str, list[int]] = defaultdict(list)

@@ -103,6 +103,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ALL_BRANDS",
+    "BRAND_AGGREGATES",
     "TABLE_MATERIALISED",
     "BenchmarkColumn",
     "BrandFacts",
@@ -118,6 +119,7 @@ __all__ = [
     "TableResults",
     "TableScorer",
     "TableScores",
+    "brand_aggregate",
     "evaluate_columns",
     "interaction_rate",
     "materialise",
@@ -937,6 +939,21 @@ def _provided(brand: Brand, streams: StreamFacts | None) -> frozenset[Section]:
     return provided
 
 
+#: Per-brand aggregates that columnar indicators read through `TableCatalog.memo`, by
+#: key (`brand_aggregate`): what `steps.spark` computes once on the driver and ships.
+BRAND_AGGREGATES: dict[str, Callable[[Brand], Any]] = {}
+
+
+def brand_aggregate(key: str) -> Callable[[Callable[[Brand], T]], Callable[[Brand], T]]:
+    """Register ``compute(brand)`` as the aggregate ``key`` of `TableCatalog.memo`."""
+
+    def register(compute: Callable[[Brand], T]) -> Callable[[Brand], T]:
+        BRAND_AGGREGATES[key] = compute
+        return compute
+
+    return register
+
+
 class TableCatalog:
     """The brands a table's streams belong to, with the lookups columnar scorers share.
 
@@ -969,6 +986,11 @@ class TableCatalog:
         """A catalog whose brand contexts come from the streams of all ``tables``."""
         return cls(dataset, StreamFacts.over(tables))
 
+    def require(self, brand_ids: Iterable[str]) -> None:
+        """`ValueError`, before any scoring, for a brand id the catalog does not hold."""
+        for brand_id in brand_ids:
+            self.brand(brand_id)
+
     def brand(self, brand_id: str) -> Brand:
         try:
             return self._brands[brand_id]
@@ -986,7 +1008,9 @@ class TableCatalog:
     def memo(self, key: str, brand_id: str, compute: Callable[[Brand], T]) -> T:
         """``compute(brand)`` of the brand ``brand_id``, computed once per catalog: per-brand
         work that columnar indicators share across the tables (chunks) and scorers of a
-        run, such as an index of the brand's orders by stream."""
+        run, such as an index of the brand's orders by stream.  Register ``compute`` under
+        ``key`` with `brand_aggregate` so that `steps.spark` can ship its result to
+        executors instead of the brand's records."""
         cached = self._memo.get((key, brand_id), _MISSING)
         if cached is _MISSING:
             cached = self._memo[key, brand_id] = compute(self.brand(brand_id))
@@ -1036,13 +1060,12 @@ class TableBrands:
             if not used[code]:
                 facts.append(None)
                 continue
-            brand = catalog.brand(brand_id)
-            if brand.streams or catalog.streams is not None:
+            if catalog.streams is not None or catalog.stream_objects(brand_id):
                 facts.append(catalog.facts(brand_id))
             else:
                 if own is None:
                     own = StreamFacts.of(table)
-                facts.append(brand_facts(brand, own))
+                facts.append(brand_facts(catalog.brand(brand_id), own))
         return cls(table, catalog, tuple(facts))
 
     def memo(self, key: str, compute: Callable[[], T]) -> T:
@@ -2073,8 +2096,7 @@ def run_table(
                 f"score_table scores streams; brand scorers {brand_level} need steps.score"
             )
     cat = TableCatalog.of(catalog)
-    for brand_id in table.brand_ids:
-        cat.brand(brand_id)  # ValueError, before any scoring, for a brand it does not hold
+    cat.require(table.brand_ids)
     run = _Run(context if context is not None else ScoringContext(), records=records)
     scores: dict[str, TableScores] = {}
     groups: list[_Group] | None = None

@@ -1004,3 +1004,30 @@ def test_hash_collisions_are_not_duplicates(monkeypatch: pytest.MonkeyPatch) -> 
     assert {(p.line, p.message) for p in read.value.problems} == {
         (target + 1, "duplicate stream 's1'")
     }
+
+
+def test_the_compiled_decoder_takes_its_bounds_from_the_field_metadata() -> None:
+    """Each count and money field of a stream record is refused by the compiled decoder just
+    beyond its metadata's maximum and below its minimum (then the general path reports it),
+    and accepted at the bounds."""
+    with tempfile.TemporaryDirectory() as directory:
+        lines = _sample_lines(directory)
+    record = json.loads(next(line for line in lines if '"record":"stream"' in line))
+    decode = readers_module._DECODE
+    assert decode(json.dumps(record).encode()).uv == record["uv"]
+    for field in attrs.fields(Stream):
+        kind = field.metadata["steps"]
+        if kind.name not in ("count", "money"):
+            continue
+        for value, accepted in (
+            (int(kind.maximum), True),
+            (int(kind.maximum) + 1, False),
+            (int(kind.minimum), True),
+            (int(kind.minimum) - 1, False),
+        ):
+            line = json.dumps({**record, field.name: value}).encode()
+            if accepted:
+                assert getattr(decode(line), field.name) == value
+            else:
+                with pytest.raises(readers_module.msgspec.ValidationError, match=field.name):
+                    decode(line)
