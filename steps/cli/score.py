@@ -245,21 +245,23 @@ def score_blocks(
     from steps.scoring.messages import text
 
     by_subject: dict[tuple[str, str, str], list[ScoreRow]] = {}
-    hidden: Counter[str] = Counter()
+    # Each stream scorer gives every stream one card or one error, so a brand's streams left
+    # out are its most by any one scorer (no set of a million ids is kept to count them).
+    hidden: Counter[tuple[str, str]] = Counter()
     shown: set[tuple[str, str]] = set()
 
-    def room(brand_id: str, kind: str, subject_id: str) -> bool:
+    def room(brand_id: str, kind: str, subject_id: str, scorer: str) -> bool:
         if kind != "stream" or limit is None or (brand_id, subject_id) in shown:
             return True
         if len(shown) >= limit:
-            hidden[brand_id] += 1
+            hidden[brand_id, scorer] += 1
             return False
         shown.add((brand_id, subject_id))
         return True
 
     for card in results.cards if cards is None else cards:
         kind = card.subject_kind.value
-        if not room(card.brand_id, kind, card.subject_id):
+        if not room(card.brand_id, kind, card.subject_id, card.scorer):
             continue
         # A withheld score says what data would produce it where the weakest part would be.
         detail = _weakest(card, lang) if card.score is not None else withheld_text(card, lang)
@@ -276,7 +278,7 @@ def score_blocks(
     for error in results.errors:
         kind = error.subject_kind.value
         if (error.brand_id, kind, error.subject_id) not in by_subject and not room(
-            error.brand_id, kind, error.subject_id
+            error.brand_id, kind, error.subject_id, error.scorer
         ):
             continue
         failed = text("report.score.failed", lang, error_type=error.error_type)
@@ -302,8 +304,9 @@ def score_blocks(
                 rows.append(attrs.evolve(line, subject=label))
         category = category_name(brand.category, lang)
         title = escape_control(f"{brand.name} ({brand.brand_id}) · {category}")
-        if hidden[brand.brand_id]:
-            count = f"{hidden[brand.brand_id]:,}"
+        left_out = max((n for (b, _), n in hidden.items() if b == brand.brand_id), default=0)
+        if left_out:
+            count = f"{left_out:,}"
             more = text("report.score.more_streams", lang, count=count, option=_EVERY_CARD)
             title += " · " + more
         blocks.append(BrandScores(title, tuple(rows)))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -111,6 +112,10 @@ def test_a_large_table_shows_the_first_streams_and_counts_the_rest(
     assert out.startswith("221 cards, 0 errors")  # every card is counted
     assert out.count("  stream ") == 10
     assert "more streams of this brand (--format csv|json lists every card)" in out
+    # Streams are counted, not their cards (each stream has one per stream scorer): the
+    # sample's brands hold 13, 37 and 56 streams and the first 10 are shown.
+    counts = re.findall(r"\((b0\d)\) .*… and (\d+) more streams", out)
+    assert counts == [("b00", "3"), ("b01", "37"), ("b02", "56")]
 
 
 def test_stream_is_kept_for_row_files(
