@@ -512,47 +512,33 @@ def _write(
     from steps.cli._output import stdout
     from steps.scoring.cards import write_csv, write_json
 
+    count = 0
+
     def cards() -> Iterator[ScoreCard]:
-        if hasattr(results, "slices"):
-            for part in results.slices():
-                yield from part
-        else:
-            yield from results.cards
-
-    if args.format == "table":
-        count = 0
-
-        def counted() -> Iterator[ScoreCard]:
-            nonlocal count
-            for card in cards():
+        """Every card, read once, counted as it goes."""
+        nonlocal count
+        parts = results.slices() if hasattr(results, "slices") else (results.cards,)
+        for part in parts:
+            for card in part:
                 count += 1
                 yield card
 
+    if args.format == "table":
         blocks = score_blocks(
             dataset if dataset is not None else lambda: results.catalog,
             results,
             args.lang,
-            cards=counted(),
+            cards=cards(),
             limit=MAX_TABLE_STREAMS,
         )
         return count, (score_headline(results, args.lang, cards=count), blocks)
-    count = 0
 
     def body(sink: Any) -> None:
         nonlocal count
         if args.format == "json":
             count = write_json(results, sink)
         else:
-            made = 0
-
-            def tally() -> Iterator[ScoreCard]:
-                nonlocal made
-                for card in cards():
-                    made += 1
-                    yield card
-
-            write_csv(tally(), sink, args.lang)
-            count = made
+            write_csv(cards(), sink, args.lang)
 
     if args.output:
         with atomic_writer(args.output, inputs=inputs) as sink:

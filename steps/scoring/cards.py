@@ -349,11 +349,9 @@ class LazyFound(Sequence[Any]):
 # --------------------------------------------------------------------------- rows
 
 
-def card_rows(card: ScoreCard) -> list[dict[str, Any]]:
-    """The rows of one card (see `ScoreResults.to_rows`)."""
-    from steps.scoring.engine import CARD_COLUMNS, ROW_COLUMNS
-
-    head = {
+def card_head(card: ScoreCard) -> dict[str, Any]:
+    """What every row of a card starts with: the card's own columns."""
+    return {
         "scorer": card.scorer,
         "scorer_version": card.scorer_version,
         "subject_kind": card.subject_kind.value,
@@ -363,6 +361,13 @@ def card_rows(card: ScoreCard) -> list[dict[str, Any]]:
         "confidence": card.confidence,
         "withheld": card.withheld,
     }
+
+
+def card_rows(card: ScoreCard) -> list[dict[str, Any]]:
+    """The rows of one card (see `ScoreResults.to_rows`)."""
+    from steps.scoring.engine import CARD_COLUMNS, ROW_COLUMNS
+
+    head = card_head(card)
     empty = dict.fromkeys(ROW_COLUMNS[CARD_COLUMNS:])
     if not card.components:
         return [{**head, **empty}]

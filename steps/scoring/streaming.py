@@ -151,17 +151,9 @@ Progress = Callable[[int, int], object]
 
 
 def _card_summary(card: ScoreCard) -> dict[str, Any]:
-    return {
-        "scorer": card.scorer,
-        "scorer_version": card.scorer_version,
-        "subject_kind": card.subject_kind.value,
-        "subject_id": card.subject_id,
-        "brand_id": card.brand_id,
-        "score": card.score,
-        "confidence": card.confidence,
-        "withheld": card.withheld,
-        "components": {c.key: c.score for c in card.components},
-    }
+    from steps.scoring.cards import card_head
+
+    return {**card_head(card), "components": {c.key: c.score for c in card.components}}
 
 
 def _scores(scores: TableScores, rows: npt.NDArray[np.intp]) -> tuple[list[Any], list[Any]]:
