@@ -54,8 +54,11 @@ class TablePart:
     """One scorer's cards over chosen rows of a `TableScores`, built when read.
 
     ``subjects`` (one per row, or a function giving those of chosen rows) go to the scorer's
-    advisor; without them the cards carry no recommendations.  Built slices are not kept;
-    the failures found in them are (see the module's documentation)."""
+    advisor; without them the cards carry no recommendations.  With ``load``, the part
+    keeps no scores: ``load()`` gives them again each time a slice is built (a chunked run
+    reads its chunk from the file again), ``scores`` only tells whether building can fail.
+    Built slices are not kept; the failures found in them are (see the module's
+    documentation)."""
 
     def __init__(
         self,
@@ -65,8 +68,10 @@ class TablePart:
         subjects: Sequence[StreamSubject]
         | Callable[[IndexArray], Sequence[StreamSubject]]
         | None = None,
+        *,
+        load: Callable[[], TableScores] | None = None,
     ) -> None:
-        self.scores = scores
+        self._scores: TableScores | Callable[[], TableScores] = scores if load is None else load
         self.rows = rows
         self.record = record
         self._subjects = subjects
@@ -76,6 +81,10 @@ class TablePart:
         self._warnings: dict[int, list[ScoreWarning]] = {}
         #: Built slices, by first row, when they are kept (`KEEP_CARDS`).
         self.kept: dict[int, list[ScoreCard]] | None = None
+
+    @property
+    def scores(self) -> TableScores:
+        return self._scores() if callable(self._scores) else self._scores
 
     def __len__(self) -> int:
         """The rows: the cards once built, with the failures (`count`)."""

@@ -1056,8 +1056,6 @@ def _score_path(
 ) -> ScoreResults:
     from pathlib import Path
 
-    from steps.scoring.cards import CardView, LazyFound
-
     if time_budget is not None or Path(path).suffix.lower() not in (".jsonl", ".ndjson"):
         from steps.io.files import load
 
@@ -1067,14 +1065,7 @@ def _score_path(
     from steps.scoring.streaming import ChunkedRun
 
     names = [scorers] if isinstance(scorers, str) else scorers
-    run = ChunkedRun(path, names, context, host=host, progress=progress)
-    view = CardView(run.parts())
-    return ScoreResults(
-        cards=view,
-        errors=LazyFound(run.errors, view),
-        warnings=LazyFound(run.warnings, view, warnings=True),
-        scorers=run.scorers,
-    )
+    return ChunkedRun(path, names, context, host=host, progress=progress).results()
 
 
 def score_table(

@@ -61,6 +61,7 @@ output is then not written).
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import json
 import math
@@ -79,7 +80,7 @@ import numpy as np
 from steps.domain.enums import Section
 from steps.domain.model import Dataset
 from steps.scoring.batch import StreamFacts, TableCatalog, TableResults, TableScores
-from steps.scoring.cards import TablePart, card_rows
+from steps.scoring.cards import Part, TablePart, card_rows
 from steps.scoring.contract import ScoringContext
 from steps.scoring.engine import ROW_COLUMNS, ScoreResults, ScorerInfo, ScoreWarning
 from steps.scoring.results import ScoreCard, ScoreError, SubjectKind
@@ -88,6 +89,8 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
     from steps.columnar.table import StreamTable
+    from steps.scoring.batch import IndexArray
+    from steps.scoring.contract import StreamSubject
     from steps.scoring.plugins import PluginHost
 
 __all__ = [
@@ -743,6 +746,13 @@ class ChunkedRun:
         self.notes: tuple[str, ...] = ()
         self.facts_pass = False
         self.catalog: Dataset = Dataset(brands=())
+        self._shared = TableCatalog(self.catalog)
+        self._stream_names: list[str] = []
+        self._stat = (0, 0)
+        # The chunk last read again, and the pass that read it (`_again`).
+        self._again_kept: tuple[int, StreamTable, TableResults] | None = None
+        self._again_chunks: Iterator[StreamTable] | None = None
+        self._again_next = 0
 
     @property
     def warnings(self) -> tuple[ScoreWarning, ...]:
@@ -761,7 +771,20 @@ class ChunkedRun:
                 self.cards += len(part)
                 yield list(part)
 
-    def parts(self) -> Iterator[tuple[ScoreCard, ...] | TablePart]:
+    def results(self) -> ScoreResults:
+        """The run as `ScoreResults` (what ``steps.score(path)`` returns): every part read
+        now, the cards built when read (each chunk read from the file and scored again)."""
+        from steps.scoring.cards import CardView, LazyFound
+
+        view = CardView(self.parts())
+        return ScoreResults(
+            cards=view,
+            errors=LazyFound(self.errors, view),
+            warnings=LazyFound(self.warnings, view, warnings=True),
+            scorers=self.scorers,
+        )
+
+    def parts(self) -> Iterator[Part]:
         """The cards in order, as cards already made and table parts (see the class)."""
         records = self.records
         stream_names = [r.name for r in records if r.subject is SubjectKind.STREAM]
@@ -798,25 +821,31 @@ class ChunkedRun:
             shared = TableCatalog(self.catalog, facts)
         if self.progress is not None:
             self.progress(0, self.source.total)
-        # The runs of the brand being written: (results, first row, stop, its first run in
-        # the chunk, the subjects of chosen rows).
-        pending: list[tuple[TableResults, int, int, bool, Any]] = []
+        # The runs of the brand being written: (its chunk, first row, stop, its first run in
+        # the chunk).
+        pending: list[tuple[_Chunk, int, int, bool]] = []
         current: str | None = None
-        done: set[str] = set()
+        self._shared, self._stream_names = shared, stream_names
+        self._stat = _stat(self.path)
 
-        def flush(brand_id: str) -> Iterator[tuple[ScoreCard, ...] | TablePart]:
-            done.add(brand_id)
+        def flush(brand_id: str, now: _Chunk | None) -> Iterator[Part]:
             for record in records:
                 if record.subject is SubjectKind.BRAND:
                     cards, errors = by_brand.pop((brand_id, record.name), ([], []))
                     self.errors += errors
                     yield tuple(cards)
                     continue
-                for results, start, stop, first, subjects in pending:
+                for chunk, start, stop, first in pending:
+                    results = chunk.held()[1]  # the run's: a chunk goes once its runs are out
                     scores = results.scores.get(record.name)
                     if scores is not None:
-                        rows = np.arange(start, stop, dtype=np.intp)
-                        yield TablePart(scores, rows, record, subjects if self.advice else None)
+                        yield TablePart(
+                            scores,
+                            np.arange(start, stop, dtype=np.intp),
+                            record,
+                            chunk.subjects if self.advice else None,
+                            load=functools.partial(chunk.scores, record.name),
+                        )
                     elif first:
                         yield tuple(
                             c
@@ -829,17 +858,19 @@ class ChunkedRun:
                             for e in results.errors
                             if e.scorer == record.name and e.brand_id == brand_id
                         ]
+            # Their cards are made (or the parts kept): the earlier chunks are let go.
+            for chunk, *_ in pending:
+                if chunk is not now:
+                    chunk.release()
 
         if stream_names:
-            from steps.scoring.engine import score_table
-
-            for chunk in self.source.chunks():
-                results = score_table(chunk, shared, stream_names, self.context, host=self.host)
+            for number, table in enumerate(self.source.chunks()):
+                results = self._score(table)
                 _merge(self._warnings, results.warnings)
-                subjects = _subjects_of(chunk, shared)
-                codes = chunk.column("brand_id")
-                names = chunk.dictionary("brand_id")
-                cuts = [0, *(np.flatnonzero(codes[1:] != codes[:-1]) + 1).tolist(), len(chunk)]
+                chunk = _Chunk(self, number, table, results)
+                codes = table.column("brand_id")
+                names = table.dictionary("brand_id")
+                cuts = [0, *(np.flatnonzero(codes[1:] != codes[:-1]) + 1).tolist(), len(table)]
                 seen: set[str] = set()
                 for start, stop in itertools.pairwise(cuts):
                     if start == stop:
@@ -847,35 +878,92 @@ class ChunkedRun:
                     brand_id = names[int(codes[start])]
                     if brand_id != current:
                         if current is not None:
-                            yield from flush(current)
+                            yield from flush(current, chunk)
                         pending, current = [], brand_id
-                    pending.append((results, start, stop, brand_id not in seen, subjects))
+                    pending.append((chunk, start, stop, brand_id not in seen))
                     seen.add(brand_id)
+                del table, results
                 self.streams += len(chunk)
                 self.chunks += 1
                 self.max_chunk_rows = max(self.max_chunk_rows, len(chunk))
                 if self.progress is not None:
                     self.progress(self.streams, self.source.total)
             if current is not None:
-                yield from flush(current)
+                yield from flush(current, None)
         pending = []
         left = {brand_id for brand_id, _ in by_brand}
         for brand in (brands.dataset or self.catalog).brands:
             if brand.brand_id in left:
-                yield from flush(brand.brand_id)
+                yield from flush(brand.brand_id, None)
         for brand_id in sorted({b for b, _ in by_brand}):  # not in the catalog: never expected
-            yield from flush(brand_id)
+            yield from flush(brand_id, None)
+
+    def _score(self, table: StreamTable) -> TableResults:
+        from steps.scoring.engine import score_table
+
+        return score_table(table, self._shared, self._stream_names, self.context, host=self.host)
+
+    def _again(self, number: int) -> tuple[StreamTable, TableResults]:
+        """Chunk ``number`` read from the file and scored again, for cards read after the
+        run: chunks are read forward from the last one read again (from the file's start
+        for an earlier one), and only that one is kept."""
+        found = self._again_kept
+        if found is not None and found[0] == number:
+            return found[1], found[2]
+        self._again_kept = None
+        if _stat(self.path) != self._stat:
+            raise RuntimeError(f"{self.path} changed since it was scored: score it again")
+        if self._again_next > number or self._again_chunks is None:
+            self._again_chunks, self._again_next = self.source.chunks(), 0
+        for table in self._again_chunks:
+            self._again_next += 1
+            if self._again_next > number:
+                self._again_kept = (number, table, self._score(table))
+                return table, self._again_kept[2]
+        raise RuntimeError(f"{self.path} has no chunk {number}")  # pragma: no cover - stat
 
 
-def _subjects_of(chunk: StreamTable, catalog: TableCatalog) -> Callable[[Any], list[Any]]:
-    """The subjects of chosen rows of ``chunk`` (one brand's), for its recommendations: the
-    catalog's stream objects where it holds them, else streams rebuilt from the columns."""
-    from steps.scoring.batch import materialise
+def _stat(path: Path) -> tuple[int, int]:
+    status = path.stat()
+    return status.st_size, status.st_mtime_ns
 
-    def subjects(rows: Any) -> list[Any]:
-        return [s for _, group, _ in materialise(chunk.take(rows), catalog) for s in group]
 
-    return subjects
+class _Chunk:
+    """One chunk of a run: its table and scores while the run reads it (and while a brand
+    of it waits for its last stream), then let go; its cards read after that read it from
+    the file and score it again (`ChunkedRun._again`)."""
+
+    __slots__ = ("number", "results", "run", "size", "table")
+
+    def __init__(
+        self, run: ChunkedRun, number: int, table: StreamTable, results: TableResults
+    ) -> None:
+        self.run, self.number, self.size = run, number, len(table)
+        self.table: StreamTable | None = table
+        self.results: TableResults | None = results
+
+    def __len__(self) -> int:
+        return self.size
+
+    def release(self) -> None:
+        self.table = self.results = None
+
+    def held(self) -> tuple[StreamTable, TableResults]:
+        if self.table is not None and self.results is not None:
+            return self.table, self.results
+        return self.run._again(self.number)
+
+    def scores(self, name: str) -> TableScores:
+        return self.held()[1].scores[name]
+
+    def subjects(self, rows: IndexArray) -> list[StreamSubject]:
+        """The subjects of chosen rows (one brand's), for their recommendations: the
+        catalog's stream objects where it holds them, else streams rebuilt from the
+        columns."""
+        from steps.scoring.batch import materialise
+
+        table = self.held()[0].take(rows)
+        return [s for _, group, _ in materialise(table, self.run._shared) for s in group]
 
 
 def score_file(

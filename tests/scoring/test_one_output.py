@@ -4,19 +4,23 @@ the very text the whole-file run gives."""
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import re
+import types
 from pathlib import Path
 
 import pytest
 
 import steps
 from steps.cli import main
+from steps.columnar.table import StreamTable
 from steps.domain import Dataset
 from steps.io.files import dump, load
 from steps.plugins.stage import StageScorer
 from steps.scoring import ScoreResults, ScoringContext, StreamSubject
+from steps.scoring.batch import TableScores
 from steps.scoring.cards import CardView, write_csv, write_json
 from steps.scoring.engine import score
 from steps.scoring.indicators import Evaluation
@@ -154,6 +158,52 @@ def test_score_of_a_large_path_advises_from_streams_rebuilt_from_the_columns(
     expected = json.loads(old["json"])["cards"]
     assert [c.score for c in cards] == [c.get("score") for c in expected]
     assert all(c.recommendations for c in cards if c.subject_kind.value == "stream")
+
+
+def _held(root: object) -> list[object]:
+    """The chunk tables and score columns reachable from ``root`` (modules, classes and
+    functions are not followed: they reach everything)."""
+    found: list[object] = []
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        item = stack.pop()
+        if id(item) in seen or isinstance(item, type | types.ModuleType | types.FunctionType):
+            continue
+        seen.add(id(item))
+        if isinstance(item, StreamTable | TableScores):
+            found.append(item)
+        else:
+            stack += gc.get_referents(item)
+    return found
+
+
+def test_a_finished_run_keeps_no_chunk_and_reads_its_chunks_again(
+    sample_jsonl: Path, old: dict[str, str]
+) -> None:
+    # steps.score(path) keeps the parts of every chunk, not their tables or score columns:
+    # cards read later read the chunk from the file again (one chunk held at a time).
+    run = ChunkedRun(sample_jsonl, chunk_rows=7)
+    results = run.results()
+    assert run.chunks > 10
+    held = _held(results)
+    # The catalog's lookups of the last table it was asked about are all that is left.
+    assert not [h for h in held if isinstance(h, TableScores)]
+    assert len(held) <= 1
+    assert results.to_json() == old["json"]
+    held = _held(results)
+    assert len([h for h in held if isinstance(h, TableScores)]) <= len(run.records)
+    assert len([h for h in held if isinstance(h, StreamTable)]) <= 2
+
+
+def test_cards_read_after_the_file_changed_are_refused(sample_jsonl: Path, tmp_path: Path) -> None:
+    path = tmp_path / "changing.jsonl"
+    path.write_bytes(sample_jsonl.read_bytes())
+    results = ChunkedRun(path, chunk_rows=7).results()
+    with path.open("a", encoding="utf-8") as file:
+        file.write("\n")
+    with pytest.raises(RuntimeError, match="changed since it was scored"):
+        list(results.cards)
 
 
 # -- cards built when read --------------------------------------------------------------------
