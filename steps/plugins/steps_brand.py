@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, timedelta
@@ -244,7 +245,15 @@ class BrandFacts:
     zero)."""
 
     def __init__(self, brand: Brand) -> None:
-        self.brand = brand
+        self._brand = weakref.ref(brand)
+
+    @property
+    def brand(self) -> Brand:
+        # Held weakly, so that the cache below does not keep the last brand scored alive.
+        brand = self._brand()
+        if brand is None:
+            raise ReferenceError("the brand of these facts is gone")
+        return brand
 
     @cached_property
     def _provided(self) -> dict[Section, bool]:
@@ -505,18 +514,20 @@ class BrandFacts:
 
 
 # A one-entry cache: evaluate() measures every indicator of one brand in a row, and the stage
-# inference reads the same facts.  Keyed by identity; a race only means recomputing.
-_FACTS_CACHE: dict[int, tuple[Brand, BrandFacts]] = {}
+# inference reads the same facts.  Keyed by identity; a race only means recomputing.  The
+# entry goes with its brand: it must not hold a brand (and its streams) after the brand's run.
+_FACTS_CACHE: dict[int, tuple[weakref.ref[Brand], BrandFacts]] = {}
 
 
 def brand_facts(brand: Brand) -> BrandFacts:
     """The (cached) `BrandFacts` of ``brand``."""
     entry = _FACTS_CACHE.get(id(brand))
-    if entry is not None and entry[0] is brand:
+    if entry is not None and entry[0]() is brand:
         return entry[1]
     facts = BrandFacts(brand)
     _FACTS_CACHE.clear()
-    _FACTS_CACHE[id(brand)] = (brand, facts)
+    _FACTS_CACHE[id(brand)] = (weakref.ref(brand), facts)
+    weakref.finalize(brand, _FACTS_CACHE.pop, id(brand), None)
     return facts
 
 

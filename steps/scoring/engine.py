@@ -210,7 +210,9 @@ class ScoreResults:
     A run keeps a table scorer's scores as columns: ``cards`` is then a sequence whose
     cards (explanations, recommendations) are built each time they are read, a slice at a
     time, and ``errors`` and ``warnings`` include what building them found
-    (`steps.scoring.cards`).  Results made from plain cards hold tuples.
+    (`steps.scoring.cards`).  The results of a file (``score(path)``) keep no columns: each
+    chunk is read from the file and scored again when its cards are read
+    (`steps.scoring.streaming.ChunkedRun`).  Results made from plain cards hold tuples.
     """
 
     cards: Sequence[ScoreCard] = attrs.field(default=(), converter=_kept)

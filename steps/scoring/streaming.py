@@ -706,6 +706,13 @@ class ChunkedRun:
     chunk and the score columns of the brand being written (a brand spread over several
     chunks holds their columns until its last stream).
 
+    A part keeps its chunk's table and score columns only until the run has moved past
+    its brand: a part kept and read later (`results`, what ``steps.score(path)`` returns)
+    reads its chunk from the file again and scores it again, one chunk held at a time, so
+    that a finished run holds its parts' rows, not their columns.  Reading every card then
+    costs one more read of the file (a small part of building the cards); the file must
+    not change meanwhile (``RuntimeError``).
+
     ``advice``: recommendations are made (the advisor runs) for the cards read; without it
     (outputs that do not show them: tables, CSV, rows), cards carry none and are quicker
     to make.  With it, a JSON Lines file of at most ``whole_max_bytes`` is also loaded
