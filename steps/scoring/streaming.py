@@ -889,10 +889,10 @@ class ChunkedRun:
                         pending, current = [], brand_id
                     pending.append((chunk, start, stop, brand_id not in seen))
                     seen.add(brand_id)
-                del table, results
-                self.streams += len(chunk)
+                self.streams += len(table)
                 self.chunks += 1
-                self.max_chunk_rows = max(self.max_chunk_rows, len(chunk))
+                self.max_chunk_rows = max(self.max_chunk_rows, len(table))
+                del table, results
                 if self.progress is not None:
                     self.progress(self.streams, self.source.total)
             if current is not None:
@@ -940,17 +940,14 @@ class _Chunk:
     of it waits for its last stream), then let go; its cards read after that read it from
     the file and score it again (`ChunkedRun._again`)."""
 
-    __slots__ = ("number", "results", "run", "size", "table")
+    __slots__ = ("number", "results", "run", "table")
 
     def __init__(
         self, run: ChunkedRun, number: int, table: StreamTable, results: TableResults
     ) -> None:
-        self.run, self.number, self.size = run, number, len(table)
+        self.run, self.number = run, number
         self.table: StreamTable | None = table
         self.results: TableResults | None = results
-
-    def __len__(self) -> int:
-        return self.size
 
     def release(self) -> None:
         self.table = self.results = None
