@@ -658,6 +658,12 @@ _VIDEO_TEMPLATE: Final = (
 
 
 class _Options(NamedTuple):
+    """The arguments every brand of one dataset shares, checked."""
+
+    seed: int
+    streams: int | None  # streams per brand (None: the stage's cadence)
+    start: date
+    days: int
     sections: frozenset[Section]
     shape: Shape | None
     scale: float
@@ -666,16 +672,8 @@ class _Options(NamedTuple):
 class _Brand:
     """One brand: draws its parameters and core arrays, then yields its records."""
 
-    def __init__(
-        self,
-        index: int,
-        seed: int,
-        streams: int | None,
-        start: date,
-        days: int,
-        *,
-        options: _Options,
-    ) -> None:
+    def __init__(self, index: int, options: _Options) -> None:
+        seed, streams, start, days = options.seed, options.streams, options.start, options.days
         self.index = index
         spec = brand_spec(index)
         if options.shape is not None and options.shape.platform is not None:
@@ -1909,15 +1907,18 @@ def _campaign(day: date) -> str | None:
     return None
 
 
-def _check(
+def _options(  # noqa: PLR0917 - the three entry points pass their arguments on as they are
     brands: int,
     seed: int,
     streams_per_brand: int | None,
     start: date,
     days: int,
-    *,
+    orders: bool,
     scale: float,
-) -> None:
+    shape: str | None,
+    sections: Iterable[Section | str] | None,
+) -> _Options:
+    """The arguments checked (`ValueError` names the first bad one) and resolved."""
     if brands < 0:
         raise ValueError(f"brands must be >= 0, got {brands}")
     if seed < 0:
@@ -1930,23 +1931,8 @@ def _check(
         raise ValueError(f"scale must be > 0 and <= {MAX_SCALE:g}, got {scale!r}")
     if start > date.max - timedelta(days=max(days, MAX_WINDOW_DAYS) + 1500):
         raise ValueError(f"start {start} is too late")
-
-
-def _options(
-    brands: int,
-    seed: int,
-    streams_per_brand: int | None,
-    start: date,
-    days: int,
-    *,
-    orders: bool,
-    scale: float,
-    shape: str | None,
-    sections: Iterable[Section | str] | None,
-) -> _Options:
-    _check(brands, seed, streams_per_brand, start, days, scale=scale)
     held, chosen = _sections_of(shape, sections, orders)
-    return _Options(held, chosen, float(scale))
+    return _Options(seed, streams_per_brand, start, days, held, chosen, float(scale))
 
 
 def iter_records(
@@ -1968,24 +1954,12 @@ def iter_records(
     they are generated), whatever the size.  Bad arguments raise `ValueError` at
     the call, not at the first record.
     """
-    options = _options(
-        brands,
-        seed,
-        streams_per_brand,
-        start,
-        days,
-        orders=orders,
-        scale=scale,
-        shape=shape,
-        sections=sections,
-    )
+    options = _options(brands, seed, streams_per_brand, start, days, orders, scale, shape, sections)
 
     def records() -> Iterator[Record]:
         yield {"record": "header", "schema_version": _SCHEMA_VERSION}
         for index in range(brands):
-            yield from _Brand(
-                index, seed, streams_per_brand, start, days, options=options
-            ).records()
+            yield from _Brand(index, options).records()
 
     return records()
 
@@ -2021,20 +1995,10 @@ def generate(
     """
     from steps.io.converter import structure
 
-    options = _options(
-        brands,
-        seed,
-        streams_per_brand,
-        start,
-        days,
-        orders=orders,
-        scale=scale,
-        shape=shape,
-        sections=sections,
-    )
+    options = _options(brands, seed, streams_per_brand, start, days, orders, scale, shape, sections)
     built: list[Brand] = []
     for index in range(brands):
-        brand = _Brand(index, seed, streams_per_brand, start, days, options=options)
+        brand = _Brand(index, options)
         body: Record = {}
         columns: _Orders | None = None
         for part in brand.model_parts():
@@ -2101,25 +2065,11 @@ def write_jsonl(
     """
     from steps.io.files import atomic_writer
 
-    options = _options(
-        brands,
-        seed,
-        streams_per_brand,
-        start,
-        days,
-        orders=orders,
-        scale=scale,
-        shape=shape,
-        sections=sections,
-    )
+    options = _options(brands, seed, streams_per_brand, start, days, orders, scale, shape, sections)
     counts: dict[str, int] = {}
     header = _ENCODE({"record": "header", "schema_version": _SCHEMA_VERSION}) + "\n"
     texts = (
-        text
-        for index in range(brands)
-        for text in _brand_texts(
-            _Brand(index, seed, streams_per_brand, start, days, options=options), counts
-        )
+        text for index in range(brands) for text in _brand_texts(_Brand(index, options), counts)
     )
     with atomic_writer(path) as stream:
         stream.write(header)
