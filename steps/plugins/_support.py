@@ -2,6 +2,7 @@
 
 * `linear` builds an indicator's default benchmarks for every platform the built-ins
   ship defaults for (``"kuaishou"``, ``"douyin"`` and ``"*"``), each with its source;
+  `assumed` the same for numbers that are the library's own choice;
 * `per_component_recommendations` turns the weakest indicator of each component into
   a concrete recommendation, with a data-derived detail where the scorer supplies one, in
   the context's language (the sentences are in the message catalogue);
@@ -34,10 +35,12 @@ from steps.scoring.indicators import (
 from steps.scoring.results import Recommendation
 
 __all__ = [
+    "ASSUME",
     "PLATFORMS",
     "SOURCES_PAGE",
     "Detail",
     "article",
+    "assumed",
     "assumption",
     "brand_weeks",
     "indicator_table",
@@ -76,6 +79,27 @@ def linear(
             "*": star,
         }
     )
+
+
+#: How a benchmark source says its numbers are the library's own choice.
+ASSUME = "assumption: "
+
+
+def assumed(
+    floor: float,
+    target: float,
+    note: str,
+    *,
+    kuaishou: Spec | None = None,
+    douyin: Spec | None = None,
+) -> Mapping[str, Benchmark]:
+    """`linear` for numbers of our own choosing: each source (the overrides' too) is the
+    note said as an assumption (`ASSUME`)."""
+
+    def ours(spec: Spec | None) -> Spec | None:
+        return None if spec is None else (spec[0], spec[1], ASSUME + spec[2])
+
+    return linear(floor, target, ASSUME + note, kuaishou=ours(kuaishou), douyin=ours(douyin))
 
 
 #: The docs page that cites the published sources of the built-in scorers.

@@ -47,7 +47,15 @@ import attrs
 from steps.domain import metrics
 from steps.domain.enums import LifecycleStage, Platform, ProductRole, Section, TrafficSource
 from steps.domain.model import AudienceProfile, Brand, Order, Product, SectionCoverage, Stream
-from steps.plugins._support import SOURCES_PAGE, article, assumption, linear, yuan
+from steps.plugins._support import (
+    ASSUME,
+    SOURCES_PAGE,
+    article,
+    assumed,
+    assumption,
+    linear,
+    yuan,
+)
 from steps.scoring.base import ADVICE_THRESHOLD, BrandMethodology, benchmark_phrase, move_text
 from steps.scoring.contract import Scorer, ScoringContext
 from steps.scoring.hookspecs import hookimpl
@@ -137,7 +145,6 @@ _MINUTES_PER_DAY = 24 * 60
 
 
 # Benchmark sources say where their numbers come from in the same three words.
-_ASSUME = "assumption: "
 
 
 def _from_article(quote: str, rest: str) -> str:
@@ -985,10 +992,10 @@ SELF_BROADCAST = Component[Brand](
             "每周开播天数",
             "days/week",
             measure=_streaming_days_per_week,
-            defaults=linear(
+            defaults=assumed(
                 0.0,
                 5.0,
-                _ASSUME + "stable self-broadcast means streaming on most weekdays; five days a "
+                "stable self-broadcast means streaming on most weekdays; five days a "
                 "week is the target",
             ),
             formula="distinct self-broadcast stream dates / weeks the streams cover",
@@ -1004,14 +1011,14 @@ SELF_BROADCAST = Component[Brand](
             "每周直播时长",
             "hours/week",
             measure=_streaming_hours_per_week,
-            defaults=linear(
+            defaults=assumed(
                 0.0,
                 20.0,
-                _ASSUME + "about four hours on five days a week",
+                "about four hours on five days a week",
                 douyin=(
                     0.0,
                     35.0,
-                    _ASSUME + "Douyin store broadcasts (店播) run long daily sessions "
+                    "Douyin store broadcasts (店播) run long daily sessions "
                     "to catch recommendation traffic",
                 ),
             ),
@@ -1028,10 +1035,10 @@ SELF_BROADCAST = Component[Brand](
             "开播规律性",
             "share",
             measure=_schedule_regularity,
-            defaults=linear(
+            defaults=assumed(
                 0.30,
                 0.80,
-                _ASSUME + "viewers come back at a time they can predict; 80% of streams in "
+                "viewers come back at a time they can predict; 80% of streams in "
                 "the usual slot is a fixed schedule",
             ),
             formula=f"share of streams starting within ±{SCHEDULE_TOLERANCE_MINUTES} min of "
@@ -1048,11 +1055,7 @@ SELF_BROADCAST = Component[Brand](
             "活跃矩阵账号数",
             "accounts",
             measure=_active_matrix_accounts,
-            defaults=linear(
-                0.0,
-                3.0,
-                _ASSUME + "three weekly-active accounts make a matrix",
-            ),
+            defaults=assumed(0.0, 3.0, "three weekly-active accounts make a matrix"),
             formula="accounts streaming on at least one day per week of the streams' span on "
             "average",
             inputs=("accounts", "streams[].started_at", "window_start..window_end or stream dates"),
@@ -1066,10 +1069,10 @@ SELF_BROADCAST = Component[Brand](
             "爆款单场讲解次数",
             "explains",
             measure=_hero_explains_per_stream,
-            defaults=linear(
+            defaults=assumed(
                 1.0,
                 4.0,
-                _ASSUME + "four explanations of each hero a stream, about one an hour; the "
+                "four explanations of each hero a stream, about one an hour; the "
                 "direction is published (Chen, Dou & Xiao 2023: more time per product drives "
                 f"GMV; see {SOURCES_PAGE}#chen-dou-xiao-2023)",
             ),
@@ -1086,11 +1089,7 @@ SELF_BROADCAST = Component[Brand](
             "前三单品GMV占比",
             "share",
             measure=_top3_gmv_share,
-            defaults=linear(
-                0.20,
-                0.60,
-                _ASSUME + "a hero-product strategy concentrates GMV in a few items",
-            ),
+            defaults=assumed(0.20, 0.60, "a hero-product strategy concentrates GMV in a few items"),
             formula="GMV of the 3 best-selling items / Σ item GMV in self-broadcast",
             inputs=("streams[].products[].gmv_fen",),
             provenance=assumption(
@@ -1107,11 +1106,10 @@ SELF_BROADCAST = Component[Brand](
             "冷启动场均GMV趋势",
             "×",
             measure=_cold_start_growth,
-            defaults=linear(
+            defaults=assumed(
                 1.0,
                 2.0,
-                _ASSUME + "doubling GMV per stream over the first streams passes the cold "
-                "start fast",
+                "doubling GMV per stream over the first streams passes the cold start fast",
             ),
             formula=f"mean GMV of the later half of a new account's first {COLD_START_STREAMS} "
             "streams / mean of the earlier half (accounts opened within "
@@ -1130,10 +1128,10 @@ SELF_BROADCAST = Component[Brand](
             "分步组货",
             "share",
             measure=_range_step_share,
-            defaults=linear(
+            defaults=assumed(
                 0.50,
                 0.90,
-                _ASSUME + f"nine streams in ten add at most {RANGE_STEP_NEW_PRODUCTS} new products",
+                f"nine streams in ten add at most {RANGE_STEP_NEW_PRODUCTS} new products",
             ),
             formula="share of an account's streams (after its first with product records) that "
             f"add at most {RANGE_STEP_NEW_PRODUCTS} products the account had not carried before",
@@ -1151,11 +1149,7 @@ SELF_BROADCAST = Component[Brand](
             "套装GMV占比",
             "share",
             measure=_bundle_gmv_share,
-            defaults=linear(
-                0.0,
-                0.30,
-                _ASSUME + "hero bundles earning 30% of self-broadcast GMV",
-            ),
+            defaults=assumed(0.0, 0.30, "hero bundles earning 30% of self-broadcast GMV"),
             formula="GMV of products that are sets (bundle) / Σ item GMV of products whose "
             "bundle flag is recorded, in self-broadcast",
             inputs=("products[].bundle", "streams[].products[].gmv_fen"),
@@ -1178,10 +1172,10 @@ TRAFFIC = Component[Brand](
             "投放ROI",
             "×",
             measure=_paid_roi,
-            defaults=linear(
+            defaults=assumed(
                 1.0,
                 3.0,
-                _ASSUME + "at ROI 1 paid traffic only returns its spend as GMV; 3 leaves room "
+                "at ROI 1 paid traffic only returns its spend as GMV; 3 leaves room "
                 "for goods cost and commission",
             ),
             formula="GMV / spend of the campaign report (campaigns that record GMV), else GMV "
@@ -1205,10 +1199,10 @@ TRAFFIC = Component[Brand](
             "付费流量涨粉率",
             "fans/viewer",
             measure=_new_fans_per_paid_viewer,
-            defaults=linear(
+            defaults=assumed(
                 0.02,
                 0.15,
-                _ASSUME + "all new followers count against paid viewers, so 15 per 100 paid "
+                "all new followers count against paid viewers, so 15 per 100 paid "
                 "viewers is the target",
             ),
             formula="Σ new followers / Σ paid UV, over streams with paid viewers",
@@ -1225,11 +1219,7 @@ TRAFFIC = Component[Brand](
             "涨粉成本",
             "yuan/fan",
             measure=_cost_per_new_fan,
-            defaults=linear(
-                20.0,
-                2.0,
-                _ASSUME + "¥2 per fan is good, ¥20 is too dear (lower is better)",
-            ),
+            defaults=assumed(20.0, 2.0, "¥2 per fan is good, ¥20 is too dear (lower is better)"),
             formula="Σ spend (yuan) / max(1, Σ new followers): campaigns of the campaign report "
             "that record the followers they brought, else streams with spend",
             inputs=(
@@ -1251,11 +1241,7 @@ TRAFFIC = Component[Brand](
             "涨粉成本趋势",
             "×",
             measure=_cost_per_fan_trend,
-            defaults=linear(
-                1.25,
-                0.80,
-                _ASSUME + "a 20% fall is the target (lower is better)",
-            ),
+            defaults=assumed(1.25, 0.80, "a 20% fall is the target (lower is better)"),
             formula="cost per new fan in the later half of the campaigns (else streams) with "
             f"spend / the earlier half (4+ of them; capped at {RATIO_CAP:g})",
             inputs=(
@@ -1278,7 +1264,7 @@ TRAFFIC = Component[Brand](
             defaults=linear(
                 0.20,
                 0.60,
-                _ASSUME + "a brand should win a good share of recommendation and search traffic",
+                ASSUME + "a brand should win a good share of recommendation and search traffic",
                 kuaishou=(
                     0.20,
                     0.70,
@@ -1291,7 +1277,7 @@ TRAFFIC = Component[Brand](
                 douyin=(
                     0.30,
                     0.80,
-                    _ASSUME + "Douyin interest e-commerce is led by recommendation traffic",
+                    ASSUME + "Douyin interest e-commerce is led by recommendation traffic",
                 ),
             ),
             formula="Σ public UV (recommendation, search, short video) / Σ UV, over streams "
@@ -1315,10 +1301,8 @@ TALENT = Component[Brand](
             "达人分销GMV占比",
             "share",
             measure=_talent_gmv_share,
-            defaults=linear(
-                0.05,
-                0.50,
-                _ASSUME + "talents selling half of GMV is a strong distribution channel",
+            defaults=assumed(
+                0.05, 0.50, "talents selling half of GMV is a strong distribution channel"
             ),
             formula="talent GMV / (self-broadcast GMV + talent GMV)",
             inputs=("talent_collabs[].gmv_fen", "streams[].gmv_fen"),
@@ -1333,10 +1317,10 @@ TALENT = Component[Brand](
             "合作达人数",
             "talents",
             measure=_talent_count,
-            defaults=linear(
+            defaults=assumed(
                 0.0,
                 20.0,
-                _ASSUME + "20 talents; the score stops rising there since the number of "
+                "20 talents; the score stops rising there since the number of "
                 "streamers has an inverted-U effect on sales (published: Chen, Dou & Xiao "
                 f"2023; see {SOURCES_PAGE}#chen-dou-xiao-2023)",
             ),
@@ -1380,11 +1364,10 @@ TALENT = Component[Brand](
             "达人爆款自播承接率",
             "share",
             measure=_talent_hits_carried,
-            defaults=linear(
+            defaults=assumed(
                 0.0,
                 1.0,
-                _ASSUME + "every hit found in talent streams should be carried in "
-                "self-broadcast later",
+                "every hit found in talent streams should be carried in self-broadcast later",
             ),
             formula=f"share of the top {TALENT_HITS} products by talent GMV that appear in a "
             "self-broadcast stream on or after their first talent collaboration",
@@ -1402,11 +1385,7 @@ TALENT = Component[Brand](
             "达人触达人数(周)",
             "viewers/week",
             measure=_talent_reach_per_week,
-            defaults=linear(
-                0.0,
-                200_000.0,
-                _ASSUME + "200,000 viewers a week is the target",
-            ),
+            defaults=assumed(0.0, 200_000.0, "200,000 viewers a week is the target"),
             formula="Σ audience reached by talent collaborations / weeks the collaborations cover",
             inputs=("talent_collabs[].audience_reached",),
             provenance=article(
@@ -1421,10 +1400,8 @@ TALENT = Component[Brand](
             "佣金产出比",
             "×",
             measure=_gmv_per_commission,
-            defaults=linear(
-                2.5,
-                6.0,
-                _ASSUME + "commission of 40% of GMV is too dear, about 17% is efficient",
+            defaults=assumed(
+                2.5, 6.0, "commission of 40% of GMV is too dear, about 17% is efficient"
             ),
             formula="talent GMV / talent commission",
             inputs=("talent_collabs[].commission_fen",),
@@ -1439,10 +1416,10 @@ TALENT = Component[Brand](
             "坑位费占比",
             "share",
             measure=_fixed_fee_share,
-            defaults=linear(
+            defaults=assumed(
                 0.50,
                 0.10,
-                _ASSUME + "a brand trying talents pays mostly commission; half its talent costs "
+                "a brand trying talents pays mostly commission; half its talent costs "
                 "in slot fees is too much (lower is better)",
             ),
             formula="Σ fixed fees / (Σ fixed fees + Σ commission), over collaborations that "
@@ -1461,10 +1438,10 @@ TALENT = Component[Brand](
             "达人受众匹配度",
             "share",
             measure=_audience_overlap,
-            defaults=linear(
+            defaults=assumed(
                 0.50,
                 0.85,
-                _ASSUME + "audiences of one platform share much by default; 85% overlap is a "
+                "audiences of one platform share much by default; 85% overlap is a "
                 "well-anchored talent",
             ),
             formula="mean over collaborations with an audience profile of its overlap with the "
@@ -1492,7 +1469,7 @@ PRIVATE = Component[Brand](
             defaults=linear(
                 0.20,
                 0.60,
-                _ASSUME + "platform averages other than Kuaishou's are not published",
+                ASSUME + "platform averages other than Kuaishou's are not published",
                 kuaishou=(
                     0.30,
                     0.70,
@@ -1505,7 +1482,7 @@ PRIVATE = Component[Brand](
                 douyin=(
                     0.15,
                     0.45,
-                    _ASSUME + "interest e-commerce depends less on repeat buyers than "
+                    ASSUME + "interest e-commerce depends less on repeat buyers than "
                     "Kuaishou's trust e-commerce",
                 ),
             ),
@@ -1523,10 +1500,10 @@ PRIVATE = Component[Brand](
             "购买频次",
             "orders/buyer",
             measure=_purchase_frequency,
-            defaults=linear(
+            defaults=assumed(
                 1.0,
                 2.0,
-                _ASSUME + "two paid orders per buyer in the window; consistent with the "
+                "two paid orders per buyer in the window; consistent with the "
                 "repurchase target (70% of buyers ordering twice or more is at least 1.7)",
             ),
             formula="paid orders in the window / distinct buyers with a paid order",
@@ -1542,11 +1519,7 @@ PRIVATE = Component[Brand](
             "粉丝团买家占比",
             "share",
             measure=_fan_group_buyer_share,
-            defaults=linear(
-                0.05,
-                0.40,
-                _ASSUME + "two buyers in five in the fan group",
-            ),
+            defaults=assumed(0.05, 0.40, "two buyers in five in the fan group"),
             formula="distinct buyers who ordered as fan-group members / distinct buyers whose "
             "membership the orders record",
             inputs=("orders[].fan_group_member",),
@@ -1562,11 +1535,7 @@ PRIVATE = Component[Brand](
             "短视频复购占比",
             "share",
             measure=_short_video_repurchase,
-            defaults=linear(
-                0.0,
-                0.20,
-                _ASSUME + "one repeat order in five through short videos",
-            ),
+            defaults=assumed(0.0, 0.20, "one repeat order in five through short videos"),
             formula="a buyer's second and later paid orders in the window that came through "
             "short video / those whose traffic source is recorded",
             inputs=("orders[].traffic_source",),
@@ -1583,22 +1552,18 @@ PRIVATE = Component[Brand](
             "私域GMV占比",
             "share",
             measure=_private_gmv_share,
-            defaults=linear(
+            defaults=assumed(
                 0.10,
                 0.40,
-                _ASSUME + "followers and fan-group members bringing 40% of GMV",
+                "followers and fan-group members bringing 40% of GMV",
                 kuaishou=(
                     0.10,
                     0.50,
-                    _ASSUME + "half of GMV; published figures point the same way (about 80% of "
+                    "half of GMV; published figures point the same way (about 80% of "
                     "Kuaishou repurchases come through the follow page; industry press, 2021; "
                     f"see {SOURCES_PAGE}#follow-page-repurchases)",
                 ),
-                douyin=(
-                    0.05,
-                    0.30,
-                    _ASSUME + "Douyin sells mostly to recommendation traffic",
-                ),
+                douyin=(0.05, 0.30, "Douyin sells mostly to recommendation traffic"),
             ),
             formula="Σ GMV from private traffic / Σ GMV, over streams with a GMV split",
             inputs=("streams[].gmv_by_source.private",),
@@ -1612,10 +1577,8 @@ PRIVATE = Component[Brand](
             "粉丝团渗透率",
             "members/follower",
             measure=_fan_group_size,
-            defaults=linear(
-                0.005,
-                0.05,
-                _ASSUME + "5 fan-group members per 100 followers is a strong fan group",
+            defaults=assumed(
+                0.005, 0.05, "5 fan-group members per 100 followers is a strong fan group"
             ),
             formula="Σ fan-group members / Σ followers, over accounts with a fan group",
             inputs=("accounts[].fan_group.members", "accounts[].followers"),
@@ -1629,11 +1592,7 @@ PRIVATE = Component[Brand](
             "粉丝团活跃率",
             "share",
             measure=_fan_group_activity,
-            defaults=linear(
-                0.10,
-                0.50,
-                _ASSUME + "half of the members active in the window",
-            ),
+            defaults=assumed(0.10, 0.50, "half of the members active in the window"),
             formula="Σ active members / Σ members",
             inputs=("accounts[].fan_group.active_members",),
             provenance=article("激活现有粉丝", "activating existing fans"),
@@ -1646,11 +1605,7 @@ PRIVATE = Component[Brand](
             "粉丝团周增长率",
             "share/week",
             measure=_fan_group_growth,
-            defaults=linear(
-                0.0,
-                0.03,
-                _ASSUME + "3% new members a week",
-            ),
+            defaults=assumed(0.0, 0.03, "3% new members a week"),
             formula="Σ new members / Σ members / weeks the fan-group figures cover",
             inputs=("accounts[].fan_group.new_members", "window_start..window_end or stream dates"),
             provenance=article("沉淀私域流量", "private-domain traffic growing"),
@@ -1663,10 +1618,8 @@ PRIVATE = Component[Brand](
             "分享率",
             "shares/100 viewers",
             measure=_fan_shares_per_100,
-            defaults=linear(
-                0.2,
-                3.0,
-                _ASSUME + "shares are the recorded proxy for new viewers brought by fans",
+            defaults=assumed(
+                0.2, 3.0, "shares are the recorded proxy for new viewers brought by fans"
             ),
             formula="100 × Σ shares / Σ UV; measured only beside another private-domain "
             "indicator (every viewer shares, not only fans)",
@@ -1690,11 +1643,7 @@ SPECIAL_SUPPLY = Component[Brand](
             "特供款占比",
             "share",
             measure=_exclusive_sku_share,
-            defaults=linear(
-                0.0,
-                0.30,
-                _ASSUME + "30% of SKUs developed for the channel is the target",
-            ),
+            defaults=assumed(0.0, 0.30, "30% of SKUs developed for the channel is the target"),
             formula="channel-exclusive products / products",
             inputs=("products[].channel_exclusive",),
             provenance=article("为快手渠道开发特殊供应产品", "products developed for the channel"),
@@ -1707,11 +1656,7 @@ SPECIAL_SUPPLY = Component[Brand](
             "特供GMV占比",
             "share",
             measure=_exclusive_gmv_share,
-            defaults=linear(
-                0.0,
-                0.30,
-                _ASSUME + "exclusive items earning 30% of self-broadcast GMV",
-            ),
+            defaults=assumed(0.0, 0.30, "exclusive items earning 30% of self-broadcast GMV"),
             formula="GMV of channel-exclusive items / Σ item GMV in self-broadcast",
             inputs=("streams[].products[].gmv_fen", "products[].channel_exclusive"),
             provenance=article(
@@ -1727,11 +1672,7 @@ SPECIAL_SUPPLY = Component[Brand](
             "特供客单价比",
             "×",
             measure=_exclusive_aov_ratio,
-            defaults=linear(
-                0.90,
-                1.30,
-                _ASSUME + "1.3× the regular items' order value is the target",
-            ),
+            defaults=assumed(0.90, 1.30, "1.3× the regular items' order value is the target"),
             formula="(exclusive GMV / exclusive orders) / (regular GMV / regular orders), "
             "self-broadcast items",
             inputs=("streams[].products[].orders", "products[].channel_exclusive"),
@@ -1745,11 +1686,10 @@ SPECIAL_SUPPLY = Component[Brand](
             "特供时均GMV",
             "yuan/hour",
             measure=_exclusive_gmv_per_hour,
-            defaults=linear(
+            defaults=assumed(
                 0.0,
                 15_000.0,
-                _ASSUME + "exclusive items earning ¥15,000 an hour; set a category benchmark "
-                "of your own",
+                "exclusive items earning ¥15,000 an hour; set a category benchmark of your own",
             ),
             formula="GMV of channel-exclusive items (yuan) / Σ hours of the streams whose items "
             "are recorded",

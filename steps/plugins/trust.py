@@ -34,9 +34,11 @@ from typing import Any, ClassVar
 from steps.domain.enums import Section, TrustSignalKind
 from steps.domain.model import Brand, Order, TrustSignal
 from steps.plugins._support import (
+    ASSUME,
     Detail,
     PerComponentAdvice,
     article,
+    assumed,
     linear,
 )
 from steps.scoring.base import BrandMethodology
@@ -60,8 +62,7 @@ __all__ = [
 Ind = Indicator[Brand]
 K = TrustSignalKind
 
-_ASSUME = "assumption: "
-_ENROLLED = _ASSUME + "enrolled (1) is the target; the article names the measure, not a level"
+_ENROLLED = ASSUME + "enrolled (1) is the target; the article names the measure, not a level"
 #: The article's words on the two sides of stable consumer trust; the second covers the
 #: after-sales record.
 _AFTER_SALES = "超过预期的售后服务措施"
@@ -270,7 +271,7 @@ PROMISES: Component[Brand] = Component(
             weight=2.0,
             source="published: stores with trust benefits saw repurchase rise 20% (Kuaishou, "
             "November 2021, sources.md#trust-kuaishou-trust-buy-2021); enrolled (1) is the target",
-            douyin=_ASSUME + "Douyin's counterpart guarantee (安心购) plays the same role; "
+            douyin=ASSUME + "Douyin's counterpart guarantee (安心购) plays the same role; "
             "enrolled (1) is the target",
             provenance=article(
                 "并推出信任生态服务品牌“信任购买”",
@@ -340,10 +341,10 @@ BUYER_TRUST: Component[Brand] = Component(
             name_zh="粉丝团活跃度",
             unit="share",
             measure=fan_group_activity,
-            defaults=linear(
+            defaults=assumed(
                 0.1,
                 0.5,
-                _ASSUME + "half of the fan-group members active in the window is a fan group "
+                "half of the fan-group members active in the window is a fan group "
                 "that is operated; one in ten, a list",
             ),
             inputs=("accounts[].fan_group.members", "accounts[].fan_group.active_members"),
@@ -361,10 +362,10 @@ BUYER_TRUST: Component[Brand] = Component(
             name_zh="信任卡用户占比",
             unit="share of buyers",
             measure=trust_card_buyer_share,
-            defaults=linear(
+            defaults=assumed(
                 0.05,
                 0.3,
-                _ASSUME + "a third of buyers holding the card; no published penetration "
+                "a third of buyers holding the card; no published penetration "
                 "exists, so prefer peer benchmarks",
             ),
             weight=0.5,
@@ -395,7 +396,7 @@ EXPERIENCE: Component[Brand] = Component(
             unit="points (0–100)",
             floor=70.0,
             target=95.0,
-            source=_ASSUME + "on the 5-point dashboard scale (×20), 4.75 is excellent and 3.5 "
+            source=ASSUME + "on the 5-point dashboard scale (×20), 4.75 is excellent and 3.5 "
             "puts traffic at risk",
             weight=2.0,
             provenance=article(
@@ -412,8 +413,7 @@ EXPERIENCE: Component[Brand] = Component(
             unit="share",
             floor=0.9,
             target=0.99,
-            source=_ASSUME + "platform rules expect shipping within 48 hours for nearly every "
-            "order",
+            source=ASSUME + "platform rules expect shipping within 48 hours for nearly every order",
             provenance=article(
                 _BASIC, "Basic trust around the transaction: orders shipped on time."
             ),
@@ -434,7 +434,7 @@ AFTER_SALES: Component[Brand] = Component(
             unit="share of orders",
             floor=0.02,
             target=0.002,
-            source=_ASSUME + "2 complaints per 1,000 orders is good",
+            source=ASSUME + "2 complaints per 1,000 orders is good",
             provenance=article(_AFTER_SALES, "After-sales service, as complaints per order."),
             moves=("orders_per_buyer",),
         ),
@@ -445,7 +445,7 @@ AFTER_SALES: Component[Brand] = Component(
             unit="share of reviews",
             floor=0.05,
             target=0.01,
-            source=_ASSUME + "1% negative reviews is good",
+            source=ASSUME + "1% negative reviews is good",
             provenance=article(_AFTER_SALES, "After-sales service, as buyers' negative reviews."),
             moves=("orders_per_buyer",),
         ),
@@ -456,7 +456,7 @@ AFTER_SALES: Component[Brand] = Component(
             unit="share",
             floor=0.4,
             target=0.1,
-            source=_ASSUME + "live-commerce refund rates run high (apparel often 30–50%); "
+            source=ASSUME + "live-commerce refund rates run high (apparel often 30–50%); "
             "10% is good",
             provenance=article(_AFTER_SALES, "After-sales service, as the reported refund rate."),
         ),
@@ -466,11 +466,7 @@ AFTER_SALES: Component[Brand] = Component(
             name_zh="实测退款率",
             unit="share of GMV",
             measure=_measured_refund,
-            defaults=linear(
-                0.4,
-                0.1,
-                _ASSUME + "as the reported refund rate: 10% of GMV refunded is good",
-            ),
+            defaults=assumed(0.4, 0.1, "as the reported refund rate: 10% of GMV refunded is good"),
             inputs=("orders[].refunded_fen or streams[].refund_fen",),
             formula="Σ orders.refunded_fen / Σ orders.amount_fen (else Σ streams.refund_fen "
             "/ Σ streams.gmv_fen)",
