@@ -6,6 +6,7 @@
 * `per_component_recommendations` turns the weakest indicator of each component into
   a concrete recommendation, with a data-derived detail where the scorer supplies one, in
   the context's language (the sentences are in the message catalogue);
+* `avg_watch_minutes` and `per_viewer` are stream indicators both stream scorers read;
 * `money` shows an amount the way details quote it;
 * `article`, `published` and `assumption` say where an indicator comes from
   (`Provenance`);
@@ -22,6 +23,7 @@ from typing import Any, ClassVar, TypeVar
 
 from steps.domain.model import Brand
 from steps.scoring.base import ADVICE_THRESHOLD, MethodologyScorer, move_text
+from steps.scoring.batch import Measured, StreamColumns, ratio
 from steps.scoring.contract import ScoringContext
 from steps.scoring.indicators import (
     Benchmark,
@@ -42,12 +44,14 @@ __all__ = [
     "article",
     "assumed",
     "assumption",
+    "avg_watch_minutes",
     "brand_weeks",
     "indicator_table",
     "indicator_value",
     "linear",
     "money",
     "per_component_recommendations",
+    "per_viewer",
     "published",
     "window_dates",
     "yuan",
@@ -130,6 +134,24 @@ def money(value: float) -> str:
     """An amount in yuan as recommendations quote it: grouped whole yuan from 100 up,
     two decimals below."""
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.2f}"
+
+
+# --------------------------------------------------------------------------- stream columns
+
+
+def avg_watch_minutes(c: StreamColumns) -> Measured:
+    """Minutes watched per viewer."""
+    return ratio(c("watch_seconds") / 60, c("uv"))
+
+
+def per_viewer(column: str) -> Callable[[StreamColumns], Measured]:
+    """The indicator ``column / uv``, known where ``column`` is recorded (``has_<column>``)."""
+
+    def columns(c: StreamColumns) -> Measured:
+        return ratio(c(column), c("uv"), c(f"has_{column}"))
+
+    columns.__name__ = f"{column}_per_viewer"
+    return columns
 
 
 # --------------------------------------------------------------------------- time windows

@@ -47,6 +47,7 @@ from steps.plugins._support import (
     article,
     assumed,
     assumption,
+    avg_watch_minutes,
     brand_weeks,
     indicator_value,
     published,
@@ -167,14 +168,6 @@ def _feed_share(c: StreamColumns) -> Measured:
 
 def _short_video_share(c: StreamColumns) -> Measured:
     return ratio(c("uv_by_source_short_video"), c("uv"), c("has_uv_by_source"))
-
-
-def _avg_watch(c: StreamColumns) -> Measured:
-    return ratio(c("watch_seconds") / 60, c("uv"))
-
-
-def _interaction(c: StreamColumns) -> Measured:
-    return interaction_rate(c)
 
 
 def _content_output(c: StreamColumns) -> Measured:
@@ -327,7 +320,7 @@ ENGAGEMENT: Component[StreamSubject] = Component(
             name="Average watch time",
             name_zh="人均观看时长",
             unit="minutes",
-            columns=_avg_watch,
+            columns=avg_watch_minutes,
             defaults=assumed(
                 0.5,
                 2.0,
@@ -346,7 +339,7 @@ ENGAGEMENT: Component[StreamSubject] = Component(
             name="Interaction rate",
             name_zh="互动率",
             unit="per viewer",
-            columns=_interaction,
+            columns=interaction_rate,
             defaults=assumed(0.05, 1.0, "one interaction (likes included) per viewer"),
             inputs=("uv", "comments", "likes", "shares"),
             formula="(comments + likes + shares) / uv",

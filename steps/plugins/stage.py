@@ -52,7 +52,9 @@ from steps.plugins._support import (
     article,
     assumed,
     assumption,
+    avg_watch_minutes,
     money,
+    per_viewer,
     published,
     yuan,
 )
@@ -263,14 +265,6 @@ def _giveaways_per_hour(c: StreamColumns) -> Measured:
     return ratio(c("giveaways"), _hours(c), c("has_giveaways"))
 
 
-def _avg_watch(c: StreamColumns) -> Measured:
-    return ratio(c("watch_seconds") / 60, c("uv"))
-
-
-def _interaction(c: StreamColumns) -> Measured:
-    return interaction_rate(c)
-
-
 def _conversion(c: StreamColumns) -> Measured:
     return ratio(c("buyers"), c("uv"))
 
@@ -289,22 +283,6 @@ def _heroes_explained(c: StreamColumns) -> Measured:
 
 def _preheat_videos(c: StreamColumns) -> Measured:
     return c.where(c("has_preheat_videos"), c("preheat_videos"))
-
-
-def _preheat_views(c: StreamColumns) -> Measured:
-    return ratio(c("preheat_video_views"), c("uv"), c("has_preheat_video_views"))
-
-
-def _reservations(c: StreamColumns) -> Measured:
-    return ratio(c("reservations"), c("uv"), c("has_reservations"))
-
-
-def _reserved_attendance(c: StreamColumns) -> Measured:
-    return ratio(c("reserved_attendees"), c("uv"), c("has_reserved_attendees"))
-
-
-def _first_minutes(c: StreamColumns) -> Measured:
-    return ratio(c("first_minutes_uv"), c("uv"), c("has_first_minutes_uv"))
 
 
 def _preheat_rhythm(c: StreamColumns) -> Measured:
@@ -806,7 +784,7 @@ WELFARE: Component[StreamSubject] = Component(
             name="Average watch time",
             name_zh="人均观看时长",
             unit="minutes",
-            columns=_avg_watch,
+            columns=avg_watch_minutes,
             defaults=assumed(
                 0.5,
                 3.0,
@@ -823,7 +801,7 @@ WELFARE: Component[StreamSubject] = Component(
             name="Interaction rate",
             name_zh="互动率",
             unit="per viewer",
-            columns=_interaction,
+            columns=interaction_rate,
             defaults=assumed(0.1, 2.0, "two interactions (likes included) per viewer"),
             weight=0.5,
             inputs=("uv", "comments", "likes", "shares"),
@@ -914,7 +892,7 @@ WARMUP: Component[StreamSubject] = Component(
             name="Preheat views per viewer",
             name_zh="预热视频播放/观看人数",
             unit="views per viewer",
-            columns=_preheat_views,
+            columns=per_viewer("preheat_video_views"),
             defaults=assumed(0.0, 1.0, "preheat views matching the stream's UV"),
             weight=0.5,
             inputs=("uv", "preheat_video_views"),
@@ -929,7 +907,7 @@ WARMUP: Component[StreamSubject] = Component(
             name="Reservations per viewer",
             name_zh="预约率",
             unit="per viewer",
-            columns=_reservations,
+            columns=per_viewer("reservations"),
             defaults=assumed(0.0, 0.1, "reservations equal to 10% of the viewers"),
             inputs=("uv", "reservations"),
             formula="reservations / uv",
@@ -941,7 +919,7 @@ WARMUP: Component[StreamSubject] = Component(
             name="Reserved viewers who came",
             name_zh="预约到场占比",
             unit="share of viewers",
-            columns=_reserved_attendance,
+            columns=per_viewer("reserved_attendees"),
             defaults=assumed(
                 0.0,
                 0.05,
@@ -958,7 +936,7 @@ WARMUP: Component[StreamSubject] = Component(
             name="Viewers in the first minutes",
             name_zh="开播前段UV占比",
             unit="share",
-            columns=_first_minutes,
+            columns=per_viewer("first_minutes_uv"),
             defaults=assumed(
                 0.05,
                 0.3,
