@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from types import MappingProxyType
 from typing import Any, ClassVar
 
@@ -197,40 +198,7 @@ def _measured_refund(brand: Brand) -> float | None:
     return None if measured is None else measured[0]
 
 
-def _flag(
-    kind: TrustSignalKind,
-    name: str,
-    name_zh: str,
-    *,
-    weight: float,
-    source: str,
-    provenance: Provenance,
-    kuaishou: str | None = None,
-    douyin: str | None = None,
-    moves: tuple[str, ...] = (),
-) -> Ind:
-    return Ind(
-        key=kind.value,
-        name=name,
-        name_zh=name_zh,
-        unit="enrolled (1) or not (0)",
-        measure=_signal(kind),
-        defaults=linear(
-            0.0,
-            1.0,
-            source,
-            kuaishou=(0.0, 1.0, kuaishou) if kuaishou else None,
-            douyin=(0.0, 1.0, douyin) if douyin else None,
-        ),
-        weight=weight,
-        inputs=(f"trust_signals[kind={kind.value}]",),
-        formula=f"latest trust_signals[kind={kind.value}].value",
-        provenance=provenance,
-        moves=moves,
-    )
-
-
-def _rate(
+def _signal_indicator(
     kind: TrustSignalKind,
     name: str,
     name_zh: str,
@@ -241,8 +209,12 @@ def _rate(
     source: str,
     provenance: Provenance,
     weight: float = 1.0,
+    kuaishou: str | None = None,
+    douyin: str | None = None,
     moves: tuple[str, ...] = (),
 ) -> Ind:
+    """The indicator of a trust signal's latest value; ``kuaishou`` and ``douyin`` are the
+    sources of a platform's own benchmark (same floor and target)."""
     better = " (lower is better)" if target < floor else ""
     return Ind(
         key=kind.value,
@@ -250,13 +222,23 @@ def _rate(
         name_zh=name_zh,
         unit=unit,
         measure=_signal(kind),
-        defaults=linear(floor, target, source),
+        defaults=linear(
+            floor,
+            target,
+            source,
+            kuaishou=(floor, target, kuaishou) if kuaishou else None,
+            douyin=(floor, target, douyin) if douyin else None,
+        ),
         weight=weight,
         inputs=(f"trust_signals[kind={kind.value}]",),
         formula=f"latest trust_signals[kind={kind.value}].value{better}",
         provenance=provenance,
         moves=moves,
     )
+
+
+#: An enrolment: 1 enrolled, 0 not.
+_flag = partial(_signal_indicator, unit="enrolled (1) or not (0)", floor=0.0, target=1.0)
 
 
 PROMISES: Component[Brand] = Component(
@@ -389,7 +371,7 @@ EXPERIENCE: Component[Brand] = Component(
     name="Store experience",
     name_zh="店铺体验",
     indicators=(
-        _rate(
+        _signal_indicator(
             K.STORE_EXPERIENCE_SCORE,
             "Store experience score",
             "店铺体验分",
@@ -406,7 +388,7 @@ EXPERIENCE: Component[Brand] = Component(
             ),
             moves=("orders_per_buyer",),
         ),
-        _rate(
+        _signal_indicator(
             K.ON_TIME_SHIPPING_RATE,
             "On-time shipping",
             "及时发货率",
@@ -427,7 +409,7 @@ AFTER_SALES: Component[Brand] = Component(
     name="After-sales and reviews",
     name_zh="售后与口碑",
     indicators=(
-        _rate(
+        _signal_indicator(
             K.COMPLAINT_RATE,
             "Complaint rate",
             "投诉率",
@@ -438,7 +420,7 @@ AFTER_SALES: Component[Brand] = Component(
             provenance=article(_AFTER_SALES, "After-sales service, as complaints per order."),
             moves=("orders_per_buyer",),
         ),
-        _rate(
+        _signal_indicator(
             K.NEGATIVE_REVIEW_RATE,
             "Negative-review rate",
             "差评率",
@@ -449,7 +431,7 @@ AFTER_SALES: Component[Brand] = Component(
             provenance=article(_AFTER_SALES, "After-sales service, as buyers' negative reviews."),
             moves=("orders_per_buyer",),
         ),
-        _rate(
+        _signal_indicator(
             K.REFUND_RATE,
             "Refund rate (reported)",
             "退款率",
