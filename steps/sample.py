@@ -1994,6 +1994,7 @@ def generate(
     writes.
     """
     from steps.io.converter import structure
+    from steps.io.files import RECORD_FIELDS
 
     options = _options(brands, seed, streams_per_brand, start, days, orders, scale, shape, sections)
     built: list[Brand] = []
@@ -2010,7 +2011,7 @@ def generate(
                 body = part
             else:
                 del part["brand_id"]
-                body.setdefault(_COLLECTIONS[kind], []).append(part)
+                body.setdefault(RECORD_FIELDS[kind], []).append(part)
         if columns is None:
             built.append(structure(body, Brand))
         else:
@@ -2020,18 +2021,6 @@ def generate(
             empty = structure(body, Brand)
             built.append(attrs.evolve(empty, orders=brand.order_objects(columns)))
     return Dataset(brands=tuple(built))
-
-
-_COLLECTIONS: Final = {
-    "account": "accounts",
-    "product": "products",
-    "stream": "streams",
-    "talent_collab": "talent_collabs",
-    "order": "orders",
-    "trust_signal": "trust_signals",
-    "short_video": "short_videos",
-    "paid_campaign": "paid_campaigns",
-}
 
 
 def write_jsonl(

@@ -505,9 +505,8 @@ STREAM_COMPONENTS: tuple[Component[StreamSubject], ...] = (
 )
 
 #: Where the weights come from: the article gives none.
-WEIGHTS: Final = Provenance(
-    origin="assumption",
-    note="Neither the article nor FACT gives weights: the components weigh equally and, "
+WEIGHTS: Final = assumption(
+    "Neither the article nor FACT gives weights: the components weigh equally and, "
     "inside a component, the headline measure weighs 2 (GPM, entry rate, overall "
     "conversion) or 1, supporting ones 0.5 (active accounts, talents in the matrix).",
 )

@@ -959,9 +959,8 @@ COMPONENTS: tuple[Component[StreamSubject], ...] = (SCRIPT, TRAFFIC, GOODS, WELF
 
 #: Where the weights come from: the parts weigh equally and the weights inside a part are
 #: ours (the article gives none).
-WEIGHTS: Final = Provenance(
-    origin="assumption",
-    note="The article gives no weights: the five parts weigh equally and, inside a part, "
+WEIGHTS: Final = assumption(
+    "The article gives no weights: the five parts weigh equally and, inside a part, "
     "indicators that measure a practice directly weigh 1, supporting ones 0.5.",
 )
 

@@ -2241,25 +2241,18 @@ def _self_broadcast_move(facts: BrandFacts, moves: _MoveFacts, language: str) ->
     if facts.talent_share is not None:
         parts.append(text("steps.next_move.talent_share", language, share=facts.talent_share))
     from_talents = "_from_talents" if facts.talent_hits else ""
-    joiner = text("steps.next_move.situation_and", language)
-    if not facts.brand.streams:
-        parts.append(text("steps.next_move.no_self_broadcast", language))
-        return text(
-            f"steps.next_move.open_account{from_talents}",
-            language,
-            situation=joiner.join(parts),
-            heroes=moves.heroes,
-        )
     busiest = facts.max_account_days_per_week
-    if busiest is not None and busiest <= 2:
-        parts.append(text("steps.next_move.rare_streams", language))
-        return text(
-            f"steps.next_move.start_schedule{from_talents}",
-            language,
-            situation=joiner.join(parts),
-            heroes=moves.heroes,
-        )
-    return None
+    if not facts.brand.streams:
+        situation, move = "no_self_broadcast", "open_account"
+    elif busiest is not None and busiest <= 2:
+        situation, move = "rare_streams", "start_schedule"
+    else:
+        return None
+    parts.append(text(f"steps.next_move.{situation}", language))
+    situations = text("steps.next_move.situation_and", language).join(parts)
+    return text(
+        f"steps.next_move.{move}{from_talents}", language, situation=situations, heroes=moves.heroes
+    )
 
 
 def _pillar_move(

@@ -40,6 +40,7 @@ from steps.plugins._support import (
     PerComponentAdvice,
     article,
     assumed,
+    assumption,
     linear,
 )
 from steps.scoring.base import BrandMethodology
@@ -463,9 +464,8 @@ AFTER_SALES: Component[Brand] = Component(
 COMPONENTS: tuple[Component[Brand], ...] = (PROMISES, BUYER_TRUST, EXPERIENCE, AFTER_SALES)
 
 #: Where the weights come from: the article gives none.
-WEIGHTS = Provenance(
-    origin="assumption",
-    note="The article gives no weights: the components weigh equally; trust-buy and the "
+WEIGHTS = assumption(
+    "The article gives no weights: the components weigh equally; trust-buy and the "
     "store experience score weigh 2 as the platform's own summaries, supporting measures "
     "0.5, the rest 1.",
 )
