@@ -553,7 +553,10 @@ class _Chunk(NamedTuple):
 
 
 class _Videos(NamedTuple):
-    rows: list[tuple[str, str, str, int, int]]  # video_id, account_id, posted_at, views, likes
+    rows: list[tuple[str, str, str, int, int]]  # the values of _VIDEO_KEYS
+
+
+_VIDEO_KEYS: Final = ("video_id", "account_id", "posted_at", "views", "likes")
 
 
 class _Orders(NamedTuple):
@@ -875,16 +878,9 @@ class _Brand:
                 else:
                     yield from map(self._trim, self._stream_dicts(part))
             elif isinstance(part, _Videos):
-                for vid, aid, posted, views, likes in part.rows:
-                    yield {
-                        "record": "short_video",
-                        "brand_id": self.id,
-                        "video_id": vid,
-                        "account_id": aid,
-                        "posted_at": posted,
-                        "views": views,
-                        "likes": likes,
-                    }
+                for row in part.rows:
+                    video = dict(zip(_VIDEO_KEYS, row, strict=True))
+                    yield {"record": "short_video", "brand_id": self.id, **video}
             elif isinstance(part, _Orders):
                 yield part
             else:
