@@ -144,9 +144,8 @@ _MINUTES_PER_DAY = 24 * 60
 # --------------------------------------------------------------------------------------------
 
 
-# Benchmark sources say where their numbers come from in the same three words.
-
-
+# Benchmark sources say where their numbers come from in the same three words (an assumption
+# is `ASSUME` or `assumed`).
 def _from_article(quote: str, rest: str) -> str:
     return f"article: 「{quote}」{rest}"
 
