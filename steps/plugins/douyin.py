@@ -90,17 +90,9 @@ _SCALE = " (absolute level: depends on category and tier; prefer peer benchmarks
 # --------------------------------------------------------------------------- the funnel
 
 #: The keys of the funnel steps, in order: exposure → entry → product exposure → click →
-#: order created → paid.
+#: order created → paid.  Step ``x`` is the indicator ``x_rate`` (the entry rate is part of
+#: ``reach``, the others of ``funnel``).
 FUNNEL_STEPS: tuple[str, ...] = ("entry", "product_exposure", "click", "create", "pay")
-
-#: Each step's indicator (the entry rate is part of ``reach``, the others of ``funnel``).
-_STEP_INDICATORS: Mapping[str, str] = {
-    "entry": "entry_rate",
-    "product_exposure": "product_exposure_rate",
-    "click": "click_rate",
-    "create": "create_rate",
-    "pay": "pay_rate",
-}
 
 
 def funnel_rates(c: StreamColumns) -> dict[str, Measured]:
@@ -539,7 +531,7 @@ def _detail_funnel(s: Subject, evaluation: Evaluation, language: str) -> str | N
     rates = [
         (rate, step)
         for step in FUNNEL_STEPS
-        if (rate := indicator_value(evaluation, _STEP_INDICATORS[step])) is not None
+        if (rate := indicator_value(evaluation, f"{step}_rate")) is not None
     ]
     if not rates:
         return None
