@@ -1,4 +1,4 @@
-"""Shared machinery of the built-in STAGE, Douyin-interest and trust scorers (private).
+"""Shared machinery of the built-in STEPS, STAGE, Douyin-interest and trust scorers (private).
 
 * `linear` builds an indicator's default benchmarks for every platform the built-ins
   ship defaults for (``"kuaishou"``, ``"douyin"`` and ``"*"``), each with its source;
