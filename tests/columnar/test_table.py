@@ -860,13 +860,13 @@ def _sample_lines(directory: str) -> list[str]:
 
 def test_sample_files_take_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
     general = []
-    original = readers_module._stream_batch
+    original = readers_module.JsonlStreamSource._read_refused
 
-    def counting(records: Any, brands: Any) -> Any:
-        general.append(len(records))
-        return original(records, brands)
+    def counting(self: Any, state: Any, line: Any, number: Any) -> None:
+        general.append(len(line))
+        original(self, state, line, number)
 
-    monkeypatch.setattr(readers_module, "_stream_batch", counting)
+    monkeypatch.setattr(readers_module.JsonlStreamSource, "_read_refused", counting)
     with tempfile.TemporaryDirectory() as directory:
         lines = _sample_lines(directory)
         path = Path(directory) / "sample.jsonl"
@@ -875,7 +875,7 @@ def test_sample_files_take_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> Non
         assert general == []
         for chunk_rows in (1, 7, 50):
             assert_identical(concat(read_jsonl(path, chunk_rows=chunk_rows).chunks()), expected)
-        # one record in another shape goes the general way; the table is the same
+        # one record in a shape the decoder refuses is read by the model; the same table
         target = next(i for i, line in enumerate(lines) if '"record":"stream"' in line)
         record = json.loads(lines[target])
         record["likes"] = float(record["likes"])  # the same count, as a float
