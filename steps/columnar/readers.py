@@ -14,10 +14,12 @@ the row (``rows[3].buyers``) for frames and columns.
 
 Optional dependencies are imported inside the functions that need them: ``pyarrow`` (the
 ``arrow`` extra), ``pandas`` (the ``pandas`` extra) and ``polars`` (the ``polars`` extra).
-Stream records in the usual shape are decoded by msgspec into structs typed from the
-model's field metadata (`_STREAM_RECORD`), which checks each value's type and bounds as it
-parses; any other record is parsed by ``orjson`` when it is installed, else by the standard
-library, and checked the general way.
+Stream records are decoded by msgspec into structs typed from the model's field metadata
+(`_STREAM_RECORD`: a field the model requires is required, one it lets go is optional),
+which checks each value's type and bounds as it parses.  A line the decoder refuses is
+parsed by ``orjson`` when it is installed, else by the standard library, and read by the
+model itself (`steps.io.converter.structure`), which words its problems: there is no second
+validator of JSON values to keep in step with the model.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from itertools import chain, compress, repeat
-from operator import attrgetter, is_not, itemgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from types import ModuleType, NoneType
 from typing import Annotated, Any, Final, Literal
@@ -201,24 +203,15 @@ class _Problems:
 def _json_ints(
     values: Sequence[object], mode: str
 ) -> tuple[IntArray, BoolArray | None, list[tuple[int, str]]]:
-    """Integers from Python values the way the converter reads them (``3.0`` is 3, ``3.5``,
-    ``true`` and ``"3"`` are not), ``_ABSENT`` where one is missing; ``mode`` is
-    "required" or "optional".
+    """Integers from the cells of a column of Python objects, the way the converter reads
+    them (``3.0`` is 3, ``3.5``, ``true`` and ``"3"`` are not), ``_ABSENT`` where one is
+    missing; ``mode`` is "required" or "optional".
 
     Returns the values (0 where missing or invalid; out-of-range integers clamped to
     ±2**53), where a value is present (None when all are), and (index, message) problems."""
-    kinds = set(map(type, values))
-    if not values or kinds == {int}:
+    if not values or set(map(type, values)) == {int}:
         try:
             return np.array(values, dtype=np.int64), None, []
-        except OverflowError:
-            pass
-    elif mode == "optional" and kinds <= {int, NoneType}:
-        present_mask = np.fromiter(map(is_not, values, repeat(None)), np.bool_, len(values))
-        objects = np.array(values, dtype=object)
-        objects[~present_mask] = 0
-        try:
-            return objects.astype(np.int64), present_mask, []
         except OverflowError:
             pass
     out: list[int] = []
@@ -230,8 +223,8 @@ def _json_ints(
             out.append(max(-_CLAMP, min(_CLAMP, value)))  # type: ignore[call-overload]
             present.append(True)
             continue
-        if value is _ABSENT or (value is None and mode == "optional"):
-            if mode == "required" and value is _ABSENT:
+        if value is _ABSENT:
+            if mode == "required":
                 problems.append((index, "is required"))
             out.append(0)
             present.append(mode != "optional")
@@ -623,6 +616,11 @@ def _brand_index(
     return brand.astype(np.int64), strings
 
 
+#: An int the record leaves out, in the decoded structs and the int blocks (every count and
+#: money is >= 0).
+_LEFT_OUT: Final = -1
+
+
 def _compiled_type(kind: Kind | None) -> Any:
     """The msgspec type that accepts a field of ``kind``: the bounds come from the field's
     metadata, so the compiled decoder checks what the model checks (strings and times are
@@ -637,10 +635,8 @@ def _compiled_type(kind: Kind | None) -> Any:
         return str
     if kind.name == "count_map":
         bounded = _compiled_type(attrs.evolve(kind, name="count"))
-        # A source left out is UNSET (null is not a count, for the model either).
-        fields = [
-            (member.value, bounded | msgspec.UnsetType, msgspec.UNSET) for member in kind.item
-        ]
+        # A source left out is -1 (null is not a count, for the model either).
+        fields = [(member.value, bounded, _LEFT_OUT) for member in kind.item]
         return msgspec.defstruct(kind.item.__name__, fields, forbid_unknown_fields=True, gc=False)
     if kind.name == "many":
         return list[_compiled_struct(kind.item)]  # type: ignore[misc]
@@ -655,12 +651,16 @@ def _compiled_struct(cls: type, extra: Sequence[tuple[str, Any]] = ()) -> Any:
     other default is taken when the field is absent."""
     fields: list[tuple[str, Any] | tuple[str, Any, Any]] = list(extra)
     for attribute in attrs.fields(cls):
-        compiled = _compiled_type(kind_of(attribute))
+        kind = kind_of(attribute)
+        compiled = _compiled_type(kind)
         default = attribute.default
         if default is attrs.NOTHING:
             fields.append((attribute.name, compiled))
         elif default is None:
-            fields.append((attribute.name, compiled | None, None))
+            # An int left out is -1, which the int blocks take as they are; null (rarer)
+            # is None, replaced by -1 in a second pass.
+            left_out = _LEFT_OUT if kind is not None and kind.name in ("count", "money") else None
+            fields.append((attribute.name, compiled | None, left_out))
         elif isinstance(default, attrs.Factory) or default == ():  # type: ignore[arg-type]
             empty = typing.get_origin(compiled) or compiled  # a list, or a split's struct
             fields.append((attribute.name, compiled, msgspec.field(default_factory=empty)))
@@ -758,8 +758,8 @@ class _Rows:
 
         try:
             flat = np.fromiter(values(), dtype=np.int64)
-        except TypeError:  # a value left out: None, or UNSET in a traffic split
-            flat = np.fromiter((v if type(v) is int else -1 for v in values()), dtype=np.int64)
+        except TypeError:  # an explicit null
+            flat = np.fromiter((_LEFT_OUT if v is None else v for v in values()), np.int64)
         sizes = np.cumsum(
             [
                 n * len(INT_FIELDS),
