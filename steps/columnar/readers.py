@@ -28,14 +28,13 @@ import importlib
 import math
 import operator
 import os
-import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from itertools import chain, compress, repeat
 from operator import attrgetter, itemgetter
 from pathlib import Path
 from types import ModuleType, NoneType
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Final, Literal, get_origin
 
 import attrs
 import msgspec
@@ -662,7 +661,7 @@ def _compiled_struct(cls: type, extra: Sequence[tuple[str, Any]] = ()) -> Any:
             left_out = _LEFT_OUT if kind is not None and kind.name in ("count", "money") else None
             fields.append((attribute.name, compiled | None, left_out))
         elif isinstance(default, attrs.Factory) or default == ():  # type: ignore[arg-type]
-            empty = typing.get_origin(compiled) or compiled  # a list, or a split's struct
+            empty = get_origin(compiled) or compiled  # a list, or a split's struct
             fields.append((attribute.name, compiled, msgspec.field(default_factory=empty)))
         else:
             fields.append((attribute.name, compiled, default))
@@ -672,18 +671,18 @@ def _compiled_struct(cls: type, extra: Sequence[tuple[str, Any]] = ()) -> Any:
 _STREAM_RECORD: Final = _compiled_struct(Stream, (("record", Literal["stream"]), ("brand_id", str)))
 #: Decodes and checks one stream line in compiled code.
 _DECODE: Final[Callable[[bytes], Any]] = msgspec.json.Decoder(_STREAM_RECORD).decode
-_FAST_INTS: Final = attrgetter(*(f.name for f in INT_FIELDS))
-_FAST_OTHER: Final = attrgetter(*_OTHER_KEYS)
-_FAST_SOURCES: Final = attrgetter(*_SOURCE_KEYS)
-_FAST_PRODUCT_INTS: Final = attrgetter(*(f.name for f in _PRODUCT_INTS))
-_FAST_PRODUCT_ID: Final = attrgetter("product_id")
-_FAST_PLAN: Final = attrgetter(
+_GET_INTS: Final = attrgetter(*(f.name for f in INT_FIELDS))
+_GET_OTHER: Final = attrgetter(*_OTHER_KEYS)
+_GET_SOURCES: Final = attrgetter(*_SOURCE_KEYS)
+_GET_PRODUCT_INTS: Final = attrgetter(*(f.name for f in _PRODUCT_INTS))
+_GET_PRODUCT_ID: Final = attrgetter("product_id")
+_GET_PLAN: Final = attrgetter(
     "segments", "gmv_target_fen", "planned_paid_uv_share", "planned_returning_share"
 )
-_FAST_SEGMENT_INTS: Final = attrgetter(*(f.name for f in _SEGMENT_INTS))
-_FAST_SEGMENT_NAME: Final = attrgetter("name")
-_FAST_PLAN_OF: Final = attrgetter("plan")
-_FAST_CAMPAIGN: Final = attrgetter("campaign")
+_GET_SEGMENT_INTS: Final = attrgetter(*(f.name for f in _SEGMENT_INTS))
+_GET_SEGMENT_NAME: Final = attrgetter("name")
+_GET_PLAN_OF: Final = attrgetter("plan")
+_GET_CAMPAIGN: Final = attrgetter("campaign")
 
 
 class _Rows:
@@ -726,26 +725,26 @@ class _Rows:
     def extend(self, records: list[Any]) -> None:
         """Add decoded records."""
         n = len(records)
-        ints = list(map(_FAST_INTS, records))
+        ints = list(map(_GET_INTS, records))
         stream_ids, account_ids, started, uvs, gmvs, products, brand_ids = zip(
-            *map(_FAST_OTHER, records), strict=True
+            *map(_GET_OTHER, records), strict=True
         )
-        splits = list(map(_FAST_SOURCES, uvs + gmvs))
+        splits = list(map(_GET_SOURCES, uvs + gmvs))
         items = list(chain.from_iterable(products))
-        product_ints = list(map(_FAST_PRODUCT_INTS, items))
-        plans = list(map(_FAST_PLAN_OF, records))
+        product_ints = list(map(_GET_PRODUCT_INTS, items))
+        plans = list(map(_GET_PLAN_OF, records))
         planned = [plan for plan in plans if plan is not None]
         targets: Sequence[int | None] = ()
         segment_ints: list[tuple[int | None, ...]] = []
         if planned:
-            segment_lists, targets, shares, returning = zip(*map(_FAST_PLAN, planned), strict=True)
+            segment_lists, targets, shares, returning = zip(*map(_GET_PLAN, planned), strict=True)
             segments = list(chain.from_iterable(segment_lists))
-            segment_ints = list(map(_FAST_SEGMENT_INTS, segments))
+            segment_ints = list(map(_GET_SEGMENT_INTS, segments))
             self.plan_rows.extend(i + self.size for i, plan in enumerate(plans) if plan is not None)
             self.shares.extend(shares)
             self.returning.extend(returning)
             self.segment_counts.extend(map(len, segment_lists))
-            self.segment_names.extend(map(_FAST_SEGMENT_NAME, segments))
+            self.segment_names.extend(map(_GET_SEGMENT_NAME, segments))
 
         def values() -> Iterator[Any]:
             return chain(
@@ -782,8 +781,8 @@ class _Rows:
         raw["stream_id"].extend(stream_ids)
         raw["account_id"].extend(account_ids)
         raw["started_at"].extend(started)
-        raw["products"].extend(map(_FAST_PRODUCT_ID, items))
-        raw["campaign"].extend(map(_FAST_CAMPAIGN, records))
+        raw["products"].extend(map(_GET_PRODUCT_ID, items))
+        raw["campaign"].extend(map(_GET_CAMPAIGN, records))
         self.size += n
 
     def batch(self, brands: _Brands) -> _Batch:
