@@ -1020,6 +1020,18 @@ def _report_overflow(rows: IntArray, problems: _Problems, path: str) -> None:
     problems.add_rows(rows, path, "sums of its values are beyond the 64-bit range of a StreamTable")
 
 
+def _whole_numbers(value: Any) -> Any:
+    """A parsed JSON value with each integral float made an int, as the converter reads a
+    count (``3.0`` is 3); a rate given as ``1.0`` is read as a float all the same."""
+    if type(value) is float:
+        return int(value) if value.is_integer() and abs(value) < 2**53 else value
+    if type(value) is dict:
+        return {key: _whole_numbers(item) for key, item in value.items()}
+    if type(value) is list:
+        return [_whole_numbers(item) for item in value]
+    return value
+
+
 def _refused_row(brand_id: object, refused: Sequence[Problem], brands: _Brands) -> _Batch:
     """The row of a stream record the model refuses, or that names no brand: its problems
     and zeros (a chunk with problems is never yielded)."""
@@ -1780,8 +1792,9 @@ class JsonlStreamSource:
             self._check_order_refs(state.seen)
 
     def _read_refused(self, state: _PassState, line: list[bytes], number: IntArray) -> None:
-        """A line of a group the decoder refused: decoded alone, or else read by the model,
-        which words its problems as the whole-file loader does."""
+        """A line of a group the decoder refused: decoded alone, or with its integral floats
+        made ints, or else read by the model, which words its problems as the whole-file
+        loader does."""
         if state.rows.add(line):
             state.row_lines.append(number)
             return
@@ -1789,6 +1802,12 @@ class JsonlStreamSource:
         state.pending.extend(syntax)
         if not records:
             return
+        try:  # integral floats are the commonest other shape: one more compiled try
+            state.rows.extend([msgspec.convert(_whole_numbers(records[0]), _STREAM_RECORD)])
+            state.row_lines.append(number)
+            return
+        except msgspec.ValidationError:
+            pass
         brand_id = records[0].get("brand_id")
         body = {k: v for k, v in records[0].items() if k not in _META_KEYS}
         refused: Sequence[Problem] = ()

@@ -622,6 +622,36 @@ def test_integral_floats_are_integers() -> None:
     assert table.column("likes").tolist()[0] == 42
 
 
+def test_a_whole_rate_is_still_a_rate() -> None:
+    """The integral float count sends the record to a second compiled try with its whole
+    numbers made ints: the rate of 1.0 stays a rate."""
+    with tempfile.TemporaryDirectory() as directory:
+        path, _ = _mutated_file(
+            directory, lambda r: r.update(plan={"planned_paid_uv_share": 1.0}, likes=42.0)
+        )
+        table = read_jsonl(path).table()
+        assert_identical(table, StreamTable.from_dataset(load(path)))
+    assert table.column("plan_planned_paid_uv_share").tolist()[0] == 1.0
+    assert table.column("likes").tolist()[0] == 42
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [_set("started_at", 3.0), _set("uv", 2.0**53), _product(0, "orders", 2.5)],
+    ids=["a time given as a number", "a float beyond exact integers", "a fraction"],
+)
+def test_whole_numbers_change_nothing_the_model_refuses(mutate: Mutation) -> None:
+    """Integral floats made ints for a second compiled try: what the model refuses is
+    still refused, with its problems."""
+    with tempfile.TemporaryDirectory() as directory:
+        path, _ = _mutated_file(directory, mutate)
+        with pytest.raises(InvalidDataError) as loaded:
+            load(path)
+        with pytest.raises(InvalidDataError) as read:
+            read_jsonl(path).table()
+    assert _problems(read.value) == _problems(loaded.value)
+
+
 def test_syntax_errors_name_their_lines() -> None:
     lines = list(iter_jsonl(small_dataset()))
     target = next(i for i, line in enumerate(lines) if '"stream_id":"s2"' in line)
