@@ -17,9 +17,10 @@ Optional dependencies are imported inside the functions that need them: ``pyarro
 Stream records are decoded by msgspec into structs typed from the model's field metadata
 (`_STREAM_RECORD`: a field the model requires is required, one it lets go is optional),
 which checks each value's type and bounds as it parses.  A line the decoder refuses is
-parsed by ``orjson`` when it is installed, else by the standard library, and read by the
-model itself (`steps.io.converter.structure`), which words its problems: there is no second
-validator of JSON values to keep in step with the model.
+parsed by ``orjson`` when it is installed, else by the standard library, tried again with
+its integral floats made ints (``3.0`` is the count 3 for the model too), and else read by
+the model itself (`steps.io.converter.structure`), which words its problems: there is no
+second validator of JSON values to keep in step with the model.
 """
 
 from __future__ import annotations
