@@ -36,7 +36,8 @@ whole only for a scorer that is not a `ColumnStreamMethodology`, or with
 ``whole_brands``).  A brand's context (main platform, analysis window) comes from all its
 streams, as `steps.score` computes it: when some brand needs them
 (`steps.scoring.streaming.needs_stream_facts`), `stream_facts` gathers them with one
-aggregation before scoring.
+aggregation before scoring.  `score_parquet` scores Parquet files the same way, each
+executor reading its row groups with pyarrow instead of Spark reading the stream columns.
 
 **Output.**  One row per stream × scorer (`scores_schema`): ``scorer``,
 ``scorer_version``, ``brand_id``, ``subject_id`` (the stream id), ``score`` (null where it
@@ -611,13 +612,12 @@ def broadcast_payload(
     return _dumps((shipped, context, list(names)))
 
 
-def _broadcast(
+def _broadcast(  # noqa: PLR0917 - the arguments of score_spark, passed on
     spark: Any,
     frame: Callable[[], Any],
     catalog: Dataset,
     scorers: Sequence[str] | str | None,
     context: ScoringContext | None,
-    *,
     facts: StreamFacts | None,
     host: PluginHost | None,
     whole_brands: bool | None,
@@ -668,16 +668,8 @@ def score_spark(
     with ``whole_brands`` they get the records too (pickled).  By default the records go
     only when a chosen scorer is not a `ColumnStreamMethodology`, which may read anything
     of a brand."""
-    shared = _broadcast(
-        df.sparkSession,
-        lambda: df,
-        catalog,
-        scorers,
-        context,
-        facts=facts,
-        host=host,
-        whole_brands=whole_brands,
-    )
+    spark, frame = df.sparkSession, lambda: df
+    shared = _broadcast(spark, frame, catalog, scorers, context, facts, host, whole_brands)
 
     def score(batches: Iterator[Any]) -> Iterator[Any]:
         return score_batches(batches, shared.value)
@@ -703,21 +695,6 @@ def _row_groups(locations: Sequence[str]) -> list[tuple[str, str, int]]:
         except pa.ArrowInvalid as error:
             raise ValueError(f"{location}: not Parquet that pyarrow reads ({error})") from None
     return groups
-
-
-def _read_row_groups(
-    groups: Sequence[tuple[str, str, int]], tasks: Iterator[Any], rows: int
-) -> Iterator[Any]:
-    """Arrow batches of at most ``rows`` streams of the row groups whose indexes in
-    ``groups`` the ``tasks`` batches hold, each file opened through the pyarrow file
-    system of its location."""
-    fs, pq = _module("pyarrow.fs"), _module("pyarrow.parquet")
-    for task in tasks:
-        for index in task.column(0).to_pylist():
-            location, path, group = groups[index]
-            system, _ = fs.FileSystem.from_uri(location)
-            with system.open_input_file(path) as source:
-                yield from pq.ParquetFile(source).iter_batches(rows, row_groups=[group])
 
 
 def score_parquet(
@@ -746,20 +723,19 @@ def score_parquet(
     named = [os.fspath(path) for path in many]
     locations = [p if "://" in p else os.path.abspath(p) for p in named]
     groups = _row_groups(locations)
-    shared = _broadcast(
-        spark,
-        lambda: spark.read.parquet(*locations),
-        catalog,
-        scorers,
-        context,
-        facts=facts,
-        host=host,
-        whole_brands=whole_brands,
-    )
+    frame = lambda: spark.read.parquet(*locations)  # noqa: E731 - read only for the facts
+    shared = _broadcast(spark, frame, catalog, scorers, context, facts, host, whole_brands)
     rows = int(spark.conf.get("spark.sql.execution.arrow.maxRecordsPerBatch", "10000"))
 
+    def read(tasks: Iterator[Any]) -> Iterator[Any]:
+        fs, pq = _module("pyarrow.fs"), _module("pyarrow.parquet")
+        for index in (i for task in tasks for i in task.column(0).to_pylist()):
+            location, path, group = groups[index]
+            with fs.FileSystem.from_uri(location)[0].open_input_file(path) as source:
+                yield from pq.ParquetFile(source).iter_batches(rows, row_groups=[group])
+
     def score(tasks: Iterator[Any]) -> Iterator[Any]:
-        return score_batches(_read_row_groups(groups, tasks, rows), shared.value)
+        return score_batches(read(tasks), shared.value)
 
     tasks = spark.range(0, len(groups), 1, max(len(groups), 1))
     return tasks.mapInArrow(score, scores_schema())
