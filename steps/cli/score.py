@@ -53,7 +53,7 @@ def register(subparsers: Any) -> None:
         "(default: table)",
     )
     parser.add_argument(
-        "-o", "--output", metavar="OUT", help="write to OUT (atomically; always plain text)"
+        "-o", "--output", metavar="OUT", help="write to OUT (atomically; the table as plain text)"
     )
     add_color_argument(parser, "the table")
     parser.add_argument(
