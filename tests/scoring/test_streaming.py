@@ -324,7 +324,7 @@ def test_parquet_output_holds_the_rows_of_the_cards(
     out = tmp_path / "rows.parquet"
     argv = ["score", str(sample), "--scorer", "douyin-interest", "--chunk-rows", "1000"]
     assert main([*argv, "--format", "parquet", "-o", str(out)]) == 0
-    assert capsys.readouterr().out == f"wrote {out} (3,000 cards, 0 errors)\n"
+    assert capsys.readouterr().out == f"wrote {out} (3000 cards, 0 errors)\n"
     _, cards = chunked(sample, ["douyin-interest"], chunk_rows=1_000)
     rows = list(iter_rows(cards))
     assert len(rows) > len(cards) == 3_000
@@ -473,4 +473,4 @@ def test_the_command_reads_parquet_with_a_catalog(
     assert main([*argv, "--scorer", "stage", "--scorer", "trust"]) == 0
     captured = capsys.readouterr()
     assert "brand scorers trust skipped" in captured.err
-    assert captured.out == f"wrote {out} (3,000 cards, 0 errors)\n"
+    assert captured.out == f"wrote {out} (3000 cards, 0 errors)\n"
