@@ -1,5 +1,6 @@
 """Data frames (pandas, polars, pyarrow) of score results and of the model, a CSV writer safe
-to open in a spreadsheet, and the HTML that notebooks show for results and cards.
+to open in a spreadsheet, a Parquet writer of any number of rows, and the HTML that notebooks
+show for results and cards.
 
 
     import steps
