@@ -976,8 +976,9 @@ def write_parquet(
     `result_columns` (the types of `results_to_frame`'s ``"arrow"`` frame), a row group per
     ``group_rows`` rows, so that memory holds one group however many rows come; returns the
     number of rows written.  Needs pyarrow (the ``arrow`` extra)."""
-    _import("arrow", "writing Parquet")
-    parquet = importlib.import_module("pyarrow.parquet")
+    _import("arrow", "writing Parquet")  # names the extra when pyarrow is missing
+    from pyarrow import parquet
+
     columns = result_columns()
     schema = _arrow_table(columns, {c.name: [] for c in columns}, "writing Parquet").schema
     count = 0
