@@ -317,127 +317,54 @@ _OPEN, _TRAFFIC, _HERO, _PROFIT, _CLOSE = (
     _Segment("返场收尾", 0.10, 0.0),
 )
 
+#: Every `_Profile` parameter, stage by stage: launch, growth, mature (`_STAGES`).
+_BY_STAGE: Final[dict[str, tuple[Any, Any, Any]]] = {
+    "tier": ("L1", "L3", "L5"),
+    "streams_per_week": ((1.4, 1.9), (4.0, 5.0), (6.3, 6.8)),
+    "accounts": ((1, 1), (2, 3), (3, 4)),
+    "main_followers": (20_000, 300_000, 2_000_000),
+    "fan_group": (0.4, None, None),
+    "fan_members": ((0.001, 0.003), (0.01, 0.02), (0.06, 0.1)),
+    "fan_active": ((0.15, 0.3), (0.35, 0.5), (0.55, 0.7)),
+    "member_gmv_share": ((0.01, 0.04), (0.1, 0.2), (0.35, 0.5)),
+    "uv_median": (5_000, 50_000, 150_000),
+    "uv_sigma": (0.8, 0.7, 0.6),
+    "ramp_floor": (0.6, 0.3, 1.0),
+    "ramp_streams": (5, 8, 1),
+    "cvr": (0.012, 0.015, 0.02),
+    "repeat_in_stream": (0.05, 0.12, 0.2),
+    "aov_factor": (0.9, 1.0, 1.15),
+    "hours": ((2.0, 3.0), (3.0, 5.0), (4.0, 6.0)),
+    "hosts": ((1, 1), (1, 2), (2, 3)),
+    "watch_seconds": (70, 100, 140),
+    "follow_rate": (0.02, 0.03, 0.01),
+    "fan_join_rate": (0.0005, 0.002, 0.005),
+    "reservation_rate": ((0.005, 0.02), (0.01, 0.04), (0.03, 0.08)),
+    "preheat_videos": (0.8, 2, 3),
+    "giveaways": (2, 4, 6),
+    "coupon_rate": ((0.01, 0.04), (0.03, 0.08), (0.05, 0.12)),
+    "plan_share": (0.7, 0.85, 0.95),
+    "segments": (
+        (_OPEN, _TRAFFIC, _Segment("主推讲解", 0.6, 0.4), _CLOSE),
+        (_OPEN, _TRAFFIC, _HERO, _PROFIT, _CLOSE),
+        (_OPEN, _Segment("老粉专享", 0.15, 0.0), _TRAFFIC, _HERO, _PROFIT, _CLOSE),
+    ),
+    "roi": (1.8, 3.0, 4.0),
+    "talent_share": ((0.87, 0.93), (0.45, 0.55), (0.12, 0.22)),
+    "talents": ((6, 10), (10, 16), (4, 8)),
+    "big_talents": ((0, 0), (2, 3), (1, 2)),
+    "repurchase": ((0.10, 0.22), (0.35, 0.50), (0.65, 0.70)),
+    "repeat_channels": (2.3, 2.8, 3.6),
+    "catalog": ((8, 12), (15, 25), (25, 35)),
+    "exclusive_share": (0.0, 0.1, 0.3),
+    "products_per_stream": ((3, 5), (4, 6), (4, 6)),
+    "refund_rate": (0.12, 0.1, 0.08),
+    "videos_per_week": (1.5, 3, 4),
+    "experience": ((80, 88), (85, 92), (90, 97)),
+}
 _PROFILES: Final = {
-    LifecycleStage.LAUNCH: _Profile(
-        tier="L1",
-        streams_per_week=(1.4, 1.9),
-        accounts=(1, 1),
-        main_followers=20_000,
-        fan_group=0.4,
-        fan_members=(0.001, 0.003),
-        fan_active=(0.15, 0.3),
-        member_gmv_share=(0.01, 0.04),
-        uv_median=5_000,
-        uv_sigma=0.8,
-        ramp_floor=0.6,
-        ramp_streams=5,
-        cvr=0.012,
-        repeat_in_stream=0.05,
-        aov_factor=0.9,
-        hours=(2.0, 3.0),
-        hosts=(1, 1),
-        watch_seconds=70,
-        follow_rate=0.02,
-        fan_join_rate=0.0005,
-        reservation_rate=(0.005, 0.02),
-        preheat_videos=0.8,
-        giveaways=2,
-        coupon_rate=(0.01, 0.04),
-        plan_share=0.7,
-        segments=(_OPEN, _TRAFFIC, _Segment("主推讲解", 0.6, 0.4), _CLOSE),
-        roi=1.8,
-        talent_share=(0.87, 0.93),
-        talents=(6, 10),
-        big_talents=(0, 0),
-        repurchase=(0.10, 0.22),
-        repeat_channels=2.3,
-        catalog=(8, 12),
-        exclusive_share=0.0,
-        products_per_stream=(3, 5),
-        refund_rate=0.12,
-        videos_per_week=1.5,
-        experience=(80, 88),
-    ),
-    LifecycleStage.GROWTH: _Profile(
-        tier="L3",
-        streams_per_week=(4.0, 5.0),
-        accounts=(2, 3),
-        main_followers=300_000,
-        fan_group=None,
-        fan_members=(0.01, 0.02),
-        fan_active=(0.35, 0.5),
-        member_gmv_share=(0.1, 0.2),
-        uv_median=50_000,
-        uv_sigma=0.7,
-        ramp_floor=0.3,
-        ramp_streams=8,
-        cvr=0.015,
-        repeat_in_stream=0.12,
-        aov_factor=1.0,
-        hours=(3.0, 5.0),
-        hosts=(1, 2),
-        watch_seconds=100,
-        follow_rate=0.03,
-        fan_join_rate=0.002,
-        reservation_rate=(0.01, 0.04),
-        preheat_videos=2,
-        giveaways=4,
-        coupon_rate=(0.03, 0.08),
-        plan_share=0.85,
-        segments=(_OPEN, _TRAFFIC, _HERO, _PROFIT, _CLOSE),
-        roi=3.0,
-        talent_share=(0.45, 0.55),
-        talents=(10, 16),
-        big_talents=(2, 3),
-        repurchase=(0.35, 0.50),
-        repeat_channels=2.8,
-        catalog=(15, 25),
-        exclusive_share=0.1,
-        products_per_stream=(4, 6),
-        refund_rate=0.1,
-        videos_per_week=3,
-        experience=(85, 92),
-    ),
-    LifecycleStage.MATURE: _Profile(
-        tier="L5",
-        streams_per_week=(6.3, 6.8),
-        accounts=(3, 4),
-        main_followers=2_000_000,
-        fan_group=None,
-        fan_members=(0.06, 0.1),
-        fan_active=(0.55, 0.7),
-        member_gmv_share=(0.35, 0.5),
-        uv_median=150_000,
-        uv_sigma=0.6,
-        ramp_floor=1.0,
-        ramp_streams=1,
-        cvr=0.02,
-        repeat_in_stream=0.2,
-        aov_factor=1.15,
-        hours=(4.0, 6.0),
-        hosts=(2, 3),
-        watch_seconds=140,
-        follow_rate=0.01,
-        fan_join_rate=0.005,
-        reservation_rate=(0.03, 0.08),
-        preheat_videos=3,
-        giveaways=6,
-        coupon_rate=(0.05, 0.12),
-        plan_share=0.95,
-        segments=(_OPEN, _Segment("老粉专享", 0.15, 0.0), _TRAFFIC, _HERO, _PROFIT, _CLOSE),
-        roi=4.0,
-        talent_share=(0.12, 0.22),
-        talents=(4, 8),
-        big_talents=(1, 2),
-        repurchase=(0.65, 0.70),
-        repeat_channels=3.6,
-        catalog=(25, 35),
-        exclusive_share=0.3,
-        products_per_stream=(4, 6),
-        refund_rate=0.08,
-        videos_per_week=4,
-        experience=(90, 97),
-    ),
+    stage: _Profile(**{name: values[i] for name, values in _BY_STAGE.items()})
+    for i, stage in enumerate(_STAGES)
 }
 
 # Mean UV mix by source (private, public natural, short video, paid, talent).  Kuaishou's
@@ -626,7 +553,10 @@ class _Chunk(NamedTuple):
 
 
 class _Videos(NamedTuple):
-    rows: list[tuple[str, str, str, int, int]]  # video_id, account_id, posted_at, views, likes
+    rows: list[tuple[str, str, str, int, int]]  # the values of _VIDEO_KEYS
+
+
+_VIDEO_KEYS: Final = ("video_id", "account_id", "posted_at", "views", "likes")
 
 
 class _Orders(NamedTuple):
@@ -731,6 +661,12 @@ _VIDEO_TEMPLATE: Final = (
 
 
 class _Options(NamedTuple):
+    """The arguments every brand of one dataset shares, checked."""
+
+    seed: int
+    streams: int | None  # streams per brand (None: the stage's cadence)
+    start: date
+    days: int
     sections: frozenset[Section]
     shape: Shape | None
     scale: float
@@ -739,16 +675,8 @@ class _Options(NamedTuple):
 class _Brand:
     """One brand: draws its parameters and core arrays, then yields its records."""
 
-    def __init__(
-        self,
-        index: int,
-        seed: int,
-        streams: int | None,
-        start: date,
-        days: int,
-        *,
-        options: _Options,
-    ) -> None:
+    def __init__(self, index: int, options: _Options) -> None:
+        seed, streams, start, days = options.seed, options.streams, options.start, options.days
         self.index = index
         spec = brand_spec(index)
         if options.shape is not None and options.shape.platform is not None:
@@ -950,16 +878,9 @@ class _Brand:
                 else:
                     yield from map(self._trim, self._stream_dicts(part))
             elif isinstance(part, _Videos):
-                for vid, aid, posted, views, likes in part.rows:
-                    yield {
-                        "record": "short_video",
-                        "brand_id": self.id,
-                        "video_id": vid,
-                        "account_id": aid,
-                        "posted_at": posted,
-                        "views": views,
-                        "likes": likes,
-                    }
+                for row in part.rows:
+                    video = dict(zip(_VIDEO_KEYS, row, strict=True))
+                    yield {"record": "short_video", "brand_id": self.id, **video}
             elif isinstance(part, _Orders):
                 yield part
             else:
@@ -1982,15 +1903,18 @@ def _campaign(day: date) -> str | None:
     return None
 
 
-def _check(
+def _options(  # noqa: PLR0917 - the three entry points pass their arguments on as they are
     brands: int,
     seed: int,
     streams_per_brand: int | None,
     start: date,
     days: int,
-    *,
+    orders: bool,
     scale: float,
-) -> None:
+    shape: str | None,
+    sections: Iterable[Section | str] | None,
+) -> _Options:
+    """The arguments checked (`ValueError` names the first bad one) and resolved."""
     if brands < 0:
         raise ValueError(f"brands must be >= 0, got {brands}")
     if seed < 0:
@@ -2003,23 +1927,8 @@ def _check(
         raise ValueError(f"scale must be > 0 and <= {MAX_SCALE:g}, got {scale!r}")
     if start > date.max - timedelta(days=max(days, MAX_WINDOW_DAYS) + 1500):
         raise ValueError(f"start {start} is too late")
-
-
-def _options(
-    brands: int,
-    seed: int,
-    streams_per_brand: int | None,
-    start: date,
-    days: int,
-    *,
-    orders: bool,
-    scale: float,
-    shape: str | None,
-    sections: Iterable[Section | str] | None,
-) -> _Options:
-    _check(brands, seed, streams_per_brand, start, days, scale=scale)
     held, chosen = _sections_of(shape, sections, orders)
-    return _Options(held, chosen, float(scale))
+    return _Options(seed, streams_per_brand, start, days, held, chosen, float(scale))
 
 
 def iter_records(
@@ -2041,24 +1950,12 @@ def iter_records(
     they are generated), whatever the size.  Bad arguments raise `ValueError` at
     the call, not at the first record.
     """
-    options = _options(
-        brands,
-        seed,
-        streams_per_brand,
-        start,
-        days,
-        orders=orders,
-        scale=scale,
-        shape=shape,
-        sections=sections,
-    )
+    options = _options(brands, seed, streams_per_brand, start, days, orders, scale, shape, sections)
 
     def records() -> Iterator[Record]:
         yield {"record": "header", "schema_version": _SCHEMA_VERSION}
         for index in range(brands):
-            yield from _Brand(
-                index, seed, streams_per_brand, start, days, options=options
-            ).records()
+            yield from _Brand(index, options).records()
 
     return records()
 
@@ -2093,21 +1990,12 @@ def generate(
     writes.
     """
     from steps.io.converter import structure
+    from steps.io.files import RECORD_FIELDS
 
-    options = _options(
-        brands,
-        seed,
-        streams_per_brand,
-        start,
-        days,
-        orders=orders,
-        scale=scale,
-        shape=shape,
-        sections=sections,
-    )
+    options = _options(brands, seed, streams_per_brand, start, days, orders, scale, shape, sections)
     built: list[Brand] = []
     for index in range(brands):
-        brand = _Brand(index, seed, streams_per_brand, start, days, options=options)
+        brand = _Brand(index, options)
         body: Record = {}
         columns: _Orders | None = None
         for part in brand.model_parts():
@@ -2119,7 +2007,7 @@ def generate(
                 body = part
             else:
                 del part["brand_id"]
-                body.setdefault(_COLLECTIONS[kind], []).append(part)
+                body.setdefault(RECORD_FIELDS[kind], []).append(part)
         if columns is None:
             built.append(structure(body, Brand))
         else:
@@ -2129,18 +2017,6 @@ def generate(
             empty = structure(body, Brand)
             built.append(attrs.evolve(empty, orders=brand.order_objects(columns)))
     return Dataset(brands=tuple(built))
-
-
-_COLLECTIONS: Final = {
-    "account": "accounts",
-    "product": "products",
-    "stream": "streams",
-    "talent_collab": "talent_collabs",
-    "order": "orders",
-    "trust_signal": "trust_signals",
-    "short_video": "short_videos",
-    "paid_campaign": "paid_campaigns",
-}
 
 
 def write_jsonl(
@@ -2174,25 +2050,11 @@ def write_jsonl(
     """
     from steps.io.files import atomic_writer
 
-    options = _options(
-        brands,
-        seed,
-        streams_per_brand,
-        start,
-        days,
-        orders=orders,
-        scale=scale,
-        shape=shape,
-        sections=sections,
-    )
+    options = _options(brands, seed, streams_per_brand, start, days, orders, scale, shape, sections)
     counts: dict[str, int] = {}
     header = _ENCODE({"record": "header", "schema_version": _SCHEMA_VERSION}) + "\n"
     texts = (
-        text
-        for index in range(brands)
-        for text in _brand_texts(
-            _Brand(index, seed, streams_per_brand, start, days, options=options), counts
-        )
+        text for index in range(brands) for text in _brand_texts(_Brand(index, options), counts)
     )
     with atomic_writer(path) as stream:
         stream.write(header)

@@ -36,7 +36,8 @@ whole only for a scorer that is not a `ColumnStreamMethodology`, or with
 ``whole_brands``).  A brand's context (main platform, analysis window) comes from all its
 streams, as `steps.score` computes it: when some brand needs them
 (`steps.scoring.streaming.needs_stream_facts`), `stream_facts` gathers them with one
-aggregation before scoring.
+aggregation before scoring.  `score_parquet` scores Parquet files the same way, each
+executor reading its row groups with pyarrow instead of Spark reading the stream columns.
 
 **Output.**  One row per stream × scorer (`scores_schema`): ``scorer``,
 ``scorer_version``, ``brand_id``, ``subject_id`` (the stream id), ``score`` (null where it
@@ -96,6 +97,7 @@ __all__ = [
     "read_jsonl_catalog",
     "read_jsonl_streams",
     "score_batches",
+    "score_parquet",
     "score_spark",
     "scores_schema",
     "stream_facts",
@@ -610,6 +612,36 @@ def broadcast_payload(
     return _dumps((shipped, context, list(names)))
 
 
+def _broadcast(  # noqa: PLR0917 - the arguments of score_spark, passed on
+    spark: Any,
+    frame: Callable[[], Any],
+    catalog: Dataset,
+    scorers: Sequence[str] | str | None,
+    context: ScoringContext | None,
+    facts: StreamFacts | None,
+    host: PluginHost | None,
+    whole_brands: bool | None,
+) -> Any:
+    """The broadcast `score_spark` and `score_parquet` score with; ``frame()`` is the
+    streams DataFrame, asked for only when the facts must be gathered from it."""
+    from steps.scoring.streaming import needs_stream_facts
+
+    records = _stream_scorers(scorers, host)
+    if whole_brands is None:
+        whole_brands = not all(isinstance(r.scorer, ColumnStreamMethodology) for r in records)
+    if facts is None:
+        facts = stream_facts(frame()) if needs_stream_facts(catalog) else StreamFacts()
+    data = broadcast_payload(
+        catalog,
+        [r.name for r in records],
+        context,
+        facts=facts,
+        whole_brands=whole_brands,
+        host=host,
+    )
+    return spark.sparkContext.broadcast(data)
+
+
 def score_spark(
     df: Any,
     catalog: Dataset,
@@ -636,24 +668,74 @@ def score_spark(
     with ``whole_brands`` they get the records too (pickled).  By default the records go
     only when a chosen scorer is not a `ColumnStreamMethodology`, which may read anything
     of a brand."""
-    from steps.scoring.streaming import needs_stream_facts
-
-    records = _stream_scorers(scorers, host)
-    if whole_brands is None:
-        whole_brands = not all(isinstance(r.scorer, ColumnStreamMethodology) for r in records)
-    if facts is None:
-        facts = stream_facts(df) if needs_stream_facts(catalog) else StreamFacts()
-    data = broadcast_payload(
-        catalog,
-        [r.name for r in records],
-        context,
-        facts=facts,
-        whole_brands=whole_brands,
-        host=host,
-    )
-    shared = df.sparkSession.sparkContext.broadcast(data)
+    spark, frame = df.sparkSession, lambda: df
+    shared = _broadcast(spark, frame, catalog, scorers, context, facts, host, whole_brands)
 
     def score(batches: Iterator[Any]) -> Iterator[Any]:
         return score_batches(batches, shared.value)
 
     return df.mapInArrow(score, scores_schema())
+
+
+def _row_groups(locations: Sequence[str]) -> list[tuple[str, str, int]]:
+    """``(location, path in its file system, row group)`` of every row group of the
+    Parquet files at ``locations`` (files or folders, as pyarrow.dataset lists them)."""
+    pa, ds = _module("pyarrow"), _module("pyarrow.dataset")
+    groups: list[tuple[str, str, int]] = []
+    for location in locations:
+        try:
+            fragments = ds.dataset(location, format="parquet").get_fragments()
+            groups += [
+                (location, fragment.path, group)
+                for fragment in fragments
+                for group in range(fragment.metadata.num_row_groups)
+            ]
+        except FileNotFoundError:
+            raise FileNotFoundError(f"{location}: no such Parquet file or folder") from None
+        except pa.ArrowInvalid as error:
+            raise ValueError(f"{location}: not Parquet that pyarrow reads ({error})") from None
+    return groups
+
+
+def score_parquet(
+    spark: Any,
+    paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+    catalog: Dataset,
+    scorers: Sequence[str] | str | None = None,
+    context: ScoringContext | None = None,
+    *,
+    facts: StreamFacts | None = None,
+    host: PluginHost | None = None,
+    whole_brands: bool | None = None,
+) -> Any:
+    """`score_spark` over Parquet files of stream columns (`streams_schema`, e.g. written
+    from ``StreamTable.to_arrow()``) that executors read themselves, with pyarrow: one
+    task per row group, which opens its file, scores it in batches of
+    ``spark.sql.execution.arrow.maxRecordsPerBatch`` streams and hands Spark only the
+    score columns.  Same result and arguments as `score_spark`.
+
+    ``paths`` are files or folders, local paths or URIs of a file system pyarrow reads
+    (``s3://``, ``hdfs://``, ``gs://``...), readable by pyarrow on the driver (which lists
+    the row groups) and on every executor.  ``FileNotFoundError`` or ``ValueError`` name a
+    path that is missing or not Parquet.  The facts, when some brand needs them, are
+    gathered with ``spark.read.parquet`` (so Spark must read the paths too)."""
+    many = [paths] if isinstance(paths, str | os.PathLike) else paths
+    named = [os.fspath(path) for path in many]
+    locations = [p if "://" in p else os.path.abspath(p) for p in named]
+    groups = _row_groups(locations)
+    frame = lambda: spark.read.parquet(*locations)  # noqa: E731 - read only for the facts
+    shared = _broadcast(spark, frame, catalog, scorers, context, facts, host, whole_brands)
+    rows = int(spark.conf.get("spark.sql.execution.arrow.maxRecordsPerBatch", "10000"))
+
+    def read(tasks: Iterator[Any]) -> Iterator[Any]:
+        fs, pq = _module("pyarrow.fs"), _module("pyarrow.parquet")
+        for index in (i for task in tasks for i in task.column(0).to_pylist()):
+            location, path, group = groups[index]
+            with fs.FileSystem.from_uri(location)[0].open_input_file(path) as source:
+                yield from pq.ParquetFile(source).iter_batches(rows, row_groups=[group])
+
+    def score(tasks: Iterator[Any]) -> Iterator[Any]:
+        return score_batches(read(tasks), shared.value)
+
+    tasks = spark.range(0, len(groups), 1, max(len(groups), 1))
+    return tasks.mapInArrow(score, scores_schema())

@@ -223,7 +223,16 @@ def test_brand_contexts_from_all_the_streams(spark: Any, tmp_path: Path) -> None
     streams = read_jsonl_streams(spark, path).repartition(4)
     assert stream_facts(streams) == StreamFacts.over(read_jsonl(path, chunk_rows=50))
     rows = collect(score_spark(streams, read_jsonl_catalog(spark, path), STREAM_SCORERS))
-    assert compare(rows, score(load(path), STREAM_SCORERS)) == []
+    want = score(load(path), STREAM_SCORERS)
+    assert compare(rows, want) == []
+
+    pq = pytest.importorskip("pyarrow.parquet")
+    from steps.spark import score_parquet
+
+    source = read_jsonl(path)
+    pq.write_table(source.table().to_arrow(), tmp_path / "open.parquet", row_group_size=40)
+    from_files = score_parquet(spark, tmp_path / "open.parquet", source.catalog, STREAM_SCORERS)
+    assert compare(collect(from_files), want) == []
 
 
 @pytest.mark.slow
@@ -270,6 +279,47 @@ def test_spark_scores_equal_local_batch_exactly(spark: Any, sample: Path) -> Non
     withheld = [r for r in got.values() if r["withheld"] is not None]
     assert 0 < len(withheld) < len(got)
     assert all(r["score"] is None for r in withheld)
+
+
+@pytest.mark.slow
+def test_score_parquet_reads_row_groups_on_executors(
+    spark: Any, sample: Path, tmp_path: Path
+) -> None:
+    """Row groups of two files in a folder, read by the executors with pyarrow, give every
+    row `score_spark` and local batch scoring give, withheld scores included."""
+    pq = pytest.importorskip("pyarrow.parquet")
+    from steps.spark import score_parquet, score_spark, scores_schema
+
+    source = read_jsonl(sample)
+    table = source.table().to_arrow()
+    folder = tmp_path / "streams"
+    folder.mkdir()
+    pq.write_table(table.slice(0, 170), folder / "part-0.parquet", row_group_size=50)
+    pq.write_table(table.slice(170), folder / "part-1.parquet", row_group_size=50)
+    (folder / "_SUCCESS").touch()  # what Spark leaves beside its files: not Parquet, skipped
+
+    scores = score_parquet(spark, folder, source.catalog, STREAM_SCORERS, WITHHOLDING)
+    assert scores.schema == scores_schema()
+    assert scores.rdd.getNumPartitions() == 7  # a task per row group: 4 + 3
+    got = keyed(collect(scores))
+    assert got == local_batch(sample, STREAM_SCORERS, WITHHOLDING)
+    frame = spark.read.parquet(str(folder))
+    assert got == keyed(collect(score_spark(frame, source.catalog, STREAM_SCORERS, WITHHOLDING)))
+    assert 0 < sum(r["withheld"] is not None for r in got.values()) < len(got)
+
+
+@pytest.mark.slow
+def test_score_parquet_names_a_path_it_cannot_read(
+    spark: Any, sample: Path, tmp_path: Path
+) -> None:
+    from steps.spark import score_parquet
+
+    catalog = read_jsonl(sample).catalog
+    missing = tmp_path / "missing.parquet"
+    with pytest.raises(FileNotFoundError, match=r"missing\.parquet: no such Parquet file"):
+        score_parquet(spark, [missing], catalog, ["stage"])
+    with pytest.raises(ValueError, match=r"streams\.jsonl: not Parquet that pyarrow reads"):
+        score_parquet(spark, sample, catalog, ["stage"])
 
 
 @pytest.mark.slow

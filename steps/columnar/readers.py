@@ -14,10 +14,13 @@ the row (``rows[3].buyers``) for frames and columns.
 
 Optional dependencies are imported inside the functions that need them: ``pyarrow`` (the
 ``arrow`` extra), ``pandas`` (the ``pandas`` extra) and ``polars`` (the ``polars`` extra).
-Stream records in the usual shape are decoded by msgspec into structs typed from the
-model's field metadata (`_STREAM_RECORD`), which checks each value's type and bounds as it
-parses; any other record is parsed by ``orjson`` when it is installed, else by the standard
-library, and checked the general way.
+Stream records are decoded by msgspec into structs typed from the model's field metadata
+(`_STREAM_RECORD`: a field the model requires is required, one it lets go is optional),
+which checks each value's type and bounds as it parses.  A line the decoder refuses is
+parsed by ``orjson`` when it is installed, else by the standard library, tried again with
+its integral floats made ints (``3.0`` is the count 3 for the model too), and else read by
+the model itself (`steps.io.converter.structure`), which words its problems: there is no
+second validator of JSON values to keep in step with the model.
 """
 
 from __future__ import annotations
@@ -29,10 +32,10 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from itertools import chain, compress, repeat
-from operator import attrgetter, is_not, itemgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from types import ModuleType, NoneType
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Final, Literal, get_origin
 
 import attrs
 import msgspec
@@ -54,6 +57,7 @@ from steps.columnar.table import (
     ProductCatalogue,
     StreamTable,
     _offset_minutes,
+    int_fields,
     lineup_columns,
     merge_dictionaries,
     offset_problem,
@@ -79,14 +83,14 @@ from steps.domain.model import (
     Order,
     PaidCampaign,
     Product,
-    RunOfShow,
     ShortVideo,
+    ShowSegment,
     Stream,
     StreamProduct,
     TalentCollab,
     TrustSignal,
 )
-from steps.io.converter import _json_type, structure
+from steps.io.converter import _json_type, structure, unstructure
 from steps.io.files import (
     MAX_LINE_BYTES,
     RECORD_FIELDS,
@@ -197,25 +201,17 @@ class _Problems:
 
 
 def _json_ints(
-    values: Sequence[object], mode: str, default: int = 0
+    values: Sequence[object], mode: str
 ) -> tuple[IntArray, BoolArray | None, list[tuple[int, str]]]:
-    """Integers from JSON values the way the converter reads them (``3.0`` is 3, ``3.5``,
-    ``true`` and ``"3"`` are not), ``_ABSENT`` where the key is missing.
+    """Integers from the cells of a column of Python objects, the way the converter reads
+    them (``3.0`` is 3, ``3.5``, ``true`` and ``"3"`` are not), ``_ABSENT`` where one is
+    missing; ``mode`` is "required" or "optional".
 
     Returns the values (0 where missing or invalid; out-of-range integers clamped to
     ±2**53), where a value is present (None when all are), and (index, message) problems."""
-    kinds = set(map(type, values))
-    if not values or kinds == {int}:
+    if not values or set(map(type, values)) == {int}:
         try:
             return np.array(values, dtype=np.int64), None, []
-        except OverflowError:
-            pass
-    elif mode == "optional" and kinds <= {int, NoneType}:
-        present_mask = np.fromiter(map(is_not, values, repeat(None)), np.bool_, len(values))
-        objects = np.array(values, dtype=object)
-        objects[~present_mask] = 0
-        try:
-            return objects.astype(np.int64), present_mask, []
         except OverflowError:
             pass
     out: list[int] = []
@@ -227,10 +223,10 @@ def _json_ints(
             out.append(max(-_CLAMP, min(_CLAMP, value)))  # type: ignore[call-overload]
             present.append(True)
             continue
-        if value is _ABSENT or (value is None and mode == "optional"):
-            if mode == "required" and value is _ABSENT:
+        if value is _ABSENT:
+            if mode == "required":
                 problems.append((index, "is required"))
-            out.append(default if mode == "default" else 0)
+            out.append(0)
             present.append(mode != "optional")
             continue
         if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
@@ -245,15 +241,6 @@ def _json_ints(
         np.array(present, dtype=np.bool_),
         problems,
     )
-
-
-def _int_array(values: Sequence[Any]) -> npt.NDArray[np.int64] | None:
-    """``values`` (ints, or equal-length tuples of ints) as int64; None when one does not
-    fit."""
-    try:
-        return np.array(values, dtype=np.int64)
-    except OverflowError:
-        return None
 
 
 def _json_rates(
@@ -416,7 +403,7 @@ def _fast_times(values: Sequence[str], template: str) -> tuple[IntArray, IntArra
 
 
 def _json_times(
-    values: Sequence[object],
+    values: Sequence[str],
 ) -> tuple[IntArray, npt.NDArray[np.int32], list[tuple[int, str]]]:
     """(epoch microseconds, UTC offset minutes) of ISO 8601 strings, as
     ``datetime.fromisoformat`` reads them."""
@@ -424,185 +411,21 @@ def _json_times(
     micros = np.zeros(n, dtype=np.int64)
     offsets = np.zeros(n, dtype=np.int64)
     done = np.zeros(n, dtype=np.bool_)
-    if n and set(map(type, values)) == {str}:
-        lengths = np.fromiter(map(len, values), dtype=np.int64, count=n)  # type: ignore[arg-type]
-        for template in (_SHORT_TIME, _LONG_TIME):
-            rows = np.flatnonzero(lengths == len(template))
-            if len(rows):
-                picked = [values[i] for i in rows.tolist()]
-                got, offset, ok = _fast_times(picked, template)  # type: ignore[arg-type]
-                micros[rows[ok]], offsets[rows[ok]], done[rows[ok]] = got[ok], offset[ok], True
+    lengths = np.fromiter(map(len, values), dtype=np.int64, count=n)
+    for template in (_SHORT_TIME, _LONG_TIME):
+        rows = np.flatnonzero(lengths == len(template))
+        if len(rows):
+            picked = [values[i] for i in rows.tolist()]
+            got, offset, ok = _fast_times(picked, template)
+            micros[rows[ok]], offsets[rows[ok]], done[rows[ok]] = got[ok], offset[ok], True
     problems: list[tuple[int, str]] = []
     for index in np.flatnonzero(~done).tolist():
-        value = values[index]
-        if isinstance(value, str):
-            parsed = _parse_time(value)
-        elif value is _ABSENT:
-            parsed = "is required"
-        else:
-            parsed = f"must be an ISO 8601 date-time string, got {_json_type(value)}"
+        parsed = _parse_time(values[index])
         if isinstance(parsed, str):
             problems.append((index, parsed))
         else:
             micros[index], offsets[index] = parsed
     return micros, offsets.astype(np.int32), problems
-
-
-def _records_of(
-    values: Sequence[object],
-    problems: _Problems,
-    rows: npt.NDArray[Any],
-    path: Callable[[int], str],
-) -> list[dict[str, Any]]:
-    """JSON objects (``{}`` in place of anything else, with a problem)."""
-    if not values or set(map(type, values)) == {dict}:
-        return values  # type: ignore[return-value]
-    out: list[dict[str, Any]] = []
-    for index, value in enumerate(values):
-        if isinstance(value, dict):
-            out.append(value)
-        elif value is _ABSENT:
-            out.append({})
-        else:
-            problems.add(
-                int(rows[index]), path(index), f"must be an object, got {_json_type(value)}"
-            )
-            out.append({})
-    return out
-
-
-def _lists_of(
-    values: Sequence[object],
-    problems: _Problems,
-    rows: npt.NDArray[Any],
-    path: Callable[[int], str],
-) -> list[list[Any]]:
-    """JSON arrays (``[]`` where missing; ``[]`` with a problem in place of anything else)."""
-    if not values or set(map(type, values)) == {list}:
-        return values  # type: ignore[return-value]
-    out: list[list[Any]] = []
-    for index, value in enumerate(values):
-        if isinstance(value, list):
-            out.append(value)
-        else:
-            if value is not _ABSENT:
-                problems.add(
-                    int(rows[index]), path(index), f"must be an array, got {_json_type(value)}"
-                )
-            out.append([])
-    return out
-
-
-def _get_all(records: Sequence[Mapping[str, Any]], key: str, default: object) -> list[Any]:
-    """``[r.get(key, default) for r in records]``, looped in C."""
-    return list(map(dict.get, records, repeat(key), repeat(default)))  # type: ignore[arg-type]
-
-
-def _extract(
-    records: Sequence[Mapping[str, Any]], keys: tuple[str, ...]
-) -> tuple[dict[str, Sequence[Any]], int]:
-    """Each key's values over ``records`` (``_ABSENT`` where missing), and how many of the
-    keys were present in all."""
-    if not records:
-        return dict.fromkeys(keys, ()), 0
-    if len(keys) > 1:
-        try:
-            rows = list(map(itemgetter(*keys), records))
-        except KeyError:
-            pass
-        else:
-            return dict(zip(keys, zip(*rows, strict=True), strict=True)), len(records) * len(keys)
-    columns: dict[str, list[Any]] = {k: _get_all(records, k, _ABSENT) for k in keys}
-    present = sum(len(records) - v.count(_ABSENT) for v in columns.values())
-    return dict(columns), present
-
-
-def _read_ints(
-    records: Sequence[Mapping[str, Any]],
-    fields: Sequence[IntField],
-    rows: npt.NDArray[Any],
-    problems: _Problems,
-    path: Callable[[str], Callable[[int], str]],
-) -> tuple[dict[str, IntArray], dict[str, BoolArray], bool]:
-    """The int fields of ``records``, checked: values, presence of the optional ones, and
-    whether every field was present in every record.
-
-    Fast path: one ``itemgetter`` call per record and one ``np.array`` for all fields.  A
-    missing key or a value that is not an integer sends the fields one by one through
-    `_json_ints`."""
-    n = len(records)
-    keys = tuple(f.name for f in fields)
-    values: dict[str, IntArray] = {}
-    present: dict[str, BoolArray] = {}
-    block = None
-    if n and len(keys) > 1:
-        try:
-            table = list(map(itemgetter(*keys), records))
-        except KeyError:
-            pass
-        else:
-            if set(map(type, chain.from_iterable(table))) == {int}:
-                block = _int_array(table)
-    if block is not None and block.shape == (n, len(keys)):
-        limit = min(_MAXIMUM.values())
-        out_of_range = block.min() < 0 or block.max() > limit
-        for k, field in enumerate(fields):
-            column = block[:, k]
-            values[field.name] = column
-            if field.mode == "optional":
-                present[field.name] = np.ones(n, dtype=np.bool_)
-            if out_of_range:
-                _check_range(
-                    column, None, field.kind, rows=rows, problems=problems, where=path(field.name)
-                )
-        return values, present, True
-    for field in fields:
-        name = field.name
-        if field.mode == "required":
-            raw = _get_all(records, name, _ABSENT)
-        elif field.mode == "default":
-            raw = _get_all(records, name, field.default)
-        else:
-            raw = _get_all(records, name, None)
-        values[name], mask = _checked_ints(raw, field, rows, problems, path(name))
-        if field.mode == "optional":
-            present[name] = mask
-    return values, present, n == 0
-
-
-def _checked_ints(
-    raw: Sequence[object],
-    field: IntField,
-    rows: npt.NDArray[Any],
-    problems: _Problems,
-    where: Callable[[int], str],
-) -> tuple[IntArray, BoolArray]:
-    """One int field's values (see `_json_ints`) with their type and range problems
-    reported; returns the values and where they are present."""
-    column, mask, errors = _json_ints(raw, field.mode, field.default)
-    for index, message in errors:
-        problems.add(int(rows[index]), where(index), message)
-    _check_range(column, mask, field.kind, rows=rows, problems=problems, where=where, errors=errors)
-    return column, mask if mask is not None else np.ones(len(raw), dtype=np.bool_)
-
-
-def _unknown_keys(
-    records: Sequence[Mapping[str, Any]],
-    known: frozenset[str],
-    present: int | None,
-    report: Callable[[int, str], None],
-) -> None:
-    """Report keys outside ``known``; ``present`` is how many known keys the records hold
-    (None: not counted)."""
-    if present is not None:
-        if sum(map(len, records)) == present:
-            return
-    elif set(chain.from_iterable(records)) <= known:
-        return
-    for index, record in enumerate(records):
-        for key in record:
-            if key not in known:
-                report(index, key)
 
 
 # =========================================================================== segments
@@ -634,47 +457,12 @@ def _segment_max(values: IntArray, starts: IntArray, counts: IntArray) -> IntArr
 
 @attrs.define
 class _Nested:
-    """Items of a nested list of each row, flattened."""
+    """Where the items of a nested list of each row lie, flattened."""
 
-    items: list[dict[str, Any]]
     parent: IntArray  # the row of each item
     position: IntArray  # the item's index in its row's list
     starts: IntArray  # where each row's items start
     counts: IntArray  # items per row
-    ok: BoolArray  # items that are JSON objects
-
-
-def _flatten(
-    lists: Sequence[list[Any]],
-    rows: npt.NDArray[Any],
-    problems: _Problems,
-    path: str,
-) -> _Nested:
-    counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
-    starts = np.zeros(len(lists), dtype=np.int64)
-    if len(lists) > 1:
-        np.cumsum(counts[:-1], out=starts[1:])
-    raw = list(chain.from_iterable(lists))
-    parent = np.repeat(np.arange(len(lists), dtype=np.int64), counts)
-    position = np.arange(len(raw), dtype=np.int64) - starts[parent]
-    ok = np.ones(len(raw), dtype=np.bool_)
-    items: list[dict[str, Any]]
-    if not raw or set(map(type, raw)) == {dict}:
-        items = raw
-    else:
-        items = []
-        for index, value in enumerate(raw):
-            if type(value) is dict:
-                items.append(value)
-            else:
-                ok[index] = False
-                items.append({})
-                problems.add(
-                    int(rows[parent[index]]),
-                    f"{path}[{position[index]}]",
-                    f"must be an object, got {_json_type(value)}",
-                )
-    return _Nested(items, parent, position, starts, counts, ok)
 
 
 # =========================================================================== stream batch
@@ -689,34 +477,9 @@ _OTHER_KEYS: Final = (
     "products",
     "brand_id",
 )
-_SOURCE_FIELDS: Final = tuple(IntField(key, "count", "default") for key in _SOURCE_KEYS)
-_STREAM_KEYS: Final = frozenset(("record", "brand_id", *(a.name for a in attrs.fields(Stream))))
-_PRODUCT_INTS: Final = (
-    IntField("explain_count", "count", "default"),
-    IntField("explain_seconds", "count", "default"),
-    IntField("exposures", "count", "optional"),
-    IntField("clicks", "count", "optional"),
-    IntField("orders", "count", "default"),
-    IntField("gmv_fen", "money", "default"),
-)
-#: Product fields a record may leave out whatever its shape (later additions to the model).
-_PRODUCT_STOCK: Final = (
-    IntField("stock_units", "count", "optional"),
-    IntField("units_sold", "count", "optional"),
-)
-_PRODUCT_BASE_KEYS: Final = ("product_id", *(f.name for f in _PRODUCT_INTS))
-_PRODUCT_KEYS: Final = (*_PRODUCT_BASE_KEYS, *(f.name for f in _PRODUCT_STOCK))
-_SEGMENT_INTS: Final = (
-    IntField("planned_seconds", "count", "required"),
-    IntField("actual_seconds", "count", "optional"),
-    IntField("planned_spend_fen", "money", "optional"),
-    IntField("actual_spend_fen", "money", "optional"),
-)
-_SEGMENT_KEYS: Final = ("name", *(f.name for f in _SEGMENT_INTS))
-_PLAN_BASE_KEYS: Final = ("segments", "gmv_target_fen", "planned_paid_uv_share")
-#: The plan key a record may leave out whatever its shape (a later addition to the model).
-_PLAN_RETURNING: Final = "planned_returning_share"
-_PLAN_KEYS: Final = (*_PLAN_BASE_KEYS, _PLAN_RETURNING)
+_SPLITS: Final = ("uv_by_source", "gmv_by_source")
+_PRODUCT_INTS: Final = int_fields(StreamProduct)
+_SEGMENT_INTS: Final = int_fields(ShowSegment)
 
 
 @attrs.define
@@ -764,90 +527,16 @@ class _Batch:
     problems: _Problems
 
 
-def _check_range(
-    array: IntArray,
-    present: BoolArray | None,
-    kind: str,
-    *,
-    rows: npt.NDArray[Any],
-    problems: _Problems,
-    where: Callable[[int], str],
-    errors: Sequence[tuple[int, str]] = (),
-) -> None:
-    low = array < 0
-    high = array > _MAXIMUM[kind]
-    if not (low.any() or high.any()):
-        return
-    skip = {i for i, _ in errors}
-    maximum = _MAXIMUM[kind]
-    for index in np.flatnonzero(low | high).tolist():
-        if index in skip or (present is not None and not present[index]):
-            continue
-        message = "must be >= 0" if low[index] else f"must be <= {maximum}"
-        problems.add(int(rows[index]), where(index), message)
-
-
-def _stream_batch(records: Sequence[dict[str, Any]], brands: _Brands) -> _Batch:
-    """Convert stream records (parsed JSON objects) into columns, checking them: the
-    general path, for records of any shape (see `_FastRows` for the usual one)."""
-    n = len(records)
-    rows = np.arange(n, dtype=np.int64)
-    problems = _Problems(n)
-    columns: dict[str, npt.NDArray[Any]] = {}
-    raw, present = _extract(records, _OTHER_KEYS)
-    optional_raw, optional_present = _extract(records, ("plan", "campaign"))
-    raw.update(optional_raw)
-    present += optional_present
-    ints, ints_present, complete = _read_ints(records, INT_FIELDS, rows, problems, _const)
-    for field in INT_FIELDS:
-        columns[field.name] = ints[field.name]
-        if field.mode == "optional":
-            columns[f"has_{field.name}"] = ints_present[field.name]
-    # "record" is on every stream record (that is how it was recognised)
-    _unknown_keys(
-        records,
-        _STREAM_KEYS,
-        present + n + n * len(INT_FIELDS) if complete else None,
-        lambda i, key: problems.add(i, key, "unknown field"),
-    )
-    for split in ("uv_by_source", "gmv_by_source"):
-        maps = _records_of(raw[split], problems, rows, _const(split))
-        by_source, _, complete = _read_ints(
-            maps,
-            _SOURCE_FIELDS,
-            rows,
-            problems,
-            lambda key, split=split: _const(f"{split}.{key}"),  # type: ignore[misc]
-        )
-        _unknown_keys(
-            maps,
-            frozenset(_SOURCE_KEYS),
-            n * len(_SOURCE_KEYS) if complete else None,
-            lambda i, key, split=split: problems.add(  # type: ignore[misc]
-                i,
-                split,
-                f"unknown key {key!r:.60}: must be one of {_ALLOWED_SOURCES}, got {key!r:.60}",
-            ),
-        )
-        for key in _SOURCE_KEYS:
-            columns[f"{split}_{key}"] = by_source[key]
-        columns[f"has_{split}"] = np.fromiter(map(bool, maps), dtype=np.bool_, count=n)
-    product_ids = _products(raw["products"], rows, problems, columns)
-    return _finish_batch(raw, columns, product_ids, brands, problems)
-
-
-def _finish_batch(  # noqa: PLR0917 - the last step of both paths
+def _finish_batch(
     raw: Mapping[str, Sequence[Any]],
     columns: dict[str, npt.NDArray[Any]],
     product_ids: _ProductIds | None,
     brands: _Brands,
     problems: _Problems,
-    plan: _PlanParts | None = None,
 ) -> _Batch:
-    """The rest of a batch, whichever path read it: brand, strings, time and plan from
-    their raw values, then the relations on the rows whose fields are all valid."""
+    """The rest of a batch: brand, strings and time from their decoded values, then the
+    relations on the rows whose fields are all valid."""
     n = len(problems.bad)
-    rows = np.arange(n, dtype=np.int64)
     brand, brand_strings = _brand_index(raw["brand_id"], brands, problems)
     strings: dict[str, list[str | None]] = {"brand_id": brand_strings}
     for name in _STRING_FIELDS:
@@ -866,11 +555,6 @@ def _finish_batch(  # noqa: PLR0917 - the last step of both paths
         problems.add(i, "started_at", message)
     columns["started_at_us"] = micros
     columns["started_at_offset_min"] = offsets
-    if plan is None:
-        _plan(raw["plan"], rows, problems, columns)
-    else:
-        _finish_plan(plan, problems, columns)
-
     ok = ~problems.bad
     _relations(columns, ok, problems)
     if product_ids is not None:
@@ -932,10 +616,15 @@ def _brand_index(
     return brand.astype(np.int64), strings
 
 
-def _compiled_type(kind: Kind | None, optional: Mapping[type, frozenset[str]]) -> Any:
-    """The msgspec type that accepts a field of ``kind`` in the usual shape: the bounds
-    come from the field's metadata, so the compiled decoder checks what the model checks
-    (strings and times are checked column-wise afterwards, with the relations)."""
+#: An int the record leaves out, in the decoded structs and the int blocks (every count and
+#: money is >= 0).
+_LEFT_OUT: Final = -1
+
+
+def _compiled_type(kind: Kind | None) -> Any:
+    """The msgspec type that accepts a field of ``kind``: the bounds come from the field's
+    metadata, so the compiled decoder checks what the model checks (strings and times are
+    checked column-wise afterwards, with the relations)."""
     if kind is None:
         raise TypeError("a stream field without a Kind in its metadata")
     if kind.name in ("count", "money"):
@@ -945,83 +634,82 @@ def _compiled_type(kind: Kind | None, optional: Mapping[type, frozenset[str]]) -
     if kind.name in ("identifier", "text", "aware_datetime"):
         return str
     if kind.name == "count_map":
-        bounded = _compiled_type(attrs.evolve(kind, name="count"), optional)
-        # Every source present: a split that leaves one out takes the general path.
-        fields = [(member.value, bounded) for member in kind.item]
+        bounded = _compiled_type(attrs.evolve(kind, name="count"))
+        # A source left out is -1 (null is not a count, for the model either).
+        fields = [(member.value, bounded, _LEFT_OUT) for member in kind.item]
         return msgspec.defstruct(kind.item.__name__, fields, forbid_unknown_fields=True, gc=False)
     if kind.name == "many":
-        return list[_compiled_struct(kind.item, optional)]  # type: ignore[misc]
+        return list[_compiled_struct(kind.item)]  # type: ignore[misc]
     if kind.name == "nested":
-        return _compiled_struct(kind.item, optional)
+        return _compiled_struct(kind.item)
     raise TypeError(f"no compiled type for a {kind.name} field")
 
 
-def _compiled_struct(
-    cls: type, optional: Mapping[type, frozenset[str]], extra: Sequence[tuple[str, Any]] = ()
-) -> Any:
-    """A msgspec Struct for `cls` in the usual shape: every field present and not null
-    except those ``optional`` lists (absent or null there, None on the struct)."""
+def _compiled_struct(cls: type, extra: Sequence[tuple[str, Any]] = ()) -> Any:
+    """A msgspec Struct for `cls`, with no other key: a field the model requires is
+    required, one that defaults to None may be absent or null (None on the struct), any
+    other default is taken when the field is absent."""
     fields: list[tuple[str, Any] | tuple[str, Any, Any]] = list(extra)
     for attribute in attrs.fields(cls):
-        compiled = _compiled_type(kind_of(attribute), optional)
-        if attribute.name in optional.get(cls, frozenset()):
-            fields.append((attribute.name, compiled | None, None))
-        else:
+        kind = kind_of(attribute)
+        compiled = _compiled_type(kind)
+        default = attribute.default
+        if default is attrs.NOTHING:
             fields.append((attribute.name, compiled))
+        elif default is None:
+            # An int left out is -1, which the int blocks take as they are; null (rarer)
+            # is None, replaced by -1 in a second pass.
+            left_out = _LEFT_OUT if kind is not None and kind.name in ("count", "money") else None
+            fields.append((attribute.name, compiled | None, left_out))
+        elif isinstance(default, attrs.Factory) or default == ():  # type: ignore[arg-type]
+            empty = get_origin(compiled) or compiled  # a list, or a split's struct
+            fields.append((attribute.name, compiled, msgspec.field(default_factory=empty)))
+        else:
+            fields.append((attribute.name, compiled, default))
     return msgspec.defstruct(f"_{cls.__name__}Record", fields, forbid_unknown_fields=True, gc=False)
 
 
-#: The usual shape of a stream record (what `steps.sample.write_jsonl` and the exporters
-#: write): every field of the model present, but for these (absent or null).
-_USUAL_OPTIONAL: Final[Mapping[type, frozenset[str]]] = {
-    Stream: frozenset(("plan", "campaign")),
-    StreamProduct: frozenset(f.name for f in _PRODUCT_STOCK),
-    RunOfShow: frozenset((_PLAN_RETURNING,)),
-}
-_STREAM_RECORD: Final = _compiled_struct(
-    Stream, _USUAL_OPTIONAL, (("record", Literal["stream"]), ("brand_id", str))
-)
-#: Decodes and checks one stream line in the usual shape, in compiled code.
+_STREAM_RECORD: Final = _compiled_struct(Stream, (("record", Literal["stream"]), ("brand_id", str)))
+#: Decodes and checks one stream line in compiled code.
 _DECODE: Final[Callable[[bytes], Any]] = msgspec.json.Decoder(_STREAM_RECORD).decode
-_FAST_INTS: Final = attrgetter(*(f.name for f in INT_FIELDS))
-_FAST_OTHER: Final = attrgetter(*_OTHER_KEYS)
-_FAST_SOURCES: Final = attrgetter(*_SOURCE_KEYS)
-_FAST_PRODUCT_INTS: Final = attrgetter(*(f.name for f in _PRODUCT_INTS))
-_FAST_PRODUCT_ID: Final = attrgetter("product_id")
-_FAST_STOCK: Final = tuple(attrgetter(f.name) for f in _PRODUCT_STOCK)
-_FAST_PLAN: Final = attrgetter(*_PLAN_BASE_KEYS, _PLAN_RETURNING)
-_FAST_SEGMENT_INTS: Final = attrgetter(*(f.name for f in _SEGMENT_INTS))
-_FAST_SEGMENT_NAME: Final = attrgetter("name")
-_FAST_PLAN_OF: Final = attrgetter("plan")
-_FAST_CAMPAIGN: Final = attrgetter("campaign")
+_GET_INTS: Final = attrgetter(*(f.name for f in INT_FIELDS))
+_GET_OTHER: Final = attrgetter(*_OTHER_KEYS)
+_GET_SOURCES: Final = attrgetter(*_SOURCE_KEYS)
+_GET_PRODUCT_INTS: Final = attrgetter(*(f.name for f in _PRODUCT_INTS))
+_GET_PRODUCT_ID: Final = attrgetter("product_id")
+_GET_PLAN: Final = attrgetter(
+    "segments", "gmv_target_fen", "planned_paid_uv_share", "planned_returning_share"
+)
+_GET_SEGMENT_INTS: Final = attrgetter(*(f.name for f in _SEGMENT_INTS))
+_GET_SEGMENT_NAME: Final = attrgetter("name")
+_GET_PLAN_OF: Final = attrgetter("plan")
+_GET_CAMPAIGN: Final = attrgetter("campaign")
 
 
-class _FastRows:
-    """Stream records in the usual shape, decoded and checked by a compiled decoder.
+class _Rows:
+    """Stream records decoded and checked by the compiled decoder, gathered as columns.
 
-    The usual shape is what `steps.sample.write_jsonl` writes: every count and money
-    field present as a JSON integer, both traffic splits with every source, products
-    with every field (`_USUAL_OPTIONAL` lists the exceptions).  `add` takes a few lines
-    at a time (few enough to stay in the CPU cache), decodes them into structs whose types
-    come from the model's field metadata (so each value's type and bounds are checked
-    while it is parsed), and keeps compact int blocks; `batch` checks what is left (strings,
-    times, relations) for everything at once.  A line the decoder refuses makes `add`
-    refuse its whole group, which then goes the general way and reports the problem in the
-    model's words."""
+    `add` takes a few lines at a time (few enough to stay in the CPU cache), decodes them
+    into structs whose types come from the model's field metadata (so each value's type
+    and bounds are checked while it is parsed), and keeps compact int blocks, where -1
+    marks a value left out (every count and money is >= 0); `batch` checks what is left
+    (strings, times, relations) for everything at once.  A line the decoder refuses makes
+    `add` refuse its whole group; the reader then takes the group's lines one by one, and
+    the model reads each line refused (`JsonlStreamSource._read_refused`), wording its
+    problems."""
 
     size: int
     plan_rows: list[int]
     segment_counts: list[int]
-    targets: list[IntArray]
+    targets: list[int | None]
     segment_ints: list[IntArray]
-    shares: list[float]
-    returning: list[float | int | None]
+    shares: list[float | None]
+    returning: list[float | None]
     segment_names: list[Any]
     ints: list[IntArray]
     splits: list[IntArray]
     product_counts: list[IntArray]
     product_ints: list[IntArray]
-    stock: dict[str, list[Any]]
     raw: dict[str, list[Any]]
 
     def __init__(self) -> None:
@@ -1032,35 +720,46 @@ class _FastRows:
             records = list(map(_DECODE, lines))
         except msgspec.MsgspecError:
             return False
+        self.extend(records)
+        return True
+
+    def extend(self, records: list[Any]) -> None:
+        """Add decoded records."""
         n = len(records)
-        ints = list(map(_FAST_INTS, records))
+        ints = list(map(_GET_INTS, records))
         stream_ids, account_ids, started, uvs, gmvs, products, brand_ids = zip(
-            *map(_FAST_OTHER, records), strict=True
+            *map(_GET_OTHER, records), strict=True
         )
-        splits = list(map(_FAST_SOURCES, uvs + gmvs))
+        splits = list(map(_GET_SOURCES, uvs + gmvs))
         items = list(chain.from_iterable(products))
-        product_ints = list(map(_FAST_PRODUCT_INTS, items))
-        plans = list(map(_FAST_PLAN_OF, records))
+        product_ints = list(map(_GET_PRODUCT_INTS, items))
+        plans = list(map(_GET_PLAN_OF, records))
         planned = [plan for plan in plans if plan is not None]
-        targets: Sequence[int] = ()
-        segment_ints: list[tuple[int, ...]] = []
+        targets: Sequence[int | None] = ()
+        segment_ints: list[tuple[int | None, ...]] = []
         if planned:
-            segment_lists, targets, shares, returning = zip(*map(_FAST_PLAN, planned), strict=True)
+            segment_lists, targets, shares, returning = zip(*map(_GET_PLAN, planned), strict=True)
             segments = list(chain.from_iterable(segment_lists))
-            segment_ints = list(map(_FAST_SEGMENT_INTS, segments))
+            segment_ints = list(map(_GET_SEGMENT_INTS, segments))
             self.plan_rows.extend(i + self.size for i, plan in enumerate(plans) if plan is not None)
             self.shares.extend(shares)
             self.returning.extend(returning)
             self.segment_counts.extend(map(len, segment_lists))
-            self.segment_names.extend(map(_FAST_SEGMENT_NAME, segments))
-        values = chain(
-            chain.from_iterable(ints),
-            chain.from_iterable(splits),
-            chain.from_iterable(product_ints),
-            targets,
-            chain.from_iterable(segment_ints),
-        )
-        flat = np.fromiter(values, dtype=np.int64)
+            self.segment_names.extend(map(_GET_SEGMENT_NAME, segments))
+
+        def values() -> Iterator[Any]:
+            return chain(
+                chain.from_iterable(ints),
+                chain.from_iterable(splits),
+                chain.from_iterable(product_ints),
+                targets,
+                chain.from_iterable(segment_ints),
+            )
+
+        try:
+            flat = np.fromiter(values(), dtype=np.int64)
+        except TypeError:  # an explicit null
+            flat = np.fromiter((_LEFT_OUT if v is None else v for v in values()), np.int64)
         sizes = np.cumsum(
             [
                 n * len(INT_FIELDS),
@@ -1073,113 +772,154 @@ class _FastRows:
         self.splits.append(flat[sizes[0] : sizes[1]].reshape(2, n, len(_SOURCE_KEYS)))
         self.product_ints.append(flat[sizes[1] : sizes[2]].reshape(len(items), len(_PRODUCT_INTS)))
         if planned:
-            self.targets.append(flat[sizes[2] : sizes[3]])
+            self.targets.extend(flat[sizes[2] : sizes[3]].tolist())
             self.segment_ints.append(
                 flat[sizes[3] :].reshape(len(segment_ints), len(_SEGMENT_INTS))
             )
         self.product_counts.append(np.fromiter(map(len, products), np.int64, n))
-        for get, field in zip(_FAST_STOCK, _PRODUCT_STOCK, strict=True):
-            self.stock[field.name].extend(map(get, items))
         raw = self.raw
         raw["brand_id"].extend(brand_ids)
         raw["stream_id"].extend(stream_ids)
         raw["account_id"].extend(account_ids)
         raw["started_at"].extend(started)
-        raw["products"].extend(map(_FAST_PRODUCT_ID, items))
-        raw["campaign"].extend(map(_FAST_CAMPAIGN, records))
+        raw["products"].extend(map(_GET_PRODUCT_ID, items))
+        raw["campaign"].extend(map(_GET_CAMPAIGN, records))
         self.size += n
-        return True
 
     def batch(self, brands: _Brands) -> _Batch:
         """Everything added so far as one checked batch (and start afresh)."""
         n = self.size
-        rows = np.arange(n, dtype=np.int64)
         problems = _Problems(n)
         columns: dict[str, npt.NDArray[Any]] = {}
-        ints = np.concatenate(self.ints) if n else np.zeros((0, len(INT_FIELDS)), np.int64)
-        _block_columns(ints, INT_FIELDS, columns)
-        for field in INT_FIELDS:
-            if field.mode == "optional":
-                columns[f"has_{field.name}"] = np.ones(n, dtype=np.bool_)
+        ints = _stacked(self.ints, len(INT_FIELDS))
+        for name, given in _block_columns(ints, INT_FIELDS, columns).items():
+            columns[f"has_{name}"] = given
         splits = (
             np.concatenate(self.splits, axis=1)
             if n
             else np.zeros((2, 0, len(_SOURCE_KEYS)), np.int64)
         )
-        for index, split in enumerate(("uv_by_source", "gmv_by_source")):
-            fields = [IntField(f"{split}_{key}", "count", "default") for key in _SOURCE_KEYS]
-            _block_columns(splits[index], fields, columns)
-            columns[f"has_{split}"] = np.ones(n, dtype=np.bool_)
+        for split, block in zip(_SPLITS, splits, strict=True):
+            given = block >= 0
+            for k, key in enumerate(_SOURCE_KEYS):
+                columns[f"{split}_{key}"] = np.where(given[:, k], block[:, k], 0)
+            columns[f"has_{split}"] = given.any(axis=1)
         counts = np.concatenate(self.product_counts) if n else np.zeros(0, np.int64)
-        product_ints = (
-            np.concatenate(self.product_ints) if n else np.zeros((0, len(_PRODUCT_INTS)), np.int64)
-        )
-        nested = _layout(counts)
-        items = len(product_ints)
-        item_problems = _Problems(items)
         values_of: dict[str, IntArray] = {}
-        path = _product_path(nested.position)
-        _block_columns(product_ints, _PRODUCT_INTS, values_of)
-        present_of = {"exposures": nested.ok, "clicks": nested.ok}
-        for field in _PRODUCT_STOCK:
-            values_of[field.name], present_of[field.name] = _checked_ints(
-                self.stock[field.name],
-                field,
-                np.arange(items, dtype=np.int64),
-                item_problems,
-                path(field.name),
-            )
-        product_ids = _finish_products(
-            self.raw["products"], values_of, present_of, nested, item_problems, rows, problems,
-            columns,
-        )  # fmt: skip
-        batch = _finish_batch(self.raw, columns, product_ids, brands, problems, self._plans())
+        present_of = _block_columns(
+            _stacked(self.product_ints, len(_PRODUCT_INTS)), _PRODUCT_INTS, values_of
+        )
+        product_ids = _products(
+            self.raw["products"], values_of, present_of, _layout(counts), problems, columns
+        )
+        self._plan(problems, columns)
+        batch = _finish_batch(self.raw, columns, product_ids, brands, problems)
         self.clear()
         return batch
 
-    def _plans(self) -> _PlanParts:
+    def _plan(self, problems: _Problems, columns: dict[str, npt.NDArray[Any]]) -> None:
+        """Check the segments' names, and fill the plan's columns."""
         n = self.size
         plan_rows = np.array(self.plan_rows, dtype=np.int64)
-        has_plan = np.zeros(n, dtype=np.bool_)
-        has_plan[plan_rows] = True
-        plans = len(plan_rows)
-        target = np.concatenate(self.targets) if self.targets else np.zeros(0, np.int64)
-        share = np.array(self.shares, dtype=np.float64)
-        returning, returning_present, _ = _json_rates(self.returning)
         nested = _layout(np.array(self.segment_counts, dtype=np.int64))
-        segments = (
-            np.concatenate(self.segment_ints)
-            if self.segment_ints
-            else np.zeros((0, len(_SEGMENT_INTS)), np.int64)
-        )
-        segment_problems = _Problems(len(segments))
         values_of: dict[str, IntArray] = {}
-        _block_columns(segments, _SEGMENT_INTS, values_of)
-        every = np.ones(len(segments), dtype=np.bool_)
-        present_of = {f.name: every for f in _SEGMENT_INTS}
-        return _PlanParts(
-            has_plan, plan_rows, target, np.ones(plans, np.bool_), share, np.ones(plans, np.bool_),
-            returning, returning_present, self.segment_names, values_of, present_of, nested,
-            segment_problems,
-        )  # fmt: skip
+        present_of = _block_columns(
+            _stacked(self.segment_ints, len(_SEGMENT_INTS)), _SEGMENT_INTS, values_of
+        )
+        for name in (
+            "plan_segments",
+            "plan_planned_seconds",
+            "plan_actual_seconds",
+            "plan_timed_segments",
+            "plan_timed_planned_seconds",
+            "plan_timing_deviation_seconds",
+            "plan_planned_spend_fen",
+            "plan_actual_spend_fen",
+            "plan_gmv_target_fen",
+        ):
+            columns[name] = np.zeros(n, dtype=np.int64)
+        columns["has_plan"] = np.zeros(n, dtype=np.bool_)
+        columns["has_plan"][plan_rows] = True
+        target = np.array(self.targets, dtype=np.int64)
+        columns["has_plan_gmv_target_fen"] = np.zeros(n, dtype=np.bool_)
+        columns["has_plan_gmv_target_fen"][plan_rows] = target >= 0
+        columns["plan_gmv_target_fen"][plan_rows] = np.maximum(target, 0)
+        for name, shares in (
+            ("plan_planned_paid_uv_share", self.shares),
+            ("plan_planned_returning_share", self.returning),
+        ):
+            share = np.array(shares, dtype=np.float64)  # None is NaN
+            given = ~np.isnan(share)
+            columns[name] = np.zeros(n, dtype=np.float64)
+            columns[name][plan_rows] = np.where(given, share, 0.0)
+            columns[f"has_{name}"] = np.zeros(n, dtype=np.bool_)
+            columns[f"has_{name}"][plan_rows] = given
+        columns.update(
+            pacing_columns(
+                n,
+                plan_rows,
+                nested.parent,
+                (values_of["planned_spend_fen"], present_of["planned_spend_fen"]),
+                (values_of["actual_spend_fen"], present_of["actual_spend_fen"]),
+            )
+        )
+        if not len(plan_rows):
+            return
+        position = nested.position
+        _, errors = _json_strings(
+            self.segment_names, "required", MAX_TEXT_LENGTH, allow_blank=True, repeats=True
+        )
+        for i, message in errors:
+            problems.add(
+                int(plan_rows[nested.parent[i]]), f"plan.segments[{position[i]}].name", message
+            )
+        starts, counts = nested.starts, nested.counts
+        planned = values_of["planned_seconds"]
+        actual = values_of["actual_seconds"]
+        timed = present_of["actual_seconds"]
+        overflow = np.zeros(len(plan_rows), dtype=np.bool_)
+        for name, source in (
+            ("plan_planned_seconds", planned),
+            ("plan_actual_seconds", actual),
+            ("plan_timed_segments", timed.astype(np.int64)),
+            ("plan_timed_planned_seconds", np.where(timed, planned, 0)),
+            ("plan_timing_deviation_seconds", np.where(timed, np.abs(actual - planned), 0)),
+            ("plan_planned_spend_fen", values_of["planned_spend_fen"]),
+            ("plan_actual_spend_fen", values_of["actual_spend_fen"]),
+        ):
+            sums, wide = _segment_sums(source, starts, counts)
+            overflow |= wide
+            columns[name][plan_rows] = sums
+        columns["plan_segments"][plan_rows] = counts
+        _report_overflow(plan_rows[overflow], problems, "plan.segments")
 
     def clear(self) -> None:
         self.size = 0
         self.ints, self.splits, self.product_counts, self.product_ints = [], [], [], []
-        self.raw = {key: [] for key in (*_OTHER_KEYS, "plan", "campaign")}
+        self.raw = {key: [] for key in (*_OTHER_KEYS, "campaign")}
         self.plan_rows, self.segment_counts = [], []
         self.targets, self.segment_ints = [], []
         self.shares, self.segment_names = [], []
         self.returning = []
-        self.stock = {f.name: [] for f in _PRODUCT_STOCK}
+
+
+def _stacked(blocks: list[IntArray], width: int) -> IntArray:
+    return np.concatenate(blocks) if blocks else np.zeros((0, width), np.int64)
 
 
 def _block_columns(
     block: IntArray, fields: Sequence[IntField], columns: dict[str, npt.NDArray[Any]]
-) -> None:
-    """The columns of an int block, one per field (in range: the decoder checked them)."""
+) -> dict[str, BoolArray]:
+    """The columns of an int block, one per field (in range: the decoder checked them);
+    returns where each optional field is given (-1 in the block where it is not)."""
+    given: dict[str, BoolArray] = {}
     for k, field in enumerate(fields):
-        columns[field.name] = block[:, k]
+        column = block[:, k]
+        if field.mode == "optional":
+            given[field.name] = present = column >= 0
+            column = np.where(present, column, 0)
+        columns[field.name] = column
+    return given
 
 
 def _layout(counts: IntArray) -> _Nested:
@@ -1190,11 +930,7 @@ def _layout(counts: IntArray) -> _Nested:
     total = int(counts.sum()) if len(counts) else 0
     parent = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
     position = np.arange(total, dtype=np.int64) - starts[parent]
-    return _Nested([], parent, position, starts, counts, np.ones(total, dtype=np.bool_))
-
-
-def _const(path: str) -> Callable[[int], str]:
-    return lambda _: path
+    return _Nested(parent, position, starts, counts)
 
 
 @attrs.define
@@ -1217,65 +953,18 @@ class _ProductIds:
         return cls(codes, list(lookup), parent, position, explain)
 
 
-def _products(
-    values: Sequence[object],
-    rows: IntArray,
-    problems: _Problems,
-    columns: dict[str, npt.NDArray[Any]],
-) -> _ProductIds | None:
-    """The products of each row (raw JSON values): checks and aggregate columns."""
-    lists = _lists_of(values, problems, rows, _const("products"))
-    nested = _flatten(lists, rows, problems, "products")
-    items, position = nested.items, nested.position
-    item_problems = _Problems(len(items))
-    item_rows = np.arange(len(items), dtype=np.int64)
-    raw_ids = _get_all(items, "product_id", _ABSENT)
-    values_of, present_of, complete = _read_ints(
-        items, _PRODUCT_INTS, item_rows, item_problems, _product_path(position)
-    )
-    stock_of, stock_present, _ = _read_ints(
-        items, _PRODUCT_STOCK, item_rows, item_problems, _product_path(position)
-    )
-    values_of.update(stock_of)
-    present_of.update(stock_present)
-    known = len(items) * len(_PRODUCT_INTS) + len(items) - raw_ids.count(_ABSENT)
-    known += _keys_held(items, _PRODUCT_STOCK)
-    _unknown_keys(
-        items,
-        frozenset(_PRODUCT_KEYS),
-        known if complete else None,
-        lambda i, key: item_problems.add(i, f"products[{position[i]}].{key}", "unknown field"),
-    )
-    return _finish_products(
-        raw_ids, values_of, present_of, nested, item_problems, rows, problems, columns
-    )
-
-
-def _keys_held(items: Sequence[dict[str, Any]], fields: Sequence[IntField]) -> int:
-    """How many of ``fields`` the items hold, counted over all items."""
-    return sum(sum(map(dict.__contains__, items, repeat(f.name))) for f in fields)
-
-
-def _product_path(position: IntArray) -> Callable[[str], Callable[[int], str]]:
-    def path(field: str) -> Callable[[int], str]:
-        return lambda i: f"products[{position[i]}].{field}"
-
-    return path
-
-
-def _finish_products(  # noqa: PLR0917 - one step of a pipeline, called twice
+def _products(  # noqa: PLR0917 - one step of `_Rows.batch`
     raw_ids: Sequence[object],
     values_of: Mapping[str, IntArray],
     present_of: Mapping[str, BoolArray],
     nested: _Nested,
-    item_problems: _Problems,
-    rows: IntArray,
     problems: _Problems,
     columns: dict[str, npt.NDArray[Any]],
 ) -> _ProductIds | None:
-    """Check the products' ids and StreamProduct's relation, lift the items' problems to
-    their rows, and fill the products' aggregate columns."""
+    """Check the products' ids and StreamProduct's relation (as problems of their rows),
+    and fill the products' aggregate columns."""
     parent, position, starts, counts = nested.parent, nested.position, nested.starts, nested.counts
+    item_problems = _Problems(len(parent))
     ids, errors = _json_strings(raw_ids, "required", MAX_ID_LENGTH, allow_blank=False, repeats=True)
     for i, message in errors:
         item_problems.add(i, f"products[{position[i]}].product_id", message)
@@ -1284,10 +973,11 @@ def _finish_products(  # noqa: PLR0917 - one step of a pipeline, called twice
     over = np.flatnonzero(both & ~item_problems.bad & (clicks > exposures))
     item_problems.add_rows(
         over,
-        _product_path(position)("clicks"),
+        lambda i: f"products[{position[i]}].clicks",
         lambda i: f"must be <= exposures ({exposures[i]}), got {clicks[i]}",
     )
-    _lift(item_problems, nested.ok, parent, problems)
+    for item, where, said in item_problems.items:
+        problems.add(int(parent[item]), where, said if isinstance(said, str) else said(item))
 
     n = len(counts)
     gmv = values_of["gmv_fen"]
@@ -1321,189 +1011,39 @@ def _finish_products(  # noqa: PLR0917 - one step of a pipeline, called twice
     sold_out = stocked & (values_of["units_sold"] >= values_of["stock_units"])
     columns["products_stocked"], _ = _segment_sums(stocked.astype(np.int64), starts, counts)
     columns["products_sold_out"], _ = _segment_sums(sold_out.astype(np.int64), starts, counts)
-    _report_overflow(overflow, rows, problems, "products")
+    _report_overflow(np.flatnonzero(overflow), problems, "products")
     if not len(gmv):
         return None
     return _ProductIds.of(ids, parent, position, values_of["explain_count"])
 
 
-def _lift(items: _Problems, ok: BoolArray, rows: IntArray, problems: _Problems) -> None:
-    """Problems of nested items as problems of their rows (skipping items that were not
-    objects, already reported as such)."""
-    for item, where, message in items.items:
-        if ok[item]:
-            text = message if isinstance(message, str) else message(item)
-            problems.add(int(rows[item]), where, text)
+def _report_overflow(rows: IntArray, problems: _Problems, path: str) -> None:
+    problems.add_rows(rows, path, "sums of its values are beyond the 64-bit range of a StreamTable")
 
 
-def _report_overflow(overflow: BoolArray, rows: IntArray, problems: _Problems, path: str) -> None:
-    problems.add_rows(
-        rows[overflow],
-        path,
-        "sums of its values are beyond the 64-bit range of a StreamTable",
-    )
+def _whole_numbers(value: Any) -> Any:
+    """A parsed JSON value with each integral float made an int, as the converter reads a
+    count (``3.0`` is 3); a rate given as ``1.0`` is read as a float all the same."""
+    if type(value) is float:
+        return int(value) if value.is_integer() and abs(value) < 2**53 else value
+    if type(value) is dict:
+        return {key: _whole_numbers(item) for key, item in value.items()}
+    if type(value) is list:
+        return [_whole_numbers(item) for item in value]
+    return value
 
 
-def _plan(
-    values: Sequence[object],
-    rows: IntArray,
-    problems: _Problems,
-    columns: dict[str, npt.NDArray[Any]],
-) -> None:
-    """The plan of each row (raw JSON values, None or _ABSENT where none): checks and
-    aggregate columns."""
-    n = len(values)
-    has_plan = np.fromiter(
-        (v is not None and v is not _ABSENT for v in values), dtype=np.bool_, count=n
-    )
-    plan_rows = np.flatnonzero(has_plan)
-    raw_plans = [values[i] for i in plan_rows.tolist()]
-    plans = _records_of(raw_plans, problems, plan_rows, _const("plan"))
-    has_plan[plan_rows[[type(v) is not dict for v in raw_plans]]] = False
-    raw, present = _extract(plans, _PLAN_KEYS)
-    _unknown_keys(
-        plans,
-        frozenset(_PLAN_KEYS),
-        present,
-        lambda i, key: problems.add(int(plan_rows[i]), f"plan.{key}", "unknown field"),
-    )
-    target, target_present = _checked_ints(
-        [None if v is _ABSENT else v for v in raw["gmv_target_fen"]],
-        IntField("gmv_target_fen", "money", "optional"),
-        plan_rows,
-        problems,
-        _const("plan.gmv_target_fen"),
-    )
-    share, share_present, errors = _json_rates(
-        [None if v is _ABSENT else v for v in raw["planned_paid_uv_share"]]
-    )
-    for i, message in errors:
-        problems.add(int(plan_rows[i]), "plan.planned_paid_uv_share", message)
-    returning, returning_present, errors = _json_rates(
-        [None if v is _ABSENT else v for v in raw[_PLAN_RETURNING]]
-    )
-    for i, message in errors:
-        problems.add(int(plan_rows[i]), f"plan.{_PLAN_RETURNING}", message)
-    lists = _lists_of(raw["segments"], problems, plan_rows, _const("plan.segments"))
-    nested = _flatten(lists, plan_rows, problems, "plan.segments")
-    items, position = nested.items, nested.position
-    segment_problems = _Problems(len(items))
-    item_rows = np.arange(len(items), dtype=np.int64)
-    raw_names = _get_all(items, "name", _ABSENT)
-    values_of, present_of, complete = _read_ints(
-        items, _SEGMENT_INTS, item_rows, segment_problems, _segment_path(position)
-    )
-    known = len(items) * len(_SEGMENT_INTS) + len(items) - raw_names.count(_ABSENT)
-    _unknown_keys(
-        items,
-        frozenset(_SEGMENT_KEYS),
-        known if complete else None,
-        lambda i, key: segment_problems.add(
-            i, f"plan.segments[{position[i]}].{key}", "unknown field"
-        ),
-    )
-    parts = _PlanParts(
-        has_plan, plan_rows, target, target_present, share, share_present, returning,
-        returning_present, raw_names, values_of, present_of, nested, segment_problems,
-    )  # fmt: skip
-    _finish_plan(parts, problems, columns)
-
-
-def _segment_path(position: IntArray) -> Callable[[str], Callable[[int], str]]:
-    def path(field: str) -> Callable[[int], str]:
-        return lambda i: f"plan.segments[{position[i]}].{field}"
-
-    return path
-
-
-@attrs.define
-class _PlanParts:
-    """The plans of a batch, read (and type-checked) by either path."""
-
-    has_plan: BoolArray  # per row
-    plan_rows: IntArray  # the rows with a plan
-    target: IntArray  # per plan
-    target_present: BoolArray
-    share: FloatArray
-    share_present: BoolArray
-    returning: FloatArray
-    returning_present: BoolArray
-    raw_names: Sequence[object]  # per segment
-    values_of: Mapping[str, IntArray]
-    present_of: Mapping[str, BoolArray]
-    nested: _Nested  # segments, per plan
-    segment_problems: _Problems
-
-
-def _finish_plan(
-    parts: _PlanParts, problems: _Problems, columns: dict[str, npt.NDArray[Any]]
-) -> None:
-    """Check the segments' names, lift the segments' problems to their rows, and fill the
-    plan's columns."""
-    n = len(parts.has_plan)
-    plan_rows, nested = parts.plan_rows, parts.nested
-    for name in (
-        "plan_segments",
-        "plan_planned_seconds",
-        "plan_actual_seconds",
-        "plan_timed_segments",
-        "plan_timed_planned_seconds",
-        "plan_timing_deviation_seconds",
-        "plan_planned_spend_fen",
-        "plan_actual_spend_fen",
-        "plan_gmv_target_fen",
-    ):
-        columns[name] = np.zeros(n, dtype=np.int64)
-    columns["has_plan"] = parts.has_plan
-    columns["has_plan_gmv_target_fen"] = np.zeros(n, dtype=np.bool_)
-    columns["plan_planned_paid_uv_share"] = np.zeros(n, dtype=np.float64)
-    columns["has_plan_planned_paid_uv_share"] = np.zeros(n, dtype=np.bool_)
-    columns["plan_planned_returning_share"] = np.zeros(n, dtype=np.float64)
-    columns["has_plan_planned_returning_share"] = np.zeros(n, dtype=np.bool_)
-    columns.update(
-        pacing_columns(
-            n,
-            plan_rows,
-            nested.parent,
-            (parts.values_of["planned_spend_fen"], parts.present_of["planned_spend_fen"]),
-            (parts.values_of["actual_spend_fen"], parts.present_of["actual_spend_fen"]),
-        )
-    )
-    if not len(plan_rows):
-        return
-    columns["plan_gmv_target_fen"][plan_rows] = parts.target
-    columns["has_plan_gmv_target_fen"][plan_rows] = parts.target_present
-    columns["plan_planned_paid_uv_share"][plan_rows] = parts.share
-    columns["has_plan_planned_paid_uv_share"][plan_rows] = parts.share_present
-    columns["plan_planned_returning_share"][plan_rows] = parts.returning
-    columns["has_plan_planned_returning_share"][plan_rows] = parts.returning_present
-    position = nested.position
-    _, errors = _json_strings(
-        parts.raw_names, "required", MAX_TEXT_LENGTH, allow_blank=True, repeats=True
-    )
-    for i, message in errors:
-        parts.segment_problems.add(i, f"plan.segments[{position[i]}].name", message)
-    _lift(parts.segment_problems, nested.ok, plan_rows[nested.parent], problems)
-    starts, counts = nested.starts, nested.counts
-    values_of, present_of = parts.values_of, parts.present_of
-    planned = values_of["planned_seconds"]
-    actual = values_of["actual_seconds"]
-    timed = present_of["actual_seconds"]
-    overflow = np.zeros(len(plan_rows), dtype=np.bool_)
-    for name, source in (
-        ("plan_planned_seconds", planned),
-        ("plan_actual_seconds", np.where(timed, actual, 0)),
-        ("plan_timed_segments", timed.astype(np.int64)),
-        ("plan_timed_planned_seconds", np.where(timed, planned, 0)),
-        ("plan_timing_deviation_seconds", np.where(timed, np.abs(actual - planned), 0)),
-        ("plan_planned_spend_fen", values_of["planned_spend_fen"]),
-        ("plan_actual_spend_fen", values_of["actual_spend_fen"]),
-    ):
-        sums, wide = _segment_sums(source, starts, counts)
-        overflow |= wide
-        columns[name][plan_rows] = sums
-    columns["plan_segments"][plan_rows] = counts
-    _report_overflow(overflow, plan_rows, problems, "plan.segments")
+def _refused_row(brand_id: object, refused: Sequence[Problem], brands: _Brands) -> _Batch:
+    """The row of a stream record the model refuses, or that names no brand: its problems
+    and zeros (a chunk with problems is never yielded)."""
+    problems = _Problems(1)
+    brand, strings = _brand_index([brand_id], brands, problems)
+    for problem in refused:
+        problems.add(0, problem.path, problem.message)
+    columns = {c.name: np.zeros(1, dtype=c.dtype) for c in _ALL_COLUMNS}
+    none: list[str | None] = [None]
+    named = {"brand_id": strings, "stream_id": none, "account_id": none, "campaign": none}
+    return _Batch(1, columns, named, brand, problems)
 
 
 _RELATIONS: Final = (
@@ -1803,14 +1343,14 @@ class _PassState:
         self.seen = _SeenStreams()
         self.counts = np.zeros(len(brands.index) + 1, dtype=np.int64)
         self.pending: list[Problem] = []
-        self.fast = _FastRows()
-        self.fast_lines: list[IntArray] = []
+        self.rows = _Rows()
+        self.row_lines: list[IntArray] = []
         self.builder = _ChunkBuilder(max(1, min(chunk_rows, streams)))
 
     @property
     def room(self) -> int:
-        """Rows the chunk being built can still take (beyond the fast rows waiting)."""
-        return self.builder.room - self.fast.size
+        """Rows the chunk being built can still take (beyond the decoded rows waiting)."""
+        return self.builder.room - self.rows.size
 
     def take_chunk(self) -> StreamTable:
         """The chunk built so far; a new one is started."""
@@ -2230,23 +1770,20 @@ class JsonlStreamSource:
                 take = min(state.room, len(lines) - start)
                 group, group_lines = lines[start : start + take], numbers[start : start + take]
                 start += take
-                if state.fast.add(group):
-                    state.fast_lines.append(group_lines)
-                    if state.fast.size >= _BATCH:
-                        self._accept_fast(state)
+                if state.rows.add(group):
+                    state.row_lines.append(group_lines)
                 else:
-                    self._accept_fast(state)
-                    records, group_lines, syntax = self._parse(group, group_lines)
-                    state.pending.extend(syntax)
-                    if records:
-                        self._accept(state, _stream_batch(records, state.brands), group_lines)
+                    for k in range(len(group)):
+                        self._read_refused(state, group[k : k + 1], group_lines[k : k + 1])
+                if state.rows.size >= _BATCH:
+                    self._accept_rows(state)
                 if state.room == 0:
-                    self._accept_fast(state)
+                    self._accept_rows(state)
                     if state.pending:
                         raise InvalidDataError(_by_line(state.pending), source)
                     yield state.take_chunk()
                     state.start_chunk()
-        self._accept_fast(state)
+        self._accept_rows(state)
         if state.pending:
             raise InvalidDataError(_by_line(state.pending), source)
         if state.builder.size:
@@ -2255,11 +1792,45 @@ class JsonlStreamSource:
         if self._catalog is not None:
             self._check_order_refs(state.seen)
 
-    def _accept_fast(self, state: _PassState) -> None:
-        if state.fast.size:
-            lines = np.concatenate(state.fast_lines)
-            state.fast_lines = []
-            self._accept(state, state.fast.batch(state.brands), lines)
+    def _read_refused(self, state: _PassState, line: list[bytes], number: IntArray) -> None:
+        """A line of a group the decoder refused: decoded alone, or with its integral floats
+        made ints, or else read by the model, which words its problems as the whole-file
+        loader does."""
+        if state.rows.add(line):
+            state.row_lines.append(number)
+            return
+        records, _, syntax = self._parse(line, number)
+        state.pending.extend(syntax)
+        if not records:
+            return
+        try:  # integral floats are the commonest other shape: one more compiled try
+            state.rows.extend([msgspec.convert(_whole_numbers(records[0]), _STREAM_RECORD)])
+            state.row_lines.append(number)
+            return
+        except msgspec.ValidationError:
+            pass
+        brand_id = records[0].get("brand_id")
+        body = {k: v for k, v in records[0].items() if k not in _META_KEYS}
+        refused: Sequence[Problem] = ()
+        try:
+            stream = structure(body, Stream)
+        except InvalidDataError as error:
+            refused = error.problems
+        else:
+            if type(brand_id) is str:
+                # Valid in a shape the decoder does not take (an integral float, say).
+                usual = {"record": "stream", "brand_id": brand_id, **unstructure(stream)}
+                state.rows.extend([msgspec.convert(usual, _STREAM_RECORD)])
+                state.row_lines.append(number)
+                return
+        self._accept_rows(state)
+        self._accept(state, _refused_row(brand_id, refused, state.brands), number)
+
+    def _accept_rows(self, state: _PassState) -> None:
+        if state.rows.size:
+            lines = np.concatenate(state.row_lines)
+            state.row_lines = []
+            self._accept(state, state.rows.batch(state.brands), lines)
 
     def _accept(self, state: _PassState, batch: _Batch, lines: IntArray) -> None:
         """Add a checked batch to the chunk being built, with its problems."""
@@ -2742,7 +2313,11 @@ def _input_ints(
         problems.add_rows(rows[nulls], name, "is required")
     out = np.where(present, out, 0)
     if kind in _MAXIMUM:
-        _check_range(out, present, kind, rows=rows, problems=problems, where=_const(name))
+        maximum = _MAXIMUM[kind]
+        low, high = out < 0, out > maximum
+        problems.add_rows(
+            rows[low | high], name, lambda r: "must be >= 0" if low[r] else f"must be <= {maximum}"
+        )
     elif kind == "sum":
         problems.add_rows(rows[present & (out < 0)], name, "must be >= 0")
     elif kind == "offset":

@@ -132,7 +132,7 @@ class Column:
 
 @attrs.frozen
 class IntField:
-    """A count or money field of `Stream`."""
+    """A count or money field of `Stream` (or of what a stream holds)."""
 
     name: str
     kind: str  # "count" or "money"
@@ -141,9 +141,10 @@ class IntField:
     default: int = 0
 
 
-def _int_fields() -> tuple[IntField, ...]:
+def int_fields(cls: type) -> tuple[IntField, ...]:
+    """The count and money fields of a model class, in its order, from their metadata."""
     fields: list[IntField] = []
-    for attribute in attrs.fields(Stream):
+    for attribute in attrs.fields(cls):
         kind = attribute.metadata.get(METADATA_KEY)
         if not isinstance(kind, Kind) or kind.name not in ("count", "money"):
             continue
@@ -158,7 +159,7 @@ def _int_fields() -> tuple[IntField, ...]:
 
 #: Every count and money field of Stream, in the model's order (read from its metadata, so
 #: that a new field becomes a column without an edit here).
-INT_FIELDS: Final = _int_fields()
+INT_FIELDS: Final = int_fields(Stream)
 
 _PRODUCT_AGGREGATES: Final = (
     ("products_listed", "int64", "number of products listed in the stream"),

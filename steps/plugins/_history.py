@@ -95,6 +95,8 @@ class BrandOrders:
 
 
 def _history_start(brand: Brand, section: Section, days: Sequence[int]) -> int | None:
+    """The first day (an ordinal) ``section``'s declared coverage gives, else the earliest
+    of ``days``."""
     for entry in brand.coverage or ():
         if entry.section is section and entry.start is not None:
             return entry.start.toordinal()
@@ -268,14 +270,7 @@ def brand_videos(brand: Brand) -> BrandVideos:
             posted[video.for_stream_id].append(
                 (video.posted_at - _EPOCH) // timedelta(microseconds=1)
             )
-    start = next(
-        (
-            e.start.toordinal()
-            for e in brand.coverage or ()
-            if e.section is Section.SHORT_VIDEOS and e.start is not None
-        ),
-        None,
-    )
+    start = _history_start(brand, Section.SHORT_VIDEOS, ())
     return BrandVideos(bool(posted), {k: tuple(v) for k, v in posted.items()}, start)
 
 

@@ -1,10 +1,12 @@
-"""Shared machinery of the built-in STAGE, Douyin-interest and trust scorers (private).
+"""Shared machinery of the built-in STEPS, STAGE, Douyin-interest and trust scorers (private).
 
 * `linear` builds an indicator's default benchmarks for every platform the built-ins
   ship defaults for (``"kuaishou"``, ``"douyin"`` and ``"*"``), each with its source;
+  `assumed` the same for numbers that are the library's own choice;
 * `per_component_recommendations` turns the weakest indicator of each component into
   a concrete recommendation, with a data-derived detail where the scorer supplies one, in
   the context's language (the sentences are in the message catalogue);
+* `avg_watch_minutes` and `per_viewer` are stream indicators both stream scorers read;
 * `money` shows an amount the way details quote it;
 * `article`, `published` and `assumption` say where an indicator comes from
   (`Provenance`);
@@ -21,6 +23,7 @@ from typing import Any, ClassVar, TypeVar
 
 from steps.domain.model import Brand
 from steps.scoring.base import ADVICE_THRESHOLD, MethodologyScorer, move_text
+from steps.scoring.batch import Measured, StreamColumns, ratio
 from steps.scoring.contract import ScoringContext
 from steps.scoring.indicators import (
     Benchmark,
@@ -34,17 +37,21 @@ from steps.scoring.indicators import (
 from steps.scoring.results import Recommendation
 
 __all__ = [
+    "ASSUME",
     "PLATFORMS",
     "SOURCES_PAGE",
     "Detail",
     "article",
+    "assumed",
     "assumption",
+    "avg_watch_minutes",
     "brand_weeks",
     "indicator_table",
     "indicator_value",
     "linear",
     "money",
     "per_component_recommendations",
+    "per_viewer",
     "published",
     "window_dates",
     "yuan",
@@ -78,6 +85,27 @@ def linear(
     )
 
 
+#: How a benchmark source says its numbers are the library's own choice.
+ASSUME = "assumption: "
+
+
+def assumed(
+    floor: float,
+    target: float,
+    note: str,
+    *,
+    kuaishou: Spec | None = None,
+    douyin: Spec | None = None,
+) -> Mapping[str, Benchmark]:
+    """`linear` for numbers of our own choosing: each source (the overrides' too) is the
+    note said as an assumption (`ASSUME`)."""
+
+    def ours(spec: Spec | None) -> Spec | None:
+        return None if spec is None else (spec[0], spec[1], ASSUME + spec[2])
+
+    return linear(floor, target, ASSUME + note, kuaishou=ours(kuaishou), douyin=ours(douyin))
+
+
 #: The docs page that cites the published sources of the built-in scorers.
 SOURCES_PAGE = "sources.md"
 
@@ -106,6 +134,24 @@ def money(value: float) -> str:
     """An amount in yuan as recommendations quote it: grouped whole yuan from 100 up,
     two decimals below."""
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.2f}"
+
+
+# --------------------------------------------------------------------------- stream columns
+
+
+def avg_watch_minutes(c: StreamColumns) -> Measured:
+    """Minutes watched per viewer."""
+    return ratio(c("watch_seconds") / 60, c("uv"))
+
+
+def per_viewer(column: str) -> Callable[[StreamColumns], Measured]:
+    """The indicator ``column / uv``, known where ``column`` is recorded (``has_<column>``)."""
+
+    def columns(c: StreamColumns) -> Measured:
+        return ratio(c(column), c("uv"), c(f"has_{column}"))
+
+    columns.__name__ = f"{column}_per_viewer"
+    return columns
 
 
 # --------------------------------------------------------------------------- time windows

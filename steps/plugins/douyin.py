@@ -45,10 +45,11 @@ from steps.plugins._support import (
     Detail,
     PerComponentAdvice,
     article,
+    assumed,
     assumption,
+    avg_watch_minutes,
     brand_weeks,
     indicator_value,
-    linear,
     published,
     window_dates,
     yuan,
@@ -83,24 +84,15 @@ Subject = StreamSubject
 Ind = Indicator[StreamSubject]
 BInd = Indicator[Brand]
 
-_ASSUME = "assumption: "
 _SCALE = " (absolute level: depends on category and tier; prefer peer benchmarks)"
 
 
 # --------------------------------------------------------------------------- the funnel
 
 #: The keys of the funnel steps, in order: exposure → entry → product exposure → click →
-#: order created → paid.
+#: order created → paid.  Step ``x`` is the indicator ``x_rate`` (the entry rate is part of
+#: ``reach``, the others of ``funnel``).
 FUNNEL_STEPS: tuple[str, ...] = ("entry", "product_exposure", "click", "create", "pay")
-
-#: Each step's indicator (the entry rate is part of ``reach``, the others of ``funnel``).
-_STEP_INDICATORS: Mapping[str, str] = {
-    "entry": "entry_rate",
-    "product_exposure": "product_exposure_rate",
-    "click": "click_rate",
-    "create": "create_rate",
-    "pay": "pay_rate",
-}
 
 
 def funnel_rates(c: StreamColumns) -> dict[str, Measured]:
@@ -170,14 +162,6 @@ def _short_video_share(c: StreamColumns) -> Measured:
     return ratio(c("uv_by_source_short_video"), c("uv"), c("has_uv_by_source"))
 
 
-def _avg_watch(c: StreamColumns) -> Measured:
-    return ratio(c("watch_seconds") / 60, c("uv"))
-
-
-def _interaction(c: StreamColumns) -> Measured:
-    return interaction_rate(c)
-
-
 def _content_output(c: StreamColumns) -> Measured:
     values, known = c.brands.content_output()
     return c.where(known & c.provided(Section.SHORT_VIDEOS), values)
@@ -211,11 +195,10 @@ EFFICIENCY: Component[StreamSubject] = Component(
             name_zh="千次观看成交金额 (GPM)",
             unit="CNY per 1,000 views",
             columns=_gpm,
-            defaults=linear(
+            defaults=assumed(
                 100.0,
                 800.0,
-                _ASSUME + "800 CNY per thousand views is a strong live room, 100 a weak "
-                "one" + _SCALE,
+                "800 CNY per thousand views is a strong live room, 100 a weak one" + _SCALE,
             ),
             weight=2.0,
             inputs=("views", "gmv_fen"),
@@ -233,7 +216,7 @@ EFFICIENCY: Component[StreamSubject] = Component(
             name_zh="UV价值",
             unit="CNY per viewer",
             columns=_uv_value,
-            defaults=linear(0.3, 3.0, _ASSUME + "3 CNY per viewer is strong" + _SCALE),
+            defaults=assumed(0.3, 3.0, "3 CNY per viewer is strong" + _SCALE),
             inputs=("uv", "gmv_fen"),
             formula="gmv_fen / 100 / uv",
             provenance=article(
@@ -255,10 +238,10 @@ REACH: Component[StreamSubject] = Component(
             name_zh="曝光进入率",
             unit="share",
             columns=_step("entry"),
-            defaults=linear(
+            defaults=assumed(
                 0.05,
                 0.2,
-                _ASSUME + "one in five exposures entering the room is a strong cover and "
+                "one in five exposures entering the room is a strong cover and "
                 "opening; one in twenty a weak one",
             ),
             weight=2.0,
@@ -273,15 +256,15 @@ REACH: Component[StreamSubject] = Component(
             name_zh="推荐流量占比",
             unit="share",
             columns=_feed_share,
-            defaults=linear(
+            defaults=assumed(
                 0.1,
                 0.5,
-                _ASSUME + "half of the viewers from the recommendation feed shows the "
+                "half of the viewers from the recommendation feed shows the "
                 "algorithm is distributing the room",
                 kuaishou=(
                     0.1,
                     0.4,
-                    _ASSUME + "Kuaishou rooms lean on followers more; the trade press puts "
+                    "Kuaishou rooms lean on followers more; the trade press puts "
                     "public-domain traffic at about 70% of Kuaishou live traffic, feed and "
                     "short video together (no primary source found: "
                     "sources.md#douyin-kuaishou-public-traffic)",
@@ -289,7 +272,7 @@ REACH: Component[StreamSubject] = Component(
                 douyin=(
                     0.1,
                     0.6,
-                    _ASSUME + "the article says Douyin leans on interest recommendation "
+                    "the article says Douyin leans on interest recommendation "
                     "(「算法的主要兴趣推荐」): 60% from the feed is the target there",
                 ),
             ),
@@ -306,10 +289,8 @@ REACH: Component[StreamSubject] = Component(
             name_zh="短视频引流占比",
             unit="share",
             columns=_short_video_share,
-            defaults=linear(
-                0.02,
-                0.15,
-                _ASSUME + "15% of viewers arriving from short videos shows working content",
+            defaults=assumed(
+                0.02, 0.15, "15% of viewers arriving from short videos shows working content"
             ),
             inputs=("uv_by_source",),
             formula="uv_by_source[short_video] / uv",
@@ -331,12 +312,12 @@ ENGAGEMENT: Component[StreamSubject] = Component(
             name="Average watch time",
             name_zh="人均观看时长",
             unit="minutes",
-            columns=_avg_watch,
-            defaults=linear(
+            columns=avg_watch_minutes,
+            defaults=assumed(
                 0.5,
                 2.0,
-                _ASSUME + "2 minutes per feed viewer is a strong hold",
-                kuaishou=(0.5, 3.0, _ASSUME + "Kuaishou's follower audience stays longer"),
+                "2 minutes per feed viewer is a strong hold",
+                kuaishou=(0.5, 3.0, "Kuaishou's follower audience stays longer"),
             ),
             inputs=("uv", "watch_seconds"),
             formula="watch_seconds / 60 / uv",
@@ -350,8 +331,8 @@ ENGAGEMENT: Component[StreamSubject] = Component(
             name="Interaction rate",
             name_zh="互动率",
             unit="per viewer",
-            columns=_interaction,
-            defaults=linear(0.05, 1.0, _ASSUME + "one interaction (likes included) per viewer"),
+            columns=interaction_rate,
+            defaults=assumed(0.05, 1.0, "one interaction (likes included) per viewer"),
             inputs=("uv", "comments", "likes", "shares"),
             formula="(comments + likes + shares) / uv",
             provenance=assumption(
@@ -366,7 +347,7 @@ ENGAGEMENT: Component[StreamSubject] = Component(
             name_zh="短视频产出(条/周)",
             unit="videos per week",
             columns=_content_output,
-            defaults=linear(1.0, 7.0, _ASSUME + "a short video a day feeds the interest graph"),
+            defaults=assumed(1.0, 7.0, "a short video a day feeds the interest graph"),
             inputs=("brand.short_videos", "a brand window or dated records"),
             formula="short videos of the stream's account in the window / window weeks",
             provenance=article(
@@ -388,7 +369,7 @@ FUNNEL: Component[StreamSubject] = Component(
             name_zh="商品曝光率",
             unit="share",
             columns=_step("product_exposure"),
-            defaults=linear(0.3, 0.7, _ASSUME + "70% of viewers seeing a product card"),
+            defaults=assumed(0.3, 0.7, "70% of viewers seeing a product card"),
             inputs=("uv", "product_exposure_uv"),
             formula="product_exposure_uv / uv",
             provenance=_FUNNEL,
@@ -400,7 +381,7 @@ FUNNEL: Component[StreamSubject] = Component(
             name_zh="商品点击率",
             unit="share",
             columns=_step("click"),
-            defaults=linear(0.05, 0.2, _ASSUME + "one in five product viewers clicking"),
+            defaults=assumed(0.05, 0.2, "one in five product viewers clicking"),
             inputs=("product_exposure_uv", "product_click_uv"),
             formula="product_click_uv / product_exposure_uv",
             provenance=_FUNNEL,
@@ -412,7 +393,7 @@ FUNNEL: Component[StreamSubject] = Component(
             name_zh="点击-创单率",
             unit="orders per clicker",
             columns=_step("create"),
-            defaults=linear(0.1, 0.4, _ASSUME + "four orders created per ten clickers"),
+            defaults=assumed(0.1, 0.4, "four orders created per ten clickers"),
             inputs=("product_click_uv", "orders_created"),
             formula="orders_created / product_click_uv",
             provenance=_FUNNEL,
@@ -424,7 +405,7 @@ FUNNEL: Component[StreamSubject] = Component(
             name_zh="创单-成交率",
             unit="share",
             columns=_step("pay"),
-            defaults=linear(0.5, 0.85, _ASSUME + "85% of created orders paid"),
+            defaults=assumed(0.5, 0.85, "85% of created orders paid"),
             inputs=("orders_created", "orders"),
             formula="orders / orders_created",
             provenance=_FUNNEL,
@@ -436,7 +417,7 @@ FUNNEL: Component[StreamSubject] = Component(
             name_zh="曝光-成交转化率",
             unit="orders per exposure",
             columns=_funnel_conversion,
-            defaults=linear(0.0005, 0.005, _ASSUME + "5 paid orders per thousand exposures"),
+            defaults=assumed(0.0005, 0.005, "5 paid orders per thousand exposures"),
             weight=2.0,
             inputs=(
                 "exposure",
@@ -464,10 +445,10 @@ DEMAND: Component[StreamSubject] = Component(
             name_zh="新客占比",
             unit="share",
             columns=_first_time_buyers,
-            defaults=linear(
+            defaults=assumed(
                 0.2,
                 0.6,
-                _ASSUME + "six in ten of a stream's buyers buying from the brand for the "
+                "six in ten of a stream's buyers buying from the brand for the "
                 "first time shows the room reaching demand beyond the existing customers",
             ),
             inputs=("orders[].stream_id", f"{LOOKBACK_DAYS} days of orders before the stream"),
@@ -486,10 +467,10 @@ DEMAND: Component[StreamSubject] = Component(
             name_zh="非粉成交人数占比",
             unit="share",
             columns=_public_buyers,
-            defaults=linear(
+            defaults=assumed(
                 0.2,
                 0.7,
-                _ASSUME + "seven in ten buyers arriving through recommendation, search, "
+                "seven in ten buyers arriving through recommendation, search, "
                 "short videos, paid traffic or talents rather than as followers",
             ),
             inputs=("orders[].stream_id", "orders[].traffic_source"),
@@ -516,9 +497,8 @@ STREAM_COMPONENTS: tuple[Component[StreamSubject], ...] = (
 )
 
 #: Where the weights come from: the article gives none.
-WEIGHTS: Final = Provenance(
-    origin="assumption",
-    note="Neither the article nor FACT gives weights: the components weigh equally and, "
+WEIGHTS: Final = assumption(
+    "Neither the article nor FACT gives weights: the components weigh equally and, "
     "inside a component, the headline measure weighs 2 (GPM, entry rate, overall "
     "conversion) or 1, supporting ones 0.5 (active accounts, talents in the matrix).",
 )
@@ -551,7 +531,7 @@ def _detail_funnel(s: Subject, evaluation: Evaluation, language: str) -> str | N
     rates = [
         (rate, step)
         for step in FUNNEL_STEPS
-        if (rate := indicator_value(evaluation, _STEP_INDICATORS[step])) is not None
+        if (rate := indicator_value(evaluation, f"{step}_rate")) is not None
     ]
     if not rates:
         return None
@@ -778,9 +758,7 @@ def fact_components(
                 name_zh="自播GMV占比",
                 unit="share",
                 measure=_field_gmv_share,
-                defaults=linear(
-                    0.1, 0.5, _ASSUME + "half of GMV from own stations is a strong Field"
-                ),
+                defaults=assumed(0.1, 0.5, "half of GMV from own stations is a strong Field"),
                 inputs=("streams[].gmv_fen and talent_collabs[].gmv_fen",),
                 formula="Σ streams.gmv_fen / (Σ streams.gmv_fen + Σ talent_collabs.gmv_fen)",
                 provenance=published(
@@ -795,7 +773,7 @@ def fact_components(
                 name_zh="活跃自播账号数",
                 unit="accounts",
                 measure=_field_accounts,
-                defaults=linear(0.0, 3.0, _ASSUME + "a matrix of three active accounts"),
+                defaults=assumed(0.0, 3.0, "a matrix of three active accounts"),
                 weight=0.5,
                 inputs=("streams",),
                 formula="|distinct streams[].account_id|",
@@ -810,7 +788,7 @@ def fact_components(
                 name_zh="自播内容曝光(周)",
                 unit="exposures per week",
                 measure=_field_width,
-                defaults=linear(10_000.0, 1_000_000.0, _ASSUME + "FACT+ content width" + _SCALE),
+                defaults=assumed(10_000.0, 1_000_000.0, "FACT+ content width" + _SCALE),
                 inputs=("streams[].exposure", "a brand window or dated records"),
                 formula="(Σ exposure of streams recording it + Σ short-video views) / weeks",
                 provenance=published(
@@ -825,7 +803,7 @@ def fact_components(
                 name_zh="自播转化深度",
                 unit="CNY per 1,000 exposures",
                 measure=_field_depth,
-                defaults=linear(20.0, 200.0, _ASSUME + "FACT+ conversion depth" + _SCALE),
+                defaults=assumed(20.0, 200.0, "FACT+ conversion depth" + _SCALE),
                 inputs=("streams[].exposure",),
                 formula="Σ gmv of streams recording exposure / 100 × 1000 / content exposure",
                 provenance=published(
@@ -848,7 +826,7 @@ def fact_components(
                 name_zh="达人GMV占比",
                 unit="share",
                 measure=_alliance_gmv_share,
-                defaults=linear(0.05, 0.4, _ASSUME + "40% of GMV through the talent matrix"),
+                defaults=assumed(0.05, 0.4, "40% of GMV through the talent matrix"),
                 inputs=("streams[].gmv_fen and talent_collabs[].gmv_fen",),
                 formula="Σ talent_collabs.gmv_fen / (Σ streams.gmv_fen + Σ talent_collabs.gmv_fen)",
                 provenance=published(
@@ -862,10 +840,10 @@ def fact_components(
                 name_zh="合作达人数",
                 unit="talents",
                 measure=_alliance_talents,
-                defaults=linear(
+                defaults=assumed(
                     0.0,
                     10.0,
-                    _ASSUME + "the score stops rising at 10 because more streamers help a "
+                    "the score stops rising at 10 because more streamers help a "
                     "brand's live sales only up to a point (published: an inverted-U effect, "
                     "Li & Tang 2024, sources.md#douyin-li-tang-2024); the level is ours",
                 ),
@@ -882,7 +860,7 @@ def fact_components(
                 name_zh="达人内容曝光(周)",
                 unit="viewers per week",
                 measure=_alliance_width,
-                defaults=linear(10_000.0, 500_000.0, _ASSUME + "FACT+ content width" + _SCALE),
+                defaults=assumed(10_000.0, 500_000.0, "FACT+ content width" + _SCALE),
                 inputs=("talent_collabs[].audience_reached", "a brand window or dated records"),
                 formula="Σ audience_reached / weeks",
                 provenance=published(
@@ -896,7 +874,7 @@ def fact_components(
                 name_zh="达人转化深度",
                 unit="CNY per 1,000 reached",
                 measure=_alliance_depth,
-                defaults=linear(20.0, 200.0, _ASSUME + "FACT+ conversion depth" + _SCALE),
+                defaults=assumed(20.0, 200.0, "FACT+ conversion depth" + _SCALE),
                 inputs=("talent_collabs[].audience_reached",),
                 formula="Σ gmv_fen / 100 × 1000 / Σ audience_reached (collabs recording reach)",
                 provenance=published(
@@ -917,7 +895,7 @@ def fact_components(
                 name_zh="活动GMV占比",
                 unit="share",
                 measure=_campaign_gmv_share,
-                defaults=linear(0.0, 0.3, _ASSUME + "30% of own GMV from platform events"),
+                defaults=assumed(0.0, 0.3, "30% of own GMV from platform events"),
                 inputs=("streams[].gmv_fen", "streams[].campaign (at least one stream tagged)"),
                 formula="Σ gmv of streams with a campaign / Σ streams.gmv_fen",
                 provenance=published(
@@ -931,7 +909,7 @@ def fact_components(
                 name_zh="活动曝光提升",
                 unit="×",
                 measure=_campaign_width,
-                defaults=linear(1.0, 2.0, _ASSUME + "an event doubling a stream's exposure"),
+                defaults=assumed(1.0, 2.0, "an event doubling a stream's exposure"),
                 inputs=("campaign and regular streams with exposure",),
                 formula="mean exposure per campaign stream / mean exposure per regular stream",
                 provenance=published(
@@ -946,9 +924,7 @@ def fact_components(
                 name_zh="活动转化提升",
                 unit="×",
                 measure=_campaign_depth,
-                defaults=linear(
-                    0.8, 1.5, _ASSUME + "events converting 1.5× a regular stream's exposure"
-                ),
+                defaults=assumed(0.8, 1.5, "events converting 1.5× a regular stream's exposure"),
                 inputs=("campaign and regular streams with exposure and GMV",),
                 formula="(GMV / exposure on campaign streams) / (GMV / exposure on regular)",
                 provenance=published(
@@ -970,7 +946,7 @@ def fact_components(
                 name_zh="头部达人GMV占比",
                 unit="share",
                 measure=top_gmv_share,
-                defaults=linear(0.0, 0.2, _ASSUME + "20% of GMV through big talents"),
+                defaults=assumed(0.0, 0.2, "20% of GMV through big talents"),
                 inputs=("streams[].gmv_fen and talent_collabs[].gmv_fen",),
                 formula=f"Σ gmv of {kol} / (Σ streams.gmv_fen + Σ talent_collabs.gmv_fen)",
                 provenance=published(
@@ -984,7 +960,7 @@ def fact_components(
                 name_zh="头部达人曝光(周)",
                 unit="viewers per week",
                 measure=top_width,
-                defaults=linear(0.0, 1_000_000.0, _ASSUME + "FACT+ content width" + _SCALE),
+                defaults=assumed(0.0, 1_000_000.0, "FACT+ content width" + _SCALE),
                 inputs=("talent_collabs[].audience_reached",),
                 formula=f"Σ audience_reached of {kol} / weeks",
                 provenance=published(
@@ -998,7 +974,7 @@ def fact_components(
                 name_zh="头部达人转化深度",
                 unit="CNY per 1,000 reached",
                 measure=top_depth,
-                defaults=linear(20.0, 200.0, _ASSUME + "FACT+ conversion depth" + _SCALE),
+                defaults=assumed(20.0, 200.0, "FACT+ conversion depth" + _SCALE),
                 inputs=(
                     f"talent_collabs[].talent_followers ≥ {top_kol_followers:,}",
                     "talent_collabs[].audience_reached",

@@ -50,9 +50,11 @@ from steps.plugins._support import (
     Detail,
     PerComponentAdvice,
     article,
+    assumed,
     assumption,
-    linear,
+    avg_watch_minutes,
     money,
+    per_viewer,
     published,
     yuan,
 )
@@ -79,7 +81,6 @@ __all__ = ["COMPONENTS", "WEIGHTS", "StageScorer", "steps_register_scorers"]
 Subject = StreamSubject
 Ind = Indicator[StreamSubject]
 
-_ASSUME = "assumption: "
 _CHEN = (
     " (the direction is published: Chen, Dou & Xiao 2023 found that more products per show "
     "and more time per product drive GMV, sources.md#stage-chen-dou-xiao-2023)"
@@ -264,14 +265,6 @@ def _giveaways_per_hour(c: StreamColumns) -> Measured:
     return ratio(c("giveaways"), _hours(c), c("has_giveaways"))
 
 
-def _avg_watch(c: StreamColumns) -> Measured:
-    return ratio(c("watch_seconds") / 60, c("uv"))
-
-
-def _interaction(c: StreamColumns) -> Measured:
-    return interaction_rate(c)
-
-
 def _conversion(c: StreamColumns) -> Measured:
     return ratio(c("buyers"), c("uv"))
 
@@ -290,22 +283,6 @@ def _heroes_explained(c: StreamColumns) -> Measured:
 
 def _preheat_videos(c: StreamColumns) -> Measured:
     return c.where(c("has_preheat_videos"), c("preheat_videos"))
-
-
-def _preheat_views(c: StreamColumns) -> Measured:
-    return ratio(c("preheat_video_views"), c("uv"), c("has_preheat_video_views"))
-
-
-def _reservations(c: StreamColumns) -> Measured:
-    return ratio(c("reservations"), c("uv"), c("has_reservations"))
-
-
-def _reserved_attendance(c: StreamColumns) -> Measured:
-    return ratio(c("reserved_attendees"), c("uv"), c("has_reserved_attendees"))
-
-
-def _first_minutes(c: StreamColumns) -> Measured:
-    return ratio(c("first_minutes_uv"), c("uv"), c("has_first_minutes_uv"))
 
 
 def _preheat_rhythm(c: StreamColumns) -> Measured:
@@ -394,10 +371,10 @@ SCRIPT: Component[StreamSubject] = Component(
             name_zh="直播脚本完整度",
             unit="share",
             columns=_plan_completeness,
-            defaults=linear(
+            defaults=assumed(
                 0.0,
                 1.0,
-                _ASSUME + "a script, a GMV target and a traffic plan before every stream; all "
+                "a script, a GMV target and a traffic plan before every stream; all "
                 "three present is the target",
             ),
             inputs=("plan",),
@@ -419,10 +396,10 @@ SCRIPT: Component[StreamSubject] = Component(
             name_zh="节奏执行度",
             unit="share",
             columns=_segment_adherence,
-            defaults=linear(
+            defaults=assumed(
                 0.5,
                 0.9,
-                _ASSUME + "segments within about 10% of their planned time is a controlled "
+                "segments within about 10% of their planned time is a controlled "
                 "rhythm; half the time off plan is none",
             ),
             inputs=("plan.segments[].planned_seconds", "plan.segments[].actual_seconds"),
@@ -438,9 +415,7 @@ SCRIPT: Component[StreamSubject] = Component(
             name_zh="每小时讲解商品数",
             unit="products per hour",
             columns=_products_per_hour,
-            defaults=linear(
-                1.0, 6.0, _ASSUME + "one product every 10 minutes is the target" + _CHEN
-            ),
+            defaults=assumed(1.0, 6.0, "one product every 10 minutes is the target" + _CHEN),
             inputs=("products[].explain_count", "duration_seconds"),
             formula="count(products with explain_count > 0) / (duration_seconds / 3600)",
             provenance=published(
@@ -456,7 +431,7 @@ SCRIPT: Component[StreamSubject] = Component(
             name_zh="讲解时长占比",
             unit="share",
             columns=_explain_share,
-            defaults=linear(0.3, 0.8, _ASSUME + "most airtime on products is the target" + _CHEN),
+            defaults=assumed(0.3, 0.8, "most airtime on products is the target" + _CHEN),
             weight=0.5,
             inputs=("products[].explain_seconds", "duration_seconds"),
             formula="min(1, Σ products[].explain_seconds / duration_seconds)",
@@ -472,10 +447,8 @@ SCRIPT: Component[StreamSubject] = Component(
             name_zh="主播配置",
             unit="hosts",
             columns=_hosts,
-            defaults=linear(
-                0.0,
-                2.0,
-                _ASSUME + "a main host plus an assistant host is the usual minimum staffing",
+            defaults=assumed(
+                0.0, 2.0, "a main host plus an assistant host is the usual minimum staffing"
             ),
             weight=0.5,
             inputs=("hosts",),
@@ -497,9 +470,7 @@ TRAFFIC: Component[StreamSubject] = Component(
             name_zh="GMV目标达成率",
             unit="share",
             columns=_target_attainment,
-            defaults=linear(
-                0.5, 1.0, _ASSUME + "meeting the stream's own GMV target is the target"
-            ),
+            defaults=assumed(0.5, 1.0, "meeting the stream's own GMV target is the target"),
             inputs=("plan.gmv_target_fen", "gmv_fen"),
             formula="gmv_fen / plan.gmv_target_fen",
             provenance=article(
@@ -513,10 +484,10 @@ TRAFFIC: Component[StreamSubject] = Component(
             name_zh="投放费比(计划)",
             unit="share",
             columns=_spend_to_target,
-            defaults=linear(
+            defaults=assumed(
                 0.4,
                 0.1,
-                _ASSUME + "a planned spend of 10% of the GMV target (ROI 10) is lean; 40% "
+                "a planned spend of 10% of the GMV target (ROI 10) is lean; 40% "
                 "(ROI 2.5) leaves little margin",
             ),
             inputs=("paid_spend_fen > 0", "plan.gmv_target_fen"),
@@ -533,10 +504,10 @@ TRAFFIC: Component[StreamSubject] = Component(
             name_zh="投放ROI",
             unit="×",
             columns=_paid_roi,
-            defaults=linear(
+            defaults=assumed(
                 1.0,
                 3.0,
-                _ASSUME + "ROI 1 only recovers the spend; 3 is a common break-even for "
+                "ROI 1 only recovers the spend; 3 is a common break-even for "
                 "about one-third gross margin",
             ),
             inputs=("paid_spend_fen > 0", "gmv_by_source[paid]"),
@@ -553,10 +524,10 @@ TRAFFIC: Component[StreamSubject] = Component(
             name_zh="付费流量占比偏差",
             unit="share points",
             columns=_paid_share_gap,
-            defaults=linear(
+            defaults=assumed(
                 0.2,
                 0.02,
-                _ASSUME + "within 2 points of the planned paid share is on plan; 20 points "
+                "within 2 points of the planned paid share is on plan; 20 points "
                 "off means the plan did not steer the buying",
             ),
             inputs=("uv_by_source", "plan.planned_paid_uv_share"),
@@ -572,11 +543,7 @@ TRAFFIC: Component[StreamSubject] = Component(
             name_zh="分时段投放执行度",
             unit="share",
             columns=_spend_pacing,
-            defaults=linear(
-                0.6,
-                0.9,
-                _ASSUME + "90% of spend placed in the planned time slots is on plan",
-            ),
+            defaults=assumed(0.6, 0.9, "90% of spend placed in the planned time slots is on plan"),
             inputs=("plan.segments[].planned_spend_fen", "plan.segments[].actual_spend_fen"),
             formula="1 − ½ Σ_i |actual_i / Σ actual − planned_i / Σ planned| over segments",
             provenance=article(
@@ -591,10 +558,10 @@ TRAFFIC: Component[StreamSubject] = Component(
             name_zh="客群构成偏差",
             unit="share points",
             columns=_audience_mix_gap,
-            defaults=linear(
+            defaults=assumed(
                 0.3,
                 0.05,
-                _ASSUME + "the returning buyers' share of GMV within 5 points of the plan "
+                "the returning buyers' share of GMV within 5 points of the plan "
                 "is on plan; 30 points off means the traffic bought another audience",
             ),
             inputs=(
@@ -628,11 +595,10 @@ GOODS: Component[StreamSubject] = Component(
             name_zh="货品结构完整度",
             unit="share",
             columns=_tier_coverage,
-            defaults=linear(
+            defaults=assumed(
                 1 / 3,
                 1.0,
-                _ASSUME + "traffic, hero and profit items in every "
-                "show, the usual live-commerce structure",
+                "traffic, hero and profit items in every show, the usual live-commerce structure",
             ),
             inputs=("products[].product_id", "brand.products[].role"),
             formula="|roles among the explained products| / 3",
@@ -650,11 +616,7 @@ GOODS: Component[StreamSubject] = Component(
             name_zh="价格带宽度",
             unit="× (max / min price)",
             columns=_price_spread,
-            defaults=linear(
-                1.5,
-                6.0,
-                _ASSUME + "a 9.9 traffic item next to a 59 hero item spans about 6×",
-            ),
+            defaults=assumed(1.5, 6.0, "a 9.9 traffic item next to a 59 hero item spans about 6×"),
             weight=0.5,
             inputs=("at least 2 priced products", "brand.products[].price_fen"),
             formula="max(price_fen) / min(price_fen) over the explained products",
@@ -670,11 +632,10 @@ GOODS: Component[StreamSubject] = Component(
             name_zh="优惠力度",
             unit="share of list price",
             columns=_discount_depth,
-            defaults=linear(
+            defaults=assumed(
                 0.0,
                 0.3,
-                _ASSUME + "about 30% off the list price is a clear live-room deal; deeper "
-                "adds no score",
+                "about 30% off the list price is a clear live-room deal; deeper adds no score",
             ),
             weight=0.5,
             inputs=("brand.products[].list_price_fen",),
@@ -691,10 +652,10 @@ GOODS: Component[StreamSubject] = Component(
             name_zh="爆款集中度",
             unit="share",
             columns=_hit_concentration,
-            defaults=linear(
+            defaults=assumed(
                 0.2,
                 0.6,
-                _ASSUME + "the top fifth of items bringing 60% of GMV shows a hit has "
+                "the top fifth of items bringing 60% of GMV shows a hit has "
                 "formed (a Pareto-like 60/20)",
             ),
             inputs=("products[].gmv_fen",),
@@ -710,10 +671,10 @@ GOODS: Component[StreamSubject] = Component(
             name_zh="新老客商品区分度",
             unit="share",
             columns=_fan_assortment_split,
-            defaults=linear(
+            defaults=assumed(
                 0.1,
                 0.6,
-                _ASSUME + "six in ten products bought by only one of the two groups shows a "
+                "six in ten products bought by only one of the two groups shows a "
                 "line-up grouped for them; one in ten, the same goods for everyone",
             ),
             inputs=(
@@ -738,10 +699,10 @@ GOODS: Component[StreamSubject] = Component(
             name_zh="7日内重复购买同款占比",
             unit="share of orders",
             columns=_repeat_product_share,
-            defaults=linear(
+            defaults=assumed(
                 0.3,
                 0.05,
-                _ASSUME + "one order in twenty repeating an item the buyer took in the week "
+                "one order in twenty repeating an item the buyer took in the week "
                 "before is normal replenishment; three in ten is the same offer pushed again",
             ),
             inputs=(
@@ -766,10 +727,10 @@ GOODS: Component[StreamSubject] = Component(
             name_zh="售罄商品占比",
             unit="share",
             columns=_sold_out_share,
-            defaults=linear(
+            defaults=assumed(
                 0.5,
                 0.0,
-                _ASSUME + "stock that lasts the stream is ready supply; half the items "
+                "stock that lasts the stream is ready supply; half the items "
                 "selling out means sales were turned away",
             ),
             weight=0.5,
@@ -797,7 +758,7 @@ WELFARE: Component[StreamSubject] = Component(
             name_zh="优惠券核销率",
             unit="share",
             columns=_coupon_use,
-            defaults=linear(0.1, 0.5, _ASSUME + "half of the issued coupons used is strong"),
+            defaults=assumed(0.1, 0.5, "half of the issued coupons used is strong"),
             inputs=("coupons_issued > 0", "coupons_used"),
             formula="coupons_used / coupons_issued",
             provenance=article(
@@ -811,7 +772,7 @@ WELFARE: Component[StreamSubject] = Component(
             name_zh="每小时福袋数",
             unit="per hour",
             columns=_giveaways_per_hour,
-            defaults=linear(0.0, 4.0, _ASSUME + "a giveaway every 15 minutes"),
+            defaults=assumed(0.0, 4.0, "a giveaway every 15 minutes"),
             weight=0.5,
             inputs=("duration_seconds",),
             formula="giveaways / (duration_seconds / 3600)",
@@ -823,12 +784,12 @@ WELFARE: Component[StreamSubject] = Component(
             name="Average watch time",
             name_zh="人均观看时长",
             unit="minutes",
-            columns=_avg_watch,
-            defaults=linear(
+            columns=avg_watch_minutes,
+            defaults=assumed(
                 0.5,
                 3.0,
-                _ASSUME + "three minutes per viewer holds a viewer through a product pitch",
-                douyin=(0.5, 2.0, _ASSUME + "Douyin feed viewers browse faster: 2 minutes"),
+                "three minutes per viewer holds a viewer through a product pitch",
+                douyin=(0.5, 2.0, "Douyin feed viewers browse faster: 2 minutes"),
             ),
             inputs=("uv", "watch_seconds"),
             formula="watch_seconds / 60 / uv",
@@ -840,8 +801,8 @@ WELFARE: Component[StreamSubject] = Component(
             name="Interaction rate",
             name_zh="互动率",
             unit="per viewer",
-            columns=_interaction,
-            defaults=linear(0.1, 2.0, _ASSUME + "two interactions (likes included) per viewer"),
+            columns=interaction_rate,
+            defaults=assumed(0.1, 2.0, "two interactions (likes included) per viewer"),
             weight=0.5,
             inputs=("uv", "comments", "likes", "shares"),
             formula="(comments + likes + shares) / uv",
@@ -857,7 +818,7 @@ WELFARE: Component[StreamSubject] = Component(
             name_zh="爆款讲解覆盖率",
             unit="share",
             columns=_heroes_explained,
-            defaults=linear(0.5, 1.0, _ASSUME + "every hero item on sale explained at least once"),
+            defaults=assumed(0.5, 1.0, "every hero item on sale explained at least once"),
             weight=0.5,
             inputs=("products[].explain_count", "brand.products[].role"),
             formula="hero items explained / hero items listed in the stream",
@@ -874,7 +835,7 @@ WELFARE: Component[StreamSubject] = Component(
             name_zh="观看-成交转化率",
             unit="share",
             columns=_conversion,
-            defaults=linear(0.005, 0.05, _ASSUME + "5% of viewers buying is a strong live room"),
+            defaults=assumed(0.005, 0.05, "5% of viewers buying is a strong live room"),
             inputs=("uv", "buyers"),
             formula="buyers / uv",
             provenance=article("接收用户流量实现转化", "Traffic turned into buyers."),
@@ -894,7 +855,7 @@ WARMUP: Component[StreamSubject] = Component(
             name_zh="预热短视频数",
             unit="videos",
             columns=_preheat_videos,
-            defaults=linear(0.0, 3.0, _ASSUME + "three preheat videos in the days before"),
+            defaults=assumed(0.0, 3.0, "three preheat videos in the days before"),
             weight=0.5,
             inputs=("preheat_videos",),
             formula="preheat_videos",
@@ -907,10 +868,10 @@ WARMUP: Component[StreamSubject] = Component(
             name_zh="预热节奏(天数)",
             unit="days",
             columns=_preheat_rhythm,
-            defaults=linear(
+            defaults=assumed(
                 0.0,
                 3.0,
-                _ASSUME + "warm-up videos on three of the days before the stream (for "
+                "warm-up videos on three of the days before the stream (for "
                 "instance three days before, the day before and the day itself) is a rhythm",
             ),
             weight=0.5,
@@ -931,8 +892,8 @@ WARMUP: Component[StreamSubject] = Component(
             name="Preheat views per viewer",
             name_zh="预热视频播放/观看人数",
             unit="views per viewer",
-            columns=_preheat_views,
-            defaults=linear(0.0, 1.0, _ASSUME + "preheat views matching the stream's UV"),
+            columns=per_viewer("preheat_video_views"),
+            defaults=assumed(0.0, 1.0, "preheat views matching the stream's UV"),
             weight=0.5,
             inputs=("uv", "preheat_video_views"),
             formula="preheat_video_views / uv",
@@ -946,8 +907,8 @@ WARMUP: Component[StreamSubject] = Component(
             name="Reservations per viewer",
             name_zh="预约率",
             unit="per viewer",
-            columns=_reservations,
-            defaults=linear(0.0, 0.1, _ASSUME + "reservations equal to 10% of the viewers"),
+            columns=per_viewer("reservations"),
+            defaults=assumed(0.0, 0.1, "reservations equal to 10% of the viewers"),
             inputs=("uv", "reservations"),
             formula="reservations / uv",
             provenance=article("吸引更多消费者预订直播", "Reservations (预约) of the stream."),
@@ -958,11 +919,11 @@ WARMUP: Component[StreamSubject] = Component(
             name="Reserved viewers who came",
             name_zh="预约到场占比",
             unit="share of viewers",
-            columns=_reserved_attendance,
-            defaults=linear(
+            columns=per_viewer("reserved_attendees"),
+            defaults=assumed(
                 0.0,
                 0.05,
-                _ASSUME + "5% of viewers arriving through a reservation (reservations "
+                "5% of viewers arriving through a reservation (reservations "
                 "per viewer 10% × attendance 50%)",
             ),
             inputs=("uv", "reserved_attendees"),
@@ -975,11 +936,11 @@ WARMUP: Component[StreamSubject] = Component(
             name="Viewers in the first minutes",
             name_zh="开播前段UV占比",
             unit="share",
-            columns=_first_minutes,
-            defaults=linear(
+            columns=per_viewer("first_minutes_uv"),
+            defaults=assumed(
                 0.05,
                 0.3,
-                _ASSUME + "30% of viewers in the opening minutes shows the warm-up "
+                "30% of viewers in the opening minutes shows the warm-up "
                 "brought people to the start",
             ),
             inputs=("uv", "first_minutes_uv"),
@@ -998,9 +959,8 @@ COMPONENTS: tuple[Component[StreamSubject], ...] = (SCRIPT, TRAFFIC, GOODS, WELF
 
 #: Where the weights come from: the parts weigh equally and the weights inside a part are
 #: ours (the article gives none).
-WEIGHTS: Final = Provenance(
-    origin="assumption",
-    note="The article gives no weights: the five parts weigh equally and, inside a part, "
+WEIGHTS: Final = assumption(
+    "The article gives no weights: the five parts weigh equally and, inside a part, "
     "indicators that measure a practice directly weigh 1, supporting ones 0.5.",
 )
 

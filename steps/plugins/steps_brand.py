@@ -47,6 +47,15 @@ import attrs
 from steps.domain import metrics
 from steps.domain.enums import LifecycleStage, Platform, ProductRole, Section, TrafficSource
 from steps.domain.model import AudienceProfile, Brand, Order, Product, SectionCoverage, Stream
+from steps.plugins._support import (
+    ASSUME,
+    SOURCES_PAGE,
+    article,
+    assumed,
+    assumption,
+    linear,
+    yuan,
+)
 from steps.scoring.base import ADVICE_THRESHOLD, BrandMethodology, benchmark_phrase, move_text
 from steps.scoring.contract import Scorer, ScoringContext
 from steps.scoring.hookspecs import hookimpl
@@ -97,10 +106,6 @@ __all__ = [
     "worked_example",
 ]
 
-#: The docs page (relative to the docs root) that cites every published figure and quotes the
-#: article's; provenance citations and benchmark sources point at its anchors.
-SOURCES_PAGE = "sources.md"
-
 #: 100w+ (一百万以上): the brand's distribution level through talents, its GMV through all
 #: its talents reaching 1,000,000 CNY; the article's milestone after which self-broadcast takes
 #: over.  A level of the brand, not of any one talent.
@@ -139,22 +144,8 @@ _MINUTES_PER_DAY = 24 * 60
 # --------------------------------------------------------------------------------------------
 
 
-def _article(quote: str, note: str) -> Provenance:
-    return Provenance(Origin.ARTICLE, note, quote=quote)
-
-
-def _published(note: str, anchor: str) -> Provenance:
-    return Provenance(Origin.PUBLISHED, note, citation=f"{SOURCES_PAGE}#{anchor}")
-
-
-def _assumption(note: str) -> Provenance:
-    return Provenance(Origin.ASSUMPTION, note)
-
-
-# Benchmark sources say where their numbers come from in the same three words.
-_ASSUME = "assumption: "
-
-
+# Benchmark sources say where their numbers come from in the same three words (an assumption
+# is `ASSUME` or `assumed`).
 def _from_article(quote: str, rest: str) -> str:
     return f"article: 「{quote}」{rest}"
 
@@ -164,7 +155,7 @@ def _from_published(statement: str, anchor: str) -> str:
 
 
 #: The weights of the indicators within each pillar.
-INDICATOR_WEIGHTS_PROVENANCE = _assumption(
+INDICATOR_WEIGHTS_PROVENANCE = assumption(
     "the weights of the indicators within a pillar are the library's own: the article ranks "
     "none of its practices above another"
 )
@@ -175,10 +166,6 @@ INDICATOR_WEIGHTS_PROVENANCE = _assumption(
 # --------------------------------------------------------------------------------------------
 
 
-def _yuan(fen: float) -> float:
-    return fen / 100
-
-
 def _label(product: Product | None, product_id: str) -> str:
     if product is not None and product.name.strip():
         return product.name.strip()
@@ -186,7 +173,7 @@ def _label(product: Product | None, product_id: str) -> str:
 
 
 def _money_text(fen: float) -> str:
-    return f"¥{_yuan(fen):,.0f}"
+    return f"¥{yuan(fen):,.0f}"
 
 
 def _declared(brand: Brand, section: Section) -> SectionCoverage | None:
@@ -710,7 +697,7 @@ def _cost_per_fan_fen(units: Sequence[tuple[int, int]]) -> float | None:
 
 def _cost_per_new_fan(brand: Brand) -> float | None:
     cost = _cost_per_fan_fen(_paid_fan_units(brand))
-    return None if cost is None else _yuan(cost)
+    return None if cost is None else yuan(cost)
 
 
 def _cost_per_fan_trend(brand: Brand) -> float | None:
@@ -923,29 +910,12 @@ def _exclusive_gmv_per_hour(brand: Brand) -> float | None:
     hours = sum(s.duration_seconds for s in brand.streams if s.products) / 3600
     (ex_gmv, _), _ = _exclusive_split(brand)
     per_hour = metrics.ratio(ex_gmv, hours)
-    return None if per_hour is None else _yuan(per_hour)
+    return None if per_hour is None else yuan(per_hour)
 
 
 # --------------------------------------------------------------------------------------------
 # Indicator definitions
 # --------------------------------------------------------------------------------------------
-
-
-def _linear(
-    floor: float,
-    target: float,
-    source: str,
-    *,
-    kuaishou: tuple[float, float, str] | None = None,
-    douyin: tuple[float, float, str] | None = None,
-) -> dict[str, LinearBenchmark]:
-    """Default benchmarks for ``"*"``, ``"kuaishou"`` and ``"douyin"`` (the platform entries
-    repeat ``"*"`` unless given)."""
-    default = LinearBenchmark(floor, target, source)
-    out = {"*": default}
-    for platform, given in ((Platform.KUAISHOU, kuaishou), (Platform.DOUYIN, douyin)):
-        out[platform.value] = default if given is None else LinearBenchmark(*given)
-    return out
 
 
 #: indicator key → (sections it needs, sections of which it needs one).
@@ -983,7 +953,7 @@ def _indicator(
     unit: str,
     *,
     measure: Callable[[Brand], float | None],
-    defaults: Mapping[str, LinearBenchmark],
+    defaults: Mapping[str, Benchmark],
     formula: str,
     inputs: tuple[str, ...],
     provenance: Provenance,
@@ -1021,15 +991,15 @@ SELF_BROADCAST = Component[Brand](
             "每周开播天数",
             "days/week",
             measure=_streaming_days_per_week,
-            defaults=_linear(
+            defaults=assumed(
                 0.0,
                 5.0,
-                _ASSUME + "stable self-broadcast means streaming on most weekdays; five days a "
+                "stable self-broadcast means streaming on most weekdays; five days a "
                 "week is the target",
             ),
             formula="distinct self-broadcast stream dates / weeks the streams cover",
             inputs=("streams[].started_at", "window_start..window_end or stream dates"),
-            provenance=_article(_STABLE, "capacity: how often the brand streams on its own"),
+            provenance=article(_STABLE, "capacity: how often the brand streams on its own"),
             needs=(Section.STREAMS,),
             weight=2.0,
             moves=("uv",),
@@ -1040,20 +1010,20 @@ SELF_BROADCAST = Component[Brand](
             "每周直播时长",
             "hours/week",
             measure=_streaming_hours_per_week,
-            defaults=_linear(
+            defaults=assumed(
                 0.0,
                 20.0,
-                _ASSUME + "about four hours on five days a week",
+                "about four hours on five days a week",
                 douyin=(
                     0.0,
                     35.0,
-                    _ASSUME + "Douyin store broadcasts (店播) run long daily sessions "
+                    "Douyin store broadcasts (店播) run long daily sessions "
                     "to catch recommendation traffic",
                 ),
             ),
             formula="Σ self-broadcast stream duration (hours) / weeks the streams cover",
             inputs=("streams[].duration_seconds", "window_start..window_end or stream dates"),
-            provenance=_article(_STABLE, "capacity: how many hours the brand streams"),
+            provenance=article(_STABLE, "capacity: how many hours the brand streams"),
             needs=(Section.STREAMS,),
             weight=2.0,
             moves=("uv",),
@@ -1064,16 +1034,16 @@ SELF_BROADCAST = Component[Brand](
             "开播规律性",
             "share",
             measure=_schedule_regularity,
-            defaults=_linear(
+            defaults=assumed(
                 0.30,
                 0.80,
-                _ASSUME + "viewers come back at a time they can predict; 80% of streams in "
+                "viewers come back at a time they can predict; 80% of streams in "
                 "the usual slot is a fixed schedule",
             ),
             formula=f"share of streams starting within ±{SCHEDULE_TOLERANCE_MINUTES} min of "
             "their account's most common start time (accounts with 3+ streams)",
             inputs=("streams[].started_at (3+ streams on an account)",),
-            provenance=_article("进行稳定的直播", "stability: streams at times viewers can expect"),
+            provenance=article("进行稳定的直播", "stability: streams at times viewers can expect"),
             needs=(Section.STREAMS,),
             weight=2.0,
             moves=("uv",),
@@ -1084,15 +1054,11 @@ SELF_BROADCAST = Component[Brand](
             "活跃矩阵账号数",
             "accounts",
             measure=_active_matrix_accounts,
-            defaults=_linear(
-                0.0,
-                3.0,
-                _ASSUME + "three weekly-active accounts make a matrix",
-            ),
+            defaults=assumed(0.0, 3.0, "three weekly-active accounts make a matrix"),
             formula="accounts streaming on at least one day per week of the streams' span on "
             "average",
             inputs=("accounts", "streams[].started_at", "window_start..window_end or stream dates"),
-            provenance=_article("创建矩阵账户", "one of the article's ways through the cold start"),
+            provenance=article("创建矩阵账户", "one of the article's ways through the cold start"),
             needs=(Section.STREAMS,),
             moves=("uv",),
         ),
@@ -1102,19 +1068,17 @@ SELF_BROADCAST = Component[Brand](
             "爆款单场讲解次数",
             "explains",
             measure=_hero_explains_per_stream,
-            defaults=_linear(
+            defaults=assumed(
                 1.0,
                 4.0,
-                _ASSUME + "four explanations of each hero a stream, about one an hour; the "
+                "four explanations of each hero a stream, about one an hour; the "
                 "direction is published (Chen, Dou & Xiao 2023: more time per product drives "
                 f"GMV; see {SOURCES_PAGE}#chen-dou-xiao-2023)",
             ),
             formula="Σ explain_count of hero products / (streams with product records × "
             "hero products); heroes: role 'hero', else the 3 best-selling items",
             inputs=("streams[].products[].explain_count", "products[].role"),
-            provenance=_article(
-                "反复讲解爆款风格套装", "explaining the hero items again and again"
-            ),
+            provenance=article("反复讲解爆款风格套装", "explaining the hero items again and again"),
             needs=(Section.STREAM_PRODUCTS,),
             moves=("buyers_per_minute",),
         ),
@@ -1124,14 +1088,10 @@ SELF_BROADCAST = Component[Brand](
             "前三单品GMV占比",
             "share",
             measure=_top3_gmv_share,
-            defaults=_linear(
-                0.20,
-                0.60,
-                _ASSUME + "a hero-product strategy concentrates GMV in a few items",
-            ),
+            defaults=assumed(0.20, 0.60, "a hero-product strategy concentrates GMV in a few items"),
             formula="GMV of the 3 best-selling items / Σ item GMV in self-broadcast",
             inputs=("streams[].products[].gmv_fen",),
-            provenance=_assumption(
+            provenance=assumption(
                 "the article builds self-broadcast on hero items (爆款); measuring that by the "
                 "top three items' share of GMV is ours"
             ),
@@ -1145,18 +1105,17 @@ SELF_BROADCAST = Component[Brand](
             "冷启动场均GMV趋势",
             "×",
             measure=_cold_start_growth,
-            defaults=_linear(
+            defaults=assumed(
                 1.0,
                 2.0,
-                _ASSUME + "doubling GMV per stream over the first streams passes the cold "
-                "start fast",
+                "doubling GMV per stream over the first streams passes the cold start fast",
             ),
             formula=f"mean GMV of the later half of a new account's first {COLD_START_STREAMS} "
             "streams / mean of the earlier half (accounts opened within "
             f"{COLD_START_OPENED_WITHIN_DAYS} days of their first stream, 4+ streams; "
             f"capped at {RATIO_CAP:g})",
             inputs=("accounts[].opened_on", "streams[].gmv_fen (4+ on a new account)"),
-            provenance=_article(
+            provenance=article(
                 "快速度过冷启动阶段", "how fast a new account passes its cold start"
             ),
             needs=(Section.STREAMS,),
@@ -1168,15 +1127,15 @@ SELF_BROADCAST = Component[Brand](
             "分步组货",
             "share",
             measure=_range_step_share,
-            defaults=_linear(
+            defaults=assumed(
                 0.50,
                 0.90,
-                _ASSUME + f"nine streams in ten add at most {RANGE_STEP_NEW_PRODUCTS} new products",
+                f"nine streams in ten add at most {RANGE_STEP_NEW_PRODUCTS} new products",
             ),
             formula="share of an account's streams (after its first with product records) that "
             f"add at most {RANGE_STEP_NEW_PRODUCTS} products the account had not carried before",
             inputs=("streams[].products[].product_id (2+ streams on an account)",),
-            provenance=_article(
+            provenance=article(
                 "分步组合选择", "choosing the product combination step by step, not all at once"
             ),
             needs=(Section.STREAM_PRODUCTS,),
@@ -1189,15 +1148,11 @@ SELF_BROADCAST = Component[Brand](
             "套装GMV占比",
             "share",
             measure=_bundle_gmv_share,
-            defaults=_linear(
-                0.0,
-                0.30,
-                _ASSUME + "hero bundles earning 30% of self-broadcast GMV",
-            ),
+            defaults=assumed(0.0, 0.30, "hero bundles earning 30% of self-broadcast GMV"),
             formula="GMV of products that are sets (bundle) / Σ item GMV of products whose "
             "bundle flag is recorded, in self-broadcast",
             inputs=("products[].bundle", "streams[].products[].gmv_fen"),
-            provenance=_article("推出单店防爆套装", "the hero sets (爆款套装) a store launches"),
+            provenance=article("推出单店防爆套装", "the hero sets (爆款套装) a store launches"),
             needs=(Section.STREAM_PRODUCTS, Section.PRODUCTS),
             weight=0.5,
             moves=("aov",),
@@ -1216,10 +1171,10 @@ TRAFFIC = Component[Brand](
             "投放ROI",
             "×",
             measure=_paid_roi,
-            defaults=_linear(
+            defaults=assumed(
                 1.0,
                 3.0,
-                _ASSUME + "at ROI 1 paid traffic only returns its spend as GMV; 3 leaves room "
+                "at ROI 1 paid traffic only returns its spend as GMV; 3 leaves room "
                 "for goods cost and commission",
             ),
             formula="GMV / spend of the campaign report (campaigns that record GMV), else GMV "
@@ -1229,7 +1184,7 @@ TRAFFIC = Component[Brand](
                 "streams[].paid_spend_fen",
                 "streams[].gmv_by_source.paid",
             ),
-            provenance=_article(
+            provenance=article(
                 "引导订单转化和支付",
                 "what the article's paid traffic is for: guiding orders and payment",
             ),
@@ -1243,15 +1198,15 @@ TRAFFIC = Component[Brand](
             "付费流量涨粉率",
             "fans/viewer",
             measure=_new_fans_per_paid_viewer,
-            defaults=_linear(
+            defaults=assumed(
                 0.02,
                 0.15,
-                _ASSUME + "all new followers count against paid viewers, so 15 per 100 paid "
+                "all new followers count against paid viewers, so 15 per 100 paid "
                 "viewers is the target",
             ),
             formula="Σ new followers / Σ paid UV, over streams with paid viewers",
             inputs=("streams[].uv_by_source.paid", "streams[].new_followers"),
-            provenance=_article(
+            provenance=article(
                 "建立粉丝群", "the second of T's three values: building the fan base"
             ),
             needs=(Section.STREAMS,),
@@ -1263,11 +1218,7 @@ TRAFFIC = Component[Brand](
             "涨粉成本",
             "yuan/fan",
             measure=_cost_per_new_fan,
-            defaults=_linear(
-                20.0,
-                2.0,
-                _ASSUME + "¥2 per fan is good, ¥20 is too dear (lower is better)",
-            ),
+            defaults=assumed(20.0, 2.0, "¥2 per fan is good, ¥20 is too dear (lower is better)"),
             formula="Σ spend (yuan) / max(1, Σ new followers): campaigns of the campaign report "
             "that record the followers they brought, else streams with spend",
             inputs=(
@@ -1275,7 +1226,7 @@ TRAFFIC = Component[Brand](
                 "streams[].paid_spend_fen",
                 "streams[].new_followers",
             ),
-            provenance=_article(
+            provenance=article(
                 "降低铸造成本",
                 "the third of T's three values, lowering the cost (the article glosses it as "
                 "大大降低流量成本)",
@@ -1289,11 +1240,7 @@ TRAFFIC = Component[Brand](
             "涨粉成本趋势",
             "×",
             measure=_cost_per_fan_trend,
-            defaults=_linear(
-                1.25,
-                0.80,
-                _ASSUME + "a 20% fall is the target (lower is better)",
-            ),
+            defaults=assumed(1.25, 0.80, "a 20% fall is the target (lower is better)"),
             formula="cost per new fan in the later half of the campaigns (else streams) with "
             f"spend / the earlier half (4+ of them; capped at {RATIO_CAP:g})",
             inputs=(
@@ -1301,7 +1248,7 @@ TRAFFIC = Component[Brand](
                 "streams[].paid_spend_fen (4+ streams)",
                 "streams[].new_followers",
             ),
-            provenance=_article(
+            provenance=article(
                 "大大降低流量成本", "public and private traffic together lower the cost over time"
             ),
             needs_any=(Section.PAID_CAMPAIGNS, Section.STREAMS),
@@ -1313,10 +1260,10 @@ TRAFFIC = Component[Brand](
             "公域流量占比",
             "share",
             measure=_public_uv_share,
-            defaults=_linear(
+            defaults=linear(
                 0.20,
                 0.60,
-                _ASSUME + "a brand should win a good share of recommendation and search traffic",
+                ASSUME + "a brand should win a good share of recommendation and search traffic",
                 kuaishou=(
                     0.20,
                     0.70,
@@ -1329,13 +1276,13 @@ TRAFFIC = Component[Brand](
                 douyin=(
                     0.30,
                     0.80,
-                    _ASSUME + "Douyin interest e-commerce is led by recommendation traffic",
+                    ASSUME + "Douyin interest e-commerce is led by recommendation traffic",
                 ),
             ),
             formula="Σ public UV (recommendation, search, short video) / Σ UV, over streams "
             "with a source split",
             inputs=("streams[].uv_by_source",),
-            provenance=_article("高效获取流量", "the first of T's three values: winning traffic"),
+            provenance=article("高效获取流量", "the first of T's three values: winning traffic"),
             needs=(Section.STREAMS,),
             moves=("uv",),
         ),
@@ -1353,14 +1300,12 @@ TALENT = Component[Brand](
             "达人分销GMV占比",
             "share",
             measure=_talent_gmv_share,
-            defaults=_linear(
-                0.05,
-                0.50,
-                _ASSUME + "talents selling half of GMV is a strong distribution channel",
+            defaults=assumed(
+                0.05, 0.50, "talents selling half of GMV is a strong distribution channel"
             ),
             formula="talent GMV / (self-broadcast GMV + talent GMV)",
             inputs=("talent_collabs[].gmv_fen", "streams[].gmv_fen"),
-            provenance=_article("快速传播意识并增加销量", "talents spread awareness and sell fast"),
+            provenance=article("快速传播意识并增加销量", "talents spread awareness and sell fast"),
             needs=(Section.STREAMS, Section.TALENT_COLLABS),
             weight=2.0,
             moves=("uv",),
@@ -1371,16 +1316,16 @@ TALENT = Component[Brand](
             "合作达人数",
             "talents",
             measure=_talent_count,
-            defaults=_linear(
+            defaults=assumed(
                 0.0,
                 20.0,
-                _ASSUME + "20 talents; the score stops rising there since the number of "
+                "20 talents; the score stops rising there since the number of "
                 "streamers has an inverted-U effect on sales (published: Chen, Dou & Xiao "
                 f"2023; see {SOURCES_PAGE}#chen-dou-xiao-2023)",
             ),
             formula="distinct talent_id among the talent collaborations",
             inputs=("talent_collabs[].talent_id",),
-            provenance=_article("与不同的人才合作", "working with different talents"),
+            provenance=article("与不同的人才合作", "working with different talents"),
             needs=(Section.TALENT_COLLABS,),
             moves=("uv",),
         ),
@@ -1390,7 +1335,7 @@ TALENT = Component[Brand](
             "站内分发等级",
             "× 100w",
             measure=_distribution_level,
-            defaults=_linear(
+            defaults=linear(
                 0.0,
                 1.0,
                 _from_article(
@@ -1401,7 +1346,7 @@ TALENT = Component[Brand](
             ),
             formula="Σ talent GMV over the collaborations provided / 1,000,000 CNY (100w)",
             inputs=("talent_collabs[].gmv_fen",),
-            provenance=_article(
+            provenance=article(
                 "站内分发等级达到100w+时,品牌自播初期表现较好",
                 "the brand's distribution level through talents, at which, the article says, "
                 "early self-broadcast does better (a level of the brand, not a count of "
@@ -1418,16 +1363,15 @@ TALENT = Component[Brand](
             "达人爆款自播承接率",
             "share",
             measure=_talent_hits_carried,
-            defaults=_linear(
+            defaults=assumed(
                 0.0,
                 1.0,
-                _ASSUME + "every hit found in talent streams should be carried in "
-                "self-broadcast later",
+                "every hit found in talent streams should be carried in self-broadcast later",
             ),
             formula=f"share of the top {TALENT_HITS} products by talent GMV that appear in a "
             "self-broadcast stream on or after their first talent collaboration",
             inputs=("talent_collabs[].product_ids", "streams[].products"),
-            provenance=_article(
+            provenance=article(
                 "识别热门机型,为后续自播群托和目标人群打下基础",
                 "fast testing: the hits talents find carry self-broadcast later",
             ),
@@ -1440,14 +1384,10 @@ TALENT = Component[Brand](
             "达人触达人数(周)",
             "viewers/week",
             measure=_talent_reach_per_week,
-            defaults=_linear(
-                0.0,
-                200_000.0,
-                _ASSUME + "200,000 viewers a week is the target",
-            ),
+            defaults=assumed(0.0, 200_000.0, "200,000 viewers a week is the target"),
             formula="Σ audience reached by talent collaborations / weeks the collaborations cover",
             inputs=("talent_collabs[].audience_reached",),
-            provenance=_article(
+            provenance=article(
                 "在每个直播间积累人群包数据", "data accumulation: the crowds reached"
             ),
             needs=(Section.TALENT_COLLABS,),
@@ -1459,14 +1399,12 @@ TALENT = Component[Brand](
             "佣金产出比",
             "×",
             measure=_gmv_per_commission,
-            defaults=_linear(
-                2.5,
-                6.0,
-                _ASSUME + "commission of 40% of GMV is too dear, about 17% is efficient",
+            defaults=assumed(
+                2.5, 6.0, "commission of 40% of GMV is too dear, about 17% is efficient"
             ),
             formula="talent GMV / talent commission",
             inputs=("talent_collabs[].commission_fen",),
-            provenance=_article(
+            provenance=article(
                 "品牌可以低成本尝试新渠道", "low cost: what each unit of commission returns"
             ),
             needs=(Section.TALENT_COLLABS,),
@@ -1477,16 +1415,16 @@ TALENT = Component[Brand](
             "坑位费占比",
             "share",
             measure=_fixed_fee_share,
-            defaults=_linear(
+            defaults=assumed(
                 0.50,
                 0.10,
-                _ASSUME + "a brand trying talents pays mostly commission; half its talent costs "
+                "a brand trying talents pays mostly commission; half its talent costs "
                 "in slot fees is too much (lower is better)",
             ),
             formula="Σ fixed fees / (Σ fixed fees + Σ commission), over collaborations that "
             "record their fixed fee",
             inputs=("talent_collabs[].fixed_fee_fen",),
-            provenance=_article(
+            provenance=article(
                 "初期投资固定成本低",
                 "low fixed cost: slot fees (坑位费) are paid whatever sells, commission only on "
                 "sales",
@@ -1499,17 +1437,17 @@ TALENT = Component[Brand](
             "达人受众匹配度",
             "share",
             measure=_audience_overlap,
-            defaults=_linear(
+            defaults=assumed(
                 0.50,
                 0.85,
-                _ASSUME + "audiences of one platform share much by default; 85% overlap is a "
+                "audiences of one platform share much by default; 85% overlap is a "
                 "well-anchored talent",
             ),
             formula="mean over collaborations with an audience profile of its overlap with the "
             "brand's audience: the mean, over the dimensions both record, of Σ min(share) of "
             "the city-tier and age-band mixes and 1 − |female share gap|",
             inputs=("talent_collabs[].audience", "audience"),
-            provenance=_article("目标受众锚定", "anchoring the target audience through talents"),
+            provenance=article("目标受众锚定", "anchoring the target audience through talents"),
             needs=(Section.TALENT_COLLABS, Section.AUDIENCE),
             moves=("uv",),
         ),
@@ -1527,10 +1465,10 @@ PRIVATE = Component[Brand](
             "复购率",
             "share",
             measure=_repurchase_rate,
-            defaults=_linear(
+            defaults=linear(
                 0.20,
                 0.60,
-                _ASSUME + "platform averages other than Kuaishou's are not published",
+                ASSUME + "platform averages other than Kuaishou's are not published",
                 kuaishou=(
                     0.30,
                     0.70,
@@ -1543,14 +1481,14 @@ PRIVATE = Component[Brand](
                 douyin=(
                     0.15,
                     0.45,
-                    _ASSUME + "interest e-commerce depends less on repeat buyers than "
+                    ASSUME + "interest e-commerce depends less on repeat buyers than "
                     "Kuaishou's trust e-commerce",
                 ),
             ),
             formula="distinct buyers with 2+ paid orders in the window / distinct buyers with a "
             "paid order (order details)",
             inputs=("orders[].buyer_key", "orders[].placed_at"),
-            provenance=_article("提高复购率", "the second of P's three values"),
+            provenance=article("提高复购率", "the second of P's three values"),
             needs=(Section.ORDERS,),
             weight=2.0,
             moves=("orders_per_buyer",),
@@ -1561,15 +1499,15 @@ PRIVATE = Component[Brand](
             "购买频次",
             "orders/buyer",
             measure=_purchase_frequency,
-            defaults=_linear(
+            defaults=assumed(
                 1.0,
                 2.0,
-                _ASSUME + "two paid orders per buyer in the window; consistent with the "
+                "two paid orders per buyer in the window; consistent with the "
                 "repurchase target (70% of buyers ordering twice or more is at least 1.7)",
             ),
             formula="paid orders in the window / distinct buyers with a paid order",
             inputs=("orders[].buyer_key", "orders[].placed_at"),
-            provenance=_article("带动更频繁的回购", "how often buyers come back"),
+            provenance=article("带动更频繁的回购", "how often buyers come back"),
             needs=(Section.ORDERS,),
             weight=1.5,
             moves=("orders_per_buyer",),
@@ -1580,15 +1518,11 @@ PRIVATE = Component[Brand](
             "粉丝团买家占比",
             "share",
             measure=_fan_group_buyer_share,
-            defaults=_linear(
-                0.05,
-                0.40,
-                _ASSUME + "two buyers in five in the fan group",
-            ),
+            defaults=assumed(0.05, 0.40, "two buyers in five in the fan group"),
             formula="distinct buyers who ordered as fan-group members / distinct buyers whose "
             "membership the orders record",
             inputs=("orders[].fan_group_member",),
-            provenance=_article(
+            provenance=article(
                 "粉丝团运营", "operating the fan group, beside refund without return"
             ),
             needs=(Section.ORDERS,),
@@ -1600,15 +1534,11 @@ PRIVATE = Component[Brand](
             "短视频复购占比",
             "share",
             measure=_short_video_repurchase,
-            defaults=_linear(
-                0.0,
-                0.20,
-                _ASSUME + "one repeat order in five through short videos",
-            ),
+            defaults=assumed(0.0, 0.20, "one repeat order in five through short videos"),
             formula="a buyer's second and later paid orders in the window that came through "
             "short video / those whose traffic source is recorded",
             inputs=("orders[].traffic_source",),
-            provenance=_article(
+            provenance=article(
                 "在短视频、直播场景进行回购操作", "repurchase in short-video as well as live scenes"
             ),
             needs=(Section.ORDERS,),
@@ -1621,26 +1551,22 @@ PRIVATE = Component[Brand](
             "私域GMV占比",
             "share",
             measure=_private_gmv_share,
-            defaults=_linear(
+            defaults=assumed(
                 0.10,
                 0.40,
-                _ASSUME + "followers and fan-group members bringing 40% of GMV",
+                "followers and fan-group members bringing 40% of GMV",
                 kuaishou=(
                     0.10,
                     0.50,
-                    _ASSUME + "half of GMV; published figures point the same way (about 80% of "
+                    "half of GMV; published figures point the same way (about 80% of "
                     "Kuaishou repurchases come through the follow page; industry press, 2021; "
                     f"see {SOURCES_PAGE}#follow-page-repurchases)",
                 ),
-                douyin=(
-                    0.05,
-                    0.30,
-                    _ASSUME + "Douyin sells mostly to recommendation traffic",
-                ),
+                douyin=(0.05, 0.30, "Douyin sells mostly to recommendation traffic"),
             ),
             formula="Σ GMV from private traffic / Σ GMV, over streams with a GMV split",
             inputs=("streams[].gmv_by_source.private",),
-            provenance=_article("沉淀私域流量", "private-domain traffic settling around the brand"),
+            provenance=article("沉淀私域流量", "private-domain traffic settling around the brand"),
             needs=(Section.STREAMS,),
             moves=("orders_per_buyer",),
         ),
@@ -1650,14 +1576,12 @@ PRIVATE = Component[Brand](
             "粉丝团渗透率",
             "members/follower",
             measure=_fan_group_size,
-            defaults=_linear(
-                0.005,
-                0.05,
-                _ASSUME + "5 fan-group members per 100 followers is a strong fan group",
+            defaults=assumed(
+                0.005, 0.05, "5 fan-group members per 100 followers is a strong fan group"
             ),
             formula="Σ fan-group members / Σ followers, over accounts with a fan group",
             inputs=("accounts[].fan_group.members", "accounts[].followers"),
-            provenance=_article("与用户紧密联系", "close ties with users"),
+            provenance=article("与用户紧密联系", "close ties with users"),
             needs=(Section.FAN_GROUPS,),
             moves=("orders_per_buyer",),
         ),
@@ -1667,14 +1591,10 @@ PRIVATE = Component[Brand](
             "粉丝团活跃率",
             "share",
             measure=_fan_group_activity,
-            defaults=_linear(
-                0.10,
-                0.50,
-                _ASSUME + "half of the members active in the window",
-            ),
+            defaults=assumed(0.10, 0.50, "half of the members active in the window"),
             formula="Σ active members / Σ members",
             inputs=("accounts[].fan_group.active_members",),
-            provenance=_article("激活现有粉丝", "activating existing fans"),
+            provenance=article("激活现有粉丝", "activating existing fans"),
             needs=(Section.FAN_GROUPS,),
             moves=("orders_per_buyer",),
         ),
@@ -1684,14 +1604,10 @@ PRIVATE = Component[Brand](
             "粉丝团周增长率",
             "share/week",
             measure=_fan_group_growth,
-            defaults=_linear(
-                0.0,
-                0.03,
-                _ASSUME + "3% new members a week",
-            ),
+            defaults=assumed(0.0, 0.03, "3% new members a week"),
             formula="Σ new members / Σ members / weeks the fan-group figures cover",
             inputs=("accounts[].fan_group.new_members", "window_start..window_end or stream dates"),
-            provenance=_article("沉淀私域流量", "private-domain traffic growing"),
+            provenance=article("沉淀私域流量", "private-domain traffic growing"),
             needs=(Section.FAN_GROUPS,),
             moves=("orders_per_buyer",),
         ),
@@ -1701,15 +1617,13 @@ PRIVATE = Component[Brand](
             "分享率",
             "shares/100 viewers",
             measure=_fan_shares_per_100,
-            defaults=_linear(
-                0.2,
-                3.0,
-                _ASSUME + "shares are the recorded proxy for new viewers brought by fans",
+            defaults=assumed(
+                0.2, 3.0, "shares are the recorded proxy for new viewers brought by fans"
             ),
             formula="100 × Σ shares / Σ UV; measured only beside another private-domain "
             "indicator (every viewer shares, not only fans)",
             inputs=("streams[].shares", "streams[].uv"),
-            provenance=_article("挖掘新流量", "the third of P's values: new traffic through fans"),
+            provenance=article("挖掘新流量", "the third of P's values: new traffic through fans"),
             needs=(Section.STREAMS,),
             weight=0.5,
             moves=("uv",),
@@ -1728,14 +1642,10 @@ SPECIAL_SUPPLY = Component[Brand](
             "特供款占比",
             "share",
             measure=_exclusive_sku_share,
-            defaults=_linear(
-                0.0,
-                0.30,
-                _ASSUME + "30% of SKUs developed for the channel is the target",
-            ),
+            defaults=assumed(0.0, 0.30, "30% of SKUs developed for the channel is the target"),
             formula="channel-exclusive products / products",
             inputs=("products[].channel_exclusive",),
-            provenance=_article("为快手渠道开发特殊供应产品", "products developed for the channel"),
+            provenance=article("为快手渠道开发特殊供应产品", "products developed for the channel"),
             needs=(Section.PRODUCTS,),
             moves=("aov",),
         ),
@@ -1745,14 +1655,10 @@ SPECIAL_SUPPLY = Component[Brand](
             "特供GMV占比",
             "share",
             measure=_exclusive_gmv_share,
-            defaults=_linear(
-                0.0,
-                0.30,
-                _ASSUME + "exclusive items earning 30% of self-broadcast GMV",
-            ),
+            defaults=assumed(0.0, 0.30, "exclusive items earning 30% of self-broadcast GMV"),
             formula="GMV of channel-exclusive items / Σ item GMV in self-broadcast",
             inputs=("streams[].products[].gmv_fen", "products[].channel_exclusive"),
-            provenance=_article(
+            provenance=article(
                 "打造特色产品", "the first of SS's three values: distinctive products"
             ),
             needs=(Section.STREAM_PRODUCTS, Section.PRODUCTS),
@@ -1765,15 +1671,11 @@ SPECIAL_SUPPLY = Component[Brand](
             "特供客单价比",
             "×",
             measure=_exclusive_aov_ratio,
-            defaults=_linear(
-                0.90,
-                1.30,
-                _ASSUME + "1.3× the regular items' order value is the target",
-            ),
+            defaults=assumed(0.90, 1.30, "1.3× the regular items' order value is the target"),
             formula="(exclusive GMV / exclusive orders) / (regular GMV / regular orders), "
             "self-broadcast items",
             inputs=("streams[].products[].orders", "products[].channel_exclusive"),
-            provenance=_article("提高客户单价", "the second of SS's three values: higher AOV"),
+            provenance=article("提高客户单价", "the second of SS's three values: higher AOV"),
             needs=(Section.STREAM_PRODUCTS, Section.PRODUCTS),
             moves=("aov",),
         ),
@@ -1783,11 +1685,10 @@ SPECIAL_SUPPLY = Component[Brand](
             "特供时均GMV",
             "yuan/hour",
             measure=_exclusive_gmv_per_hour,
-            defaults=_linear(
+            defaults=assumed(
                 0.0,
                 15_000.0,
-                _ASSUME + "exclusive items earning ¥15,000 an hour; set a category benchmark "
-                "of your own",
+                "exclusive items earning ¥15,000 an hour; set a category benchmark of your own",
             ),
             formula="GMV of channel-exclusive items (yuan) / Σ hours of the streams whose items "
             "are recorded",
@@ -1796,7 +1697,7 @@ SPECIAL_SUPPLY = Component[Brand](
                 "products[].channel_exclusive",
                 "streams[].duration_seconds",
             ),
-            provenance=_article(
+            provenance=article(
                 "提高渠道运营效率",
                 "the third of SS's three values: operating efficiency, of the exclusive items",
             ),
@@ -1827,7 +1728,7 @@ def all_indicators() -> tuple[Indicator[Brand], ...]:
 # --------------------------------------------------------------------------------------------
 
 #: The stage names.
-STAGE_NAMES_PROVENANCE = _assumption(
+STAGE_NAMES_PROVENANCE = assumption(
     "launch, growth and mature are the library's names: the article names no stages. It says "
     "talents take a brand from zero to one early on (从零到一), that brands then usually turn "
     "to self-broadcast to deepen the operation (自播来深化运营), and that early self-broadcast "
@@ -1843,7 +1744,7 @@ STAGE_WEIGHTS: Mapping[LifecycleStage, Mapping[str, float]] = {
     LifecycleStage.GROWTH: {"S": 0.30, "T": 0.30, "E": 0.15, "P": 0.15, "SS": 0.10},
     LifecycleStage.MATURE: {"S": 0.20, "T": 0.15, "E": 0.05, "P": 0.35, "SS": 0.25},
 }
-STAGE_WEIGHTS_PROVENANCE = _assumption(
+STAGE_WEIGHTS_PROVENANCE = assumption(
     "the weights are the library's own and the article gives none: talents first, then "
     "self-broadcast follows what the article says; weighing the private domain and channel "
     "supply most at maturity is the library's reading"
@@ -1881,7 +1782,7 @@ STAGE_THRESHOLDS: tuple[StageThreshold, ...] = (
         HUNDRED_W_FEN,
         "100w+ (¥1,000,000 through talents)",
         "a talent-led brand below it is at launch; past it, at growth",
-        _article(
+        article(
             "站内分发等级达到100w+时,品牌自播初期表现较好",
             "the brand's distribution level through talents, at which, the article says, early "
             "self-broadcast does better. Counting it over the window, and using it as the line "
@@ -1893,14 +1794,14 @@ STAGE_THRESHOLDS: tuple[StageThreshold, ...] = (
         LAUNCH_TALENT_SHARE,
         f"{LAUNCH_TALENT_SHARE:.0%}",
         "talents selling this share of GMV or more make a brand talent-led",
-        _assumption("talents selling most of the GMV"),
+        assumption("talents selling most of the GMV"),
     ),
     StageThreshold(
         "LAUNCH_MAX_WEEKS",
         LAUNCH_MAX_WEEKS,
         f"{LAUNCH_MAX_WEEKS:g} weeks",
         "self-broadcast younger than this is at launch",
-        _assumption(
+        assumption(
             "about two months for a new account's cold start (the article names the cold "
             "start, 冷启动, not its length)"
         ),
@@ -1910,21 +1811,21 @@ STAGE_THRESHOLDS: tuple[StageThreshold, ...] = (
         MATURE_MIN_WEEKS,
         f"{MATURE_MIN_WEEKS:g} weeks",
         "a mature brand has self-broadcast this long at least",
-        _assumption("half a year of self-broadcast"),
+        assumption("half a year of self-broadcast"),
     ),
     StageThreshold(
         "MATURE_MAX_TALENT_SHARE",
         MATURE_MAX_TALENT_SHARE,
         f"{MATURE_MAX_TALENT_SHARE:.0%}",
         "a mature brand's talents sell at most this share of GMV",
-        _assumption("self-broadcast has taken over: talents sell half or less"),
+        assumption("self-broadcast has taken over: talents sell half or less"),
     ),
     StageThreshold(
         "MATURE_REPURCHASE",
         MATURE_REPURCHASE,
         f"{MATURE_REPURCHASE:.0%}",
         "mature signal: repurchase rate (the scoring definition) at least this",
-        _article(
+        article(
             "2020年平台平均复购率高达65%",
             "the platform's average repurchase rate in 2020; using it as the mature line is "
             "ours. The article does not say over what period it counts repurchase: a window "
@@ -1937,21 +1838,21 @@ STAGE_THRESHOLDS: tuple[StageThreshold, ...] = (
         MATURE_PRIVATE_SHARE,
         f"{MATURE_PRIVATE_SHARE:.0%}",
         "mature signal: private-domain GMV share at least this",
-        _assumption("followers and fan-group members bringing close to a third of GMV"),
+        assumption("followers and fan-group members bringing close to a third of GMV"),
     ),
     StageThreshold(
         "MATURE_FAN_MEMBERS",
         MATURE_FAN_MEMBERS,
         f"{MATURE_FAN_MEMBERS:,}",
         "mature signal: fan-group members at least this",
-        _assumption("a fan group large enough to carry repurchase"),
+        assumption("a fan group large enough to carry repurchase"),
     ),
     StageThreshold(
         "FOCUS_WEIGHT",
         FOCUS_WEIGHT,
         f"{FOCUS_WEIGHT:.2f}",
         "pillars a stage weighs at this or more are its focus (the weakest pillar is one of them)",
-        _assumption("the pillars that matter at the stage"),
+        assumption("the pillars that matter at the stage"),
     ),
     StageThreshold(
         "CONFIDENT_BUYERS",
@@ -1959,7 +1860,7 @@ STAGE_THRESHOLDS: tuple[StageThreshold, ...] = (
         f"{CONFIDENT_BUYERS:,} buyers",
         "below it, the order-detail indicators' share of the card's confidence shrinks in "
         "proportion",
-        _assumption("a repurchase rate from fewer buyers moves a lot with a few orders"),
+        assumption("a repurchase rate from fewer buyers moves a lot with a few orders"),
     ),
 )
 
@@ -2339,25 +2240,18 @@ def _self_broadcast_move(facts: BrandFacts, moves: _MoveFacts, language: str) ->
     if facts.talent_share is not None:
         parts.append(text("steps.next_move.talent_share", language, share=facts.talent_share))
     from_talents = "_from_talents" if facts.talent_hits else ""
-    joiner = text("steps.next_move.situation_and", language)
-    if not facts.brand.streams:
-        parts.append(text("steps.next_move.no_self_broadcast", language))
-        return text(
-            f"steps.next_move.open_account{from_talents}",
-            language,
-            situation=joiner.join(parts),
-            heroes=moves.heroes,
-        )
     busiest = facts.max_account_days_per_week
-    if busiest is not None and busiest <= 2:
-        parts.append(text("steps.next_move.rare_streams", language))
-        return text(
-            f"steps.next_move.start_schedule{from_talents}",
-            language,
-            situation=joiner.join(parts),
-            heroes=moves.heroes,
-        )
-    return None
+    if not facts.brand.streams:
+        situation, move = "no_self_broadcast", "open_account"
+    elif busiest is not None and busiest <= 2:
+        situation, move = "rare_streams", "start_schedule"
+    else:
+        return None
+    parts.append(text(f"steps.next_move.{situation}", language))
+    situations = text("steps.next_move.situation_and", language).join(parts)
+    return text(
+        f"steps.next_move.{move}{from_talents}", language, situation=situations, heroes=moves.heroes
+    )
 
 
 def _pillar_move(

@@ -28,15 +28,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from types import MappingProxyType
 from typing import Any, ClassVar
 
 from steps.domain.enums import Section, TrustSignalKind
 from steps.domain.model import Brand, Order, TrustSignal
 from steps.plugins._support import (
+    ASSUME,
     Detail,
     PerComponentAdvice,
     article,
+    assumed,
+    assumption,
     linear,
 )
 from steps.scoring.base import BrandMethodology
@@ -60,8 +64,7 @@ __all__ = [
 Ind = Indicator[Brand]
 K = TrustSignalKind
 
-_ASSUME = "assumption: "
-_ENROLLED = _ASSUME + "enrolled (1) is the target; the article names the measure, not a level"
+_ENROLLED = ASSUME + "enrolled (1) is the target; the article names the measure, not a level"
 #: The article's words on the two sides of stable consumer trust; the second covers the
 #: after-sales record.
 _AFTER_SALES = "超过预期的售后服务措施"
@@ -196,40 +199,7 @@ def _measured_refund(brand: Brand) -> float | None:
     return None if measured is None else measured[0]
 
 
-def _flag(
-    kind: TrustSignalKind,
-    name: str,
-    name_zh: str,
-    *,
-    weight: float,
-    source: str,
-    provenance: Provenance,
-    kuaishou: str | None = None,
-    douyin: str | None = None,
-    moves: tuple[str, ...] = (),
-) -> Ind:
-    return Ind(
-        key=kind.value,
-        name=name,
-        name_zh=name_zh,
-        unit="enrolled (1) or not (0)",
-        measure=_signal(kind),
-        defaults=linear(
-            0.0,
-            1.0,
-            source,
-            kuaishou=(0.0, 1.0, kuaishou) if kuaishou else None,
-            douyin=(0.0, 1.0, douyin) if douyin else None,
-        ),
-        weight=weight,
-        inputs=(f"trust_signals[kind={kind.value}]",),
-        formula=f"latest trust_signals[kind={kind.value}].value",
-        provenance=provenance,
-        moves=moves,
-    )
-
-
-def _rate(
+def _signal_indicator(
     kind: TrustSignalKind,
     name: str,
     name_zh: str,
@@ -240,8 +210,12 @@ def _rate(
     source: str,
     provenance: Provenance,
     weight: float = 1.0,
+    kuaishou: str | None = None,
+    douyin: str | None = None,
     moves: tuple[str, ...] = (),
 ) -> Ind:
+    """The indicator of a trust signal's latest value; ``kuaishou`` and ``douyin`` are the
+    sources of a platform's own benchmark (same floor and target)."""
     better = " (lower is better)" if target < floor else ""
     return Ind(
         key=kind.value,
@@ -249,13 +223,23 @@ def _rate(
         name_zh=name_zh,
         unit=unit,
         measure=_signal(kind),
-        defaults=linear(floor, target, source),
+        defaults=linear(
+            floor,
+            target,
+            source,
+            kuaishou=(floor, target, kuaishou) if kuaishou else None,
+            douyin=(floor, target, douyin) if douyin else None,
+        ),
         weight=weight,
         inputs=(f"trust_signals[kind={kind.value}]",),
         formula=f"latest trust_signals[kind={kind.value}].value{better}",
         provenance=provenance,
         moves=moves,
     )
+
+
+#: An enrolment: 1 enrolled, 0 not.
+_flag = partial(_signal_indicator, unit="enrolled (1) or not (0)", floor=0.0, target=1.0)
 
 
 PROMISES: Component[Brand] = Component(
@@ -270,7 +254,7 @@ PROMISES: Component[Brand] = Component(
             weight=2.0,
             source="published: stores with trust benefits saw repurchase rise 20% (Kuaishou, "
             "November 2021, sources.md#trust-kuaishou-trust-buy-2021); enrolled (1) is the target",
-            douyin=_ASSUME + "Douyin's counterpart guarantee (安心购) plays the same role; "
+            douyin=ASSUME + "Douyin's counterpart guarantee (安心购) plays the same role; "
             "enrolled (1) is the target",
             provenance=article(
                 "并推出信任生态服务品牌“信任购买”",
@@ -340,10 +324,10 @@ BUYER_TRUST: Component[Brand] = Component(
             name_zh="粉丝团活跃度",
             unit="share",
             measure=fan_group_activity,
-            defaults=linear(
+            defaults=assumed(
                 0.1,
                 0.5,
-                _ASSUME + "half of the fan-group members active in the window is a fan group "
+                "half of the fan-group members active in the window is a fan group "
                 "that is operated; one in ten, a list",
             ),
             inputs=("accounts[].fan_group.members", "accounts[].fan_group.active_members"),
@@ -361,10 +345,10 @@ BUYER_TRUST: Component[Brand] = Component(
             name_zh="信任卡用户占比",
             unit="share of buyers",
             measure=trust_card_buyer_share,
-            defaults=linear(
+            defaults=assumed(
                 0.05,
                 0.3,
-                _ASSUME + "a third of buyers holding the card; no published penetration "
+                "a third of buyers holding the card; no published penetration "
                 "exists, so prefer peer benchmarks",
             ),
             weight=0.5,
@@ -388,14 +372,14 @@ EXPERIENCE: Component[Brand] = Component(
     name="Store experience",
     name_zh="店铺体验",
     indicators=(
-        _rate(
+        _signal_indicator(
             K.STORE_EXPERIENCE_SCORE,
             "Store experience score",
             "店铺体验分",
             unit="points (0–100)",
             floor=70.0,
             target=95.0,
-            source=_ASSUME + "on the 5-point dashboard scale (×20), 4.75 is excellent and 3.5 "
+            source=ASSUME + "on the 5-point dashboard scale (×20), 4.75 is excellent and 3.5 "
             "puts traffic at risk",
             weight=2.0,
             provenance=article(
@@ -405,15 +389,14 @@ EXPERIENCE: Component[Brand] = Component(
             ),
             moves=("orders_per_buyer",),
         ),
-        _rate(
+        _signal_indicator(
             K.ON_TIME_SHIPPING_RATE,
             "On-time shipping",
             "及时发货率",
             unit="share",
             floor=0.9,
             target=0.99,
-            source=_ASSUME + "platform rules expect shipping within 48 hours for nearly every "
-            "order",
+            source=ASSUME + "platform rules expect shipping within 48 hours for nearly every order",
             provenance=article(
                 _BASIC, "Basic trust around the transaction: orders shipped on time."
             ),
@@ -427,36 +410,36 @@ AFTER_SALES: Component[Brand] = Component(
     name="After-sales and reviews",
     name_zh="售后与口碑",
     indicators=(
-        _rate(
+        _signal_indicator(
             K.COMPLAINT_RATE,
             "Complaint rate",
             "投诉率",
             unit="share of orders",
             floor=0.02,
             target=0.002,
-            source=_ASSUME + "2 complaints per 1,000 orders is good",
+            source=ASSUME + "2 complaints per 1,000 orders is good",
             provenance=article(_AFTER_SALES, "After-sales service, as complaints per order."),
             moves=("orders_per_buyer",),
         ),
-        _rate(
+        _signal_indicator(
             K.NEGATIVE_REVIEW_RATE,
             "Negative-review rate",
             "差评率",
             unit="share of reviews",
             floor=0.05,
             target=0.01,
-            source=_ASSUME + "1% negative reviews is good",
+            source=ASSUME + "1% negative reviews is good",
             provenance=article(_AFTER_SALES, "After-sales service, as buyers' negative reviews."),
             moves=("orders_per_buyer",),
         ),
-        _rate(
+        _signal_indicator(
             K.REFUND_RATE,
             "Refund rate (reported)",
             "退款率",
             unit="share",
             floor=0.4,
             target=0.1,
-            source=_ASSUME + "live-commerce refund rates run high (apparel often 30–50%); "
+            source=ASSUME + "live-commerce refund rates run high (apparel often 30–50%); "
             "10% is good",
             provenance=article(_AFTER_SALES, "After-sales service, as the reported refund rate."),
         ),
@@ -466,11 +449,7 @@ AFTER_SALES: Component[Brand] = Component(
             name_zh="实测退款率",
             unit="share of GMV",
             measure=_measured_refund,
-            defaults=linear(
-                0.4,
-                0.1,
-                _ASSUME + "as the reported refund rate: 10% of GMV refunded is good",
-            ),
+            defaults=assumed(0.4, 0.1, "as the reported refund rate: 10% of GMV refunded is good"),
             inputs=("orders[].refunded_fen or streams[].refund_fen",),
             formula="Σ orders.refunded_fen / Σ orders.amount_fen (else Σ streams.refund_fen "
             "/ Σ streams.gmv_fen)",
@@ -485,9 +464,8 @@ AFTER_SALES: Component[Brand] = Component(
 COMPONENTS: tuple[Component[Brand], ...] = (PROMISES, BUYER_TRUST, EXPERIENCE, AFTER_SALES)
 
 #: Where the weights come from: the article gives none.
-WEIGHTS = Provenance(
-    origin="assumption",
-    note="The article gives no weights: the components weigh equally; trust-buy and the "
+WEIGHTS = assumption(
+    "The article gives no weights: the components weigh equally; trust-buy and the "
     "store experience score weigh 2 as the platform's own summaries, supporting measures "
     "0.5, the rest 1.",
 )

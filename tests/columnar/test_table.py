@@ -562,6 +562,10 @@ MUTATIONS: dict[str, Mutation] = {
     "plan not an object": _set("plan", [1]),
     "campaign too long": _set("campaign", "活" * 1001),
     "campaign not a string": _set("campaign", 11),
+    "null source": _set("uv_by_source", {"private": None}),
+    "null split": _set("gmv_by_source", None),
+    "null product count with a default": _product(0, "explain_count", None),
+    "null segments": lambda r: r["plan"].update(segments=None),
 }
 
 
@@ -616,6 +620,36 @@ def test_integral_floats_are_integers() -> None:
         path, _ = _mutated_file(directory, _set("likes", 42.0))
         table = read_jsonl(path).table()
     assert table.column("likes").tolist()[0] == 42
+
+
+def test_a_whole_rate_is_still_a_rate() -> None:
+    """The integral float count sends the record to a second compiled try with its whole
+    numbers made ints: the rate of 1.0 stays a rate."""
+    with tempfile.TemporaryDirectory() as directory:
+        path, _ = _mutated_file(
+            directory, lambda r: r.update(plan={"planned_paid_uv_share": 1.0}, likes=42.0)
+        )
+        table = read_jsonl(path).table()
+        assert_identical(table, StreamTable.from_dataset(load(path)))
+    assert table.column("plan_planned_paid_uv_share").tolist()[0] == 1.0
+    assert table.column("likes").tolist()[0] == 42
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [_set("started_at", 3.0), _set("uv", 2.0**53), _product(0, "orders", 2.5)],
+    ids=["a time given as a number", "a float beyond exact integers", "a fraction"],
+)
+def test_whole_numbers_change_nothing_the_model_refuses(mutate: Mutation) -> None:
+    """Integral floats made ints for a second compiled try: what the model refuses is
+    still refused, with its problems."""
+    with tempfile.TemporaryDirectory() as directory:
+        path, _ = _mutated_file(directory, mutate)
+        with pytest.raises(InvalidDataError) as loaded:
+            load(path)
+        with pytest.raises(InvalidDataError) as read:
+            read_jsonl(path).table()
+    assert _problems(read.value) == _problems(loaded.value)
 
 
 def test_syntax_errors_name_their_lines() -> None:
@@ -860,13 +894,13 @@ def _sample_lines(directory: str) -> list[str]:
 
 def test_sample_files_take_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
     general = []
-    original = readers_module._stream_batch
+    original = readers_module.JsonlStreamSource._read_refused
 
-    def counting(records: Any, brands: Any) -> Any:
-        general.append(len(records))
-        return original(records, brands)
+    def counting(self: Any, state: Any, line: Any, number: Any) -> None:
+        general.append(len(line))
+        original(self, state, line, number)
 
-    monkeypatch.setattr(readers_module, "_stream_batch", counting)
+    monkeypatch.setattr(readers_module.JsonlStreamSource, "_read_refused", counting)
     with tempfile.TemporaryDirectory() as directory:
         lines = _sample_lines(directory)
         path = Path(directory) / "sample.jsonl"
@@ -875,7 +909,7 @@ def test_sample_files_take_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> Non
         assert general == []
         for chunk_rows in (1, 7, 50):
             assert_identical(concat(read_jsonl(path, chunk_rows=chunk_rows).chunks()), expected)
-        # one record in another shape goes the general way; the table is the same
+        # one record in a shape the decoder refuses is read by the model; the same table
         target = next(i for i, line in enumerate(lines) if '"record":"stream"' in line)
         record = json.loads(lines[target])
         record["likes"] = float(record["likes"])  # the same count, as a float
@@ -979,6 +1013,57 @@ def test_explicit_nulls_in_a_sample_file() -> None:
         assert_identical(table, StreamTable.from_dataset(load(path)))
     assert not table.column("has_hosts")[0]
     assert not table.column("has_plan")[0]
+
+
+def _leave_out(record: dict[str, Any], index: int) -> None:
+    """Leave out or null (by turns) what the model lets go: optional counts, traffic sources,
+    the products' optional fields and the plan's."""
+    for k, key in enumerate(("comments", "exposure", "hosts", "refund_fen")):
+        if (index + k) % 2:
+            record.pop(key, None)
+        else:
+            record[key] = None
+    record["uv_by_source"].pop("paid", None)
+    if index % 3 == 0:
+        record.pop("gmv_by_source", None)
+    for product in record["products"]:
+        product.pop("explain_seconds", None)
+        product["clicks"] = None
+        product.pop("exposures", None)
+    plan = record.get("plan")
+    if plan is not None:
+        plan.pop("gmv_target_fen", None)
+        plan["planned_paid_uv_share"] = None
+        for segment in plan["segments"]:
+            segment.pop("actual_seconds", None)
+            segment["planned_spend_fen"] = None
+
+
+def test_fields_left_out_or_null_take_the_compiled_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever the model lets a record leave out or null, the compiled decoder takes too
+    (its struct types come from the same field metadata), with the loader's table."""
+    refused = []
+    monkeypatch.setattr(
+        readers_module.JsonlStreamSource, "_read_refused", lambda *args: refused.append(args)
+    )
+    with tempfile.TemporaryDirectory() as directory:
+        lines = _sample_lines(directory)
+        for index, line in enumerate(lines):
+            if '"record":"stream"' in line:
+                record = json.loads(line)
+                _leave_out(record, index)
+                lines[index] = json.dumps(record, ensure_ascii=False) + "\n"
+        path = Path(directory) / "sample.jsonl"
+        path.write_text("".join(lines), encoding="utf-8")
+        for chunk_rows in (7, 100_000):
+            table = read_jsonl(path, chunk_rows=chunk_rows).table()
+            assert_identical(table, StreamTable.from_dataset(load(path)))
+    assert refused == []
+    assert not table.column("has_comments").any()
+    assert not table.column("has_plan_gmv_target_fen").any()
+    assert table.column("has_plan").any()
+    assert table.column("has_uv_by_source").all()
+    assert not table.column("has_gmv_by_source").all()
 
 
 def test_hash_collisions_are_not_duplicates(monkeypatch: pytest.MonkeyPatch) -> None:
