@@ -8,9 +8,10 @@ Each measurement is a single cold pass in a fresh process (peak RSS is the proce
 ``ru_maxrss``, imports included; CPU the process's time in the measured call):
 
 - ``whole``: the baseline, ``steps.score(steps.load(file), brand scorers)``: what
-  ``steps score FILE --stream`` did for a file of at most 64 MB;
-- ``per-brand``: ``score_file(file, ..., scorers=brand scorers)``, which reads the brands
-  with ``steps.io.brands.iter_brands`` and scores them one at a time;
+  ``steps score FILE`` did for a file of at most 64 MB before the chunked engine;
+- ``per-brand``: the chunked engine behind ``steps score FILE`` (``ChunkedRun(file, brand
+  scorers, advice=False)``, its cards read once), which reads the brands with
+  ``steps.io.brands.iter_brands`` and scores them one at a time;
 - ``index``: the reader's first pass alone (each line's brand, no parsing of lines written
   by steps), the price of reading a brand only once it is complete;
 - with ``--interleaved``, ``per-brand`` again on a copy of the file whose records are
@@ -36,7 +37,7 @@ from typing import Any
 MODES = ("whole", "per-brand", "index")
 
 
-def run_mode(mode: str, path: Path, out: Path) -> dict[str, Any]:
+def run_mode(mode: str, path: Path) -> dict[str, Any]:
     """Run ``mode`` on ``path`` in this process; what it measured."""
     from steps.scoring import SubjectKind
     from steps.scoring.plugins import default_host
@@ -55,10 +56,10 @@ def run_mode(mode: str, path: Path, out: Path) -> dict[str, Any]:
         largest = max(len(b.streams) for b in dataset.brands)
         cards = len(score(dataset, names, host=host).cards)
     elif mode == "per-brand":
-        from steps.scoring.streaming import score_file
+        from steps.scoring.streaming import ChunkedRun
 
-        run = score_file(path, out, scorers=names, host=host)
-        cards = run.cards
+        run = ChunkedRun(path, names, host=host, advice=False)
+        cards = sum(len(part) for part in run.slices())
         brands = cards // max(len(names), 1)
     else:
         from steps.io.brands import _index
@@ -121,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory() as scratch:
         if args.child:
-            result = run_mode(args.child, args.file, Path(scratch) / "scores.jsonl")
+            result = run_mode(args.child, args.file)
             print(json.dumps(result))
             return 0
         path = args.file

@@ -1,5 +1,6 @@
 """Data frames (pandas, polars, pyarrow) of score results and of the model, a CSV writer safe
-to open in a spreadsheet, and the HTML that notebooks show for results and cards.
+to open in a spreadsheet, a Parquet writer of any number of rows, and the HTML that notebooks
+show for results and cards.
 
 
     import steps
@@ -46,6 +47,7 @@ import csv
 import enum
 import html
 import importlib
+import itertools
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta, timezone
@@ -97,6 +99,7 @@ __all__ = [
     "results_html",
     "results_to_frame",
     "write_csv",
+    "write_parquet",
 ]
 
 #: The name of a data frame library: ``"pandas"`` (a ``pandas.DataFrame``), ``"polars"`` (a
@@ -963,6 +966,28 @@ def write_csv(
     for row in rows:
         writer.writerow([_csv_cell(row.get(name)) for name in columns])
         count += 1
+    return count
+
+
+def write_parquet(
+    rows: Iterable[Mapping[str, Any]], stream: Any, *, group_rows: int = 8_192
+) -> int:
+    """Write ``rows`` to the binary ``stream`` as Parquet with the columns of
+    `result_columns` (the types of `results_to_frame`'s ``"arrow"`` frame), a row group per
+    ``group_rows`` rows, so that memory holds one group however many rows come; returns the
+    number of rows written.  Needs pyarrow (the ``arrow`` extra)."""
+    _import("arrow", "writing Parquet")  # names the extra when pyarrow is missing
+    from pyarrow import parquet
+
+    columns = result_columns()
+    schema = _arrow_table(columns, {c.name: [] for c in columns}, "writing Parquet").schema
+    count = 0
+    remaining = iter(rows)
+    with parquet.ParquetWriter(stream, schema) as writer:
+        while group := list(itertools.islice(remaining, group_rows)):
+            data = {c.name: [row.get(c.name) for row in group] for c in columns}
+            writer.write_table(_arrow_table(columns, data, "writing Parquet"))
+            count += len(group)
     return count
 
 

@@ -29,7 +29,6 @@ from steps.scoring.batch import StreamFacts
 from steps.scoring.contract import ScoringContext
 from steps.scoring.engine import score_table
 from steps.scoring.plugins import PluginHost
-from steps.scoring.streaming import summary_rows
 from steps.testing.plugins import isolated_host
 from tests.scoring.support import FakeScorer, Plugin, raising
 from tests.scoring.test_streaming import stage_gaps
@@ -130,18 +129,23 @@ def collect(frame: Any) -> list[dict[str, Any]]:
 def local_batch(
     path: Path, names: list[str], context: ScoringContext | None = None, **kwargs: Any
 ) -> dict[tuple[str, str], dict[str, Any]]:
-    """The score rows of local batch scoring (`score_table` of the whole file), keyed."""
+    """The score rows of local batch scoring (the cards of `score_table` of the whole
+    file), keyed."""
     source = read_jsonl(path)
-    rows = summary_rows(score_table(source.table(), source.catalog, names, context, **kwargs))
-    keys = ("scorer", "scorer_version", "brand_id", "subject_id", "score", "confidence")
+    results = score_table(source.table(), source.catalog, names, context, **kwargs)
     return {
-        (r["scorer"], r["subject_id"]): {
-            **{k: r[k] for k in keys},
-            "withheld": r["withheld"],
-            "components": r["components"],
+        (c.scorer, c.subject_id): {
+            "scorer": c.scorer,
+            "scorer_version": c.scorer_version,
+            "brand_id": c.brand_id,
+            "subject_id": c.subject_id,
+            "score": c.score,
+            "confidence": c.confidence,
+            "withheld": c.withheld,
+            "components": {part.key: part.score for part in c.components},
             "error": None,
         }
-        for r in rows
+        for c in results.to_results().cards
     }
 
 

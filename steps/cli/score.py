@@ -46,13 +46,14 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--format",
-        choices=("table", "json", "csv"),
+        choices=("table", "json", "csv", "parquet"),
         default="table",
         help="table: a summary per subject; json: the full results; csv: one row per card "
-        "and indicator (default: table)",
+        "and indicator; parquet: the rows of csv as Parquet, to -o OUT (the arrow extra) "
+        "(default: table)",
     )
     parser.add_argument(
-        "-o", "--output", metavar="OUT", help="write to OUT (atomically; always plain text)"
+        "-o", "--output", metavar="OUT", help="write to OUT (atomically; the table as plain text)"
     )
     add_color_argument(parser, "the table")
     parser.add_argument(
@@ -97,8 +98,9 @@ def _positive(text: str) -> int:
 
 
 def add_stream_arguments(parser: argparse.ArgumentParser) -> None:
-    """The tuning options of the chunked engine, and ``--stream``'s row files
-    (`steps.scoring.streaming`)."""
+    """The tuning options of the chunked engine (`steps.scoring.streaming`); ``--stream``
+    and ``--rows``, which chose the row files of earlier versions, are accepted and do
+    nothing but warn."""
     group = parser.add_argument_group("large files")
     group.add_argument(
         "--chunk-rows",
@@ -113,18 +115,8 @@ def add_stream_arguments(parser: argparse.ArgumentParser) -> None:
         help="with a .parquet FILE (and only then): the dataset file (.json, .jsonl) holding "
         "the brands, accounts and products of its streams",
     )
-    group.add_argument(
-        "--stream",
-        action="store_true",
-        help="deprecated (every file of streams is scored in chunks): write the row file of "
-        "earlier versions instead, one JSON Lines row per subject and scorer (Parquet for "
-        "OUT.parquet)",
-    )
-    group.add_argument(
-        "--rows",
-        action="store_true",
-        help="with --stream: one row per card and indicator instead of one per card",
-    )
+    for flag in ("--stream", "--rows"):
+        group.add_argument(flag, action="store_true", help="deprecated: does nothing")
 
 
 def add_color_argument(parser: argparse.ArgumentParser, what: str) -> None:
@@ -388,6 +380,7 @@ def report_failures(
 
 
 def run(args: argparse.Namespace) -> int:
+    import importlib.util
     from pathlib import Path
 
     from steps.cli._output import say, stdout, warn
@@ -400,7 +393,11 @@ def run(args: argparse.Namespace) -> int:
     from steps.scoring.streaming import CHUNK_ROWS, ChunkedRun
 
     if args.stream or args.rows:
-        return run_stream(args)
+        warn(
+            "steps score: --stream and --rows are deprecated and do nothing: every file is "
+            "scored in chunks (--chunk-rows); --format csv or parquet writes a row per card "
+            "and indicator"
+        )
     suffix = Path(args.file).suffix.lower()
     # One engine, whatever the size: a file of streams is scored in chunks (a .json file is
     # one document, loaded whole; so is any file under a time budget, which needs the
@@ -411,6 +408,12 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if (suffix == ".parquet") != bool(args.catalog):
         warn("steps score: --catalog FILE is needed with a .parquet FILE, and only then")
+        return 2
+    if args.format == "parquet" and not args.output:
+        warn("steps score: --format parquet writes a file: give -o OUT")
+        return 2
+    if args.format == "parquet" and importlib.util.find_spec("pyarrow") is None:
+        warn("steps score: --format parquet needs pyarrow: pip install 'steps-commerce[arrow]'")
         return 2
     inputs = [args.file, args.catalog, args.benchmarks, args.peers]
     if args.output:
@@ -510,7 +513,8 @@ def _write(
     says, a card at a time; the table is only gathered (at most `MAX_TABLE_STREAMS`
     streams).  Returns the cards written and the table's headline and blocks."""
     from steps.cli._output import stdout
-    from steps.scoring.cards import write_csv, write_json
+    from steps.frames import write_parquet
+    from steps.scoring.cards import iter_rows, write_csv, write_json
 
     count = 0
 
@@ -537,6 +541,8 @@ def _write(
         nonlocal count
         if args.format == "json":
             count = write_json(results, sink)
+        elif args.format == "parquet":
+            write_parquet(iter_rows(cards(), args.lang), sink.buffer)
         else:
             write_csv(cards(), sink, args.lang)
 
@@ -546,112 +552,6 @@ def _write(
     else:
         body(stdout())
     return count, None
-
-
-def run_stream(args: argparse.Namespace) -> int:
-    """``steps score FILE --stream`` (deprecated): the row file of
-    `steps.scoring.streaming.score_file`."""
-    from pathlib import Path
-
-    from steps.cli._output import say, stdout, warn
-    from steps.cli.scorers import command_host, quiet_plugin_warnings, report_problems
-    from steps.io.output import check_output
-    from steps.scoring.plugins import PluginError, UnknownScorerError
-    from steps.scoring.streaming import CHUNK_ROWS, default_progress, score_file
-
-    def usage(message: str) -> int:
-        warn(f"steps score: {message}")
-        return 2
-
-    if not args.stream:
-        return usage("--rows needs --stream")
-    if args.time_budget is not None:
-        return usage("--time-budget does not apply to --stream")
-    if args.format != "table":
-        return usage(
-            "--stream writes rows (JSON Lines, or Parquet for an OUT ending in .parquet); "
-            "--format does not apply"
-        )
-    suffix = Path(args.file).suffix.lower()
-    if suffix not in (".jsonl", ".ndjson", ".parquet"):
-        return usage(f"--stream reads a .jsonl or .parquet file, not {args.file}")
-    if (suffix == ".parquet") != bool(args.catalog):
-        return usage("--catalog FILE is needed with a .parquet FILE, and only then")
-    inputs = [args.file, args.catalog, args.benchmarks, args.peers]
-    if args.output:
-        # Before any work: a target that cannot be written would lose the whole run.
-        check_output(args.output, inputs=inputs)
-    catalog = _stream_catalog(args.catalog) if args.catalog else None
-    bar = default_progress(quiet=args.quiet)
-    try:
-        with quiet_plugin_warnings():
-            host = command_host()
-            try:
-                chosen = [
-                    r.scorer for r in host.scorers() if not args.scorers or r.name in args.scorers
-                ]
-                context = build_context(args, chosen)
-                run = score_file(
-                    args.file,
-                    args.output if args.output else stdout(),
-                    scorers=args.scorers,
-                    context=context,
-                    host=host,
-                    chunk_rows=args.chunk_rows or CHUNK_ROWS,
-                    rows=args.rows,
-                    catalog=catalog,
-                    progress=bar,
-                )
-            finally:
-                if bar is not None:
-                    bar.close()
-                problems = report_problems("score", host)
-    except UnknownScorerError as error:
-        warn(f"steps score: {error}")
-        return 2
-    except PluginError as error:
-        warn(f"steps score: plugin error: {error}")
-        return 1
-    if args.output and not args.quiet:
-        say(
-            f"wrote {args.output} ({run.rows:,} rows, {run.cards:,} cards, "
-            f"{run.error_count:,} errors; {run.streams:,} streams in {run.chunks:,} chunks, "
-            f"{run.seconds:,.1f} s)"
-        )
-    for failure in run.errors[:MAX_PRINTED_ERRORS]:
-        warn(f"steps score: error: {escape_control(str(failure))}")
-    if run.error_count > MAX_PRINTED_ERRORS:
-        shown = Counter((e.scorer, e.plugin) for e in run.errors[:MAX_PRINTED_ERRORS])
-        for (scorer, plugin), count in sorted(run.error_counts.items()):
-            rest = count - shown[(scorer, plugin)]
-            if rest:
-                warn(f"steps score: error: … and {rest} more of {scorer} (plugin {plugin})")
-    _report_stream_warnings(run.warnings)
-    for note in run.notes:
-        warn(f"steps score: note: {note}")
-    failed = bool(run.error_count or problems)
-    return 1 if args.strict and failed else 0
-
-
-#: Warnings printed per scorer and category in streaming mode (chunks repeat them with
-#: different details); the rest are counted.
-MAX_STREAM_WARNINGS = 3
-
-
-def _report_stream_warnings(warnings: Sequence[Any]) -> None:
-    from steps.cli._output import warn
-
-    shown: Counter[tuple[str, str]] = Counter()
-    rest: Counter[tuple[str, str]] = Counter()
-    for warning in warnings:
-        key = (warning.scorer, warning.category)
-        if shown[key] < MAX_STREAM_WARNINGS:
-            shown[key] += 1
-            warn(f"steps score: warning: {escape_control(str(warning))}")
-        else:
-            rest[key] += warning.count
-    for (scorer, category), count in sorted(rest.items()):
-        warn(f"steps score: warning: … and {count} more {category} of {scorer} like these")
 
 
 def _stream_catalog(path: str) -> Dataset:

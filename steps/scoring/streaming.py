@@ -1,18 +1,19 @@
-"""Streaming scoring: a file of any size scored chunk by chunk, in bounded memory.
+"""Chunked scoring: a file of streams of any size scored chunk by chunk, in bounded memory.
 
 
-    from steps.scoring.streaming import score_file
+    from steps.scoring.streaming import ChunkedRun
 
-    run = score_file("streams.jsonl", "scores.jsonl", chunk_rows=50_000)
-    print(run.streams, run.chunks, run.rows, run.error_count)
+    run = ChunkedRun("streams.jsonl", ["stage"], chunk_rows=50_000, advice=False)
+    for cards in run.slices():
+        ...
+    print(run.streams, run.chunks, len(run.errors))
 
 `ChunkedRun` is the engine behind ``steps score FILE`` and ``steps.score(path)`` for a file of
-streams (its cards in `steps.score`'s order, built when read); `score_file` writes its row
-files (``steps score FILE --stream``, deprecated).  The streams are read as
-`StreamTable` chunks (`steps.columnar.read_jsonl` for JSON
+streams: its cards come in `steps.score`'s order and are built when read.  The streams are
+read as `StreamTable` chunks (`steps.columnar.read_jsonl` for JSON
 Lines, batches of a Parquet file for ``.parquet``), each chunk is scored with
-`steps.scoring.engine.score_table`, and its rows are written before the next chunk
-is read, so memory is bounded by one chunk (plus the catalog: brands, accounts, products,
+`steps.scoring.engine.score_table`, and its cards are read before the next chunk
+is, so memory is bounded by one chunk (plus the catalog: brands, accounts, products,
 talent collaborations, short videos, which every stream's context needs; it is read as model
 objects made record by record, never the parsed records of the whole file at once).
 
@@ -25,18 +26,6 @@ before the first chunk.  A Parquet file carries them when it was written with th
 (`StreamTable.to_arrow` of a table read from
 JSON Lines); without them, those four indicators are not available and a warning says so.
 
-**Output.**  One row per subject × scorer (`SUMMARY_COLUMNS`: the scorer and its
-version, the subject, ``score`` (``None`` where it was withheld), ``confidence``, ``withheld``
-(the reason, else ``None``) and ``components``, each component's score by key, ``None`` where
-a component was not available); or, with ``rows=True``, the full
-indicator rows of `ScoreResults.to_rows`
-(`ROW_COLUMNS`).  Rows come in `ChunkedRun`'s order: brand by brand, scorer by
-scorer (by name) within a brand, a stream scorer's rows in stream order.  A path ending in
-``.parquet`` is written as
-Parquet (``pyarrow``, the ``arrow`` extra), any other path as JSON Lines; either way to a
-temporary file beside it that replaces it only once every row is written (an interrupted
-or failed run leaves no partial file and an older file untouched).
-
 **Brand contexts.**  A stream's score depends on its brand's main platform (decided by its
 streams per account when its accounts are on several platforms) and on its analysis window
 (the first and last stream when the brand leaves its window open).  When some brand needs
@@ -45,34 +34,29 @@ them, a quick first pass reads only the stream's brand, account and start time
 whole brands, as `steps.score` scores them.
 
 **Brand scorers** need whole brands (every stream as an object, with its orders, products,
-talent collaborations, fan groups and coverage): after the streams, they score the brands of
+talent collaborations, fan groups and coverage): before the streams, they score the brands of
 a JSON Lines file one at a time, read by `steps.io.brands.iter_brands` and scored with
 `steps.scoring.engine.score`, so memory holds one brand, never the file.  A Parquet file of
-stream columns holds no whole brands: there they are skipped and `StreamingRun.notes`
+stream columns holds no whole brands: there they are skipped and `ChunkedRun.notes`
 says so.
 
-Failures are isolated as `steps.score` isolates them: `StreamingRun.errors`
-keeps the first `MAX_KEPT_ERRORS` errors and `StreamingRun.error_count` counts
-them all; warnings are merged over chunks (identical ones counted).  Invalid data raises
-`InvalidDataError` at the first chunk with a problem (the
-output is then not written).
+Failures are isolated as `steps.score` isolates them (`ChunkedRun.errors`); warnings are
+merged over chunks (identical ones counted).  Invalid data raises
+`InvalidDataError` at the first chunk with a problem (an output written through
+`steps.io.output` is then left untouched).
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import itertools
 import json
-import math
 import os
-import sys
-import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Final, Protocol, TextIO, cast
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import attrs
 import numpy as np
@@ -80,14 +64,12 @@ import numpy as np
 from steps.domain.enums import Section
 from steps.domain.model import Dataset
 from steps.scoring.batch import StreamFacts, TableCatalog, TableResults, TableScores
-from steps.scoring.cards import Part, TablePart, card_rows
+from steps.scoring.cards import Part, TablePart
 from steps.scoring.contract import ScoringContext
-from steps.scoring.engine import ROW_COLUMNS, ScoreResults, ScorerInfo, ScoreWarning
+from steps.scoring.engine import ScoreResults, ScorerInfo, ScoreWarning
 from steps.scoring.results import ScoreCard, ScoreError, SubjectKind
 
 if TYPE_CHECKING:
-    import numpy.typing as npt
-
     from steps.columnar.table import StreamTable
     from steps.scoring.batch import IndexArray
     from steps.scoring.contract import StreamSubject
@@ -96,129 +78,23 @@ if TYPE_CHECKING:
 __all__ = [
     "ADVICE_MAX_BYTES",
     "CHUNK_ROWS",
-    "MAX_KEPT_ERRORS",
-    "SUMMARY_COLUMNS",
     "BrandScoring",
     "ChunkedRun",
-    "ProgressBar",
-    "StreamingRun",
     "StreamsInput",
-    "default_progress",
-    "indicator_rows",
     "needs_stream_facts",
     "open_streams",
     "score_brands",
-    "score_file",
-    "summary_rows",
 ]
 
-#: Default rows per chunk of `score_file` (``steps score --stream``).
+#: Default streams per chunk of `ChunkedRun` (``steps score --chunk-rows``).
 CHUNK_ROWS: Final = 25_000
-#: Errors kept in `StreamingRun.errors` (all are counted).
-MAX_KEPT_ERRORS: Final = 1_000
 #: Files up to this size are loaded whole so that the stream cards' recommendations quote the
 #: stream objects (their line-ups, run-of-show, brand GMV); larger ones use streams rebuilt
 #: from the columns.
 ADVICE_MAX_BYTES: Final = 64 * 1024**2
-#: The keys of a summary row (`summary_rows`), in order.
-SUMMARY_COLUMNS: Final = (
-    "scorer",
-    "scorer_version",
-    "subject_kind",
-    "subject_id",
-    "brand_id",
-    "score",
-    "confidence",
-    "withheld",
-    "components",
-)
-#: Rows handed to the writer at once (bounds the Python objects of a chunk's output).
-_SLICE: Final = 8_192
 _STREAM_PREFIX: Final = b'{"record":"stream"'
-_FLOAT_ROW_COLUMNS: Final = frozenset(
-    (
-        "score",
-        "confidence",
-        "component_score",
-        "value",
-        "indicator_score",
-        "weight",
-        "contribution",
-    )
-)
 
 Progress = Callable[[int, int], object]
-
-
-# --------------------------------------------------------------------------- rows
-
-
-def _card_summary(card: ScoreCard) -> dict[str, Any]:
-    from steps.scoring.cards import card_head
-
-    return {**card_head(card), "components": {c.key: c.score for c in card.components}}
-
-
-def _scores(scores: TableScores, rows: npt.NDArray[np.intp]) -> tuple[list[Any], list[Any]]:
-    """The card score of each row (``None`` where withheld) and the withheld reason."""
-    score: list[Any] = scores.score[rows].tolist()
-    reasons = scores.withheld_reasons(rows)
-    withheld: list[Any] = [None] * len(reasons)
-    for k, found in enumerate(reasons):
-        if found is not None:
-            score[k] = None
-            withheld[k] = found[0]
-    return score, withheld
-
-
-def _table_summary(scores: TableScores, start: int, stop: int) -> list[dict[str, Any]]:
-    rows = np.arange(start, stop, dtype=np.intp)
-    subject_ids = scores.subject_ids(rows)
-    brand_ids = scores.brand_ids(rows)
-    score, withheld = _scores(scores, rows)
-    confidence = scores.confidence[start:stop].tolist()
-    components = [
-        (c.key, c.score[start:stop].tolist(), c.available[start:stop].tolist())
-        for c in scores.components
-    ]
-    name, version, kind = scores.scorer, scores.version, SubjectKind.STREAM.value
-    return [
-        {
-            "scorer": name,
-            "scorer_version": version,
-            "subject_kind": kind,
-            "subject_id": subject_ids[k],
-            "brand_id": brand_ids[k],
-            "score": score[k],
-            "confidence": confidence[k],
-            "withheld": withheld[k],
-            "components": {key: s[k] if ok[k] else None for key, s, ok in components},
-        }
-        for k in range(stop - start)
-    ]
-
-
-def summary_rows(results: TableResults | ScoreResults) -> list[dict[str, Any]]:
-    """One dict per card (`SUMMARY_COLUMNS`): the scorer, its version, the subject,
-    ``score``, ``confidence`` and ``components`` (each component's score by key, ``None``
-    where it was not available).  From a `TableResults` the
-    rows are made from the columns, without building cards."""
-    if isinstance(results, ScoreResults):
-        return [_card_summary(card) for card in results.cards]
-    rows: list[dict[str, Any]] = []
-    for info in results.scorers:
-        scores = results.scores.get(info.name)
-        if scores is not None:
-            rows += _table_summary(scores, 0, len(scores))
-        else:
-            rows += [_card_summary(c) for c in results.cards if c.scorer == info.name]
-    return rows
-
-
-def indicator_rows(results: TableResults) -> list[dict[str, Any]]:
-    """The rows `TableResults.to_rows` gives (one per card × indicator, keys
-    `ROW_COLUMNS`)."""
-    return results.to_rows()
 
 
 # --------------------------------------------------------------------------- inputs
@@ -446,170 +322,6 @@ def open_streams(
     if catalog is not None:
         raise ValueError("a JSON Lines file holds its own catalog: do not give one")
     return _JsonlInput(file, chunk_rows)
-
-
-# --------------------------------------------------------------------------- writers
-
-
-class _Writer(Protocol):
-    def write(self, rows: list[dict[str, Any]]) -> None: ...
-
-    def close(self) -> None: ...
-
-
-class _JsonlWriter:
-    def __init__(self, sink: IO[bytes] | IO[str]) -> None:
-        self._sink: Any = sink
-        self._binary = not hasattr(sink, "encoding")
-        try:
-            import orjson
-        except ImportError:  # pragma: no cover - orjson is optional
-            self._dumps: Callable[[Any], bytes] = _std_dumps
-        else:
-            self._dumps = orjson.dumps
-
-    def write(self, rows: list[dict[str, Any]]) -> None:
-        dumps = self._dumps
-        data = b"".join([dumps(row) + b"\n" for row in rows])
-        if self._binary:
-            self._sink.write(data)
-        else:
-            self._sink.write(data.decode("utf-8"))
-
-    def close(self) -> None:
-        self._sink.flush()
-
-
-def _std_dumps(row: Any) -> bytes:
-    return json.dumps(row, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
-
-
-class _ParquetWriter:
-    def __init__(self, sink: IO[bytes], *, rows: bool) -> None:
-        from steps.columnar.readers import _import
-
-        pa = _import("pyarrow", "arrow", "writing Parquet scores")
-        parquet = _import("pyarrow.parquet", "arrow", "writing Parquet scores")
-        self._pa = pa
-        self._schema = pa.schema(_parquet_fields(pa, rows=rows))
-        self._writer = parquet.ParquetWriter(sink, self._schema)
-
-    def write(self, rows: list[dict[str, Any]]) -> None:
-        if rows:
-            self._writer.write_table(self._pa.Table.from_pylist(rows, schema=self._schema))
-
-    def close(self) -> None:
-        self._writer.close()
-
-
-def _parquet_fields(pa: Any, *, rows: bool) -> list[Any]:
-    if rows:
-        return [
-            pa.field(name, pa.float64() if name in _FLOAT_ROW_COLUMNS else pa.string())
-            for name in ROW_COLUMNS
-        ]
-    return [
-        pa.field(name, pa.float64() if name in ("score", "confidence") else pa.string())
-        for name in SUMMARY_COLUMNS[:-1]
-    ] + [pa.field("components", pa.map_(pa.string(), pa.float64()))]
-
-
-# --------------------------------------------------------------------------- progress
-
-
-class ProgressBar:
-    """A one-line progress display: ``\\r``-updated ``streams done/total (%) · rate · time``
-    on ``stream`` (stderr), at most every ``interval`` seconds; `close` ends the
-    line.  Call it as ``bar(done, total)``."""
-
-    def __init__(
-        self,
-        stream: IO[str],
-        *,
-        interval: float = 0.2,
-        clock: Callable[[], float] = time.monotonic,
-        label: str = "streams",
-    ) -> None:
-        self.stream = stream
-        self.interval = interval
-        self.clock = clock
-        self.label = label
-        self._start = clock()
-        self._last = -math.inf
-        self._width = 0
-        self._shown = False
-        self._done = 0
-        self._total = 0
-
-    def status(self, text: str) -> None:
-        """Show ``text`` on the bar's line (e.g. what is being read before the streams)."""
-        self._show(text)
-
-    def __call__(self, done: int, total: int) -> None:
-        now = self.clock()
-        if done == 0:
-            self._start = now  # the rate counts from the first stream, not the catalog
-        self._done, self._total = done, total
-        if done < total and now - self._last < self.interval:
-            return
-        self._last = now
-        self._show(self.text(done, total, now - self._start))
-
-    @staticmethod
-    def text(done: int, total: int, seconds: float) -> str:
-        share = f" ({100 * done / total:.0f}%)" if total else ""
-        rate = done / seconds if seconds > 0 else 0.0
-        minutes, rest = divmod(int(seconds), 60)
-        return f"streams {done:,}/{total:,}{share} · {rate:,.0f}/s · {minutes}:{rest:02d}"
-
-    def _show(self, text: str) -> None:
-        pad = " " * max(0, self._width - len(text))
-        self.stream.write(f"\r{text}{pad}")
-        self.stream.flush()
-        self._width = len(text)
-        self._shown = True
-
-    def close(self) -> None:
-        if self._shown:
-            if self._total:
-                self._show(self.text(self._done, self._total, self.clock() - self._start))
-            self.stream.write("\n")
-            self.stream.flush()
-            self._shown = False
-
-
-# --------------------------------------------------------------------------- the run
-
-
-@attrs.frozen
-class StreamingRun:
-    """What `score_file` did."""
-
-    #: Streams read and scored, and the chunks they came in.
-    streams: int
-    chunks: int
-    #: The most streams one chunk held.
-    max_chunk_rows: int
-    #: Rows written, and the cards (subject × scorer) they hold.
-    rows: int
-    cards: int
-    scorers: tuple[ScorerInfo, ...] = ()
-    #: The first `MAX_KEPT_ERRORS` errors, and how many there were (by scorer and
-    #: plugin in `error_counts`).
-    errors: tuple[ScoreError, ...] = ()
-    error_count: int = 0
-    error_counts: Mapping[tuple[str, str], int] = attrs.field(factory=dict)
-    warnings: tuple[ScoreWarning, ...] = ()
-    #: Brand scorers that were not run, and why (in `notes`).
-    skipped: tuple[str, ...] = ()
-    notes: tuple[str, ...] = ()
-    #: Whether the stream facts pass ran (some brand's context needed its streams).
-    facts_pass: bool = False
-    seconds: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        return self.error_count == 0
 
 
 def _merge(into: dict[tuple[str, str, str], list[Any]], warnings: Iterable[ScoreWarning]) -> None:
@@ -970,86 +682,6 @@ class _Chunk:
         return [s for _, group, _ in materialise(table, self.run._shared) for s in group]
 
 
-def score_file(
-    path: str | os.PathLike[str],
-    output: str | os.PathLike[str] | IO[str] | IO[bytes],
-    *,
-    scorers: Sequence[str] | None = None,
-    context: ScoringContext | None = None,
-    host: PluginHost | None = None,
-    chunk_rows: int = CHUNK_ROWS,
-    rows: bool = False,
-    catalog: Dataset | None = None,
-    progress: Progress | None = None,
-) -> StreamingRun:
-    """Score the streams of ``path`` with the chunked engine (`ChunkedRun`) and write their
-    rows to ``output``.
-
-    ``path`` is a steps JSON Lines file, or a Parquet file of stream columns with its
-    ``catalog`` (see `open_streams`).  ``output`` is a path (``.parquet``: Parquet,
-    else JSON Lines; written atomically) or an open file to write JSON Lines to.
-    ``scorers`` names the scorers (all registered ones for ``None``); brand scorers are run
-    only when the file is small enough (`score_brands`).  ``progress`` is called as
-    ``progress(streams_done, streams_total)`` after each chunk (and once with 0 before the
-    first).  Unknown scorer names raise `UnknownScorerError` before anything is read.
-    Rows come in the order of `ChunkedRun`; summary rows are made from the score columns,
-    without building cards."""
-    began = time.perf_counter()
-    run = ChunkedRun(
-        path,
-        scorers,
-        context,
-        host=host,
-        chunk_rows=chunk_rows,
-        catalog=catalog,
-        progress=progress,
-        advice=False,
-    )
-    written = cards = 0
-
-    def body(writer: _Writer) -> None:
-        nonlocal written, cards
-        for part in run.parts():
-            if isinstance(part, TablePart) and not rows:
-                first = int(part.rows[0])
-                for start in range(0, len(part), _SLICE):
-                    stop = min(len(part), start + _SLICE)
-                    made = _table_summary(part.scores, first + start, first + stop)
-                    writer.write(made)
-                    written += len(made)
-                cards += len(part)
-                continue
-            slices = part.slices() if isinstance(part, TablePart) else [part]
-            for chunk in slices:
-                made = (
-                    [row for card in chunk for row in card_rows(card)]
-                    if rows
-                    else [_card_summary(card) for card in chunk]
-                )
-                writer.write(made)
-                written += len(made)
-                cards += len(chunk)
-
-    _write(output, body, rows=rows)
-    counts = Counter((e.scorer, e.plugin) for e in run.errors)
-    return StreamingRun(
-        streams=run.streams,
-        chunks=run.chunks,
-        max_chunk_rows=run.max_chunk_rows,
-        rows=written,
-        cards=cards,
-        scorers=run.scorers,
-        errors=tuple(run.errors[:MAX_KEPT_ERRORS]),
-        error_count=len(run.errors),
-        error_counts=dict(counts),
-        warnings=run.warnings,
-        skipped=run.skipped,
-        notes=run.notes,
-        facts_pass=run.facts_pass,
-        seconds=time.perf_counter() - began,
-    )
-
-
 def _brand_results(
     file: Path, names: list[str], context: ScoringContext, host: PluginHost
 ) -> Iterator[ScoreResults]:
@@ -1072,42 +704,3 @@ def _brand_results(
         yield results
     if first:  # no brand: the scorers are still listed, with their run's warnings
         yield score(Dataset(), names, context, host=host)
-
-
-def _write(
-    output: str | os.PathLike[str] | IO[str] | IO[bytes],
-    body: Callable[[_Writer], None],
-    *,
-    rows: bool,
-) -> None:
-    """Run ``body`` with a writer to ``output``: an open file (JSON Lines), or a path
-    written through a temporary file that replaces it once ``body`` has returned."""
-    if not isinstance(output, str | os.PathLike):
-        writer = _JsonlWriter(output)
-        body(writer)
-        writer.close()
-        return
-    from steps.io.files import atomic_writer
-
-    target = Path(output)
-    with atomic_writer(target) as text:
-        sink: IO[bytes] = cast(TextIO, text).buffer
-        made: _Writer = (
-            _ParquetWriter(sink, rows=rows) if _is_parquet(target) else _JsonlWriter(sink)
-        )
-        try:
-            body(made)
-        except BaseException:
-            with contextlib.suppress(Exception):
-                made.close()  # before the temporary file goes (a Parquet writer holds it)
-            raise
-        made.close()
-
-
-def default_progress(*, quiet: bool = False, stream: IO[str] | None = None) -> ProgressBar | None:
-    """A `ProgressBar` on stderr when it is a terminal and not ``quiet``, else
-    ``None``."""
-    target = stream if stream is not None else sys.stderr
-    if quiet or not target.isatty():
-        return None
-    return ProgressBar(target)

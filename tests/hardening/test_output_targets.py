@@ -62,7 +62,14 @@ def _commands(data: Path, target: Path) -> dict[str, list[str]]:
         "score-json": ["score", str(data), "--format", "json", "-o", out],
         "score-csv": ["score", str(data), "--format", "csv", "-o", out],
         "score-table": ["score", str(data), "-o", out],
-        "score-stream": ["score", str(data.with_suffix(".jsonl")), "--stream", "-o", out],
+        "score-chunked": [
+            "score",
+            str(data.with_suffix(".jsonl")),
+            "--format",
+            "parquet",
+            "-o",
+            out,
+        ],
         "report": ["report", str(data), "-o", out],
         "peers": ["peers", str(data), "-o", out],
         "import": ["import", str(EXPORT), "--profile", "kuaishou-live-sessions", "-o", out],
@@ -79,7 +86,7 @@ def _run(command: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, s
 
 
 def _prepare(data: Path, name: str) -> None:
-    if name == "score-stream":
+    if name == "score-chunked":
         dump(load(data), data.with_suffix(".jsonl"))
 
 
@@ -159,21 +166,23 @@ def test_a_named_pipe_gets_the_whole_output_and_stays_a_pipe(
     assert json.loads(capsys.readouterr().out) == document
 
 
-def test_a_named_pipe_gets_streamed_rows(
+def test_a_named_pipe_gets_the_rows_of_a_chunked_run(
     tmp_path: Path, data: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     jsonl = data.with_suffix(".jsonl")
     dump(load(data), jsonl)
-    fifo = tmp_path / "rows.fifo"
-    os.mkfifo(fifo)
-    with _reader(fifo) as received:
-        code, err = _run(["score", str(jsonl), "--stream", "-o", str(fifo)], capsys)
-    assert code == 0, err
-    assert stat.S_ISFIFO(fifo.lstat().st_mode)
-    regular = tmp_path / "rows.jsonl"
-    assert main(["score", str(jsonl), "--stream", "-o", str(regular)]) == 0
-    assert bytes(received) == regular.read_bytes()
-    assert len(regular.read_bytes().splitlines()) > 3
+    for form in ("csv", "parquet"):
+        fifo = tmp_path / f"rows-{form}.fifo"
+        os.mkfifo(fifo)
+        argv = ["score", str(jsonl), "--format", form, "--chunk-rows", "2"]
+        with _reader(fifo) as received:
+            code, err = _run([*argv, "-o", str(fifo)], capsys)
+        assert code == 0, err
+        assert stat.S_ISFIFO(fifo.lstat().st_mode)
+        regular = tmp_path / f"rows.{form}"
+        assert main([*argv, "-o", str(regular)]) == 0
+        assert bytes(received) == regular.read_bytes()
+        assert len(regular.read_bytes()) > 1_000
 
 
 def test_a_link_to_a_regular_file_is_followed(
@@ -247,12 +256,12 @@ def test_a_target_that_cannot_be_written_is_one_line_and_exit_1(
     assert _snapshot(tmp_path) == before
 
 
-@pytest.mark.parametrize("name", ["score-json", "score-stream", "report", "peers"])
+@pytest.mark.parametrize("name", ["score-json", "score-chunked", "report", "peers"])
 def test_an_input_is_never_its_own_output(
     tmp_path: Path, data: Path, name: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _prepare(data, name)
-    source = data.with_suffix(".jsonl") if name == "score-stream" else data
+    source = data.with_suffix(".jsonl") if name == "score-chunked" else data
     link = tmp_path / "another-name"
     link.symlink_to(source)
     hard = tmp_path / "hard-link"
@@ -338,19 +347,19 @@ def test_a_folder_that_cannot_be_written_is_refused(capsys: pytest.CaptureFixtur
         shutil.rmtree(shared)
 
 
-def test_a_stream_run_is_refused_before_any_work(
+def test_a_chunked_run_is_refused_before_any_work(
     tmp_path: Path, data: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     jsonl = data.with_suffix(".jsonl")
     dump(load(data), jsonl)
-    target = tmp_path / "rows.jsonl"
+    target = tmp_path / "rows.parquet"
     target.mkdir()
 
     def no_work(*args: object, **kwargs: object) -> None:
         raise AssertionError("the run started although its output cannot be written")
 
-    monkeypatch.setattr("steps.scoring.streaming.score_file", no_work)
-    code, err = _run(["score", str(jsonl), "--stream", "-o", str(target)], capsys)
+    monkeypatch.setattr("steps.scoring.streaming.ChunkedRun", no_work)
+    code, err = _run(["score", str(jsonl), "--format", "parquet", "-o", str(target)], capsys)
     assert code == 1
     assert "is a directory" in err
 
@@ -360,23 +369,24 @@ def test_when_the_final_rename_fails_the_output_is_kept(
 ) -> None:
     jsonl = data.with_suffix(".jsonl")
     dump(load(data), jsonl)
-    target = tmp_path / "rows.jsonl"
+    target = tmp_path / "rows.parquet"
 
     def refuse(source: str, destination: object) -> None:
         raise PermissionError(1, "Operation not permitted")
 
     monkeypatch.setattr(output.os, "replace", refuse)
-    code, err = _run(["score", str(jsonl), "--stream", "-o", str(target)], capsys)
+    argv = ["score", str(jsonl), "--format", "parquet", "-o", str(target)]
+    code, err = _run(argv, capsys)
     assert code == 1
     assert "the complete output is kept in" in err
     assert len(err.strip().splitlines()) == 1
-    kept = [p for p in tmp_path.iterdir() if p.name.startswith(".rows.jsonl.")]
+    kept = [p for p in tmp_path.iterdir() if p.name.startswith(".rows.parquet.")]
     assert len(kept) == 1
     assert kept[0].name in err
     assert not target.exists()
     monkeypatch.undo()
     monkeypatch.setenv("STEPS_DISABLE_PLUGIN_AUTOLOAD", "1")
-    assert main(["score", str(jsonl), "--stream", "-o", str(target)]) == 0
+    assert main(argv) == 0
     assert kept[0].read_bytes() == target.read_bytes()  # the whole run, kept
 
 

@@ -915,9 +915,7 @@ def _cli(site: Path, *argv: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.parametrize(
-    "form", ["json", "csv", "stream", "scorers", "scorers-table", "score-table"]
-)
+@pytest.mark.parametrize("form", ["json", "csv", "scorers", "scorers-table", "score-table"])
 def test_a_plugins_output_never_reaches_standard_output(
     printing_site: tuple[Path, Path], form: str
 ) -> None:
@@ -925,7 +923,6 @@ def test_a_plugins_output_never_reaches_standard_output(
     argv = {
         "json": ["score", str(data), "--format", "json"],
         "csv": ["score", str(data), "--format", "csv"],
-        "stream": ["score", str(data), "--stream"],
         "scorers": ["scorers", "--format", "json"],
         "scorers-table": ["scorers"],
         "score-table": ["score", str(data)],
@@ -946,10 +943,7 @@ def test_a_plugins_output_never_reaches_standard_output(
         rows = list(csv.reader(io.StringIO(result.stdout, newline="")))
         assert rows[0][0] == "scorer"
         assert {row[0] for row in rows[1:]} >= {"pr", "stage"}
-    elif form == "stream":
-        rows = [json.loads(line) for line in result.stdout.splitlines()]
-        assert {row["scorer"] for row in rows} >= {"pr", "stage"}
     elif form == "scorers":
         assert "pr" in {s["name"] for s in json.loads(result.stdout)}
-    if form in ("json", "stream", "score-table"):
+    if form in ("json", "score-table"):
         assert "scoring s3" in result.stderr

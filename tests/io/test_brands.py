@@ -3,7 +3,8 @@
 Every brand must equal the loaded one, whatever the order of the records (grouped as steps
 writes them, interleaved, or written by another JSON writer); a file's problems must be the
 ones ``load`` reports, with the same paths and lines; and the reader must hold one brand at a
-time.  Brand scorers in ``score_file`` read through it: their rows must be those of
+time.  Brand scorers on a file of any size (the chunked engine, `ChunkedRun`, behind
+``steps score FILE`` and ``steps.score(path)``) read through it: their rows must be those of
 ``steps.score`` on the whole loaded file.
 """
 
@@ -25,8 +26,9 @@ from steps.io.brands import iter_brands
 from steps.io.files import dump, load
 from steps.sample import sample_dataset, write_jsonl
 from steps.scoring import ScoreCard, ScoringContext, SubjectKind, score
+from steps.scoring.cards import iter_rows
 from steps.scoring.engine import BAD_MINIMUM
-from steps.scoring.streaming import score_file, summary_rows
+from steps.scoring.streaming import ChunkedRun
 from steps.testing import isolated_host, scorer_plugin
 
 BRAND_SCORERS = ["douyin-interest-brand", "steps", "trust"]
@@ -268,15 +270,14 @@ def test_an_unreadable_file_is_invalid_data(tmp_path: Path) -> None:
     assert problems_of(tmp_path / "x.csv", read_all) == problems_of(tmp_path / "x.csv", load)
 
 
-# -- brand scorers in score_file --------------------------------------------------------------
+# -- brand scorers on a file of any size ------------------------------------------------------
 
 
-def read_rows(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-
-
-def plain(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [json.loads(json.dumps(row)) for row in rows]
+def chunked(path: Path, scorers: list[str] | None = None, **options: Any) -> Any:
+    """A run of the chunked engine as ``steps score`` makes it for a table or CSV, and the
+    rows of its cards (one per card and indicator), read once."""
+    run = ChunkedRun(path, scorers, advice=False, **options)
+    return run, list(iter_rows(card for cards in run.slices() for card in cards))
 
 
 def in_order(rows: list[dict[str, Any]], by_brand: bool) -> list[dict[str, Any]]:
@@ -285,25 +286,25 @@ def in_order(rows: list[dict[str, Any]], by_brand: bool) -> list[dict[str, Any]]
 
 
 @pytest.mark.parametrize("shuffled", [False, True], ids=["grouped", "interleaved"])
-def test_score_file_scores_brands_as_steps_score_does(
+def test_chunked_runs_score_brands_as_steps_score_does(
     grouped: Path, tmp_path: Path, shuffled: bool
 ) -> None:
     path = interleave(grouped, tmp_path / "shuffled.jsonl") if shuffled else grouped
-    out = tmp_path / "scores.jsonl"
-    run = score_file(path, out, scorers=[*BRAND_SCORERS, "stage"], chunk_rows=50)
+    run, rows = chunked(path, [*BRAND_SCORERS, "stage"], chunk_rows=50)
     whole = score(load(path), BRAND_SCORERS)
-    assert run.ok
+    assert run.errors == []
     assert (run.skipped, run.notes) == ((), ())
-    rows = [r for r in read_rows(out) if r["scorer"] in BRAND_SCORERS]
-    assert len(rows) == len(whole.cards) == 3 * 3
+    mine = [r for r in rows if r["scorer"] in BRAND_SCORERS]
+    assert len({(r["scorer"], r["subject_id"]) for r in mine}) == len(whole.cards) == 3 * 3
     # Brands come in the file's order of streams (`ChunkedRun`), which is load's order of
-    # brand records only when each brand's records are together.
-    assert in_order(rows, shuffled) == in_order(plain(summary_rows(whole)), shuffled)
-    assert {r["scorer"] for r in read_rows(out)} == {*BRAND_SCORERS, "stage"}
+    # brand records only when each brand's records are together; every indicator row is
+    # the whole file's.
+    assert in_order(mine, shuffled) == in_order(whole.to_rows(), shuffled)
+    assert {r["scorer"] for r in rows} == {*BRAND_SCORERS, "stage"}
     assert [i.name for i in run.scorers] == sorted([*BRAND_SCORERS, "stage"])
-    # And the full indicator rows.
-    run = score_file(path, out, scorers=BRAND_SCORERS, rows=True)
-    assert in_order(read_rows(out), shuffled) == in_order(plain(whole.to_rows()), shuffled)
+    # Alone, with the default chunks.
+    run, rows = chunked(path, BRAND_SCORERS)
+    assert in_order(rows, shuffled) == in_order(whole.to_rows(), shuffled)
     assert run.cards == len(whole.cards)
 
 
@@ -333,25 +334,23 @@ class _Picky:
         )
 
 
-def test_errors_and_warnings_of_brand_scorers_equal_the_whole_file_run(
-    grouped: Path, tmp_path: Path
-) -> None:
+def test_errors_and_warnings_of_brand_scorers_equal_the_whole_file_run(grouped: Path) -> None:
     host = isolated_host(scorer_plugin(_Picky()))
     whole = score(load(grouped), host=host)
-    run = score_file(grouped, tmp_path / "out.jsonl", host=host)
+    run, rows = chunked(grouped, host=host)
     assert [e.subject_id for e in run.errors] == ["b01"]
-    assert run.errors == whole.errors
+    assert tuple(run.errors) == whole.errors
     assert {w.category: w.count for w in run.warnings} == {BAD_MINIMUM: 1, "UserWarning": 3}
     assert run.warnings == whole.warnings
-    assert read_rows(tmp_path / "out.jsonl") == plain(summary_rows(whole))
+    assert rows == whole.to_rows()
 
 
 def test_a_file_without_brands_still_lists_its_brand_scorers(tmp_path: Path) -> None:
     path = tmp_path / "empty.jsonl"
     path.write_text('{"record":"header","schema_version":"1.0"}\n', encoding="utf-8")
-    run = score_file(path, tmp_path / "out.jsonl", scorers=["steps"])
+    run, rows = chunked(path, ["steps"])
     assert [i.name for i in run.scorers] == ["steps"]
-    assert (run.rows, run.cards) == (0, 0)
+    assert (rows, run.cards) == ([], 0)
 
 
 def test_a_brand_of_many_bad_records_stops_where_load_stops(small: Path, tmp_path: Path) -> None:

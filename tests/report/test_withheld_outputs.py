@@ -125,14 +125,16 @@ def test_an_option_lowers_the_minimum(data_file: Path, capsys: pytest.CaptureFix
     assert "--option[0]: option trust.min_confidence must be a number in [0, 1], got 'lots'" in err
 
 
-def test_streaming_rows_have_a_null_score(
+def test_parquet_rows_of_a_chunked_run_have_a_null_score(
     tmp_path: Path, live_sessions: Dataset, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = tmp_path / "live.jsonl"
+    pq = pytest.importorskip("pyarrow.parquet")
+    path, out = tmp_path / "live.jsonl", tmp_path / "rows.parquet"
     dump(live_sessions, path)
-    out = run(["score", str(path), "--stream", "--scorer", "stage", "--quiet"], capsys)
-    rows = [json.loads(line) for line in out.splitlines()]
-    assert len(rows) == 3
+    argv = ["score", str(path), "--scorer", "stage", "--format", "parquet", "-o", str(out)]
+    run([*argv, "--quiet"], capsys)
+    rows = pq.read_table(out).to_pylist()
+    assert len({r["subject_id"] for r in rows}) == 3
     assert {r["score"] for r in rows} == {None}
     assert all(r["withheld"].startswith("insufficient data: confidence") for r in rows)
 

@@ -545,13 +545,14 @@ def test_score_time_budget_must_be_positive_seconds(
     assert "--time-budget" in capsys.readouterr().err
 
 
-def test_score_time_budget_is_not_for_stream(
+def test_score_time_budget_is_not_for_parquet(
     good_host: PluginHost, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ):
-    path = tmp_path / "x.jsonl"
-    path.write_text("")
-    assert main(["score", str(path), "--stream", "--time-budget", "5"]) == 2
-    assert "--time-budget" in capsys.readouterr().err
+    # A time budget needs the per-subject path, which reads whole brands: not Parquet columns.
+    path = tmp_path / "x.parquet"
+    argv = ["score", str(path), "--catalog", str(tmp_path / "c.json"), "--time-budget", "5"]
+    assert main(argv) == 2
+    assert "--time-budget applies to .json and .jsonl files" in capsys.readouterr().err
 
 
 def test_scorers_json_lists_every_builtin_indicator_with_its_provenance(

@@ -122,17 +122,6 @@ def test_a_large_table_shows_the_first_streams_and_counts_the_rest(
     assert counts == [("b00", "3"), ("b01", "37"), ("b02", "56")]
 
 
-def test_stream_is_kept_for_row_files(
-    sample_jsonl: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    out = tmp_path / "rows.jsonl"
-    assert main(["score", str(sample_jsonl), "--stream", "--rows", "-o", str(out)]) == 0
-    capsys.readouterr()
-    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    csv_rows = _old_csv(score(load(SAMPLE))).count("\r\n") - 1
-    assert len(rows) == csv_rows
-
-
 # -- steps.score(path) ------------------------------------------------------------------------
 
 

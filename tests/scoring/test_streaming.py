@@ -1,15 +1,13 @@
-"""Streaming scoring (``steps score FILE --stream``) against the per-object path.
+"""Chunked scoring (`ChunkedRun`, behind ``steps score FILE``) against the per-object path.
 
 A generated file of 3,000 streams is scored chunk by chunk; every card must equal what
-:func:`steps.score` gives for the whole loaded file, the chunks must be bounded, and the
+`steps.score` gives for the whole loaded file, the chunks must be bounded, and the
 output must appear only once complete.  Arbitrary generated datasets, their records in any
 order, give every indicator's value, score and missing flag of the per-object cards.
 """
 
 from __future__ import annotations
 
-import io
-import json
 import math
 import random
 import re
@@ -32,17 +30,9 @@ from steps.io.files import dump, iter_jsonl, load
 from steps.sample import write_jsonl
 from steps.scoring import ScoreCard, ScoreResults, ScoringContext, score
 from steps.scoring.batch import StreamFacts, TableCatalog
+from steps.scoring.cards import card_head, card_rows, iter_rows
 from steps.scoring.engine import score_table
-from steps.scoring.streaming import (
-    SUMMARY_COLUMNS,
-    ProgressBar,
-    default_progress,
-    indicator_rows,
-    needs_stream_facts,
-    open_streams,
-    score_file,
-    summary_rows,
-)
+from steps.scoring.streaming import ChunkedRun, needs_stream_facts, open_streams
 from steps.testing import datasets
 
 STREAM_SCORERS = ["douyin-interest", "stage"]
@@ -99,8 +89,21 @@ def per_object(sample: Path) -> ScoreResults:
     return score(load(sample))
 
 
-def read_rows(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+def chunked(
+    path: Path, scorers: list[str] | None = None, **options: Any
+) -> tuple[ChunkedRun, list[ScoreCard]]:
+    """A run of the chunked engine as ``steps score`` makes it for a table or CSV (no
+    advice), and its cards, read once."""
+    run = ChunkedRun(path, scorers, advice=False, **options)
+    return run, [card for cards in run.slices() for card in cards]
+
+
+def summaries(cards: Iterable[ScoreCard]) -> list[dict[str, Any]]:
+    """One row per card: its head and each component's score by key."""
+    return [
+        {**card_head(card), "components": {c.key: c.score for c in card.components}}
+        for card in cards
+    ]
 
 
 def close(got: float | None, want: float | None) -> bool:
@@ -110,7 +113,7 @@ def close(got: float | None, want: float | None) -> bool:
 
 
 def compare(rows: list[dict[str, Any]], want: ScoreResults) -> list[str]:
-    """How the summary rows differ from the per-object cards (every card must have its
+    """How the card summaries differ from the per-object cards (every card must have its
     row and every row its card)."""
     got = {(r["scorer"], r["subject_kind"], r["brand_id"], r["subject_id"]): r for r in rows}
     assert len(got) == len(rows), "a subject × scorer appears twice"
@@ -142,29 +145,22 @@ def compare(rows: list[dict[str, Any]], want: ScoreResults) -> list[str]:
 
 
 @pytest.mark.slow
-def test_streamed_scores_equal_the_per_object_scores(
-    sample: Path, per_object: ScoreResults, tmp_path: Path
-) -> None:
-    out = tmp_path / "scores.jsonl"
-    run = score_file(sample, out, chunk_rows=400)
+def test_chunked_scores_equal_the_per_object_scores(sample: Path, per_object: ScoreResults) -> None:
+    run, cards = chunked(sample, chunk_rows=400)
     assert (run.streams, run.chunks, run.max_chunk_rows) == (3_000, 8, 400)
-    assert run.ok
-    assert run.error_count == 0
+    assert run.errors == []
     assert run.skipped == ()
     assert not run.facts_pass
     # every stream by both stream scorers, every brand by the three brand scorers
-    assert run.cards == len(per_object.cards) == 3_000 * 2 + 3 * 3
-    rows = read_rows(out)
-    assert len(rows) == run.rows == run.cards
-    assert all(tuple(row) == SUMMARY_COLUMNS for row in rows)
-    assert compare(rows, per_object) == []
+    assert run.cards == len(cards) == len(per_object.cards) == 3_000 * 2 + 3 * 3
+    assert compare(summaries(cards), per_object) == []
     assert [s.name for s in run.scorers] == sorted(s.name for s in per_object.scorers)
 
 
 def indicator_problems(rows: list[dict[str, Any]], want: ScoreResults) -> list[str]:
-    """How the indicator rows (``rows=True``) differ from the per-object cards: each card's
-    score and confidence, each component's score, each indicator's value, score and
-    missing flag (a row's value is None where the card's indicator is missing)."""
+    """How the indicator rows (`iter_rows` of the cards) differ from the per-object cards:
+    each card's score and confidence, each component's score, each indicator's value, score
+    and missing flag (a row's value is None where the card's indicator is missing)."""
     got: dict[tuple[str, str, str, str], dict[str, Any]] = {}
     cards: dict[tuple[str, str, str], dict[str, Any]] = {}
     for row in rows:
@@ -174,7 +170,7 @@ def indicator_problems(rows: list[dict[str, Any]], want: ScoreResults) -> list[s
     problems = []
     wanted = [c for c in want.cards if c.subject_kind.value == "stream"]
     if len(wanted) != len(cards):
-        problems.append(f"{len(cards)} cards streamed, {len(wanted)} per object")
+        problems.append(f"{len(cards)} cards in chunks, {len(wanted)} per object")
     for card in wanted:
         problems.extend(_card_problems(card, cards, got))
     return problems
@@ -230,7 +226,7 @@ def _write_in_order(dataset: Dataset, path: Path, order: str, seed: int) -> None
     st.integers(0, 2**16),
 )
 @settings(max_examples=20, deadline=None)
-def test_streamed_indicators_equal_the_per_object_cards(
+def test_chunked_indicators_equal_the_per_object_cards(
     dataset: Dataset, order: str, chunk_rows: int, seed: int
 ) -> None:
     """Streams without plans or products, products listed before or after the streams
@@ -239,46 +235,38 @@ def test_streamed_indicators_equal_the_per_object_cards(
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "data.jsonl"
         _write_in_order(dataset, path, order, seed)
-        out = Path(folder) / "rows.jsonl"
-        run = score_file(path, out, chunk_rows=chunk_rows, scorers=STREAM_SCORERS, rows=True)
-        assert run.ok, run.errors
+        run, cards = chunked(path, STREAM_SCORERS, chunk_rows=chunk_rows)
+        assert run.errors == []
         assert not [w.message for w in run.warnings if "not available" in w.message]
         assert stage_gaps(next(iter(read_jsonl(path)), StreamTable.empty()).column_names) == set()
         want = score(load(path), STREAM_SCORERS)
-        assert indicator_problems(read_rows(out), want) == []
+        assert indicator_problems(list(iter_rows(cards)), want) == []
 
 
 @pytest.mark.slow
-def test_the_sample_streams_every_stage_indicator(sample: Path, tmp_path: Path) -> None:
+def test_the_sample_scores_every_stage_indicator_in_chunks(sample: Path) -> None:
     """On the generated sample, the line-up and spend pacing indicators are available
     (most streams have explained products and a paced plan), as on the per-object path."""
-    out = tmp_path / "rows.jsonl"
-    run = score_file(sample, out, chunk_rows=1_000, scorers=["stage"], rows=True)
+    run, cards = chunked(sample, ["stage"], chunk_rows=1_000)
     assert not run.warnings
-    rows = [r for r in read_rows(out) if r["indicator"] in NEEDS_EXTRA]
+    every = list(iter_rows(cards))
+    rows = [r for r in every if r["indicator"] in NEEDS_EXTRA]
     assert {r["indicator"] for r in rows if r["value"] is not None} == set(NEEDS_EXTRA)
-    assert indicator_problems(read_rows(out), score(load(sample), ["stage"])) == []
+    assert indicator_problems(every, score(load(sample), ["stage"])) == []
 
 
 @pytest.mark.slow
-def test_chunking_is_bounded_and_does_not_change_the_rows(sample: Path, tmp_path: Path) -> None:
-    runs = {}
-    for size in (3_000, 1_000, 700):
-        out = tmp_path / f"scores-{size}.jsonl"
-        runs[size] = (score_file(sample, out, chunk_rows=size, scorers=STREAM_SCORERS), out)
+def test_chunking_is_bounded_and_does_not_change_the_cards(sample: Path) -> None:
+    runs = {size: chunked(sample, STREAM_SCORERS, chunk_rows=size) for size in (3_000, 1_000, 700)}
     assert [(r.chunks, r.max_chunk_rows) for r, _ in runs.values()] == [
         (1, 3_000),
         (3, 1_000),
         (5, 700),
     ]
-
-    def keyed(path: Path) -> dict[tuple[str, str, str], dict[str, Any]]:
-        return {(r["scorer"], r["brand_id"], r["subject_id"]): r for r in read_rows(path)}
-
-    whole = keyed(runs[3_000][1])
+    whole = runs[3_000][1]
     assert len(whole) == 6_000
     for size in (1_000, 700):
-        assert keyed(runs[size][1]) == whole
+        assert runs[size][1] == whole
 
 
 def test_open_windows_and_mixed_platforms_read_the_stream_facts(tmp_path: Path) -> None:
@@ -301,24 +289,22 @@ def test_open_windows_and_mixed_platforms_read_the_stream_facts(tmp_path: Path) 
     assert needs_stream_facts(source.catalog)
     assert open_streams(path).stream_facts() == StreamFacts.over(read_jsonl(path, chunk_rows=7))
 
-    out = tmp_path / "scores.jsonl"
-    run = score_file(path, out, chunk_rows=7, scorers=STREAM_SCORERS)
+    run, cards = chunked(path, STREAM_SCORERS, chunk_rows=7)
     assert run.facts_pass
     assert run.chunks == math.ceil(80 / 7)
-    assert compare(read_rows(out), score(load(path), STREAM_SCORERS)) == []
+    assert compare(summaries(cards), score(load(path), STREAM_SCORERS)) == []
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])
-def test_indicator_rows_are_the_rows_of_the_cards(sample: Path, language: Any) -> None:
+def test_table_rows_are_the_rows_of_the_cards(sample: Path, language: Any) -> None:
     source = read_jsonl(sample, chunk_rows=300)
     chunk = next(iter(source))
     context = ScoringContext(language=language)
     results = score_table(
         chunk, TableCatalog(source.catalog, StreamFacts()), STREAM_SCORERS, context
     )
-    rows = indicator_rows(results)
-    assert rows == results.to_rows()
-    assert summary_rows(results) == summary_rows(results.to_results())
+    rows = results.to_rows()
+    assert rows == [row for card in results.to_results().cards for row in card_rows(card)]
     explained = " ".join(str(row["explanation"]) for row in rows)
     assert ("against" in explained) == (language == "en")
     assert ("对照" in explained) == (language == "zh")
@@ -327,21 +313,34 @@ def test_indicator_rows_are_the_rows_of_the_cards(sample: Path, language: Any) -
 # -- output ---------------------------------------------------------------------------------
 
 
-def test_rows_mode_and_parquet_output(sample: Path, tmp_path: Path) -> None:
+def test_parquet_output_holds_the_rows_of_the_cards(
+    sample: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--format parquet``: the rows of ``--format csv`` (one per card and indicator),
+    typed, written a row group at a time from the cards of the chunked run."""
     pq = pytest.importorskip("pyarrow.parquet")
-    jsonl, parquet = tmp_path / "rows.jsonl", tmp_path / "rows.parquet"
-    options: dict[str, Any] = {"chunk_rows": 1_000, "scorers": ["douyin-interest"], "rows": True}
-    first = score_file(sample, jsonl, **options)
-    second = score_file(sample, parquet, **options)
-    assert first.rows == second.rows > first.cards == 3_000
-    assert pq.read_table(parquet).to_pylist() == read_rows(jsonl)
+    from steps.frames import result_columns, write_parquet
 
-    summary = tmp_path / "summary.parquet"
-    score_file(sample, summary, chunk_rows=1_000, scorers=["stage"])
-    table = pq.read_table(summary).to_pylist()
-    assert len(table) == 3_000
-    assert [tuple(r) for r in table[:1]] == [SUMMARY_COLUMNS]
-    assert all(isinstance(r["components"], list) for r in table)
+    out = tmp_path / "rows.parquet"
+    argv = ["score", str(sample), "--scorer", "douyin-interest", "--chunk-rows", "1000"]
+    assert main([*argv, "--format", "parquet", "-o", str(out)]) == 0
+    assert capsys.readouterr().out == f"wrote {out} (3000 cards, 0 errors)\n"
+    _, cards = chunked(sample, ["douyin-interest"], chunk_rows=1_000)
+    rows = list(iter_rows(cards))
+    assert len(rows) > len(cards) == 3_000
+    table = pq.read_table(out)
+    assert table.column_names == [c.name for c in result_columns()]
+    assert table.to_pylist() == rows
+
+    grouped = tmp_path / "grouped.parquet"
+    with grouped.open("wb") as sink:
+        assert write_parquet(iter(rows), sink, group_rows=4_000) == len(rows)
+    assert pq.ParquetFile(grouped).num_row_groups == math.ceil(len(rows) / 4_000)
+    assert pq.read_table(grouped).to_pylist() == rows
+    empty = tmp_path / "empty.parquet"
+    with empty.open("wb") as sink:
+        assert write_parquet([], sink) == 0
+    assert pq.read_table(empty).schema == table.schema
 
 
 def test_parquet_input_with_a_catalog(sample: Path, tmp_path: Path) -> None:
@@ -349,29 +348,23 @@ def test_parquet_input_with_a_catalog(sample: Path, tmp_path: Path) -> None:
     source = read_jsonl(sample)
     streams = tmp_path / "streams.parquet"
     pq.write_table(source.table().to_arrow(), streams, row_group_size=1_000)
-    from_jsonl, from_parquet = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
-    score_file(sample, from_jsonl, chunk_rows=1_000, scorers=STREAM_SCORERS)
-    run = score_file(
-        streams, from_parquet, chunk_rows=1_000, scorers=STREAM_SCORERS, catalog=source.catalog
-    )
+    _, from_jsonl = chunked(sample, STREAM_SCORERS, chunk_rows=1_000)
+    run, from_parquet = chunked(streams, STREAM_SCORERS, chunk_rows=1_000, catalog=source.catalog)
     assert (run.streams, run.chunks) == (3_000, 3)
-    assert read_rows(from_parquet) == read_rows(from_jsonl)
+    assert from_parquet == from_jsonl
     with pytest.raises(ValueError, match="catalog"):
         open_streams(streams)
-    skipped = score_file(
-        streams, tmp_path / "c.jsonl", chunk_rows=1_000, scorers=["trust"], catalog=source.catalog
-    )
-    assert skipped.skipped == ("trust",)
+    skipped, cards = chunked(streams, ["trust"], chunk_rows=1_000, catalog=source.catalog)
+    assert (skipped.skipped, cards) == (("trust",), [])
     assert "Parquet" in skipped.notes[0]
 
 
-def test_brand_scorers_run_on_a_file_of_any_size(sample: Path, tmp_path: Path) -> None:
+def test_brand_scorers_run_on_a_file_of_any_size(sample: Path) -> None:
     # The file holds every order of its 3,000 streams: over the 64 MB once loaded whole.
     assert sample.stat().st_size > 64 * 1024**2
-    run = score_file(sample, tmp_path / "out.jsonl", scorers=["steps", "stage"])
+    run, cards = chunked(sample, ["steps", "stage"])
     assert (run.skipped, run.notes) == ((), ())
-    rows = read_rows(tmp_path / "out.jsonl")
-    assert sorted(r["subject_id"] for r in rows if r["scorer"] == "steps") == ["b00", "b01", "b02"]
+    assert sorted(c.subject_id for c in cards if c.scorer == "steps") == ["b00", "b01", "b02"]
 
 
 # -- atomic output --------------------------------------------------------------------------
@@ -386,68 +379,80 @@ def corrupt(sample: Path, target: Path, stream_index: int) -> None:
     target.write_text("".join(lines), encoding="utf-8")
 
 
-def test_a_failed_run_leaves_the_output_untouched(sample: Path, tmp_path: Path) -> None:
+def test_a_failed_run_leaves_the_output_untouched(
+    sample: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = tmp_path / "bad.jsonl"
     corrupt(sample, bad, 2_500)
-    out = tmp_path / "scores.jsonl"
-    out.write_text("older results\n", encoding="utf-8")
     seen: list[int] = []
+    run = ChunkedRun(bad, STREAM_SCORERS, chunk_rows=500, progress=lambda d, t: seen.append(d))
     with pytest.raises(InvalidDataError, match="buyers"):
-        score_file(
-            bad, out, chunk_rows=500, scorers=STREAM_SCORERS, progress=lambda d, t: seen.append(d)
-        )
-    assert seen[-1] == 2_500  # five chunks were scored and written before the problem
+        for _ in run.slices():
+            pass
+    assert seen[-1] == 2_500  # five chunks were scored and their cards read before the problem
+
+    out = tmp_path / "scores.csv"
+    out.write_text("older results\n", encoding="utf-8")
+    argv = ["score", str(bad), "--scorer", "stage", "--format", "csv", "--chunk-rows", "500"]
+    assert main([*argv, "-o", str(out)]) == 1
+    assert "buyers" in capsys.readouterr().err
     assert out.read_text(encoding="utf-8") == "older results\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.jsonl", "scores.jsonl"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.jsonl", "scores.csv"]
 
 
-def test_an_interrupted_run_leaves_no_output(sample: Path, tmp_path: Path) -> None:
-    out = tmp_path / "scores.parquet"
+def test_an_interrupted_run_leaves_no_output(
+    sample: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from steps.scoring import engine
 
-    def interrupt(done: int, total: int) -> None:
-        if done >= 1_000:
+    scored = engine.score_table
+    calls: list[int] = []
+
+    def interrupt(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) > 2:
             raise KeyboardInterrupt
+        return scored(*args, **kwargs)
 
-    with pytest.raises(KeyboardInterrupt):
-        score_file(sample, out, chunk_rows=500, scorers=["stage"], progress=interrupt)
+    monkeypatch.setattr(engine, "score_table", interrupt)
+    out = tmp_path / "scores.csv"
+    argv = ["score", str(sample), "--scorer", "stage", "--format", "csv", "--chunk-rows", "500"]
+    assert main([*argv, "-o", str(out)]) == 130
+    assert "interrupted" in capsys.readouterr().err
+    assert len(calls) == 3
     assert list(tmp_path.iterdir()) == []
 
 
 # -- the command ----------------------------------------------------------------------------
 
 
-def test_the_command_streams_to_a_file(
+def test_stream_and_rows_are_deprecated_and_change_nothing(
     sample: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    out = tmp_path / "scores.jsonl"
-    argv = ["score", str(sample), "--stream", "--chunk-rows", "1000", "-o", str(out)]
-    assert main([*argv, "--scorer", "douyin-interest"]) == 0
-    captured = capsys.readouterr()
-    assert captured.out.startswith(f"wrote {out} (3,000 rows, 3,000 cards, 0 errors;")
-    assert "\r" not in captured.err  # no progress bar when stderr is not a terminal
-    assert len(read_rows(out)) == 3_000
-
-    assert main([*argv, "--scorer", "douyin-interest", "--quiet", "--rows"]) == 0
-    captured = capsys.readouterr()
-    assert captured.out == ""
-    assert "\r" not in captured.err
-    assert len(read_rows(out)) > 3_000
-
-
-def test_the_command_streams_to_stdout(sample: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["score", str(sample), "--stream", "--scorer", "stage", "--quiet"]) == 0
-    lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 3_000
-    assert json.loads(lines[0])["scorer"] == "stage"
+    argv = ["score", str(sample), "--scorer", "douyin-interest", "--chunk-rows", "1000"]
+    plain, deprecated = tmp_path / "plain.csv", tmp_path / "deprecated.csv"
+    assert main([*argv, "--format", "csv", "-o", str(plain)]) == 0
+    assert "deprecated" not in capsys.readouterr().err
+    for flags in (["--stream"], ["--rows"], ["--stream", "--rows"]):
+        assert main([*argv, *flags, "--format", "csv", "-o", str(deprecated)]) == 0
+        err = capsys.readouterr().err
+        assert "steps score: --stream and --rows are deprecated and do nothing" in err
+        assert deprecated.read_bytes() == plain.read_bytes()
+    assert main([*argv, "--stream", "--color", "never"]) == 0
+    table = capsys.readouterr().out
+    assert main([*argv, "--color", "never"]) == 0
+    assert capsys.readouterr().out == table
 
 
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--rows"], "--rows needs --stream"),
         (["--catalog", "x.json"], "--catalog FILE is needed with a .parquet"),
-        (["--stream", "--format", "json"], "--format does not apply"),
         (["--stream", "--catalog", "x.json"], "--catalog FILE is needed with a .parquet"),
+        (["--format", "parquet"], "--format parquet writes a file: give -o OUT"),
     ],
 )
 def test_the_command_rejects_options_that_do_not_go_together(
@@ -463,51 +468,9 @@ def test_the_command_reads_parquet_with_a_catalog(
     pq = pytest.importorskip("pyarrow.parquet")
     streams = tmp_path / "streams.parquet"
     pq.write_table(read_jsonl(sample).table().to_arrow(), streams)
-    out = tmp_path / "scores.parquet"
-    argv = ["score", str(streams), "--stream", "--catalog", str(sample), "-o", str(out)]
+    out = tmp_path / "scores.csv"
+    argv = ["score", str(streams), "--catalog", str(sample), "--format", "csv", "-o", str(out)]
     assert main([*argv, "--scorer", "stage", "--scorer", "trust"]) == 0
-    assert "brand scorers trust skipped" in capsys.readouterr().err
-    assert pq.read_table(out).num_rows == 3_000
-
-
-# -- the progress bar -----------------------------------------------------------------------
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-class Terminal(io.StringIO):
-    def isatty(self) -> bool:
-        return True
-
-
-def test_the_progress_bar() -> None:
-    screen, clock = io.StringIO(), Clock()
-    bar = ProgressBar(screen, clock=clock, interval=1.0)
-    bar.status("reading the catalog…")
-    clock.now += 30  # the catalog does not count in the rate
-    bar(0, 3_000)
-    clock.now += 2
-    bar(1_000, 3_000)
-    clock.now += 0.5
-    bar(1_500, 3_000)  # too soon: not shown
-    clock.now += 1
-    bar(3_000, 3_000)
-    bar.close()
-    frames = screen.getvalue().split("\r")
-    assert frames[1] == "reading the catalog…"
-    assert frames[3].startswith("streams 1,000/3,000 (33%) · 500/s · 0:02")
-    assert all("1,500" not in frame for frame in frames)
-    assert frames[-1].startswith("streams 3,000/3,000 (100%) · 857/s · 0:03")
-    assert frames[-1].endswith("\n")
-
-
-def test_the_progress_bar_only_on_a_terminal() -> None:
-    assert default_progress(stream=io.StringIO()) is None
-    assert default_progress(stream=Terminal(), quiet=True) is None
-    assert isinstance(default_progress(stream=Terminal()), ProgressBar)
+    captured = capsys.readouterr()
+    assert "brand scorers trust skipped" in captured.err
+    assert captured.out == f"wrote {out} (3000 cards, 0 errors)\n"
